@@ -1,0 +1,71 @@
+"""The ``kizuna`` command: a thin layer that parses arguments, calls one library function and renders.
+
+Library errors (:class:`kizuna.errors.KizunaError`) become one line on stderr and exit code 2.
+Each part of the product registers its commands from its own ``commands`` module.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from kizuna import __version__
+from kizuna.errors import KizunaError
+
+app = typer.Typer(
+    name="kizuna",
+    help="Kizuna: who does what where, overlaps and gaps, human security, do-no-harm screening. Offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", help="Workspace file (default ./kizuna.duckdb or $KIZUNA_WORKSPACE)."),
+]
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"kizuna {__version__}")
+        raise typer.Exit()
+
+
+def _register_parts() -> None:
+    from kizuna.ledger import commands as ledger_commands
+
+    ledger_commands.register(app)
+
+
+_register_parts()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    try:
+        rv = app(args=argv, standalone_mode=False)
+    except KizunaError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return int(rv or 0) if isinstance(rv, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Errors are data: a stable code, a message, where it happened and a hint.
+
+Every surface renders the same object: the CLI as one line on stderr (``KizunaError.one_line``),
+the API as one JSON shape (``KizunaError.to_dict``), pages as an error page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a problem was found. Every part is optional; give as many as are known."""
+
+    file: str | None = None
+    line: int | None = None
+    row: int | None = None
+    field: str | None = None
+    key: str | None = None
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(self.file)
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        if self.key:
+            parts.append(f"key '{self.key}'")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class KizunaError(Exception):
+    """A problem a user can act on.
+
+    ``code`` is stable (tests and API clients match on it); ``message`` says what is wrong;
+    ``where`` says where; ``hint`` says what to do about it.
+    """
+
+    code: str
+    message: str
+    where: Where = field(default_factory=Where)
+    hint: str | None = None
+    status: int = 400  # HTTP status the API uses for it
+
+    def __post_init__(self) -> None:
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        loc = self.where.describe()
+        text = f"error[{self.code}]: "
+        text += f"{loc}: {self.message}" if loc else self.message
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text.replace("\n", " ")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one JSON error shape of the API: ``{"error": {code, message, where, hint}}``."""
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "where": self.where.to_dict(),
+                "hint": self.hint,
+            }
+        }
+
+    def __str__(self) -> str:
+        return self.one_line()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+class InputError(KizunaError):
+    """Bad input data: a file, row or field that cannot be read as given."""
+
+
+class SpecError(KizunaError):
+    """A specification (TOML/YAML) that names an unknown key or an invalid value."""
+
+
+class NotFound(KizunaError):
+    """Something asked for is not in the workspace."""
+
+    def __init__(self, code: str, message: str, where: Where | None = None, hint: str | None = None):
+        super().__init__(code, message, where or Where(), hint, status=404)

@@ -1,0 +1,197 @@
+"""The workspace: one DuckDB file, numbered migrations, one transaction per import, provenance.
+
+Readers never write here; importers (``kizuna.ledger.store`` and the like) take rows from readers and
+land them through :meth:`Workspace.transaction`, so a failed import leaves every table as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from kizuna.errors import KizunaError, Where
+
+DEFAULT_PATH = Path("kizuna.duckdb")
+ENV_VAR = "KIZUNA_WORKSPACE"
+
+
+def default_path() -> Path:
+    """The workspace path: ``$KIZUNA_WORKSPACE`` if set, else ``./kizuna.duckdb``."""
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """All migrations shipped in ``kizuna/migrations`` as ``NNNN_name.sql``, in version order."""
+    out: list[Migration] = []
+    for entry in resources.files("kizuna.migrations").iterdir():
+        name = entry.name
+        if not name.endswith(".sql") or not name[:4].isdigit():
+            continue
+        out.append(Migration(int(name[:4]), name[5:-4], entry.read_text(encoding="utf-8")))
+    out.sort(key=lambda m: m.version)
+    versions = [m.version for m in out]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"duplicate migration numbers in kizuna/migrations: {versions}")
+    return out
+
+
+class Workspace:
+    """An open workspace. Use :func:`open_workspace`; close with :meth:`close` or as a context manager."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One all-or-nothing unit of work: commits on success, rolls back on any exception."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this file has not seen yet; return their versions."""
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+        )
+        done = {r[0] for r in self.con.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = []
+        for m in migrations():
+            if m.version in done:
+                continue
+            with self.transaction() as con:
+                con.execute(m.sql)
+                con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    [m.version, m.name, datetime.now(UTC).replace(tzinfo=None)],
+                )
+            applied.append(m.version)
+        return applied
+
+    def has_table(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def table_counts(self) -> dict[str, int]:
+        """Row count of every base table (for tests and ``kizuna sources``)."""
+        names = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+                " ORDER BY table_name"
+            ).fetchall()
+        ]
+        return {n: self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}  # type: ignore[index]
+
+    def record_import(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        kind: str,
+        path: Path,
+        sha256: str,
+        publisher: str | None = None,
+        version: str | None = None,
+        counts: dict[str, int] | None = None,
+        warnings: dict[str, int] | None = None,
+    ) -> int:
+        """Record an import's provenance inside the caller's transaction; return its ``import_id``."""
+        import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]  # type: ignore[index]
+        con.execute(
+            "INSERT INTO imports (import_id, kind, file_name, file_path, sha256, publisher, version,"
+            " counts, warnings, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                import_id,
+                kind,
+                path.name,
+                str(path),
+                sha256,
+                publisher,
+                version,
+                json.dumps(counts or {}),
+                json.dumps(warnings or {}),
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
+        )
+        return int(import_id)
+
+    def already_imported(self, kind: str, sha256: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM imports WHERE kind = ? AND sha256 = ?", [kind, sha256]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read query; rows as dicts (small results only: pages, CLI tables)."""
+        cur = self.con.execute(sql, params or [])
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def open_workspace(path: Path | str | None = None, *, read_only: bool = False, create: bool = True) -> Workspace:
+    """Open (and, unless read-only, create and migrate) the workspace at ``path``."""
+    p = Path(path) if path is not None else default_path()
+    if not p.exists() and (read_only or not create):
+        raise KizunaError(
+            "workspace.missing",
+            "no workspace here",
+            Where(file=str(p)),
+            hint="run `kizuna demo` or `kizuna ingest FILE` first, or pass --workspace PATH",
+            status=404,
+        )
+    try:
+        con = duckdb.connect(str(p), read_only=read_only)
+    except duckdb.Error as exc:
+        raise KizunaError(
+            "workspace.open",
+            f"cannot open the workspace: {str(exc).splitlines()[0]}",
+            Where(file=str(p)),
+            hint="is another kizuna process writing to it? Is it a DuckDB 2.x file?",
+        ) from exc
+    ws = Workspace(con, p, read_only)
+    if not read_only:
+        ws.migrate()
+    return ws
