@@ -1,0 +1,5 @@
+import sys
+
+from kizuna.cli import main
+
+sys.exit(main())
