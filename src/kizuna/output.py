@@ -145,8 +145,6 @@ def _fmt(v: Any, digits: int) -> str:
         return ""
     if isinstance(v, float):
         return f"{v:,.{digits}f}"
-    if isinstance(v, int) and not isinstance(v, bool):
-        return f"{v:,}"
     return str(v)
 
 

@@ -16,6 +16,7 @@ from kizuna.errors import InputError, Where
 from kizuna.ledger import money
 from kizuna.ledger.iati import Activity, IatiReader
 from kizuna.ledger.store import load_activities, store_warnings
+from kizuna.reference.codelists import ensure_codelists
 from kizuna.workspace import Workspace, file_sha256
 
 IATI_SUFFIXES = {".xml"}
@@ -96,6 +97,7 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
         return FileResult(path, kind, "skipped")
     result = FileResult(path, kind, "imported")
     with ws.transaction() as con:
+        ensure_codelists(con)
         import_id = ws.record_import(con, kind=kind, path=path, sha256=sha)
         result.import_id = import_id
         if kind == "iati":
