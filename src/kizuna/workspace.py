@@ -128,8 +128,7 @@ class Workspace:
         names = [
             r[0]
             for r in self.con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
-                " ORDER BY table_name"
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY table_name"
             ).fetchall()
         ]
         return {n: int(self.scalar(f'SELECT count(*) FROM "{n}"')) for n in names}

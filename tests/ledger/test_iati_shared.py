@@ -15,8 +15,14 @@ from kizuna.ledger.ingest import ingest_paths
 from kizuna.workspace import open_workspace
 from tests.conftest import shared_path
 
-FILES = ["state-southsudan.xml", "usadf-southsudan.xml", "hhs-southsudan.xml", "usaid-cf.xml",
-         "dod-afghanistan.xml", "acfspain-ss.xml"]
+FILES = [
+    "state-southsudan.xml",
+    "usadf-southsudan.xml",
+    "hhs-southsudan.xml",
+    "usaid-cf.xml",
+    "dod-afghanistan.xml",
+    "acfspain-ss.xml",
+]
 
 
 @pytest.fixture(scope="module")

@@ -51,8 +51,7 @@ def test_importing_the_same_file_twice_changes_no_row(ws):
     assert ws.table_counts() == before
 
 
-def test_truncated_file_fails_with_one_line_naming_file_and_line_and_keeps_every_table(ws_path, tmp_path,
-                                                                                       capsys):
+def test_truncated_file_fails_with_one_line_naming_file_and_line_and_keeps_every_table(ws_path, tmp_path, capsys):
     good = shared_path("iati", "usadf-southsudan.xml")
     assert main(["ingest", str(shared_path("iati", "hhs-southsudan.xml")), "-w", str(ws_path)]) == 0
     data = good.read_bytes()
@@ -113,8 +112,10 @@ def test_the_parser_itself_does_not_expand_entities_even_past_the_prolog_guard(t
 
 def test_version_1_files_get_a_clear_message(tmp_path):
     path = tmp_path / "old.xml"
-    path.write_text('<iati-activities version="1.05"><iati-activity><iati-identifier>A</iati-identifier>'
-                    "</iati-activity></iati-activities>")
+    path.write_text(
+        '<iati-activities version="1.05"><iati-activity><iati-identifier>A</iati-identifier>'
+        "</iati-activity></iati-activities>"
+    )
     with pytest.raises(InputError) as ei:
         list(IatiReader(path))
     assert ei.value.code == "iati.version_1"
@@ -123,9 +124,11 @@ def test_version_1_files_get_a_clear_message(tmp_path):
 
 def test_wrong_encoding_is_a_clear_error(ws, tmp_path):
     path = tmp_path / "latin1.xml"
-    path.write_bytes('<?xml version="1.0" encoding="UTF-8"?><iati-activities version="2.03"><iati-activity>'
-                     "<iati-identifier>A</iati-identifier><title><narrative>caf\xe9</narrative></title>"
-                     "</iati-activity></iati-activities>".encode("latin-1"))
+    path.write_bytes(
+        '<?xml version="1.0" encoding="UTF-8"?><iati-activities version="2.03"><iati-activity>'
+        "<iati-identifier>A</iati-identifier><title><narrative>caf\xe9</narrative></title>"
+        "</iati-activity></iati-activities>".encode("latin-1")
+    )
     with pytest.raises(InputError) as ei:
         ingest_paths(ws, [path])
     assert ei.value.code == "xml.malformed" and ei.value.where.line == 1
@@ -137,9 +140,11 @@ def test_memory_of_the_reader_is_flat_in_the_number_of_activities(tmp_path):
     with open(path, "w") as fh:
         fh.write('<iati-activities version="2.03">')
         for i in range(20000):
-            fh.write(f"<iati-activity><iati-identifier>A-{i}</iati-identifier><title><narrative>t {i}"
-                     "</narrative></title><transaction><transaction-type code=\"3\"/><value value-date="
-                     "\"2020-01-01\" currency=\"USD\">1</value></transaction></iati-activity>")
+            fh.write(
+                f"<iati-activity><iati-identifier>A-{i}</iati-identifier><title><narrative>t {i}"
+                '</narrative></title><transaction><transaction-type code="3"/><value value-date='
+                '"2020-01-01" currency="USD">1</value></transaction></iati-activity>'
+            )
         fh.write("</iati-activities>")
     reader = IatiReader(path)
     it = iter(reader)

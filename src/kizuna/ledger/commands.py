@@ -47,10 +47,17 @@ def ingest(
 
     files = expand_paths(paths)
     err = Console(stderr=True)
-    with open_workspace(workspace) as ws, Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
-        console=err, transient=True, disable=not err.is_terminal,
-    ) as progress:
+    with (
+        open_workspace(workspace) as ws,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} files"),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress,
+    ):
         task = progress.add_task("ingesting", total=len(files))
 
         def on_file(path: Path, i: int, n: int) -> None:
@@ -58,14 +65,25 @@ def ingest(
 
         summary = ingest_paths(ws, files, on_file=on_file)
         progress.update(task, completed=len(files))
-    rows = [{"file": f.path.name, "kind": f.kind, "status": f.status, "publisher": f.publisher,
-             "activities": f.activities, "transactions": f.transactions, "replaced": f.replaced,
-             "warnings": sum(f.warnings.values())} for f in summary.files]
+    rows = [
+        {
+            "file": f.path.name,
+            "kind": f.kind,
+            "status": f.status,
+            "publisher": f.publisher,
+            "activities": f.activities,
+            "transactions": f.transactions,
+            "replaced": f.replaced,
+            "warnings": sum(f.warnings.values()),
+        }
+        for f in summary.files
+    ]
     render(rows, Format.table, None, title="Ingested")
     warn = summary.warnings_by_kind()
-    typer.echo(f"{len(summary.files)} files, {summary.activities} activities, {summary.transactions} transactions, "
-               f"{sum(warn.values())} warnings" + (": " + ", ".join(f"{k} {v}" for k, v in warn.items()) if warn
-                                                    else ""))
+    typer.echo(
+        f"{len(summary.files)} files, {summary.activities} activities, {summary.transactions} transactions, "
+        f"{sum(warn.values())} warnings" + (": " + ", ".join(f"{k} {v}" for k, v in warn.items()) if warn else "")
+    )
 
 
 def activities(
@@ -83,8 +101,14 @@ def activities(
     """List activities, filtered, with their counted spend in USD."""
     from kizuna.ledger.queries import ActivityFilter, list_activities
 
-    flt = ActivityFilter(country=country, sector=sector, publisher=publisher, status=status,
-                         start=_date(date_from, "--from"), end=_date(date_to, "--to"))
+    flt = ActivityFilter(
+        country=country,
+        sector=sector,
+        publisher=publisher,
+        status=status,
+        start=_date(date_from, "--from"),
+        end=_date(date_to, "--to"),
+    )
     with open_workspace(workspace, read_only=True) as ws:
         render(list_activities(ws, flt, limit=limit), fmt, out, title="Activities")
 
@@ -95,21 +119,33 @@ def flows(
     sector: SectorOpt = None,
     publisher: PublisherOpt = None,
     level: Annotated[int, typer.Option("--level", help="Sector level: 3 (category) or 5 (purpose code).")] = 3,
-    types: Annotated[str, typer.Option("--types", help="Transaction types, comma-separated (3 = disbursement, "
-                                                       "4 = expenditure, 2 = commitment).")] = "3,4",
+    types: Annotated[
+        str,
+        typer.Option(
+            "--types", help="Transaction types, comma-separated (3 = disbursement, 4 = expenditure, 2 = commitment)."
+        ),
+    ] = "3,4",
     year_from: Annotated[int | None, typer.Option("--year-from")] = None,
     year_to: Annotated[int | None, typer.Option("--year-to")] = None,
-    all_rows: Annotated[bool, typer.Option("--include-double-counted", help="Also count money already counted "
-                                                                            "at its funder.")] = False,
+    all_rows: Annotated[
+        bool, typer.Option("--include-double-counted", help="Also count money already counted at its funder.")
+    ] = False,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """USD by publisher x country x sector x year (money counted once, at the funder)."""
     from kizuna.ledger.queries import FlowQuery, flow_totals
 
-    q = FlowQuery(types=tuple(t.strip() for t in types.split(",") if t.strip()), level=level,
-                  include_double_counted=all_rows, country=country, sector=sector, publisher=publisher,
-                  year_from=year_from, year_to=year_to)
+    q = FlowQuery(
+        types=tuple(t.strip() for t in types.split(",") if t.strip()),
+        level=level,
+        include_double_counted=all_rows,
+        country=country,
+        sector=sector,
+        publisher=publisher,
+        year_from=year_from,
+        year_to=year_to,
+    )
     with open_workspace(workspace, read_only=True) as ws:
         render(flow_totals(ws, q), fmt, out, title="Flows (USD)")
 
@@ -135,8 +171,9 @@ def warnings(
         render(list_warnings(ws, import_id), fmt, out, title="Warnings")
 
 
-codelists_app = typer.Typer(help="IATI codelists: built-in names offline, the full lists when online.",
-                            no_args_is_help=True)
+codelists_app = typer.Typer(
+    help="IATI codelists: built-in names offline, the full lists when online.", no_args_is_help=True
+)
 
 
 @codelists_app.command("update")
@@ -150,8 +187,9 @@ def codelists_update(workspace: WorkspaceOpt = None) -> None:
 
 
 @codelists_app.command("load")
-def codelists_load(folder: Annotated[Path, typer.Argument(help="Folder of IATI codelist .xml files.")],
-                   workspace: WorkspaceOpt = None) -> None:
+def codelists_load(
+    folder: Annotated[Path, typer.Argument(help="Folder of IATI codelist .xml files.")], workspace: WorkspaceOpt = None
+) -> None:
     """Load IATI codelist XML files from a local folder (offline)."""
     from kizuna.reference.codelists import load_folder
 
@@ -161,16 +199,21 @@ def codelists_load(folder: Annotated[Path, typer.Argument(help="Folder of IATI c
 
 
 @codelists_app.command("show")
-def codelists_show(name: Annotated[str, typer.Argument(help="Codelist name, e.g. SectorCategory.")],
-                   workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
+def codelists_show(
+    name: Annotated[str, typer.Argument(help="Codelist name, e.g. SectorCategory.")],
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
     """Show the codes of one codelist as the workspace knows them."""
     from kizuna.reference.codelists import ensure_codelists
 
     with open_workspace(workspace) as ws:
         with ws.transaction() as con:
             ensure_codelists(con)
-        rows = ws.query("SELECT code, name, category, source FROM codelist_items WHERE codelist = ? ORDER BY code",
-                        [name])
+        rows = ws.query(
+            "SELECT code, name, category, source FROM codelist_items WHERE codelist = ? ORDER BY code", [name]
+        )
     render(rows, fmt, out, title=name)
 
 
@@ -178,10 +221,12 @@ alias_app = typer.Typer(help="Organisation name aliases used to match 3W sheets.
 
 
 @alias_app.command("add")
-def alias_add(alias: Annotated[str, typer.Argument(help="The name as written in sheets.")],
-              name: Annotated[str, typer.Option("--name", help="The organisation's canonical name.")],
-              ref: Annotated[str | None, typer.Option("--ref", help="Its IATI organisation identifier.")] = None,
-              workspace: WorkspaceOpt = None) -> None:
+def alias_add(
+    alias: Annotated[str, typer.Argument(help="The name as written in sheets.")],
+    name: Annotated[str, typer.Option("--name", help="The organisation's canonical name.")],
+    ref: Annotated[str | None, typer.Option("--ref", help="Its IATI organisation identifier.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
     """Add or change an alias: later 3W imports match ALIAS to NAME (and REF)."""
     from kizuna.ledger.aliases import add_alias
 
@@ -194,8 +239,9 @@ def alias_add(alias: Annotated[str, typer.Argument(help="The name as written in 
 def alias_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the aliases."""
     with open_workspace(workspace, read_only=True) as ws:
-        render(ws.query("SELECT alias, org_name, org_ref FROM org_aliases ORDER BY alias_norm"), fmt, out,
-               title="Aliases")
+        render(
+            ws.query("SELECT alias, org_name, org_ref FROM org_aliases ORDER BY alias_norm"), fmt, out, title="Aliases"
+        )
 
 
 def register(app: typer.Typer) -> None:

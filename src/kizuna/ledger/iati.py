@@ -78,8 +78,9 @@ class Activity:
     locations: list[dict[str, Any]] = field(default_factory=list)
     policy_markers: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
     tags: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
-    budgets: list[tuple[int, str | None, str | None, date | None, date | None, float | None, str | None,
-                        date | None]] = field(default_factory=list)
+    budgets: list[
+        tuple[int, str | None, str | None, date | None, date | None, float | None, str | None, date | None]
+    ] = field(default_factory=list)
     transactions: list[Transaction] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
@@ -95,7 +96,7 @@ def _local(tag: Any) -> str:
     if not isinstance(tag, str):
         return ""  # comments and processing instructions
     if tag[0] == "{":
-        return tag[tag.index("}") + 1:]
+        return tag[tag.index("}") + 1 :]
     return tag
 
 
@@ -228,7 +229,9 @@ class IatiReader:
     def __iter__(self) -> Iterator[Activity]:
         check_prolog(self.path)
         ctx = etree.iterparse(
-            str(self.path), events=("start", "end"), tag=("iati-activities", "iati-activity"),
+            str(self.path),
+            events=("start", "end"),
+            tag=("iati-activities", "iati-activity"),
             **_parser_kwargs(),
         )
         try:
@@ -240,9 +243,12 @@ class IatiReader:
                 if el.tag != "iati-activity":
                     continue
                 if self.header is None:
-                    raise InputError("iati.not_iati", "no <iati-activities> root element",
-                                     Where(file=str(self.path), line=el.sourceline),
-                                     hint="is this an IATI activity file (not an organisation file)?")
+                    raise InputError(
+                        "iati.not_iati",
+                        "no <iati-activities> root element",
+                        Where(file=str(self.path), line=el.sourceline),
+                        hint="is this an IATI activity file (not an organisation file)?",
+                    )
                 act = self._read_activity(el)
                 # Free what we have read: the element and the siblings before it.
                 el.clear(keep_tail=False)
@@ -262,8 +268,12 @@ class IatiReader:
         finally:
             del ctx
         if self.header is None:
-            raise InputError("iati.not_iati", "no <iati-activities> root element", Where(file=str(self.path)),
-                             hint="is this an IATI activity file?")
+            raise InputError(
+                "iati.not_iati",
+                "no <iati-activities> root element",
+                Where(file=str(self.path)),
+                hint="is this an IATI activity file?",
+            )
 
     def _read_header(self, root: etree._Element) -> FileHeader:
         version = (root.get("version") or "").strip()
@@ -285,7 +295,8 @@ class IatiReader:
         ident = _text(ident_el)
         if not ident:
             raise InputError(
-                "iati.no_identifier", "activity without an iati-identifier",
+                "iati.no_identifier",
+                "activity without an iati-identifier",
                 Where(file=str(self.path), line=el.sourceline, field="iati-identifier"),
                 hint="every activity needs a unique iati-identifier; fix the file at its source",
             )
@@ -315,14 +326,16 @@ class IatiReader:
             elif tag == "participating-org":
                 org_seq += 1
                 role = child.get("role")
-                act.participating_orgs.append((
-                    org_seq,
-                    int(role) if role and role.strip().isdigit() else None,
-                    (child.get("ref") or "").strip() or None,
-                    child.get("type"),
-                    narrative(child, lang),
-                    (child.get("activity-id") or "").strip() or None,
-                ))
+                act.participating_orgs.append(
+                    (
+                        org_seq,
+                        int(role) if role and role.strip().isdigit() else None,
+                        (child.get("ref") or "").strip() or None,
+                        child.get("type"),
+                        narrative(child, lang),
+                        (child.get("activity-id") or "").strip() or None,
+                    )
+                )
             elif tag == "activity-status":
                 act.status_code = child.get("code")
             elif tag == "activity-date":
@@ -343,13 +356,13 @@ class IatiReader:
             elif tag == "sector":
                 code = (child.get("code") or "").strip()
                 if code:
-                    act.sectors.append(((child.get("vocabulary") or "1").strip(), code,
-                                        _pct(child.get("percentage"))))
+                    act.sectors.append(((child.get("vocabulary") or "1").strip(), code, _pct(child.get("percentage"))))
             elif tag == "location":
                 act.locations.append(self._read_location(child, lang))
             elif tag == "policy-marker":
-                act.policy_markers.append((child.get("vocabulary") or "1", child.get("code"),
-                                           child.get("significance")))
+                act.policy_markers.append(
+                    (child.get("vocabulary") or "1", child.get("code"), child.get("significance"))
+                )
             elif tag == "tag":
                 act.tags.append((child.get("vocabulary"), child.get("code"), narrative(child, lang)))
             elif tag == "budget":
@@ -361,8 +374,9 @@ class IatiReader:
         self._check_percentages(act)
         return act
 
-    def _value(self, el: etree._Element | None, act: Activity, what: str) -> tuple[float | None, str | None,
-                                                                                    date | None]:
+    def _value(
+        self, el: etree._Element | None, act: Activity, what: str
+    ) -> tuple[float | None, str | None, date | None]:
         if el is None:
             return None, None, None
         raw = _text(el)
@@ -371,8 +385,12 @@ class IatiReader:
             try:
                 value = float(raw.replace(",", ""))
             except ValueError:
-                act.warnings.append(("value.not_a_number",
-                                     f"{what} value {raw!r} (line {el.sourceline}) is not a number; stored as null"))
+                act.warnings.append(
+                    (
+                        "value.not_a_number",
+                        f"{what} value {raw!r} (line {el.sourceline}) is not a number; stored as null",
+                    )
+                )
         cur = (el.get("currency") or "").strip().upper() or act.default_currency
         vd = parse_date(el.get("value-date"))
         return value, cur, vd
@@ -380,10 +398,14 @@ class IatiReader:
     def _read_budget(self, el: etree._Element, seq: int, act: Activity) -> tuple[Any, ...]:
         value, cur, vd = self._value(el.find("value"), act, "budget")
         return (
-            seq, el.get("type") or "1", el.get("status") or "1",
+            seq,
+            el.get("type") or "1",
+            el.get("status") or "1",
             parse_date(_attr(el.find("period-start"), "iso-date")),
             parse_date(_attr(el.find("period-end"), "iso-date")),
-            value, cur, vd,
+            value,
+            cur,
+            vd,
         )
 
     def _read_transaction(self, el: etree._Element, seq: int, act: Activity, lang: str | None) -> Transaction:
@@ -427,10 +449,18 @@ class IatiReader:
         return t
 
     def _read_location(self, el: etree._Element, lang: str | None) -> dict[str, Any]:
-        loc: dict[str, Any] = {"ref": el.get("ref"), "name": narrative(el.find("name"), lang),
-                               "lat": None, "lon": None, "adm1": None, "adm2": None, "admin_vocabulary": None,
-                               "exactness": _attr(el.find("exactness"), "code"),
-                               "location_class": _attr(el.find("location-class"), "code"), "precision_code": None}
+        loc: dict[str, Any] = {
+            "ref": el.get("ref"),
+            "name": narrative(el.find("name"), lang),
+            "lat": None,
+            "lon": None,
+            "adm1": None,
+            "adm2": None,
+            "admin_vocabulary": None,
+            "exactness": _attr(el.find("exactness"), "code"),
+            "location_class": _attr(el.find("location-class"), "code"),
+            "precision_code": None,
+        }
         pos = _text(el.find("point/pos"))
         if pos:
             parts = pos.replace(",", " ").split()
@@ -453,8 +483,12 @@ class IatiReader:
         return loc
 
     def _read_result(self, el: etree._Element, lang: str | None) -> dict[str, Any]:
-        res: dict[str, Any] = {"type": el.get("type"), "aggregation_status": _bool(el.get("aggregation-status")),
-                               "title": narrative(el.find("title"), lang), "indicators": []}
+        res: dict[str, Any] = {
+            "type": el.get("type"),
+            "aggregation_status": _bool(el.get("aggregation-status")),
+            "title": narrative(el.find("title"), lang),
+            "indicators": [],
+        }
         for ind in el.iterchildren("indicator"):
             base = ind.find("baseline")
             by = _attr(base, "year")
@@ -468,12 +502,14 @@ class IatiReader:
                 "periods": [],
             }
             for per in ind.iterchildren("period"):
-                indicator["periods"].append((
-                    parse_date(_attr(per.find("period-start"), "iso-date")),
-                    parse_date(_attr(per.find("period-end"), "iso-date")),
-                    _attr(per.find("target"), "value"),
-                    _attr(per.find("actual"), "value"),
-                ))
+                indicator["periods"].append(
+                    (
+                        parse_date(_attr(per.find("period-start"), "iso-date")),
+                        parse_date(_attr(per.find("period-end"), "iso-date")),
+                        _attr(per.find("target"), "value"),
+                        _attr(per.find("actual"), "value"),
+                    )
+                )
             res["indicators"].append(indicator)
         return res
 
@@ -482,20 +518,26 @@ class IatiReader:
         if any(p is not None for _, p in act.countries):
             total = sum(p or 0.0 for _, p in act.countries)
             if abs(total - 100.0) > 0.01:
-                act.warnings.append(("percentages.country",
-                                     f"recipient-country percentages sum to {total:g}, not 100; normalised"))
+                act.warnings.append(
+                    ("percentages.country", f"recipient-country percentages sum to {total:g}, not 100; normalised")
+                )
         by_vocab: dict[str, float] = {}
         for vocab, _code, pct in act.sectors:
             if pct is not None:
                 by_vocab[vocab] = by_vocab.get(vocab, 0.0) + pct
         for vocab, total in by_vocab.items():
             if abs(total - 100.0) > 0.01:
-                act.warnings.append(("percentages.sector",
-                                     f"sector percentages (vocabulary {vocab}) sum to {total:g}, not 100; normalised"))
+                act.warnings.append(
+                    (
+                        "percentages.sector",
+                        f"sector percentages (vocabulary {vocab}) sum to {total:g}, not 100; normalised",
+                    )
+                )
         for t in act.transactions:
             if t.value is not None and t.currency is None:
-                act.warnings.append(("currency.missing",
-                                     f"transaction {t.seq} has no currency and the activity no default-currency"))
+                act.warnings.append(
+                    ("currency.missing", f"transaction {t.seq} has no currency and the activity no default-currency")
+                )
 
 
 def _attr(el: etree._Element | None, name: str) -> str | None:

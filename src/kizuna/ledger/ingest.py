@@ -61,13 +61,18 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in
-                              IATI_SUFFIXES | SHEET_SUFFIXES))
+            out.extend(
+                sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in IATI_SUFFIXES | SHEET_SUFFIXES)
+            )
         elif p.exists():
             out.append(p)
         else:
-            raise InputError("ingest.not_found", "no such file or folder", Where(file=str(p)),
-                             hint="check the path; folders are searched for .xml, .csv and .xlsx files")
+            raise InputError(
+                "ingest.not_found",
+                "no such file or folder",
+                Where(file=str(p)),
+                hint="check the path; folders are searched for .xml, .csv and .xlsx files",
+            )
     return out
 
 
@@ -90,8 +95,12 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
     """Ingest one file as one transaction."""
     kind = kind or ("iati" if path.suffix.lower() in IATI_SUFFIXES else "3w")
     if path.suffix.lower() not in IATI_SUFFIXES | SHEET_SUFFIXES:
-        raise InputError("ingest.unknown_type", f"cannot tell what kind of file '{path.suffix}' is",
-                         Where(file=str(path)), hint="IATI activity files end in .xml; 3W sheets in .csv or .xlsx")
+        raise InputError(
+            "ingest.unknown_type",
+            f"cannot tell what kind of file '{path.suffix}' is",
+            Where(file=str(path)),
+            hint="IATI activity files end in .xml; 3W sheets in .csv or .xlsx",
+        )
     sha = file_sha256(path)
     if ws.already_imported(kind, sha):
         return FileResult(path, kind, "skipped")
@@ -120,10 +129,15 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
         result.warnings = store_warnings(con, import_id, warnings)
         con.execute(
             "UPDATE imports SET publisher = ?, version = ?, counts = ?, warnings = ? WHERE import_id = ?",
-            [result.publisher, result.version,
-             json.dumps({"activities": result.activities, "transactions": result.transactions,
-                         "replaced": result.replaced}),
-             json.dumps(result.warnings), import_id],
+            [
+                result.publisher,
+                result.version,
+                json.dumps(
+                    {"activities": result.activities, "transactions": result.transactions, "replaced": result.replaced}
+                ),
+                json.dumps(result.warnings),
+                import_id,
+            ],
         )
     return result
 

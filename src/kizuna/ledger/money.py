@@ -53,10 +53,12 @@ def ecb_rates() -> pl.DataFrame:
     eur = usd.drop_nulls("usd_eur").select(
         pl.lit("EUR").alias("currency"), pl.col("Date").alias("date"), pl.col("usd_eur").alias("usd_per_unit")
     )
-    out = pl.concat([
-        long.select("currency", pl.col("Date").alias("date"), "usd_per_unit"),
-        eur,
-    ])
+    out = pl.concat(
+        [
+            long.select("currency", pl.col("Date").alias("date"), "usd_per_unit"),
+            eur,
+        ]
+    )
     return out.filter(pl.col("currency") != "USD").with_columns(pl.lit(ECB_SOURCE).alias("source"))
 
 
@@ -216,9 +218,15 @@ def build_flows(con: Any, import_id: int) -> list[tuple[str, int, str, str]]:
     con.execute(f"INSERT INTO flows {FLOWS_SQL}", {"import_id": import_id, "lookback": FX_LOOKBACK_DAYS})
     warnings = []
     for uid, line, seq, cur, vd in con.execute(FX_WARNINGS_SQL, {"import_id": import_id}).fetchall():
-        warnings.append((uid, line, "fx.no_rate",
-                         f"transaction {seq}: no ECB rate for {cur or 'no currency'} on or within "
-                         f"{FX_LOOKBACK_DAYS} days before {vd}; usd left empty"))
+        warnings.append(
+            (
+                uid,
+                line,
+                "fx.no_rate",
+                f"transaction {seq}: no ECB rate for {cur or 'no currency'} on or within "
+                f"{FX_LOOKBACK_DAYS} days before {vd}; usd left empty",
+            )
+        )
     return warnings
 
 

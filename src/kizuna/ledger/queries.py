@@ -24,21 +24,26 @@ def list_sources(ws: Workspace) -> list[dict[str, Any]]:
 class ActivityFilter:
     """Filters shared by ``kizuna activities`` and the API. Every field is optional."""
 
-    country: str | None = None     # ISO 3166-1 alpha-2
-    sector: str | None = None      # DAC code prefix: '152' or '15220'
-    publisher: str | None = None   # reporting-org ref
-    status: str | None = None      # ActivityStatus code
-    start: date | None = None      # activities running on or after this date
-    end: date | None = None        # activities running on or before this date
-    source: str | None = None      # 'iati' | '3w'
+    country: str | None = None  # ISO 3166-1 alpha-2
+    sector: str | None = None  # DAC code prefix: '152' or '15220'
+    publisher: str | None = None  # reporting-org ref
+    status: str | None = None  # ActivityStatus code
+    start: date | None = None  # activities running on or after this date
+    end: date | None = None  # activities running on or before this date
+    source: str | None = None  # 'iati' | '3w'
 
     def validate(self) -> None:
         if self.sector is not None and not (self.sector.isdigit() and 1 <= len(self.sector) <= 5):
-            raise InputError("filter.sector", f"'{self.sector}' is not a DAC sector code or prefix",
-                             Where(field="sector"), hint="e.g. 152 or 15220")
+            raise InputError(
+                "filter.sector",
+                f"'{self.sector}' is not a DAC sector code or prefix",
+                Where(field="sector"),
+                hint="e.g. 152 or 15220",
+            )
         if self.start and self.end and self.end < self.start:
-            raise InputError("filter.dates", "the end date is before the start date", Where(field="end"),
-                             hint="swap --from and --to")
+            raise InputError(
+                "filter.dates", "the end date is before the start date", Where(field="end"), hint="swap --from and --to"
+            )
 
     def where(self) -> tuple[str, list[Any]]:
         self.validate()
@@ -76,8 +81,9 @@ class ActivityFilter:
         return (" AND ".join(clauses) or "TRUE"), params
 
 
-def list_activities(ws: Workspace, flt: ActivityFilter | None = None, limit: int | None = None,
-                    offset: int = 0) -> list[dict[str, Any]]:
+def list_activities(
+    ws: Workspace, flt: ActivityFilter | None = None, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
     """Activities matching the filter with their total counted spend in USD (types 3 and 4)."""
     flt = flt or ActivityFilter()
     where, params = flt.where()
@@ -111,22 +117,30 @@ class FlowQuery:
     """What ``kizuna flows`` sums: USD by publisher x country x sector x year."""
 
     types: tuple[str, ...] = SPEND_TYPES
-    level: int = 3                       # sector level: 3 (DAC category) or 5 (purpose code)
+    level: int = 3  # sector level: 3 (DAC category) or 5 (purpose code)
     include_double_counted: bool = False
     country: str | None = None
-    sector: str | None = None            # prefix
+    sector: str | None = None  # prefix
     publisher: str | None = None
     year_from: int | None = None
     year_to: int | None = None
 
     def validate(self) -> None:
         if self.level not in (3, 5):
-            raise InputError("flows.level", f"sector level {self.level} is not 3 or 5", Where(field="level"),
-                             hint="use --level 3 (DAC category) or --level 5 (purpose code)")
+            raise InputError(
+                "flows.level",
+                f"sector level {self.level} is not 3 or 5",
+                Where(field="level"),
+                hint="use --level 3 (DAC category) or --level 5 (purpose code)",
+            )
         bad = [t for t in self.types if not t.isdigit()]
         if bad:
-            raise InputError("flows.types", f"transaction types {bad} are not codes", Where(field="types"),
-                             hint="e.g. --types 3,4 (disbursement, expenditure) or 2 (commitment)")
+            raise InputError(
+                "flows.types",
+                f"transaction types {bad} are not codes",
+                Where(field="types"),
+                hint="e.g. --types 3,4 (disbursement, expenditure) or 2 (commitment)",
+            )
 
 
 def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any]]:
@@ -164,7 +178,7 @@ def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any
         JOIN activities a USING (activity_uid)
         LEFT JOIN codelist_items cn ON cn.codelist = 'Country' AND cn.code = f.country
         LEFT JOIN codelist_items sn ON sn.codelist = '{name_list}' AND sn.code = {sector_col}
-        WHERE {' AND '.join(clauses)}
+        WHERE {" AND ".join(clauses)}
         GROUP BY f.publisher_ref, f.country, {sector_col}, f.year
         ORDER BY usd DESC NULLS LAST, publisher, country, sector, year
     """
@@ -172,8 +186,10 @@ def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any
 
 
 def list_warnings(ws: Workspace, import_id: int | None = None) -> list[dict[str, Any]]:
-    sql = ("SELECT w.import_id, i.file_name, w.line, w.activity_uid, w.code, w.message FROM ledger_warnings w"
-           " JOIN imports i USING (import_id)")
+    sql = (
+        "SELECT w.import_id, i.file_name, w.line, w.activity_uid, w.code, w.message FROM ledger_warnings w"
+        " JOIN imports i USING (import_id)"
+    )
     params: list[Any] = []
     if import_id is not None:
         sql += " WHERE w.import_id = ?"

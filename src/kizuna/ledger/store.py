@@ -28,32 +28,105 @@ BATCH = 5000
 # Column order of each child table, as in migrations/0002_ledger.sql.
 COLUMNS: dict[str, list[str]] = {
     "activities": [
-        "activity_uid", "iati_identifier", "source", "import_id", "line", "publisher_ref", "publisher_name",
-        "publisher_type", "title", "description", "status_code", "default_currency", "humanitarian",
-        "hierarchy", "scope_code", "planned_start", "actual_start", "planned_end", "actual_end", "start_date",
-        "end_date", "last_updated", "reached",
+        "activity_uid",
+        "iati_identifier",
+        "source",
+        "import_id",
+        "line",
+        "publisher_ref",
+        "publisher_name",
+        "publisher_type",
+        "title",
+        "description",
+        "status_code",
+        "default_currency",
+        "humanitarian",
+        "hierarchy",
+        "scope_code",
+        "planned_start",
+        "actual_start",
+        "planned_end",
+        "actual_end",
+        "start_date",
+        "end_date",
+        "last_updated",
+        "reached",
     ],
     "participating_orgs": ["activity_uid", "seq", "role", "ref", "type", "name", "org_activity_id"],
     "activity_countries": ["activity_uid", "code", "percentage"],
     "activity_regions": ["activity_uid", "code", "vocabulary", "percentage"],
     "activity_sectors": ["activity_uid", "vocabulary", "code", "percentage", "name"],
-    "locations": ["activity_uid", "seq", "ref", "name", "lat", "lon", "exactness", "location_class",
-                  "precision_code", "adm1", "adm2", "admin_vocabulary", "country"],
+    "locations": [
+        "activity_uid",
+        "seq",
+        "ref",
+        "name",
+        "lat",
+        "lon",
+        "exactness",
+        "location_class",
+        "precision_code",
+        "adm1",
+        "adm2",
+        "admin_vocabulary",
+        "country",
+    ],
     "policy_markers": ["activity_uid", "vocabulary", "code", "significance"],
     "tags": ["activity_uid", "vocabulary", "code", "name"],
-    "budgets": ["activity_uid", "seq", "type", "status", "period_start", "period_end", "value", "currency",
-                "value_date"],
-    "transactions": ["activity_uid", "seq", "ref", "type_code", "date", "value", "currency", "value_date",
-                     "provider_ref", "provider_name", "provider_activity_id", "receiver_ref", "receiver_name",
-                     "receiver_activity_id", "humanitarian", "description"],
+    "budgets": [
+        "activity_uid",
+        "seq",
+        "type",
+        "status",
+        "period_start",
+        "period_end",
+        "value",
+        "currency",
+        "value_date",
+    ],
+    "transactions": [
+        "activity_uid",
+        "seq",
+        "ref",
+        "type_code",
+        "date",
+        "value",
+        "currency",
+        "value_date",
+        "provider_ref",
+        "provider_name",
+        "provider_activity_id",
+        "receiver_ref",
+        "receiver_name",
+        "receiver_activity_id",
+        "humanitarian",
+        "description",
+    ],
     "transaction_sectors": ["activity_uid", "seq", "vocabulary", "code"],
     "transaction_countries": ["activity_uid", "seq", "code"],
     "transaction_regions": ["activity_uid", "seq", "code", "vocabulary"],
     "results": ["activity_uid", "result_seq", "type", "aggregation_status", "title"],
-    "result_indicators": ["activity_uid", "result_seq", "indicator_seq", "measure", "ascending", "title",
-                          "baseline_year", "baseline_date", "baseline_value"],
-    "result_periods": ["activity_uid", "result_seq", "indicator_seq", "period_seq", "period_start", "period_end",
-                       "target_value", "actual_value"],
+    "result_indicators": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "measure",
+        "ascending",
+        "title",
+        "baseline_year",
+        "baseline_date",
+        "baseline_value",
+    ],
+    "result_periods": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "period_seq",
+        "period_start",
+        "period_end",
+        "target_value",
+        "actual_value",
+    ],
 }
 ACTIVITY_TABLES = [t for t in COLUMNS if t != "activities"] + ["flows"]
 
@@ -92,10 +165,32 @@ def _add_activity(b: _Batch, act: Activity, uid: str, import_id: int, source: st
     d = act.dates
     start = d.get("2") or d.get("1")
     end = d.get("4") or d.get("3")
-    b.add("activities", uid, act.iati_identifier, source, import_id, act.line, act.publisher_ref,
-          act.publisher_name, act.publisher_type, act.title, act.description, act.status_code,
-          act.default_currency, act.humanitarian, act.hierarchy, act.scope_code, d.get("1"), d.get("2"),
-          d.get("3"), d.get("4"), start, end, act.last_updated, reached)
+    b.add(
+        "activities",
+        uid,
+        act.iati_identifier,
+        source,
+        import_id,
+        act.line,
+        act.publisher_ref,
+        act.publisher_name,
+        act.publisher_type,
+        act.title,
+        act.description,
+        act.status_code,
+        act.default_currency,
+        act.humanitarian,
+        act.hierarchy,
+        act.scope_code,
+        d.get("1"),
+        d.get("2"),
+        d.get("3"),
+        d.get("4"),
+        start,
+        end,
+        act.last_updated,
+        reached,
+    )
     for org in act.participating_orgs:
         b.add("participating_orgs", uid, *org)
     for code, pct in act.countries:
@@ -107,9 +202,22 @@ def _add_activity(b: _Batch, act: Activity, uid: str, import_id: int, source: st
         name = sec[3] if len(sec) > 3 else None  # type: ignore[misc]
         b.add("activity_sectors", uid, vocab, code, pct, name)
     for i, loc in enumerate(act.locations, start=1):
-        b.add("locations", uid, i, loc.get("ref"), loc.get("name"), loc.get("lat"), loc.get("lon"),
-              loc.get("exactness"), loc.get("location_class"), loc.get("precision_code"), loc.get("adm1"),
-              loc.get("adm2"), loc.get("admin_vocabulary"), loc.get("country"))
+        b.add(
+            "locations",
+            uid,
+            i,
+            loc.get("ref"),
+            loc.get("name"),
+            loc.get("lat"),
+            loc.get("lon"),
+            loc.get("exactness"),
+            loc.get("location_class"),
+            loc.get("precision_code"),
+            loc.get("adm1"),
+            loc.get("adm2"),
+            loc.get("admin_vocabulary"),
+            loc.get("country"),
+        )
     for pm in act.policy_markers:
         b.add("policy_markers", uid, *pm)
     for tg in act.tags:
@@ -117,9 +225,25 @@ def _add_activity(b: _Batch, act: Activity, uid: str, import_id: int, source: st
     for bud in act.budgets:
         b.add("budgets", uid, *bud)
     for t in act.transactions:
-        b.add("transactions", uid, t.seq, t.ref, t.type_code, t.date, t.value, t.currency, t.value_date,
-              t.provider_ref, t.provider_name, t.provider_activity_id, t.receiver_ref, t.receiver_name,
-              t.receiver_activity_id, t.humanitarian, t.description)
+        b.add(
+            "transactions",
+            uid,
+            t.seq,
+            t.ref,
+            t.type_code,
+            t.date,
+            t.value,
+            t.currency,
+            t.value_date,
+            t.provider_ref,
+            t.provider_name,
+            t.provider_activity_id,
+            t.receiver_ref,
+            t.receiver_name,
+            t.receiver_activity_id,
+            t.humanitarian,
+            t.description,
+        )
         for vocab, code in t.sectors:
             b.add("transaction_sectors", uid, t.seq, vocab, code)
         for code in t.countries:
@@ -129,8 +253,18 @@ def _add_activity(b: _Batch, act: Activity, uid: str, import_id: int, source: st
     for r_i, res in enumerate(act.results, start=1):
         b.add("results", uid, r_i, res["type"], res["aggregation_status"], res["title"])
         for i_i, ind in enumerate(res["indicators"], start=1):
-            b.add("result_indicators", uid, r_i, i_i, ind["measure"], ind["ascending"], ind["title"],
-                  ind["baseline_year"], ind["baseline_date"], ind["baseline_value"])
+            b.add(
+                "result_indicators",
+                uid,
+                r_i,
+                i_i,
+                ind["measure"],
+                ind["ascending"],
+                ind["title"],
+                ind["baseline_year"],
+                ind["baseline_date"],
+                ind["baseline_value"],
+            )
             for p_i, per in enumerate(ind["periods"], start=1):
                 b.add("result_periods", uid, r_i, i_i, p_i, *per)
 
@@ -179,8 +313,14 @@ def load_activities(
     for act in activities:
         uid = activity_uid(act.publisher_ref, act.iati_identifier)
         if uid in pending:
-            warnings.append((uid, act.line, "identifier.repeated_in_file",
-                             f"{act.iati_identifier} appears again in the file (line {act.line}); the later one wins"))
+            warnings.append(
+                (
+                    uid,
+                    act.line,
+                    "identifier.repeated_in_file",
+                    f"{act.iati_identifier} appears again in the file (line {act.line}); the later one wins",
+                )
+            )
         pending[uid] = act
         if len(pending) >= BATCH:
             _flush_pending(con, pending, b, import_id, source, reached, stats, warnings)
@@ -190,9 +330,16 @@ def load_activities(
     return stats, warnings
 
 
-def _flush_pending(con: Any, pending: dict[str, Activity], b: _Batch, import_id: int, source: str,
-                   reached: dict[str, int] | None, stats: LoadStats,
-                   warnings: list[tuple[str, int, str, str]]) -> None:
+def _flush_pending(
+    con: Any,
+    pending: dict[str, Activity],
+    b: _Batch,
+    import_id: int,
+    source: str,
+    reached: dict[str, int] | None,
+    stats: LoadStats,
+    warnings: list[tuple[str, int, str, str]],
+) -> None:
     for uid, act in pending.items():
         _add_activity(b, act, uid, import_id, source, (reached or {}).get(uid))
         b.uids[uid] = 1

@@ -48,8 +48,16 @@ HXL_FIELDS: dict[str, list[str]] = {
     "lon": ["#geo+lon"],
 }
 PLAIN_FIELDS: dict[str, list[str]] = {
-    "org": ["organisation", "organization", "org", "implementing partner", "implementing organisation",
-            "implementing organization", "partner", "agency"],
+    "org": [
+        "organisation",
+        "organization",
+        "org",
+        "implementing partner",
+        "implementing organisation",
+        "implementing organization",
+        "partner",
+        "agency",
+    ],
     "org_acronym": ["acronym", "org acronym"],
     "funder": ["donor", "funder", "funding organisation", "funding organization"],
     "sector": ["sector", "cluster", "sector/cluster"],
@@ -70,11 +78,24 @@ PLAIN_FIELDS: dict[str, list[str]] = {
     "lon": ["longitude", "lon", "long"],
 }
 STATUS_CODES = {
-    "planned": "1", "pipeline": "1", "pipeline/identification": "1", "proposed": "1",
-    "ongoing": "2", "active": "2", "implementation": "2", "in progress": "2", "in-progress": "2",
-    "finalisation": "3", "finalization": "3",
-    "completed": "4", "complete": "4", "closed": "4", "finished": "4",
-    "cancelled": "5", "canceled": "5", "suspended": "6",
+    "planned": "1",
+    "pipeline": "1",
+    "pipeline/identification": "1",
+    "proposed": "1",
+    "ongoing": "2",
+    "active": "2",
+    "implementation": "2",
+    "in progress": "2",
+    "in-progress": "2",
+    "finalisation": "3",
+    "finalization": "3",
+    "completed": "4",
+    "complete": "4",
+    "closed": "4",
+    "finished": "4",
+    "cancelled": "5",
+    "canceled": "5",
+    "suspended": "6",
 }
 # IASC global clusters, IATI SectorVocabulary 10 codes (names written here; IATI "HumanitarianCluster").
 CLUSTERS = {
@@ -95,8 +116,7 @@ CLUSTERS = {
     "5406": ["mine action"],
 }
 CLUSTER_BY_NAME = {name: code for code, names in CLUSTERS.items() for name in names}
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%d %b %Y", "%d %B %Y", "%b %Y",
-                "%Y-%m")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%d %b %Y", "%d %B %Y", "%b %Y", "%Y-%m")
 
 _NORM_RE = re.compile(r"[^0-9a-z]+")
 
@@ -122,8 +142,12 @@ def _rows(path: Path) -> Iterator[list[str]]:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InputError("3w.encoding", "the sheet is not UTF-8 text", Where(file=str(path)),
-                             hint="save it as 'CSV UTF-8' from your spreadsheet program") from None
+            raise InputError(
+                "3w.encoding",
+                "the sheet is not UTF-8 text",
+                Where(file=str(path)),
+                hint="save it as 'CSV UTF-8' from your spreadsheet program",
+            ) from None
         yield from csv.reader(io.StringIO(text))
     elif suffix == ".xlsx":
         import openpyxl
@@ -131,13 +155,16 @@ def _rows(path: Path) -> Iterator[list[str]]:
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken zip/XML
-            raise InputError("3w.xlsx", f"cannot open the workbook: {exc}", Where(file=str(path)),
-                             hint="is it a real .xlsx file (not .xls renamed)?") from None
+            raise InputError(
+                "3w.xlsx",
+                f"cannot open the workbook: {exc}",
+                Where(file=str(path)),
+                hint="is it a real .xlsx file (not .xls renamed)?",
+            ) from None
         try:
             ws = wb.worksheets[0]
             for row in ws.iter_rows(values_only=True):
-                yield ["" if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else str(v))
-                       for v in row]
+                yield ["" if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else str(v)) for v in row]
         finally:
             wb.close()
     else:
@@ -170,8 +197,12 @@ def _parse_date(raw: str, path: Path, row: int, fname: str) -> date | None:
             return datetime.strptime(raw10, fmt).date()
         except ValueError:
             continue
-    raise InputError("3w.bad_date", f"'{raw}' is not a date", Where(file=str(path), row=row, field=fname),
-                     hint="use YYYY-MM-DD (or DD/MM/YYYY)")
+    raise InputError(
+        "3w.bad_date",
+        f"'{raw}' is not a date",
+        Where(file=str(path), row=row, field=fname),
+        hint="use YYYY-MM-DD (or DD/MM/YYYY)",
+    )
 
 
 def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = None) -> ThreeWSheet:
@@ -197,14 +228,20 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
                 header_idx, cols = i, m
                 break
     if header_idx is None or "org" not in cols:
-        raise InputError("3w.no_header", "found neither an HXL hashtag row nor recognisable headers",
-                         Where(file=str(path), row=1),
-                         hint="add an HXL row (#org, #sector, #adm1+name, ...) or headers such as "
-                              "'Organisation', 'Sector', 'Admin1'")
+        raise InputError(
+            "3w.no_header",
+            "found neither an HXL hashtag row nor recognisable headers",
+            Where(file=str(path), row=1),
+            hint="add an HXL row (#org, #sector, #adm1+name, ...) or headers such as "
+            "'Organisation', 'Sector', 'Admin1'",
+        )
     if "sector" not in cols and "sector_code" not in cols:
-        raise InputError("3w.no_sector", "no sector column", Where(file=str(path), row=header_idx + 1,
-                                                                   field="#sector"),
-                         hint="add a #sector (cluster name) or #sector+code (DAC code) column")
+        raise InputError(
+            "3w.no_sector",
+            "no sector column",
+            Where(file=str(path), row=header_idx + 1, field="#sector"),
+            hint="add a #sector (cluster name) or #sector+code (DAC code) column",
+        )
     sheet = ThreeWSheet(activities=[], hxl=hxl)
     stem = path.stem
     publishers: set[str] = set()
@@ -222,9 +259,12 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
 
         org = get("org") or get("org_acronym")
         if not org:
-            raise InputError("3w.no_org", "no organisation on this row", Where(file=str(path), row=rownum,
-                                                                             field="#org"),
-                             hint="every 3W row needs the organisation that does the work")
+            raise InputError(
+                "3w.no_org",
+                "no organisation on this row",
+                Where(file=str(path), row=rownum, field="#org"),
+                hint="every 3W row needs the organisation that does the work",
+            )
         ref, org_name = aliases.get(normalise_name(org), (None, org))
         if org != org_name:
             sheet.warnings.append(("", rownum, "org.alias", f"row {rownum}: '{org}' matched alias '{org_name}'"))
@@ -233,8 +273,12 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
         start = _parse_date(get("start"), path, rownum, "#date+start")
         end = _parse_date(get("end"), path, rownum, "#date+end")
         if start and end and end < start:
-            raise InputError("3w.dates_reversed", f"end {end} is before start {start}",
-                             Where(file=str(path), row=rownum, field="#date+end"), hint="swap the two dates")
+            raise InputError(
+                "3w.dates_reversed",
+                f"end {end} is before start {start}",
+                Where(file=str(path), row=rownum, field="#date+end"),
+                hint="swap the two dates",
+            )
         title = get("activity") or None
         sector_name = get("sector")
         sector_code = get("sector_code")
@@ -242,9 +286,15 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
         adm2 = get("adm2_code") or get("adm2")
         code = get("activity_code")
         key = code or "|".join([org_name, title or "", sector_code or sector_name, adm1, adm2, str(start or "")])
-        ident = f"3W-{stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}" if not code else code
-        act = Activity(iati_identifier=ident, line=rownum, publisher_ref=publisher_ref, publisher_name=org_name,
-                       title=title, description=get("description") or None)
+        ident = code if code else f"3W-{stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+        act = Activity(
+            iati_identifier=ident,
+            line=rownum,
+            publisher_ref=publisher_ref,
+            publisher_name=org_name,
+            title=title,
+            description=get("description") or None,
+        )
         status = get("status").lower()
         if status:
             act.status_code = STATUS_CODES.get(status)
@@ -261,14 +311,16 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
             act.participating_orgs.append((2, 1, fref, None, fname, None))
         if sector_code:
             if not sector_code.isdigit() or len(sector_code) not in (3, 5):
-                raise InputError("3w.bad_sector_code", f"'{sector_code}' is not a DAC 3- or 5-digit code",
-                                 Where(file=str(path), row=rownum, field="#sector+code"),
-                                 hint="use a DAC purpose code such as 15220, or leave it empty and give #sector")
+                raise InputError(
+                    "3w.bad_sector_code",
+                    f"'{sector_code}' is not a DAC 3- or 5-digit code",
+                    Where(file=str(path), row=rownum, field="#sector+code"),
+                    hint="use a DAC purpose code such as 15220, or leave it empty and give #sector",
+                )
             act.sectors.append(("1" if len(sector_code) == 5 else "2", sector_code, 100.0))
         if sector_name:
             cluster = CLUSTER_BY_NAME.get(sector_name.lower().strip())
-            act.sectors.append(("10", cluster or sector_name, None if sector_code else 100.0,
-                                sector_name))  # type: ignore[arg-type]
+            act.sectors.append(("10", cluster or sector_name, None if sector_code else 100.0, sector_name))  # type: ignore[arg-type]
         country = get("country").upper()
         if country:
             act.countries.append((country, 100.0))
@@ -278,27 +330,47 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
             try:
                 lat, lon = float(lat_s), float(lon_s)
             except ValueError:
-                raise InputError("3w.bad_coordinate", f"'{lat_s}, {lon_s}' is not a latitude, longitude pair",
-                                 Where(file=str(path), row=rownum, field="#geo+lat"),
-                                 hint="decimal degrees, e.g. 8.12 and 30.41") from None
+                raise InputError(
+                    "3w.bad_coordinate",
+                    f"'{lat_s}, {lon_s}' is not a latitude, longitude pair",
+                    Where(file=str(path), row=rownum, field="#geo+lat"),
+                    hint="decimal degrees, e.g. 8.12 and 30.41",
+                ) from None
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise InputError("3w.bad_coordinate", f"latitude {lat} / longitude {lon} out of range",
-                                 Where(file=str(path), row=rownum, field="#geo+lat"),
-                                 hint="latitude is -90..90, longitude -180..180; are they swapped?")
+                raise InputError(
+                    "3w.bad_coordinate",
+                    f"latitude {lat} / longitude {lon} out of range",
+                    Where(file=str(path), row=rownum, field="#geo+lat"),
+                    hint="latitude is -90..90, longitude -180..180; are they swapped?",
+                )
         if adm1 or adm2 or lat is not None:
-            act.locations.append({"ref": None, "name": get("adm2") or get("adm1") or None, "lat": lat, "lon": lon,
-                                  "adm1": adm1 or None, "adm2": adm2 or None, "admin_vocabulary": "3W",
-                                  "exactness": None, "location_class": None, "precision_code": None,
-                                  "country": country or None})
+            act.locations.append(
+                {
+                    "ref": None,
+                    "name": get("adm2") or get("adm1") or None,
+                    "lat": lat,
+                    "lon": lon,
+                    "adm1": adm1 or None,
+                    "adm2": adm2 or None,
+                    "admin_vocabulary": "3W",
+                    "exactness": None,
+                    "location_class": None,
+                    "precision_code": None,
+                    "country": country or None,
+                }
+            )
         reached = get("reached").replace(",", "")
         uid = f"{publisher_ref}|{ident}"
         if reached:
             try:
                 sheet.reached[uid] = int(float(reached))
             except ValueError:
-                raise InputError("3w.bad_number", f"'{reached}' is not a number of people",
-                                 Where(file=str(path), row=rownum, field="#reached"),
-                                 hint="write a whole number such as 1200") from None
+                raise InputError(
+                    "3w.bad_number",
+                    f"'{reached}' is not a number of people",
+                    Where(file=str(path), row=rownum, field="#reached"),
+                    hint="write a whole number such as 1200",
+                ) from None
         sheet.activities.append(act)
     sheet.publisher = next(iter(publishers)) if len(publishers) == 1 else None
     return sheet

@@ -24,9 +24,26 @@ from kizuna.errors import InputError, KizunaError, Where
 from kizuna.workspace import scalar
 
 IATI_CODELIST_URL = "https://iatistandard.org/reference_downloads/203/codelists/downloads/clv3/xml/{name}.xml"
-WANTED = ["Sector", "SectorCategory", "SectorVocabulary", "TransactionType", "ActivityStatus", "OrganisationRole",
-          "OrganisationType", "Country", "Region", "Currency", "PolicyMarker", "PolicySignificance",
-          "ActivityDateType", "AidType", "FlowType", "FinanceType", "ResultType", "IndicatorMeasure"]
+WANTED = [
+    "Sector",
+    "SectorCategory",
+    "SectorVocabulary",
+    "TransactionType",
+    "ActivityStatus",
+    "OrganisationRole",
+    "OrganisationType",
+    "Country",
+    "Region",
+    "Currency",
+    "PolicyMarker",
+    "PolicySignificance",
+    "ActivityDateType",
+    "AidType",
+    "FlowType",
+    "FinanceType",
+    "ResultType",
+    "IndicatorMeasure",
+]
 
 
 @lru_cache(maxsize=1)
@@ -48,10 +65,15 @@ def ensure_codelists(con: Any) -> None:
 
 
 def _insert(con: Any, rows: list[tuple[str, str, str, str | None]], source: str) -> None:
-    tbl = pa.table({
-        "codelist": [r[0] for r in rows], "code": [r[1] for r in rows], "name": [r[2] for r in rows],
-        "category": [r[3] for r in rows], "source": [source] * len(rows),
-    })
+    tbl = pa.table(
+        {
+            "codelist": [r[0] for r in rows],
+            "code": [r[1] for r in rows],
+            "name": [r[2] for r in rows],
+            "category": [r[3] for r in rows],
+            "source": [source] * len(rows),
+        }
+    )
     con.register("_codes", tbl)
     try:
         con.execute("INSERT OR REPLACE INTO codelist_items SELECT codelist, code, name, category, source FROM _codes")
@@ -65,12 +87,20 @@ def parse_codelist_xml(data: bytes, origin: str) -> tuple[str, list[tuple[str, s
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise InputError("codelist.malformed", f"not well-formed XML: {exc.msg}", Where(file=origin, line=exc.lineno),
-                         hint="download the codelist again") from None
+        raise InputError(
+            "codelist.malformed",
+            f"not well-formed XML: {exc.msg}",
+            Where(file=origin, line=exc.lineno),
+            hint="download the codelist again",
+        ) from None
     name = root.get("name")
     if root.tag != "codelist" or not name:
-        raise InputError("codelist.not_codelist", "not an IATI codelist file", Where(file=origin),
-                         hint="expected a <codelist name=...> root")
+        raise InputError(
+            "codelist.not_codelist",
+            "not an IATI codelist file",
+            Where(file=origin),
+            hint="expected a <codelist name=...> root",
+        )
     rows = []
     for item in root.iter("codelist-item"):
         code = (item.findtext("code") or "").strip()
@@ -90,8 +120,12 @@ def load_folder(con: Any, folder: Path) -> dict[str, int]:
     ensure_codelists(con)
     files = sorted(folder.glob("*.xml"))
     if not files:
-        raise InputError("codelist.empty_folder", "no codelist .xml files here", Where(file=str(folder)),
-                         hint="point at a folder of IATI codelist XML files (e.g. IATI-Codelists/xml)")
+        raise InputError(
+            "codelist.empty_folder",
+            "no codelist .xml files here",
+            Where(file=str(folder)),
+            hint="point at a folder of IATI codelist XML files (e.g. IATI-Codelists/xml)",
+        )
     counts: dict[str, int] = {}
     for f in files:
         name, rows = parse_codelist_xml(f.read_bytes(), str(f))
@@ -114,9 +148,13 @@ def download(con: Any, timeout: float = 20.0) -> dict[str, int]:
             with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - fixed https URL
                 data = resp.read()
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise KizunaError("codelist.offline", f"cannot download {wanted}: {exc}", Where(file=url),
-                              hint="you seem to be offline; the built-in codes stay in use "
-                                   "(or run `kizuna codelists load DIR` with a local copy)") from None
+            raise KizunaError(
+                "codelist.offline",
+                f"cannot download {wanted}: {exc}",
+                Where(file=url),
+                hint="you seem to be offline; the built-in codes stay in use "
+                "(or run `kizuna codelists load DIR` with a local copy)",
+            ) from None
         name, rows = parse_codelist_xml(data, url)
         con.execute("DELETE FROM codelist_items WHERE codelist = ?", [name])
         _insert(con, rows, url)
