@@ -235,6 +235,24 @@ _DESCRIPTION_WORDS = [
     "displaced families",
     "markets",
     "committees",
+    "pastoralists",
+    "teachers",
+    "elders",
+    "traders",
+    "cooperatives",
+    "clinics",
+    "magistrates",
+    "chiefs",
+    "volunteers",
+    "engineers",
+    "midwives",
+    "herders",
+    "fishers",
+    "students",
+    "survivors",
+    "parishes",
+    "radio stations",
+    "county officials",
 ]
 
 # Deliberate cross-ally overlaps: same DAC5 sector, same admin2, overlapping dates, similar titles.
@@ -247,8 +265,8 @@ _PLANTED = [
         "XZ02-03",
         "2021-03-01",
         "2023-12-31",
-        "2021-09-01",
-        "2024-06-30",
+        "2021-06-01",
+        "2023-09-30",
         "Reintegration of former combatants in Copperbrook",
         "Former combatant reintegration programme, Copperbrook",
         "reintegration former combatants vocational kits Copperbrook cantonment",
@@ -260,8 +278,8 @@ _PLANTED = [
         "XZ05-02",
         "2020-05-01",
         "2022-10-31",
-        "2021-01-15",
-        "2023-03-31",
+        "2020-09-01",
+        "2022-08-31",
         "Marshend rural water supply rehabilitation",
         "Rural water supply rehabilitation in Marshend",
         "handpumps boreholes water user committees Marshend",
@@ -273,8 +291,8 @@ _PLANTED = [
         "XZ03-04",
         "2022-01-01",
         "2024-12-31",
-        "2022-06-01",
-        "2025-05-31",
+        "2022-03-01",
+        "2024-10-31",
         "Lowford intercommunal dialogue and peace committees",
         "Peace committees for intercommunal dialogue, Lowford",
         "intercommunal dialogue peace committees cattle migration Lowford",
@@ -286,8 +304,8 @@ _PLANTED = [
         "XZ01-01",
         "2019-07-01",
         "2021-12-31",
-        "2020-02-01",
-        "2022-06-30",
+        "2019-10-01",
+        "2021-10-31",
         "Frostford primary health care revitalisation",
         "Revitalising primary health care in Frostford",
         "primary health care midwives essential medicines Frostford",
@@ -312,8 +330,8 @@ _PLANTED = [
         "XZ06-03",
         "2023-01-01",
         "2025-06-30",
-        "2023-05-01",
-        "2025-12-31",
+        "2023-03-01",
+        "2025-06-30",
         "Mobile courts and legal aid in Thornfield",
         "Thornfield legal aid and mobile court sessions",
         "mobile courts legal aid paralegals Thornfield justice",
@@ -493,16 +511,12 @@ def generate(out_dir: Path, seed: int = 7, ally_prefixes: dict[str, str] | None 
             start = date(2019, 1, 1) + timedelta(days=rng.randrange(0, 5 * 365 + 150))
             end = min(start + timedelta(days=rng.randrange(300, 4 * 365)), date(2025, 12, 31))
             status = "4" if end < date(2025, 6, 30) else "2"
-            place = (
-                ADMIN2[admin2[0]][0] if admin2 else (ADMIN1[admin1_only[0]][0] if admin1_only else "Kaltara")
-            )
+            place = ADMIN2[admin2[0]][0] if admin2 else (ADMIN1[admin1_only[0]][0] if admin1_only else "Kaltara")
             qual = rng.choice(_QUALIFIERS)
-            title = f"{SYN} {stem.capitalize()} ({qual}), {place}"
-            words = rng.sample(_DESCRIPTION_WORDS, 3)
-            desc = (
-                f"{SYN} Fictional demonstration activity on {stem} for {words[0]}, {words[1]} and "
-                f"{words[2]} in {place}."
-            )
+            # the place name appears in only some titles, as in real portfolios
+            title = f"{SYN} {stem.capitalize()} ({qual})" + (f", {place}" if rng.random() < 0.4 else "")
+            words = rng.sample(_DESCRIPTION_WORDS, 5)
+            desc = f"{SYN} Fictional demonstration activity on {stem} for {', '.join(words[:4])} and {words[4]}."
             acts[p.key].append(
                 _Act(
                     p,
@@ -733,8 +747,7 @@ def _write_activity(root: etree._Element, a: _Act, pref: str, identifier: str, r
         _narr(
             t,
             "description",
-            f"{SYN} "
-            + {"1": "Incoming funds", "2": "Commitment", "3": "Disbursement", "4": "Expenditure"}[tx["type"]],
+            f"{SYN} " + {"1": "Incoming funds", "2": "Commitment", "3": "Disbursement", "4": "Expenditure"}[tx["type"]],
         )
         if "provider" in tx:
             pr, pn, pa = tx["provider"]
