@@ -74,7 +74,8 @@ def prepare(lf: LedgerFrames, role: str = "reporting", country: str | None = Non
     # dates: actual else planned (the ledger's start_date/end_date); else the span of the activity's flows
     span = lf.flows.group_by("activity_uid").agg(pl.col("date").min().alias("_f0"), pl.col("date").max().alias("_f1"))
     a = a.join(span, on="activity_uid", how="left").with_columns(
-        pl.coalesce("start_date", "_f0", "end_date").alias("s"), pl.coalesce("end_date", "_f1", "start_date").alias("e"))
+        pl.coalesce("start_date", "_f0", "end_date").alias("s"),
+        pl.coalesce("end_date", "_f1", "start_date").alias("e"))
     n0 = a.height
     a = a.filter(pl.col("s").is_not_null())
     if a.height < n0:
