@@ -34,16 +34,17 @@ def norm_name(name: str | None) -> str:
 def org_key_expr(ref: str = "org_ref", name: str = "org_name") -> pl.Expr:
     """The organisation key: its IATI ref when it has one, else ``name:<normalised name>``."""
     r = pl.col(ref).cast(pl.String).str.strip_chars()
-    n = (pl.col(name).cast(pl.String).fill_null("").str.to_lowercase()
-         .str.replace_all(r"[^\w]+", " ").str.replace_all(r"\s+", " ").str.strip_chars())
+    n = _norm_expr(pl.col(name))
     return pl.when(r.is_not_null() & (r != "")).then(r).otherwise(pl.lit("name:") + n).alias("org_key")
 
 
 def assign_allies(orgs: pl.DataFrame, rules: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFrame:
     """Add ``ally`` and ``ally_source`` ('org' | 'rule:<prefix>' | 'type' | 'none') to ``orgs``.
 
-    ``orgs`` needs ``org_key`` (and optionally ``org_type``); ``rules`` has ``prefix, ally``;
-    ``overrides`` has ``org_key, ally``.
+    ``orgs`` needs ``org_key`` (and optionally ``org_type`` and ``org_name``); ``rules`` has ``prefix, ally``;
+    ``overrides`` has ``org_key, ally`` (an org_key may be ``name:<normalised name>``).
+    An organisation that nothing else places, but whose normalised name is that of an organisation placed
+    by its identifier (a 3W row naming an IATI publisher), takes that ally ('name').
     """
     expr_ally: pl.Expr = pl.lit(None, dtype=pl.String)
     expr_src: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -54,17 +55,33 @@ def assign_allies(orgs: pl.DataFrame, rules: pl.DataFrame, overrides: pl.DataFra
         expr_src = pl.when(hit).then(pl.lit(f"rule:{prefix}")).otherwise(expr_src)
     out = orgs.with_columns(expr_ally.alias("_rule_ally"), expr_src.alias("_rule_src"))
     ov = overrides.select(pl.col("org_key").cast(pl.String), pl.col("ally").cast(pl.String).alias("_ov"))
-    out = out.join(ov, on="org_key", how="left")
+    has_name = "org_name" in out.columns
+    name_key = (pl.lit("name:") + _norm_expr(pl.col("org_name"))) if has_name else pl.lit(None, dtype=pl.String)
+    out = out.with_columns(name_key.alias("_name_key")).join(ov, on="org_key", how="left")
+    ov_by_name = ov.rename({"org_key": "_name_key", "_ov": "_ov_name"})
+    out = out.join(ov_by_name, on="_name_key", how="left").with_columns(pl.coalesce("_ov", "_ov_name").alias("_ov"))
     type_col = (pl.col("org_type").cast(pl.String).replace_strict(_TYPE_FALLBACK, default=None)
                 if "org_type" in out.columns else pl.lit(None, dtype=pl.String))
     out = out.with_columns(type_col.alias("_type_ally"))
+    # names of organisations placed by identifier or by hand, when one name means one ally
+    placed = (out.filter((pl.col("_ov").is_not_null() | pl.col("_rule_ally").is_not_null())
+                         & pl.col("_name_key").is_not_null())
+              .select("_name_key", pl.coalesce("_ov", "_rule_ally").alias("_by_name")).unique()
+              .filter(pl.len().over("_name_key") == 1))
+    out = out.join(placed, on="_name_key", how="left")
     return out.with_columns(
-        pl.coalesce("_ov", "_rule_ally", "_type_ally", pl.lit(OTHER)).alias("ally"),
+        pl.coalesce("_ov", "_rule_ally", "_by_name", "_type_ally", pl.lit(OTHER)).alias("ally"),
         pl.when(pl.col("_ov").is_not_null()).then(pl.lit("org"))
         .when(pl.col("_rule_ally").is_not_null()).then(pl.col("_rule_src"))
+        .when(pl.col("_by_name").is_not_null()).then(pl.lit("name"))
         .when(pl.col("_type_ally").is_not_null()).then(pl.lit("type"))
         .otherwise(pl.lit("none")).alias("ally_source"),
-    ).drop("_rule_ally", "_rule_src", "_ov", "_type_ally")
+    ).drop("_rule_ally", "_rule_src", "_ov", "_ov_name", "_type_ally", "_name_key", "_by_name")
+
+
+def _norm_expr(e: pl.Expr) -> pl.Expr:
+    return (e.cast(pl.String).fill_null("").str.to_lowercase().str.replace_all(r"[^\w]+", " ")
+            .str.replace_all(r"\s+", " ").str.strip_chars())
 
 
 def _check(value: str, field: str) -> str:

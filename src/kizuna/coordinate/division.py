@@ -153,7 +153,8 @@ def significance(money: pl.DataFrame, cumulative: float = IMPORTANT_CUMULATIVE) 
     out = out.sort(["country", "usd", "donor"], descending=[False, True, False]).with_columns(
         (pl.col("share_of_country").cum_sum().over("country") - pl.col("share_of_country")).alias("share_above"))
     out = out.with_columns(
-        (pl.col("share_of_country") > pl.col("donor_global_share")).alias("concentrated"),
+        # strictly greater, beyond floating-point noise (with one country the two are equal in theory)
+        (pl.col("share_of_country") > pl.col("donor_global_share") * (1 + 1e-9)).alias("concentrated"),
         (pl.col("share_above") < cumulative - 1e-12).alias("important"),
     ).with_columns(
         pl.when(pl.col("concentrated") & pl.col("important")).then(pl.lit("B"))

@@ -31,10 +31,7 @@ def needs_levels(needs: pl.DataFrame) -> tuple[str, str]:
     """(sector_level, admin_level) the needs table is written at: DAC codes or cluster names; adm2 or adm1."""
     sectors = needs.get_column("sector").drop_nulls().cast(pl.String)
     is_dac = sectors.str.contains(r"^\d{3}(\d{2})?$")
-    if is_dac.all():
-        level = "dac5" if sectors.str.len_chars().eq(5).all() else "dac3"
-    else:
-        level = "cluster"
+    level = ("dac5" if sectors.str.len_chars().eq(5).all() else "dac3") if is_dac.all() else "cluster"
     admin = "adm2" if needs.get_column("adm2").drop_nulls().len() else "adm1"
     return level, admin
 

@@ -76,13 +76,40 @@ def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
                    .select("activity_uid", "org_ref", "org_name", "org_type"))
         missing = pub.join(in_role.select("activity_uid").unique(), on="activity_uid", how="anti")
         chosen = pl.concat([in_role, missing], how="vertical_relaxed")
-    chosen = chosen.with_columns(org_key_expr()).unique(["activity_uid", "org_key"], keep="first",
-                                                         maintain_order=True)
+    chosen = _unify_by_name(chosen.with_columns(org_key_expr()), lf).unique(
+        ["activity_uid", "org_key"], keep="first", maintain_order=True)
     chosen = chosen.with_columns(
         pl.coalesce(pl.col("org_name"), pl.col("org_ref")).alias("org_name"),
         (1.0 / pl.len().over("activity_uid")).alias("weight"))
     return assign_allies(chosen.select("activity_uid", "org_key", "org_name", "org_type", "weight"),
                          lf.rules, lf.overrides)
+
+
+def _is_pseudo(key: pl.Expr) -> pl.Expr:
+    # organisations known only by name: no ref ('name:...'), or the ledger's 3W pseudo-ref ('3W:...')
+    return key.str.starts_with("name:") | key.str.starts_with("3W:")
+
+
+def _unify_by_name(chosen: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
+    """Give an organisation known only by name the identifier of the one identified organisation of that name.
+
+    A 3W sheet names "Some Agency"; if exactly one organisation with an IATI ref carries that
+    (normalised) name anywhere in the ledger, it is the same organisation, so pairs and counts treat it so.
+    """
+    pub = lf.activities.select(pl.col("publisher_ref").alias("org_ref"), pl.col("publisher_name").alias("org_name"))
+    both = pl.concat([pub, lf.orgs.select("org_ref", "org_name")], how="vertical_relaxed").with_columns(org_key_expr())
+    known = (both.filter(~_is_pseudo(pl.col("org_key")) & pl.col("org_name").is_not_null())
+             .select(pl.col("org_name").map_batches(_norm_series).alias("_n"), pl.col("org_key").alias("_ref"))
+             .unique().filter(pl.len().over("_n") == 1))
+    out = chosen.with_columns(pl.col("org_name").map_batches(_norm_series).alias("_n")).join(known, on="_n", how="left")
+    return out.with_columns(
+        pl.when(_is_pseudo(pl.col("org_key")) & pl.col("_ref").is_not_null()).then(pl.col("_ref"))
+        .otherwise(pl.col("org_key")).alias("org_key")).drop("_n", "_ref")
+
+
+def _norm_series(s: pl.Series) -> pl.Series:
+    return (s.cast(pl.String).fill_null("").str.to_lowercase().str.replace_all(r"[^\w]+", " ")
+            .str.replace_all(r"\s+", " ").str.strip_chars())
 
 
 def org_names(lf: LedgerFrames) -> pl.DataFrame:
