@@ -832,3 +832,32 @@ def _threew_csv(rng: random.Random) -> str:
     for row in _threew_rows(random.Random(rng.random())):
         w.writerow(row)
     return buf.getvalue()
+
+
+NEEDS_CLUSTERS = ["Health", "Water Sanitation Hygiene", "Food Security", "Protection", "Logistics"]
+
+
+def write_needs(out_dir: Path, seed: int = 7) -> Path:
+    """Write a SYNTHETIC needs table for Kaltara (admin2 x cluster, severity 1-5, people in need) as CSV.
+
+    Columns carry an HXL row: #country+code, #adm1+code, #adm2+code, #adm2+name, #sector+cluster,
+    #severity, #inneed+ind. One planted gap: Larkspur (XZ06-04) x Water Sanitation Hygiene, severity 5.
+    """
+    rng = random.Random(seed * 7919 + 1)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["country", "adm1", "adm2", "area_name", "sector", "severity", "pin"])
+    w.writerow(["#country+code", "#adm1+code", "#adm2+code", "#adm2+name", "#sector+cluster", "#severity",
+                "#inneed+ind"])
+    for code in sorted(ADMIN2):
+        name, a1, _, _ = ADMIN2[code]
+        for cluster in NEEDS_CLUSTERS:
+            sev, pin = rng.randint(1, 4), rng.randrange(1000, 30000, 100)
+            if (code, cluster) == ("XZ06-04", "Water Sanitation Hygiene"):
+                sev, pin = 5, 42000
+            w.writerow([COUNTRY_CODE, a1, code, f"{name} (synthetic)", cluster, sev, pin])
+    path = out_dir / "kaltara-needs.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8", newline="")
+    return path
