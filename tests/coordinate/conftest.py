@@ -93,3 +93,14 @@ def builder(ws) -> LedgerBuilder:
 
 def rows(df: Any) -> list[dict[str, Any]]:
     return df.to_dicts()
+
+
+@pytest.fixture(scope="session")
+def cli_registered():
+    """The coordinate commands on the real `kizuna` app (the lead adds this line to cli.py on merge)."""
+    from kizuna.cli import app
+    from kizuna.coordinate.commands import register
+
+    if not any(getattr(c, "name", None) == "who" for c in app.registered_commands):
+        register(app)
+    return app

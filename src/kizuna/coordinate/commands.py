@@ -167,7 +167,7 @@ def gaps(
     table = read_needs(needs)
     df = gaps_from_ledger(_ledger(workspace), table, role=role.value, measure=f"usd_{measure}",
                           year_from=year_from, year_to=year_to, target_orgs=target_orgs)
-    render(df, fmt, out, title="Gaps: need against presence")
+    render(df, fmt, out, title="Gaps - need against presence")
 
 
 def division_cmd(
@@ -203,7 +203,7 @@ def division_cmd(
             df = fn[view.value](money)
         if country:
             df = df.filter(df["country"] == country)
-    render(df, fmt, out, title=f"Division of labour: {view.value}")
+    render(df, fmt, out, title=f"Division of labour - {view.value}")
 
 
 def accountability(
@@ -230,6 +230,11 @@ def accountability(
         print(f"wrote {out}", file=sys.stderr)
         return
     sheets = rep.sheets()
+    if out is not None and fmt is Format.table:
+        if out.suffix.lower() != ".xlsx":
+            raise InputError("report.format", f"cannot write the report as {out.suffix!r}", Where(file=str(out)),
+                             hint="use --out report.html, --out report.xlsx, or -f json/csv")
+        fmt = Format.xlsx
     if fmt is Format.xlsx:
         if out is None:
             raise InputError("output.no_path", "XLSX output needs a file", Where(field="--out"),
@@ -245,7 +250,7 @@ def accountability(
     elif fmt is Format.csv:
         render(rep.summary, fmt, out)
     else:
-        render(rep.summary, fmt, None, title=f"Accountability {country}: summary by ally")
+        render(rep.summary, fmt, None, title=f"Accountability {country} - summary by ally")
         render(rep.by_sector, fmt, None, title="By sector")
         render(rep.overlaps.select("rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b"), fmt,
                None, title="Overlaps between allies")
