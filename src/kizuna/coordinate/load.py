@@ -85,6 +85,8 @@ def _sectors(raw: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.coalesce(pl.col("name"), pl.col("code"))).alias("name"),
     ).filter(pl.col("code").is_not_null() | pl.col("name").is_not_null())
     df = with_sector_levels(df.drop("vocabulary"), "code", "name")
+    # other vocabularies (e.g. 99, the publisher's own) count only when their name is a known cluster
+    df = df.filter(pl.col("dac3").is_not_null() | pl.col("cluster").is_not_null())
     return df.select(list(SECTOR_SCHEMA)).unique(maintain_order=True)
 
 

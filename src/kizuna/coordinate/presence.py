@@ -151,7 +151,7 @@ def shared_sectors(pres: pl.DataFrame, min_orgs: int = 2, measure: str = "usd_di
 
     Columns: country, sector, n_orgs, orgs (names, largest first, with USD), usd_total, reason.
     """
-    per_org = pres.group_by("country", "sector", "org_key", "org_name").agg(
+    per_org = pres.filter(pl.col("sector").is_not_null()).group_by("country", "sector", "org_key", "org_name").agg(
         pl.col(measure).sum().alias("usd"), pl.col("n_activities").sum().alias("n_activities"))
     agg = (per_org.sort("usd", descending=True)
            .group_by("country", "sector", maintain_order=True)
