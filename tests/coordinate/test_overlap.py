@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kizuna.coordinate.load import load_ledger
-from kizuna.coordinate.overlap import _haversine, find_overlaps, sweep_pairs, tfidf_matrix
+from kizuna.coordinate.overlap import _haversine, cross_pairs, find_overlaps, sweep_pairs, tfidf_matrix
 
 P1 = ("XZ01", "XZ01-01", 9.95, 29.75)
 
@@ -109,6 +109,23 @@ def test_sweep_finds_exactly_the_intersecting_pairs_of_each_block(rows, window):
     assert got <= want and len(got) == len(i)  # no duplicates, nothing wrong
     if truncated == 0:
         assert got == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 30), st.integers(0, 10)), max_size=25),
+       st.lists(st.tuples(st.integers(0, 2), st.integers(0, 30), st.integers(0, 10)), max_size=25))
+def test_cross_pairs_finds_each_intersecting_pair_between_two_sets_once(left, right):
+    def cols(rows):
+        b = np.array([r[0] for r in rows], dtype=np.int64)
+        s = np.array([r[1] for r in rows], dtype=np.int64)
+        return b, s, s + np.array([r[2] for r in rows], dtype=np.int64)
+
+    (bl, sl, el), (br, sr, er) = cols(left), cols(right)
+    i, j, truncated = cross_pairs(bl, sl, el, br, sr, er, max_window=1000)
+    got = list(zip(i.tolist(), j.tolist(), strict=True))
+    want = {(a, b) for a in range(len(left)) for b in range(len(right))
+            if bl[a] == br[b] and sl[a] <= er[b] and sr[b] <= el[a]}
+    assert truncated == 0 and len(got) == len(set(got)) and set(got) == want
 
 
 def test_haversine_one_degree_of_latitude_is_about_111_km():

@@ -105,6 +105,25 @@ def prepare(lf: LedgerFrames, role: str = "reporting", country: str | None = Non
 
 # --------------------------------------------------------------------------- blocking
 
+_SHIFT = np.int64(1 << 32)
+
+
+def _composite(block: np.ndarray, t: np.ndarray, base: int) -> np.ndarray:
+    return block.astype(np.int64) * _SHIFT + (t.astype(np.int64) - base)
+
+
+def _expand(q: np.ndarray, lo: np.ndarray, hi: np.ndarray, max_window: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """For each query q[k], the positions lo[k] .. hi[k]-1 (at most ``max_window``): (query, position) arrays."""
+    cnt = hi - lo
+    truncated = int((cnt > max_window).sum())
+    cnt = np.clip(cnt, 0, max_window)
+    total = int(cnt.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), truncated
+    qi = np.repeat(q, cnt)
+    pos = np.repeat(lo, cnt) + (np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    return qi, pos, truncated
+
 
 def sweep_pairs(block: np.ndarray, start: np.ndarray, end: np.ndarray,
                 max_window: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -118,33 +137,47 @@ def sweep_pairs(block: np.ndarray, start: np.ndarray, end: np.ndarray,
     if n < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64), 0
     order = np.lexsort((start, block))
-    b = block[order].astype(np.int64)
-    s = start[order].astype(np.int64)
+    b, s = block[order], start[order].astype(np.int64)
     e = np.maximum(end[order].astype(np.int64), s)
-    lo_t = min(int(s.min()), 0)
-    shift = np.int64(1 << 32)
-    key = b * shift + (s - lo_t)
-    hi = np.searchsorted(key, b * shift + (e - lo_t), side="right")
-    first = np.arange(1, n + 1, dtype=np.int64)
-    cnt = hi - first
-    truncated = int((cnt > max_window).sum())
-    cnt = np.clip(cnt, 0, max_window)
-    total = int(cnt.sum())
-    if total == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), truncated
-    i = np.repeat(np.arange(n, dtype=np.int64), cnt)
-    offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    j = i + 1 + offs
+    base = int(s.min())
+    key = _composite(b, s, base)
+    hi = np.searchsorted(key, _composite(b, e, base), side="right")
+    i, j, truncated = _expand(np.arange(n, dtype=np.int64), np.arange(1, n + 1, dtype=np.int64), hi, max_window)
     return order[i], order[j], truncated
+
+
+def cross_pairs(block_l: np.ndarray, start_l: np.ndarray, end_l: np.ndarray, block_r: np.ndarray,
+                start_r: np.ndarray, end_r: np.ndarray, max_window: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Pairs (l, r) between two sets in the same block whose intervals intersect (each pair once).
+
+    Two sorted range look-ups: r starting within [start_l, end_l], and l starting strictly within
+    (start_r, end_r]; an intersecting pair has one of the two starts inside the other's interval.
+    """
+    if len(block_l) == 0 or len(block_r) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), 0
+    sl, sr = start_l.astype(np.int64), start_r.astype(np.int64)
+    el, er = np.maximum(end_l.astype(np.int64), sl), np.maximum(end_r.astype(np.int64), sr)
+    base = int(min(sl.min(), sr.min()))
+    out_l, out_r, trunc = [], [], 0
+    for (qb, qs, qe, tb, ts, flip) in ((block_l, sl, el, block_r, sr, False), (block_r, sr, er, block_l, sl, True)):
+        order = np.lexsort((ts, tb))
+        key = _composite(tb[order], ts[order], base)
+        # first pass includes a target starting at the same day; the second excludes it (no double count)
+        lo = np.searchsorted(key, _composite(qb, qs, base), side="right" if flip else "left")
+        hi = np.searchsorted(key, _composite(qb, qe, base), side="right")
+        q, pos, t = _expand(np.arange(len(qb), dtype=np.int64), lo, hi, max_window)
+        trunc += t
+        if flip:
+            out_l.append(order[pos])
+            out_r.append(q)
+        else:
+            out_l.append(q)
+            out_r.append(order[pos])
+    return np.concatenate(out_l), np.concatenate(out_r), trunc
 
 
 def _block_ids(df: pl.DataFrame, cols: list[str]) -> np.ndarray:
     return df.select(pl.struct(cols).rank("dense").cast(pl.Int64)).to_series().to_numpy()
-
-
-def _codes(s: pl.Series) -> np.ndarray:
-    """Small integer codes for a string column (-1 for null), equal strings equal codes."""
-    return s.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
 
 
 def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -156,141 +189,167 @@ def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
+PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64, "sector_level": pl.Int8, "sector_code": pl.String,
+               "spatial": pl.String, "place": pl.String, "distance_km": pl.Float64, "space_score": pl.Float64}
+
+
 def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFrame, countries: pl.DataFrame,
                     *, max_km: float = 25.0, max_window: int = 500, different_allies: bool = False,
                     links: pl.DataFrame | None = None) -> tuple[pl.DataFrame, list[str], dict[str, int]]:
     """All candidate pairs (a < b by id) with their best sector match and best spatial evidence.
 
+    ``acts.id`` must be 0..n-1 in order. Routes (each a blocked sweep):
+    admin2 (country x sector group x admin2), point (country x sector group x grid cell, with the
+    neighbouring cells), admin1 (an admin1-only activity against everything in its admin1), and
+    country (activities with no subnational location, blocked by country x DAC5: weaker place evidence
+    asks for the closer sector match).
     Columns: a, b, sector_level (3 DAC5, 2 DAC3, 1 cluster), sector_code, spatial ('admin2' | 'point' |
     'admin1' | 'country'), place, distance_km (for points), space_score.
     """
     notes: list[str] = []
-    stats: dict[str, int] = {}
-    sec = sectors.with_columns(
-        pl.coalesce(pl.col("cluster"), pl.lit("D") + pl.col("dac3")).alias("sgroup")).filter(
-        pl.col("sgroup").is_not_null())
+    stats: dict[str, int] = {"activities": acts.height}
+    ids = acts.get_column("id").to_numpy()
+    assert (ids == np.arange(len(ids))).all(), "acts.id must be 0..n-1 in order"
+    org_code = acts.get_column("org_key").rank("dense").to_numpy().astype(np.int64)
+    ally_code = acts.get_column("ally").fill_null("").rank("dense").to_numpy().astype(np.int64)
+    # sector group of the block: the DAC3 category's cluster (so 121/122/130 meet as Health), else the DAC3
+    # itself; a DAC5 whose own cluster differs (72040 Food Security within 720) is entered under both, so
+    # it meets its DAC3 siblings and its cluster (e.g. a 3W "Food Security" row) alike
+    cl3 = pl.col("dac3").replace_strict({k: v[1] for k, v in DAC3.items()}, default=None, return_dtype=pl.String)
+    g3 = pl.coalesce(cl3, pl.lit("D") + pl.col("dac3"), pl.col("cluster"))
+    sec = sectors.with_columns(g3.alias("sgroup"))
+    extra = sec.filter(pl.col("cluster").is_not_null() & (pl.col("cluster") != pl.col("sgroup"))).with_columns(
+        pl.col("cluster").alias("sgroup"))
+    sec = (pl.concat([sec, extra]).filter(pl.col("sgroup").is_not_null())
+           .with_columns(pl.col("dac5").rank("dense").fill_null(-1).cast(pl.Int64).alias("d5"),
+                         pl.col("dac3").rank("dense").fill_null(-2).cast(pl.Int64).alias("d3")))
     base = (acts.select("id", "start", "end").join(countries, on="id", how="inner")
-            .join(sec.select("id", "sgroup", "dac5", "dac3"), on="id", how="inner"))
-    stats["activities"] = acts.height
-    org = acts.get_column("org_key")
-    org_code = _codes(org)
-    ally_code = _codes(acts.get_column("ally"))
-    ids_sorted = acts.get_column("id").to_numpy()
-    assert (ids_sorted == np.arange(len(ids_sorted))).all(), "acts.id must be 0..n-1 in order"
-
-    locs = locs.with_columns(
-        pl.col("adm2").replace("", None), pl.col("adm1").replace("", None))
+            .join(sec.select("id", "sgroup", "dac5", "dac3", "d5", "d3"), on="id", how="inner"))
+    locs = locs.with_columns(pl.col("adm2").replace("", None), pl.col("adm1").replace("", None))
     has_sub = locs.filter(pl.col("adm1").is_not_null() | pl.col("adm2").is_not_null()
                           | pl.col("lat").is_not_null()).select("id").unique()
-    only_adm1 = (locs.group_by("id").agg(
-        (pl.col("adm2").is_null() & pl.col("lat").is_null() & pl.col("adm1").is_not_null()).all().alias("o"))
-        .filter(pl.col("o")).select("id"))
+    only1 = (locs.group_by("id").agg((pl.col("adm2").is_null() & pl.col("lat").is_null()).all().alias("o"))
+             .filter(pl.col("o")).select("id"))
 
     parts: list[pl.DataFrame] = []
-    truncated_total = 0
+    truncated = 0
 
-    def run(entries: pl.DataFrame, key: list[str], spatial: str, flag: str | None = None) -> pl.DataFrame | None:
-        nonlocal truncated_total
-        if entries.height < 2:
-            return None
-        blk = _block_ids(entries, key)
-        i, j, trunc = sweep_pairs(blk, entries.get_column("start").to_numpy(), entries.get_column("end").to_numpy(),
-                                  max_window)
-        truncated_total += trunc
-        ida = entries.get_column("id").to_numpy()[i]
-        idb = entries.get_column("id").to_numpy()[j]
+    def emit(el: pl.DataFrame, er: pl.DataFrame, i: np.ndarray, j: np.ndarray, spatial: str,
+             place_col: str | None) -> None:
+        ida = el.get_column("id").to_numpy()[i]
+        idb = er.get_column("id").to_numpy()[j]
         keep = (ida != idb) & (org_code[ida] != org_code[idb])
         if different_allies:
             keep &= ally_code[ida] != ally_code[idb]
-        if flag is not None:
-            f = entries.get_column(flag).to_numpy()
-            keep &= f[i] | f[j]
         i, j, ida, idb = i[keep], j[keep], ida[keep], idb[keep]
-        d5 = _codes(entries.get_column("dac5"))
-        d3 = _codes(entries.get_column("dac3"))
-        level = np.where((d5[i] == d5[j]) & (d5[i] >= 0), 3, np.where((d3[i] == d3[j]) & (d3[i] >= 0), 2, 1))
-        scode = np.where(level == 3, entries.get_column("dac5").to_numpy()[i],
-                         np.where(level == 2, entries.get_column("dac3").to_numpy()[i],
-                                  entries.get_column("sgroup").to_numpy()[i]))
-        out = {"a": np.minimum(ida, idb), "b": np.maximum(ida, idb), "sector_level": level.astype(np.int8),
-               "sector_code": scode, "spatial": np.full(len(i), spatial)}
         if spatial == "point":
-            la, lo = entries.get_column("lat").to_numpy(), entries.get_column("lon").to_numpy()
-            dist = _haversine(la[i], lo[i], la[j], lo[j])
-            ok = dist <= max_km
-            out = {k: v[ok] for k, v in out.items()}
-            out["distance_km"] = dist[ok]
-            out["place"] = np.full(int(ok.sum()), None, dtype=object)
-            out["space_score"] = 1.0 - 0.5 * dist[ok] / max_km
+            dist = _haversine(el.get_column("lat").to_numpy()[i], el.get_column("lon").to_numpy()[i],
+                              er.get_column("lat").to_numpy()[j], er.get_column("lon").to_numpy()[j])
+            near = dist <= max_km
+            i, j, ida, idb, dist = i[near], j[near], ida[near], idb[near], dist[near]
+            space = 1.0 - 0.5 * dist / max_km
         else:
-            place_col = {"admin2": "adm2", "admin1": "adm1", "country": "country"}[spatial]
-            out["place"] = entries.get_column(place_col).to_numpy()[i]
-            out["distance_km"] = np.full(len(i), np.nan)
-            out["space_score"] = np.full(len(i), SPACE_SCORE[spatial])
-        return pl.DataFrame(out, schema_overrides={"sector_code": pl.String, "place": pl.String})
+            dist = np.full(len(i), np.nan)
+            space = np.full(len(i), SPACE_SCORE[spatial])
+        d5l, d5r = el.get_column("d5").to_numpy()[i], er.get_column("d5").to_numpy()[j]
+        d3l, d3r = el.get_column("d3").to_numpy()[i], er.get_column("d3").to_numpy()[j]
+        level = np.where((d5l == d5r) & (d5l >= 0), 3, np.where((d3l == d3r) & (d3l >= 0), 2, 1)).astype(np.int8)
+        side = el.select("dac5", "dac3", "sgroup", *([place_col] if place_col else []))[i]
+        df = pl.DataFrame({"a": np.minimum(ida, idb), "b": np.maximum(ida, idb), "sector_level": level,
+                           "distance_km": dist, "space_score": space})
+        df = pl.concat([df, side], how="horizontal").with_columns(
+            pl.when(pl.col("sector_level") == 3).then(pl.col("dac5"))
+            .when(pl.col("sector_level") == 2).then(pl.col("dac3"))
+            .otherwise(pl.col("sgroup")).alias("sector_code"),
+            pl.lit(spatial).alias("spatial"),
+            (pl.col(place_col) if place_col else pl.lit(None, dtype=pl.String)).alias("place"))
+        parts.append(df.select(list(PAIR_SCHEMA)).cast(PAIR_SCHEMA))
+
+    def arr(df: pl.DataFrame, c: str) -> np.ndarray:
+        return df.get_column(c).to_numpy()
+
+    def self_route(e: pl.DataFrame, key: list[str], spatial: str, place_col: str | None) -> None:
+        nonlocal truncated
+        if e.height < 2:
+            return
+        i, j, t = sweep_pairs(_block_ids(e, key), arr(e, "start"), arr(e, "end"), max_window)
+        truncated += t
+        emit(e, e, i, j, spatial, place_col)
+
+    def cross_route(el: pl.DataFrame, er: pl.DataFrame, key: list[str], spatial: str, place_col: str | None) -> None:
+        nonlocal truncated
+        if el.height == 0 or er.height == 0:
+            return
+        both = _block_ids(pl.concat([el.select(key), er.select(key)]), key)
+        i, j, t = cross_pairs(both[: el.height], arr(el, "start"), arr(el, "end"), both[el.height:],
+                              arr(er, "start"), arr(er, "end"), max_window)
+        truncated += t
+        emit(el, er, i, j, spatial, place_col)
 
     # 1. same admin2
     e2 = base.join(locs.filter(pl.col("adm2").is_not_null()).select("id", "adm2").unique(), on="id")
-    parts.append(run(e2, ["country", "sgroup", "adm2"], "admin2"))
-    # 2. points within max_km: grid cells of max_km; each point probes the neighbouring cells
+    self_route(e2, ["country", "sgroup", "adm2"], "admin2", "adm2")
+    # 2. points within max_km: same grid cell (sweep), and each point against the neighbouring cells
     pts = locs.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).select("id", "lat", "lon").unique()
     if pts.height:
-        parts.append(run(_point_entries(base, pts, max_km), ["country", "sgroup", "cy", "cx"], "point", "home"))
+        home, probe = _point_cells(base, pts, max_km)
+        self_route(home, ["country", "sgroup", "cy", "cx"], "point", None)
+        cross_route(probe, home, ["country", "sgroup", "cy", "cx"], "point", None)
     # 3. same admin1, where at least one side is located at admin1 only
-    e1 = base.join(locs.filter(pl.col("adm1").is_not_null()).select("id", "adm1").unique(), on="id").with_columns(
-        pl.col("id").is_in(only_adm1.get_column("id").implode()).alias("only1"))
-    blocks_with_only1 = e1.filter(pl.col("only1")).select("country", "sgroup", "adm1").unique()
-    e1 = e1.join(blocks_with_only1, on=["country", "sgroup", "adm1"], how="semi")
-    parts.append(run(e1, ["country", "sgroup", "adm1"], "admin1", "only1"))
-    # 4. neither has a subnational location: same country only (weaker evidence)
-    e0 = base.join(has_sub, on="id", how="anti")
-    parts.append(run(e0, ["country", "sgroup"], "country"))
+    e1 = base.join(locs.filter(pl.col("adm1").is_not_null()).select("id", "adm1").unique(), on="id")
+    l1 = e1.join(only1, on="id", how="semi")
+    r1 = e1.join(only1, on="id", how="anti").join(l1.select("country", "sgroup", "adm1").unique(),
+                                                  on=["country", "sgroup", "adm1"], how="semi")
+    self_route(l1, ["country", "sgroup", "adm1"], "admin1", "adm1")
+    cross_route(l1, r1, ["country", "sgroup", "adm1"], "admin1", "adm1")
+    # 4. neither has a subnational location: same country and the same DAC5 (weaker evidence)
+    e0 = base.join(has_sub, on="id", how="anti").with_columns(pl.coalesce("dac5", "dac3").alias("code"))
+    self_route(e0, ["country", "code"], "country", "country")
 
-    frames = [p for p in parts if p is not None and p.height]
-    schema = {"a": pl.Int64, "b": pl.Int64, "sector_level": pl.Int8, "sector_code": pl.String,
-              "spatial": pl.String, "place": pl.String, "distance_km": pl.Float64, "space_score": pl.Float64}
+    frames = [p for p in parts if p.height]
     if not frames:
-        return pl.DataFrame(schema=schema), notes, stats
-    allp = pl.concat([f.select(list(schema)).cast(schema) for f in frames])
+        return pl.DataFrame(schema=PAIR_SCHEMA), notes, stats
+    allp = pl.concat(frames)
     stats["raw_pairs"] = allp.height
     if links is not None and links.height:
         allp = allp.join(links, on=["a", "b"], how="anti")
     best = (allp.sort(["a", "b", "space_score", "sector_level"], descending=[False, False, True, True])
             .unique(["a", "b"], keep="first", maintain_order=True))
-    best_sector = allp.group_by("a", "b").agg(pl.col("sector_level").max().alias("_lvl"))
-    best = best.join(best_sector, on=["a", "b"]).with_columns(pl.col("_lvl").alias("sector_level")).drop("_lvl")
-    # the sector code of the best sector match (a pair can share several sectors)
-    codes = (allp.sort("sector_level", descending=True).unique(["a", "b"], keep="first")
-             .select("a", "b", pl.col("sector_code").alias("_code")))
-    best = best.join(codes, on=["a", "b"]).with_columns(pl.col("_code").alias("sector_code")).drop("_code")
+    top_sector = (allp.sort(["a", "b", "sector_level"], descending=[False, False, True])
+                  .unique(["a", "b"], keep="first", maintain_order=True)
+                  .select("a", "b", pl.col("sector_level").alias("_l"), pl.col("sector_code").alias("_c")))
+    best = best.join(top_sector, on=["a", "b"]).with_columns(
+        pl.col("_l").alias("sector_level"), pl.col("_c").alias("sector_code")).drop("_l", "_c")
     stats["pairs"] = best.height
-    if truncated_total:
-        notes.append(f"{truncated_total} activities had more than {max_window} later-starting activities in "
-                     f"their block; each was compared with the first {max_window} only (raise max_window)")
+    if truncated:
+        notes.append(f"{truncated} activities had more than {max_window} candidates in a block; each was compared "
+                     f"with the {max_window} nearest in start date only (raise max_window)")
     return best, notes, stats
 
 
-def _point_entries(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> pl.DataFrame:
-    """Home entries in each point's grid cell, plus probe entries in the neighbouring cells.
+def _point_cells(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Home entries (each point in its grid cell) and probe entries (each point in its neighbouring cells).
 
-    Cells are ``max_km`` of latitude high (d = max_km / 111.2 degrees) and d degrees of longitude wide;
-    a point probes +-1 rows and +-k columns, k = ceil(1 / cos(|lat| + 2d)), enough to reach every point
-    within max_km. Only pairs with at least one home entry count ('home' flag).
+    Cells are d = max_km / 111.2 degrees of latitude high and d degrees of longitude wide; a point probes
+    +-1 rows and +-k columns, k = ceil(1 / cos(|lat| + 2d)), enough to reach every point within max_km.
+    Only occupied cells are probed.
     """
     d = max_km / 111.2
     p = pts.with_columns((pl.col("lat") / d).floor().cast(pl.Int64).alias("cy"),
                          (pl.col("lon") / d).floor().cast(pl.Int64).alias("cx"),
                          (1.0 / ((pl.col("lat").abs() + 2 * d).clip(0, 89.0).radians().cos())).ceil()
                          .clip(1, 60).cast(pl.Int64).alias("k"))
-    home = p.with_columns(pl.lit(True).alias("home"))
     occupied = p.select("cy", "cx").unique()
     probe = (p.with_columns(pl.int_ranges(-1, 2).alias("dy"), pl.int_ranges(-pl.col("k"), pl.col("k") + 1).alias("dx"))
              .explode("dy").explode("dx").filter((pl.col("dy") != 0) | (pl.col("dx") != 0))
              .with_columns((pl.col("cy") + pl.col("dy")).alias("cy"), (pl.col("cx") + pl.col("dx")).alias("cx"))
-             .join(occupied, on=["cy", "cx"], how="semi")
-             .drop("dy", "dx").with_columns(pl.lit(False).alias("home")))
-    cells = pl.concat([home, probe.select(home.columns)])
-    return base.join(cells, on="id", how="inner")
+             .join(occupied, on=["cy", "cx"], how="semi").drop("dy", "dx", "k"))
+    home = base.join(p.drop("k"), on="id", how="inner")
+    probe = base.join(probe, on="id", how="inner")
+    # a probe only matters where a home entry of the same country and sector group sits
+    probe = probe.join(home.select("country", "sgroup", "cy", "cx").unique(), on=["country", "sgroup", "cy", "cx"],
+                       how="semi")
+    return home, probe
 
 
 # --------------------------------------------------------------------------- text similarity
