@@ -177,7 +177,20 @@ def cross_pairs(block_l: np.ndarray, start_l: np.ndarray, end_l: np.ndarray, blo
 
 
 def _block_ids(df: pl.DataFrame, cols: list[str]) -> np.ndarray:
-    return df.select(pl.struct(cols).rank("dense").cast(pl.Int64)).to_series().to_numpy()
+    """Dense block numbers for the integer key columns ``cols`` (mixed radix, re-densified when it would overflow)."""
+    code: np.ndarray | None = None
+    for c in cols:
+        x = df.get_column(c).to_numpy().astype(np.int64)
+        x = x - x.min() if len(x) else x
+        radix = int(x.max()) + 1 if len(x) else 1
+        if code is None:
+            code = x
+            continue
+        if (int(code.max()) + 1) * radix >= (1 << 62):
+            code = pl.Series(code).rank("dense").cast(pl.Int64).to_numpy() - 1
+        code = code * radix + x
+    assert code is not None
+    return pl.Series(code).rank("dense").cast(pl.Int64).to_numpy()
 
 
 def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -189,13 +202,37 @@ def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
-PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64, "sector_level": pl.Int8, "sector_code": pl.String,
-               "spatial": pl.String, "place": pl.String, "distance_km": pl.Float64, "space_score": pl.Float64}
+ROUTES = ("admin2", "point", "admin1", "country")
+PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64, "sector_level": pl.Int8, "scode": pl.Int64, "route": pl.Int8,
+               "pcode": pl.Int64, "distance_km": pl.Float64, "space_score": pl.Float64}
+
+
+@dataclass
+class Candidates:
+    """Candidate pairs with integer codes (compact at scale); :meth:`decode` adds the readable columns."""
+
+    pairs: pl.DataFrame
+    notes: list[str]
+    stats: dict[str, int]
+    sector_codes: pl.DataFrame   # sector_level, scode -> sector_code
+    place_codes: pl.DataFrame    # route, pcode -> place
+
+    def decode(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Add sector_code, spatial and place (strings) to rows of :attr:`pairs` (or a filtered subset)."""
+        return (df.join(self.sector_codes, on=["sector_level", "scode"], how="left")
+                .join(self.place_codes, on=["route", "pcode"], how="left")
+                .with_columns(pl.col("route").replace_strict(dict(enumerate(ROUTES)), return_dtype=pl.String)
+                              .alias("spatial")))
+
+
+def _code(col: str, alias: str) -> pl.Expr:
+    # equal strings, equal codes (polars' categorical dictionary; much faster than a rank); null -> -1
+    return pl.col(col).cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).alias(alias)
 
 
 def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFrame, countries: pl.DataFrame,
                     *, max_km: float = 25.0, max_window: int = 500, different_allies: bool = False,
-                    links: pl.DataFrame | None = None) -> tuple[pl.DataFrame, list[str], dict[str, int]]:
+                    links: pl.DataFrame | None = None) -> Candidates:
     """All candidate pairs (a < b by id) with their best sector match and best spatial evidence.
 
     ``acts.id`` must be 0..n-1 in order. Routes (each a blocked sweep):
@@ -203,15 +240,16 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     neighbouring cells), admin1 (an admin1-only activity against everything in its admin1), and
     country (activities with no subnational location, blocked by country x DAC5: weaker place evidence
     asks for the closer sector match).
-    Columns: a, b, sector_level (3 DAC5, 2 DAC3, 1 cluster), sector_code, spatial ('admin2' | 'point' |
-    'admin1' | 'country'), place, distance_km (for points), space_score.
+    Pair columns: a, b, sector_level (3 DAC5, 2 DAC3, 1 cluster), scode, route (index into ROUTES), pcode,
+    distance_km (points only), space_score.
     """
     notes: list[str] = []
     stats: dict[str, int] = {"activities": acts.height}
+    n = acts.height
     ids = acts.get_column("id").to_numpy()
     assert (ids == np.arange(len(ids))).all(), "acts.id must be 0..n-1 in order"
-    org_code = acts.get_column("org_key").rank("dense").to_numpy().astype(np.int64)
-    ally_code = acts.get_column("ally").fill_null("").rank("dense").to_numpy().astype(np.int64)
+    org_code = acts.select(_code("org_key", "o")).to_series().to_numpy()
+    ally_code = acts.select(_code("ally", "o")).to_series().to_numpy()
     # sector group of the block: the DAC3 category's cluster (so 121/122/130 meet as Health), else the DAC3
     # itself; a DAC5 whose own cluster differs (72040 Food Security within 720) is entered under both, so
     # it meets its DAC3 siblings and its cluster (e.g. a 3W "Food Security" row) alike
@@ -221,11 +259,28 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     extra = sec.filter(pl.col("cluster").is_not_null() & (pl.col("cluster") != pl.col("sgroup"))).with_columns(
         pl.col("cluster").alias("sgroup"))
     sec = (pl.concat([sec, extra]).filter(pl.col("sgroup").is_not_null())
-           .with_columns(pl.col("dac5").rank("dense").fill_null(-1).cast(pl.Int64).alias("d5"),
-                         pl.col("dac3").rank("dense").fill_null(-2).cast(pl.Int64).alias("d3")))
+           .with_columns(_code("dac5", "d5"), _code("dac3", "d3"), _code("sgroup", "sg")))
+    sector_codes = pl.concat([
+        sec.filter(pl.col("d5") >= 0).select(pl.lit(3, pl.Int8).alias("sector_level"), pl.col("d5").alias("scode"),
+                                             pl.col("dac5").alias("sector_code")),
+        sec.filter(pl.col("d3") >= 0).select(pl.lit(2, pl.Int8).alias("sector_level"), pl.col("d3").alias("scode"),
+                                             pl.col("dac3").alias("sector_code")),
+        sec.select(pl.lit(1, pl.Int8).alias("sector_level"), pl.col("sg").alias("scode"),
+                   pl.col("sgroup").str.strip_prefix("D").alias("sector_code")),
+    ]).unique(["sector_level", "scode"])
+    countries = countries.with_columns(_code("country", "cc"))
     base = (acts.select("id", "start", "end").join(countries, on="id", how="inner")
-            .join(sec.select("id", "sgroup", "dac5", "dac3", "d5", "d3"), on="id", how="inner"))
+            .join(sec.select("id", "dac5", "dac3", "sg", "d5", "d3"), on="id", how="inner"))
     locs = locs.with_columns(pl.col("adm2").replace("", None), pl.col("adm1").replace("", None))
+    locs = locs.with_columns(_code("adm2", "a2c"), _code("adm1", "a1c"))
+    place_codes = pl.concat([
+        locs.filter(pl.col("a2c") >= 0).select(pl.lit(0, pl.Int8).alias("route"), pl.col("a2c").alias("pcode"),
+                                               pl.col("adm2").alias("place")),
+        locs.filter(pl.col("a1c") >= 0).select(pl.lit(2, pl.Int8).alias("route"), pl.col("a1c").alias("pcode"),
+                                               pl.col("adm1").alias("place")),
+        countries.select(pl.lit(3, pl.Int8).alias("route"), pl.col("cc").alias("pcode"), pl.col("country")
+                         .alias("place")),
+    ]).unique(["route", "pcode"])
     has_sub = locs.filter(pl.col("adm1").is_not_null() | pl.col("adm2").is_not_null()
                           | pl.col("lat").is_not_null()).select("id").unique()
     only1 = (locs.group_by("id").agg((pl.col("adm2").is_null() & pl.col("lat").is_null()).all().alias("o"))
@@ -234,49 +289,45 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     parts: list[pl.DataFrame] = []
     truncated = 0
 
-    def emit(el: pl.DataFrame, er: pl.DataFrame, i: np.ndarray, j: np.ndarray, spatial: str,
+    def arr(df: pl.DataFrame, c: str) -> np.ndarray:
+        return df.get_column(c).to_numpy()
+
+    def emit(el: pl.DataFrame, er: pl.DataFrame, i: np.ndarray, j: np.ndarray, route: int,
              place_col: str | None) -> None:
-        ida = el.get_column("id").to_numpy()[i]
-        idb = er.get_column("id").to_numpy()[j]
+        ida, idb = arr(el, "id")[i], arr(er, "id")[j]
         keep = (ida != idb) & (org_code[ida] != org_code[idb])
         if different_allies:
             keep &= ally_code[ida] != ally_code[idb]
         i, j, ida, idb = i[keep], j[keep], ida[keep], idb[keep]
-        if spatial == "point":
-            dist = _haversine(el.get_column("lat").to_numpy()[i], el.get_column("lon").to_numpy()[i],
-                              er.get_column("lat").to_numpy()[j], er.get_column("lon").to_numpy()[j])
+        if ROUTES[route] == "point":
+            dist = _haversine(arr(el, "lat")[i], arr(el, "lon")[i], arr(er, "lat")[j], arr(er, "lon")[j])
             near = dist <= max_km
             i, j, ida, idb, dist = i[near], j[near], ida[near], idb[near], dist[near]
             space = 1.0 - 0.5 * dist / max_km
         else:
             dist = np.full(len(i), np.nan)
-            space = np.full(len(i), SPACE_SCORE[spatial])
-        d5l, d5r = el.get_column("d5").to_numpy()[i], er.get_column("d5").to_numpy()[j]
-        d3l, d3r = el.get_column("d3").to_numpy()[i], er.get_column("d3").to_numpy()[j]
-        level = np.where((d5l == d5r) & (d5l >= 0), 3, np.where((d3l == d3r) & (d3l >= 0), 2, 1)).astype(np.int8)
-        side = el.select("dac5", "dac3", "sgroup", *([place_col] if place_col else []))[i]
-        df = pl.DataFrame({"a": np.minimum(ida, idb), "b": np.maximum(ida, idb), "sector_level": level,
-                           "distance_km": dist, "space_score": space})
-        df = pl.concat([df, side], how="horizontal").with_columns(
-            pl.when(pl.col("sector_level") == 3).then(pl.col("dac5"))
-            .when(pl.col("sector_level") == 2).then(pl.col("dac3"))
-            .otherwise(pl.col("sgroup")).alias("sector_code"),
-            pl.lit(spatial).alias("spatial"),
-            (pl.col(place_col) if place_col else pl.lit(None, dtype=pl.String)).alias("place"))
-        parts.append(df.select(list(PAIR_SCHEMA)).cast(PAIR_SCHEMA))
+            space = np.full(len(i), SPACE_SCORE[ROUTES[route]])
+        d5l, d5r = arr(el, "d5")[i], arr(er, "d5")[j]
+        d3l, d3r = arr(el, "d3")[i], arr(er, "d3")[j]
+        is5 = (d5l == d5r) & (d5l >= 0)
+        is3 = (d3l == d3r) & (d3l >= 0)
+        level = np.where(is5, 3, np.where(is3, 2, 1)).astype(np.int8)
+        scode = np.where(is5, d5l, np.where(is3, d3l, arr(el, "sg")[i]))
+        pcode = arr(el, place_col)[i] if place_col else np.full(len(i), -1, dtype=np.int64)
+        parts.append(pl.DataFrame({
+            "a": np.minimum(ida, idb), "b": np.maximum(ida, idb), "sector_level": level, "scode": scode,
+            "route": np.full(len(i), route, dtype=np.int8), "pcode": pcode, "distance_km": dist,
+            "space_score": space}, schema=PAIR_SCHEMA))
 
-    def arr(df: pl.DataFrame, c: str) -> np.ndarray:
-        return df.get_column(c).to_numpy()
-
-    def self_route(e: pl.DataFrame, key: list[str], spatial: str, place_col: str | None) -> None:
+    def self_route(e: pl.DataFrame, key: list[str], route: int, place_col: str | None) -> None:
         nonlocal truncated
         if e.height < 2:
             return
         i, j, t = sweep_pairs(_block_ids(e, key), arr(e, "start"), arr(e, "end"), max_window)
         truncated += t
-        emit(e, e, i, j, spatial, place_col)
+        emit(e, e, i, j, route, place_col)
 
-    def cross_route(el: pl.DataFrame, er: pl.DataFrame, key: list[str], spatial: str, place_col: str | None) -> None:
+    def cross_route(el: pl.DataFrame, er: pl.DataFrame, key: list[str], route: int, place_col: str | None) -> None:
         nonlocal truncated
         if el.height == 0 or er.height == 0:
             return
@@ -284,54 +335,60 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
         i, j, t = cross_pairs(both[: el.height], arr(el, "start"), arr(el, "end"), both[el.height:],
                               arr(er, "start"), arr(er, "end"), max_window)
         truncated += t
-        emit(el, er, i, j, spatial, place_col)
+        emit(el, er, i, j, route, place_col)
 
     # 1. same admin2
-    e2 = base.join(locs.filter(pl.col("adm2").is_not_null()).select("id", "adm2").unique(), on="id")
-    self_route(e2, ["country", "sgroup", "adm2"], "admin2", "adm2")
+    e2 = base.join(locs.filter(pl.col("a2c") >= 0).select("id", "a2c").unique(), on="id")
+    self_route(e2, ["cc", "sg", "a2c"], 0, "a2c")
     # 2. points within max_km: same grid cell (sweep), and each point against the neighbouring cells
     pts = locs.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).select("id", "lat", "lon").unique()
     if pts.height:
         home, probe = _point_cells(base, pts, max_km)
-        self_route(home, ["country", "sgroup", "cy", "cx"], "point", None)
-        cross_route(probe, home, ["country", "sgroup", "cy", "cx"], "point", None)
+        self_route(home, ["cc", "sg", "cy", "cx"], 1, None)
+        cross_route(probe, home, ["cc", "sg", "cy", "cx"], 1, None)
     # 3. same admin1, where at least one side is located at admin1 only
-    e1 = base.join(locs.filter(pl.col("adm1").is_not_null()).select("id", "adm1").unique(), on="id")
+    e1 = base.join(locs.filter(pl.col("a1c") >= 0).select("id", "a1c").unique(), on="id")
     l1 = e1.join(only1, on="id", how="semi")
-    r1 = e1.join(only1, on="id", how="anti").join(l1.select("country", "sgroup", "adm1").unique(),
-                                                  on=["country", "sgroup", "adm1"], how="semi")
-    self_route(l1, ["country", "sgroup", "adm1"], "admin1", "adm1")
-    cross_route(l1, r1, ["country", "sgroup", "adm1"], "admin1", "adm1")
+    r1 = e1.join(only1, on="id", how="anti").join(l1.select("cc", "sg", "a1c").unique(), on=["cc", "sg", "a1c"],
+                                                  how="semi")
+    self_route(l1, ["cc", "sg", "a1c"], 2, "a1c")
+    cross_route(l1, r1, ["cc", "sg", "a1c"], 2, "a1c")
     # 4. neither has a subnational location: same country and the same DAC5 (weaker evidence)
-    e0 = base.join(has_sub, on="id", how="anti").with_columns(pl.coalesce("dac5", "dac3").alias("code"))
-    self_route(e0, ["country", "code"], "country", "country")
+    e0 = base.join(has_sub, on="id", how="anti").with_columns(
+        pl.when(pl.col("d5") >= 0).then(pl.col("d5")).otherwise(-2 - pl.col("d3")).alias("code"))
+    self_route(e0, ["cc", "code"], 3, "cc")
 
     frames = [p for p in parts if p.height]
-    if not frames:
-        return pl.DataFrame(schema=PAIR_SCHEMA), notes, stats
-    allp = pl.concat(frames)
+    allp = pl.concat(frames) if frames else pl.DataFrame(schema=PAIR_SCHEMA)
     stats["raw_pairs"] = allp.height
     if links is not None and links.height:
         allp = allp.join(links, on=["a", "b"], how="anti")
-    best = (allp.sort(["a", "b", "space_score", "sector_level"], descending=[False, False, True, True])
-            .unique(["a", "b"], keep="first", maintain_order=True))
-    top_sector = (allp.sort(["a", "b", "sector_level"], descending=[False, False, True])
-                  .unique(["a", "b"], keep="first", maintain_order=True)
-                  .select("a", "b", pl.col("sector_level").alias("_l"), pl.col("sector_code").alias("_c")))
-    best = best.join(top_sector, on=["a", "b"]).with_columns(
-        pl.col("_l").alias("sector_level"), pl.col("_c").alias("sector_code")).drop("_l", "_c")
+    key = (pl.col("a") * (n + 1) + pl.col("b")).alias("_k")
+    allp = allp.with_columns(key)
+    best = (allp.sort(["_k", "space_score", "sector_level"], descending=[False, True, True])
+            .unique("_k", keep="first", maintain_order=True))
+    # a pair met through several routes or sectors: keep its best place and, separately, its best sector
+    dup = allp.filter(pl.col("_k").is_duplicated())
+    if dup.height:
+        top = (dup.sort(["_k", "sector_level"], descending=[False, True]).unique("_k", keep="first")
+               .select("_k", pl.col("sector_level").alias("_l"), pl.col("scode").alias("_c")))
+        best = best.join(top, on="_k", how="left").with_columns(
+            pl.coalesce("_l", "sector_level").alias("sector_level"), pl.coalesce("_c", "scode").alias("scode")
+        ).drop("_l", "_c")
+    best = best.drop("_k")
     stats["pairs"] = best.height
     if truncated:
         notes.append(f"{truncated} activities had more than {max_window} candidates in a block; each was compared "
                      f"with the {max_window} nearest in start date only (raise max_window)")
-    return best, notes, stats
+    return Candidates(best, notes, stats, sector_codes, place_codes)
 
 
 def _point_cells(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Home entries (each point in its grid cell) and probe entries (each point in its neighbouring cells).
 
     Cells are d = max_km / 111.2 degrees of latitude high and d degrees of longitude wide; a point probes
-    +-1 rows and +-k columns, k = ceil(1 / cos(|lat| + 2d)), enough to reach every point within max_km.
+    the next row and the later columns of its own row, +-k columns, k = ceil(1 / cos(|lat| + 2d)), enough
+    to reach every point within max_km (of two points, one lies "ahead" of the other).
     Only occupied cells are probed.
     """
     d = max_km / 111.2
@@ -340,15 +397,16 @@ def _point_cells(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> tuple[
                          (1.0 / ((pl.col("lat").abs() + 2 * d).clip(0, 89.0).radians().cos())).ceil()
                          .clip(1, 60).cast(pl.Int64).alias("k"))
     occupied = p.select("cy", "cx").unique()
-    probe = (p.with_columns(pl.int_ranges(-1, 2).alias("dy"), pl.int_ranges(-pl.col("k"), pl.col("k") + 1).alias("dx"))
-             .explode("dy").explode("dx").filter((pl.col("dy") != 0) | (pl.col("dx") != 0))
+    # half the neighbourhood is enough: of two points in different cells, one lies "ahead" of the other
+    # (next row, or same row and a later column), and k of either point reaches the other
+    probe = (p.with_columns(pl.int_ranges(0, 2).alias("dy"), pl.int_ranges(-pl.col("k"), pl.col("k") + 1).alias("dx"))
+             .explode("dy").explode("dx").filter((pl.col("dy") == 1) | (pl.col("dx") > 0))
              .with_columns((pl.col("cy") + pl.col("dy")).alias("cy"), (pl.col("cx") + pl.col("dx")).alias("cx"))
              .join(occupied, on=["cy", "cx"], how="semi").drop("dy", "dx", "k"))
     home = base.join(p.drop("k"), on="id", how="inner")
     probe = base.join(probe, on="id", how="inner")
     # a probe only matters where a home entry of the same country and sector group sits
-    probe = probe.join(home.select("country", "sgroup", "cy", "cx").unique(), on=["country", "sgroup", "cy", "cx"],
-                       how="semi")
+    probe = probe.join(home.select("cc", "sg", "cy", "cx").unique(), on=["cc", "sg", "cy", "cx"], how="semi")
     return home, probe
 
 
@@ -438,19 +496,20 @@ def _reasons(df: pl.DataFrame) -> pl.Expr:
     return pl.concat_str([sector, space, time, text, allies], separator="; ").alias("reasons")
 
 
-def overlap_table(scored: pl.DataFrame, acts: pl.DataFrame, countries: pl.DataFrame,
+def overlap_table(scored: pl.DataFrame, cands: Candidates, acts: pl.DataFrame, countries: pl.DataFrame,
                   top_per_country: int | None = None, min_score: float = 0.0) -> pl.DataFrame:
     """Readable pairs: country, rank within country, score, both activities and the reasons."""
     first_country = countries.sort("country").unique("id", keep="first").rename({"id": "a"})
-    side = acts.select("id", "activity_uid", "org_key", "org_name", "ally", "title")
-    df = (scored.filter(pl.col("score") >= min_score)
-          .join(first_country, on="a", how="left")
-          .join(side.rename({c: f"{c}_a" for c in side.columns if c != "id"}), left_on="a", right_on="id")
-          .join(side.rename({c: f"{c}_b" for c in side.columns if c != "id"}), left_on="b", right_on="id"))
-    df = df.sort(["country", "score"], descending=[False, True]).with_columns(
-        pl.col("score").rank("ordinal", descending=True).over("country").cast(pl.Int64).alias("rank"))
+    df = scored.filter(pl.col("score") >= min_score).join(first_country, on="a", how="left")
+    df = df.sort(["country", "score", "a", "b"], descending=[False, True, False, False]).with_columns(
+        pl.int_range(1, pl.len() + 1).over("country").cast(pl.Int64).alias("rank"))
     if top_per_country is not None:
         df = df.filter(pl.col("rank") <= top_per_country)
+    side = acts.select("id", "activity_uid", "org_key", "org_name", "ally", "title")
+    df = (cands.decode(df)
+          .join(side.rename({c: f"{c}_a" for c in side.columns if c != "id"}), left_on="a", right_on="id")
+          .join(side.rename({c: f"{c}_b" for c in side.columns if c != "id"}), left_on="b", right_on="id")
+          .sort(["country", "rank"]))
     df = df.with_columns(_reasons(df), (pl.col("spatial") == "country").alias("weak_evidence"))
     return df.select(
         "country", "rank", pl.col("score").round(4), "activity_uid_a", "org_name_a", "ally_a", "title_a",
@@ -469,11 +528,11 @@ def find_overlaps(lf: LedgerFrames, *, country: str | None = None, role: str = "
     links = (lf.links.join(idmap.rename({"activity_uid": "uid_a", "id": "x"}), on="uid_a")
              .join(idmap.rename({"activity_uid": "uid_b", "id": "y"}), on="uid_b")
              .select(pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b")))
-    pairs, n2, stats = candidate_pairs(acts, sectors, locs, countries, max_km=max_km, max_window=max_window,
-                                       different_allies=different_allies, links=links)
+    cands = candidate_pairs(acts, sectors, locs, countries, max_km=max_km, max_window=max_window,
+                            different_allies=different_allies, links=links)
     if links.height:
         notes.append(f"{links.height} funder/implementer links (the same money reported twice) are not "
                      "treated as overlaps")
-    scored = score_pairs(pairs, acts)
-    table = overlap_table(scored, acts, countries, top_per_country, min_score)
-    return OverlapResult(table, notes + n2, stats)
+    scored = score_pairs(cands.pairs, acts)
+    table = overlap_table(scored, cands, acts, countries, top_per_country, min_score)
+    return OverlapResult(table, notes + cands.notes, cands.stats)
