@@ -63,11 +63,13 @@ def generate(n: int, seed: int = 1) -> dict[str, pl.DataFrame]:
         "ally": pl.Series(ally).cast(pl.String), "start": start.astype(np.int32), "end": end.astype(np.int32),
         "title": text, "text": text,
     })
-    # sectors: 1 (70%) or 2 (30%); a country favours some sectors
+    # sectors: 1 (70%) or 2 (30%), from a country's own mix of 60 of the ~250 codes (half the draws from
+    # its 12 main codes), so each country has a profile and blocks are uneven, as in real portfolios
     n2 = rng.random(n) < 0.3
     sid = np.concatenate([np.arange(n), np.nonzero(n2)[0]])
     dac5 = _dac5_codes()
-    scode = (rng.zipf(1.4, len(sid)) + country[sid] * 7) % len(dac5)
+    pick = np.where(rng.random(len(sid)) < 0.5, rng.integers(0, 12, len(sid)), rng.integers(0, 60, len(sid)))
+    scode = (country[sid] * 37 + pick * 4) % len(dac5)
     st = sector_table(dac5)
     sectors = (pl.DataFrame({"id": sid.astype(np.int64), "code": np.array(dac5)[scode]})
                .join(st.select("code", "dac5", "dac3", "cluster"), on="code").drop("code").unique())

@@ -203,8 +203,9 @@ def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 
 ROUTES = ("admin2", "point", "admin1", "country")
-PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64, "sector_level": pl.Int8, "scode": pl.Int64, "route": pl.Int8,
-               "pcode": pl.Int64, "distance_km": pl.Float64, "space_score": pl.Float64}
+# narrow types: tens of millions of pairs must fit in a few GB
+PAIR_SCHEMA = {"a": pl.Int32, "b": pl.Int32, "sector_level": pl.Int8, "scode": pl.Int32, "route": pl.Int8,
+               "pcode": pl.Int32, "distance_km": pl.Float32, "space_score": pl.Float32}
 
 
 @dataclass
@@ -261,11 +262,13 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     sec = (pl.concat([sec, extra]).filter(pl.col("sgroup").is_not_null())
            .with_columns(_code("dac5", "d5"), _code("dac3", "d3"), _code("sgroup", "sg")))
     sector_codes = pl.concat([
-        sec.filter(pl.col("d5") >= 0).select(pl.lit(3, pl.Int8).alias("sector_level"), pl.col("d5").alias("scode"),
+        sec.filter(pl.col("d5") >= 0).select(pl.lit(3, pl.Int8).alias("sector_level"),
+                                             pl.col("d5").cast(pl.Int32).alias("scode"),
                                              pl.col("dac5").alias("sector_code")),
-        sec.filter(pl.col("d3") >= 0).select(pl.lit(2, pl.Int8).alias("sector_level"), pl.col("d3").alias("scode"),
+        sec.filter(pl.col("d3") >= 0).select(pl.lit(2, pl.Int8).alias("sector_level"),
+                                             pl.col("d3").cast(pl.Int32).alias("scode"),
                                              pl.col("dac3").alias("sector_code")),
-        sec.select(pl.lit(1, pl.Int8).alias("sector_level"), pl.col("sg").alias("scode"),
+        sec.select(pl.lit(1, pl.Int8).alias("sector_level"), pl.col("sg").cast(pl.Int32).alias("scode"),
                    pl.col("sgroup").str.strip_prefix("D").alias("sector_code")),
     ]).unique(["sector_level", "scode"])
     countries = countries.with_columns(_code("country", "cc"))
@@ -274,11 +277,14 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     locs = locs.with_columns(pl.col("adm2").replace("", None), pl.col("adm1").replace("", None))
     locs = locs.with_columns(_code("adm2", "a2c"), _code("adm1", "a1c"))
     place_codes = pl.concat([
-        locs.filter(pl.col("a2c") >= 0).select(pl.lit(0, pl.Int8).alias("route"), pl.col("a2c").alias("pcode"),
+        locs.filter(pl.col("a2c") >= 0).select(pl.lit(0, pl.Int8).alias("route"),
+                                               pl.col("a2c").cast(pl.Int32).alias("pcode"),
                                                pl.col("adm2").alias("place")),
-        locs.filter(pl.col("a1c") >= 0).select(pl.lit(2, pl.Int8).alias("route"), pl.col("a1c").alias("pcode"),
+        locs.filter(pl.col("a1c") >= 0).select(pl.lit(2, pl.Int8).alias("route"),
+                                               pl.col("a1c").cast(pl.Int32).alias("pcode"),
                                                pl.col("adm1").alias("place")),
-        countries.select(pl.lit(3, pl.Int8).alias("route"), pl.col("cc").alias("pcode"), pl.col("country")
+        countries.select(pl.lit(3, pl.Int8).alias("route"), pl.col("cc").cast(pl.Int32).alias("pcode"),
+                         pl.col("country")
                          .alias("place")),
     ]).unique(["route", "pcode"])
     has_sub = locs.filter(pl.col("adm1").is_not_null() | pl.col("adm2").is_not_null()
@@ -363,7 +369,7 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     stats["raw_pairs"] = allp.height
     if links is not None and links.height:
         allp = allp.join(links, on=["a", "b"], how="anti")
-    key = (pl.col("a") * (n + 1) + pl.col("b")).alias("_k")
+    key = (pl.col("a").cast(pl.Int64) * (n + 1) + pl.col("b")).alias("_k")
     allp = allp.with_columns(key)
     best = (allp.sort(["_k", "space_score", "sector_level"], descending=[False, True, True])
             .unique("_k", keep="first", maintain_order=True))
