@@ -157,3 +157,16 @@ def test_malformed_records_are_present_as_documented(demo):
     assert "XXX" in [t.find("value").get("currency") for t in kinds["unknown_currency"].iter("transaction")]
     assert sum(float(s.get("percentage")) for s in kinds["sector_percentages_90"].findall("sector")) == 90
     assert Path(demo["manifest_file"]).name == "planted_overlaps.json"
+
+
+def test_needs_table_is_synthetic_deterministic_and_has_the_planted_gap(tmp_path):
+    from kizuna.demo.ledger_synth import write_needs
+
+    a = write_needs(tmp_path / "a")
+    b = write_needs(tmp_path / "b")
+    assert a.read_bytes() == b.read_bytes()
+    with open(a, encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][0].startswith("#") and len(rows) == 2 + 24 * 5
+    assert ["XZ", "XZ06", "XZ06-04", "Larkspur (synthetic)", "Water Sanitation Hygiene", "5", "42000"] in rows
+    assert all(r[3].endswith("(synthetic)") for r in rows[2:])

@@ -101,6 +101,25 @@ NEEDS_COLUMNS = {
 }
 
 
+def _read_xlsx(path: Path) -> pl.DataFrame:
+    """The first sheet of an XLSX as text columns (openpyxl, read-only: values, never formulas run)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = [["" if v is None else str(v) for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return pl.DataFrame()
+    header = [h.strip() or f"column_{i + 1}" for i, h in enumerate(rows[0])]
+    width = len(header)
+    body = [(r + [""] * width)[:width] for r in rows[1:]]
+    return pl.DataFrame({h: [r[i] or None for r in body] for i, h in enumerate(header)},
+                        schema={h: pl.String for h in header})
+
+
 def read_needs(path: Path) -> pl.DataFrame:
     """A needs table (CSV or XLSX): area (adm1 and/or adm2 code) x sector, with severity and/or people in need.
 
@@ -115,7 +134,7 @@ def read_needs(path: Path) -> pl.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            df = pl.read_excel(path, infer_schema_length=0)
+            df = _read_xlsx(path)
         elif suffix in (".csv", ".txt"):
             df = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
         else:
