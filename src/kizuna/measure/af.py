@@ -248,7 +248,9 @@ def subgroup_table(est: pl.DataFrame, k: float) -> pl.DataFrame:
     total = wide.filter(pl.col("group_var") == ALL).select(
         "round", pl.col("pop").alias("pop_total"), pl.col("M0").alias("M0_total")
     )
-    sub = wide.filter(pl.col("group_var") != ALL).join(total, on="round", how="left", nulls_equal=True)
+    sub = wide.filter((pl.col("group_var") != ALL) & (pl.col("pop") > 0)).join(
+        total, on="round", how="left", nulls_equal=True
+    )
     return (
         sub.with_columns(
             (pl.col("pop") / pl.col("pop_total")).alias("pop_share"),
