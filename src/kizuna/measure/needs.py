@@ -20,6 +20,11 @@ from kizuna.measure.spec import Spec
 from kizuna.workspace import Workspace
 
 VITAL_CORE = "vital_core"
+NEEDS_SCHEMA = {
+    "run_id": pl.Int64, "round": pl.String, "admin1": pl.String, "dimension": pl.String,
+    "share_deprived": pl.Float64, "se": pl.Float64, "lo": pl.Float64, "hi": pl.Float64,
+    "share_deprived_poor": pl.Float64, "population": pl.Float64, "people_in_need": pl.Float64,
+}
 
 
 def needs_table(
@@ -97,9 +102,9 @@ def stored_needs(ws: Workspace, run_id: int | None = None) -> pl.DataFrame:
         run_id = rows[0]["r"] if rows else None
         if run_id is None:
             return pl.DataFrame()
-    cur = ws.con.execute(
+    rows = ws.query(
         "SELECT run_id, round, admin1, dimension, share_deprived, se, lo, hi, share_deprived_poor,"
         " population, people_in_need FROM measure_needs WHERE run_id = ? ORDER BY admin1, dimension",
         [run_id],
     )
-    return cur.pl()
+    return pl.DataFrame(rows, schema=NEEDS_SCHEMA)
