@@ -291,6 +291,7 @@ def _sum_banded(table: str, band_key: str = "bands") -> Callable[..., dict[str, 
             "class": apply_bands(score, bands),
         }
 
+    scorer.__doc__ = _sum_banded.__doc__
     return scorer
 
 
