@@ -185,7 +185,7 @@ def summary_rows(registers: list[Register]) -> list[dict[str, Any]]:
                 }
             )
         for r in reg.risks:
-            why = "; ".join(f"{k}={_short(v)}" for k, v in r.facts.items() if v not in (None, [], ""))
+            why = "; ".join(f"{k}={short_value(v)}" for k, v in r.facts.items() if v not in (None, [], ""))
             rows.append(
                 {
                     "proposal": reg.proposal_id,
@@ -200,7 +200,7 @@ def summary_rows(registers: list[Register]) -> list[dict[str, Any]]:
     return rows
 
 
-def _short(v: Any) -> str:
+def short_value(v: Any) -> str:
     if isinstance(v, list):
         text = ", ".join(str(x) for x in v[:4]) + (f" (+{len(v) - 4})" if len(v) > 4 else "")
         return f"[{text}]"
