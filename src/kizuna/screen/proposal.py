@@ -266,6 +266,41 @@ def normalise_type(v: Any, types: dict[str, dict[str, Any]], c: _Ctx) -> str:
     )
 
 
+SUB_KEYS = {
+    "sites": {"name", "lat", "lon", "line"},
+    "counterpart": {"name", "role", "flags"},
+    "land": {
+        "acquisition",
+        "households_displaced",
+        "disputed",
+        "informal_users",
+        "vld_documented",
+        "compensation_before_possession",
+    },
+    "consultations": {"community", "date", "women_included"},
+    "beneficiaries": {"criteria", "single_group"},
+    "partners": {"name", "ref", "flags"},
+}
+
+
+def _check_keys(d: dict[str, Any], c: _Ctx) -> None:
+    for part, allowed in SUB_KEYS.items():
+        v = d.get(part)
+        items = v if isinstance(v, list) else [v]
+        for k, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            for key in item:
+                if key not in allowed:
+                    fld = f"{part}[{k}].{key}" if isinstance(v, list) else f"{part}.{key}"
+                    raise c.err(
+                        "screen.unknown_key",
+                        f"unknown key {key!r}",
+                        fld,
+                        hint="known keys: " + ", ".join(sorted(allowed)),
+                    )
+
+
 def _sites(raw: Any, c: _Ctx) -> list[Site]:
     if not raw:
         raise c.err(
@@ -331,6 +366,7 @@ def proposal_from_dict(
             raise c.err(
                 "screen.unknown_key", f"unknown key {k!r}", k, hint="known keys: " + ", ".join(sorted(known))
             )
+    _check_keys(d, c)
     pid = d.get("id")
     if pid is None or str(pid).strip() == "":
         raise c.err("screen.missing_value", "the proposal has no id", "id")

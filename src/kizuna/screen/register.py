@@ -202,8 +202,8 @@ def summary_rows(registers: list[Register]) -> list[dict[str, Any]]:
 
 def short_value(v: Any) -> str:
     if isinstance(v, list):
-        text = ", ".join(str(x) for x in v[:4]) + (f" (+{len(v) - 4})" if len(v) > 4 else "")
-        return f"[{text}]"
+        # no square brackets: Rich would read "[x]" in a terminal cell as markup and drop it
+        return " | ".join(str(x) for x in v[:4]) + (f" (+{len(v) - 4} more)" if len(v) > 4 else "")
     if isinstance(v, float):
         return f"{v:g}"
     return str(v)
