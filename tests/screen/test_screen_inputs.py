@@ -202,3 +202,22 @@ def test_cli_turns_each_bad_input_into_one_line_and_exit_2(tmp_path, capsys):
     rc = main(["screen", str(good), "--as-of", "2026-13-01", "--workspace", str(ws)])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "--as-of" in err[0]
+
+
+def test_swap_within_range_is_caught_against_the_communities(catalogue, two_communities):
+    from datetime import date
+
+    from kizuna.screen.facts import Context
+    from kizuna.screen.proposal import proposal_from_dict
+    from kizuna.screen.register import screen_proposal
+
+    # (30.009, 8.0) is a valid coordinate, but the villages are at 8 N 30 E
+    p = proposal_from_dict(
+        {"id": "S", "type": "well", "sites": [{"lat": 30.009, "lon": 8.0}]},
+        catalogue.project_types,
+        "swap.toml",
+    )
+    with pytest.raises(InputError) as e:
+        screen_proposal(p, Context.build(communities=two_communities), catalogue, date(2026, 11, 1))
+    assert e.value.code == "screen.latlon_swapped" and e.value.where.field == "sites[0].lat"
+    assert e.value.where.file == "swap.toml"

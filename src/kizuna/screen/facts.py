@@ -222,12 +222,42 @@ def near(
     return r[first], k[first]
 
 
+def check_sites_plausible(p: Proposal, ctx: Context, margin_deg: float = 2.0) -> None:
+    """Refuse a site whose latitude and longitude look swapped, judged against the communities layer.
+
+    A site outside the communities' bounding box (widened by ``margin_deg``) whose swapped coordinates
+    fall inside it is almost surely a swap (e.g. (30.0, 8.0) for a place at 8 N 30 E); both values are
+    in range, so the proposal reader alone cannot tell.
+    """
+    from kizuna.errors import InputError, Where
+
+    if ctx.communities is None or ctx.communities.height == 0:
+        return
+    lat0, lat1 = ctx.communities["lat"].min() - margin_deg, ctx.communities["lat"].max() + margin_deg
+    lon0, lon1 = ctx.communities["lon"].min() - margin_deg, ctx.communities["lon"].max() + margin_deg
+
+    def inside(la: float, lo: float) -> bool:
+        return lat0 <= la <= lat1 and lon0 <= lo <= lon1
+
+    for k, s in enumerate(p.sites):
+        for j, (la, lo) in enumerate(zip(s.lats, s.lons, strict=True)):
+            if not inside(la, lo) and inside(lo, la):
+                fld = f"sites[{k}].lat" if s.kind == "point" else f"sites[{k}].line[{j}]"
+                raise InputError(
+                    "screen.latlon_swapped",
+                    f"({la:g}, {lo:g}) is far from every community but ({lo:g}, {la:g}) is among them",
+                    Where(file=p.source, row=p.source_row, field=fld),
+                    hint="latitude and longitude look swapped",
+                )
+
+
 def _norm(s: str | None) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in (s or "").lower()).split())
 
 
 def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]:
     """All facts of :data:`FACTS` for one proposal (``cat`` is a :class:`kizuna.screen.rules.Catalogue`)."""
+    check_sites_plausible(p, ctx)
     spec = cat.project_types[p.project_type]
     params = cat.parameters
     f: dict[str, Any] = {k: None for k in FACTS}
