@@ -41,8 +41,12 @@ def _root(
 
 def _register_parts() -> None:
     from kizuna.ledger import commands as ledger_commands
+    from kizuna.measure import commands as measure_commands
+    from kizuna.screen import commands as screen_commands
 
     ledger_commands.register(app)
+    measure_commands.register(app)
+    screen_commands.register(app)
 
 
 _register_parts()
