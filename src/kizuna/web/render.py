@@ -1,0 +1,49 @@
+"""Jinja2 rendering of the pages (autoescaped), shared by pages and error responses."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+NAV = [
+    ("/", "Overview"),
+    ("/presence", "Who does what where"),
+    ("/overlaps", "Overlaps"),
+    ("/gaps", "Gaps"),
+    ("/division", "Division of labour"),
+    ("/vital-core", "Vital core"),
+    ("/screening", "Screening"),
+    ("/sources", "Sources"),
+    ("/api", "API"),
+]
+
+
+def _number(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.3g}" if abs(v) < 1 else f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("kizuna.web", "templates"),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = _number
+    env.globals["nav"] = NAV
+    return env
+
+
+def render_page(name: str, context: dict[str, Any]) -> str:
+    return environment().get_template(name).render(**context)
