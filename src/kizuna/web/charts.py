@@ -48,12 +48,14 @@ def map_spec(
     pad = 0.5
     west, east = min(lons) - pad, max(lons) + pad
     south, north = min(lats) - pad, max(lats) + pad
+    # d3-geo reads rings on the sphere: an exterior ring runs clockwise, or it means the whole globe
+    # minus the box.
     frame = {
         "type": "Feature",
         "properties": {},
         "geometry": {
             "type": "Polygon",
-            "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
+            "coordinates": [[[west, south], [west, north], [east, north], [east, south], [west, south]]],
         },
     }
     names = [n for n in layers if any(p["layer"] == n for p in points)]
@@ -113,14 +115,10 @@ def map_spec(
     return spec
 
 
-def bar_spec(
-    rows: list[dict[str, Any]],
-    category: str,
-    measures: dict[str, str],
-    description: str,
-    category_title: str | None = None,
-) -> dict[str, Any] | None:
-    """Horizontal grouped bars: one bar per category and measure (``measures``: field -> label)."""
+def bar_spec(rows: list[dict[str, Any]], category: str, measures: dict[str, str], description: str,
+             category_title: str | None = None) -> dict[str, Any] | None:
+    """Horizontal bars, one row per category; the measures (field -> label) are drawn over each other,
+    the first wide and light, the next narrower and darker (committed behind spent, say)."""
     values = [
         {"category": r.get(category), "measure": label, "value": r.get(field) or 0}
         for r in rows
@@ -128,26 +126,26 @@ def bar_spec(
     ]
     if not values:
         return None
+    labels = list(measures.values())
+    palette = ["#9fc0e3", "#1f5f99", "#0b2f52"]
     spec = _base(description)
-    spec.update(
-        {
-            "height": {"step": 14},
-            "data": {"values": values},
-            "mark": {"type": "bar", "tooltip": True},
-            "encoding": {
-                "y": {"field": "category", "type": "nominal", "title": category_title, "sort": None},
-                "yOffset": {"field": "measure"},
-                "x": {"field": "value", "type": "quantitative", "title": "USD", "axis": {"format": "~s"}},
-                "color": {
-                    "field": "measure",
-                    "type": "nominal",
-                    "title": None,
-                    "legend": {"orient": "top"},
-                    "scale": {"range": ["#8fb3d9", "#1f5f99"]},
-                },
-            },
-        }
-    )
+    spec.update({
+        "height": {"step": 26},
+        "data": {"values": values},
+        "encoding": {
+            "y": {"field": "category", "type": "nominal", "title": category_title, "sort": None},
+            "x": {"field": "value", "type": "quantitative", "title": "USD", "axis": {"format": "~s"}},
+            "color": {"field": "measure", "type": "nominal", "title": None, "legend": {"orient": "top"},
+                      "scale": {"domain": labels, "range": palette[: len(labels)]}},
+            "tooltip": [{"field": "category", "title": category_title or "category"},
+                        {"field": "measure"}, {"field": "value", "format": ",.0f"}],
+        },
+        "layer": [
+            {"transform": [{"filter": {"field": "measure", "equal": label}}],
+             "mark": {"type": "bar", "height": {"band": 0.8 - 0.35 * i}}}
+            for i, label in enumerate(labels)
+        ],
+    })
     return spec
 
 

@@ -32,6 +32,12 @@ def _number(v: Any) -> str:
     return str(v)
 
 
+def heading(column: str) -> str:
+    """A column name as a table heading: ``committed_usd`` -> ``Committed (USD)``."""
+    text = column.replace("_usd", " (USD)").replace("_", " ").replace("-", " ")
+    return text[:1].upper() + text[1:]
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -41,6 +47,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["cell"] = _number
+    env.filters["heading"] = heading
     env.globals["nav"] = NAV
     return env
 

@@ -35,7 +35,7 @@
       pending.push(
         window.vegaEmbed(el, spec, options).then(function (result) {
           el.dataset.drawn = "true";
-          el.dataset.marks = String(countMarks(result.view));
+          el.dataset.marks = String(countMarks(el));
         })
       );
     });
@@ -48,18 +48,9 @@
     );
   }
 
-  // Points drawn on a map (its last layer), so tests and screen readers can tell what it shows.
-  function countMarks(view) {
-    try {
-      var data = view.getState({ data: function () { return true; }, signals: function () { return false; } }).data;
-      var best = 0;
-      Object.keys(data || {}).forEach(function (k) {
-        if (/^data_\d+$/.test(k) && Array.isArray(data[k])) best = Math.max(best, data[k].length);
-      });
-      return best;
-    } catch (e) {
-      return -1;
-    }
+  // Data marks drawn (points, bars, cells; legends excluded), so tests and people can tell what it shows.
+  function countMarks(el) {
+    return el.querySelectorAll("g.role-mark.mark-symbol path, g.role-mark.mark-rect path").length;
   }
 
   document.addEventListener("DOMContentLoaded", function () {
