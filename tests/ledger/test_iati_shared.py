@@ -1,0 +1,136 @@
+"""The ledger against the real IATI files in ../shared/data/iati, checked by independent computations."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from kizuna.cli import main
+from kizuna.ledger.ingest import ingest_paths
+from kizuna.workspace import open_workspace
+from tests.conftest import shared_path
+
+FILES = [
+    "state-southsudan.xml",
+    "usadf-southsudan.xml",
+    "hhs-southsudan.xml",
+    "usaid-cf.xml",
+    "dod-afghanistan.xml",
+    "acfspain-ss.xml",
+]
+
+
+@pytest.fixture(scope="module")
+def shared_ws(tmp_path_factory):
+    folder = shared_path("iati")
+    path = tmp_path_factory.mktemp("ledger") / "shared.duckdb"
+    with open_workspace(path) as ws:
+        ingest_paths(ws, [folder])
+    ws = open_workspace(path, read_only=True)  # as the CLI opens it for queries
+    yield ws
+    ws.close()
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_counts_match_an_independent_xpath_count(shared_ws, name):
+    path = shared_path("iati", name)
+    tree = etree.parse(str(path))
+    n_act = int(tree.xpath("count(/iati-activities/iati-activity)"))
+    n_tx = int(tree.xpath("count(/iati-activities/iati-activity/transaction)"))
+    publisher = tree.xpath("string(/iati-activities/iati-activity[1]/reporting-org/@ref)")
+    got = shared_ws.query(
+        "SELECT count(DISTINCT a.activity_uid) AS acts, count(t.seq) AS txs FROM activities a"
+        " JOIN imports i USING (import_id) LEFT JOIN transactions t USING (activity_uid) WHERE i.file_name = ?",
+        [name],
+    )[0]
+    assert (got["acts"], got["txs"]) == (n_act, n_tx)
+    assert shared_ws.scalar("SELECT publisher FROM imports WHERE file_name = ?", [name]) == publisher
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_split_usd_sums_back_to_transaction_usd_per_activity(shared_ws, name):
+    # Transaction USD = value x the stored rate; the split rows must add up to it, activity by activity.
+    rows = shared_ws.query(
+        """
+        WITH t AS (
+            SELECT t.activity_uid, t.seq, t.value, any_value(f.fx_rate) AS rate
+            FROM transactions t JOIN activities a USING (activity_uid) JOIN imports i USING (import_id)
+            JOIN flows f USING (activity_uid, seq)
+            WHERE i.file_name = ? GROUP BY ALL
+        )
+        SELECT t.activity_uid, sum(t.value * t.rate) AS tx_usd,
+               (SELECT sum(usd) FROM flows f WHERE f.activity_uid = t.activity_uid) AS split_usd,
+               sum(t.value) AS tx_value,
+               (SELECT sum(value) FROM flows f WHERE f.activity_uid = t.activity_uid) AS split_value
+        FROM t GROUP BY t.activity_uid
+        """,
+        [name],
+    )
+    assert rows, "no flows"
+    for r in rows:
+        if r["tx_usd"] is None:
+            continue
+        assert r["split_usd"] == pytest.approx(r["tx_usd"], rel=1e-9, abs=1e-6), r["activity_uid"]
+        assert r["split_value"] == pytest.approx(r["tx_value"], rel=1e-9, abs=1e-6), r["activity_uid"]
+
+
+def _independent_sector_totals(path: Path) -> dict[str, float]:
+    """Disbursements + expenditures in USD by DAC 3-digit category, straight from the XML."""
+    tree = etree.parse(str(path))
+    totals: dict[str, float] = defaultdict(float)
+    for act in tree.iterfind("iati-activity"):
+        default_cur = act.get("default-currency")
+        for tx in act.iterfind("transaction"):
+            if tx.find("transaction-type").get("code") not in ("3", "4"):
+                continue
+            value = tx.find("value")
+            assert (value.get("currency") or default_cur) == "USD"  # State publishes in USD only
+            codes = [s.get("code") for s in tx.iterfind("sector") if (s.get("vocabulary") or "1") == "1"]
+            assert len(codes) == 1
+            totals[codes[0][:3]] += float(value.text)
+    return totals
+
+
+def test_state_southsudan_sector_totals_152_and_720_in_kizuna_flows(shared_ws, capsys):
+    expected = _independent_sector_totals(shared_path("iati", "state-southsudan.xml"))
+    assert expected["152"] > 0 and expected["720"] > 0
+    rc = main(["flows", "-w", str(shared_ws.path), "--publisher", "US-GOV-11", "--format", "json"])
+    assert rc == 0
+    rows = json.loads(capsys.readouterr().out)
+    got: dict[str, float] = defaultdict(float)
+    for r in rows:
+        got[r["sector"]] += r["usd"]
+        if r["sector"] in ("152", "720"):
+            assert r["sector_name"] in ("Conflict, peace and security", "Emergency response")
+    assert got["152"] == pytest.approx(expected["152"], abs=1e-6)
+    assert got["720"] == pytest.approx(expected["720"], abs=1e-6)
+
+
+def test_eur_values_convert_at_their_value_dates_with_the_rate_date_stored(shared_ws):
+    from currency_converter import CurrencyConverter
+
+    cc = CurrencyConverter()
+    rows = shared_ws.query(
+        "SELECT f.value, f.usd, f.fx_rate, f.fx_date, t.value_date FROM flows f"
+        " JOIN transactions t USING (activity_uid, seq) WHERE f.currency = 'EUR'"
+    )
+    assert len(rows) == 7 * 4  # 7 transactions x 4 activity-level sectors
+    for r in rows:
+        vd: date = r["value_date"]
+        assert r["fx_date"] <= vd and vd - r["fx_date"] <= timedelta(days=7)
+        ecb = cc.convert(1.0, "EUR", "USD", date=r["fx_date"])  # the ECB rate of that day, independently
+        assert r["fx_rate"] == pytest.approx(ecb, rel=1e-12)
+        assert r["usd"] == pytest.approx(r["value"] * ecb, rel=1e-12)
+    # A business day converts at its own date
+    assert any(r["fx_date"] == r["value_date"] for r in rows)
+
+
+def test_sectors_of_other_vocabularies_are_kept_but_never_split_money(shared_ws):
+    n99 = shared_ws.scalar("SELECT count(*) FROM transaction_sectors WHERE vocabulary = '99'")
+    assert n99 > 0
+    assert shared_ws.scalar("SELECT count(*) FROM flows WHERE sector_vocabulary NOT IN ('1', '2')") == 0
