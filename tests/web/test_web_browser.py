@@ -116,12 +116,12 @@ def test_changing_a_filter_updates_the_map_and_the_table(browser, server):
         wait_for_charts(page)
         before_rows = int(page.locator("#table-activities").get_attribute("data-total"))
         before_points = int(page.locator("#map").get_attribute("data-marks"))
-        options = page.locator("#f-ally option").all()
+        options = page.locator("#f-publisher option").all()
         ally = next(o.get_attribute("value") for o in options if o.get_attribute("value"))
         with page.expect_navigation():
-            page.select_option("#f-ally", ally)   # the page submits the form on change
+            page.select_option("#f-publisher", ally)   # the page submits the form on change
         wait_for_charts(page)
-        assert f"ally={ally}" in page.url
+        assert f"publisher={ally}" in page.url
         after_rows = int(page.locator("#table-activities").get_attribute("data-total"))
         after_points = int(page.locator("#map").get_attribute("data-marks"))
         assert 0 < after_rows < before_rows

@@ -28,10 +28,9 @@ FILTERS: dict[str, Filter] = {
     f.name: f
     for f in (
         Filter("country", "Country", "ISO 3166-1 alpha-2 code of the country, e.g. XZ"),
-        Filter("ally", "Ally", "reporting publisher's organisation ref, e.g. US-GOV-1"),
-        Filter("sector", "Sector", "sector code (DAC 5- or 3-digit), or its name for 3W rows without a code"),
+        Filter("publisher", "Ally", "the ally's (reporting publisher's) organisation ref, e.g. US-GOV-1"),
+        Filter("sector", "Sector", "DAC sector code or prefix (vocabulary 1 or 2), e.g. 152 or 15220"),
         Filter("adm1", "Area", "first-level administrative area code or name, e.g. XZ01"),
-        Filter("q", "Title contains", "text the title contains (case-insensitive)"),
     )
 }
 
@@ -67,83 +66,44 @@ def _sources(ws: Workspace) -> Any:
     return list_sources(ws)
 
 
+def _activities(ws: Workspace, country: str | None = None, publisher: str | None = None,
+                sector: str | None = None, adm1: str | None = None) -> Any:
+    from kizuna.ledger.queries import ActivityFilter, list_activities
+
+    rows = list_activities(ws, ActivityFilter(country=country, sector=sector, publisher=publisher))
+    if adm1:
+        inside = queries.activity_uids_in_area(ws, adm1)
+        rows = [r for r in rows if r["activity_uid"] in inside]
+    return rows
+
+
 LEDGER_EMPTY = "no activities yet — run `kizuna ingest FILE` (IATI XML or a 3W sheet) or `kizuna demo`"
+
+WHERE = ("country", "publisher", "sector", "adm1")
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
-        Dataset(
-            "countries",
-            "Countries",
-            "Countries with activities, most activities first.",
-            queries.countries,
-            (),
-            ("activities", "activity_countries"),
-            LEDGER_EMPTY,
-        ),
-        Dataset(
-            "allies",
-            "Totals by ally",
-            "Each ally's activities and money in USD (commitments; disbursements and expenditure).",
-            queries.allies,
-            ("country",),
-            ("activities", "flows"),
-            LEDGER_EMPTY,
-        ),
-        Dataset(
-            "activities",
-            "Activities",
-            "Activities with ally, sectors, areas, dates and USD totals.",
-            queries.activities,
-            ("country", "ally", "sector", "adm1", "q"),
-            ("activities",),
-            LEDGER_EMPTY,
-        ),
-        Dataset(
-            "activity-points",
-            "Activity locations",
-            "Activity locations with coordinates, for maps.",
-            queries.activity_points,
-            ("country", "ally", "sector", "adm1", "q"),
-            ("activities", "locations"),
-            LEDGER_EMPTY,
-        ),
-        Dataset(
-            "sectors",
-            "Sectors",
-            "Sectors used by activities, most activities first.",
-            queries.sectors,
-            ("country",),
-            ("activities", "activity_sectors"),
-            LEDGER_EMPTY,
-        ),
-        Dataset(
-            "areas",
-            "Areas",
-            "First-level administrative areas named by activity locations.",
-            queries.admin_areas,
-            ("country",),
-            ("activities", "locations"),
-            LEDGER_EMPTY,
-        ),
-        Dataset(
-            "presence",
-            "Who does what where",
-            "Activities per first-level area and ally (long form of the heat matrix).",
-            queries.presence,
-            ("country", "ally", "sector", "adm1"),
-            ("activities",),
-            LEDGER_EMPTY,
-        ),
-        Dataset(
-            "sources",
-            "Sources",
-            "Every import with its provenance: file, sha256, publisher, counts, time.",
-            _sources,
-            (),
-            ("imports",),
-            "no imports yet — run `kizuna ingest FILE` or `kizuna demo`",
-        ),
+        Dataset("countries", "Countries", "Countries with activities, most activities first.",
+                queries.countries, (), ("activities", "activity_countries"), LEDGER_EMPTY),
+        Dataset("allies", "Totals by ally",
+                "Each ally's activities and money in USD: committed (type 2), spent (types 3 and 4).",
+                queries.allies, ("country",), ("activities", "flows"), LEDGER_EMPTY),
+        Dataset("activities", "Activities",
+                "Activities with their ally, status, dates, countries, sectors and spend in USD.",
+                _activities, WHERE, ("activities",), LEDGER_EMPTY),
+        Dataset("activity-points", "Activity locations", "Activity locations with coordinates, for maps.",
+                queries.activity_points, WHERE, ("activities", "locations"), LEDGER_EMPTY),
+        Dataset("sectors", "Sectors", "DAC sectors of activities with names, most activities first.",
+                queries.sectors, ("country",), ("activities", "activity_sectors"), LEDGER_EMPTY),
+        Dataset("areas", "Areas", "First-level administrative areas named by activity locations.",
+                queries.admin_areas, ("country",), ("activities", "locations"), LEDGER_EMPTY),
+        Dataset("presence", "Who does what where",
+                "Activities per first-level area and ally (long form of the heat matrix).",
+                queries.presence, WHERE, ("activities",), LEDGER_EMPTY),
+        Dataset("sources", "Sources",
+                "Every import with its provenance: file, sha256, publisher, counts, time.",
+                _sources, (), ("imports",), "no imports yet — run `kizuna ingest FILE` or `kizuna demo`"),
     )
 }
 
@@ -156,8 +116,7 @@ def ready(store: ReadOnlyStore, ds: Dataset) -> bool:
         return True
 
     def count(ws: Workspace) -> int:
-        row = ws.con.execute(f'SELECT count(*) FROM "{ds.needs[0]}"').fetchone()
-        return int(row[0]) if row else 0
+        return int(ws.scalar(f'SELECT count(*) FROM "{ds.needs[0]}"') or 0)
 
     return store.cached(("count", ds.needs[0]), count) > 0
 

@@ -26,11 +26,13 @@ MAX_FILTER_LEN = 200
 SYNTHETIC_COUNTRIES = {"XZ": "Republic of Kaltara (synthetic)"}
 
 
-def country_name(code: str | None) -> str:
+def country_name(code: str | None, name: str | None = None) -> str:
     if not code:
         return "All countries"
     if code in SYNTHETIC_COUNTRIES:
         return SYNTHETIC_COUNTRIES[code]
+    if name:
+        return f"{name} ({code})"
     try:
         import pycountry
 
@@ -123,13 +125,13 @@ def filter_form(store: ReadOnlyStore, filters: dict[str, str | None]) -> list[di
             control["options"] = _options(
                 rows,
                 "country",
-                lambda r: f"{country_name(r['country'])} — {r['activities']:,}",
+                lambda r: f"{country_name(r['country'], r.get('name'))} — {r['activities']:,} activities",
                 "All countries",
             )
-        elif name == "ally":
+        elif name == "publisher":
             rows = fetch(store, "allies", {"country": country}).rows
             control["options"] = _options(
-                rows, "ally_ref", lambda r: r.get("ally") or r["ally_ref"], "All allies"
+                rows, "publisher_ref", lambda r: r.get("publisher_name") or r["publisher_ref"], "All allies"
             )
         elif name == "sector":
             rows = fetch(store, "sectors", {"country": country}).rows
@@ -175,7 +177,9 @@ def _map_layers(store: ReadOnlyStore, filters: dict[str, str | None]) -> dict[st
     return {"Activities": fetch(store, "activity-points", filters).rows}
 
 
-MAP_TOOLTIP = {"Activities": ["title", "ally", "place", "adm1"]}
+MAP_TOOLTIP = {"Activities": ["title", "publisher_name", "place", "adm1"]}
+ACTIVITY_COLUMNS = ["title", "publisher_name", "status", "start_date", "end_date", "countries", "sectors",
+                    "spend_usd"]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -200,7 +204,7 @@ def overview(request: Request) -> HTMLResponse:
             "Money by ally (USD)",
             charts.bar_spec(
                 allies.rows,
-                "ally",
+                "publisher_name",
                 {"committed_usd": "Committed", "spent_usd": "Spent"},
                 "Bar chart: USD committed and spent by each ally",
                 "Ally",
@@ -218,17 +222,7 @@ def overview(request: Request) -> HTMLResponse:
         table_block(
             acts,
             filters,
-            columns=[
-                "title",
-                "ally",
-                "sectors",
-                "areas",
-                "status",
-                "start_date",
-                "end_date",
-                "committed_usd",
-                "spent_usd",
-            ],
+            columns=ACTIVITY_COLUMNS,
         ),
     ]
     return page(
@@ -239,7 +233,7 @@ def overview(request: Request) -> HTMLResponse:
 @router.get("/presence", response_class=HTMLResponse)
 def presence(request: Request) -> HTMLResponse:
     store: ReadOnlyStore = request.app.state.store
-    filters = read_filters(request, ("country", "ally", "sector", "adm1"))
+    filters = read_filters(request, ("country", "publisher", "sector", "adm1"))
     matrix = fetch(store, "presence", filters)
     acts = fetch(store, "activities", filters)
     blocks = [
@@ -248,7 +242,7 @@ def presence(request: Request) -> HTMLResponse:
             "Activities by area and ally",
             charts.heat_spec(
                 matrix.rows,
-                "ally",
+                "publisher_name",
                 "adm1",
                 "activities",
                 "Heat matrix: number of activities by area and ally",
@@ -268,7 +262,7 @@ def presence(request: Request) -> HTMLResponse:
         table_block(
             acts,
             filters,
-            columns=["title", "ally", "sectors", "areas", "status", "start_date", "end_date", "spent_usd"],
+            columns=ACTIVITY_COLUMNS,
         ),
     ]
     return page(

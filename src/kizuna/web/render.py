@@ -32,8 +32,14 @@ def _number(v: Any) -> str:
     return str(v)
 
 
+HEADINGS = {"publisher_name": "Ally", "publisher_ref": "Ally ref", "adm1": "Area", "adm2": "District",
+            "iati_identifier": "IATI identifier", "sha256": "SHA-256", "activity_uid": "Activity"}
+
+
 def heading(column: str) -> str:
     """A column name as a table heading: ``committed_usd`` -> ``Committed (USD)``."""
+    if column in HEADINGS:
+        return HEADINGS[column]
     text = column.replace("_usd", " (USD)").replace("_", " ").replace("-", " ")
     return text[:1].upper() + text[1:]
 

@@ -16,7 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kizuna.workspace import Workspace, open_workspace
+from kizuna.workspace import Workspace, migrations, open_workspace
+
+
+def pending_migrations(ws: Workspace) -> list[int]:
+    """Migrations this code ships that the workspace file has not had yet."""
+    try:
+        done = {r["version"] for r in ws.query("SELECT version FROM schema_migrations")}
+    except Exception:  # noqa: BLE001 — a file with no schema_migrations table has had none
+        done = set()
+    return [m.version for m in migrations() if m.version not in done]
 
 
 class ReadOnlyStore:
@@ -25,6 +34,12 @@ class ReadOnlyStore:
     def __init__(self, path: Path | str, cache_size: int = 512):
         self.path = Path(path)
         self._ws = open_workspace(self.path, read_only=True)
+        if pending_migrations(self._ws):
+            # A workspace written by an older Kizuna: bring its schema up to date once (the only
+            # write the server ever makes), then serve it read-only.
+            self._ws.close()
+            open_workspace(self.path).close()
+            self._ws = open_workspace(self.path, read_only=True)
         tables = self._ws.query("SELECT table_name FROM information_schema.tables")
         self.tables = frozenset(r["table_name"] for r in tables)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
