@@ -46,17 +46,6 @@ ACLED_CATEGORY = {
     "protests": "protest",
     "strategic developments": "strategic",
 }
-# Older ACLED exports code actor types 1-8 (ACLED codebook); newer ones write the text.
-ACLED_INTER = {
-    "1": "State forces",
-    "2": "Rebel group",
-    "3": "Political militia",
-    "4": "Identity militia",
-    "5": "Rioters",
-    "6": "Protesters",
-    "7": "Civilians",
-    "8": "External/Other forces",
-}
 CATEGORIES = tuple(dict.fromkeys([*GED_CATEGORY.values(), *ACLED_CATEGORY.values()]))
 
 EVENT_SCHEMA = {
