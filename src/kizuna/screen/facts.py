@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from kizuna.screen.context import Boundaries
-from kizuna.screen.geo import PointIndex, densify_line, geometry_distance_km
+from kizuna.screen.geo import PointIndex, densify_line, min_distance_km
 from kizuna.screen.proposal import Proposal
 
 FACTS: dict[str, str] = {
@@ -317,13 +317,7 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
         b = ctx.boundaries
         if b.divider is not None and not b.divider.is_empty:
             # the sites' points include every vertex; for lines, their densified points
-            f["group_boundary_km"] = round(
-                min(
-                    geometry_distance_km(float(la), float(lo), b.divider)
-                    for la, lo in zip(lats, lons, strict=True)
-                ),
-                3,
-            )
+            f["group_boundary_km"] = round(min_distance_km(lats, lons, b.divider), 3)
         terr: list[str] = []
         for la, lo in zip(lats, lons, strict=True):
             for t in b.territories_at(float(la), float(lo)):
