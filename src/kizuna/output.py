@@ -153,6 +153,7 @@ def _print_table(
     data: pl.DataFrame | Sequence[dict[str, Any]], title: str | None, digits: int, out: Path | None
 ) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     cols, rows = rows_of(data)
@@ -160,7 +161,8 @@ def _print_table(
     for c in cols:
         table.add_column(c, overflow="fold")
     for r in rows:
-        table.add_row(*[_fmt(v, digits) for v in r])
+        # Cell text is data, not Rich markup: "[abuses_documented]" must print as written.
+        table.add_row(*[escape(_fmt(v, digits)) for v in r])
     if out is None:
         Console(width=200).print(table)
     else:
