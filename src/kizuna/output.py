@@ -12,7 +12,7 @@ import io
 import json
 import math
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -79,7 +79,7 @@ def to_csv_text(data: pl.DataFrame | Sequence[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def write_xlsx(sheets: dict[str, pl.DataFrame | Sequence[dict[str, Any]]], path: Path | io.BytesIO) -> None:
+def write_xlsx(sheets: Mapping[str, pl.DataFrame | Sequence[dict[str, Any]]], path: Path | io.BytesIO) -> None:
     """Write one or more tables to an XLSX file, one sheet each, cells formula-safe."""
     import xlsxwriter
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+import datetime as dt
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,10 @@ class Transaction:
     seq: int
     ref: str | None
     type_code: str | None
-    date: date | None
+    date: dt.date | None
     value: float | None
     currency: str | None
-    value_date: date | None
+    value_date: dt.date | None
     provider_ref: str | None = None
     provider_name: str | None = None
     provider_activity_id: str | None = None
