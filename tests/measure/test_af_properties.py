@@ -32,8 +32,9 @@ def surveys(draw):
 def _table(g0, iw, sw, groups, strata, ks):
     labels = [str(i) for i in range(int(groups.max()) + 1)]
     design = make_design(sw, strata, None)
-    data = AFData(g0, [f"i{j}" for j in range(g0.shape[1])], iw, design,
-                  groupings=[Grouping("g", groups, labels)])
+    data = AFData(
+        g0, [f"i{j}" for j in range(g0.shape[1])], iw, design, groupings=[Grouping("g", groups, labels)]
+    )
     return estimate(data, ks).table
 
 
@@ -85,8 +86,14 @@ def test_integer_weights_act_as_copies_of_rows(s):
     g0, iw, _, groups, strata, k = s
     reps = (np.arange(g0.shape[0]) % 3) + 1
     t_w = _table(g0, iw, reps.astype(float), groups, np.zeros_like(strata), [k])
-    t_c = _table(np.repeat(g0, reps, axis=0), iw, np.ones(int(reps.sum())), np.repeat(groups, reps),
-                 np.zeros(int(reps.sum()), dtype=np.int64), [k])
+    t_c = _table(
+        np.repeat(g0, reps, axis=0),
+        iw,
+        np.ones(int(reps.sum())),
+        np.repeat(groups, reps),
+        np.zeros(int(reps.sum()), dtype=np.int64),
+        [k],
+    )
     for m in ("H", "A", "M0"):
         a, b = _get(t_w, k, m)["b"][0], _get(t_c, k, m)["b"][0]
         assert (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b, abs=1e-12)

@@ -21,9 +21,26 @@ from kizuna.measure.design import logit_ci, make_design, ratio_linearised, stand
 STRATUM = [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3]
 PSU = [10, 10, 11, 11, 11, 20, 20, 21, 22, 22, 22, 30, 30, 31, 31]
 WEIGHT = [1.5, 2.0, 1.0, 3.0, 2.5, 1.2, 0.8, 2.2, 1.1, 1.9, 2.4, 3.1, 0.7, 1.6, 2.8]
-G0 = np.array([
-    [1, 0, 1], [0, 0, 0], [1, 1, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 0], [1, 1, 1],
-    [0, 0, 0], [0, 1, 1], [1, 0, 1], [0, 0, 0], [1, 1, 0], [0, 1, 1], [1, 1, 1]], dtype=float)
+G0 = np.array(
+    [
+        [1, 0, 1],
+        [0, 0, 0],
+        [1, 1, 1],
+        [0, 1, 0],
+        [1, 1, 0],
+        [0, 0, 1],
+        [1, 0, 0],
+        [1, 1, 1],
+        [0, 0, 0],
+        [0, 1, 1],
+        [1, 0, 1],
+        [0, 0, 0],
+        [1, 1, 0],
+        [0, 1, 1],
+        [1, 1, 1],
+    ],
+    dtype=float,
+)
 IW = np.array([0.5, 0.25, 0.25])
 SEX = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0]
 
@@ -55,8 +72,14 @@ def _ours(k: float) -> pl.DataFrame:
 
 
 def _row(t, measure, indicator=None, group_var="all", group="all"):
-    f = t.filter((pl.col("measure") == measure) & (pl.col("group_var") == group_var) & (pl.col("group") == group))
-    f = f.filter(pl.col("indicator").is_null()) if indicator is None else f.filter(pl.col("indicator") == indicator)
+    f = t.filter(
+        (pl.col("measure") == measure) & (pl.col("group_var") == group_var) & (pl.col("group") == group)
+    )
+    f = (
+        f.filter(pl.col("indicator").is_null())
+        if indicator is None
+        else f.filter(pl.col("indicator") == indicator)
+    )
     return f.row(0, named=True)
 
 
@@ -161,8 +184,14 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
     rounds = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0]
     n = len(WEIGHT)
     design = make_design(np.array(WEIGHT), np.array(STRATUM), np.array(PSU))
-    data = AFData(G0, ["a", "b", "c"], IW, design, rounds=Grouping("t", np.array(rounds), ["1", "2"]),
-                  years={"1": 2010.0, "2": 2014.0})
+    data = AFData(
+        G0,
+        ["a", "b", "c"],
+        IW,
+        design,
+        rounds=Grouping("t", np.array(rounds), ["1", "2"]),
+        years={"1": 2010.0, "2": 2014.0},
+    )
     from kizuna.measure.af import changes
 
     est = estimate(data, [50])
@@ -189,9 +218,13 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
     row = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs"))
     assert row["value"][0] == pytest.approx(bs[1] - bs[0], abs=1e-15)
     assert row["se"][0] == pytest.approx(math.sqrt(v), abs=1e-12)
-    ann = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs_ann"))
+    ann = ch.filter(
+        (pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs_ann")
+    )
     assert ann["value"][0] == pytest.approx((bs[1] - bs[0]) / 4, abs=1e-15)
     rel = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel"))
     assert rel["value"][0] == pytest.approx(100 * (bs[1] / bs[0] - 1), abs=1e-12)
-    rel_ann = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel_ann"))
+    rel_ann = ch.filter(
+        (pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel_ann")
+    )
     assert rel_ann["value"][0] == pytest.approx(100 * ((bs[1] / bs[0]) ** (1 / 4) - 1), abs=1e-12)

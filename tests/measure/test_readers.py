@@ -11,7 +11,12 @@ import pytest
 from kizuna.errors import InputError
 from kizuna.measure.readers import read_survey
 
-ROWS = {"hhid": ["A-001", "A-002", "A-003"], "region": [1, 2, 1], "who5_1": [3, 4, 5], "name": ["Ann", "Bo", "Cy"]}
+ROWS = {
+    "hhid": ["A-001", "A-002", "A-003"],
+    "region": [1, 2, 1],
+    "who5_1": [3, 4, 5],
+    "name": ["Ann", "Bo", "Cy"],
+}
 
 
 def _csv(tmp_path: Path, text: str, name: str = "s.csv") -> Path:
@@ -92,8 +97,12 @@ def test_spss_and_stata_with_labels(tmp_path, ext):
     df = pd.DataFrame({"hhid": ["X1", "X2"], "region": [1.0, 2.0], "sex": [1.0, 2.0]})
     p = tmp_path / f"s.{ext}"
     write = pyreadstat.write_sav if ext == "sav" else pyreadstat.write_dta
-    write(df, str(p), column_labels=["Household id", "Region", "Sex"],
-          variable_value_labels={"region": {1: "North", 2: "South"}, "sex": {1: "female", 2: "male"}})
+    write(
+        df,
+        str(p),
+        column_labels=["Household id", "Region", "Sex"],
+        variable_value_labels={"region": {1: "North", 2: "South"}, "sex": {1: "female", 2: "male"}},
+    )
     d = read_survey(p, id_columns=["hhid"])
     assert d.variable_labels["region"] == "Region"
     assert d.value_labels["region"] == {1: "North", 2: "South"}
@@ -109,13 +118,27 @@ def _xlsform(path: Path) -> None:
 
     wb = xlsxwriter.Workbook(path)
     s = wb.add_worksheet("survey")
-    for i, row in enumerate([["type", "name", "label::English (en)"], ["begin_group", "hh", "Household"],
-                             ["select_one yn", "water_ok", "Enough water?"], ["select_one reg", "region", "Region"],
-                             ["integer", "ladder", "Ladder now"], ["end_group", "", ""]]):
+    for i, row in enumerate(
+        [
+            ["type", "name", "label::English (en)"],
+            ["begin_group", "hh", "Household"],
+            ["select_one yn", "water_ok", "Enough water?"],
+            ["select_one reg", "region", "Region"],
+            ["integer", "ladder", "Ladder now"],
+            ["end_group", "", ""],
+        ]
+    ):
         s.write_row(i, 0, row)
     c = wb.add_worksheet("choices")
-    for i, row in enumerate([["list_name", "name", "label::English (en)"], ["yn", 1, "Yes"], ["yn", 0, "No"],
-                             ["reg", "XZ01", "Northmarch"], ["reg", "XZ02", "Eastvale"]]):
+    for i, row in enumerate(
+        [
+            ["list_name", "name", "label::English (en)"],
+            ["yn", 1, "Yes"],
+            ["yn", 0, "No"],
+            ["reg", "XZ01", "Northmarch"],
+            ["reg", "XZ02", "Eastvale"],
+        ]
+    ):
         c.write_row(i, 0, row)
     wb.close()
 
@@ -123,12 +146,16 @@ def _xlsform(path: Path) -> None:
 def test_kobo_export_with_xlsform_maps_labels_and_protects_metadata(tmp_path):
     form = tmp_path / "form.xlsx"
     _xlsform(form)
-    p = _csv(tmp_path, "start;hh/water_ok;hh/region;hh/ladder;username;_uuid;_submission_time;_gps_latitude\n"
-                       "2026-01-01;Yes;Northmarch;5;enum7;u-1;2026-01-01;8.1\n"
-                       "2026-01-01;0;XZ02;6;enum8;u-2;2026-01-01;8.2\n", "kobo.csv")
+    p = _csv(
+        tmp_path,
+        "start;hh/water_ok;hh/region;hh/ladder;username;_uuid;_submission_time;_gps_latitude\n"
+        "2026-01-01;Yes;Northmarch;5;enum7;u-1;2026-01-01;8.1\n"
+        "2026-01-01;0;XZ02;6;enum8;u-2;2026-01-01;8.2\n",
+        "kobo.csv",
+    )
     d = read_survey(p, xlsform=form)
     f = d.frame
-    assert f["water_ok"].to_list() == [1, 0]            # label "Yes" and name "0" both become names
+    assert f["water_ok"].to_list() == [1, 0]  # label "Yes" and name "0" both become names
     assert f["region"].to_list() == ["XZ01", "XZ02"]
     assert f["ladder"].to_list() == [5, 6]
     assert d.value_labels["region"] == {"XZ01": "Northmarch", "XZ02": "Eastvale"}
@@ -143,7 +170,11 @@ def test_kobo_unknown_choice_is_an_error(tmp_path):
     p = _csv(tmp_path, "hh/water_ok,_uuid\nMaybe,u-1\n", "kobo.csv")
     with pytest.raises(InputError) as e:
         read_survey(p, xlsform=form)
-    assert e.value.code == "survey.unknown_choice" and e.value.where.row == 1 and e.value.where.field == "water_ok"
+    assert (
+        e.value.code == "survey.unknown_choice"
+        and e.value.where.row == 1
+        and e.value.where.field == "water_ok"
+    )
 
 
 def test_kobo_without_form_still_drops_personal_metadata(tmp_path):

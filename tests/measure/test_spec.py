@@ -54,20 +54,32 @@ def test_dimension_weights():
     assert spec.weights == {"a": 0.25, "b": 0.375, "c": 0.375}
 
 
-@pytest.mark.parametrize("extra, code, key, allowed", [
-    ("[desgin]\nweight = 'w'\n", "spec.unknown_key", "desgin", "design"),
-    ("[design]\nwieght = 'w'\n", "spec.unknown_key", "design.wieght", "weight"),
-    ("[design]\nlonely_psu = 'drop'\n", "spec.bad_value", "design.lonely_psu", "centered"),
-    ("[af]\nk = 140\n", "spec.bad_value", "af.k", "[0, 100]"),
-    ("[af]\nk = 0\n", "spec.bad_value", "af.k", "(0, 100]"),
-    ("[af]\nkk = 3\n", "spec.unknown_key", "af.kk", "k_sweep"),
-    ("[af]\nsubgroups = 3\n", "spec.bad_value", "af.subgroups", "[\"area\""),
-    ("[dimension_weights]\none = 0.5\ntwo = 0.6\n", "spec.bad_weights", "dimension_weights", "sum to 1"),
-    ("[dimension_weights]\none = 1.0\n", "spec.bad_value", "dimension_weights", "every dimension"),
-    ("[instruments.x]\ntype = 'sdq'\nitems = {}\n", "spec.unknown_instrument", "instruments.x.type", "who5"),
-    ("[instruments.w]\ntype = 'who5'\nitems = {q1 = 'a'}\ncolour = 1\n", "spec.unknown_key",
-     "instruments.w.colour", "items"),
-])
+@pytest.mark.parametrize(
+    "extra, code, key, allowed",
+    [
+        ("[desgin]\nweight = 'w'\n", "spec.unknown_key", "desgin", "design"),
+        ("[design]\nwieght = 'w'\n", "spec.unknown_key", "design.wieght", "weight"),
+        ("[design]\nlonely_psu = 'drop'\n", "spec.bad_value", "design.lonely_psu", "centered"),
+        ("[af]\nk = 140\n", "spec.bad_value", "af.k", "[0, 100]"),
+        ("[af]\nk = 0\n", "spec.bad_value", "af.k", "(0, 100]"),
+        ("[af]\nkk = 3\n", "spec.unknown_key", "af.kk", "k_sweep"),
+        ("[af]\nsubgroups = 3\n", "spec.bad_value", "af.subgroups", '["area"'),
+        ("[dimension_weights]\none = 0.5\ntwo = 0.6\n", "spec.bad_weights", "dimension_weights", "sum to 1"),
+        ("[dimension_weights]\none = 1.0\n", "spec.bad_value", "dimension_weights", "every dimension"),
+        (
+            "[instruments.x]\ntype = 'sdq'\nitems = {}\n",
+            "spec.unknown_instrument",
+            "instruments.x.type",
+            "who5",
+        ),
+        (
+            "[instruments.w]\ntype = 'who5'\nitems = {q1 = 'a'}\ncolour = 1\n",
+            "spec.unknown_key",
+            "instruments.w.colour",
+            "items",
+        ),
+    ],
+)
 def test_spec_errors_name_the_key_and_what_is_allowed(extra, code, key, allowed):
     with pytest.raises(SpecError) as e:
         parse_spec(MINIMAL + extra, file="spec.toml")
@@ -77,13 +89,16 @@ def test_spec_errors_name_the_key_and_what_is_allowed(extra, code, key, allowed)
     assert allowed in (err.hint or ""), err.hint
 
 
-@pytest.mark.parametrize("rule, key, allowed", [
-    ("{ below = 3 }", "indicators.x.deprived_if.below", "le"),
-    ("{ le = 3, ge = 1 }", "indicators.x.deprived_if", "one operator"),
-    ("{ le = 'poor' }", "indicators.x.deprived_if.le", "eq/in"),
-    ("{ in = [] }", "indicators.x.deprived_if.in", "non-empty"),
-    ("3", "indicators.x.deprived_if", "operators"),
-])
+@pytest.mark.parametrize(
+    "rule, key, allowed",
+    [
+        ("{ below = 3 }", "indicators.x.deprived_if.below", "le"),
+        ("{ le = 3, ge = 1 }", "indicators.x.deprived_if", "one operator"),
+        ("{ le = 'poor' }", "indicators.x.deprived_if.le", "eq/in"),
+        ("{ in = [] }", "indicators.x.deprived_if.in", "non-empty"),
+        ("3", "indicators.x.deprived_if", "operators"),
+    ],
+)
 def test_bad_rules(rule, key, allowed):
     with pytest.raises(SpecError) as e:
         parse_spec(f'[indicators.x]\ncolumn = "x"\ndeprived_if = {rule}\n')

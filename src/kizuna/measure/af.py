@@ -129,7 +129,6 @@ def estimate(
     ``group_var`` is "all" for the whole population. Measures: M0, H, A and, when ``indicators``,
     hd, hdk, actb and pctb per indicator.
     """
-    d = data.g0.shape[1]
     n = data.g0.shape[0]
     des = data.design
     c = deprivation_scores(data.g0, data.weights)
