@@ -96,12 +96,43 @@ class Estimates:
 ALL = "all"
 
 
+class DomainSums:
+    """Weighted PSU totals per domain, Σ_{i∈PSU j, i∈domain d} w_i·x_i, for any column(s) x.
+
+    The summing matrix (n_dom·P rows × n persons, one entry per person) is built as the transpose of
+    a matrix with one entry per row, so it needs no sort; dense columns go through one sparse
+    product, single columns through ``np.bincount``.
+    """
+
+    def __init__(self, design: Design, dom_codes: np.ndarray, n_dom: int, weight: np.ndarray | None = None):
+        self.p = design.n_psu
+        self.n_dom = n_dom
+        self.rows = dom_codes * self.p + design.psu_code
+        self.weight = design.weight if weight is None else weight
+        self.n = design.n
+        self._m = self._summing(self.weight)
+
+    def _summing(self, data: np.ndarray) -> sp.csc_matrix:
+        # one entry per person j, in row rows[j]: the CSR of the transpose needs no sorting
+        return sp.csr_matrix(
+            (data, self.rows, np.arange(self.n + 1)), shape=(self.n, self.n_dom * self.p)
+        ).T
+
+    def vector(self, v: np.ndarray | None = None) -> np.ndarray:
+        """Totals of one column (None = the weights themselves): n_dom × P × 1."""
+        w = self.weight if v is None else self.weight * v
+        t = np.bincount(self.rows, weights=w, minlength=self.n_dom * self.p)
+        return t.reshape(self.n_dom, self.p, 1)
+
+    def matrix(self, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Totals of the columns of x (n × m), optionally of the rows where ``mask`` (0/1) is 1."""
+        m = self._m if mask is None else self._summing(self.weight * mask)
+        return np.asarray(m @ x).reshape(self.n_dom, self.p, x.shape[1])
+
+
 def _domain_totals(design: Design, dom_codes: np.ndarray, n_dom: int, x: np.ndarray) -> np.ndarray:
     """Weighted PSU totals per domain: an n_dom × P × m array of Σ_{i∈PSU, i∈domain} w_i x_im."""
-    p = design.n_psu
-    rows = dom_codes * p + design.psu_code
-    s = sp.csr_matrix((design.weight, (rows, np.arange(design.n))), shape=(n_dom * p, design.n))
-    return np.asarray(s @ x).reshape(n_dom, p, x.shape[1])
+    return DomainSums(design, dom_codes, n_dom).matrix(x)
 
 
 def _ratio(tn: np.ndarray, td: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,8 +168,7 @@ def estimate(
     rows: list[dict] = []
     zs: dict[tuple, np.ndarray] = {}
     df = des.df
-    ones = np.ones((n, 1))
-    g0 = data.g0.astype(np.float64, copy=False)
+    g0 = np.ascontiguousarray(data.g0, dtype=np.float64)
     for grouping in groupings:
         n_g = len(grouping.labels)
         n_r = len(rounds.labels)
@@ -146,18 +176,14 @@ def estimate(
         n_dom = n_g * n_r
         # persons per domain (unweighted) for the report
         n_obs = np.bincount(dom, minlength=n_dom)
-        base_x = np.hstack([ones, g0]) if indicators else ones
-        base = _domain_totals(des, dom, n_dom, base_x)  # w, w·g0_j
-        t_w = base[:, :, :1]
+        sums = DomainSums(des, dom, n_dom)
+        t_w = sums.vector()
+        t_g0 = sums.matrix(g0) if indicators else None  # w·g0_j
         for k in k_list:
             poor = identify(c, k).astype(np.float64)
             ck = c * poor
-            if indicators:
-                kx = np.hstack([poor[:, None], ck[:, None], g0 * poor[:, None]])
-            else:
-                kx = np.column_stack([poor, ck])
-            kt = _domain_totals(des, dom, n_dom, kx)
-            t_poor, t_ck = kt[:, :, 0:1], kt[:, :, 1:2]
+            t_poor, t_ck = sums.vector(poor), sums.vector(ck)
+            t_g0k = sums.matrix(g0, mask=poor) if indicators else None  # w·g0_j·1[poor]
             n_poor = np.bincount(dom, weights=poor, minlength=n_dom).astype(np.int64)
             parts: list[tuple[str, list[str | None], np.ndarray, np.ndarray, str]] = []
             r_h, z_h = _ratio(t_poor, t_w)
@@ -170,9 +196,9 @@ def estimate(
             ]
             if indicators:
                 wv = data.weights[None, :]
-                r_hd, z_hd = _ratio(base[:, :, 1:], t_w)
-                r_hdk, z_hdk = _ratio(kt[:, :, 2:], t_w)
-                r_pc, z_pc = _ratio(kt[:, :, 2:] * wv[:, None, :], t_ck)
+                r_hd, z_hd = _ratio(t_g0, t_w)
+                r_hdk, z_hdk = _ratio(t_g0k, t_w)
+                r_pc, z_pc = _ratio(t_g0k * wv[:, None, :], t_ck)
                 names: list[str | None] = list(data.indicators)
                 parts += [
                     ("hd", names, r_hd, z_hd, "all"),

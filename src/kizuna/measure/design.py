@@ -26,6 +26,7 @@ the PSU totals are one sparse matrix product.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,17 +42,22 @@ class Design:
     """A complex survey design over n rows.
 
     ``weight`` are sampling weights (float, > 0); ``stratum_of_psu`` gives, for each of the P PSUs,
-    its stratum code 0..H−1; ``psu_matrix`` is the P × n 0/1 sparse matrix that sums rows into PSUs.
+    its stratum code 0..H−1; ``psu_matrix`` (built on first use) sums rows into PSUs.
     PSU labels are nested in strata: the same PSU label in two strata is two PSUs.
     """
 
     weight: np.ndarray
     psu_code: np.ndarray
     stratum_of_psu: np.ndarray
-    psu_matrix: sp.csr_matrix
     n_strata: int
     n_psu: int
     lonely_psu: str = "centered"
+
+    @cached_property
+    def psu_matrix(self) -> sp.csc_matrix:
+        """P × n 0/1 matrix summing rows into PSUs (the transpose of a one-entry-per-row CSR)."""
+        n = self.n
+        return sp.csr_matrix((np.ones(n), self.psu_code, np.arange(n + 1)), shape=(n, self.n_psu)).T
 
     @property
     def n(self) -> int:
@@ -77,7 +83,19 @@ class Design:
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
-    uniq, inv = np.unique(values, return_inverse=True)
+    """Dense integer codes 0..U−1 in sorted order of the values, and U.
+
+    Integers with a modest range use a presence table (O(n)); anything else goes through a sort.
+    """
+    v = np.asarray(values).ravel()
+    if v.dtype.kind in "iub" and v.size:
+        lo, hi = int(v.min()), int(v.max())
+        if hi - lo <= 4 * v.size + 1024:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[v - lo] = True
+            code_of = np.cumsum(present) - 1
+            return code_of[v - lo].astype(np.int64), int(present.sum())
+    uniq, inv = np.unique(v, return_inverse=True)
     return inv.astype(np.int64).ravel(), int(uniq.shape[0])
 
 
@@ -130,8 +148,7 @@ def make_design(
     psu_code, n_psu = _codes(pair)
     stratum_of_psu = np.zeros(n_psu, dtype=np.int64)
     stratum_of_psu[psu_code] = s_codes
-    mat = sp.csr_matrix((np.ones(n), (psu_code, np.arange(n))), shape=(n_psu, n))
-    design = Design(w, psu_code, stratum_of_psu, mat, n_strata, n_psu, lonely_psu)
+    design = Design(w, psu_code, stratum_of_psu, n_strata, n_psu, lonely_psu)
     if lonely_psu == "fail":
         counts = np.bincount(stratum_of_psu, minlength=n_strata)
         if np.any(counts == 1):
