@@ -64,7 +64,7 @@ def ours(data: dict[str, np.ndarray]) -> dict[tuple, tuple[float, float]]:
         design,
         groupings=[Grouping("group", data["group"], ["0", "1", "2"])],
     )
-    t = estimate(af, [K], keep_z=False).table
+    t = estimate(af, [K], change_measures=()).table
     return {(r["group"], r["measure"], r["indicator"]): (r["b"], r["se"]) for r in t.iter_rows(named=True)}
 
 

@@ -192,10 +192,7 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
         rounds=Grouping("t", np.array(rounds), ["1", "2"]),
         years={"1": 2010.0, "2": 2014.0},
     )
-    from kizuna.measure.af import changes
-
-    est = estimate(data, [50])
-    ch = changes(est, data)
+    ch = estimate(data, [50]).changes
     c = [sum(IW[j] * G0[i, j] for j in range(3)) for i in range(n)]
     poor = [1.0 if c[i] >= 0.5 - 1e-9 else 0.0 for i in range(n)]
     # H per round and the z of each, by loops
@@ -228,3 +225,22 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
         (pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel_ann")
     )
     assert rel_ann["value"][0] == pytest.approx(100 * ((bs[1] / bs[0]) ** (1 / 4) - 1), abs=1e-12)
+
+
+def test_variance_does_not_depend_on_psu_order():
+    from kizuna.measure.design import Design, variance_from_psu_totals
+
+    d = make_design(np.array(WEIGHT), np.array(STRATUM), np.array(PSU))
+    assert d.strata_sorted
+    perm = np.array([3, 0, 6, 1, 5, 2, 4])  # PSU j becomes PSU perm[j]: strata no longer contiguous
+    h = np.empty(d.n_psu, dtype=np.int64)
+    h[perm] = d.stratum_of_psu
+    shuffled = Design(d.weight, perm[d.psu_code], h, d.n_strata, d.n_psu, d.lonely_psu)
+    assert not shuffled.strata_sorted
+    y = G0[:, 0]
+    w = np.array(WEIGHT)
+    _, z = ratio_linearised(d, w * y, w)  # numerators and denominators carry the weights
+    _, zs = ratio_linearised(shuffled, w * y, w)
+    r, v = loop_variance(list(y), [1.0] * len(y), [True] * len(y))
+    assert variance_from_psu_totals(d, z)[0] == pytest.approx(v, abs=1e-15)
+    assert variance_from_psu_totals(shuffled, zs)[0] == pytest.approx(v, abs=1e-15)

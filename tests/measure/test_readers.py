@@ -181,3 +181,10 @@ def test_kobo_without_form_still_drops_personal_metadata(tmp_path):
     p = _csv(tmp_path, "q1,deviceid,phonenumber,_uuid\n1,dev,+000123,u\n", "kobo.csv")
     d = read_survey(p)
     assert d.frame.columns == ["q1", "_uuid"] and d.frame["_uuid"][0] != "u"
+
+
+def test_csv_with_a_late_type_change_is_read_whole(tmp_path):
+    p = tmp_path / "late.csv"
+    p.write_text("a\n" + "1\n" * 12_000 + "x\n")
+    d = read_survey(p)
+    assert d.frame.height == 12_001 and d.frame["a"][-1] == "x"

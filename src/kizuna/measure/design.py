@@ -54,6 +54,12 @@ class Design:
     lonely_psu: str = "centered"
 
     @cached_property
+    def strata_sorted(self) -> bool:
+        """True when PSU codes run stratum by stratum (always so for :func:`make_design`)."""
+        h = self.stratum_of_psu
+        return bool(np.all(h[1:] >= h[:-1])) and bool(np.all(np.bincount(h, minlength=self.n_strata) > 0))
+
+    @cached_property
     def psu_matrix(self) -> sp.csc_matrix:
         """P × n 0/1 matrix summing rows into PSUs (the transpose of a one-entry-per-row CSR)."""
         n = self.n
@@ -196,12 +202,18 @@ def variance_from_psu_totals(design: Design, z: np.ndarray) -> np.ndarray:
     z = z.reshape(design.n_psu, -1)
     h = design.stratum_of_psu
     n_h = np.bincount(h, minlength=design.n_strata).astype(np.float64)
-    sums = np.zeros((design.n_strata, z.shape[1]))
-    np.add.at(sums, h, z)
-    means = sums / n_h[:, None]
-    dev = z - means[h]
-    ss = np.zeros_like(sums)
-    np.add.at(ss, h, dev * dev)
+    if design.strata_sorted:
+        # PSU codes run stratum by stratum: contiguous blocks, so reduceat replaces scatter-adds
+        starts = np.concatenate([[0], np.cumsum(n_h[:-1])]).astype(np.int64)
+        sums = np.add.reduceat(z, starts, axis=0)
+        dev = z - np.repeat(sums / n_h[:, None], n_h.astype(np.int64), axis=0)
+        ss = np.add.reduceat(dev * dev, starts, axis=0)
+    else:
+        sums = np.zeros((design.n_strata, z.shape[1]))
+        np.add.at(sums, h, z)
+        dev = z - (sums / n_h[:, None])[h]
+        ss = np.zeros_like(sums)
+        np.add.at(ss, h, dev * dev)
     multi = n_h > 1
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(multi, n_h / (n_h - 1), 0.0)

@@ -85,14 +85,17 @@ def _sniff_delimiter(path: Path) -> str:
 
 def read_csv(path: Path) -> pl.DataFrame:
     """A CSV survey file (UTF-8, header row; ``,`` ``;`` or tab, sniffed from the header)."""
+    sep = _sniff_delimiter(path)
     try:
-        return pl.read_csv(
-            path,
-            separator=_sniff_delimiter(path),
-            infer_schema_length=None,
-            null_values=NULL_VALUES,
-            encoding="utf8",
-        )
+        try:
+            # types from the first 10,000 rows; a later surprise re-reads with the whole file
+            return pl.read_csv(
+                path, separator=sep, infer_schema_length=10_000, null_values=NULL_VALUES, encoding="utf8"
+            )
+        except pl.exceptions.ComputeError:
+            return pl.read_csv(
+                path, separator=sep, infer_schema_length=None, null_values=NULL_VALUES, encoding="utf8"
+            )
     except pl.exceptions.NoDataError as exc:
         raise InputError(
             "survey.empty",
