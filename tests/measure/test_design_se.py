@@ -203,15 +203,23 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
         b = sum(WEIGHT[i] * poor[i] for i in range(n) if dom[i]) / den
         zs.append([WEIGHT[i] * (poor[i] - b) / den if dom[i] else 0.0 for i in range(n)])
         bs.append(b)
-    diff = [zs[1][i] - zs[0][i] for i in range(n)]
-    totals: dict[tuple, float] = {}
-    for i in range(n):
-        totals[(STRATUM[i], PSU[i])] = totals.get((STRATUM[i], PSU[i]), 0.0) + diff[i]
-    v = 0.0
-    for h in set(STRATUM):
-        ts = [t for (hh, _), t in totals.items() if hh == h]
-        m = sum(ts) / len(ts)
-        v += len(ts) / (len(ts) - 1) * sum((t - m) ** 2 for t in ts)
+    def var_of(zz):
+        totals: dict[tuple, float] = {}
+        for i in range(n):
+            totals[(STRATUM[i], PSU[i])] = totals.get((STRATUM[i], PSU[i]), 0.0) + zz[i]
+        v = 0.0
+        for h in set(STRATUM):
+            ts = [t for (hh, _), t in totals.items() if hh == h]
+            m = sum(ts) / len(ts)
+            v += len(ts) / (len(ts) - 1) * sum((t - m) ** 2 for t in ts)
+        return v
+
+    v = var_of([zs[1][i] - zs[0][i] for i in range(n)])
+    # relative change 100·(b2/b1 − 1): delta method, z = 100·(z2/b1 − b2·z1/b1²)
+    v_rel = var_of([100 * (zs[1][i] / bs[0] - bs[1] * zs[0][i] / bs[0] ** 2) for i in range(n)])
+    # annualised: 100·((b2/b1)^(1/4) − 1), derivative (1/4)·(b2/b1)^(−3/4) times that of b2/b1
+    d_ann = 0.25 * (bs[1] / bs[0]) ** (-0.75)
+    v_rel_ann = var_of([100 * d_ann * (zs[1][i] / bs[0] - bs[1] * zs[0][i] / bs[0] ** 2) for i in range(n)])
     row = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs"))
     assert row["value"][0] == pytest.approx(bs[1] - bs[0], abs=1e-15)
     assert row["se"][0] == pytest.approx(math.sqrt(v), abs=1e-12)
@@ -221,10 +229,13 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
     assert ann["value"][0] == pytest.approx((bs[1] - bs[0]) / 4, abs=1e-15)
     rel = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel"))
     assert rel["value"][0] == pytest.approx(100 * (bs[1] / bs[0] - 1), abs=1e-12)
+    assert rel["se"][0] == pytest.approx(math.sqrt(v_rel), abs=1e-10)
     rel_ann = ch.filter(
         (pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel_ann")
     )
     assert rel_ann["value"][0] == pytest.approx(100 * ((bs[1] / bs[0]) ** (1 / 4) - 1), abs=1e-12)
+    assert rel_ann["se"][0] == pytest.approx(math.sqrt(v_rel_ann), abs=1e-10)
+    assert ann["se"][0] == pytest.approx(math.sqrt(v) / 4, abs=1e-12)
 
 
 def test_variance_does_not_depend_on_psu_order():

@@ -21,7 +21,7 @@ numerators and denominators for every domain (round × group) at once (see :mod:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +37,7 @@ IND_MEASURES = ("hd", "hdk", "actb", "pctb")
 
 
 def nested_equal_weights(
-    dimensions: dict[str, Sequence[str]], dimension_weights: dict[str, float] | None = None
+    dimensions: Mapping[str, Sequence[str]], dimension_weights: dict[str, float] | None = None
 ) -> dict[str, float]:
     """Indicator weights: each dimension gets 1/D (or its given weight), shared equally by its indicators.
 
@@ -218,6 +218,7 @@ def estimate(
                     continue
                 names: list[str | None] = list(data.indicators)
                 wv = data.weights[None, :]
+                assert t_g0 is not None
                 if ki == 0:  # hd does not depend on k: reported once, at the first k
                     r, z = _ratio(t_g0, t_w)
                     out.add(des, level, "hd", names, r, z, *cnt["all"], ctx, "hd" in change_measures)

@@ -486,7 +486,9 @@ def _validate(
             bad = present & ~np.isin(v, np.arange(1, 28))
             allowed = "an item number 1..27"
         elif inst.kind == "cari":
-            lo, hi = {"fcs": (0, 112), "rcsi": (0, 56), "lcs": (1, 4), "fes": (0, 1)}.get(item, (1, 4))
+            lo, hi = {"fcs": (0.0, 112.0), "rcsi": (0.0, 56.0), "lcs": (1.0, 4.0), "fes": (0.0, 1.0)}.get(
+                item, (1.0, 4.0)
+            )
             bad = present & ((v < lo) | (v > hi))
             if item == "ecmen":
                 bad = present & ~np.isin(v, band_tables()["cari"]["ecmen_codes"])
@@ -495,9 +497,9 @@ def _validate(
             bad = present & ~np.isin(v, inst.codes)
             allowed = inst.item_range()
         else:
-            lo, hi = inst.lo, inst.hi
+            lo, hi = float(inst.lo or 0), float(inst.hi or 0)
             if inst.kind == "k6" and opts.get("coding") == "1-5":
-                lo, hi = 1, 5
+                lo, hi = 1.0, 5.0
             bad = present & ((v < lo) | (v > hi))
             if inst.integer:
                 bad |= present & (v != np.round(v))

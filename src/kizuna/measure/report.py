@@ -60,7 +60,9 @@ def vega_bundle() -> str:
     """The Vega/Vega-Lite/vega-embed bundle as one script (no CDN), safe inside <script>."""
     import vl_convert
 
-    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    return vl_convert.javascript_bundle().replace(  # type: ignore[call-arg]
+        "</script", "<\\/script"
+    )
 
 
 def _html_table(df: pl.DataFrame, digits: int = 4) -> str:
