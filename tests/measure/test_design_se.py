@@ -203,6 +203,7 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
         b = sum(WEIGHT[i] * poor[i] for i in range(n) if dom[i]) / den
         zs.append([WEIGHT[i] * (poor[i] - b) / den if dom[i] else 0.0 for i in range(n)])
         bs.append(b)
+
     def var_of(zz):
         totals: dict[tuple, float] = {}
         for i in range(n):
