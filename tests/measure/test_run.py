@@ -99,3 +99,26 @@ deprived_if = { lt = 5 }
     with pytest.raises(SpecError) as e:
         run_measure(pl.DataFrame({"now": [2], "fut": [3], "ladder_class": ["x"]}), spec)
     assert e.value.code == "spec.column_clash"
+
+
+def test_stata_value_labels_name_the_subgroups(tmp_path):
+    import pandas as pd
+    import pyreadstat
+
+    from kizuna.measure.api import measure_file
+
+    df = pd.DataFrame(
+        {"d1": [1.0, 0.0, 1.0, 0.0], "d2": [1.0, 1.0, 0.0, 0.0], "region": [1.0, 1.0, 2.0, 2.0]}
+    )
+    survey = tmp_path / "s.dta"
+    pyreadstat.write_dta(df, str(survey), variable_value_labels={"region": {1: "North", 2: "South"}})
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        '[indicators.d1]\ncolumn = "d1"\n[indicators.d2]\ncolumn = "d2"\n'
+        '[af]\nk = 100\nsubgroups = ["region"]\n'
+    )
+    run = measure_file(survey, spec)
+    sub = run.result.subgroups
+    assert sub["group"].to_list() == ["North", "South"]
+    # k = 100: only person 1 (deprived in both) is poor -> H_North = 1/2, H_South = 0
+    assert sub["H"].to_list() == pytest.approx([0.5, 0.0])
