@@ -132,7 +132,7 @@ def chart_specs(result: MeasureResult) -> dict[str, dict[str, Any]]:
                     {
                         "mark": "bar",
                         "encoding": {
-                            "y": {"field": "group", "type": "nominal", "title": None},
+                            "y": {"field": "group", "type": "nominal", "title": None, "sort": None},
                             "yOffset": {"field": "round"},
                             "x": {"field": "b", "type": "quantitative", "title": "M0"},
                             "color": {"field": "round", "type": "nominal"},
@@ -148,7 +148,7 @@ def chart_specs(result: MeasureResult) -> dict[str, dict[str, Any]]:
                     {
                         "mark": {"type": "rule", "color": "#333"},
                         "encoding": {
-                            "y": {"field": "group", "type": "nominal"},
+                            "y": {"field": "group", "type": "nominal", "sort": None},
                             "yOffset": {"field": "round"},
                             "x": {"field": "lo", "type": "quantitative"},
                             "x2": {"field": "hi"},
