@@ -13,9 +13,10 @@ Element and attribute names follow the IATI Activity Standard 2.03
 
 from __future__ import annotations
 
-import re
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+import datetime as dt
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,10 @@ class Transaction:
     seq: int
     ref: str | None
     type_code: str | None
-    date: date | None
+    date: dt.date | None
     value: float | None
     currency: str | None
-    value_date: date | None
+    value_date: dt.date | None
     provider_ref: str | None = None
     provider_name: str | None = None
     provider_activity_id: str | None = None
@@ -116,9 +117,12 @@ def narrative(el: etree._Element | None, lang: str | None) -> str | None:
     """The narrative in the activity's language, else English, else one with no language, else the first."""
     if el is None:
         return None
+    narrs = el.findall("narrative")
+    if len(narrs) == 1:  # the common case, kept cheap
+        return _text(narrs[0]) or None
     found: dict[str | None, str] = {}
     first: str | None = None
-    for n in el.iterchildren("narrative"):
+    for n in narrs:
         t = _text(n)
         if not t:
             continue
@@ -142,18 +146,12 @@ def _pct(raw: str | None) -> float | None:
         return None
 
 
-_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
-
-
 def parse_date(raw: str | None) -> date | None:
-    """An ISO date (``YYYY-MM-DD``, time part ignored); ``None`` when absent or malformed."""
+    """An ISO date (``YYYY-MM-DD``, any time part ignored); ``None`` when absent or malformed."""
     if not raw:
         return None
-    m = _DATE_RE.match(raw)
-    if not m:
-        return None
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return date.fromisoformat(raw.strip()[:10])
     except ValueError:
         return None
 
@@ -222,14 +220,22 @@ class IatiReader:
     line for malformed XML (including truncation), DOCTYPEs, version 1.x files and non-IATI roots.
     """
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, data: bytes | None = None, line_offset: int = 0):
+        """Read ``path``; or, for one chunk of a large file (see :mod:`kizuna.ledger.chunks`), read
+        ``data`` and report lines of ``path`` shifted by ``line_offset``."""
         self.path = Path(path)
+        self.data = data
+        self.line_offset = line_offset
         self.header: FileHeader | None = None
 
+    def _ln(self, line: int | None) -> int | None:
+        return None if line is None else line + self.line_offset
+
     def __iter__(self) -> Iterator[Activity]:
-        check_prolog(self.path)
+        if self.data is None:
+            check_prolog(self.path)
         ctx = etree.iterparse(
-            str(self.path),
+            io.BytesIO(self.data) if self.data is not None else str(self.path),
             events=("start", "end"),
             tag=("iati-activities", "iati-activity"),
             **_parser_kwargs(),
@@ -246,7 +252,7 @@ class IatiReader:
                     raise InputError(
                         "iati.not_iati",
                         "no <iati-activities> root element",
-                        Where(file=str(self.path), line=el.sourceline),
+                        Where(file=str(self.path), line=self._ln(el.sourceline)),
                         hint="is this an IATI activity file (not an organisation file)?",
                     )
                 act = self._read_activity(el)
@@ -258,7 +264,7 @@ class IatiReader:
                         del parent[0]
                 yield act
         except etree.XMLSyntaxError as exc:
-            line = exc.lineno if exc.lineno else None
+            line = self._ln(exc.lineno) if exc.lineno else None
             raise InputError(
                 "xml.malformed",
                 f"not well-formed XML: {exc.msg}",
@@ -281,12 +287,9 @@ class IatiReader:
             raise InputError(
                 "iati.version_1",
                 f"IATI version {version} is not supported (2.01–2.03 are)",
-                Where(file=str(self.path), line=root.sourceline, field="iati-activities/@version"),
+                Where(file=str(self.path), line=self._ln(root.sourceline), field="iati-activities/@version"),
                 hint="version 1.x was retired in 2019; ask the publisher for a 2.0x file",
             )
-        if version and version not in SUPPORTED_VERSIONS:
-            # Later 2.0x versions are read as 2.03; we record the version as published.
-            pass
         return FileHeader(version=version or "unknown", generated=root.get("generated-datetime"))
 
     def _read_activity(self, el: etree._Element) -> Activity:
@@ -297,10 +300,10 @@ class IatiReader:
             raise InputError(
                 "iati.no_identifier",
                 "activity without an iati-identifier",
-                Where(file=str(self.path), line=el.sourceline, field="iati-identifier"),
+                Where(file=str(self.path), line=self._ln(el.sourceline), field="iati-identifier"),
                 hint="every activity needs a unique iati-identifier; fix the file at its source",
             )
-        act = Activity(iati_identifier=ident, line=el.sourceline or 0)
+        act = Activity(iati_identifier=ident, line=self._ln(el.sourceline) or 0)
         act.default_currency = (el.get("default-currency") or "").strip().upper() or None
         act.humanitarian = _bool(el.get("humanitarian"))
         h = el.get("hierarchy")
@@ -388,7 +391,7 @@ class IatiReader:
                 act.warnings.append(
                     (
                         "value.not_a_number",
-                        f"{what} value {raw!r} (line {el.sourceline}) is not a number; stored as null",
+                        f"{what} value {raw!r} (line {self._ln(el.sourceline)}) is not a number; stored as null",
                     )
                 )
         cur = (el.get("currency") or "").strip().upper() or act.default_currency
@@ -409,22 +412,26 @@ class IatiReader:
         )
 
     def _read_transaction(self, el: etree._Element, seq: int, act: Activity, lang: str | None) -> Transaction:
-        value, cur, vd = self._value(el.find("value"), act, "transaction")
         t = Transaction(
             seq=seq,
             ref=(el.get("ref") or "").strip() or None,
-            type_code=_attr(el.find("transaction-type"), "code"),
-            date=parse_date(_attr(el.find("transaction-date"), "iso-date")),
-            value=value,
-            currency=cur,
-            value_date=vd,
+            type_code=None,
+            date=None,
+            value=None,
+            currency=act.default_currency,
+            value_date=None,
             humanitarian=_bool(el.get("humanitarian")),
         )
-        if t.value_date is None:
-            t.value_date = t.date  # value-date is required; the transaction date is the closest stand-in
+        # One pass over the children: a transaction has a dozen of them and find() would rescan each time.
         for child in el.iterchildren():
             tag = child.tag
-            if tag == "provider-org":
+            if tag == "transaction-type":
+                t.type_code = _attr(child, "code")
+            elif tag == "transaction-date":
+                t.date = parse_date(child.get("iso-date"))
+            elif tag == "value":
+                t.value, t.currency, t.value_date = self._value(child, act, "transaction")
+            elif tag == "provider-org":
                 t.provider_ref = (child.get("ref") or "").strip() or None
                 t.provider_name = narrative(child, lang)
                 t.provider_activity_id = (child.get("provider-activity-id") or "").strip() or None
@@ -446,6 +453,8 @@ class IatiReader:
                 code = (child.get("code") or "").strip()
                 if code:
                     t.regions.append((code, child.get("vocabulary") or "1"))
+        if t.value_date is None:
+            t.value_date = t.date  # value-date is required; the transaction date is the closest stand-in
         return t
 
     def _read_location(self, el: etree._Element, lang: str | None) -> dict[str, Any]:

@@ -1,0 +1,196 @@
+"""The JSON API, ``/api/v1/…``: one read-only endpoint per dataset, mirroring the pages.
+
+Every list endpoint takes its filters, ``limit`` (1–1000, default 100) and ``offset`` and returns
+``{dataset, title, total, limit, offset, filters, empty, items}``; ``format=csv`` or ``format=xlsx``
+returns the whole filtered table as a download instead (cells made formula-safe by
+:mod:`kizuna.output`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from kizuna.output import to_csv_text, xlsx_bytes
+from kizuna.web.datasets import DATASETS, FILTERS, Dataset, fetch, ready, synthetic
+from kizuna.web.store import ReadOnlyStore
+
+router = APIRouter(prefix="/api/v1", tags=["data"])
+
+MAX_LIMIT = 1000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class OutFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable dotted code, e.g. request.invalid")
+    message: str
+    where: dict[str, Any] = Field(description="file, line, row, field, key: as many as are known")
+    hint: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class PageOf(BaseModel):
+    dataset: str
+    title: str
+    total: int = Field(description="rows matching the filters, before limit/offset")
+    limit: int
+    offset: int
+    filters: dict[str, str | None]
+    empty: str | None = Field(description="why there are no rows (the part has not run, or no match)")
+    items: list[dict[str, Any]]
+
+
+class DatasetInfo(BaseModel):
+    name: str
+    title: str
+    description: str
+    part: str
+    url: str
+    filters: list[str]
+    ready: bool
+
+
+class Index(BaseModel):
+    version: str
+    synthetic: bool = Field(description="the workspace holds synthetic (demo) data")
+    datasets: list[DatasetInfo]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "not found"},
+    422: {"model": ErrorResponse, "description": "invalid parameters"},
+    500: {"model": ErrorResponse, "description": "server error (no details are sent to clients)"},
+}
+
+
+def store_of(request: Request) -> ReadOnlyStore:
+    return request.app.state.store
+
+
+@router.get("", response_model=Index, responses=ERRORS, summary="What this API serves")
+def index(request: Request) -> dict[str, Any]:
+    from kizuna import __version__
+
+    store = store_of(request)
+    return {
+        "version": __version__,
+        "synthetic": synthetic(store),
+        "datasets": [
+            {
+                "name": d.name,
+                "title": d.title,
+                "description": d.description,
+                "part": d.part,
+                "url": f"/api/v1/{d.name}",
+                "filters": list(d.filters),
+                "ready": ready(store, d),
+            }
+            for d in DATASETS.values()
+        ],
+    }
+
+
+def download(ds: Dataset, rows: list[dict[str, Any]], fmt: OutFormat) -> Response:
+    name = f"kizuna-{ds.name}"
+    if fmt is OutFormat.csv:
+        return Response(
+            to_csv_text(rows) if rows else "",
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return Response(
+        xlsx_bytes(rows, sheet=ds.title[:31]),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+def _endpoint_for(ds: Dataset) -> Any:
+    def endpoint(request: Request, **kw: Any) -> Any:
+        fmt: OutFormat = kw.pop("format")
+        limit: int = kw.pop("limit")
+        offset: int = kw.pop("offset")
+        result = fetch(store_of(request), ds.name, kw)
+        if fmt is not OutFormat.json:
+            return download(ds, result.rows, fmt)
+        return {
+            "dataset": ds.name,
+            "title": ds.title,
+            "total": result.total,
+            "limit": limit,
+            "offset": offset,
+            "filters": {k: kw.get(k) for k in ds.filters},
+            "empty": result.empty_reason,
+            "items": result.rows[offset : offset + limit],
+        }
+
+    kw_only = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
+    for name in ds.filters:
+        f = FILTERS[name]
+        params.append(
+            inspect.Parameter(
+                name,
+                kw_only,
+                default=None,
+                annotation=Annotated[str | None, Query(max_length=200, description=f.description)],
+            )
+        )
+    params += [
+        inspect.Parameter(
+            "limit",
+            kw_only,
+            default=100,
+            annotation=Annotated[int, Query(ge=1, le=MAX_LIMIT, description="rows per page (1–1000)")],
+        ),
+        inspect.Parameter(
+            "offset",
+            kw_only,
+            default=0,
+            annotation=Annotated[int, Query(ge=0, le=10**9, description="rows to skip")],
+        ),
+        inspect.Parameter(
+            "format",
+            kw_only,
+            default=OutFormat.json,
+            annotation=Annotated[
+                OutFormat, Query(description="json (paged), or csv / xlsx (the whole filtered table)")
+            ],
+        ),
+    ]
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__name__ = "get_" + ds.name.replace("-", "_")
+    endpoint.__doc__ = ds.description
+    return endpoint
+
+
+for _ds in DATASETS.values():
+    router.add_api_route(
+        f"/{_ds.name}",
+        _endpoint_for(_ds),
+        methods=["GET"],
+        response_model=PageOf,
+        summary=_ds.title,
+        responses={
+            **ERRORS,
+            200: {
+                "content": {"text/csv": {}, XLSX: {}},
+                "description": "a page of rows (JSON), or a CSV / XLSX download",
+            },
+        },
+        tags=[_ds.part],
+    )

@@ -1,0 +1,259 @@
+"""The Kizuna web app: pages and the JSON API over one workspace, read-only and offline.
+
+``create_app(workspace_path)`` opens the workspace read-only and wires the parts together:
+
+- a guard (pure ASGI middleware) that adds security headers to every response, refuses
+  unexpected Host headers when the server listens on loopback (DNS rebinding), and turns any
+  unexpected exception into the one error shape (status 500) with no stack trace for the client;
+- error handlers that render every error — ours, 404/405 and FastAPI's 422 validation errors —
+  as exactly :meth:`kizuna.errors.KizunaError.to_dict` under ``/api`` and as an error page elsewhere;
+- static files (``/static``), including the Vega bundle from ``vl_convert.javascript_bundle()``
+  served from memory so charts and maps need no CDN.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kizuna import __version__
+from kizuna.errors import KizunaError, Where
+from kizuna.web.render import render_page
+from kizuna.web.store import ReadOnlyStore
+
+log = logging.getLogger("kizuna.web")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Vega compiles expressions with the interpreter (embed option ``ast: true``), so no 'unsafe-eval';
+# charts are SVG built through the DOM, so no inline styles either.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+]
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+def error_response(path: str, err: KizunaError) -> Response:
+    """The one error shape for the API; an error page (same content) for pages."""
+    if is_api(path):
+        return JSONResponse(err.to_dict(), status_code=err.status)
+    return HTMLResponse(
+        render_page("error.html", {"error": err.to_dict()["error"], "status": err.status, "title": "Error"}),
+        status_code=err.status,
+    )
+
+
+INTERNAL = KizunaError(
+    "server.internal",
+    "the server could not answer this request",
+    Where(),
+    hint="the server log has the details; try again or report it",
+    status=500,
+)
+
+
+class Guard:
+    """Security headers on every response, a Host check, and 500s without stack traces."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: tuple[str, ...] | None = None):
+        self.app = app
+        self.allowed_hosts = allowed_hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if self.allowed_hosts is not None:
+            host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in self.allowed_hosts:
+                err = KizunaError(
+                    "http.bad_host",
+                    "this server answers only on its own address",
+                    Where(field="Host"),
+                    hint=f"open http://127.0.0.1 (got host {host[:60]!r})",
+                )
+                await self._send_headers_too(error_response(path, err), scope, receive, send)
+                return
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in {h for h, _ in SECURITY_HEADERS}
+                ]
+                message = {**message, "headers": headers + SECURITY_HEADERS}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:  # noqa: BLE001 — the client gets the error shape, the log gets the trace
+            log.exception("unhandled error on %s", path)
+            if started:
+                raise
+            await error_response(path, INTERNAL)(scope, receive, send_with_headers)
+
+    async def _send_headers_too(self, response: Response, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": list(message.get("headers", [])) + SECURITY_HEADERS}
+            await send(message)
+
+        await response(scope, receive, send_with_headers)
+
+
+class VegaBundle:
+    """The Vega + Vega-Lite + vega-embed bundle from vl-convert, built once and kept in memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._body: bytes | None = None
+        self._gzip: bytes | None = None
+        self.etag = ""
+
+    def get(self) -> tuple[bytes, bytes]:
+        with self._lock:
+            if self._body is None:
+                import vl_convert
+
+                self._body = vl_convert.javascript_bundle().encode("utf-8")
+                self._gzip = gzip.compress(self._body, 6)
+                self.etag = '"' + hashlib.sha256(self._body).hexdigest()[:32] + '"'
+            assert self._gzip is not None
+            return self._body, self._gzip
+
+
+def _validation_error(exc: RequestValidationError) -> KizunaError:
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body")]
+    field = ".".join(loc) or None
+    msg = str(first.get("msg", "invalid request"))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return KizunaError(
+        "request.invalid",
+        f"{msg}{more}",
+        Where(field=field),
+        hint="see /api/v1/openapi.json for the parameters this endpoint takes",
+        status=422,
+    )
+
+
+def _http_error(exc: StarletteHTTPException, path: str) -> KizunaError:
+    if exc.status_code == 404:
+        return KizunaError(
+            "http.not_found",
+            "no such page or endpoint",
+            Where(key=path[:200]),
+            hint="the API's endpoints are listed at /api/v1",
+            status=404,
+        )
+    if exc.status_code == 405:
+        return KizunaError(
+            "http.method_not_allowed",
+            "this server is read-only: use GET",
+            Where(key=path[:200]),
+            hint="only GET (and HEAD) requests are answered",
+            status=405,
+        )
+    return KizunaError(
+        f"http.{exc.status_code}", str(exc.detail), Where(key=path[:200]), status=exc.status_code
+    )
+
+
+def create_app(workspace_path: Path | str, allowed_hosts: tuple[str, ...] | None = None) -> FastAPI:
+    """The app over the workspace at ``workspace_path``, opened read-only.
+
+    ``allowed_hosts``: Host header names to answer (``None`` = any); :func:`kizuna.web.serve`
+    passes the loopback names when it binds to 127.0.0.1.
+    """
+    from kizuna.web import api, pages
+
+    store = ReadOnlyStore(workspace_path)
+    app = FastAPI(
+        title="Kizuna API",
+        version=__version__,
+        description=(
+            "Read-only JSON API over a Kizuna workspace: the data of every dashboard page. "
+            "Lists take `limit`/`offset` and return `total`; add `format=csv` or `format=xlsx` to "
+            'download. Every error has one shape: `{"error": {code, message, where, hint}}`.'
+        ),
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN: not offline
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.vega = VegaBundle()
+
+    @app.exception_handler(KizunaError)
+    async def _kizuna_error(request: Request, exc: KizunaError) -> Response:
+        return error_response(request.url.path, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request.url.path, _validation_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request.url.path, _http_error(exc, request.url.path))
+
+    @app.get("/static/vega.js", include_in_schema=False)
+    def vega_bundle(request: Request) -> Response:
+        body, zipped = app.state.vega.get()
+        headers = {
+            "Cache-Control": "public, max-age=86400",
+            "ETag": app.state.vega.etag,
+            "Vary": "Accept-Encoding",
+        }
+        if request.headers.get("if-none-match") == app.state.vega.etag:
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(
+                zipped,
+                media_type="text/javascript; charset=utf-8",
+                headers={**headers, "Content-Encoding": "gzip"},
+            )
+        return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts)  # type: ignore[arg-type]
+    return app
+
+
+def describe(app: FastAPI) -> dict[str, Any]:
+    """Small facts about a running app (for logs and the CLI banner)."""
+    store: ReadOnlyStore = app.state.store
+    return {"workspace": str(store.path), "tables": len(store.tables)}

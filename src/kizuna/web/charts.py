@@ -1,0 +1,277 @@
+"""Vega-Lite specifications for the pages' charts and maps (presentation only: rows in, spec out).
+
+Maps need no tile server: points are drawn on a graticule with a Mercator projection fitted to
+the points' extent, and any GeoJSON shapes a part provides are drawn underneath as geoshapes.
+The specs carry no ``$schema`` URL so nothing in a page names a remote host.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LAYER_STYLE = {
+    "Activities": ("#1f5f99", "circle"),
+    "Communities": ("#1b7f3b", "square"),
+    "Events": ("#b2182b", "triangle-up"),
+    "Project site": ("#6a3d9a", "diamond"),
+}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def _base(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "width": "container",
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "config": {"font": FONT, "view": {"stroke": None}, "axis": {"labelLimit": 220}},
+    }
+
+
+def map_spec(
+    layers: dict[str, list[dict[str, Any]]],
+    tooltip: dict[str, list[str]],
+    description: str,
+    shapes: dict[str, Any] | None = None,
+    height: int = 380,
+) -> dict[str, Any] | None:
+    """A point map of named layers (lists of rows with ``lat``/``lon``); None when there are no points."""
+    points = [
+        {**{k: r.get(k) for k in tooltip.get(name, [])}, "lat": r["lat"], "lon": r["lon"], "layer": name}
+        for name, rows in layers.items()
+        for r in rows
+        if r.get("lat") is not None and r.get("lon") is not None
+    ]
+    if not points:
+        return None
+    lats = [p["lat"] for p in points]
+    lons = [p["lon"] for p in points]
+    pad = 0.5
+    west, east = min(lons) - pad, max(lons) + pad
+    south, north = min(lats) - pad, max(lats) + pad
+    # d3-geo reads rings on the sphere: an exterior ring runs clockwise, or it means the whole globe
+    # minus the box.
+    frame = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[west, south], [west, north], [east, north], [east, south], [west, south]]],
+        },
+    }
+    names = [n for n in layers if any(p["layer"] == n for p in points)]
+    colours = [LAYER_STYLE.get(n, ("#444444", "circle"))[0] for n in names]
+    shapes_of = [LAYER_STYLE.get(n, ("#444444", "circle"))[1] for n in names]
+    fields = sorted({k for n in names for k in tooltip.get(n, [])})
+    layer: list[dict[str, Any]] = [
+        {"data": {"values": [frame]}, "mark": {"type": "geoshape", "fill": "#f4f1ea", "stroke": "#b9b2a3"}},
+        {
+            "data": {"graticule": {"step": [1, 1], "extent": [[west, south], [east, north]]}},
+            "mark": {"type": "geoshape", "fill": None, "stroke": "#ddd8cc", "strokeWidth": 0.5},
+        },
+    ]
+    if shapes:
+        layer.append(
+            {
+                "data": {"values": shapes.get("features", [])},
+                "mark": {"type": "geoshape", "fill": "#e8e2d4", "stroke": "#8c8370", "strokeWidth": 0.8},
+            }
+        )
+    layer.append(
+        {
+            "data": {"values": points},
+            "mark": {
+                "type": "point",
+                "filled": True,
+                "size": 70,
+                "opacity": 0.85,
+                "stroke": "white",
+                "strokeWidth": 0.6,
+            },
+            "encoding": {
+                "longitude": {"field": "lon", "type": "quantitative"},
+                "latitude": {"field": "lat", "type": "quantitative"},
+                "color": {
+                    "field": "layer",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": names, "range": colours},
+                    "legend": {"orient": "top"},
+                },
+                "shape": {
+                    "field": "layer",
+                    "type": "nominal",
+                    "scale": {"domain": names, "range": shapes_of},
+                    "legend": None,
+                },
+                "tooltip": [{"field": "layer", "title": "Layer"}]
+                + [{"field": f} for f in fields]
+                + [{"field": "lat", "format": ".3f"}, {"field": "lon", "format": ".3f"}],
+            },
+        }
+    )
+    spec = _base(description)
+    spec.update({"height": height, "projection": {"type": "mercator", "fit": frame}, "layer": layer})
+    spec["autosize"] = {"type": "fit", "contains": "padding"}
+    return spec
+
+
+def bar_spec(rows: list[dict[str, Any]], category: str, measures: dict[str, str], description: str,
+             category_title: str | None = None) -> dict[str, Any] | None:
+    """Horizontal bars, one row per category; the measures (field -> label) are drawn over each other,
+    the first wide and light, the next narrower and darker (committed behind spent, say)."""
+    values = [
+        {"category": r.get(category), "measure": label, "value": r.get(field) or 0}
+        for r in rows
+        for field, label in measures.items()
+    ]
+    if not values:
+        return None
+    labels = list(measures.values())
+    palette = ["#9fc0e3", "#1f5f99", "#0b2f52"]
+    spec = _base(description)
+    spec.update({
+        "height": {"step": 26},
+        "data": {"values": values},
+        "encoding": {
+            "y": {"field": "category", "type": "nominal", "title": category_title, "sort": None},
+            "x": {"field": "value", "type": "quantitative", "title": "USD", "axis": {"format": "~s"}},
+            "color": {"field": "measure", "type": "nominal", "title": None, "legend": {"orient": "top"},
+                      "scale": {"domain": labels, "range": palette[: len(labels)]}},
+            "tooltip": [{"field": "category", "title": category_title or "category"},
+                        {"field": "measure"}, {"field": "value", "format": ",.0f"}],
+        },
+        "layer": [
+            {"transform": [{"filter": {"field": "measure", "equal": label}}],
+             "mark": {"type": "bar", "height": {"band": 0.8 - 0.35 * i}}}
+            for i, label in enumerate(labels)
+        ],
+    })
+    return spec
+
+
+def heat_spec(
+    rows: list[dict[str, Any]], x: str, y: str, value: str, description: str, x_title: str, y_title: str
+) -> dict[str, Any] | None:
+    """A heat matrix with the value written in each cell."""
+    if not rows:
+        return None
+    values = [{x: r.get(x), y: r.get(y), value: r.get(value)} for r in rows]
+    enc = {
+        "x": {"field": x, "type": "nominal", "title": x_title, "axis": {"labelAngle": -30, "orient": "top"}},
+        "y": {"field": y, "type": "nominal", "title": y_title},
+    }
+    spec = _base(description)
+    spec.update(
+        {
+            "height": {"step": 28},
+            "data": {"values": values},
+            "encoding": enc,
+            "layer": [
+                {
+                    "mark": {"type": "rect", "tooltip": True},
+                    "encoding": {
+                        "color": {
+                            "field": value,
+                            "type": "quantitative",
+                            "title": value,
+                            "scale": {"scheme": "blues"},
+                        }
+                    },
+                },
+                {
+                    "mark": {"type": "text", "fontSize": 11},
+                    "encoding": {
+                        "text": {"field": value, "type": "quantitative"},
+                        "color": {
+                            "condition": {"test": f"datum['{value}'] > 3", "value": "white"},
+                            "value": "#1b1b1b",
+                        },
+                    },
+                },
+            ],
+        }
+    )
+    return spec
+
+
+def interval_spec(
+    rows: list[dict[str, Any]],
+    category: str,
+    estimate: str,
+    low: str,
+    high: str,
+    description: str,
+    x_title: str,
+    category_title: str | None = None,
+) -> dict[str, Any] | None:
+    """Point estimates with confidence-interval whiskers, one row per category."""
+    values = [r for r in rows if r.get(estimate) is not None]
+    if not values:
+        return None
+    spec = _base(description)
+    spec.update(
+        {
+            "height": {"step": 22},
+            "data": {"values": [{k: r.get(k) for k in (category, estimate, low, high)} for r in values]},
+            "encoding": {"y": {"field": category, "type": "nominal", "title": category_title, "sort": None}},
+            "layer": [
+                {
+                    "mark": {"type": "rule", "color": "#555"},
+                    "encoding": {
+                        "x": {"field": low, "type": "quantitative", "title": x_title},
+                        "x2": {"field": high},
+                    },
+                },
+                {
+                    "mark": {
+                        "type": "point",
+                        "filled": True,
+                        "size": 60,
+                        "color": "#1f5f99",
+                        "tooltip": True,
+                    },
+                    "encoding": {"x": {"field": estimate, "type": "quantitative"}},
+                },
+            ],
+        }
+    )
+    return spec
+
+
+def line_spec(
+    rows: list[dict[str, Any]],
+    x: str,
+    y: str,
+    series: str | None,
+    description: str,
+    x_title: str,
+    y_title: str,
+    low: str | None = None,
+    high: str | None = None,
+) -> dict[str, Any] | None:
+    """Values over time (one line per series), with a CI band when ``low``/``high`` are given."""
+    if not rows:
+        return None
+    enc: dict[str, Any] = {"x": {"field": x, "type": "ordinal", "title": x_title}}
+    colour = {"color": {"field": series, "type": "nominal"}} if series else {}
+    layers: list[dict[str, Any]] = []
+    if low and high:
+        layers.append(
+            {
+                "mark": {"type": "area", "opacity": 0.2},
+                "encoding": {
+                    "y": {"field": low, "type": "quantitative", "title": y_title},
+                    "y2": {"field": high},
+                    **colour,
+                },
+            }
+        )
+    layers.append(
+        {
+            "mark": {"type": "line", "point": True, "tooltip": True},
+            "encoding": {"y": {"field": y, "type": "quantitative", "title": y_title}, **colour},
+        }
+    )
+    spec = _base(description)
+    spec.update({"height": 260, "data": {"values": rows}, "encoding": enc, "layer": layers})
+    return spec

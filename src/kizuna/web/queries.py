@@ -1,0 +1,160 @@
+"""Read-only queries the dashboard needs that no part provides yet.
+
+Kept small on purpose: each is one SELECT over the ledger tables (``0002_ledger.sql``) and the
+imports table, returns rows as dicts and writes nothing. Activities themselves come from the
+ledger (:func:`kizuna.ledger.queries.list_activities`); these add what the pages need around them:
+countries, allies' totals, sectors and areas for the pickers, located points for maps, and the
+area x ally presence counts. When a part ships its own query for one of these, the web layer
+switches to it and the query here goes.
+
+Filters (``None`` = no filter) are the ledger's (:class:`kizuna.ledger.queries.ActivityFilter`):
+``country`` (ISO 3166-1 alpha-2), ``publisher`` (reporting-org ref) and ``sector`` (DAC code or
+prefix), plus ``adm1`` (a location's first-level administrative area).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kizuna.ledger.queries import ActivityFilter
+from kizuna.workspace import Workspace
+
+# IATI TransactionType codes: 2 = outgoing commitment; 3 = disbursement, 4 = expenditure.
+COMMITMENT = "('2')"
+SPENT = "('3', '4')"
+
+
+def _activity_filter(country: str | None, publisher: str | None, sector: str | None,
+                     adm1: str | None) -> tuple[str, list[Any]]:
+    """The ledger's activity filter (:class:`kizuna.ledger.queries.ActivityFilter`, on alias ``a``)
+    plus the dashboard's one extra: a first-level area."""
+    where, params = ActivityFilter(country=country, sector=sector, publisher=publisher).where()
+    sql = [where]
+    if adm1:
+        sql.append("a.activity_uid IN (SELECT activity_uid FROM locations WHERE adm1 = ?)")
+        params.append(adm1)
+    return " AND ".join(sql), params
+
+
+def activity_uids_in_area(ws: Workspace, adm1: str) -> set[str]:
+    """Activities with a location in the first-level area ``adm1``."""
+    return {r["activity_uid"] for r in ws.query("SELECT DISTINCT activity_uid FROM locations WHERE adm1 = ?",
+                                                [adm1])}
+
+
+def countries(ws: Workspace) -> list[dict[str, Any]]:
+    """Countries with at least one activity, most activities first, with their names when known."""
+    return ws.query(
+        "SELECT c.code AS country, any_value(n.name) AS name, count(DISTINCT c.activity_uid) AS activities"
+        " FROM activity_countries c LEFT JOIN codelist_items n ON n.codelist = 'Country' AND n.code = c.code"
+        " GROUP BY c.code ORDER BY activities DESC, c.code"
+    )
+
+
+def allies(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
+    """Allies (reporting publishers) with their activities and money in USD, largest spend first.
+
+    Money is the ledger's ``flows`` (transactions split by country x sector share, in USD), counting
+    only ``counted`` rows (money passed on to another publisher counts once, at its funder);
+    committed = type 2, spent = types 3 and 4. With ``country``, only that country's share counts.
+    """
+    where, params = _activity_filter(country, None, None, None)
+    flow_country = "AND f.country = ?" if country else ""
+    return ws.query(
+        f"""
+        WITH act AS (SELECT activity_uid, publisher_ref, publisher_name FROM activities a WHERE {where}),
+        money AS (
+            SELECT f.activity_uid,
+                   sum(f.usd) FILTER (WHERE f.type_code IN {COMMITMENT}) AS committed,
+                   sum(f.usd) FILTER (WHERE f.type_code IN {SPENT}) AS spent
+            FROM flows f WHERE f.counted {flow_country} GROUP BY f.activity_uid)
+        SELECT act.publisher_ref, any_value(act.publisher_name) AS publisher_name,
+               count(*) AS activities,
+               round(coalesce(sum(money.committed), 0), 2) AS committed_usd,
+               round(coalesce(sum(money.spent), 0), 2) AS spent_usd
+        FROM act LEFT JOIN money USING (activity_uid)
+        GROUP BY act.publisher_ref
+        ORDER BY spent_usd DESC, committed_usd DESC, publisher_name
+        """,
+        params + ([country.upper()] if country else []),
+    )
+
+
+def sectors(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
+    """DAC sectors (vocabularies 1 and 2) of activities, with names, most activities first."""
+    where, params = _activity_filter(country, None, None, None)
+    return ws.query(
+        f"""
+        SELECT s.code AS sector, any_value(coalesce(n5.name, n3.name, s.name)) AS name,
+               count(DISTINCT s.activity_uid) AS activities
+        FROM activity_sectors s JOIN activities a USING (activity_uid)
+        LEFT JOIN codelist_items n5 ON n5.codelist = 'Sector' AND n5.code = s.code
+        LEFT JOIN codelist_items n3 ON n3.codelist = 'SectorCategory' AND n3.code = s.code
+        WHERE s.vocabulary IN ('1', '2') AND {where} GROUP BY s.code ORDER BY activities DESC, sector
+        """,
+        params,
+    )
+
+
+def admin_areas(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
+    """First-level administrative areas named by activity locations, with activity counts."""
+    where, params = _activity_filter(country, None, None, None)
+    return ws.query(
+        f"""
+        SELECT l.adm1 AS adm1, count(DISTINCT l.activity_uid) AS activities
+        FROM locations l JOIN activities a USING (activity_uid)
+        WHERE l.adm1 IS NOT NULL AND {where} GROUP BY 1 ORDER BY adm1
+        """,
+        params,
+    )
+
+
+def activity_points(ws: Workspace, country: str | None = None, publisher: str | None = None,
+                    sector: str | None = None, adm1: str | None = None) -> list[dict[str, Any]]:
+    """Activity locations with coordinates (WGS84 degrees, 5 decimals), for maps."""
+    where, params = _activity_filter(country, publisher, sector, adm1)
+    in_country = "AND (l.country IS NULL OR l.country = ?)" if country else ""
+    in_area = "AND l.adm1 = ?" if adm1 else ""
+    extra = ([country.upper()] if country else []) + ([adm1] if adm1 else [])
+    return ws.query(
+        f"""
+        SELECT a.iati_identifier, a.title, a.publisher_name, l.name AS place, l.adm1, l.adm2,
+               round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
+        FROM locations l JOIN activities a USING (activity_uid)
+        WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180
+          AND {where} {in_country} {in_area}
+        ORDER BY a.title, a.activity_uid, l.seq
+        """,
+        params + extra,
+    )
+
+
+def presence(ws: Workspace, country: str | None = None, publisher: str | None = None,
+             sector: str | None = None, adm1: str | None = None) -> list[dict[str, Any]]:
+    """Who does what where: activities per first-level area x ally (the heat matrix, long form)."""
+    where, params = _activity_filter(country, publisher, sector, adm1)
+    return ws.query(
+        f"""
+        SELECT coalesce(l.adm1, '(unspecified)') AS adm1, a.publisher_ref,
+               any_value(a.publisher_name) AS publisher_name, count(DISTINCT a.activity_uid) AS activities
+        FROM activities a LEFT JOIN locations l USING (activity_uid)
+        WHERE {where} {"AND l.adm1 = ?" if adm1 else ""}
+        GROUP BY 1, 2 ORDER BY adm1, publisher_name
+        """,
+        params + ([adm1] if adm1 else []),
+    )
+
+
+def holds_synthetic_data(ws: Workspace) -> bool:
+    """True when any import is the demo's or names a synthetic file or publisher (case-insensitive),
+    or an activity carries the demo's ``[SYNTHETIC]`` title or ``Synthetic — …`` publisher."""
+    n = ws.scalar(
+        "SELECT count(*) FROM imports WHERE kind = 'demo' OR file_name ILIKE '%synthetic%'"
+        " OR publisher ILIKE '%synthetic%'"
+    )
+    if n:
+        return True
+    n = ws.scalar(
+        "SELECT count(*) FROM activities WHERE title ILIKE '%[SYNTHETIC]%' OR publisher_name ILIKE 'synthetic%'"
+    )
+    return bool(n)

@@ -1,0 +1,77 @@
+"""The server's read-only view of one workspace: a DuckDB connection, a cursor per request, a cache.
+
+The file is opened ``read_only=True`` once. DuckDB connections are not thread-safe, so every
+request gets its own ``con.cursor()`` (cheap: it shares the database instance). While a process
+holds the file read-only no other process can write it (DuckDB's file lock), so what a query
+returned stays true for the life of the server: results are cached in a small LRU keyed by
+dataset and filters.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from kizuna.workspace import Workspace, migrations, open_workspace
+
+
+def pending_migrations(ws: Workspace) -> list[int]:
+    """Migrations this code ships that the workspace file has not had yet."""
+    try:
+        done = {r["version"] for r in ws.query("SELECT version FROM schema_migrations")}
+    except Exception:  # noqa: BLE001 — a file with no schema_migrations table has had none
+        done = set()
+    return [m.version for m in migrations() if m.version not in done]
+
+
+class ReadOnlyStore:
+    """One workspace opened read-only, shared by all requests of one app."""
+
+    def __init__(self, path: Path | str, cache_size: int = 512):
+        self.path = Path(path)
+        self._ws = open_workspace(self.path, read_only=True)
+        if pending_migrations(self._ws):
+            # A workspace written by an older Kizuna: bring its schema up to date once (the only
+            # write the server ever makes), then serve it read-only.
+            self._ws.close()
+            open_workspace(self.path).close()
+            self._ws = open_workspace(self.path, read_only=True)
+        tables = self._ws.query("SELECT table_name FROM information_schema.tables")
+        self.tables = frozenset(r["table_name"] for r in tables)
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._ws.close()
+
+    def has_tables(self, *names: str) -> bool:
+        return all(n in self.tables for n in names)
+
+    @contextmanager
+    def workspace(self) -> Iterator[Workspace]:
+        """A Workspace over a fresh cursor, for one request (closed afterwards)."""
+        cur = self._ws.con.cursor()
+        try:
+            yield Workspace(cur, self.path, read_only=True)
+        finally:
+            cur.close()
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[Workspace], Any]) -> Any:
+        """``compute(ws)`` once per key; later calls return the remembered value."""
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        with self.workspace() as ws:
+            value = compute(ws)
+        with self._lock:
+            self._cache[key] = value
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return value

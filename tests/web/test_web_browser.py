@@ -1,0 +1,150 @@
+"""The dashboard in a real headless Chromium (Debian's), against a real uvicorn server.
+
+Every page loads with no console errors and no request leaving 127.0.0.1; changing a filter
+updates both the map and the table; a screenshot of every page lands in test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+PAGES = ["/", "/presence", "/overlaps", "/gaps", "/division", "/vital-core", "/screening", "/sources", "/api"]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        msg = "/usr/bin/chromium is missing: install Debian's chromium package to run the browser tests"
+        if os.environ.get("KIZUNA_REQUIRE_BROWSER"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Console errors, page errors and every request's host, for one browser page."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def check(route):
+            host = urlparse(route.request.url).hostname
+            if host != "127.0.0.1":
+                self.foreign.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        page.route("**/*", check)
+
+
+def open_page(browser, width=1280, height=800):
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    return ctx, page, Watch(page)
+
+
+def wait_for_charts(page):
+    page.wait_for_function("document.body.dataset.charts !== undefined", timeout=20_000)
+    return page.evaluate("document.body.dataset.charts")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_loads_offline_without_console_errors(browser, server, path):
+    ctx, page, watch = open_page(browser)
+    try:
+        response = page.goto(server + path)
+        assert response is not None and response.status == 200
+        assert wait_for_charts(page) == "ready"
+        for vega in page.locator(".vega[data-spec]").all():
+            assert vega.get_attribute("data-drawn") == "true"
+            assert vega.locator("svg").count() == 1
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        name = path.strip("/").replace("/", "-") or "overview"
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        assert watch.errors == []
+        assert watch.foreign == []
+    finally:
+        ctx.close()
+
+
+def test_pages_fit_a_phone_screen(browser, server):
+    ctx, page, watch = open_page(browser, 390, 844)
+    try:
+        page.goto(server + "/presence")
+        assert wait_for_charts(page) == "ready"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the page scrolls sideways at phone width"
+        page.screenshot(path=str(SHOTS / "presence-phone.png"), full_page=True)
+        assert watch.errors == []
+    finally:
+        ctx.close()
+
+
+def test_synthetic_workspace_shows_a_banner(browser, server):
+    ctx, page, _ = open_page(browser)
+    try:
+        page.goto(server + "/")
+        assert "Synthetic data" in page.locator("#synthetic-banner").inner_text()
+    finally:
+        ctx.close()
+
+
+def test_changing_a_filter_updates_the_map_and_the_table(browser, server):
+    ctx, page, watch = open_page(browser)
+    try:
+        page.goto(server + "/presence")
+        wait_for_charts(page)
+        before_rows = int(page.locator("#table-activities").get_attribute("data-total"))
+        before_points = int(page.locator("#map").get_attribute("data-marks"))
+        options = page.locator("#f-publisher option").all()
+        ally = next(o.get_attribute("value") for o in options if o.get_attribute("value"))
+        with page.expect_navigation():
+            page.select_option("#f-publisher", ally)   # the page submits the form on change
+        wait_for_charts(page)
+        assert f"publisher={ally}" in page.url
+        after_rows = int(page.locator("#table-activities").get_attribute("data-total"))
+        after_points = int(page.locator("#map").get_attribute("data-marks"))
+        assert 0 < after_rows < before_rows
+        assert 0 < after_points < before_points
+        allies_in_table = set(page.locator("#table-activities tbody tr td:nth-child(2)").all_inner_texts())
+        assert len(allies_in_table) == 1
+        assert watch.errors == []
+    finally:
+        ctx.close()
+
+
+def test_keyboard_reaches_the_filters_and_the_skip_link(browser, server):
+    ctx, page, _ = open_page(browser)
+    try:
+        page.goto(server + "/presence")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "f-country":
+                break
+        assert page.evaluate("document.activeElement.id") == "f-country"
+        label = page.locator("label[for=f-country]").inner_text()
+        assert label == "Country"
+    finally:
+        ctx.close()
