@@ -395,25 +395,48 @@ def _point_cells(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> tuple[
     Cells are d = max_km / 111.2 degrees of latitude high and d degrees of longitude wide; a point probes
     the next row and the later columns of its own row, +-k columns, k = ceil(1 / cos(|lat| + 2d)), enough
     to reach every point within max_km (of two points, one lies "ahead" of the other).
-    Only occupied cells are probed.
+    Only cells holding a point of the same country and sector group are probed.
     """
     d = max_km / 111.2
-    p = pts.with_columns((pl.col("lat") / d).floor().cast(pl.Int64).alias("cy"),
-                         (pl.col("lon") / d).floor().cast(pl.Int64).alias("cx"),
-                         (1.0 / ((pl.col("lat").abs() + 2 * d).clip(0, 89.0).radians().cos())).ceil()
-                         .clip(1, 60).cast(pl.Int64).alias("k"))
-    occupied = p.select("cy", "cx").unique()
-    # half the neighbourhood is enough: of two points in different cells, one lies "ahead" of the other
-    # (next row, or same row and a later column), and k of either point reaches the other
-    probe = (p.with_columns(pl.int_ranges(0, 2).alias("dy"), pl.int_ranges(-pl.col("k"), pl.col("k") + 1).alias("dx"))
-             .explode("dy").explode("dx").filter((pl.col("dy") == 1) | (pl.col("dx") > 0))
-             .with_columns((pl.col("cy") + pl.col("dy")).alias("cy"), (pl.col("cx") + pl.col("dx")).alias("cx"))
-             .join(occupied, on=["cy", "cx"], how="semi").drop("dy", "dx", "k"))
-    home = base.join(p.drop("k"), on="id", how="inner")
+    lat = pts.get_column("lat").to_numpy()
+    lon = pts.get_column("lon").to_numpy()
+    cy = np.floor(lat / d).astype(np.int64)
+    cx = np.floor(lon / d).astype(np.int64)
+    k = np.clip(np.ceil(1.0 / np.cos(np.radians(np.minimum(np.abs(lat) + 2 * d, 89.0)))), 1, 60).astype(np.int64)
+    cnt = 3 * k + 1  # dy = 0: dx = 1..k; dy = 1: dx = -k..k
+    rep = np.repeat(np.arange(len(lat), dtype=np.int64), cnt)
+    within = np.arange(int(cnt.sum()), dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    kk = k[rep]
+    dy = (within >= kk).astype(np.int64)
+    dx = np.where(dy == 0, within + 1, within - 2 * kk)
+    p = pts.with_columns(pl.Series("cy", cy), pl.Series("cx", cx))
+    pcy, pcx = cy[rep] + dy, cx[rep] + dx
+    # first drop probes into cells where no point at all lies (cheap, before the join with the sectors)
+    w = int(cx.max() - cx.min()) + 3
+    cells = np.unique((cy - cy.min() + 1) * w + (cx - cx.min() + 1))
+    pcell = (pcy - cy.min() + 1) * w + (pcx - cx.min() + 1)
+    some = cells[np.clip(np.searchsorted(cells, pcell), 0, len(cells) - 1)] == pcell
+    rep, pcy, pcx = rep[some], pcy[some], pcx[some]
+    probe = pl.DataFrame({"id": pts.get_column("id").to_numpy()[rep], "lat": lat[rep], "lon": lon[rep],
+                          "cy": pcy, "cx": pcx})
+    home = base.join(p, on="id", how="inner")
+    if home.height == 0:
+        return home, home
+    # integer cell keys (country, sector group, row, column), to keep only probes that land on a home cell
+    lo = {c: int(home.get_column(c).min()) - 2 for c in ("cy", "cx")}
+    span = {c: int(home.get_column(c).max()) - lo[c] + 3 for c in ("cy", "cx")}
+    sgn = int(base.get_column("sg").max()) + 1
+
+    def key(df: pl.DataFrame) -> np.ndarray:
+        return (((df.get_column("cc").to_numpy().astype(np.int64) * sgn + df.get_column("sg").to_numpy())
+                 * span["cy"] + (df.get_column("cy").to_numpy() - lo["cy"])) * span["cx"]
+                + (df.get_column("cx").to_numpy() - lo["cx"]))
+
+    occupied = np.unique(key(home))
     probe = base.join(probe, on="id", how="inner")
-    # a probe only matters where a home entry of the same country and sector group sits
-    probe = probe.join(home.select("cc", "sg", "cy", "cx").unique(), on=["cc", "sg", "cy", "cx"], how="semi")
-    return home, probe
+    pk = key(probe)
+    hit = occupied[np.clip(np.searchsorted(occupied, pk), 0, len(occupied) - 1)] == pk
+    return home, probe.filter(pl.Series(hit)).select(home.columns)
 
 
 # --------------------------------------------------------------------------- text similarity
@@ -430,16 +453,23 @@ def tfidf_matrix(ids: np.ndarray, texts: pl.Series, max_df: float = 0.5) -> sp.c
     tok = (pl.DataFrame({"id": ids, "t": texts}).lazy()
            .with_columns(pl.col("t").str.to_lowercase().str.extract_all(r"[a-z0-9\u00c0-\u024f]{2,}"))
            .explode("t").drop_nulls("t").filter(~pl.col("t").is_in(list(_STOP)))
-           .group_by("id", "t").agg(pl.len().alias("tf")).collect())
-    df = tok.group_by("t").agg(pl.len().alias("df")).filter(pl.col("df") <= max(1.0, max_df * n))
-    df = df.with_row_index("col").with_columns(
-        (((1.0 + n) / (1.0 + pl.col("df"))).log() + 1.0).alias("idf"))
-    w = tok.join(df, on="t", how="inner").with_columns(
-        ((1.0 + pl.col("tf").cast(pl.Float64).log()) * pl.col("idf")).alias("w"))
-    w = w.with_columns((pl.col("w") / (pl.col("w") ** 2).sum().over("id").sqrt()).alias("w"))
-    return sp.csr_matrix((w.get_column("w").to_numpy(), (w.get_column("id").to_numpy(),
-                                                         w.get_column("col").cast(pl.Int64).to_numpy())),
-                         shape=(n, max(df.height, 1)))
+           .with_columns(pl.col("t").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("c"))
+           .group_by("id", "c").agg(pl.len().alias("tf")).collect())
+    if tok.height == 0:
+        return sp.csr_matrix((n, 1))
+    col = tok.get_column("c").to_numpy()
+    row = tok.get_column("id").to_numpy()
+    tf = tok.get_column("tf").to_numpy().astype(np.float64)
+    # the categorical codes are dense enough to index directly (a dictionary shared by this process)
+    col = np.unique(col, return_inverse=True)[1]
+    df = np.bincount(col)
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    keep = (df <= max(1.0, max_df * n))[col]
+    w = (1.0 + np.log(tf[keep])) * idf[col[keep]]
+    x = sp.csr_matrix((w, (row[keep], col[keep])), shape=(n, len(df)))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
 
 
 def pair_cosine(x: sp.csr_matrix, a: np.ndarray, b: np.ndarray, chunk: int = 250_000) -> np.ndarray:
