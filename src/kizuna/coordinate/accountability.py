@@ -14,6 +14,7 @@ Sections (all pure frames; rendering is in :mod:`kizuna.coordinate.report`):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -62,7 +63,7 @@ def build_accountability(lf: LedgerFrames, country: str, *, year_from: int | Non
                          sector_level: str = "dac3", role: str = "reporting",
                          top_overlaps: int = 25) -> AccountabilityReport:
     """Assemble the mutual-accountability report for ``country`` over [year_from, year_to] (inclusive)."""
-    kw = {"role": role, "year_from": year_from, "year_to": year_to, "country": country}
+    kw: dict[str, Any] = {"role": role, "year_from": year_from, "year_to": year_to, "country": country}
     by_sector = presence(lf, by="ally", sector_level=sector_level, admin_level="country", **kw)
     by_area = presence(lf, by="ally", sector_level=sector_level, admin_level="adm1", **kw)
     by_sector = _realisation(by_sector.drop("usd_incoming"))

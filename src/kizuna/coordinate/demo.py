@@ -24,7 +24,7 @@ def build_demo(ws: Workspace, out_dir: Path) -> dict[str, Any]:
     from kizuna.demo.ledger_synth import generate, write_needs
 
     out_dir = Path(out_dir)
-    have = ws.con.execute("SELECT count(*) FROM activity_countries WHERE code = 'XZ'").fetchone()[0]
+    have = _count_xz(ws)
     synth = generate(out_dir / "ledger")
     ingested = False
     if not have:
@@ -35,6 +35,11 @@ def build_demo(ws: Workspace, out_dir: Path) -> dict[str, Any]:
     for name, ally in DEMO_NAME_ALLIES.items():
         set_org_ally(ws, f"name:{name}", ally, org_name=name)
     needs = write_needs(out_dir)
-    n = ws.con.execute("SELECT count(*) FROM activity_countries WHERE code = 'XZ'").fetchone()[0]
+    n = _count_xz(ws)
     return {"needs": needs, "planted_overlaps": len(synth["planted_overlaps"]), "activities": int(n),
             "ingested": ingested}
+
+
+def _count_xz(ws: Workspace) -> int:
+    row = ws.con.execute("SELECT count(*) FROM activity_countries WHERE code = 'XZ'").fetchone()
+    return int(row[0]) if row else 0

@@ -20,6 +20,7 @@ the reason says it in words.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from kizuna.coordinate.model import LedgerFrames
@@ -62,7 +63,7 @@ def gaps(needs: pl.DataFrame, pres: pl.DataFrame, *, admin_level: str, measure: 
     bench = benchmark_usd_per_pin
     if bench is None:
         funded = df.filter(pl.col("usd_per_pin") > 0).get_column("usd_per_pin")
-        bench = float(funded.median()) if funded.len() else None
+        bench = float(np.median(funded.to_numpy())) if funded.len() else None
     max_pin = df.get_column("pin").max()
     sev = (pl.col("severity") / severity_max).clip(0, 1)
     pin = (pl.col("pin") / max_pin) if max_pin else pl.lit(None, dtype=pl.Float64)

@@ -6,6 +6,7 @@ These are the only functions of the coordinate part that read anything; analyses
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -26,7 +27,7 @@ from kizuna.errors import InputError, Where
 from kizuna.workspace import Workspace
 
 
-def _frame(ws: Workspace, sql: str, schema: dict[str, pl.DataType], params: list | None = None) -> pl.DataFrame:
+def _frame(ws: Workspace, sql: str, schema: dict[str, Any], params: list | None = None) -> pl.DataFrame:
     table = ws.con.sql(sql, params=params).to_arrow_table() if params else ws.con.sql(sql).to_arrow_table()
     df = pl.from_arrow(table)
     assert isinstance(df, pl.DataFrame)

@@ -7,6 +7,7 @@ workspace) or built directly in tests and benchmarks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -34,7 +35,7 @@ RULE_SCHEMA = {"prefix": pl.String, "ally": pl.String}
 OVERRIDE_SCHEMA = {"org_key": pl.String, "ally": pl.String}
 
 
-def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def empty(schema: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 

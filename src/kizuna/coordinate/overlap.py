@@ -423,9 +423,9 @@ def _point_cells(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> tuple[
     if home.height == 0:
         return home, home
     # integer cell keys (country, sector group, row, column), to keep only probes that land on a home cell
-    lo = {c: int(home.get_column(c).min()) - 2 for c in ("cy", "cx")}
-    span = {c: int(home.get_column(c).max()) - lo[c] + 3 for c in ("cy", "cx")}
-    sgn = int(base.get_column("sg").max()) + 1
+    lo = {c: int(home.get_column(c).to_numpy().min()) - 2 for c in ("cy", "cx")}
+    span = {c: int(home.get_column(c).to_numpy().max()) - lo[c] + 3 for c in ("cy", "cx")}
+    sgn = int(base.get_column("sg").to_numpy().max()) + 1
 
     def key(df: pl.DataFrame) -> np.ndarray:
         return (((df.get_column("cc").to_numpy().astype(np.int64) * sgn + df.get_column("sg").to_numpy())

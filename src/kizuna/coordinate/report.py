@@ -18,6 +18,7 @@ import jinja2
 import polars as pl
 
 from kizuna.coordinate.accountability import AccountabilityReport
+from kizuna.coordinate.sectors import DAC3
 from kizuna.output import write_xlsx
 
 CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
@@ -85,7 +86,7 @@ def _bundle() -> str:
     import vl_convert
 
     # a literal "</script" inside the library would end the inline script element early
-    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    return vl_convert.javascript_bundle().replace("</script", "<\\/script")  # type: ignore[call-arg]
 
 
 def _cell(v: Any) -> tuple[str, bool]:
@@ -129,7 +130,9 @@ def chart_specs(rep: AccountabilityReport) -> list[dict[str, Any]]:
         values = []
         for r in d.iter_rows(named=True):
             for m, label in (("usd_commitments", "Commitments"), ("usd_disbursements", "Disbursements")):
-                values.append({"sector": r["sector"] or "(unspecified)", "measure": label,
+                code = r["sector"] or "(unspecified)"
+                name = DAC3.get(code, (None, None))[0]
+                values.append({"sector": f"{code} {name}" if name else code, "measure": label,
                                "usd": round(float(r[m] or 0.0), 2)})
         spec = {
             "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
@@ -137,7 +140,8 @@ def chart_specs(rep: AccountabilityReport) -> list[dict[str, Any]]:
             "data": {"values": values},
             "mark": "bar",
             "encoding": {
-                "x": {"field": "sector", "type": "nominal", "title": "sector"},
+                "x": {"field": "sector", "type": "nominal", "title": "sector",
+                      "axis": {"labelAngle": -40, "labelLimit": 160}},
                 "xOffset": {"field": "measure"},
                 "y": {"field": "usd", "type": "quantitative", "title": "USD"},
                 "color": {"field": "measure", "type": "nominal"},

@@ -501,6 +501,8 @@ def generate(out_dir: Path, seed: int = 7, ally_prefixes: dict[str, str] | None 
                     pct = rng.choice([60.0, 70.0, 80.0])
                     sectors = [(dac5, pct), (d2, 100.0 - pct)]
             r = rng.random()
+            admin2: list[str]
+            admin1_only: list[str]
             if r < 0.12:
                 admin2, admin1_only = [], []  # country level only
             elif r < 0.22:
@@ -731,12 +733,12 @@ def _write_activity(root: etree._Element, a: _Act, pref: str, identifier: str, r
         if p.role == "implementer":
             txs.append({"type": "4", "date": d + timedelta(days=30), "usd": amount * 0.8})
     for j, tx in enumerate(txs):
-        d: date = min(tx["date"], date(2025, 12, 31))
+        tx_date: date = min(tx["date"], date(2025, 12, 31))
         t = _sub(act, "transaction", ref=f"{identifier}-T{j + 1}")
         _sub(t, "transaction-type", code=tx["type"])
-        _sub(t, "transaction-date", iso_date=d.isoformat())
+        _sub(t, "transaction-date", iso_date=tx_date.isoformat())
         value = f"{_money(rng, p.currency, tx['usd']):.2f}"
-        attrs = {"value_date": d.isoformat()}
+        attrs = {"value_date": tx_date.isoformat()}
         if a.malformed == "non_numeric_value" and tx["type"] == "3":
             value = "12,5OO"
             a.malformed = "done"
