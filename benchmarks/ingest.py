@@ -164,7 +164,12 @@ def main() -> None:
             runs = [run_child(name, path) for _ in range(args.repeat)]
             sec = statistics.median(r["seconds"] for r in runs)
             rss = max(r["rss_mb"] for r in runs)
-            assert all(r["activities"] == acts for r in runs), (name, runs[0]["activities"], acts)
+            if any(r["activities"] != acts for r in runs):
+                # iatikit parses each file whole; past libxml2's limits it silently yields nothing.
+                got = sorted({r["activities"] for r in runs})
+                print(f"  {name:8s} FAILED: enumerated {got} of {acts} activities; not a valid run")
+                row[name] = {"failed": True}
+                continue
             if "transactions" in runs[0]:
                 assert all(r["transactions"] == txs for r in runs), (name, runs[0]["transactions"], txs)
             row[name] = {"seconds": sec, "mb_s": real_mb / sec, "acts_s": acts / sec, "rss_mb": rss}
@@ -175,7 +180,7 @@ def main() -> None:
             )
         k = row["kizuna"]
         print(f"  kizuna / floor MB/s = {k['mb_s'] / row['floor']['mb_s']:.2f} (target >= 0.5)")
-        if "iatikit" in row:
+        if "iatikit" in row and not row["iatikit"].get("failed"):
             print(f"  kizuna / iatikit speed = {row['iatikit']['seconds'] / k['seconds']:.2f}x (target > 1)")
         results[mb] = row
     sizes = sorted(results)
