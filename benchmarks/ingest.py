@@ -36,7 +36,7 @@ ID_RE = re.compile(rb"<iati-identifier>([^<]*)</iati-identifier>")
 def build_input(target_mb: int) -> tuple[Path, int, int]:
     """One IATI file of at least ``target_mb`` MB: the shared activities, repeated with new identifiers."""
     out = DATA / f"iati-{target_mb}mb" / "data" / "bench" / f"bench-{target_mb}mb.xml"
-    meta = out.with_suffix(".json")
+    meta = DATA / f"iati-{target_mb}mb.meta.json"  # outside the registry folder iatikit scans
     if out.exists() and meta.exists():
         m = json.loads(meta.read_text())
         return out, m["activities"], m["transactions"]
