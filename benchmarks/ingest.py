@@ -165,7 +165,7 @@ def main() -> None:
             sec = statistics.median(r["seconds"] for r in runs)
             rss = max(r["rss_mb"] for r in runs)
             if any(r["activities"] != acts for r in runs):
-                # iatikit parses each file whole; past libxml2's limits it silently yields nothing.
+                # iatikit logs a dataset it cannot parse and yields nothing from it: not a valid run.
                 got = sorted({r["activities"] for r in runs})
                 print(f"  {name:8s} FAILED: enumerated {got} of {acts} activities; not a valid run")
                 row[name] = {"failed": True}
