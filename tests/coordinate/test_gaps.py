@@ -5,6 +5,8 @@ from __future__ import annotations
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kizuna.coordinate.gaps import gaps, gaps_from_ledger
 from kizuna.coordinate.load import load_ledger, read_needs
@@ -81,3 +83,27 @@ def test_gaps_from_the_ledger_match_cluster_names_and_dac_codes(ws, builder):
     rows = {r["adm2"]: r for r in g.iter_rows(named=True)}
     assert rows["XZ01-01"]["n_orgs"] == 1 and rows["XZ01-01"]["usd_per_pin"] == 10.0
     assert rows["XZ01-02"]["n_orgs"] == 0 and rows["XZ01-02"]["rank"] == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 10**7).map(str), st.floats(0, 1e7, allow_nan=False).map(repr),
+                          st.sampled_from(["", "n/a", "-3", "1e3", "12,000", "five"])), min_size=1, max_size=8))
+def test_needs_numbers_parse_or_fail_at_the_first_bad_row(tmp_path_factory, values):
+    p = tmp_path_factory.mktemp("n") / "needs.csv"
+    body = "".join(f"XZ01,Health,\"{v}\"\n" for v in values)
+    p.write_text("adm1,sector,pin\n" + body, encoding="utf-8")
+
+    def ok(v: str) -> bool:
+        try:
+            return float(v.replace(",", "")) >= 0
+        except ValueError:
+            return False
+
+    bad = [i for i, v in enumerate(values) if v != "" and not ok(v)]
+    if bad:
+        with pytest.raises(InputError) as e:
+            read_needs(p)
+        assert e.value.code == "needs.bad_number" and e.value.where.row == bad[0] + 2
+    else:
+        got = read_needs(p).get_column("pin").to_list()
+        assert got == [None if v == "" else float(v.replace(",", "")) for v in values]
