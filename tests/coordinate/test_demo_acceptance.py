@@ -171,3 +171,17 @@ def test_html_report_opens_offline_in_headless_chromium_with_a_chart_per_ally(de
     assert errors == []
     assert requests == [page_path.as_uri()], requests  # nothing but the page itself
     assert charts == n_allies and sorted(titles) == sorted(rep.summary.get_column("ally").to_list())
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_planted_overlaps_and_gap_hold_for_other_seeds(tmp_path, seed):
+    with open_workspace(tmp_path / "w.duckdb") as ws:
+        summary = build_demo(ws, tmp_path / "files", seed=seed)
+        lf = load_ledger(ws)
+    manifest = json.loads((tmp_path / "files" / "ledger" / "planted_overlaps.json").read_text(encoding="utf-8"))
+    pairs = find_overlaps(lf).pairs
+    for p in manifest["planted_overlaps"]:
+        hit = _uid_ends(pairs, p["a"], p["b"])
+        assert hit.height == 1 and hit.row(0, named=True)["rank"] <= 10, (seed, p)
+    top = gaps_from_ledger(lf, read_needs(summary["needs"])).row(0, named=True)
+    assert (top["adm2"], top["sector"], top["n_orgs"]) == ("XZ06-04", "Water Sanitation Hygiene", 0)

@@ -101,8 +101,8 @@ def set_rule(ws: Workspace, prefix: str, ally: str, note: str | None = None) -> 
 
 def remove_rule(ws: Workspace, prefix: str) -> bool:
     with ws.transaction() as con:
-        row = con.execute("SELECT count(*) FROM coordinate_ally_rules WHERE prefix = ?", [prefix]).fetchone()
-        n = row[0] if row else 0
+        rows = con.execute("SELECT count(*) FROM coordinate_ally_rules WHERE prefix = ?", [prefix]).fetchall()
+        n = rows[0][0] if rows else 0
         con.execute("DELETE FROM coordinate_ally_rules WHERE prefix = ?", [prefix])
     return bool(n)
 

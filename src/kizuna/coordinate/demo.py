@@ -14,7 +14,7 @@ DEMO_NAME_ALLIES = {
 }
 
 
-def build_demo(ws: Workspace, out_dir: Path) -> dict[str, Any]:
+def build_demo(ws: Workspace, out_dir: Path, seed: int = 7) -> dict[str, Any]:
     """Make sure the synthetic Kaltara ledger is in ``ws`` (generate and ingest it if not), write the
     synthetic needs table to ``out_dir`` and map the demo's 3W-only organisations to an ally.
 
@@ -25,7 +25,7 @@ def build_demo(ws: Workspace, out_dir: Path) -> dict[str, Any]:
 
     out_dir = Path(out_dir)
     have = _count_xz(ws)
-    synth = generate(out_dir / "ledger")
+    synth = generate(out_dir / "ledger", seed=seed)
     ingested = False
     if not have:
         from kizuna.ledger.ingest import ingest_paths
@@ -34,12 +34,12 @@ def build_demo(ws: Workspace, out_dir: Path) -> dict[str, Any]:
         ingested = True
     for name, ally in DEMO_NAME_ALLIES.items():
         set_org_ally(ws, f"name:{name}", ally, org_name=name)
-    needs = write_needs(out_dir)
+    needs = write_needs(out_dir, seed=seed)
     n = _count_xz(ws)
     return {"needs": needs, "planted_overlaps": len(synth["planted_overlaps"]), "activities": int(n),
             "ingested": ingested}
 
 
 def _count_xz(ws: Workspace) -> int:
-    row = ws.con.execute("SELECT count(*) FROM activity_countries WHERE code = 'XZ'").fetchone()
-    return int(row[0]) if row else 0
+    # ws.scalar fetches the whole result: DuckDB 2.0 refuses new work while a result is unfinished
+    return int(ws.scalar("SELECT count(*) FROM activity_countries WHERE code = 'XZ'") or 0)

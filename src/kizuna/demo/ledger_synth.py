@@ -59,6 +59,10 @@ ADMIN2: dict[str, tuple[str, str, float, float]] = {
     for i, (dy, dx) in enumerate(_OFFSETS)
 }
 
+# The planted gap of the needs table: no water activity is placed here (see write_needs).
+PLANTED_GAP = ("XZ06-04", "Water Sanitation Hygiene")
+PLANTED_GAP_NEIGHBOUR = "XZ06-03"
+
 # Ally name -> organisation-reference prefix. Configurable: pass ``ally_prefixes`` to generate().
 DEFAULT_ALLY_PREFIXES: dict[str, str] = {
     "Ally A": "XZ-SYN-ALLYA-",
@@ -510,6 +514,9 @@ def generate(out_dir: Path, seed: int = 7, ally_prefixes: dict[str, str] | None 
             else:
                 admin2 = sorted(rng.sample(adm2_codes, rng.choice([1, 1, 1, 2, 3])))
                 admin1_only = []
+            if any(code.startswith("140") for code, _ in sectors) and PLANTED_GAP[0] in admin2:
+                # keep the planted gap empty: no water activity in Larkspur (same random stream either way)
+                admin2 = sorted({PLANTED_GAP_NEIGHBOUR, *admin2} - {PLANTED_GAP[0]})
             start = date(2019, 1, 1) + timedelta(days=rng.randrange(0, 5 * 365 + 150))
             end = min(start + timedelta(days=rng.randrange(300, 4 * 365)), date(2025, 12, 31))
             status = "4" if end < date(2025, 6, 30) else "2"
@@ -774,6 +781,8 @@ def _threew_rows(rng: random.Random) -> list[list[str]]:
         org = _THREEW_ORGS[i % len(_THREEW_ORGS)]
         cluster, _ = _THREEW_CLUSTERS[rng.randrange(len(_THREEW_CLUSTERS))]
         a2 = rng.choice(sorted(ADMIN2))
+        if cluster == "WASH" and a2 == PLANTED_GAP[0]:
+            a2 = PLANTED_GAP_NEIGHBOUR
         name2, a1, _, _ = ADMIN2[a2]
         start = date(2022, 1, 1) + timedelta(days=rng.randrange(0, 3 * 365))
         end = start + timedelta(days=rng.randrange(90, 540))
@@ -857,7 +866,7 @@ def write_needs(out_dir: Path, seed: int = 7) -> Path:
         name, a1, _, _ = ADMIN2[code]
         for cluster in NEEDS_CLUSTERS:
             sev, pin = rng.randint(1, 4), rng.randrange(1000, 30000, 100)
-            if (code, cluster) == ("XZ06-04", "Water Sanitation Hygiene"):
+            if (code, cluster) == PLANTED_GAP:
                 sev, pin = 5, 42000
             w.writerow([COUNTRY_CODE, a1, code, f"{name} (synthetic)", cluster, sev, pin])
     path = out_dir / "kaltara-needs.csv"
