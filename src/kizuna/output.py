@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -86,7 +87,8 @@ def write_xlsx(sheets: Mapping[str, pl.DataFrame | Sequence[dict[str, Any]]], pa
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
     bold = wb.add_format({"bold": True})
     for name, data in sheets.items():
-        ws = wb.add_worksheet(name[:31])
+        # Excel forbids []:*?/\ in sheet names and allows 31 characters.
+        ws = wb.add_worksheet(re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "data")
         cols, rows = rows_of(data)
         for j, c in enumerate(cols):
             ws.write(0, j, c, bold)

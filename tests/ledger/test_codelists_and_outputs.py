@@ -79,3 +79,14 @@ def test_activities_xlsx_output_neutralises_formulas_from_a_hostile_title(ws_pat
     sheet = openpyxl.load_workbook(out).active
     titles = [c.value for c in sheet[2]]
     assert "'=cmd|' /C calc'!A0" in titles
+
+
+def test_xlsx_sheet_names_are_made_legal():
+    import io
+
+    import openpyxl
+
+    from kizuna.output import xlsx_bytes
+
+    data = xlsx_bytes([{"a": 1}], sheet="Accountability: XZ [2020/21]? and a long tail")
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["Accountability- XZ -2020-21-- a"]

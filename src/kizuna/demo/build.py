@@ -76,7 +76,7 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
             )
         # The coordinate step generates the synthetic ledger (IATI files + a 3W sheet), ingests it,
         # writes the synthetic needs table and maps the demo organisations to allies.
-        coord = coordinate_demo(ws, inputs / "coordinate")
+        coord = coordinate_demo(ws, inputs / "coordinate", seed=seed)
         summary.steps["ledger"] = {
             "activities": int(ws.scalar("SELECT count(*) FROM activities")),
             "transactions": int(ws.scalar("SELECT count(*) FROM transactions")),
