@@ -9,14 +9,11 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from kizuna.options import WorkspaceOpt
 from kizuna.output import Format, render
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json (the summary).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the summary to this file.")]
-WorkspaceOpt = Annotated[
-    Path | None,
-    typer.Option("--workspace", "-w", help="Workspace file (default ./kizuna.duckdb or $KIZUNA_WORKSPACE)."),
-]
 
 
 def measure_cmd(

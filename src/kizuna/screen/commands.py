@@ -10,15 +10,12 @@ from typing import Annotated
 import typer
 
 from kizuna.errors import InputError, Where
+from kizuna.options import WorkspaceOpt
 from kizuna.output import Format, render
 from kizuna.workspace import open_workspace
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the summary table to this file.")]
-WorkspaceOpt = Annotated[
-    Path | None,
-    typer.Option("--workspace", "-w", help="Workspace file (default ./kizuna.duckdb or $KIZUNA_WORKSPACE)."),
-]
 
 
 def parse_as_of(text: str | None) -> date:
