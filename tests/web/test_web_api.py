@@ -50,7 +50,7 @@ def test_pagination_reports_the_total_and_slices_the_rows(client):
     [
         ("publisher=SYN-A", {"SYN-A-1", "SYN-A-2"}),
         ("adm1=XZ01", {"SYN-A-1", "SYN-B-1"}),
-        ("sector=152", {"SYN-A-1", "SYN-B-1", "SYN-C-1"}),      # DAC prefix: 15220 and 15240
+        ("sector=152", {"SYN-A-1", "SYN-B-1", "SYN-C-1"}),  # DAC prefix: 15220 and 15240
         ("sector=15220&adm1=XZ03", {"SYN-C-1"}),
         ("country=XZ&publisher=SYN-B", {"SYN-B-1"}),
         ("country=FR", set()),
@@ -108,8 +108,9 @@ def test_unknown_endpoint_is_a_404_in_the_error_shape(client):
     assert err["where"] == {"key": "/api/v1/nothing-here"}
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=abc", "offset=-1", "format=pdf",
-                                   "publisher=" + "x" * 201])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=1001", "limit=abc", "offset=-1", "format=pdf", "publisher=" + "x" * 201]
+)
 def test_invalid_parameters_are_a_422_in_the_error_shape(client, query):
     err = assert_error_shape(client.get(f"/api/v1/activities?{query}"), 422, "request.invalid")
     assert err["where"]["field"] == query.split("=")[0]

@@ -16,8 +16,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
 PAGES = ["/", "/presence", "/overlaps", "/gaps", "/division", "/vital-core", "/screening", "/sources", "/api"]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -64,7 +70,8 @@ def open_page(browser, width=1280, height=800):
 
 
 def wait_for_charts(page):
-    page.wait_for_function("document.body.dataset.charts !== undefined", timeout=20_000)
+    # a selector, not wait_for_function: that evaluates a string, which the page's CSP forbids
+    page.wait_for_selector("body[data-charts]", state="attached", timeout=20_000)
     return page.evaluate("document.body.dataset.charts")
 
 
@@ -119,7 +126,7 @@ def test_changing_a_filter_updates_the_map_and_the_table(browser, server):
         options = page.locator("#f-publisher option").all()
         ally = next(o.get_attribute("value") for o in options if o.get_attribute("value"))
         with page.expect_navigation():
-            page.select_option("#f-publisher", ally)   # the page submits the form on change
+            page.select_option("#f-publisher", ally)  # the page submits the form on change
         wait_for_charts(page)
         assert f"publisher={ally}" in page.url
         after_rows = int(page.locator("#table-activities").get_attribute("data-total"))

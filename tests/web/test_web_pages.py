@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -51,7 +52,13 @@ def test_pages_carry_chart_specs_without_remote_urls(client):
     html = client.get("/presence").text
     assert 'id="spec-matrix"' in html and 'id="spec-map"' in html
     for spec in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S):
-        assert '"$schema"' not in spec and '"url"' not in spec
+        assert '"$schema"' not in spec
+        assert all(u.startswith("/api/v1/") for u in re.findall(r'"url": "([^"]*)"', spec))
+    # the map's points come from the API, with the page's filters
+    html = client.get("/presence?publisher=SYN-A").text
+    spec = json.loads(re.search(r'<script type="application/json" id="spec-map">(.*?)</script>', html, re.S)[1])
+    urls = [layer["data"]["url"] for layer in spec["layer"] if "url" in layer.get("data", {})]
+    assert urls == ["/api/v1/activity-points?publisher=SYN-A&limit=1000"]
 
 
 def test_filters_are_labelled_controls_with_the_choices_the_workspace_holds(client):
@@ -60,7 +67,7 @@ def test_filters_are_labelled_controls_with_the_choices_the_workspace_holds(clie
         assert f'<label for="f-{name}">' in html
         assert f'id="f-{name}" name="{name}"' in html
     assert '<option value="SYN-B" selected>Synthetic — Agency Beta</option>' in html
-    assert 'data-total="1"' in html     # SYN-B has one activity
+    assert 'data-total="1"' in html  # SYN-B has one activity
 
 
 def test_synthetic_banner_shows_on_synthetic_workspaces_only(client, empty_client):
@@ -104,7 +111,7 @@ def test_page_text_is_escaped(client):
 def test_the_vega_bundle_is_served_from_the_installed_package(client):
     r = client.get("/static/vega.js", headers={"accept-encoding": "gzip"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
-    assert "window.vegaEmbed" in r.text        # httpx has already un-gzipped it
+    assert "window.vegaEmbed" in r.text  # httpx has already un-gzipped it
     assert r.headers["content-encoding"] == "gzip"
     again = client.get("/static/vega.js", headers={"if-none-match": r.headers["etag"]})
     assert again.status_code == 304
@@ -130,7 +137,7 @@ def test_an_older_workspace_is_brought_up_to_date_then_served_read_only(tmp_path
     from kizuna.workspace import migrations
 
     path = tmp_path / "old.duckdb"
-    first = migrations()[0]          # a workspace that has had only the first migration
+    first = migrations()[0]  # a workspace that has had only the first migration
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
     con.execute(first.sql)

@@ -109,9 +109,7 @@ class Guard:
             if message["type"] == "http.response.start":
                 started = True
                 headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in {h for h, _ in SECURITY_HEADERS}
+                    (k, v) for k, v in message.get("headers", []) if k.lower() not in {h for h, _ in SECURITY_HEADERS}
                 ]
                 message = {**message, "headers": headers + SECURITY_HEADERS}
             await send(message)
@@ -187,20 +185,21 @@ def _http_error(exc: StarletteHTTPException, path: str) -> KizunaError:
             hint="only GET (and HEAD) requests are answered",
             status=405,
         )
-    return KizunaError(
-        f"http.{exc.status_code}", str(exc.detail), Where(key=path[:200]), status=exc.status_code
-    )
+    return KizunaError(f"http.{exc.status_code}", str(exc.detail), Where(key=path[:200]), status=exc.status_code)
 
 
-def create_app(workspace_path: Path | str, allowed_hosts: tuple[str, ...] | None = None) -> FastAPI:
+def create_app(
+    workspace_path: Path | str, allowed_hosts: tuple[str, ...] | None = None, cache_size: int = 512
+) -> FastAPI:
     """The app over the workspace at ``workspace_path``, opened read-only.
 
     ``allowed_hosts``: Host header names to answer (``None`` = any); :func:`kizuna.web.serve`
-    passes the loopback names when it binds to 127.0.0.1.
+    passes the loopback names when it binds to 127.0.0.1. ``cache_size``: query results kept in
+    memory (0 = none; the workspace cannot change while it is served, see :mod:`kizuna.web.store`).
     """
     from kizuna.web import api, pages
 
-    store = ReadOnlyStore(workspace_path)
+    store = ReadOnlyStore(workspace_path, cache_size=cache_size)
     app = FastAPI(
         title="Kizuna API",
         version=__version__,

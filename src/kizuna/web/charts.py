@@ -31,23 +31,27 @@ def map_spec(
     layers: dict[str, list[dict[str, Any]]],
     tooltip: dict[str, list[str]],
     description: str,
+    urls: dict[str, str] | None = None,
     shapes: dict[str, Any] | None = None,
     height: int = 380,
 ) -> dict[str, Any] | None:
-    """A point map of named layers (lists of rows with ``lat``/``lon``); None when there are no points."""
-    points = [
-        {**{k: r.get(k) for k in tooltip.get(name, [])}, "lat": r["lat"], "lon": r["lon"], "layer": name}
+    """A point map of named layers (rows with ``lat``/``lon``); None when there are no points.
+
+    A layer named in ``urls`` is not inlined: the browser loads it from that API URL (its
+    ``items``), so a page stays small however many points there are; its rows here only fit the
+    projection to their extent.
+    """
+    urls = urls or {}
+    located = {
+        name: [r for r in rows if r.get("lat") is not None and r.get("lon") is not None]
         for name, rows in layers.items()
-        for r in rows
-        if r.get("lat") is not None and r.get("lon") is not None
-    ]
-    if not points:
+    }
+    everything = [r for rows in located.values() for r in rows]
+    if not everything:
         return None
-    lats = [p["lat"] for p in points]
-    lons = [p["lon"] for p in points]
     pad = 0.5
-    west, east = min(lons) - pad, max(lons) + pad
-    south, north = min(lats) - pad, max(lats) + pad
+    west, east = min(r["lon"] for r in everything) - pad, max(r["lon"] for r in everything) + pad
+    south, north = min(r["lat"] for r in everything) - pad, max(r["lat"] for r in everything) + pad
     # d3-geo reads rings on the sphere: an exterior ring runs clockwise, or it means the whole globe
     # minus the box.
     frame = {
@@ -58,10 +62,9 @@ def map_spec(
             "coordinates": [[[west, south], [west, north], [east, north], [east, south], [west, south]]],
         },
     }
-    names = [n for n in layers if any(p["layer"] == n for p in points)]
+    names = [n for n, rows in located.items() if rows]
     colours = [LAYER_STYLE.get(n, ("#444444", "circle"))[0] for n in names]
-    shapes_of = [LAYER_STYLE.get(n, ("#444444", "circle"))[1] for n in names]
-    fields = sorted({k for n in names for k in tooltip.get(n, [])})
+    symbols = [LAYER_STYLE.get(n, ("#444444", "circle"))[1] for n in names]
     layer: list[dict[str, Any]] = [
         {"data": {"values": [frame]}, "mark": {"type": "geoshape", "fill": "#f4f1ea", "stroke": "#b9b2a3"}},
         {
@@ -76,47 +79,61 @@ def map_spec(
                 "mark": {"type": "geoshape", "fill": "#e8e2d4", "stroke": "#8c8370", "strokeWidth": 0.8},
             }
         )
-    layer.append(
-        {
-            "data": {"values": points},
-            "mark": {
-                "type": "point",
-                "filled": True,
-                "size": 70,
-                "opacity": 0.85,
-                "stroke": "white",
-                "strokeWidth": 0.6,
-            },
-            "encoding": {
-                "longitude": {"field": "lon", "type": "quantitative"},
-                "latitude": {"field": "lat", "type": "quantitative"},
-                "color": {
-                    "field": "layer",
-                    "type": "nominal",
-                    "title": None,
-                    "scale": {"domain": names, "range": colours},
-                    "legend": {"orient": "top"},
+    for n, name in enumerate(names):
+        fields = tooltip.get(name, [])
+        if name in urls:
+            data: dict[str, Any] = {"url": urls[name], "format": {"type": "json", "property": "items"}}
+        else:
+            data = {
+                "values": [{**{k: r.get(k) for k in fields}, "lat": r["lat"], "lon": r["lon"]} for r in located[name]]
+            }
+        layer.append(
+            {
+                "data": data,
+                "transform": [{"calculate": repr(name), "as": "layer"}],
+                "mark": {
+                    "type": "point",
+                    "filled": True,
+                    "size": 70,
+                    "opacity": 0.85,
+                    "stroke": "white",
+                    "strokeWidth": 0.6,
                 },
-                "shape": {
-                    "field": "layer",
-                    "type": "nominal",
-                    "scale": {"domain": names, "range": shapes_of},
-                    "legend": None,
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "color": {
+                        "field": "layer",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": names, "range": colours},
+                        "legend": {"orient": "top"} if n == 0 else None,
+                    },
+                    "shape": {
+                        "field": "layer",
+                        "type": "nominal",
+                        "scale": {"domain": names, "range": symbols},
+                        "legend": None,
+                    },
+                    "tooltip": [{"field": "layer", "title": "Layer"}]
+                    + [{"field": f} for f in fields]
+                    + [{"field": "lat", "format": ".3f"}, {"field": "lon", "format": ".3f"}],
                 },
-                "tooltip": [{"field": "layer", "title": "Layer"}]
-                + [{"field": f} for f in fields]
-                + [{"field": "lat", "format": ".3f"}, {"field": "lon", "format": ".3f"}],
-            },
-        }
-    )
+            }
+        )
     spec = _base(description)
     spec.update({"height": height, "projection": {"type": "mercator", "fit": frame}, "layer": layer})
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     return spec
 
 
-def bar_spec(rows: list[dict[str, Any]], category: str, measures: dict[str, str], description: str,
-             category_title: str | None = None) -> dict[str, Any] | None:
+def bar_spec(
+    rows: list[dict[str, Any]],
+    category: str,
+    measures: dict[str, str],
+    description: str,
+    category_title: str | None = None,
+) -> dict[str, Any] | None:
     """Horizontal bars, one row per category; the measures (field -> label) are drawn over each other,
     the first wide and light, the next narrower and darker (committed behind spent, say)."""
     values = [
@@ -129,23 +146,35 @@ def bar_spec(rows: list[dict[str, Any]], category: str, measures: dict[str, str]
     labels = list(measures.values())
     palette = ["#9fc0e3", "#1f5f99", "#0b2f52"]
     spec = _base(description)
-    spec.update({
-        "height": {"step": 26},
-        "data": {"values": values},
-        "encoding": {
-            "y": {"field": "category", "type": "nominal", "title": category_title, "sort": None},
-            "x": {"field": "value", "type": "quantitative", "title": "USD", "axis": {"format": "~s"}},
-            "color": {"field": "measure", "type": "nominal", "title": None, "legend": {"orient": "top"},
-                      "scale": {"domain": labels, "range": palette[: len(labels)]}},
-            "tooltip": [{"field": "category", "title": category_title or "category"},
-                        {"field": "measure"}, {"field": "value", "format": ",.0f"}],
-        },
-        "layer": [
-            {"transform": [{"filter": {"field": "measure", "equal": label}}],
-             "mark": {"type": "bar", "height": {"band": 0.8 - 0.35 * i}}}
-            for i, label in enumerate(labels)
-        ],
-    })
+    spec.update(
+        {
+            "height": {"step": 26},
+            "data": {"values": values},
+            "encoding": {
+                "y": {"field": "category", "type": "nominal", "title": category_title, "sort": None},
+                "x": {"field": "value", "type": "quantitative", "title": "USD", "axis": {"format": "~s"}},
+                "color": {
+                    "field": "measure",
+                    "type": "nominal",
+                    "title": None,
+                    "legend": {"orient": "top"},
+                    "scale": {"domain": labels, "range": palette[: len(labels)]},
+                },
+                "tooltip": [
+                    {"field": "category", "title": category_title or "category"},
+                    {"field": "measure"},
+                    {"field": "value", "format": ",.0f"},
+                ],
+            },
+            "layer": [
+                {
+                    "transform": [{"filter": {"field": "measure", "equal": label}}],
+                    "mark": {"type": "bar", "height": {"band": 0.8 - 0.35 * i}},
+                }
+                for i, label in enumerate(labels)
+            ],
+        }
+    )
     return spec
 
 

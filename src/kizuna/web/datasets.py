@@ -66,8 +66,13 @@ def _sources(ws: Workspace) -> Any:
     return list_sources(ws)
 
 
-def _activities(ws: Workspace, country: str | None = None, publisher: str | None = None,
-                sector: str | None = None, adm1: str | None = None) -> Any:
+def _activities(
+    ws: Workspace,
+    country: str | None = None,
+    publisher: str | None = None,
+    sector: str | None = None,
+    adm1: str | None = None,
+) -> Any:
     from kizuna.ledger.queries import ActivityFilter, list_activities
 
     rows = list_activities(ws, ActivityFilter(country=country, sector=sector, publisher=publisher))
@@ -84,26 +89,78 @@ WHERE = ("country", "publisher", "sector", "adm1")
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
-        Dataset("countries", "Countries", "Countries with activities, most activities first.",
-                queries.countries, (), ("activities", "activity_countries"), LEDGER_EMPTY),
-        Dataset("allies", "Totals by ally",
-                "Each ally's activities and money in USD: committed (type 2), spent (types 3 and 4).",
-                queries.allies, ("country",), ("activities", "flows"), LEDGER_EMPTY),
-        Dataset("activities", "Activities",
-                "Activities with their ally, status, dates, countries, sectors and spend in USD.",
-                _activities, WHERE, ("activities",), LEDGER_EMPTY),
-        Dataset("activity-points", "Activity locations", "Activity locations with coordinates, for maps.",
-                queries.activity_points, WHERE, ("activities", "locations"), LEDGER_EMPTY),
-        Dataset("sectors", "Sectors", "DAC sectors of activities with names, most activities first.",
-                queries.sectors, ("country",), ("activities", "activity_sectors"), LEDGER_EMPTY),
-        Dataset("areas", "Areas", "First-level administrative areas named by activity locations.",
-                queries.admin_areas, ("country",), ("activities", "locations"), LEDGER_EMPTY),
-        Dataset("presence", "Who does what where",
-                "Activities per first-level area and ally (long form of the heat matrix).",
-                queries.presence, WHERE, ("activities",), LEDGER_EMPTY),
-        Dataset("sources", "Sources",
-                "Every import with its provenance: file, sha256, publisher, counts, time.",
-                _sources, (), ("imports",), "no imports yet — run `kizuna ingest FILE` or `kizuna demo`"),
+        Dataset(
+            "countries",
+            "Countries",
+            "Countries with activities, most activities first.",
+            queries.countries,
+            (),
+            ("activities", "activity_countries"),
+            LEDGER_EMPTY,
+        ),
+        Dataset(
+            "allies",
+            "Totals by ally",
+            "Each ally's activities and money in USD: committed (type 2), spent (types 3 and 4).",
+            queries.allies,
+            ("country",),
+            ("activities", "flows"),
+            LEDGER_EMPTY,
+        ),
+        Dataset(
+            "activities",
+            "Activities",
+            "Activities with their ally, status, dates, countries, sectors and spend in USD.",
+            _activities,
+            WHERE,
+            ("activities",),
+            LEDGER_EMPTY,
+        ),
+        Dataset(
+            "activity-points",
+            "Activity locations",
+            "Activity locations with coordinates, for maps.",
+            queries.activity_points,
+            WHERE,
+            ("activities", "locations"),
+            LEDGER_EMPTY,
+        ),
+        Dataset(
+            "sectors",
+            "Sectors",
+            "DAC sectors of activities with names, most activities first.",
+            queries.sectors,
+            ("country",),
+            ("activities", "activity_sectors"),
+            LEDGER_EMPTY,
+        ),
+        Dataset(
+            "areas",
+            "Areas",
+            "First-level administrative areas named by activity locations.",
+            queries.admin_areas,
+            ("country",),
+            ("activities", "locations"),
+            LEDGER_EMPTY,
+        ),
+        Dataset(
+            "presence",
+            "Who does what where",
+            "Activities per first-level area and ally (long form of the heat matrix).",
+            queries.presence,
+            WHERE,
+            ("activities",),
+            LEDGER_EMPTY,
+        ),
+        Dataset(
+            "sources",
+            "Sources",
+            "Every import with its provenance: file, sha256, publisher, counts, time.",
+            _sources,
+            (),
+            ("imports",),
+            "no imports yet — run `kizuna ingest FILE` or `kizuna demo`",
+        ),
     )
 }
 

@@ -7,6 +7,8 @@ Filters are a plain GET form, so every view has a URL to share and works without
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -168,27 +170,55 @@ def page(
         "keep": urlencode(keep) if keep["country"] else "",
         "workspace": store.path.name,
     }
-    return HTMLResponse(
-        render_page("page.html", ctx), status_code=status, headers={"Cache-Control": "no-store"}
+    return HTMLResponse(render_page("page.html", ctx), status_code=status, headers={"Cache-Control": "no-store"})
+
+
+MAP_POINTS = 1000  # the API's page limit: a map loads one page of points
+
+
+def activity_map(store: ReadOnlyStore, filters: dict[str, str | None], empty: str) -> dict[str, Any]:
+    """The map of activity locations; the browser loads the points from the API with these filters."""
+    points = fetch(store, "activity-points", filters)
+    kept = {k: v for k, v in filters.items() if v}
+    url = f"/api/v1/activity-points?{urlencode({**kept, 'limit': MAP_POINTS})}"
+    spec = charts.map_spec(
+        {"Activities": points.rows}, MAP_TOOLTIP, "Map: activity locations as points", urls={"Activities": url}
     )
+    title = "Map of activities"
+    if points.total > MAP_POINTS:
+        title += f" (the first {MAP_POINTS:,} of {points.total:,} locations: filter to see the rest)"
+    return chart_block("map", title, spec, points.empty_reason or empty, kind="map")
 
 
-def _map_layers(store: ReadOnlyStore, filters: dict[str, str | None]) -> dict[str, list[dict[str, Any]]]:
-    return {"Activities": fetch(store, "activity-points", filters).rows}
+def cached_page(handler: Callable[[Request], HTMLResponse]) -> Callable[[Request], HTMLResponse]:
+    """Remember each page's HTML by path and query: the workspace cannot change while it is served."""
+
+    @functools.wraps(handler)
+    def wrapper(request: Request) -> HTMLResponse:
+        store: ReadOnlyStore = request.app.state.store
+        key = ("page", request.url.path, tuple(sorted(request.query_params.multi_items())))
+
+        def build() -> tuple[int, bytes]:
+            response = handler(request)
+            return response.status_code, bytes(response.body)
+
+        status, body = store.remember(key, build)
+        return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+    return wrapper
 
 
 MAP_TOOLTIP = {"Activities": ["title", "publisher_name", "place", "adm1"]}
-ACTIVITY_COLUMNS = ["title", "publisher_name", "status", "start_date", "end_date", "countries", "sectors",
-                    "spend_usd"]
+ACTIVITY_COLUMNS = ["title", "publisher_name", "status", "start_date", "end_date", "countries", "sectors", "spend_usd"]
 
 
 @router.get("/", response_class=HTMLResponse)
+@cached_page
 def overview(request: Request) -> HTMLResponse:
     store: ReadOnlyStore = request.app.state.store
     filters = read_filters(request, ("country",))
     allies = fetch(store, "allies", filters)
     acts = fetch(store, "activities", filters)
-    points = _map_layers(store, filters)
     blocks = [
         {
             "kind": "figures",
@@ -196,7 +226,7 @@ def overview(request: Request) -> HTMLResponse:
                 ("Country", country_name(filters["country"])),
                 ("Activities", f"{acts.total:,}"),
                 ("Allies", f"{allies.total:,}"),
-                ("Mapped locations", f"{len(points['Activities']):,}"),
+                ("Mapped locations", f"{fetch(store, 'activity-points', filters).total:,}"),
             ],
         },
         chart_block(
@@ -211,13 +241,7 @@ def overview(request: Request) -> HTMLResponse:
             ),
             allies.empty_reason or "no money recorded",
         ),
-        chart_block(
-            "map",
-            "Map of activities",
-            charts.map_spec(points, MAP_TOOLTIP, "Map: activity locations as points"),
-            acts.empty_reason or "no activity has coordinates",
-            kind="map",
-        ),
+        activity_map(store, filters, acts.empty_reason or "no activity has coordinates"),
         table_block(allies, filters),
         table_block(
             acts,
@@ -225,12 +249,11 @@ def overview(request: Request) -> HTMLResponse:
             columns=ACTIVITY_COLUMNS,
         ),
     ]
-    return page(
-        request, "Overview", "Who works in this country, with how much money, and where.", blocks, filters
-    )
+    return page(request, "Overview", "Who works in this country, with how much money, and where.", blocks, filters)
 
 
 @router.get("/presence", response_class=HTMLResponse)
+@cached_page
 def presence(request: Request) -> HTMLResponse:
     store: ReadOnlyStore = request.app.state.store
     filters = read_filters(request, ("country", "publisher", "sector", "adm1"))
@@ -251,13 +274,7 @@ def presence(request: Request) -> HTMLResponse:
             ),
             matrix.empty_reason or "nothing matches these filters",
         ),
-        chart_block(
-            "map",
-            "Map of activities",
-            charts.map_spec(_map_layers(store, filters), MAP_TOOLTIP, "Map: activity locations as points"),
-            acts.empty_reason or "no activity here has coordinates",
-            kind="map",
-        ),
+        activity_map(store, filters, acts.empty_reason or "no activity here has coordinates"),
         table_block(matrix, filters),
         table_block(
             acts,
@@ -265,9 +282,7 @@ def presence(request: Request) -> HTMLResponse:
             columns=ACTIVITY_COLUMNS,
         ),
     ]
-    return page(
-        request, "Who does what where", "Presence of each ally by area, sector and time.", blocks, filters
-    )
+    return page(request, "Who does what where", "Presence of each ally by area, sector and time.", blocks, filters)
 
 
 def _not_yet(request: Request, title: str, intro: str, message: str) -> HTMLResponse:

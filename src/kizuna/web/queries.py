@@ -24,8 +24,9 @@ COMMITMENT = "('2')"
 SPENT = "('3', '4')"
 
 
-def _activity_filter(country: str | None, publisher: str | None, sector: str | None,
-                     adm1: str | None) -> tuple[str, list[Any]]:
+def _activity_filter(
+    country: str | None, publisher: str | None, sector: str | None, adm1: str | None
+) -> tuple[str, list[Any]]:
     """The ledger's activity filter (:class:`kizuna.ledger.queries.ActivityFilter`, on alias ``a``)
     plus the dashboard's one extra: a first-level area."""
     where, params = ActivityFilter(country=country, sector=sector, publisher=publisher).where()
@@ -38,8 +39,7 @@ def _activity_filter(country: str | None, publisher: str | None, sector: str | N
 
 def activity_uids_in_area(ws: Workspace, adm1: str) -> set[str]:
     """Activities with a location in the first-level area ``adm1``."""
-    return {r["activity_uid"] for r in ws.query("SELECT DISTINCT activity_uid FROM locations WHERE adm1 = ?",
-                                                [adm1])}
+    return {r["activity_uid"] for r in ws.query("SELECT DISTINCT activity_uid FROM locations WHERE adm1 = ?", [adm1])}
 
 
 def countries(ws: Workspace) -> list[dict[str, Any]]:
@@ -109,8 +109,13 @@ def admin_areas(ws: Workspace, country: str | None = None) -> list[dict[str, Any
     )
 
 
-def activity_points(ws: Workspace, country: str | None = None, publisher: str | None = None,
-                    sector: str | None = None, adm1: str | None = None) -> list[dict[str, Any]]:
+def activity_points(
+    ws: Workspace,
+    country: str | None = None,
+    publisher: str | None = None,
+    sector: str | None = None,
+    adm1: str | None = None,
+) -> list[dict[str, Any]]:
     """Activity locations with coordinates (WGS84 degrees, 5 decimals), for maps."""
     where, params = _activity_filter(country, publisher, sector, adm1)
     in_country = "AND (l.country IS NULL OR l.country = ?)" if country else ""
@@ -129,8 +134,13 @@ def activity_points(ws: Workspace, country: str | None = None, publisher: str | 
     )
 
 
-def presence(ws: Workspace, country: str | None = None, publisher: str | None = None,
-             sector: str | None = None, adm1: str | None = None) -> list[dict[str, Any]]:
+def presence(
+    ws: Workspace,
+    country: str | None = None,
+    publisher: str | None = None,
+    sector: str | None = None,
+    adm1: str | None = None,
+) -> list[dict[str, Any]]:
     """Who does what where: activities per first-level area x ally (the heat matrix, long form)."""
     where, params = _activity_filter(country, publisher, sector, adm1)
     return ws.query(

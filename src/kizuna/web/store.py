@@ -14,9 +14,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kizuna.workspace import Workspace, migrations, open_workspace
+
+T = TypeVar("T")
 
 
 def pending_migrations(ws: Workspace) -> list[int]:
@@ -61,17 +63,27 @@ class ReadOnlyStore:
         finally:
             cur.close()
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[Workspace], Any]) -> Any:
-        """``compute(ws)`` once per key; later calls return the remembered value."""
+    def cached(self, key: tuple[Any, ...], compute: Callable[[Workspace], T]) -> T:
+        """``compute(ws)`` once per key (over a fresh cursor); later calls return the remembered value."""
+
+        def run() -> T:
+            with self.workspace() as ws:
+                return compute(ws)
+
+        return self.remember(key, run)
+
+    def remember(self, key: tuple[Any, ...], compute: Callable[[], T], max_bytes: int = 1 << 20) -> T:
+        """``compute()`` once per key; values of ``bytes`` over ``max_bytes`` are not kept."""
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        with self.workspace() as ws:
-            value = compute(ws)
-        with self._lock:
-            self._cache[key] = value
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        value = compute()
+        size = len(value[-1]) if isinstance(value, tuple) and value and isinstance(value[-1], bytes) else 0
+        if self._cache_size and size <= max_bytes:
+            with self._lock:
+                self._cache[key] = value
+                self._cache.move_to_end(key)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return value
