@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from kizuna import __version__
@@ -39,10 +38,22 @@ def _root(
         raise typer.Exit()
 
 
+@app.command("cli-reference", hidden=True)
+def cli_reference() -> None:
+    """Print the Markdown CLI reference (docs/cli.md)."""
+    from kizuna.clidoc import cli_reference as render_reference
+
+    typer.echo(render_reference(), nl=False)
+
+
 def _register_parts() -> None:
     from kizuna.ledger import commands as ledger_commands
+    from kizuna.measure import commands as measure_commands
+    from kizuna.screen import commands as screen_commands
 
     ledger_commands.register(app)
+    measure_commands.register(app)
+    screen_commands.register(app)
 
 
 _register_parts()
@@ -55,15 +66,18 @@ def main(argv: list[str] | None = None) -> int:
     except KizunaError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        print("aborted", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Usage errors from Typer's vendored click (and click itself): their own one-line message.
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            return int(exc.exit_code)
+        if type(exc).__name__ == "Abort":
+            print("aborted", file=sys.stderr)
+            return 1
+        raise
     return int(rv or 0) if isinstance(rv, int) else 0
 
 

@@ -80,6 +80,17 @@ class KizunaError(Exception):
     def __hash__(self) -> int:
         return id(self)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (parallel ingest workers): rebuild from fields, not args.
+        return (_rebuild, (type(self), self.code, self.message, self.where, self.hint, self.status))
+
+
+def _rebuild(cls: type[KizunaError], code: str, message: str, where: Where, hint: str | None, status: int) -> Any:
+    err = cls.__new__(cls)
+    err.code, err.message, err.where, err.hint, err.status = code, message, where, hint, status
+    Exception.__init__(err, err.one_line())
+    return err
+
 
 class InputError(KizunaError):
     """Bad input data: a file, row or field that cannot be read as given."""

@@ -13,7 +13,7 @@ Element and attribute names follow the IATI Activity Standard 2.03
 
 from __future__ import annotations
 
-import re
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -142,18 +142,12 @@ def _pct(raw: str | None) -> float | None:
         return None
 
 
-_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
-
-
 def parse_date(raw: str | None) -> date | None:
-    """An ISO date (``YYYY-MM-DD``, time part ignored); ``None`` when absent or malformed."""
+    """An ISO date (``YYYY-MM-DD``, any time part ignored); ``None`` when absent or malformed."""
     if not raw:
         return None
-    m = _DATE_RE.match(raw)
-    if not m:
-        return None
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return date.fromisoformat(raw.strip()[:10])
     except ValueError:
         return None
 
@@ -222,14 +216,22 @@ class IatiReader:
     line for malformed XML (including truncation), DOCTYPEs, version 1.x files and non-IATI roots.
     """
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, data: bytes | None = None, line_offset: int = 0):
+        """Read ``path``; or, for one chunk of a large file (see :mod:`kizuna.ledger.chunks`), read
+        ``data`` and report lines of ``path`` shifted by ``line_offset``."""
         self.path = Path(path)
+        self.data = data
+        self.line_offset = line_offset
         self.header: FileHeader | None = None
 
+    def _ln(self, line: int | None) -> int | None:
+        return None if line is None else line + self.line_offset
+
     def __iter__(self) -> Iterator[Activity]:
-        check_prolog(self.path)
+        if self.data is None:
+            check_prolog(self.path)
         ctx = etree.iterparse(
-            str(self.path),
+            io.BytesIO(self.data) if self.data is not None else str(self.path),
             events=("start", "end"),
             tag=("iati-activities", "iati-activity"),
             **_parser_kwargs(),
@@ -246,7 +248,7 @@ class IatiReader:
                     raise InputError(
                         "iati.not_iati",
                         "no <iati-activities> root element",
-                        Where(file=str(self.path), line=el.sourceline),
+                        Where(file=str(self.path), line=self._ln(el.sourceline)),
                         hint="is this an IATI activity file (not an organisation file)?",
                     )
                 act = self._read_activity(el)
@@ -258,7 +260,7 @@ class IatiReader:
                         del parent[0]
                 yield act
         except etree.XMLSyntaxError as exc:
-            line = exc.lineno if exc.lineno else None
+            line = self._ln(exc.lineno) if exc.lineno else None
             raise InputError(
                 "xml.malformed",
                 f"not well-formed XML: {exc.msg}",
@@ -281,12 +283,9 @@ class IatiReader:
             raise InputError(
                 "iati.version_1",
                 f"IATI version {version} is not supported (2.01–2.03 are)",
-                Where(file=str(self.path), line=root.sourceline, field="iati-activities/@version"),
+                Where(file=str(self.path), line=self._ln(root.sourceline), field="iati-activities/@version"),
                 hint="version 1.x was retired in 2019; ask the publisher for a 2.0x file",
             )
-        if version and version not in SUPPORTED_VERSIONS:
-            # Later 2.0x versions are read as 2.03; we record the version as published.
-            pass
         return FileHeader(version=version or "unknown", generated=root.get("generated-datetime"))
 
     def _read_activity(self, el: etree._Element) -> Activity:
@@ -297,10 +296,10 @@ class IatiReader:
             raise InputError(
                 "iati.no_identifier",
                 "activity without an iati-identifier",
-                Where(file=str(self.path), line=el.sourceline, field="iati-identifier"),
+                Where(file=str(self.path), line=self._ln(el.sourceline), field="iati-identifier"),
                 hint="every activity needs a unique iati-identifier; fix the file at its source",
             )
-        act = Activity(iati_identifier=ident, line=el.sourceline or 0)
+        act = Activity(iati_identifier=ident, line=self._ln(el.sourceline) or 0)
         act.default_currency = (el.get("default-currency") or "").strip().upper() or None
         act.humanitarian = _bool(el.get("humanitarian"))
         h = el.get("hierarchy")
@@ -388,7 +387,7 @@ class IatiReader:
                 act.warnings.append(
                     (
                         "value.not_a_number",
-                        f"{what} value {raw!r} (line {el.sourceline}) is not a number; stored as null",
+                        f"{what} value {raw!r} (line {self._ln(el.sourceline)}) is not a number; stored as null",
                     )
                 )
         cur = (el.get("currency") or "").strip().upper() or act.default_currency

@@ -11,11 +11,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kizuna.errors import InputError, Where
 from kizuna.ledger import money
+from kizuna.ledger.chunks import PARALLEL_MIN_BYTES, parse_parallel, plan_chunks, workers
 from kizuna.ledger.iati import Activity, IatiReader
-from kizuna.ledger.store import load_activities, store_warnings
+from kizuna.ledger.store import LoadStats, flush_tables, load_activities, repeat_warnings, store_warnings
 from kizuna.reference.codelists import ensure_codelists
 from kizuna.workspace import Workspace, file_sha256
 
@@ -110,17 +112,12 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
         import_id = ws.record_import(con, kind=kind, path=path, sha256=sha)
         result.import_id = import_id
         if kind == "iati":
-            reader = IatiReader(path)
-            activities: Iterator[Activity] = _track_publishers(iter(reader), result)
-            stats, warnings = load_activities(con, activities, import_id, "iati")
-            result.version = reader.header.version if reader.header else None
-            reached = None
+            stats, warnings = _load_iati(con, path, import_id, result)
         else:
             from kizuna.ledger.threew import load_aliases, read_threew
 
             sheet = read_threew(path, load_aliases(con))
-            reached = sheet.reached
-            stats, warnings = load_activities(con, sheet.activities, import_id, "3w", reached)
+            stats, warnings = load_activities(con, sheet.activities, import_id, "3w", sheet.reached)
             result.publisher = sheet.publisher
             warnings = sheet.warnings + warnings
         warnings += money.build_flows(con, import_id)
@@ -140,6 +137,31 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
             ],
         )
     return result
+
+
+def _load_iati(con: Any, path: Path, import_id: int, result: FileResult) -> tuple[LoadStats, list[Any]]:
+    """Parse and load one IATI file: in parallel chunks when it is large, else streaming in this process."""
+    plan = plan_chunks(path) if path.stat().st_size >= PARALLEL_MIN_BYTES and workers() > 1 else None
+    if plan is None:
+        reader = IatiReader(path)
+        stats, warnings = load_activities(con, _track_publishers(iter(reader), result), import_id, "iati")
+        result.version = reader.header.version if reader.header else None
+        return stats, warnings
+    stats = LoadStats()
+    warnings: list[Any] = []
+    seen: set[str] = set()
+    publishers: Counter[str] = Counter()
+    for res in parse_parallel(path, plan, import_id):
+        warnings.extend(res.warnings)
+        warnings.extend(repeat_warnings(res.uids, seen))
+        stats.replaced += flush_tables(con, res.uids, res.tables)
+        stats.activities += res.activities
+        stats.transactions += res.transactions
+        publishers.update(res.publishers)
+        result.version = result.version or res.version
+    if publishers:
+        result.publisher = publishers.most_common(1)[0][0]
+    return stats, warnings
 
 
 def _track_publishers(acts: Iterator[Activity], result: FileResult) -> Iterator[Activity]:

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from kizuna.ledger.iati import Activity
-from kizuna.workspace import Workspace, scalar
+from kizuna.output import batched
+from kizuna.workspace import scalar
 
 BATCH = 5000
 
@@ -128,6 +128,40 @@ COLUMNS: dict[str, list[str]] = {
         "actual_value",
     ],
 }
+# Arrow types of the non-text columns (the rest are strings): explicit types make the hand-over to
+# DuckDB several times faster than letting pyarrow infer them from Python objects.
+_INT = {"import_id", "line", "hierarchy", "seq", "role", "result_seq", "indicator_seq", "period_seq", "baseline_year"}
+_FLOAT = {"percentage", "lat", "lon", "value"}
+_DATE = {
+    "planned_start",
+    "actual_start",
+    "planned_end",
+    "actual_end",
+    "start_date",
+    "end_date",
+    "period_start",
+    "period_end",
+    "value_date",
+    "date",
+    "baseline_date",
+}
+_BOOL = {"humanitarian", "aggregation_status", "ascending"}
+
+
+def _arrow_type(col: str) -> pa.DataType:
+    if col in _INT:
+        return pa.int32()
+    if col in _FLOAT:
+        return pa.float64()
+    if col in _DATE:
+        return pa.date32()
+    if col in _BOOL:
+        return pa.bool_()
+    if col == "reached":
+        return pa.int64()
+    return pa.string()
+
+
 ACTIVITY_TABLES = [t for t in COLUMNS if t != "activities"] + ["flows"]
 
 
@@ -144,24 +178,29 @@ class LoadStats:
     warnings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-class _Batch:
+class Batch:
+    """Rows of every ledger table for a group of activities, ready to become Arrow tables."""
+
     def __init__(self) -> None:
-        self.cols: dict[str, dict[str, list[Any]]] = {t: {c: [] for c in cs} for t, cs in COLUMNS.items()}
-        self.uids: dict[str, int] = {}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in COLUMNS}
+        self.uids: dict[str, None] = {}
 
     def add(self, table: str, *values: Any) -> None:
-        cols = self.cols[table]
-        for c, v in zip(COLUMNS[table], values, strict=True):
-            cols[c].append(v)
+        self.rows[table].append(values)
 
     def arrow(self, table: str) -> pa.Table:
-        return pa.table(self.cols[table])
+        rows = self.rows[table]
+        cols = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS[table]]
+        return pa.table({c: pa.array(v, type=_arrow_type(c)) for c, v in zip(COLUMNS[table], cols, strict=True)})
+
+    def tables(self) -> dict[str, pa.Table]:
+        return {t: self.arrow(t) for t, rows in self.rows.items() if rows}
 
     def __len__(self) -> int:
         return len(self.uids)
 
 
-def _add_activity(b: _Batch, act: Activity, uid: str, import_id: int, source: str, reached: int | None) -> None:
+def _add_activity(b: Batch, act: Activity, uid: str, import_id: int, source: str, reached: int | None) -> None:
     d = act.dates
     start = d.get("2") or d.get("1")
     end = d.get("4") or d.get("3")
@@ -269,46 +308,42 @@ def _add_activity(b: _Batch, act: Activity, uid: str, import_id: int, source: st
                 b.add("result_periods", uid, r_i, i_i, p_i, *per)
 
 
-def _flush(con: Any, b: _Batch, stats: LoadStats) -> None:
-    if not len(b):
-        return
-    uids = pa.table({"activity_uid": list(b.uids)})
-    con.register("_batch_uids", uids)
+def flush_tables(con: Any, uids: list[str], tables: dict[str, pa.Table]) -> int:
+    """Insert one batch inside the caller's transaction, replacing earlier versions of its activities.
+
+    Returns how many activities it replaced.
+    """
+    if not uids:
+        return 0
+    con.register("_batch_uids", pa.table({"activity_uid": uids}))
     try:
-        replaced = scalar(
-            con, "SELECT count(*) FROM activities WHERE activity_uid IN (SELECT activity_uid FROM _batch_uids)"
+        replaced = int(
+            scalar(con, "SELECT count(*) FROM activities WHERE activity_uid IN (SELECT activity_uid FROM _batch_uids)")
         )
-        stats.replaced += int(replaced)
         if replaced:
             for table in ["activities", *ACTIVITY_TABLES]:
                 con.execute(f"DELETE FROM {table} WHERE activity_uid IN (SELECT activity_uid FROM _batch_uids)")
-        for table, cols in COLUMNS.items():
-            if not b.cols[table][cols[0]]:
-                continue
-            con.register("_batch_rows", b.arrow(table))
+        for table, tbl in tables.items():
+            cols = ", ".join(COLUMNS[table])
+            con.register("_batch_rows", tbl)
             try:
-                collist = ", ".join(cols)
-                con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM _batch_rows")
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _batch_rows")
             finally:
                 con.unregister("_batch_rows")
     finally:
         con.unregister("_batch_uids")
+    return replaced
 
 
-def load_activities(
-    con: Any,
+def build_batch(
     activities: Iterable[Activity],
     import_id: int,
     source: str,
     reached: dict[str, int] | None = None,
-) -> tuple[LoadStats, list[tuple[str, int, str, str]]]:
-    """Insert activities batch by batch inside the caller's transaction.
-
-    Returns the load statistics and the warnings as ``(activity_uid, line, code, message)``.
-    """
+) -> tuple[Batch, LoadStats, list[tuple[str, int, str, str]]]:
+    """Turn activities into table rows (no I/O: workers run this in parallel). Later repeats win."""
     stats = LoadStats()
     warnings: list[tuple[str, int, str, str]] = []
-    b = _Batch()
     pending: dict[str, Activity] = {}
     for act in activities:
         uid = activity_uid(act.publisher_ref, act.iati_identifier)
@@ -322,32 +357,55 @@ def load_activities(
                 )
             )
         pending[uid] = act
-        if len(pending) >= BATCH:
-            _flush_pending(con, pending, b, import_id, source, reached, stats, warnings)
-            b = _Batch()
-            pending = {}
-    _flush_pending(con, pending, b, import_id, source, reached, stats, warnings)
-    return stats, warnings
-
-
-def _flush_pending(
-    con: Any,
-    pending: dict[str, Activity],
-    b: _Batch,
-    import_id: int,
-    source: str,
-    reached: dict[str, int] | None,
-    stats: LoadStats,
-    warnings: list[tuple[str, int, str, str]],
-) -> None:
+    b = Batch()
     for uid, act in pending.items():
         _add_activity(b, act, uid, import_id, source, (reached or {}).get(uid))
-        b.uids[uid] = 1
+        b.uids[uid] = None
         stats.activities += 1
         stats.transactions += len(act.transactions)
-        for code, msg in act.warnings:
-            warnings.append((uid, act.line, code, msg))
-    _flush(con, b, stats)
+        warnings.extend((uid, act.line, code, msg) for code, msg in act.warnings)
+    return b, stats, warnings
+
+
+def load_activities(
+    con: Any,
+    activities: Iterable[Activity],
+    import_id: int,
+    source: str,
+    reached: dict[str, int] | None = None,
+) -> tuple[LoadStats, list[tuple[str, int, str, str]]]:
+    """Insert activities batch by batch inside the caller's transaction (bounded memory).
+
+    Returns the load statistics and the warnings as ``(activity_uid, line, code, message)``.
+    """
+    total = LoadStats()
+    warnings: list[tuple[str, int, str, str]] = []
+    seen: set[str] = set()
+    for group in batched(activities, BATCH):
+        b, stats, warns = build_batch(group, import_id, source, reached)
+        warnings.extend(warns)
+        warnings.extend(repeat_warnings(b.uids, seen))
+        total.replaced += flush_tables(con, list(b.uids), b.tables())
+        total.activities += stats.activities
+        total.transactions += stats.transactions
+    return total, warnings
+
+
+def repeat_warnings(uids: Iterable[str], seen: set[str]) -> list[tuple[str, int, str, str]]:
+    """Warnings for activities repeated across batches of one file; updates ``seen``."""
+    out = []
+    for uid in uids:
+        if uid in seen:
+            out.append(
+                (
+                    uid,
+                    0,
+                    "identifier.repeated_in_file",
+                    f"{uid.split('|', 1)[1]} appears again later in the file; the later one wins",
+                )
+            )
+        seen.add(uid)
+    return out
 
 
 def store_warnings(con: Any, import_id: int, warnings: list[tuple[str, int, str, str]]) -> dict[str, int]:
@@ -369,11 +427,3 @@ def store_warnings(con: Any, import_id: int, warnings: list[tuple[str, int, str,
     finally:
         con.unregister("_warn_rows")
     return dict(by_code)
-
-
-def import_exists(ws: Workspace, sha256: str) -> bool:
-    return ws.already_imported("iati", sha256) or ws.already_imported("3w", sha256)
-
-
-def file_size(path: Path) -> int:
-    return path.stat().st_size

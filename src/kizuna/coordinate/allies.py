@@ -1,0 +1,117 @@
+"""Allies: which alliance member ("United States", "Japan", "UN", "NGOs" ...) an organisation counts under.
+
+Resolution order for one organisation (first that applies):
+
+1. an explicit mapping of that organisation (``coordinate_org_allies``, edited with ``kizuna allies set``);
+2. the longest matching identifier prefix rule (``coordinate_ally_rules``; defaults shipped in
+   migration 0020: ``US-GOV-`` -> United States, ``XM-DAC-701-``/``JP-`` -> Japan, ``XM-DAC-41`` -> UN ...);
+3. the IATI OrganisationType: 21-24 (NGOs) -> "NGOs", 40 (multilateral) -> "Multilaterals";
+4. "Other".
+
+:func:`assign_allies` is pure (frames in, frame out); the ``*_rule``/``set_org_ally`` functions edit the
+workspace tables.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import polars as pl
+
+from kizuna.errors import InputError, Where
+from kizuna.workspace import Workspace
+
+OTHER = "Other"
+_TYPE_FALLBACK = {"21": "NGOs", "22": "NGOs", "23": "NGOs", "24": "NGOs", "40": "Multilaterals"}
+
+
+def norm_name(name: str | None) -> str:
+    """Lower case, punctuation and extra spaces removed: the key 3W organisation names are matched on."""
+    return re.sub(r"\s+", " ", re.sub(r"[^\w]+", " ", (name or "").lower())).strip()
+
+
+def org_key_expr(ref: str = "org_ref", name: str = "org_name") -> pl.Expr:
+    """The organisation key: its IATI ref when it has one, else ``name:<normalised name>``."""
+    r = pl.col(ref).cast(pl.String).str.strip_chars()
+    n = _norm_expr(pl.col(name))
+    return pl.when(r.is_not_null() & (r != "")).then(r).otherwise(pl.lit("name:") + n).alias("org_key")
+
+
+def assign_allies(orgs: pl.DataFrame, rules: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFrame:
+    """Add ``ally`` and ``ally_source`` ('org' | 'rule:<prefix>' | 'type' | 'none') to ``orgs``.
+
+    ``orgs`` needs ``org_key`` (and optionally ``org_type`` and ``org_name``); ``rules`` has ``prefix, ally``;
+    ``overrides`` has ``org_key, ally`` (an org_key may be ``name:<normalised name>``).
+    An organisation that nothing else places, but whose normalised name is that of an organisation placed
+    by its identifier (a 3W row naming an IATI publisher), takes that ally ('name').
+    """
+    expr_ally: pl.Expr = pl.lit(None, dtype=pl.String)
+    expr_src: pl.Expr = pl.lit(None, dtype=pl.String)
+    # shortest first, so the longest matching prefix is applied last and wins
+    for prefix, ally in sorted(rules.select("prefix", "ally").iter_rows(), key=lambda r: len(r[0])):
+        hit = pl.col("org_key").str.starts_with(prefix)
+        expr_ally = pl.when(hit).then(pl.lit(ally)).otherwise(expr_ally)
+        expr_src = pl.when(hit).then(pl.lit(f"rule:{prefix}")).otherwise(expr_src)
+    out = orgs.with_columns(expr_ally.alias("_rule_ally"), expr_src.alias("_rule_src"))
+    ov = overrides.select(pl.col("org_key").cast(pl.String), pl.col("ally").cast(pl.String).alias("_ov"))
+    has_name = "org_name" in out.columns
+    name_key = (pl.lit("name:") + _norm_expr(pl.col("org_name"))) if has_name else pl.lit(None, dtype=pl.String)
+    out = out.with_columns(name_key.alias("_name_key")).join(ov, on="org_key", how="left")
+    ov_by_name = ov.rename({"org_key": "_name_key", "_ov": "_ov_name"})
+    out = out.join(ov_by_name, on="_name_key", how="left").with_columns(pl.coalesce("_ov", "_ov_name").alias("_ov"))
+    type_col = (pl.col("org_type").cast(pl.String).replace_strict(_TYPE_FALLBACK, default=None)
+                if "org_type" in out.columns else pl.lit(None, dtype=pl.String))
+    out = out.with_columns(type_col.alias("_type_ally"))
+    # names of organisations placed by identifier or by hand, when one name means one ally
+    placed = (out.filter((pl.col("_ov").is_not_null() | pl.col("_rule_ally").is_not_null())
+                         & pl.col("_name_key").is_not_null())
+              .select("_name_key", pl.coalesce("_ov", "_rule_ally").alias("_by_name")).unique()
+              .filter(pl.len().over("_name_key") == 1))
+    out = out.join(placed, on="_name_key", how="left")
+    return out.with_columns(
+        pl.coalesce("_ov", "_rule_ally", "_by_name", "_type_ally", pl.lit(OTHER)).alias("ally"),
+        pl.when(pl.col("_ov").is_not_null()).then(pl.lit("org"))
+        .when(pl.col("_rule_ally").is_not_null()).then(pl.col("_rule_src"))
+        .when(pl.col("_by_name").is_not_null()).then(pl.lit("name"))
+        .when(pl.col("_type_ally").is_not_null()).then(pl.lit("type"))
+        .otherwise(pl.lit("none")).alias("ally_source"),
+    ).drop("_rule_ally", "_rule_src", "_ov", "_ov_name", "_type_ally", "_name_key", "_by_name")
+
+
+def _norm_expr(e: pl.Expr) -> pl.Expr:
+    return (e.cast(pl.String).fill_null("").str.to_lowercase().str.replace_all(r"[^\w]+", " ")
+            .str.replace_all(r"\s+", " ").str.strip_chars())
+
+
+def _check(value: str, field: str) -> str:
+    v = (value or "").strip()
+    if not v:
+        raise InputError("allies.empty", f"{field} is empty", Where(field=field), hint=f"give a non-empty {field}")
+    return v
+
+
+def set_rule(ws: Workspace, prefix: str, ally: str, note: str | None = None) -> None:
+    """Add or replace an identifier-prefix rule (source 'user')."""
+    prefix, ally = _check(prefix, "prefix"), _check(ally, "ally")
+    with ws.transaction() as con:
+        con.execute("DELETE FROM coordinate_ally_rules WHERE prefix = ?", [prefix])
+        con.execute("INSERT INTO coordinate_ally_rules VALUES (?, ?, 'user', ?)", [prefix, ally, note])
+
+
+def remove_rule(ws: Workspace, prefix: str) -> bool:
+    with ws.transaction() as con:
+        n = con.execute("SELECT count(*) FROM coordinate_ally_rules WHERE prefix = ?", [prefix]).fetchone()[0]
+        con.execute("DELETE FROM coordinate_ally_rules WHERE prefix = ?", [prefix])
+    return bool(n)
+
+
+def set_org_ally(ws: Workspace, org: str, ally: str, org_name: str | None = None) -> str:
+    """Map one organisation (an IATI ref, or ``name:Some NGO`` for a 3W name) to an ally; returns its key."""
+    org, ally = _check(org, "org"), _check(ally, "ally")
+    key = "name:" + norm_name(org[5:]) if org.lower().startswith("name:") else org
+    with ws.transaction() as con:
+        con.execute("DELETE FROM coordinate_org_allies WHERE org_key = ?", [key])
+        con.execute("INSERT INTO coordinate_org_allies VALUES (?, ?, ?, ?)",
+                    [key, org_name or org, ally, datetime.now(UTC).replace(tzinfo=None)])
+    return key

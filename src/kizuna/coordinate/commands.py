@@ -1,0 +1,335 @@
+"""CLI commands of coordinate: who, overlaps, gaps, division, report accountability, allies.
+
+Each command parses its options, loads the ledger (``kizuna.coordinate.load``), calls one analysis and
+renders the result as a table, CSV, XLSX or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kizuna.errors import InputError, Where
+from kizuna.output import Format, render, to_json_records, write_xlsx
+from kizuna.workspace import open_workspace
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", help="Workspace file (default ./kizuna.duckdb or $KIZUNA_WORKSPACE)."),
+]
+CountryOpt = Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. SS or XZ.")]
+FromOpt = Annotated[int | None, typer.Option("--from", help="First year (inclusive).")]
+ToOpt = Annotated[int | None, typer.Option("--to", help="Last year (inclusive).")]
+
+
+class By(StrEnum):
+    org = "org"
+    ally = "ally"
+
+
+class Role(StrEnum):
+    reporting = "reporting"
+    funding = "funding"
+    accountable = "accountable"
+    extending = "extending"
+    implementing = "implementing"
+
+
+class SectorLevel(StrEnum):
+    dac5 = "dac5"
+    dac3 = "dac3"
+    cluster = "cluster"
+
+
+class AdminLevel(StrEnum):
+    country = "country"
+    adm1 = "adm1"
+    adm2 = "adm2"
+
+
+class Period(StrEnum):
+    all = "all"
+    year = "year"
+
+
+class DivisionView(StrEnum):
+    concentration = "concentration"
+    shares = "shares"
+    rca = "rca"
+    significance = "significance"
+    fragmentation = "fragmentation"
+    sectors = "sectors"
+
+
+RoleOpt = Annotated[Role, typer.Option("--role", help="Which organisation of an activity counts.")]
+
+
+def _ledger(workspace: Path | None):
+    from kizuna.coordinate.load import load_ledger
+
+    with open_workspace(workspace, read_only=True) as ws:
+        return load_ledger(ws)
+
+
+def _years(year_from: int | None, year_to: int | None) -> None:
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise InputError("cli.bad_period", f"--from {year_from} is after --to {year_to}", Where(field="--from"),
+                         hint="give --from <= --to")
+
+
+def who(
+    workspace: WorkspaceOpt = None,
+    by: Annotated[By, typer.Option("--by", help="Group by organisation or by ally.")] = By.org,
+    role: RoleOpt = Role.reporting,
+    sector_level: Annotated[SectorLevel, typer.Option("--sector-level")] = SectorLevel.dac3,
+    admin_level: Annotated[AdminLevel, typer.Option("--admin-level")] = AdminLevel.adm1,
+    period: Annotated[Period, typer.Option("--period", help="all, or one row per year.")] = Period.all,
+    country: CountryOpt = None,
+    year_from: FromOpt = None,
+    year_to: ToOpt = None,
+    shared: Annotated[bool, typer.Option("--shared", help="List the sectors several organisations share.")] = False,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Who does what where: organisation or ally x sector x area (x year), USD and activity counts."""
+    from kizuna.coordinate.presence import presence, shared_sectors
+
+    _years(year_from, year_to)
+    lf = _ledger(workspace)
+    df = presence(lf, by="org" if shared else by.value, role=role.value, sector_level=sector_level.value,
+                  admin_level="country" if shared else admin_level.value, period=period.value,
+                  year_from=year_from, year_to=year_to, country=country)
+    if shared:
+        render(shared_sectors(df), fmt, out, title="Sectors shared by organisations")
+        return
+    if fmt is Format.table and "org_key" in df.columns:
+        df = df.drop("org_key")
+    render(df, fmt, out, title="Who does what where")
+
+
+def overlaps(
+    workspace: WorkspaceOpt = None,
+    country: CountryOpt = None,
+    different_allies: Annotated[bool, typer.Option("--different-allies", help="Only pairs across allies.")] = False,
+    max_km: Annotated[float, typer.Option("--max-km", help="Points closer than this are co-located.")] = 25.0,
+    top: Annotated[int | None, typer.Option("--top", help="Keep the N best pairs per country.")] = None,
+    min_score: Annotated[float, typer.Option("--min-score")] = 0.0,
+    role: RoleOpt = Role.reporting,
+    year_from: FromOpt = None,
+    year_to: ToOpt = None,
+    max_window: Annotated[int, typer.Option("--max-window", help="Pairs per activity per block, at most.")] = 500,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Overlap candidates: activities of different organisations, same sector, same place, same time."""
+    from kizuna.coordinate.overlap import find_overlaps
+
+    _years(year_from, year_to)
+    if max_km <= 0:
+        raise InputError("cli.bad_distance", "--max-km must be positive", Where(field="--max-km"), hint="e.g. 25")
+    res = find_overlaps(_ledger(workspace), country=country, role=role.value, different_allies=different_allies,
+                        max_km=max_km, max_window=max_window, year_from=year_from, year_to=year_to,
+                        top_per_country=top, min_score=min_score)
+    df = res.pairs.drop("org_key_a", "org_key_b")
+    if fmt is Format.table:
+        df = df.select("country", "rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b", "reasons")
+    render(df, fmt, out, title="Overlap candidates")
+    for note in res.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def gaps(
+    needs: Annotated[Path, typer.Argument(help="Needs table: CSV or XLSX with area, sector, severity and/or pin.")],
+    workspace: WorkspaceOpt = None,
+    role: RoleOpt = Role.reporting,
+    measure: Annotated[str, typer.Option("--measure", help="commitments or disbursements.")] = "disbursements",
+    target_orgs: Annotated[int, typer.Option("--target-orgs", help="Organisations that count as covered.")] = 3,
+    year_from: FromOpt = None,
+    year_to: ToOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Gaps: areas x sectors ranked by high need and low presence (USD per person in need, organisations)."""
+    from kizuna.coordinate.gaps import gaps_from_ledger
+    from kizuna.coordinate.load import read_needs
+
+    _years(year_from, year_to)
+    if measure not in ("commitments", "disbursements", "expenditure"):
+        raise InputError("cli.bad_measure", f"unknown measure {measure!r}", Where(field="--measure"),
+                         hint="commitments, disbursements or expenditure")
+    table = read_needs(needs)
+    df = gaps_from_ledger(_ledger(workspace), table, role=role.value, measure=f"usd_{measure}",
+                          year_from=year_from, year_to=year_to, target_orgs=target_orgs)
+    render(df, fmt, out, title="Gaps - need against presence")
+
+
+def division_cmd(
+    workspace: WorkspaceOpt = None,
+    view: Annotated[DivisionView, typer.Option("--view", help="Which division-of-labour figure.")] = (
+        DivisionView.concentration),
+    by: Annotated[By, typer.Option("--by", help="Donors as organisations or allies.")] = By.org,
+    role: RoleOpt = Role.funding,
+    type_code: Annotated[
+        str, typer.Option("--type", help="IATI transaction type: 2 commitments, 3 disbursements.")
+    ] = "3",
+    sector_level: Annotated[SectorLevel, typer.Option("--sector-level")] = SectorLevel.dac3,
+    country: CountryOpt = None,
+    year_from: FromOpt = None,
+    year_to: ToOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Division of labour: shares, HHI, effective number of donors, RCA, significant relationships, EU CoC."""
+    from kizuna.coordinate import division
+
+    _years(year_from, year_to)
+    money = division.donor_money(_ledger(workspace), by=by.value, role=role.value, type_code=type_code,
+                                 sector_level=sector_level.value, year_from=year_from, year_to=year_to)
+    if view is DivisionView.rca:
+        df = division.rca(money)  # across the whole ledger, by definition
+    else:
+        fn = {"concentration": division.concentration, "shares": division.shares,
+              "significance": division.significance, "sectors": division.sectors_per_donor}
+        if view is DivisionView.fragmentation:
+            df = division.fragmentation_ratio(division.significance(money))
+        else:
+            df = fn[view.value](money)
+        if country:
+            df = df.filter(df["country"] == country)
+    render(df, fmt, out, title=f"Division of labour - {view.value}")
+
+
+def accountability(
+    country: Annotated[str, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. XZ.")],
+    workspace: WorkspaceOpt = None,
+    year_from: FromOpt = None,
+    year_to: ToOpt = None,
+    needs: Annotated[Path | None, typer.Option("--needs", help="Optional needs table for the gaps section.")] = None,
+    role: RoleOpt = Role.reporting,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Mutual-accountability report for a country and period; --out report.html for the self-contained page."""
+    from kizuna.coordinate.accountability import build_accountability
+    from kizuna.coordinate.load import read_needs
+    from kizuna.coordinate.report import write_report
+
+    _years(year_from, year_to)
+    table = read_needs(needs) if needs is not None else None
+    rep = build_accountability(_ledger(workspace), country, year_from=year_from, year_to=year_to, needs=table,
+                               role=role.value)
+    if out is not None and out.suffix.lower() in (".html", ".htm"):
+        write_report(rep, out)
+        print(f"wrote {out}", file=sys.stderr)
+        return
+    sheets = rep.sheets()
+    if out is not None and fmt is Format.table:
+        if out.suffix.lower() != ".xlsx":
+            raise InputError("report.format", f"cannot write the report as {out.suffix!r}", Where(file=str(out)),
+                             hint="use --out report.html, --out report.xlsx, or -f json/csv")
+        fmt = Format.xlsx
+    if fmt is Format.xlsx:
+        if out is None:
+            raise InputError("output.no_path", "XLSX output needs a file", Where(field="--out"),
+                             hint="add --out report.xlsx (or report.html)")
+        write_xlsx(sheets, out)
+        print(f"wrote {out}", file=sys.stderr)
+    elif fmt is Format.json:
+        text = json.dumps({k: to_json_records(v) for k, v in sheets.items()}, indent=2, ensure_ascii=False) + "\n"
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+    elif fmt is Format.csv:
+        render(rep.summary, fmt, out)
+    else:
+        render(rep.summary, fmt, None, title=f"Accountability {country} - summary by ally")
+        render(rep.by_sector, fmt, None, title="By sector")
+        render(rep.overlaps.select("rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b"), fmt,
+               None, title="Overlaps between allies")
+
+
+def allies_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
+    """The ally rules (identifier prefixes) and the explicit organisation mappings."""
+    with open_workspace(workspace, read_only=True) as ws:
+        rows = ws.query("SELECT 'rule' AS kind, prefix AS key, ally, source, note FROM coordinate_ally_rules"
+                        " UNION ALL SELECT 'org', org_key, ally, 'user', org_name FROM coordinate_org_allies"
+                        " ORDER BY kind, key")
+    render(rows, fmt, out, title="Allies")
+
+
+def allies_orgs(workspace: WorkspaceOpt = None, role: RoleOpt = Role.reporting, fmt: FormatOpt = Format.table,
+                out: OutOpt = None) -> None:
+    """Every organisation in the ledger (in a role) with its ally and why."""
+    import polars as pl
+
+    from kizuna.coordinate.model import activity_orgs
+
+    o = activity_orgs(_ledger(workspace), role.value)
+    df = o.group_by("org_key", "ally", "ally_source").agg(pl.col("org_name").first(),
+                                                           pl.col("activity_uid").n_unique().alias("n_activities"))
+    render(df.sort("ally", "org_key"), fmt, out, title="Organisations and their allies")
+
+
+def allies_set(
+    org: Annotated[str, typer.Argument(help="Org ref (e.g. XM-DAC-701-8) or name:Some NGO for a 3W name.")],
+    ally: Annotated[str, typer.Argument(help="Ally name, e.g. Japan.")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Map one organisation to an ally (overrides the prefix rules)."""
+    from kizuna.coordinate.allies import set_org_ally
+
+    with open_workspace(workspace) as ws:
+        key = set_org_ally(ws, org, ally)
+    print(f"{key} -> {ally}")
+
+
+def allies_rule(
+    prefix: Annotated[str, typer.Argument(help="Identifier prefix, e.g. GB-GOV-.")],
+    ally: Annotated[str, typer.Argument(help="Ally name.")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Add or replace a prefix rule: organisations whose ref starts with PREFIX count under ALLY."""
+    from kizuna.coordinate.allies import set_rule
+
+    with open_workspace(workspace) as ws:
+        set_rule(ws, prefix, ally)
+    print(f"{prefix}* -> {ally}")
+
+
+def allies_unrule(prefix: Annotated[str, typer.Argument()], workspace: WorkspaceOpt = None) -> None:
+    """Remove a prefix rule."""
+    from kizuna.coordinate.allies import remove_rule
+
+    with open_workspace(workspace) as ws:
+        if not remove_rule(ws, prefix):
+            raise InputError("allies.no_rule", f"no rule for prefix {prefix!r}", Where(key=prefix),
+                             hint="see `kizuna allies list`")
+    print(f"removed {prefix}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("who")(who)
+    app.command("overlaps")(overlaps)
+    app.command("gaps")(gaps)
+    app.command("division")(division_cmd)
+    allies = typer.Typer(help="Which ally each organisation counts under (editable).", no_args_is_help=True)
+    allies.command("list")(allies_list)
+    allies.command("orgs")(allies_orgs)
+    allies.command("set")(allies_set)
+    allies.command("rule")(allies_rule)
+    allies.command("unrule")(allies_unrule)
+    app.add_typer(allies, name="allies")
+    # `kizuna report ...` may be shared with other parts: join an existing group when there is one
+    existing = next((g.typer_instance for g in app.registered_groups if g.name == "report"), None)
+    if existing is None:
+        existing = typer.Typer(help="Reports (HTML, XLSX).", no_args_is_help=True)
+        app.add_typer(existing, name="report")
+    existing.command("accountability")(accountability)

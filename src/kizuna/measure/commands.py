@@ -1,0 +1,63 @@
+"""CLI of the measure part: ``kizuna measure SURVEY --spec SPEC.toml``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from kizuna.output import Format, render
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json (the summary).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the summary to this file.")]
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", help="Workspace file (default ./kizuna.duckdb or $KIZUNA_WORKSPACE)."),
+]
+
+
+def measure_cmd(
+    survey: Annotated[
+        Path, typer.Argument(help="Survey microdata: .csv, .xlsx, .sav, .dta or a Kobo/ODK export.")
+    ],
+    spec: Annotated[
+        Path, typer.Option("--spec", "-s", help="The TOML spec: design, instruments, indicators, k.")
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", "-d", help="Folder for CSV, XLSX, JSON and HTML.")
+    ] = Path("measure_out"),
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not store the run in the workspace.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Compute the vital-core (Alkire-Foster) index of a household survey with design-based SEs."""
+    from kizuna.measure.api import measure_file
+    from kizuna.workspace import open_workspace
+
+    ws = None if no_store else open_workspace(workspace)
+    try:
+        run = measure_file(survey, spec, ws=ws, out_dir=out_dir)
+    finally:
+        if ws is not None:
+            ws.close()
+    res = run.result
+    summary = res.summary.select(
+        pl.col("round"), pl.col("measure"), pl.col("b").alias("estimate"), "se", "lo", "hi", "n"
+    )
+    render(summary, fmt, out, title=f"{res.spec.title}: k = {res.spec.k:g}%", float_digits=4)
+    for note in res.notes:
+        print(note, file=sys.stderr)
+    if run.run_id is not None:
+        state = "stored as" if run.created else "already stored as"
+        print(f"{state} run {run.run_id}", file=sys.stderr)
+    print(f"wrote {len(run.written)} files to {out_dir}", file=sys.stderr)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("measure")(measure_cmd)

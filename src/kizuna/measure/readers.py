@@ -1,0 +1,411 @@
+"""Survey readers: CSV, XLSX, SPSS (.sav), Stata (.dta) and Kobo/ODK exports. No store writes.
+
+Each returns a :class:`SurveyData`: a Polars frame plus variable and value labels. Respondent
+identifiers never stay in clear: columns the spec names in ``survey.id_columns`` are replaced by a
+keyed hash (HMAC-SHA256 with a random key made for this read and then forgotten, so the tokens can
+group rows within one file but cannot be reversed or linked across files); ``survey.drop_columns``
+and the personal metadata columns of Kobo/ODK exports (device ids, user names, phone numbers,
+GPS) are dropped on read. Only the counts are reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from kizuna.errors import InputError, Where
+from kizuna.workspace import file_sha256
+
+NULL_VALUES = ["", "NA", "N/A", "n/a"]
+
+# Kobo/ODK metadata that identifies a person or a device: dropped on read.
+PERSONAL_META = {
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "imei",
+    "_submitted_by",
+    "_geolocation",
+    "meta/deviceid",
+    "meta/username",
+    "meta/phonenumber",
+    "audit",
+    "meta/audit",
+}
+# Kobo/ODK submission identifiers: hashed like the spec's id columns.
+SUBMISSION_IDS = {"_uuid", "_id", "meta/instanceid", "instanceid", "_index", "meta/rootuuid"}
+KOBO_MARKERS = {"_uuid", "_submission_time", "meta/instanceid", "_index", "_id"}
+GPS_SUFFIXES = ("_latitude", "_longitude", "_altitude", "_precision")
+
+
+@dataclass
+class SurveyData:
+    frame: pl.DataFrame
+    path: Path
+    sha256: str
+    file_format: str
+    variable_labels: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    hashed: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+    def label_of(self, column: str, value: Any) -> str:
+        """The value label of ``value`` in ``column``, else the value as text."""
+        labels = self.value_labels.get(column, {})
+        for key in (value, _num_key(value)):
+            if key in labels:
+                return labels[key]
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+
+def _num_key(v: Any) -> Any:
+    try:
+        f = float(v)
+        return int(f) if f.is_integer() else f
+    except (TypeError, ValueError):
+        return v
+
+
+def _sniff_delimiter(path: Path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.readline().decode("utf-8", errors="replace")
+    counts = {d: head.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def read_csv(path: Path) -> pl.DataFrame:
+    """A CSV survey file (UTF-8, header row; ``,`` ``;`` or tab, sniffed from the header)."""
+    try:
+        return pl.read_csv(
+            path,
+            separator=_sniff_delimiter(path),
+            infer_schema_length=None,
+            null_values=NULL_VALUES,
+            encoding="utf8",
+        )
+    except pl.exceptions.NoDataError as exc:
+        raise InputError(
+            "survey.empty",
+            "the survey file is empty",
+            Where(file=str(path)),
+            hint="export the data again with a header row",
+        ) from exc
+    except (pl.exceptions.ComputeError, UnicodeDecodeError) as exc:
+        msg = str(exc).splitlines()[0]
+        code = "survey.encoding" if "utf" in msg.lower() else "survey.csv"
+        raise InputError(
+            code,
+            f"cannot read the CSV: {msg}",
+            Where(file=str(path)),
+            hint="save it as UTF-8 CSV with one header row",
+        ) from exc
+
+
+def _column_from_cells(values: list[Any]) -> pl.Series:
+    present = [v for v in values if v is not None and v != ""]
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        if all(isinstance(v, int) or float(v).is_integer() for v in present):
+            return pl.Series([None if v in (None, "") else int(v) for v in values], dtype=pl.Int64)
+        return pl.Series([None if v in (None, "") else float(v) for v in values], dtype=pl.Float64)
+    return pl.Series([None if v in (None, "") else str(v) for v in values], dtype=pl.String)
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> pl.DataFrame:
+    """The first (or named) sheet of an XLSX workbook; the first row is the header."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a broken zip
+        raise InputError(
+            "survey.xlsx",
+            f"cannot open the workbook: {exc}",
+            Where(file=str(path)),
+            hint="is it an .xlsx file (not .xls or .csv renamed)?",
+        ) from exc
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise InputError(
+                "survey.sheet",
+                f"no sheet '{sheet}'",
+                Where(file=str(path), key="survey.sheet"),
+                hint=f"sheets: {', '.join(wb.sheetnames)}",
+            )
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise InputError(
+                "survey.empty",
+                "the sheet is empty",
+                Where(file=str(path)),
+                hint="the first row must hold the column names",
+            )
+        names = [str(h).strip() if h is not None else f"column_{j + 1}" for j, h in enumerate(header)]
+        cols: list[list[Any]] = [[] for _ in names]
+        for r in rows:
+            if r is None or all(v is None for v in r):
+                continue
+            for j in range(len(names)):
+                cols[j].append(r[j] if j < len(r) else None)
+    finally:
+        wb.close()
+    return pl.DataFrame({n: _column_from_cells(c) for n, c in zip(names, cols, strict=True)})
+
+
+def read_stat(path: Path, kind: str) -> tuple[pl.DataFrame, dict[str, str], dict[str, dict[Any, str]]]:
+    """SPSS .sav or Stata .dta with variable and value labels (pyreadstat)."""
+    import pyreadstat
+
+    reader = pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
+    try:
+        df, meta = reader(str(path), output_format="polars")
+    except Exception as exc:  # pyreadstat.ReadstatError and friends
+        raise InputError(
+            f"survey.{kind}",
+            f"cannot read the {kind.upper()} file: {exc}",
+            Where(file=str(path)),
+            hint="is the file complete and really SPSS/Stata?",
+        ) from exc
+    var_labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
+    val_labels = {
+        col: {_num_key(k): str(v) for k, v in labels.items()}
+        for col, labels in (meta.variable_value_labels or {}).items()
+    }
+    return df, var_labels, val_labels
+
+
+def read_xlsform(path: Path) -> dict[str, dict[str, Any]]:
+    """An XLSForm: for each question name, its type, label and (select_one/multiple) choices.
+
+    Returns {name: {"type": ..., "label": ..., "list": ..., "choices": {choice_name: label}}}.
+    """
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise InputError(
+            "survey.xlsform",
+            f"cannot open the XLSForm: {exc}",
+            Where(file=str(path)),
+            hint="pass the form's .xlsx (sheets 'survey' and 'choices')",
+        ) from exc
+
+    def table(name: str) -> list[dict[str, Any]]:
+        if name not in wb.sheetnames:
+            return []
+        rows = list(wb[name].iter_rows(values_only=True))
+        if not rows:
+            return []
+        head = [str(h).strip() if h is not None else "" for h in rows[0]]
+        return [dict(zip(head, r, strict=False)) for r in rows[1:] if r and any(v is not None for v in r)]
+
+    try:
+        survey = table("survey")
+        choices = table("choices")
+    finally:
+        wb.close()
+    if not survey:
+        raise InputError(
+            "survey.xlsform",
+            "the XLSForm has no 'survey' sheet",
+            Where(file=str(path)),
+            hint="an XLSForm has sheets 'survey' and 'choices'",
+        )
+
+    def label(row: dict[str, Any]) -> str | None:
+        for k, v in row.items():
+            if k.startswith("label") and v is not None:
+                return str(v)
+        return None
+
+    lists: dict[str, dict[str, str]] = {}
+    for c in choices:
+        ln, nm = c.get("list_name") or c.get("list name"), c.get("name")
+        if ln is None or nm is None:
+            continue
+        lists.setdefault(str(ln), {})[_choice_name(nm)] = label(c) or _choice_name(nm)
+    out: dict[str, dict[str, Any]] = {}
+    for q in survey:
+        qtype, name = str(q.get("type") or "").strip(), q.get("name")
+        if not name:
+            continue
+        parts = qtype.split()
+        entry: dict[str, Any] = {"type": parts[0] if parts else "", "label": label(q)}
+        if parts and parts[0] in ("select_one", "select_multiple") and len(parts) > 1:
+            entry["list"] = parts[1]
+            entry["choices"] = lists.get(parts[1], {})
+        out[str(name)] = entry
+    return out
+
+
+def _choice_name(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _maybe_numeric(s: pl.Series) -> pl.Series:
+    if s.dtype != pl.String:
+        return s
+    conv = s.str.strip_chars().cast(pl.Float64, strict=False)
+    if (conv.is_null() == s.is_null()).all():
+        if (conv.drop_nulls() == conv.drop_nulls().round(0)).all():
+            return conv.cast(pl.Int64)
+        return conv
+    return s
+
+
+def apply_xlsform(frame: pl.DataFrame, form: dict[str, dict[str, Any]]) -> tuple[pl.DataFrame, dict, dict]:
+    """Kobo/ODK export + its XLSForm: strip group paths ("grp/q" → "q"), map select_one labels to
+    choice names (exports "with labels" become codes), and return variable and value labels."""
+    rename: dict[str, str] = {}
+    taken = set(frame.columns)
+    for col in frame.columns:
+        parts = col.replace("-", "/").split("/") if "/" in col or "-" in col else [col]
+        # a select_multiple expansion "grp/q/choice" keeps "q/choice"
+        for cut in range(len(parts)):
+            tail = parts[cut:]
+            cand = "/".join(tail)
+            q = tail[0]
+            if q in form and (len(tail) == 1 or form[q]["type"] == "select_multiple"):
+                if cand != col and cand not in taken:
+                    rename[col] = cand
+                    taken.add(cand)
+                break
+    frame = frame.rename(rename)
+    var_labels: dict[str, str] = {}
+    val_labels: dict[str, dict[Any, str]] = {}
+    updates = []
+    for col in frame.columns:
+        q = form.get(col)
+        if q is None:
+            continue
+        if q.get("label"):
+            var_labels[col] = q["label"]
+        if q["type"] == "select_one" and q.get("choices"):
+            choices: dict[str, str] = q["choices"]
+            by_label = {v: k for k, v in choices.items()}
+            s = frame.get_column(col).cast(pl.String)
+            mapped = s.replace(by_label)  # labels -> names; names stay names
+            unknown = mapped.is_not_null() & ~mapped.is_in(list(choices))
+            if unknown.any():
+                bad = unknown.arg_true()
+                raise InputError(
+                    "survey.unknown_choice",
+                    f"'{col}' has {bad.len()} answers that are neither a choice name nor a label of "
+                    f"list '{q['list']}' (first: {mapped[int(bad[0])]!r})",
+                    Where(row=int(bad[0]) + 1, field=col),
+                    hint="check the XLSForm matches this export's version",
+                )
+            updates.append(_maybe_numeric(mapped).alias(col))
+            val_labels[col] = {_num_key(k): v for k, v in choices.items()}
+    if updates:
+        frame = frame.with_columns(updates)
+    return frame, var_labels, val_labels
+
+
+def _is_kobo(columns: list[str]) -> bool:
+    low = {c.lower() for c in columns}
+    return bool(low & KOBO_MARKERS)
+
+
+def _keyed_hash(values: pl.Series, key: bytes) -> pl.Series:
+    def h(v: Any) -> str | None:
+        if v is None:
+            return None
+        return hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+    return pl.Series(values.name, [h(v) for v in values.to_list()], dtype=pl.String)
+
+
+def protect_identifiers(
+    frame: pl.DataFrame, id_columns: list[str], drop_columns: list[str], kobo: bool, file: str | None = None
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Hash ``id_columns`` (keyed, per read) and drop ``drop_columns`` plus Kobo/ODK personal metadata."""
+    for col in [*id_columns, *drop_columns]:
+        if col not in frame.columns:
+            raise InputError(
+                "survey.unknown_column",
+                f"the spec names column '{col}', which the survey does not have",
+                Where(file=file, field=col, key="survey.id_columns / survey.drop_columns"),
+                hint=f"columns: {', '.join(frame.columns[:30])}",
+            )
+    drop = list(drop_columns)
+    hashed = list(id_columns)
+    if kobo:
+        for col in frame.columns:
+            low = col.lower()
+            if low in PERSONAL_META or low.endswith(GPS_SUFFIXES) or low.startswith("_geolocation"):
+                drop.append(col)
+            elif low in SUBMISSION_IDS and col not in hashed:
+                hashed.append(col)
+    key = secrets.token_bytes(32)
+    frame = frame.with_columns([_keyed_hash(frame.get_column(c), key) for c in hashed if c not in drop])
+    drop = list(dict.fromkeys(drop))
+    return frame.drop(drop), [c for c in hashed if c not in drop], drop
+
+
+def read_survey(
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    xlsform: Path | None = None,
+    id_columns: list[str] | None = None,
+    drop_columns: list[str] | None = None,
+) -> SurveyData:
+    """Read a survey file by its extension (.csv, .xlsx, .sav, .dta) and protect its identifiers.
+
+    A CSV/XLSX with Kobo/ODK metadata columns (``_uuid``, ``_submission_time``, ...) or with an
+    ``xlsform`` is read as a Kobo/ODK export (see :func:`apply_xlsform`).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError("survey.missing", "survey file not found", Where(file=str(p)), hint="check the path")
+    ext = p.suffix.lower().lstrip(".")
+    var_labels: dict[str, str] = {}
+    val_labels: dict[str, dict[Any, str]] = {}
+    if ext in ("csv", "txt"):
+        frame = read_csv(p)
+    elif ext in ("xlsx", "xlsm"):
+        frame = read_xlsx(p, sheet)
+    elif ext in ("sav", "zsav", "dta"):
+        frame, var_labels, val_labels = read_stat(p, "dta" if ext == "dta" else "sav")
+    else:
+        raise InputError(
+            "survey.format",
+            f"unknown survey format '.{ext}'",
+            Where(file=str(p)),
+            hint="use .csv, .xlsx, .sav or .dta",
+        )
+    kobo = _is_kobo(frame.columns) or xlsform is not None
+    fmt = ext
+    if xlsform is not None:
+        form = read_xlsform(Path(xlsform))
+        try:
+            frame, vl, cl = apply_xlsform(frame, form)
+        except InputError as exc:
+            raise InputError(
+                exc.code,
+                exc.message,
+                Where(file=str(p), row=exc.where.row, field=exc.where.field),
+                hint=exc.hint,
+            ) from exc
+        var_labels.update(vl)
+        val_labels.update(cl)
+        fmt = f"kobo-{ext}"
+    elif kobo:
+        fmt = f"kobo-{ext}"
+    frame, hashed, dropped = protect_identifiers(frame, id_columns or [], drop_columns or [], kobo, str(p))
+    return SurveyData(frame, p, file_sha256(p), fmt, var_labels, val_labels, hashed, dropped)

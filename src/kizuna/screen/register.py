@@ -1,0 +1,209 @@
+"""The risk register: each rule that fired with the facts behind it, its significance, the category.
+
+Per UNDP SESP: each risk has impact I and likelihood L (1-5), significance from the matrix over
+I x L (Q3), and the project's category is the highest significance among its risks (Q4). Rules whose
+trigger could not be decided (unknown facts) are listed as information gaps with the facts missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from kizuna.screen.facts import Context, compute_facts
+from kizuna.screen.proposal import Proposal
+from kizuna.screen.rules import CATEGORIES, Catalogue, Rule, worst
+
+# What each category asks for next (UNDP SESP Q6 / World Bank ESF practice, paraphrased).
+NEXT_STEPS = {
+    "Low": "No further assessment; keep the screening on file and re-screen if the context changes.",
+    "Moderate": "Targeted assessment of the risks listed and standard mitigation in the project design.",
+    "Substantial": "Targeted assessment (conflict analysis, ESMP) before approval; mitigations as conditions",
+    "High": "Full assessment (ESIA/SESA, conflict analysis) and management plans before funding; "
+    "consider redesign or not funding.",
+}
+
+
+@dataclass
+class Risk:
+    rule_id: str
+    family: str
+    question: str
+    impact: int
+    likelihood: int
+    score: int
+    significance: str
+    facts: dict[str, Any]
+    adjustments: list[str]
+    source: str
+    mitigation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Gap:
+    rule_id: str
+    question: str
+    unknown: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Register:
+    proposal_id: str
+    title: str | None
+    project_type: str
+    as_of: date
+    category: str
+    risks: list[Risk]
+    gaps: list[Gap]
+    facts: dict[str, Any]
+    catalogue: str
+    catalogue_version: str
+    catalogue_sha256: str
+    next_steps: str
+    layers: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "proposal_id": self.proposal_id,
+            "title": self.title,
+            "project_type": self.project_type,
+            "as_of": self.as_of.isoformat(),
+            "category": self.category,
+            "next_steps": self.next_steps,
+            "risks": [r.to_dict() for r in self.risks],
+            "gaps": [g.to_dict() for g in self.gaps],
+            "facts": self.facts,
+            "catalogue": self.catalogue,
+            "catalogue_version": self.catalogue_version,
+            "catalogue_sha256": self.catalogue_sha256,
+            "layers": self.layers,
+        }
+
+    def risk(self, rule_id: str) -> Risk | None:
+        return next((r for r in self.risks if r.rule_id == rule_id), None)
+
+
+def _clamp(x: int) -> int:
+    return max(1, min(5, x))
+
+
+def evaluate_rule(rule: Rule, facts: dict[str, Any], cat: Catalogue) -> Risk | Gap | None:
+    """A fired rule as a :class:`Risk`, an undecidable one as a :class:`Gap`, else None."""
+    verdict = rule.when.evaluate(facts)
+    if verdict is None:
+        return Gap(rule.id, rule.question, [n for n in rule.when.names if facts.get(n) is None])
+    if not verdict:
+        return None
+    impact, likelihood = rule.impact, rule.likelihood
+    applied: list[str] = []
+    for a in rule.adjust:
+        if a.when.evaluate(facts):
+            i0, l0 = impact, likelihood
+            if a.impact_at_least is not None:
+                impact = max(impact, a.impact_at_least)
+            if a.likelihood_at_least is not None:
+                likelihood = max(likelihood, a.likelihood_at_least)
+            impact = _clamp(impact + a.add_impact)
+            likelihood = _clamp(likelihood + a.add_likelihood)
+            applied.append(f"{a.when.text}: I {i0}->{impact}, L {l0}->{likelihood}")
+    shown = list(dict.fromkeys([*rule.when.names, *rule.evidence]))
+    return Risk(
+        rule_id=rule.id,
+        family=rule.family,
+        question=rule.question,
+        impact=impact,
+        likelihood=likelihood,
+        score=impact * likelihood,
+        significance=cat.matrix.category(impact, likelihood),
+        facts={k: facts.get(k) for k in shown},
+        adjustments=applied,
+        source=rule.source,
+        mitigation=rule.mitigation,
+    )
+
+
+def screen_proposal(
+    p: Proposal, ctx: Context, cat: Catalogue, as_of: date, layers: dict[str, Any] | None = None
+) -> Register:
+    """Screen one proposal: compute its facts, evaluate every rule, rank risks, set the category."""
+    facts = compute_facts(p, ctx, as_of, cat)
+    risks: list[Risk] = []
+    gaps: list[Gap] = []
+    for rule in cat.rules:
+        out = evaluate_rule(rule, facts, cat)
+        if isinstance(out, Risk):
+            risks.append(out)
+        elif isinstance(out, Gap):
+            gaps.append(out)
+    risks.sort(key=lambda r: (-CATEGORIES.index(r.significance), -r.score, r.rule_id))
+    category = worst([r.significance for r in risks])
+    return Register(
+        proposal_id=p.id,
+        title=p.title,
+        project_type=p.project_type,
+        as_of=as_of,
+        category=category,
+        risks=risks,
+        gaps=gaps,
+        facts=facts,
+        catalogue=cat.name,
+        catalogue_version=cat.version,
+        catalogue_sha256=cat.sha256,
+        next_steps=NEXT_STEPS[category],
+        layers=dict(layers or {}),
+    )
+
+
+def screen_many(
+    proposals: list[Proposal], ctx: Context, cat: Catalogue, as_of: date, layers: dict[str, Any] | None = None
+) -> list[Register]:
+    """Screen a batch against the same context (indexes built once)."""
+    return [screen_proposal(p, ctx, cat, as_of, layers) for p in proposals]
+
+
+def summary_rows(registers: list[Register]) -> list[dict[str, Any]]:
+    """One row per fired risk across registers (for the terminal and CSV)."""
+    rows: list[dict[str, Any]] = []
+    for reg in registers:
+        if not reg.risks:
+            rows.append(
+                {
+                    "proposal": reg.proposal_id,
+                    "category": reg.category,
+                    "rule": "",
+                    "I": None,
+                    "L": None,
+                    "significance": "",
+                    "why": "no rule fired",
+                }
+            )
+        for r in reg.risks:
+            why = "; ".join(f"{k}={short_value(v)}" for k, v in r.facts.items() if v not in (None, [], ""))
+            rows.append(
+                {
+                    "proposal": reg.proposal_id,
+                    "category": reg.category,
+                    "rule": r.rule_id,
+                    "I": r.impact,
+                    "L": r.likelihood,
+                    "significance": r.significance,
+                    "why": why,
+                }
+            )
+    return rows
+
+
+def short_value(v: Any) -> str:
+    if isinstance(v, list):
+        # no square brackets: Rich would read "[x]" in a terminal cell as markup and drop it
+        return " | ".join(str(x) for x in v[:4]) + (f" (+{len(v) - 4} more)" if len(v) > 4 else "")
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
