@@ -71,10 +71,27 @@ def test_map_points_follow_the_same_filters(client):
     assert {(p["lat"], p["lon"]) for p in points} == {(9.6, 29.4), (9.2, 31.4), (9.55, 31.75)}
 
 
-def test_presence_counts_activities_by_area_and_ally(client):
+def test_presence_is_coordinates_who_does_what_where_by_ally(client):
     rows = client.get("/api/v1/presence").json()["items"]
-    cells = {(r["adm1"], r["publisher_ref"]): r["activities"] for r in rows}
-    assert cells == {("XZ01", "SYN-A"): 1, ("XZ01", "SYN-B"): 1, ("XZ02", "SYN-A"): 1, ("XZ03", "SYN-C"): 1}
+    cells = {(r["ally"], r["sector"]): (r["n_activities"], r["usd_commitments"], r["usd_disbursements"])
+             for r in rows}
+    # SYN-A-1 (15220) and SYN-A-2 (14030) are Ally A's; SYN-B-1 (15240) Ally B's; SYN-C-1 (15220) no ally's
+    assert cells == {
+        ("Ally A", "152"): (1, 100_000, 60_000),
+        ("Ally A", "140"): (1, 50_000, 50_000),
+        ("Ally B", "152"): (1, 200_000, 20_000),
+        ("Other", "152"): (1, 10_000, 0),
+    }
+    in_area = client.get("/api/v1/presence?adm1=XZ01").json()["items"]
+    assert {(r["ally"], r["sector"], r["adm1"], r["n_activities"]) for r in in_area} == {
+        ("Ally A", "152", "XZ01", 1), ("Ally B", "152", "XZ01", 1)}
+
+
+def test_the_ally_filter_follows_coordinates_mapping(client):
+    body = client.get("/api/v1/activities?ally=Ally+A").json()
+    assert {r["iati_identifier"] for r in body["items"]} == {"SYN-A-1", "SYN-A-2"}
+    points = client.get("/api/v1/activity-points?ally=Ally+B").json()["items"]
+    assert [(p["lat"], p["lon"]) for p in points] == [(9.25, 29.05)]
 
 
 def test_csv_download_neutralises_formulas(client):

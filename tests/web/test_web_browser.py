@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -123,19 +124,27 @@ def test_changing_a_filter_updates_the_map_and_the_table(browser, server):
         wait_for_charts(page)
         before_rows = int(page.locator("#table-activities").get_attribute("data-total"))
         before_points = int(page.locator("#map").get_attribute("data-marks"))
-        options = page.locator("#f-publisher option").all()
-        ally = next(o.get_attribute("value") for o in options if o.get_attribute("value"))
+        before_cells = int(page.locator("#table-presence").get_attribute("data-total"))
+        options = [o.get_attribute("value") for o in page.locator("#f-ally option").all()]
+        ally = next(v for v in options if v)
         with page.expect_navigation():
-            page.select_option("#f-publisher", ally)  # the page submits the form on change
+            page.select_option("#f-ally", ally)  # the page submits the form on change
         wait_for_charts(page)
-        assert f"publisher={ally}" in page.url
+        assert "ally=" in page.url
         after_rows = int(page.locator("#table-activities").get_attribute("data-total"))
         after_points = int(page.locator("#map").get_attribute("data-marks"))
+        after_cells = int(page.locator("#table-presence").get_attribute("data-total"))
         assert 0 < after_rows < before_rows
         assert 0 < after_points < before_points
-        allies_in_table = set(page.locator("#table-activities tbody tr td:nth-child(2)").all_inner_texts())
-        assert len(allies_in_table) == 1
+        assert 0 < after_cells < before_cells
+        # the table and the map show exactly what the API gives for that ally
+        api = httpx.get(f"{server}/api/v1/activities", params={"ally": ally}).json()
+        assert api["total"] == after_rows
+        points = httpx.get(f"{server}/api/v1/activity-points", params={"ally": ally, "limit": 1000}).json()
+        assert points["total"] == after_points
+        assert set(page.locator("#table-presence tbody tr td:nth-child(1)").all_inner_texts()) == {ally}
         assert watch.errors == []
+        assert watch.foreign == []
     finally:
         ctx.close()
 

@@ -55,19 +55,20 @@ def test_pages_carry_chart_specs_without_remote_urls(client):
         assert '"$schema"' not in spec
         assert all(u.startswith("/api/v1/") for u in re.findall(r'"url": "([^"]*)"', spec))
     # the map's points come from the API, with the page's filters
-    html = client.get("/presence?publisher=SYN-A").text
+    html = client.get("/presence?ally=Ally+A").text
     spec = json.loads(re.search(r'<script type="application/json" id="spec-map">(.*?)</script>', html, re.S)[1])
     urls = [layer["data"]["url"] for layer in spec["layer"] if "url" in layer.get("data", {})]
-    assert urls == ["/api/v1/activity-points?publisher=SYN-A&limit=1000"]
+    assert urls == ["/api/v1/activity-points?ally=Ally+A&limit=1000"]
 
 
 def test_filters_are_labelled_controls_with_the_choices_the_workspace_holds(client):
-    html = client.get("/presence?publisher=SYN-B").text
-    for name in ("country", "publisher", "sector", "adm1"):
+    html = client.get("/presence?ally=Ally+B").text
+    for name in ("country", "ally", "sector", "adm1"):
         assert f'<label for="f-{name}">' in html
         assert f'id="f-{name}" name="{name}"' in html
-    assert '<option value="SYN-B" selected>Synthetic — Agency Beta</option>' in html
-    assert 'data-total="1"' in html  # SYN-B has one activity
+    assert '<option value="Ally B" selected>Ally B</option>' in html
+    assert '<option value="Other">Other</option>' in html
+    assert '<table id="table-activities" data-total="1">' in html  # Ally B has one activity
 
 
 def test_synthetic_banner_shows_on_synthetic_workspaces_only(client, empty_client):
@@ -85,14 +86,14 @@ def test_an_empty_workspace_gives_clear_empty_states(empty_client, path):
 
 def test_empty_states_name_the_command_to_run(empty_client, client):
     assert "no activities yet — run `kizuna ingest FILE`" in empty_client.get("/").text.replace("&#96;", "`")
-    assert "no screening registers yet — run `kizuna screen`" in client.get("/screening").text.replace("&#96;", "`")
+    assert "no screening registers yet — run `kizuna screen" in client.get("/screening").text.replace("&#96;", "`")
     body = empty_client.get("/api/v1/activities").json()
     assert body["total"] == 0 and body["items"] == []
     assert body["empty"].startswith("no activities yet")
 
 
 def test_page_filters_that_are_too_long_get_an_error_page(client):
-    r = client.get("/presence?publisher=" + "x" * 300)
+    r = client.get("/presence?ally=" + "x" * 300)
     assert r.status_code == 422
     assert "the filter is longer than 200 characters" in r.text and "request.invalid" in r.text
 

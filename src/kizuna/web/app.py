@@ -189,17 +189,23 @@ def _http_error(exc: StarletteHTTPException, path: str) -> KizunaError:
 
 
 def create_app(
-    workspace_path: Path | str, allowed_hosts: tuple[str, ...] | None = None, cache_size: int = 512
+    workspace_path: Path | str,
+    allowed_hosts: tuple[str, ...] | None = None,
+    cache_size: int = 512,
+    needs: Path | str | None = None,
 ) -> FastAPI:
     """The app over the workspace at ``workspace_path``, opened read-only.
 
     ``allowed_hosts``: Host header names to answer (``None`` = any); :func:`kizuna.web.serve`
     passes the loopback names when it binds to 127.0.0.1. ``cache_size``: query results kept in
     memory (0 = none; the workspace cannot change while it is served, see :mod:`kizuna.web.store`).
+    ``needs``: a needs table (CSV/XLSX, see :func:`kizuna.coordinate.load.read_needs`) for the gaps page.
     """
     from kizuna.web import api, pages
 
-    store = ReadOnlyStore(workspace_path, cache_size=cache_size)
+    store = ReadOnlyStore(workspace_path, cache_size=cache_size, needs=needs)
+    if needs is not None:
+        store.needs_table()  # a bad needs file is an error at start, not on the gaps page
     app = FastAPI(
         title="Kizuna API",
         version=__version__,

@@ -33,8 +33,8 @@ def _number(v: Any) -> str:
 
 
 HEADINGS = {
-    "publisher_name": "Ally",
-    "publisher_ref": "Ally ref",
+    "publisher_name": "Publisher",
+    "publisher_ref": "Publisher ref",
     "adm1": "Area",
     "adm2": "District",
     "iati_identifier": "IATI identifier",

@@ -33,8 +33,9 @@ def pending_migrations(ws: Workspace) -> list[int]:
 class ReadOnlyStore:
     """One workspace opened read-only, shared by all requests of one app."""
 
-    def __init__(self, path: Path | str, cache_size: int = 512):
+    def __init__(self, path: Path | str, cache_size: int = 512, needs: Path | str | None = None):
         self.path = Path(path)
+        self.needs_path = Path(needs) if needs is not None else None
         self._ws = open_workspace(self.path, read_only=True)
         if pending_migrations(self._ws):
             # A workspace written by an older Kizuna: bring its schema up to date once (the only
@@ -50,6 +51,15 @@ class ReadOnlyStore:
 
     def close(self) -> None:
         self._ws.close()
+
+    def needs_table(self) -> Any:
+        """The needs table given at start (``kizuna serve --needs``), read once by
+        :func:`kizuna.coordinate.load.read_needs`; None when none was given."""
+        if self.needs_path is None:
+            return None
+        from kizuna.coordinate.load import read_needs
+
+        return self.remember(("needs-table",), lambda: read_needs(self.needs_path))
 
     def has_tables(self, *names: str) -> bool:
         return all(n in self.tables for n in names)
