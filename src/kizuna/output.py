@@ -12,7 +12,7 @@ import io
 import json
 import math
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -79,7 +79,7 @@ def to_csv_text(data: pl.DataFrame | Sequence[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def write_xlsx(sheets: dict[str, pl.DataFrame | Sequence[dict[str, Any]]], path: Path | io.BytesIO) -> None:
+def write_xlsx(sheets: Mapping[str, pl.DataFrame | Sequence[dict[str, Any]]], path: Path | io.BytesIO) -> None:
     """Write one or more tables to an XLSX file, one sheet each, cells formula-safe."""
     import xlsxwriter
 
@@ -153,6 +153,7 @@ def _print_table(
     data: pl.DataFrame | Sequence[dict[str, Any]], title: str | None, digits: int, out: Path | None
 ) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     cols, rows = rows_of(data)
@@ -160,7 +161,8 @@ def _print_table(
     for c in cols:
         table.add_column(c, overflow="fold")
     for r in rows:
-        table.add_row(*[_fmt(v, digits) for v in r])
+        # Cell text is data, not Rich markup: "[abuses_documented]" must print as written.
+        table.add_row(*[escape(_fmt(v, digits)) for v in r])
     if out is None:
         Console(width=200).print(table)
     else:

@@ -32,8 +32,9 @@ def surveys(draw):
 def _table(g0, iw, sw, groups, strata, ks):
     labels = [str(i) for i in range(int(groups.max()) + 1)]
     design = make_design(sw, strata, None)
-    data = AFData(g0, [f"i{j}" for j in range(g0.shape[1])], iw, design,
-                  groupings=[Grouping("g", groups, labels)])
+    data = AFData(
+        g0, [f"i{j}" for j in range(g0.shape[1])], iw, design, groupings=[Grouping("g", groups, labels)]
+    )
     return estimate(data, ks).table
 
 
@@ -85,8 +86,45 @@ def test_integer_weights_act_as_copies_of_rows(s):
     g0, iw, _, groups, strata, k = s
     reps = (np.arange(g0.shape[0]) % 3) + 1
     t_w = _table(g0, iw, reps.astype(float), groups, np.zeros_like(strata), [k])
-    t_c = _table(np.repeat(g0, reps, axis=0), iw, np.ones(int(reps.sum())), np.repeat(groups, reps),
-                 np.zeros(int(reps.sum()), dtype=np.int64), [k])
+    t_c = _table(
+        np.repeat(g0, reps, axis=0),
+        iw,
+        np.ones(int(reps.sum())),
+        np.repeat(groups, reps),
+        np.zeros(int(reps.sum()), dtype=np.int64),
+        [k],
+    )
     for m in ("H", "A", "M0"):
         a, b = _get(t_w, k, m)["b"][0], _get(t_c, k, m)["b"][0]
         assert (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(surveys())
+def test_chunked_domains_give_the_same_estimates_and_changes(s):
+    g0, iw, sw, groups, strata, k = s
+    n = g0.shape[0]
+    rounds = Grouping("t", (np.arange(n) % 2).astype(np.int64), ["1", "2"])
+    design = make_design(sw, strata, None)
+    data = AFData(
+        g0,
+        [f"i{j}" for j in range(g0.shape[1])],
+        iw,
+        design,
+        rounds=rounds,
+        groupings=[Grouping("g", groups, ["0", "1", "2"])],
+        years={"1": 2000.0, "2": 2004.0},
+    )
+    whole = estimate(data, [k])
+    chunked = estimate(data, [k], chunk_cells=1)  # one group per chunk
+    key = ["k", "round", "group_var", "group", "measure", "indicator"]
+    a, b = whole.table.sort(key, nulls_last=True), chunked.table.sort(key, nulls_last=True)
+    assert a.select(key).equals(b.select(key))
+    for col in ("b", "se", "lo", "hi"):
+        x, y = a[col].to_numpy(), b[col].to_numpy()
+        assert np.allclose(x, y, rtol=0, atol=1e-13, equal_nan=True), col
+    assert a["n"].to_list() == b["n"].to_list()
+    ck = ["group_var", "group", "measure", "indicator", "change"]
+    ca, cb = whole.changes.sort(ck, nulls_last=True), chunked.changes.sort(ck, nulls_last=True)
+    assert ca.height == cb.height > 0
+    assert np.allclose(ca["se"].to_numpy(), cb["se"].to_numpy(), atol=1e-13, equal_nan=True)

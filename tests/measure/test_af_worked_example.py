@@ -27,9 +27,17 @@ def _est(k_list, groupings=()):
 
 
 def _b(t: pl.DataFrame, k: float, measure: str, indicator=None, group_var="all", group="all") -> float:
-    f = t.filter((pl.col("k") == k) & (pl.col("measure") == measure) & (pl.col("group_var") == group_var)
-                 & (pl.col("group") == group))
-    f = f.filter(pl.col("indicator").is_null()) if indicator is None else f.filter(pl.col("indicator") == indicator)
+    f = t.filter(
+        (pl.col("k") == k)
+        & (pl.col("measure") == measure)
+        & (pl.col("group_var") == group_var)
+        & (pl.col("group") == group)
+    )
+    f = (
+        f.filter(pl.col("indicator").is_null())
+        if indicator is None
+        else f.filter(pl.col("indicator") == indicator)
+    )
     assert f.height == 1
     return f["b"][0]
 

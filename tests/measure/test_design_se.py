@@ -21,9 +21,26 @@ from kizuna.measure.design import logit_ci, make_design, ratio_linearised, stand
 STRATUM = [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3]
 PSU = [10, 10, 11, 11, 11, 20, 20, 21, 22, 22, 22, 30, 30, 31, 31]
 WEIGHT = [1.5, 2.0, 1.0, 3.0, 2.5, 1.2, 0.8, 2.2, 1.1, 1.9, 2.4, 3.1, 0.7, 1.6, 2.8]
-G0 = np.array([
-    [1, 0, 1], [0, 0, 0], [1, 1, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 0], [1, 1, 1],
-    [0, 0, 0], [0, 1, 1], [1, 0, 1], [0, 0, 0], [1, 1, 0], [0, 1, 1], [1, 1, 1]], dtype=float)
+G0 = np.array(
+    [
+        [1, 0, 1],
+        [0, 0, 0],
+        [1, 1, 1],
+        [0, 1, 0],
+        [1, 1, 0],
+        [0, 0, 1],
+        [1, 0, 0],
+        [1, 1, 1],
+        [0, 0, 0],
+        [0, 1, 1],
+        [1, 0, 1],
+        [0, 0, 0],
+        [1, 1, 0],
+        [0, 1, 1],
+        [1, 1, 1],
+    ],
+    dtype=float,
+)
 IW = np.array([0.5, 0.25, 0.25])
 SEX = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1, 1, 0]
 
@@ -55,8 +72,14 @@ def _ours(k: float) -> pl.DataFrame:
 
 
 def _row(t, measure, indicator=None, group_var="all", group="all"):
-    f = t.filter((pl.col("measure") == measure) & (pl.col("group_var") == group_var) & (pl.col("group") == group))
-    f = f.filter(pl.col("indicator").is_null()) if indicator is None else f.filter(pl.col("indicator") == indicator)
+    f = t.filter(
+        (pl.col("measure") == measure) & (pl.col("group_var") == group_var) & (pl.col("group") == group)
+    )
+    f = (
+        f.filter(pl.col("indicator").is_null())
+        if indicator is None
+        else f.filter(pl.col("indicator") == indicator)
+    )
     return f.row(0, named=True)
 
 
@@ -161,12 +184,15 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
     rounds = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0]
     n = len(WEIGHT)
     design = make_design(np.array(WEIGHT), np.array(STRATUM), np.array(PSU))
-    data = AFData(G0, ["a", "b", "c"], IW, design, rounds=Grouping("t", np.array(rounds), ["1", "2"]),
-                  years={"1": 2010.0, "2": 2014.0})
-    from kizuna.measure.af import changes
-
-    est = estimate(data, [50])
-    ch = changes(est, data)
+    data = AFData(
+        G0,
+        ["a", "b", "c"],
+        IW,
+        design,
+        rounds=Grouping("t", np.array(rounds), ["1", "2"]),
+        years={"1": 2010.0, "2": 2014.0},
+    )
+    ch = estimate(data, [50]).changes
     c = [sum(IW[j] * G0[i, j] for j in range(3)) for i in range(n)]
     poor = [1.0 if c[i] >= 0.5 - 1e-9 else 0.0 for i in range(n)]
     # H per round and the z of each, by loops
@@ -177,21 +203,56 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
         b = sum(WEIGHT[i] * poor[i] for i in range(n) if dom[i]) / den
         zs.append([WEIGHT[i] * (poor[i] - b) / den if dom[i] else 0.0 for i in range(n)])
         bs.append(b)
-    diff = [zs[1][i] - zs[0][i] for i in range(n)]
-    totals: dict[tuple, float] = {}
-    for i in range(n):
-        totals[(STRATUM[i], PSU[i])] = totals.get((STRATUM[i], PSU[i]), 0.0) + diff[i]
-    v = 0.0
-    for h in set(STRATUM):
-        ts = [t for (hh, _), t in totals.items() if hh == h]
-        m = sum(ts) / len(ts)
-        v += len(ts) / (len(ts) - 1) * sum((t - m) ** 2 for t in ts)
+
+    def var_of(zz):
+        totals: dict[tuple, float] = {}
+        for i in range(n):
+            totals[(STRATUM[i], PSU[i])] = totals.get((STRATUM[i], PSU[i]), 0.0) + zz[i]
+        v = 0.0
+        for h in set(STRATUM):
+            ts = [t for (hh, _), t in totals.items() if hh == h]
+            m = sum(ts) / len(ts)
+            v += len(ts) / (len(ts) - 1) * sum((t - m) ** 2 for t in ts)
+        return v
+
+    v = var_of([zs[1][i] - zs[0][i] for i in range(n)])
+    # relative change 100·(b2/b1 − 1): delta method, z = 100·(z2/b1 − b2·z1/b1²)
+    v_rel = var_of([100 * (zs[1][i] / bs[0] - bs[1] * zs[0][i] / bs[0] ** 2) for i in range(n)])
+    # annualised: 100·((b2/b1)^(1/4) − 1), derivative (1/4)·(b2/b1)^(−3/4) times that of b2/b1
+    d_ann = 0.25 * (bs[1] / bs[0]) ** (-0.75)
+    v_rel_ann = var_of([100 * d_ann * (zs[1][i] / bs[0] - bs[1] * zs[0][i] / bs[0] ** 2) for i in range(n)])
     row = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs"))
     assert row["value"][0] == pytest.approx(bs[1] - bs[0], abs=1e-15)
     assert row["se"][0] == pytest.approx(math.sqrt(v), abs=1e-12)
-    ann = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs_ann"))
+    ann = ch.filter(
+        (pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs_ann")
+    )
     assert ann["value"][0] == pytest.approx((bs[1] - bs[0]) / 4, abs=1e-15)
     rel = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel"))
     assert rel["value"][0] == pytest.approx(100 * (bs[1] / bs[0] - 1), abs=1e-12)
-    rel_ann = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel_ann"))
+    assert rel["se"][0] == pytest.approx(math.sqrt(v_rel), abs=1e-10)
+    rel_ann = ch.filter(
+        (pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel_ann")
+    )
     assert rel_ann["value"][0] == pytest.approx(100 * ((bs[1] / bs[0]) ** (1 / 4) - 1), abs=1e-12)
+    assert rel_ann["se"][0] == pytest.approx(math.sqrt(v_rel_ann), abs=1e-10)
+    assert ann["se"][0] == pytest.approx(math.sqrt(v) / 4, abs=1e-12)
+
+
+def test_variance_does_not_depend_on_psu_order():
+    from kizuna.measure.design import Design, variance_from_psu_totals
+
+    d = make_design(np.array(WEIGHT), np.array(STRATUM), np.array(PSU))
+    assert d.strata_sorted
+    perm = np.array([3, 0, 6, 1, 5, 2, 4])  # PSU j becomes PSU perm[j]: strata no longer contiguous
+    h = np.empty(d.n_psu, dtype=np.int64)
+    h[perm] = d.stratum_of_psu
+    shuffled = Design(d.weight, perm[d.psu_code], h, d.n_strata, d.n_psu, d.lonely_psu)
+    assert not shuffled.strata_sorted
+    y = G0[:, 0]
+    w = np.array(WEIGHT)
+    _, z = ratio_linearised(d, w * y, w)  # numerators and denominators carry the weights
+    _, zs = ratio_linearised(shuffled, w * y, w)
+    r, v = loop_variance(list(y), [1.0] * len(y), [True] * len(y))
+    assert variance_from_psu_totals(d, z)[0] == pytest.approx(v, abs=1e-15)
+    assert variance_from_psu_totals(shuffled, zs)[0] == pytest.approx(v, abs=1e-15)

@@ -75,23 +75,41 @@ def test_hhs_points_and_classes():
     rows = [
         [1, 2, 0, None, 0, None],  # 1 -> little_to_none; IPC little
         [1, 3, 0, None, 0, None],  # 2 -> moderate
-        [1, 3, 1, 1, 0, None],     # 3 -> moderate
-        [1, 3, 1, 3, 0, None],     # 4 -> severe; IPC severe
-        [1, 3, 1, 3, 1, 1],        # 5 -> severe; IPC very severe
+        [1, 3, 1, 1, 0, None],  # 3 -> moderate
+        [1, 3, 1, 3, 0, None],  # 4 -> severe; IPC severe
+        [1, 3, 1, 3, 1, 1],  # 5 -> severe; IPC very severe
         [0, None, 0, None, 0, None],  # 0 -> IPC none
         [1, None, 0, None, 0, None],  # yes without frequency -> missing
     ]
     out = _score("hhs", rows, items)
     assert out["hhs_score"].to_list() == [1.0, 2.0, 3.0, 4.0, 5.0, 0.0, None]
-    assert out["hhs_class"].to_list() == ["little_to_none", "moderate", "moderate", "severe", "severe",
-                                          "little_to_none", None]
-    assert out["hhs_ipc"].to_list() == ["little", "moderate", "moderate", "severe", "very_severe", "none", None]
+    assert out["hhs_class"].to_list() == [
+        "little_to_none",
+        "moderate",
+        "moderate",
+        "severe",
+        "severe",
+        "little_to_none",
+        None,
+    ]
+    assert out["hhs_ipc"].to_list() == [
+        "little",
+        "moderate",
+        "moderate",
+        "severe",
+        "very_severe",
+        "none",
+        None,
+    ]
 
 
 def test_hhs_occurrence_must_be_0_or_1():
     with pytest.raises(InputError) as e:
-        score("hhs", pl.DataFrame({"a": [2], "b": [1], "c": [0], "d": [0]}),
-              {"no_food": "a", "no_food_freq": "b", "sleep_hungry": "c", "whole_day": "d"})
+        score(
+            "hhs",
+            pl.DataFrame({"a": [2], "b": [1], "c": [0], "d": [0]}),
+            {"no_food": "a", "no_food_freq": "b", "sleep_hungry": "c", "whole_day": "d"},
+        )
     assert e.value.code == "measure.out_of_range"
 
 
@@ -100,9 +118,9 @@ def test_lcs_max_coping_counts_20_and_30_as_used():
     items = ["stress1", "stress2", "crisis1", "emergency1"]
     rows = [
         [10, 9999, 10, 10],  # none -> 1
-        [20, 10, 10, 10],    # stress exhausted -> 2
-        [10, 10, 30, 10],    # crisis -> 3
-        [30, 10, 30, 20],    # emergency -> 4
+        [20, 10, 10, 10],  # stress exhausted -> 2
+        [10, 10, 30, 10],  # crisis -> 3
+        [30, 10, 30, 20],  # emergency -> 4
         [None, None, None, None],
     ]
     out = _score("lcs", rows, items)
@@ -116,10 +134,10 @@ def test_cari_rounds_half_up_and_uses_the_fes_boundaries():
     # WFP CARI (2021); our rule: round half up (2.5 -> 3), as WFP's SPSS RND() and Stata round()
     items = ["fcs", "rcsi", "lcs", "fes"]
     rows = [
-        [40, 4, 3, 0.70],   # acceptable + rCSI 4 -> 2; coping (3 + 3)/2 = 3; (2 + 3)/2 = 2.5 -> 3
-        [40, 3, 1, 0.40],   # 1; coping (1 + 1)/2 = 1 -> 1
-        [40, 3, 2, 0.65],   # FES 0.65 is class 2: coping 2; (1 + 2)/2 = 1.5 -> 2
-        [40, 3, 2, 0.75],   # FES 0.75 is class 3: coping 2.5; (1 + 2.5)/2 = 1.75 -> 2
+        [40, 4, 3, 0.70],  # acceptable + rCSI 4 -> 2; coping (3 + 3)/2 = 3; (2 + 3)/2 = 2.5 -> 3
+        [40, 3, 1, 0.40],  # 1; coping (1 + 1)/2 = 1 -> 1
+        [40, 3, 2, 0.65],  # FES 0.65 is class 2: coping 2; (1 + 2)/2 = 1.5 -> 2
+        [40, 3, 2, 0.75],  # FES 0.75 is class 3: coping 2.5; (1 + 2.5)/2 = 1.75 -> 2
         [20, 10, 4, 0.80],  # poor 4; coping 4 -> 4
         [30, 10, 3, 0.60],  # borderline 3; coping (3 + 2)/2 = 2.5; (3 + 2.5)/2 = 2.75 -> 3
         [40, None, 3, 0.6],  # complete-case rule -> missing
@@ -148,8 +166,13 @@ def test_who5_percentage_bands_28_and_50():
     out = _score("who5", rows, items)
     assert out["who5_raw"].to_list() == [7.0, 8.0, 12.0, 13.0, 25.0]
     assert out["who5_pct"].to_list() == [28.0, 32.0, 48.0, 52.0, 100.0]
-    assert out["who5_class"].to_list() == ["likely_depression", "poor_wellbeing", "poor_wellbeing", "adequate",
-                                           "adequate"]
+    assert out["who5_class"].to_list() == [
+        "likely_depression",
+        "poor_wellbeing",
+        "poor_wellbeing",
+        "adequate",
+        "adequate",
+    ]
     assert out["who5_any_item_low"].to_list() == [1.0, 1.0, 0.0, 0.0, 0.0]
 
 
@@ -167,8 +190,20 @@ def test_phq9_bands_and_prorating():
     out = _score("phq9", rows, items)
     assert out["phq9_score"].to_list() == [4, 5, 9, 10, 14, 15, 19, 20, 27, 10, 9, None]
     assert out["phq9_raw"].to_list()[-3:] == [None, None, None]
-    assert out["phq9_class"].to_list() == ["minimal", "mild", "mild", "moderate", "moderate", "moderately_severe",
-                                           "moderately_severe", "severe", "severe", "moderate", "mild", None]
+    assert out["phq9_class"].to_list() == [
+        "minimal",
+        "mild",
+        "mild",
+        "moderate",
+        "moderate",
+        "moderately_severe",
+        "moderately_severe",
+        "severe",
+        "severe",
+        "moderate",
+        "mild",
+        None,
+    ]
 
 
 def test_gad7_bands():
@@ -177,7 +212,15 @@ def test_gad7_bands():
     rows = [[min(3, max(0, t - 3 * i)) for i in range(7)] for t in (4, 5, 9, 10, 14, 15, 21)]
     out = _score("gad7", rows, items)
     assert out["gad7_score"].to_list() == [4, 5, 9, 10, 14, 15, 21]
-    assert out["gad7_class"].to_list() == ["minimal", "mild", "mild", "moderate", "moderate", "severe", "severe"]
+    assert out["gad7_class"].to_list() == [
+        "minimal",
+        "mild",
+        "mild",
+        "moderate",
+        "moderate",
+        "severe",
+        "severe",
+    ]
     assert _score("gad7", [[1, 1, 1, 1, 1, 1, None]], items)["gad7_score"].to_list() == [None]
 
 
@@ -207,8 +250,16 @@ def test_k10_bands_both_tables():
     rows = [total(t) for t in (10, 15, 16, 21, 22, 29, 30, 50)]
     out = _score("k10", rows, items)
     assert out["k10_score"].to_list() == [10, 15, 16, 21, 22, 29, 30, 50]
-    assert out["k10_class"].to_list() == ["low", "low", "moderate", "moderate", "high", "high", "very_high",
-                                          "very_high"]
+    assert out["k10_class"].to_list() == [
+        "low",
+        "low",
+        "moderate",
+        "moderate",
+        "high",
+        "high",
+        "very_high",
+        "very_high",
+    ]
     alt = _score("k10", [total(t) for t in (19, 20, 24, 25, 29, 30)], items, bands="primary_care_bands")
     assert alt["k10_class"].to_list() == ["likely_well", "mild", "mild", "moderate", "moderate", "severe"]
     with pytest.raises(InputError):
@@ -219,8 +270,15 @@ def test_cantril_thriving_struggling_suffering():
     # Gallup Life Evaluation Index: thriving now >= 7 & future >= 8; suffering now <= 4 & future <= 4
     rows = [[7, 8], [7, 7], [6, 9], [4, 4], [4, 5], [0, 0], [None, 5]]
     out = _score("cantril", rows, ["now", "future"])
-    assert out["cantril_class"].to_list() == ["thriving", "struggling", "struggling", "suffering", "struggling",
-                                              "suffering", None]
+    assert out["cantril_class"].to_list() == [
+        "thriving",
+        "struggling",
+        "struggling",
+        "suffering",
+        "struggling",
+        "suffering",
+        None,
+    ]
 
 
 def test_hesper_counts_and_priorities():

@@ -134,3 +134,51 @@ def test_demo_is_deterministic_and_categorised(tmp_path):
         ).read_bytes()
     events = (tmp_path / "a" / "screen" / "events_synthetic_acled_layout.csv").read_text(encoding="utf-8")
     assert events.count("SYNTHETIC event") == events.count("\n") - 1  # every row says it is synthetic
+
+
+def test_a_csv_batch_is_screened_and_stored_under_one_import(tmp_path, capsys):
+    files = write_demo_inputs(tmp_path / "in")
+    batch = tmp_path / "batch.csv"
+    batch.write_text(
+        "id,title,type,lat,lon,line,land_acquisition,households_displaced,consulted,women_included,"
+        "counterpart,counterpart_role,counterpart_flags\n"
+        "B-1,well on the line,well,8.0,30.009,,none,0,none,,,,\n"
+        "B-2,road,road,,,9.05 31.2; 9.2 31.4,expropriation,300,Granite Ridge,no,,,\n"
+        "B-3,police course,police training,7.9,28.3,,,,,,"
+        "Unit X (synthetic),co_implementer,abuses_documented\n",
+        encoding="utf-8",
+    )
+    ws_path = tmp_path / "w.duckdb"
+    rc = main(
+        [
+            "screen",
+            str(batch),
+            "--communities",
+            str(files["communities"]),
+            "--as-of",
+            "2026-11-01",
+            "-w",
+            str(ws_path),
+            "--out-dir",
+            str(tmp_path / "o"),
+            "-f",
+            "json",
+        ]
+    )
+    assert rc == 0
+    rows = json.loads(capsys.readouterr().out)
+    cats = {r["proposal"]: r["category"] for r in rows}
+    assert cats == {"B-1": "High", "B-2": "High", "B-3": "High"}
+    fired = {(r["proposal"], r["rule"]) for r in rows}
+    assert {
+        ("B-1", "RES-SHARED"),
+        ("B-1", "CONS-NONE"),
+        ("B-2", "LAND-RESETTLE"),
+        ("B-2", "CONS-WOMEN"),
+        ("B-3", "LEGIT-COUNTERPART"),
+    } <= fired
+    with open_workspace(ws_path, read_only=True) as ws:
+        imports = ws.query("SELECT kind, file_name, counts FROM imports")
+        assert len(imports) == 1 and imports[0]["file_name"] == "batch.csv"
+        assert json.loads(imports[0]["counts"])["proposals"] == 3
+        assert ws.query("SELECT count(*) AS n FROM screen_registers")[0]["n"] == 3

@@ -114,3 +114,24 @@ def test_densified_line_has_no_gap_longer_than_the_step():
     steps = haversine_km(la[:-1], lo[:-1], la[1:], lo[1:])
     assert steps.max() <= 0.5 + 1e-6
     assert (la[0], lo[0], la[-1], lo[-1]) == (8.0, 30.0, 8.2, 30.3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    lat0=st.floats(-60, 60),
+    lon0=st.floats(-170, 170),
+)
+def test_min_distance_to_a_boundary_equals_the_exhaustive_minimum(seed, lat0, lon0):
+    import shapely
+
+    from kizuna.screen.geo import min_distance_km
+
+    rng = np.random.default_rng(seed)
+    line = shapely.LineString(
+        np.column_stack([lon0 + rng.uniform(-0.5, 0.5, 4), lat0 + rng.uniform(-0.5, 0.5, 4)])
+    )
+    lats = lat0 + rng.uniform(-0.6, 0.6, 30)
+    lons = lon0 + rng.uniform(-0.6, 0.6, 30)
+    exhaustive = min(geometry_distance_km(a, b, line) for a, b in zip(lats, lons, strict=True))
+    assert min_distance_km(lats, lons, line) == pytest.approx(exhaustive, abs=0.01)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kizuna.errors import KizunaError, Where
-from kizuna.workspace import open_workspace, scalar
+from kizuna.workspace import open_workspace
 
 DEFAULT_DIR = Path("kizuna-demo")
 DEMO_PUBLISHER = "SYNTHETIC demo data: Republic of Kaltara (fictional)"
@@ -43,8 +43,6 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
     own workspace is never overwritten.
     """
     from kizuna.coordinate.demo import build_demo as coordinate_demo
-    from kizuna.demo.ledger_synth import generate as generate_ledger
-    from kizuna.ledger.ingest import ingest_paths
     from kizuna.measure.demo import build_demo as measure_demo
     from kizuna.screen.demo import build_demo as screen_demo
 
@@ -76,18 +74,44 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
                 publisher=DEMO_PUBLISHER,
                 version=f"seed {seed}",
             )
-        ledger_files = generate_ledger(inputs / "ledger", seed=seed)
-        ingest = ingest_paths(ws, [inputs / "ledger"])
+        # The coordinate step generates the synthetic ledger (IATI files + a 3W sheet), ingests it,
+        # writes the synthetic needs table and maps the demo organisations to allies.
+        coord = coordinate_demo(ws, inputs / "coordinate")
         summary.steps["ledger"] = {
-            "files": len(ingest.files),
-            "activities": ingest.activities,
-            "transactions": ingest.transactions,
-            "warnings": ingest.warnings_by_kind(),
-            "planted_overlaps": len(ledger_files.get("planted_overlaps", [])),
+            "activities": int(ws.scalar("SELECT count(*) FROM activities")),
+            "transactions": int(ws.scalar("SELECT count(*) FROM transactions")),
+            "warnings": int(ws.scalar("SELECT count(*) FROM ledger_warnings")),
         }
         summary.steps["measure"] = measure_demo(ws, inputs / "measure")
         summary.steps["screen"] = screen_demo(ws, inputs / "screen")
-        summary.steps["coordinate"] = coordinate_demo(ws, inputs / "coordinate")
-        summary.steps["tables"] = int(scalar(ws.con, "SELECT count(*) FROM information_schema.tables"))
+        summary.steps["coordinate"] = _coordinate_analyses(ws, Path(coord["needs"]), workspace.parent / "reports")
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _coordinate_analyses(ws: Any, needs_path: Path, reports: Path) -> dict[str, Any]:
+    """Overlaps, gaps, division of labour and the accountability report (HTML + XLSX) for Kaltara."""
+    from kizuna.coordinate import division
+    from kizuna.coordinate.accountability import build_accountability
+    from kizuna.coordinate.gaps import gaps_from_ledger
+    from kizuna.coordinate.load import load_ledger, read_needs
+    from kizuna.coordinate.overlap import find_overlaps
+    from kizuna.coordinate.report import write_report
+    from kizuna.output import write_xlsx
+
+    lf = load_ledger(ws)
+    needs = read_needs(needs_path)
+    overlaps = find_overlaps(lf, country="XZ")
+    gaps = gaps_from_ledger(lf, needs)
+    conc = division.concentration(division.donor_money(lf))
+    rep = build_accountability(lf, "XZ", needs=needs)
+    reports.mkdir(parents=True, exist_ok=True)
+    html = reports / "accountability-XZ.html"
+    write_report(rep, html)
+    write_xlsx(rep.sheets(), reports / "accountability-XZ.xlsx")
+    return {
+        "overlap_candidates": overlaps.pairs.height,
+        "gap_rows": gaps.height,
+        "division_rows": conc.height,
+        "report": str(html),
+    }

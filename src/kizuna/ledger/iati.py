@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+import datetime as dt
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,10 @@ class Transaction:
     seq: int
     ref: str | None
     type_code: str | None
-    date: date | None
+    date: dt.date | None
     value: float | None
     currency: str | None
-    value_date: date | None
+    value_date: dt.date | None
     provider_ref: str | None = None
     provider_name: str | None = None
     provider_activity_id: str | None = None
@@ -116,9 +117,12 @@ def narrative(el: etree._Element | None, lang: str | None) -> str | None:
     """The narrative in the activity's language, else English, else one with no language, else the first."""
     if el is None:
         return None
+    narrs = el.findall("narrative")
+    if len(narrs) == 1:  # the common case, kept cheap
+        return _text(narrs[0]) or None
     found: dict[str | None, str] = {}
     first: str | None = None
-    for n in el.iterchildren("narrative"):
+    for n in narrs:
         t = _text(n)
         if not t:
             continue
@@ -408,22 +412,26 @@ class IatiReader:
         )
 
     def _read_transaction(self, el: etree._Element, seq: int, act: Activity, lang: str | None) -> Transaction:
-        value, cur, vd = self._value(el.find("value"), act, "transaction")
         t = Transaction(
             seq=seq,
             ref=(el.get("ref") or "").strip() or None,
-            type_code=_attr(el.find("transaction-type"), "code"),
-            date=parse_date(_attr(el.find("transaction-date"), "iso-date")),
-            value=value,
-            currency=cur,
-            value_date=vd,
+            type_code=None,
+            date=None,
+            value=None,
+            currency=act.default_currency,
+            value_date=None,
             humanitarian=_bool(el.get("humanitarian")),
         )
-        if t.value_date is None:
-            t.value_date = t.date  # value-date is required; the transaction date is the closest stand-in
+        # One pass over the children: a transaction has a dozen of them and find() would rescan each time.
         for child in el.iterchildren():
             tag = child.tag
-            if tag == "provider-org":
+            if tag == "transaction-type":
+                t.type_code = _attr(child, "code")
+            elif tag == "transaction-date":
+                t.date = parse_date(child.get("iso-date"))
+            elif tag == "value":
+                t.value, t.currency, t.value_date = self._value(child, act, "transaction")
+            elif tag == "provider-org":
                 t.provider_ref = (child.get("ref") or "").strip() or None
                 t.provider_name = narrative(child, lang)
                 t.provider_activity_id = (child.get("provider-activity-id") or "").strip() or None
@@ -445,6 +453,8 @@ class IatiReader:
                 code = (child.get("code") or "").strip()
                 if code:
                     t.regions.append((code, child.get("vocabulary") or "1"))
+        if t.value_date is None:
+            t.value_date = t.date  # value-date is required; the transaction date is the closest stand-in
         return t
 
     def _read_location(self, el: etree._Element, lang: str | None) -> dict[str, Any]:

@@ -144,9 +144,9 @@ def _load_iati(con: Any, path: Path, import_id: int, result: FileResult) -> tupl
     plan = plan_chunks(path) if path.stat().st_size >= PARALLEL_MIN_BYTES and workers() > 1 else None
     if plan is None:
         reader = IatiReader(path)
-        stats, warnings = load_activities(con, _track_publishers(iter(reader), result), import_id, "iati")
+        serial = load_activities(con, _track_publishers(iter(reader), result), import_id, "iati")
         result.version = reader.header.version if reader.header else None
-        return stats, warnings
+        return serial
     stats = LoadStats()
     warnings: list[Any] = []
     seen: set[str] = set()

@@ -21,7 +21,7 @@ numerators and denominators for every domain (round × group) at once (see :mod:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +37,7 @@ IND_MEASURES = ("hd", "hdk", "actb", "pctb")
 
 
 def nested_equal_weights(
-    dimensions: dict[str, Sequence[str]], dimension_weights: dict[str, float] | None = None
+    dimensions: Mapping[str, Sequence[str]], dimension_weights: dict[str, float] | None = None
 ) -> dict[str, float]:
     """Indicator weights: each dimension gets 1/D (or its given weight), shared equally by its indicators.
 
@@ -87,21 +87,54 @@ class AFData:
 
 @dataclass
 class Estimates:
-    """Long table of estimates plus the PSU totals of linearised values, kept for contrasts."""
+    """Long tables of estimates and of changes between consecutive rounds."""
 
     table: pl.DataFrame
-    z: dict[tuple, np.ndarray]  # (k, group_var, group, measure, indicator, round) -> P vector
+    changes: pl.DataFrame
 
+
+CHANGE_MEASURES = ("M0", "H", "A", "hdk")
+# dense PSU × domain arrays are processed in chunks of groups of at most this many cells
+CHUNK_CELLS = 4_000_000
 
 ALL = "all"
 
 
+class DomainSums:
+    """Weighted PSU totals per domain, Σ_{i∈PSU j, i∈domain d} w_i·x_i, for any column(s) x.
+
+    The summing matrix (n_dom·P rows × n persons, one entry per person) is built as the transpose of
+    a matrix with one entry per row, so it needs no sort; dense columns go through one sparse
+    product, single columns through ``np.bincount``.
+    """
+
+    def __init__(self, design: Design, dom_codes: np.ndarray, n_dom: int, weight: np.ndarray | None = None):
+        self.p = design.n_psu
+        self.n_dom = n_dom
+        self.rows = dom_codes * self.p + design.psu_code
+        self.weight = design.weight if weight is None else weight
+        self.n = design.n
+        self._m = self._summing(self.weight)
+
+    def _summing(self, data: np.ndarray) -> sp.csc_matrix:
+        # one entry per person j, in row rows[j]: the CSR of the transpose needs no sorting
+        return sp.csr_matrix((data, self.rows, np.arange(self.n + 1)), shape=(self.n, self.n_dom * self.p)).T
+
+    def vector(self, v: np.ndarray | None = None) -> np.ndarray:
+        """Totals of one column (None = the weights themselves): n_dom × P × 1."""
+        w = self.weight if v is None else self.weight * v
+        t = np.bincount(self.rows, weights=w, minlength=self.n_dom * self.p)
+        return t.reshape(self.n_dom, self.p, 1)
+
+    def matrix(self, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Totals of the columns of x (n × m), optionally of the rows where ``mask`` (0/1) is 1."""
+        m = self._m if mask is None else self._summing(self.weight * mask)
+        return np.asarray(m @ x).reshape(self.n_dom, self.p, x.shape[1])
+
+
 def _domain_totals(design: Design, dom_codes: np.ndarray, n_dom: int, x: np.ndarray) -> np.ndarray:
     """Weighted PSU totals per domain: an n_dom × P × m array of Σ_{i∈PSU, i∈domain} w_i x_im."""
-    p = design.n_psu
-    rows = dom_codes * p + design.psu_code
-    s = sp.csr_matrix((design.weight, (rows, np.arange(design.n))), shape=(n_dom * p, design.n))
-    return np.asarray(s @ x).reshape(n_dom, p, x.shape[1])
+    return DomainSums(design, dom_codes, n_dom).matrix(x)
 
 
 def _ratio(tn: np.ndarray, td: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,120 +153,252 @@ def estimate(
     *,
     indicators: bool = True,
     level: float = 0.95,
-    keep_z: bool = True,
+    change_measures: Sequence[str] = CHANGE_MEASURES,
+    chunk_cells: int = CHUNK_CELLS,
 ) -> Estimates:
-    """All AF measures with SEs and logit CIs for every k, every round and every subgroup.
+    """All AF measures with SEs and logit CIs for every k, every round and every subgroup, and
+    their changes between consecutive rounds.
 
-    Returns one long table with columns: k, round, group_var, group, measure, indicator, b, se,
-    lo, hi, n (unweighted persons in the domain's denominator) and pop (its weighted total).
-    ``group_var`` is "all" for the whole population. Measures: M0, H, A and, when ``indicators``,
-    hd, hdk, actb and pctb per indicator.
+    ``table`` has columns k, round, group_var, group, measure, indicator, b, se, lo, hi, n
+    (unweighted persons in the domain's denominator) and pop (its weighted total); ``group_var``
+    is "all" for the whole population. Measures: M0, H, A and, when ``indicators``, hd, hdk, actb
+    and pctb per indicator. ``changes`` (when there are two or more rounds) has, for
+    ``change_measures``, abs = b2 − b1, abs_ann = abs/(y2 − y1), rel = 100·(b2/b1 − 1) and
+    rel_ann = 100·((b2/b1)^(1/(y2 − y1)) − 1) (mpitbR R/absolute.change.R, R/relative.change.R),
+    with delta-method SEs: the linearised change of two domain estimates of the pooled design is
+    z2 − z1 PSU by PSU (so rounds sharing PSUs are handled), and CIs b ± t_df·se.
+
+    Groups are processed in chunks so that no dense (rounds × groups × PSUs × indicators) array
+    exceeds ``chunk_cells`` cells.
     """
-    d = data.g0.shape[1]
     n = data.g0.shape[0]
     des = data.design
     c = deprivation_scores(data.g0, data.weights)
     rounds = data.rounds or Grouping("round", np.zeros(n, dtype=np.int64), [""])
     groupings = [Grouping(ALL, np.zeros(n, dtype=np.int64), [ALL]), *data.groupings]
-    rows: list[dict] = []
-    zs: dict[tuple, np.ndarray] = {}
-    df = des.df
-    ones = np.ones((n, 1))
-    g0 = data.g0.astype(np.float64, copy=False)
+    g0 = np.ascontiguousarray(data.g0, dtype=np.float64)
+    d = g0.shape[1]
+    n_r = len(rounds.labels)
+    years = [data.years.get(lbl) for lbl in rounds.labels]
+    out = _Rows()
+    poor_by_k = {k: identify(c, k).astype(np.float64) for k in k_list}
     for grouping in groupings:
         n_g = len(grouping.labels)
-        n_r = len(rounds.labels)
-        dom = rounds.codes * n_g + grouping.codes
-        n_dom = n_g * n_r
-        # persons per domain (unweighted) for the report
-        n_obs = np.bincount(dom, minlength=n_dom)
-        base_x = np.hstack([ones, g0]) if indicators else ones
-        base = _domain_totals(des, dom, n_dom, base_x)  # w, w·g0_j
-        t_w = base[:, :, :1]
-        for k in k_list:
-            poor = identify(c, k).astype(np.float64)
-            ck = c * poor
-            if indicators:
-                kx = np.hstack([poor[:, None], ck[:, None], g0 * poor[:, None]])
-            else:
-                kx = np.column_stack([poor, ck])
-            kt = _domain_totals(des, dom, n_dom, kx)
-            t_poor, t_ck = kt[:, :, 0:1], kt[:, :, 1:2]
-            n_poor = np.bincount(dom, weights=poor, minlength=n_dom).astype(np.int64)
-            parts: list[tuple[str, list[str | None], np.ndarray, np.ndarray, str]] = []
-            r_h, z_h = _ratio(t_poor, t_w)
-            r_m0, z_m0 = _ratio(t_ck, t_w)
-            r_a, z_a = _ratio(t_ck, t_poor)
-            parts += [
-                ("H", [None], r_h, z_h, "all"),
-                ("M0", [None], r_m0, z_m0, "all"),
-                ("A", [None], r_a, z_a, "poor"),
-            ]
-            if indicators:
-                wv = data.weights[None, :]
-                r_hd, z_hd = _ratio(base[:, :, 1:], t_w)
-                r_hdk, z_hdk = _ratio(kt[:, :, 2:], t_w)
-                r_pc, z_pc = _ratio(kt[:, :, 2:] * wv[:, None, :], t_ck)
+        per_chunk = max(1, chunk_cells // max(1, n_r * des.n_psu * max(d, 1)))
+        for g_lo in range(0, n_g, per_chunk):
+            g_hi = min(n_g, g_lo + per_chunk)
+            n_gc = g_hi - g_lo
+            inside = (grouping.codes >= g_lo) & (grouping.codes < g_hi)
+            dom = np.where(inside, rounds.codes * n_gc + (grouping.codes - g_lo), 0)
+            n_dom = n_r * n_gc
+            wgt = des.weight if n_gc == n_g else des.weight * inside
+            sums = DomainSums(des, dom, n_dom, wgt)
+            n_obs = np.bincount(dom, weights=inside.astype(np.float64), minlength=n_dom).astype(np.int64)
+            t_w = sums.vector()
+            t_g0 = sums.matrix(g0) if indicators else None  # w·g0_j
+            labels = grouping.labels[g_lo:g_hi]
+            for ki, k in enumerate(k_list):
+                poor = poor_by_k[k]
+                ck = c * poor
+                t_poor, t_ck = sums.vector(poor), sums.vector(ck)
+                n_poor = np.bincount(dom, weights=poor * inside, minlength=n_dom).astype(np.int64)
+                pop_all = t_w.sum(axis=1)[:, 0]
+                pop_poor = t_poor.sum(axis=1)[:, 0]
+                ctx = (k, grouping.name, labels, rounds.labels, years, n_gc)
+                cnt = {"all": (n_obs, pop_all), "poor": (n_poor, pop_poor)}
+                one: list[str | None] = [None]
+                for measure, tn, td, denom in (
+                    ("H", t_poor, t_w, "all"),
+                    ("M0", t_ck, t_w, "all"),
+                    ("A", t_ck, t_poor, "poor"),
+                ):
+                    r, z = _ratio(tn, td)
+                    out.add(des, level, measure, one, r, z, *cnt[denom], ctx, measure in change_measures)
+                if not indicators:
+                    continue
                 names: list[str | None] = list(data.indicators)
-                parts += [
-                    ("hd", names, r_hd, z_hd, "all"),
-                    ("hdk", names, r_hdk, z_hdk, "all"),
-                    ("actb", names, r_hdk * wv, z_hdk * wv[:, None, :], "all"),
-                    ("pctb", names, r_pc, z_pc, "poor"),
-                ]
-            pop_all = t_w.sum(axis=1)[:, 0]
-            pop_poor = t_poor.sum(axis=1)[:, 0]
-            for measure, inds, r, z, denom in parts:
-                m = r.shape[1]
-                # variance for every domain × column at once: P × (n_dom·m)
-                zz = np.transpose(z, (1, 0, 2)).reshape(des.n_psu, n_dom * m)
-                se = standard_errors(des, zz).reshape(n_dom, m)
-                if measure in ("hd",) and k != k_list[0]:
-                    continue  # k-independent; reported once, at the first k
-                lo, hi = logit_ci(r, se, df, level)
-                for di in range(n_dom):
-                    ri, gi = divmod(di, n_g)
-                    rl = rounds.labels[ri]
-                    gl = grouping.labels[gi]
-                    for j, ind in enumerate(inds):
-                        rows.append(
-                            {
-                                "k": float(k),
-                                "round": rl,
-                                "group_var": grouping.name,
-                                "group": gl,
-                                "measure": measure,
-                                "indicator": ind,
-                                "b": float(r[di, j]),
-                                "se": float(se[di, j]),
-                                "lo": float(lo[di, j]),
-                                "hi": float(hi[di, j]),
-                                "n": int(n_obs[di] if denom == "all" else n_poor[di]),
-                                "pop": float(pop_all[di] if denom == "all" else pop_poor[di]),
-                            }
-                        )
-                        if keep_z:
-                            zs[(float(k), grouping.name, gl, measure, ind, rl)] = z[di, :, j]
-    table = pl.DataFrame(
-        rows,
-        schema={
-            "k": pl.Float64,
-            "round": pl.String,
-            "group_var": pl.String,
-            "group": pl.String,
-            "measure": pl.String,
-            "indicator": pl.String,
-            "b": pl.Float64,
-            "se": pl.Float64,
-            "lo": pl.Float64,
-            "hi": pl.Float64,
-            "n": pl.Int64,
-            "pop": pl.Float64,
-        },
-    )
+                wv = data.weights[None, :]
+                assert t_g0 is not None
+                if ki == 0:  # hd does not depend on k: reported once, at the first k
+                    r, z = _ratio(t_g0, t_w)
+                    out.add(des, level, "hd", names, r, z, *cnt["all"], ctx, "hd" in change_measures)
+                t_g0k = sums.matrix(g0, mask=poor)  # w·g0_j·1[poor]
+                r_hdk, z_hdk = _ratio(t_g0k, t_w)
+                out.add(des, level, "hdk", names, r_hdk, z_hdk, *cnt["all"], ctx, "hdk" in change_measures)
+                out.add(
+                    des,
+                    level,
+                    "actb",
+                    names,
+                    r_hdk * wv,
+                    z_hdk * wv[:, None, :],
+                    *cnt["all"],
+                    ctx,
+                    "actb" in change_measures,
+                )
+                del r_hdk, z_hdk
+                r, z = _ratio(t_g0k * wv[:, None, :], t_ck)
+                out.add(des, level, "pctb", names, r, z, *cnt["poor"], ctx, "pctb" in change_measures)
+    table = out.table()
     if data.rounds is None:
         table = table.with_columns(pl.lit(None, dtype=pl.String).alias("round"))
-    return Estimates(table, zs)
+    return Estimates(table, out.changes_table())
+
+
+class _Rows:
+    """Collects estimate rows and change rows column-wise (fast for many thousands of rows)."""
+
+    EST = ("k", "round", "group_var", "group", "measure", "indicator", "b", "se", "lo", "hi", "n", "pop")
+    CHG = (
+        "k",
+        "group_var",
+        "group",
+        "measure",
+        "indicator",
+        "from_round",
+        "to_round",
+        "years",
+        "change",
+        "b1",
+        "b2",
+        "value",
+        "se",
+        "lo",
+        "hi",
+    )
+
+    def __init__(self) -> None:
+        self.est: dict[str, list] = {c: [] for c in self.EST}
+        self.chg: dict[str, list] = {c: [] for c in self.CHG}
+
+    def add(
+        self,
+        des: Design,
+        level: float,
+        measure: str,
+        inds: list[str | None],
+        r: np.ndarray,
+        z: np.ndarray,
+        n_obs: np.ndarray,
+        pop: np.ndarray,
+        ctx: tuple,
+        with_change: bool,
+    ) -> None:
+        k, gname, glabels, rlabels, years, n_gc = ctx
+        n_dom, m = r.shape
+        se = standard_errors(des, np.transpose(z, (1, 0, 2)).reshape(des.n_psu, n_dom * m)).reshape(n_dom, m)
+        lo, hi = logit_ci(r, se, des.df, level)
+        n_r = len(rlabels)
+        e = self.est
+        di = np.repeat(np.arange(n_dom), m)
+        e["k"] += [float(k)] * (n_dom * m)
+        e["round"] += [rlabels[i // n_gc] for i in di]
+        e["group_var"] += [gname] * (n_dom * m)
+        e["group"] += [glabels[i % n_gc] for i in di]
+        e["measure"] += [measure] * (n_dom * m)
+        e["indicator"] += list(inds) * n_dom
+        for col, arr in (("b", r), ("se", se), ("lo", lo), ("hi", hi)):
+            e[col] += arr.ravel().tolist()
+        e["n"] += np.repeat(n_obs, m).tolist()
+        e["pop"] += np.repeat(pop, m).tolist()
+        if with_change and n_r >= 2:
+            self._changes(
+                des, level, measure, inds, r.reshape(n_r, n_gc, m), z.reshape(n_r, n_gc, des.n_psu, m), ctx
+            )
+
+    def _changes(
+        self,
+        des: Design,
+        level: float,
+        measure: str,
+        inds: list[str | None],
+        r: np.ndarray,
+        z: np.ndarray,
+        ctx: tuple,
+    ) -> None:
+        k, gname, glabels, rlabels, years, n_gc = ctx
+        b1, b2 = r[:-1], r[1:]  # (n_r − 1) × n_gc × m
+        z1, z2 = z[:-1], z[1:]  # (n_r − 1) × n_gc × P × m
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = b2 / b1
+            z_ratio = z2 / b1[:, :, None, :] - (b2 / b1**2)[:, :, None, :] * z1
+            dy = np.array(
+                [
+                    (y2 - y1) if (y1 is not None and y2 is not None) else np.nan
+                    for y1, y2 in zip(years[:-1], years[1:], strict=True)
+                ]
+            )[:, None, None]
+            kinds = {"abs": (b2 - b1, z2 - z1), "rel": (100 * (ratio - 1), 100 * z_ratio)}
+            if not np.all(np.isnan(dy)):
+                root = np.where(ratio > 0, ratio, np.nan) ** (1 / dy)
+                kinds["abs_ann"] = ((b2 - b1) / dy, (z2 - z1) / dy[..., None])
+                kinds["rel_ann"] = (100 * (root - 1), 100 * ((root / ratio / dy)[:, :, None, :] * z_ratio))
+        n_p, m = b1.shape[0], b1.shape[2]
+        for kind, (val, zc) in kinds.items():
+            zz = np.moveaxis(zc, 2, 0).reshape(des.n_psu, -1)
+            se = standard_errors(des, zz).reshape(val.shape)
+            lo, hi = symmetric_ci(val, se, des.df, level)
+            for pi in range(n_p):
+                for gi in range(n_gc):
+                    for j in range(m):
+                        c = self.chg
+                        c["k"].append(float(k))
+                        c["group_var"].append(gname)
+                        c["group"].append(glabels[gi])
+                        c["measure"].append(measure)
+                        c["indicator"].append(inds[j])
+                        c["from_round"].append(rlabels[pi])
+                        c["to_round"].append(rlabels[pi + 1])
+                        y = dy[pi, 0, 0]
+                        c["years"].append(None if np.isnan(y) else float(y))
+                        c["change"].append(kind)
+                        c["b1"].append(float(b1[pi, gi, j]))
+                        c["b2"].append(float(b2[pi, gi, j]))
+                        c["value"].append(float(val[pi, gi, j]))
+                        c["se"].append(float(se[pi, gi, j]))
+                        c["lo"].append(float(lo[pi, gi, j]))
+                        c["hi"].append(float(hi[pi, gi, j]))
+
+    def table(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            self.est,
+            schema={
+                "k": pl.Float64,
+                "round": pl.String,
+                "group_var": pl.String,
+                "group": pl.String,
+                "measure": pl.String,
+                "indicator": pl.String,
+                "b": pl.Float64,
+                "se": pl.Float64,
+                "lo": pl.Float64,
+                "hi": pl.Float64,
+                "n": pl.Int64,
+                "pop": pl.Float64,
+            },
+        )
+
+    def changes_table(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            self.chg,
+            schema={
+                "k": pl.Float64,
+                "group_var": pl.String,
+                "group": pl.String,
+                "measure": pl.String,
+                "indicator": pl.String,
+                "from_round": pl.String,
+                "to_round": pl.String,
+                "years": pl.Float64,
+                "change": pl.String,
+                "b1": pl.Float64,
+                "b2": pl.Float64,
+                "value": pl.Float64,
+                "se": pl.Float64,
+                "lo": pl.Float64,
+                "hi": pl.Float64,
+            },
+        )
 
 
 def subgroup_table(est: pl.DataFrame, k: float) -> pl.DataFrame:
@@ -260,91 +425,4 @@ def subgroup_table(est: pl.DataFrame, k: float) -> pl.DataFrame:
         )
         .select("round", "group_var", "group", "pop", "pop_share", "M0", "H", "A", "contribution")
         .sort("round", "group_var", "group", nulls_last=True)
-    )
-
-
-def changes(
-    est: Estimates, data: AFData, *, measures: Sequence[str] = ("M0", "H", "A", "hdk"), level: float = 0.95
-) -> pl.DataFrame:
-    """Changes between consecutive rounds for each k, group and measure, with delta-method SEs.
-
-    abs = b2 − b1; abs_ann = (b2 − b1)/(y2 − y1); rel = 100·(b2/b1 − 1);
-    rel_ann = 100·((b2/b1)^(1/(y2 − y1)) − 1) (mpitbR R/absolute.change.R, R/relative.change.R).
-    The linearised change of two domain estimates on the pooled design is z2 − z1 (PSU by PSU), so
-    the covariance of rounds that share PSUs is accounted for. CIs: b ± t_{df}·se.
-    """
-    if data.rounds is None or len(data.rounds.labels) < 2:
-        return pl.DataFrame()
-    labels = data.rounds.labels
-    df = data.design.df
-    t = est.table.filter(pl.col("measure").is_in(list(measures)))
-    index = {
-        (r["k"], r["group_var"], r["group"], r["measure"], r["indicator"], r["round"]): r["b"]
-        for r in t.iter_rows(named=True)
-    }
-    out: list[dict] = []
-    for key, b1 in index.items():
-        k, gv, g, m, ind, r1 = key
-        i = labels.index(r1)
-        if i + 1 >= len(labels):
-            continue
-        r2 = labels[i + 1]
-        b2 = index.get((k, gv, g, m, ind, r2))
-        if b2 is None:
-            continue
-        z1 = est.z[(k, gv, g, m, ind, r1)]
-        z2 = est.z[(k, gv, g, m, ind, r2)]
-        y1, y2 = data.years.get(r1), data.years.get(r2)
-        dy = (y2 - y1) if (y1 is not None and y2 is not None) else None
-        ratio = b2 / b1 if b1 else float("nan")
-        cols = {
-            "abs": (b2 - b1, z2 - z1),
-            "rel": (100 * (ratio - 1), 100 * (z2 / b1 - b2 * z1 / b1**2) if b1 else z1 * np.nan),
-        }
-        if dy:
-            cols["abs_ann"] = (cols["abs"][0] / dy, cols["abs"][1] / dy)
-            g_ = ratio ** (1 / dy) if ratio > 0 else float("nan")
-            deriv = (1 / dy) * ratio ** (1 / dy - 1) if ratio > 0 else float("nan")
-            cols["rel_ann"] = (100 * (g_ - 1), deriv * cols["rel"][1])
-        for kind, (val, z) in cols.items():
-            se = float(standard_errors(data.design, z[:, None])[0])
-            lo, hi = symmetric_ci(np.array([val]), np.array([se]), df, level)
-            out.append(
-                {
-                    "k": k,
-                    "group_var": gv,
-                    "group": g,
-                    "measure": m,
-                    "indicator": ind,
-                    "from_round": r1,
-                    "to_round": r2,
-                    "years": dy,
-                    "change": kind,
-                    "b1": b1,
-                    "b2": b2,
-                    "value": float(val),
-                    "se": se,
-                    "lo": float(lo[0]),
-                    "hi": float(hi[0]),
-                }
-            )
-    return pl.DataFrame(
-        out,
-        schema={
-            "k": pl.Float64,
-            "group_var": pl.String,
-            "group": pl.String,
-            "measure": pl.String,
-            "indicator": pl.String,
-            "from_round": pl.String,
-            "to_round": pl.String,
-            "years": pl.Float64,
-            "change": pl.String,
-            "b1": pl.Float64,
-            "b2": pl.Float64,
-            "value": pl.Float64,
-            "se": pl.Float64,
-            "lo": pl.Float64,
-            "hi": pl.Float64,
-        },
     )

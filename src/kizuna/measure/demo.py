@@ -23,13 +23,23 @@ from kizuna.workspace import Workspace
 
 SEED = 20261124
 ADMIN1 = {
-    "XZ01": "Northmarch", "XZ02": "Eastvale", "XZ03": "Riverlands",
-    "XZ04": "Highcross", "XZ05": "Southfen", "XZ06": "Westmoor",
+    "XZ01": "Northmarch",
+    "XZ02": "Eastvale",
+    "XZ03": "Riverlands",
+    "XZ04": "Highcross",
+    "XZ05": "Southfen",
+    "XZ06": "Westmoor",
 }
 # how hard-pressed each area is (latent shift) and its population (synthetic)
 AREA_SHIFT = {"XZ01": 0.6, "XZ02": 0.1, "XZ03": -0.3, "XZ04": 0.4, "XZ05": 0.8, "XZ06": -0.1}
-AREA_POP = {"XZ01": 820_000, "XZ02": 640_000, "XZ03": 1_150_000, "XZ04": 560_000, "XZ05": 710_000,
-            "XZ06": 480_000}
+AREA_POP = {
+    "XZ01": 820_000,
+    "XZ02": 640_000,
+    "XZ03": 1_150_000,
+    "XZ04": 560_000,
+    "XZ05": 710_000,
+    "XZ06": 480_000,
+}
 ROUNDS = {1: 2024.0, 2: 2026.0}
 PSU_PER_STRATUM = 8
 HH_PER_PSU = 12
@@ -177,37 +187,65 @@ def synthetic_survey(seed: int = SEED) -> pl.DataFrame:
                 cluster_effect = rng.normal(0, 0.35, PSU_PER_STRATUM)[cluster]
                 disp = rng.choice(["host", "idp", "returnee"], n, p=[0.7, 0.2, 0.1])
                 sex = rng.choice(["female", "male"], n, p=[0.52, 0.48])
-                latent = (shift - 0.9 + cluster_effect - 0.35 * urban + np.where(disp == "idp", 0.8, 0.0)
-                          + np.where(disp == "returnee", 0.3, 0.0) + np.where(sex == "female", 0.1, 0.0)
-                          - 0.35 * (rnd - 1) + rng.normal(0, 0.8, n))
+                latent = (
+                    shift
+                    - 0.9
+                    + cluster_effect
+                    - 0.35 * urban
+                    + np.where(disp == "idp", 0.8, 0.0)
+                    + np.where(disp == "returnee", 0.3, 0.0)
+                    + np.where(sex == "female", 0.1, 0.0)
+                    - 0.35 * (rnd - 1)
+                    + rng.normal(0, 0.8, n)
+                )
                 # design weight: households represented (expansion weight, varying by cluster)
                 base = AREA_POP[a1] * share / n
                 weight = base * rng.uniform(0.7, 1.3, PSU_PER_STRATUM)[cluster]
                 df = {
                     "hh_id": [f"HH{rnd}{hh + i:06d}" for i in range(n)],
                     "respondent_phone": [f"+000{rng.integers(10**6, 10**7)}" for _ in range(n)],
-                    "round": np.full(n, rnd), "year": np.full(n, year), "admin1": np.full(n, a1),
-                    "admin1_name": np.full(n, ADMIN1[a1]), "urban": np.full(n, urban),
-                    "stratum": np.full(n, stratum), "cluster": [f"{stratum}-{c:02d}" for c in cluster],
-                    "weight": weight, "sex": sex, "displacement": disp,
+                    "round": np.full(n, rnd),
+                    "year": np.full(n, year),
+                    "admin1": np.full(n, a1),
+                    "admin1_name": np.full(n, ADMIN1[a1]),
+                    "urban": np.full(n, urban),
+                    "stratum": np.full(n, stratum),
+                    "cluster": [f"{stratum}-{c:02d}" for c in cluster],
+                    "weight": weight,
+                    "sex": sex,
+                    "displacement": disp,
                 }
                 hh += n
 
-                def days(mean: np.ndarray) -> np.ndarray:
+                def days(mean: np.ndarray, n: int = n) -> np.ndarray:
                     return _clip_int(mean + rng.normal(0, 1.2, n), 0, 7)
 
                 good = -latent
-                df.update({
-                    "fcs_cereals": days(6.5 + 0.3 * good), "fcs_pulses": days(2.5 + 1.2 * good),
-                    "fcs_veg": days(3.5 + 1.0 * good), "fcs_fruit": days(1.5 + 0.8 * good),
-                    "fcs_meat": days(1.5 + 1.2 * good), "fcs_dairy": days(1.2 + 1.0 * good),
-                    "fcs_sugar": days(4 + 0.5 * good), "fcs_oil": days(5 + 0.5 * good),
-                })
-                for name in ("rcsi_lessqlty", "rcsi_borrow", "rcsi_mealsize", "rcsi_mealadult", "rcsi_mealnb"):
+                df.update(
+                    {
+                        "fcs_cereals": days(6.5 + 0.3 * good),
+                        "fcs_pulses": days(2.5 + 1.2 * good),
+                        "fcs_veg": days(3.5 + 1.0 * good),
+                        "fcs_fruit": days(1.5 + 0.8 * good),
+                        "fcs_meat": days(1.5 + 1.2 * good),
+                        "fcs_dairy": days(1.2 + 1.0 * good),
+                        "fcs_sugar": days(4 + 0.5 * good),
+                        "fcs_oil": days(5 + 0.5 * good),
+                    }
+                )
+                for name in (
+                    "rcsi_lessqlty",
+                    "rcsi_borrow",
+                    "rcsi_mealsize",
+                    "rcsi_mealadult",
+                    "rcsi_mealnb",
+                ):
                     df[name] = days(1.5 + 1.6 * latent)
                 for name in ("hhs_nofood", "hhs_sleep", "hhs_wholeday"):
-                    p = 1 / (1 + np.exp(-(latent - {"hhs_nofood": 0.3, "hhs_sleep": 0.8,
-                                                    "hhs_wholeday": 1.5}[name])))
+                    p = 1 / (
+                        1
+                        + np.exp(-(latent - {"hhs_nofood": 0.3, "hhs_sleep": 0.8, "hhs_wholeday": 1.5}[name]))
+                    )
                     occ = (rng.random(n) < p).astype(np.int64)
                     fr = _clip_int(1.5 + 0.6 * latent + rng.normal(0, 0.7, n), 1, 3)
                     df[name] = occ
@@ -215,7 +253,9 @@ def synthetic_survey(seed: int = SEED) -> pl.DataFrame:
                 df["water_improved"] = (rng.random(n) > 1 / (1 + np.exp(-(latent - 0.2)))).astype(np.int64)
                 shelter_p = 1 / (1 + np.exp(-(latent - 0.9)))
                 u = rng.random(n)
-                df["shelter"] = np.where(u < shelter_p * 0.25, "none", np.where(u < shelter_p, "inadequate", "adequate"))
+                df["shelter"] = np.where(
+                    u < shelter_p * 0.25, "none", np.where(u < shelter_p, "inadequate", "adequate")
+                )
                 df["health_unmet"] = (rng.random(n) < 1 / (1 + np.exp(-(latent - 0.5)))).astype(np.int64)
                 df["felt_unsafe"] = (rng.random(n) < 1 / (1 + np.exp(-(latent - 0.7)))).astype(np.int64)
                 for i in range(1, 6):
@@ -226,13 +266,26 @@ def synthetic_survey(seed: int = SEED) -> pl.DataFrame:
                 df["ladder_now"] = now
                 df["ladder_future"] = _clip_int(now + 1 + rng.normal(0, 1.5, n), 0, 10)
                 for item in (10, 14, 15, 16, 19, 21):
-                    p = 1 / (1 + np.exp(-(latent - 1.0 + (0.6 if item == 16 else 0.0)
-                                          - (1.5 if item == 16 else 0.0) * (disp != "host"))))
+                    p = 1 / (
+                        1
+                        + np.exp(
+                            -(
+                                latent
+                                - 1.0
+                                + (0.6 if item == 16 else 0.0)
+                                - (1.5 if item == 16 else 0.0) * (disp != "host")
+                            )
+                        )
+                    )
                     ans = (rng.random(n) < p).astype(np.int64)
                     ans[rng.random(n) < 0.03] = 9  # declined / don't know
                     df[f"hesper_{item}"] = ans
                 prio = np.array([rng.choice([1, 2, 3, 7, 9, 10, 11, 16], 3, replace=False) for _ in range(n)])
-                df["hesper_prio1"], df["hesper_prio2"], df["hesper_prio3"] = prio[:, 0], prio[:, 1], prio[:, 2]
+                df["hesper_prio1"], df["hesper_prio2"], df["hesper_prio3"] = (
+                    prio[:, 0],
+                    prio[:, 1],
+                    prio[:, 2],
+                )
                 parts.append(pl.DataFrame(df))
     del cols
     out = pl.concat(parts, how="vertical")
@@ -240,8 +293,10 @@ def synthetic_survey(seed: int = SEED) -> pl.DataFrame:
     miss = np.random.default_rng(seed + 1).random(out.height) < 0.01
     out = out.with_columns(
         pl.when(pl.Series(miss)).then(None).otherwise(pl.col("who5_3")).alias("who5_3"),
-        *[pl.when(pl.col(c) < 0).then(None).otherwise(pl.col(c)).alias(c)
-          for c in ("hhs_nofood_fr", "hhs_sleep_fr", "hhs_wholeday_fr")],
+        *[
+            pl.when(pl.col(c) < 0).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("hhs_nofood_fr", "hhs_sleep_fr", "hhs_wholeday_fr")
+        ],
     )
     return out
 
@@ -266,9 +321,16 @@ def build_demo(ws: Workspace, out_dir: Path) -> dict:
     survey, spec = write_demo_inputs(Path(out_dir))
     run = measure_file(survey, spec, ws=ws, out_dir=Path(out_dir) / "measure")
     res = run.result
-    headline = {f"{r['measure']}_round{r['round']}": round(r["b"], 4) for r in res.summary.iter_rows(named=True)}
+    headline = {
+        f"{r['measure']}_round{r['round']}": round(r["b"], 4) for r in res.summary.iter_rows(named=True)
+    }
     return {
-        "part": "measure", "synthetic": True, "run_id": run.run_id, "rows": res.n_rows, "used": res.n_used,
-        "report": str(Path(out_dir) / "measure" / "measure.html"), "needs_rows": 0 if res.needs is None
-        else res.needs.height, **headline,
+        "part": "measure",
+        "synthetic": True,
+        "run_id": run.run_id,
+        "rows": res.n_rows,
+        "used": res.n_used,
+        "report": str(Path(out_dir) / "measure" / "measure.html"),
+        "needs_rows": 0 if res.needs is None else res.needs.height,
+        **headline,
     }

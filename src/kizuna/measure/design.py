@@ -26,6 +26,7 @@ the PSU totals are one sparse matrix product.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,17 +42,28 @@ class Design:
     """A complex survey design over n rows.
 
     ``weight`` are sampling weights (float, > 0); ``stratum_of_psu`` gives, for each of the P PSUs,
-    its stratum code 0..H−1; ``psu_matrix`` is the P × n 0/1 sparse matrix that sums rows into PSUs.
+    its stratum code 0..H−1; ``psu_matrix`` (built on first use) sums rows into PSUs.
     PSU labels are nested in strata: the same PSU label in two strata is two PSUs.
     """
 
     weight: np.ndarray
     psu_code: np.ndarray
     stratum_of_psu: np.ndarray
-    psu_matrix: sp.csr_matrix
     n_strata: int
     n_psu: int
     lonely_psu: str = "centered"
+
+    @cached_property
+    def strata_sorted(self) -> bool:
+        """True when PSU codes run stratum by stratum (always so for :func:`make_design`)."""
+        h = self.stratum_of_psu
+        return bool(np.all(h[1:] >= h[:-1])) and bool(np.all(np.bincount(h, minlength=self.n_strata) > 0))
+
+    @cached_property
+    def psu_matrix(self) -> sp.csc_matrix:
+        """P × n 0/1 matrix summing rows into PSUs (the transpose of a one-entry-per-row CSR)."""
+        n = self.n
+        return sp.csr_matrix((np.ones(n), self.psu_code, np.arange(n + 1)), shape=(n, self.n_psu)).T
 
     @property
     def n(self) -> int:
@@ -77,7 +89,19 @@ class Design:
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
-    uniq, inv = np.unique(values, return_inverse=True)
+    """Dense integer codes 0..U−1 in sorted order of the values, and U.
+
+    Integers with a modest range use a presence table (O(n)); anything else goes through a sort.
+    """
+    v = np.asarray(values).ravel()
+    if v.dtype.kind in "iub" and v.size:
+        lo, hi = int(v.min()), int(v.max())
+        if hi - lo <= 4 * v.size + 1024:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[v - lo] = True
+            code_of = np.cumsum(present) - 1
+            return code_of[v - lo].astype(np.int64), int(present.sum())
+    uniq, inv = np.unique(v, return_inverse=True)
     return inv.astype(np.int64).ravel(), int(uniq.shape[0])
 
 
@@ -130,8 +154,7 @@ def make_design(
     psu_code, n_psu = _codes(pair)
     stratum_of_psu = np.zeros(n_psu, dtype=np.int64)
     stratum_of_psu[psu_code] = s_codes
-    mat = sp.csr_matrix((np.ones(n), (psu_code, np.arange(n))), shape=(n_psu, n))
-    design = Design(w, psu_code, stratum_of_psu, mat, n_strata, n_psu, lonely_psu)
+    design = Design(w, psu_code, stratum_of_psu, n_strata, n_psu, lonely_psu)
     if lonely_psu == "fail":
         counts = np.bincount(stratum_of_psu, minlength=n_strata)
         if np.any(counts == 1):
@@ -179,12 +202,18 @@ def variance_from_psu_totals(design: Design, z: np.ndarray) -> np.ndarray:
     z = z.reshape(design.n_psu, -1)
     h = design.stratum_of_psu
     n_h = np.bincount(h, minlength=design.n_strata).astype(np.float64)
-    sums = np.zeros((design.n_strata, z.shape[1]))
-    np.add.at(sums, h, z)
-    means = sums / n_h[:, None]
-    dev = z - means[h]
-    ss = np.zeros_like(sums)
-    np.add.at(ss, h, dev * dev)
+    if design.strata_sorted:
+        # PSU codes run stratum by stratum: contiguous blocks, so reduceat replaces scatter-adds
+        starts = np.concatenate([[0], np.cumsum(n_h[:-1])]).astype(np.int64)
+        sums = np.add.reduceat(z, starts, axis=0)
+        dev = z - np.repeat(sums / n_h[:, None], n_h.astype(np.int64), axis=0)
+        ss = np.add.reduceat(dev * dev, starts, axis=0)
+    else:
+        sums = np.zeros((design.n_strata, z.shape[1]))
+        np.add.at(sums, h, z)
+        dev = z - (sums / n_h[:, None])[h]
+        ss = np.zeros_like(sums)
+        np.add.at(ss, h, dev * dev)
     multi = n_h > 1
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(multi, n_h / (n_h - 1), 0.0)

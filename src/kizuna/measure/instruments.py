@@ -469,33 +469,6 @@ INSTRUMENTS: dict[str, Instrument] = {
     ),
 }
 
-# per-instrument docs: item count, range, reverse items, missing rule, cut-offs, source
-INSTRUMENT_NOTES = {
-    "fcs": "8 food groups (+ condiments, weight 0), days 0-7 in the last 7 days; weights 2,3,1,1,4,4,0.5,0.5; "
-    "score 0-112; any group missing -> missing; classes poor/borderline/acceptable, thresholds "
-    "'default' (21/35) or 'high_sugar_oil' (28/42).",
-    "rcsi": "5 strategies, days 0-7; weights 1,2,1,3,1; score 0-56; any missing -> missing; 0-3 low, 4-18 medium, "
-    ">=19 high.",
-    "hhs": "3 occurrence items (0/1) with frequency follow-ups (1 rarely, 2 sometimes, 3 often); 0-6; "
-    "0-1 little/none, 2-3 moderate, 4-6 severe; IPC 0/1/2-3/4/5-6.",
-    "lcs": "up to 10 strategies named stress*/crisis*/emergency*, codes 10/20/30/9999; used = 20 or 30; "
-    "max coping 1 none .. 4 emergency; all missing -> missing.",
-    "cari": "items fcs (score), rcsi (score), lcs (max coping 1-4), fes (share 0..1) or ecmen (1/3/4); "
-    "complete cases; CARI rounded half up.",
-    "who5": "5 items 0-5, no reverse items, no missing allowed; raw 0-25, pct = raw x 4; pct <= 28 likely "
-    "depression, <= 50 poor well-being.",
-    "phq9": "9 items 0-3; up to 2 missing prorated (mean x 9, rounded half up); 0-4 minimal, 5-9 mild, "
-    "10-14 moderate, 15-19 moderately severe, 20-27 severe; >= 10 probable depression.",
-    "gad7": "7 items 0-3, no missing allowed; 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe.",
-    "k6": "6 items 0-4 (or 1-5 with coding = '1-5'), no missing allowed; 0-24; >= 13 serious, 5-12 moderate.",
-    "k10": "10 items 1-5, no missing allowed; 10-50; 10-15 low, 16-21 moderate, 22-29 high, 30-50 very high "
-    "(bands = 'primary_care_bands' for <20/20-24/25-29/>=30).",
-    "cantril": "2 items 0-10 (now, in five years); thriving now>=7 & future>=8, suffering now<=4 & future<=4.",
-    "hesper": "26 items '1'..'26' coded 1 serious / 0 not / 9 or 8888 no answer (a subset may be asked); "
-    "priority1..3 = item numbers 1-27; counts of serious problems overall, physical (1-9), "
-    "psychosocial (10, 13-19, 21).",
-}
-
 
 def _validate(
     x: np.ndarray,
@@ -513,7 +486,9 @@ def _validate(
             bad = present & ~np.isin(v, np.arange(1, 28))
             allowed = "an item number 1..27"
         elif inst.kind == "cari":
-            lo, hi = {"fcs": (0, 112), "rcsi": (0, 56), "lcs": (1, 4), "fes": (0, 1)}.get(item, (1, 4))
+            lo, hi = {"fcs": (0.0, 112.0), "rcsi": (0.0, 56.0), "lcs": (1.0, 4.0), "fes": (0.0, 1.0)}.get(
+                item, (1.0, 4.0)
+            )
             bad = present & ((v < lo) | (v > hi))
             if item == "ecmen":
                 bad = present & ~np.isin(v, band_tables()["cari"]["ecmen_codes"])
@@ -522,9 +497,9 @@ def _validate(
             bad = present & ~np.isin(v, inst.codes)
             allowed = inst.item_range()
         else:
-            lo, hi = inst.lo, inst.hi
+            lo, hi = float(inst.lo or 0), float(inst.hi or 0)
             if inst.kind == "k6" and opts.get("coding") == "1-5":
-                lo, hi = 1, 5
+                lo, hi = 1.0, 5.0
             bad = present & ((v < lo) | (v > hi))
             if inst.integer:
                 bad |= present & (v != np.round(v))
@@ -535,7 +510,8 @@ def _validate(
             more = f" and {rows.size - MAX_ROWS_LISTED} more" if rows.size > MAX_ROWS_LISTED else ""
             raise InputError(
                 "measure.out_of_range",
-                f"{name} ({inst.kind}) item '{item}': {rows.size} answers outside {allowed} in rows {listed}{more}",
+                f"{name} ({inst.kind}) item '{item}': {rows.size} answers outside {allowed} "
+                f"in rows {listed}{more}",
                 Where(file=file, row=int(rows[0]), field=columns[j]),
                 hint="fix or blank these answers, or map the item to another column in the spec",
             )

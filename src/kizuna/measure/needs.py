@@ -21,9 +21,17 @@ from kizuna.workspace import Workspace
 
 VITAL_CORE = "vital_core"
 NEEDS_SCHEMA = {
-    "run_id": pl.Int64, "round": pl.String, "admin1": pl.String, "dimension": pl.String,
-    "share_deprived": pl.Float64, "se": pl.Float64, "lo": pl.Float64, "hi": pl.Float64,
-    "share_deprived_poor": pl.Float64, "population": pl.Float64, "people_in_need": pl.Float64,
+    "run_id": pl.Int64,
+    "round": pl.String,
+    "admin1": pl.String,
+    "dimension": pl.String,
+    "share_deprived": pl.Float64,
+    "se": pl.Float64,
+    "lo": pl.Float64,
+    "hi": pl.Float64,
+    "share_deprived_poor": pl.Float64,
+    "population": pl.Float64,
+    "people_in_need": pl.Float64,
 }
 
 

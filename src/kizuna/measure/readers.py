@@ -85,14 +85,17 @@ def _sniff_delimiter(path: Path) -> str:
 
 def read_csv(path: Path) -> pl.DataFrame:
     """A CSV survey file (UTF-8, header row; ``,`` ``;`` or tab, sniffed from the header)."""
+    sep = _sniff_delimiter(path)
     try:
-        return pl.read_csv(
-            path,
-            separator=_sniff_delimiter(path),
-            infer_schema_length=None,
-            null_values=NULL_VALUES,
-            encoding="utf8",
-        )
+        try:
+            # types from the first 10,000 rows; a later surprise re-reads with the whole file
+            return pl.read_csv(
+                path, separator=sep, infer_schema_length=10_000, null_values=NULL_VALUES, encoding="utf8"
+            )
+        except pl.exceptions.ComputeError:
+            return pl.read_csv(
+                path, separator=sep, infer_schema_length=None, null_values=NULL_VALUES, encoding="utf8"
+            )
     except pl.exceptions.NoDataError as exc:
         raise InputError(
             "survey.empty",
@@ -273,25 +276,33 @@ def apply_xlsform(frame: pl.DataFrame, form: dict[str, dict[str, Any]]) -> tuple
     rename: dict[str, str] = {}
     taken = set(frame.columns)
     for col in frame.columns:
-        parts = col.replace("-", "/").split("/") if "/" in col or "-" in col else [col]
-        # a select_multiple expansion "grp/q/choice" keeps "q/choice"
-        for cut in range(len(parts)):
-            tail = parts[cut:]
-            cand = "/".join(tail)
-            q = tail[0]
-            if q in form and (len(tail) == 1 or form[q]["type"] == "select_multiple"):
-                if cand != col and cand not in taken:
-                    rename[col] = cand
-                    taken.add(cand)
+        # Kobo separates group paths with "/", ODK Briefcase with "-"; "/" is tried first so that a
+        # question whose own name holds "-" is not split. A select_multiple expansion
+        # "grp/q/choice" keeps "q/choice".
+        for sep in ("/", "-"):
+            parts = col.split(sep)
+            found = False
+            for cut in range(len(parts)):
+                tail = parts[cut:]
+                head = tail[0]
+                if head in form and (len(tail) == 1 or form[head]["type"] == "select_multiple"):
+                    cand = "/".join(tail)
+                    if cand != col and cand not in taken:
+                        rename[col] = cand
+                        taken.add(cand)
+                    found = True
+                    break
+            if found:
                 break
     frame = frame.rename(rename)
     var_labels: dict[str, str] = {}
     val_labels: dict[str, dict[Any, str]] = {}
     updates = []
     for col in frame.columns:
-        q = form.get(col)
-        if q is None:
+        question = form.get(col)
+        if question is None:
             continue
+        q: dict[str, Any] = question
         if q.get("label"):
             var_labels[col] = q["label"]
         if q["type"] == "select_one" and q.get("choices"):

@@ -20,9 +20,11 @@ TEMPLATE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;
+color:#222;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:right}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
+td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:right}
 th{background:#f4f4f4}td.t,th.t{text-align:left}.note{color:#555;font-size:.9rem}.chart{margin:1rem 0}
 </style></head><body>
 <h1>{{ title }}</h1>
@@ -33,16 +35,20 @@ Source file {{ file }} (sha256 {{ sha[:16] }}…), spec sha256 {{ spec_sha[:16] 
 <h2>Summary</h2>{{ summary|safe }}
 <h2>Contributions by indicator</h2><div class="chart" id="c_contrib"></div>
 {{ indicators|safe }}
-{% if has_subgroups %}<h2>Subgroups</h2><div class="chart" id="c_sub"></div>{{ subgroups|safe }}{% endif %}
+{% if has_subgroups %}<h2>Subgroups</h2><div class="chart" id="c_sub"></div>
+{{ subgroups|safe }}{% endif %}
 <h2>Sweep of k</h2><div class="chart" id="c_sweep"></div>
-{% if has_changes %}<h2>Change over time</h2><div class="chart" id="c_time"></div>{{ changes|safe }}{% endif %}
+{% if has_changes %}<h2>Change over time</h2><div class="chart" id="c_time"></div>
+{{ changes|safe }}{% endif %}
 {% if needs %}<h2>Needs by admin1 area (latest round)</h2>{{ needs|safe }}{% endif %}
 <script>{{ bundle|safe }}</script>
 <script>
 const specs = {{ specs|safe }};
 for (const [id, spec] of Object.entries(specs)) {
   const el = document.getElementById(id);
-  if (el) { vegaEmbed(el, spec, {actions: false, renderer: "svg"}).catch(e => { el.textContent = String(e); }); }
+  if (el) {
+    vegaEmbed(el, spec, {actions: false, renderer: "svg"}).catch(e => { el.textContent = String(e); });
+  }
 }
 </script>
 </body></html>
@@ -54,7 +60,9 @@ def vega_bundle() -> str:
     """The Vega/Vega-Lite/vega-embed bundle as one script (no CDN), safe inside <script>."""
     import vl_convert
 
-    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    return vl_convert.javascript_bundle().replace(  # type: ignore[call-arg]
+        "</script", "<\\/script"
+    )
 
 
 def _html_table(df: pl.DataFrame, digits: int = 4) -> str:
@@ -124,7 +132,7 @@ def chart_specs(result: MeasureResult) -> dict[str, dict[str, Any]]:
                     {
                         "mark": "bar",
                         "encoding": {
-                            "y": {"field": "group", "type": "nominal", "title": None},
+                            "y": {"field": "group", "type": "nominal", "title": None, "sort": None},
                             "yOffset": {"field": "round"},
                             "x": {"field": "b", "type": "quantitative", "title": "M0"},
                             "color": {"field": "round", "type": "nominal"},
@@ -140,7 +148,7 @@ def chart_specs(result: MeasureResult) -> dict[str, dict[str, Any]]:
                     {
                         "mark": {"type": "rule", "color": "#333"},
                         "encoding": {
-                            "y": {"field": "group", "type": "nominal"},
+                            "y": {"field": "group", "type": "nominal", "sort": None},
                             "yOffset": {"field": "round"},
                             "x": {"field": "lo", "type": "quantitative"},
                             "x2": {"field": "hi"},

@@ -125,11 +125,11 @@ def deprivation(series: pl.Series, ind: IndicatorSpec, file: str | None = None) 
 
 
 def _grouping(series: pl.Series, name: str, labels: dict[Any, str] | None) -> af.Grouping:
-    vals = series.to_list()
-    uniq = sorted({v for v in vals if v is not None}, key=lambda v: (str(type(v)), v))
-    has_missing = any(v is None for v in vals)
-    index = {v: i for i, v in enumerate(uniq)}
-    codes = np.array([index[v] if v is not None else len(uniq) for v in vals], dtype=np.int64)
+    """Integer codes 0..G−1 for the sorted distinct values (missing values last, as "(missing)")."""
+    uniq = series.drop_nulls().unique().sort()
+    codes = series.replace_strict(
+        uniq, pl.int_range(len(uniq), eager=True), default=len(uniq), return_dtype=pl.Int64
+    ).to_numpy()
 
     def lab(v: Any) -> str:
         if labels:
@@ -140,8 +140,8 @@ def _grouping(series: pl.Series, name: str, labels: dict[Any, str] | None) -> af
             return str(int(v))
         return str(v)
 
-    names = [lab(v) for v in uniq] + ([MISSING_GROUP] if has_missing else [])
-    return af.Grouping(name, codes, names)
+    names = [lab(v) for v in uniq.to_list()] + ([MISSING_GROUP] if series.null_count() else [])
+    return af.Grouping(name, codes.astype(np.int64), names)
 
 
 def run_measure(
@@ -248,13 +248,15 @@ def run_measure(
     data = af.AFData(g0, names, weights, design, rounds, groupings, years)
     est = af.estimate(data, [spec.k], level=spec.level)
     sweep_data = af.AFData(g0, names, weights, design, rounds, [], years)
-    sweep = af.estimate(sweep_data, spec.k_sweep, indicators=False, level=spec.level, keep_z=False).table
+    sweep = af.estimate(
+        sweep_data, spec.k_sweep, indicators=False, level=spec.level, change_measures=()
+    ).table
     sweep = (
         sweep.filter(pl.col("group_var") == af.ALL)
         .select("k", "round", "measure", "b", "se", "lo", "hi")
         .sort("round", "k", "measure", nulls_last=True)
     )
-    changes = af.changes(est, data, level=spec.level)
+    changes = est.changes
     table = est.table
     summary = table.filter(
         (pl.col("group_var") == af.ALL) & pl.col("measure").is_in(list(af.MEASURES))

@@ -46,17 +46,6 @@ ACLED_CATEGORY = {
     "protests": "protest",
     "strategic developments": "strategic",
 }
-# Older ACLED exports code actor types 1-8 (ACLED codebook); newer ones write the text.
-ACLED_INTER = {
-    "1": "State forces",
-    "2": "Rebel group",
-    "3": "Political militia",
-    "4": "Identity militia",
-    "5": "Rioters",
-    "6": "Protesters",
-    "7": "Civilians",
-    "8": "External/Other forces",
-}
 CATEGORIES = tuple(dict.fromkeys([*GED_CATEGORY.values(), *ACLED_CATEGORY.values()]))
 
 EVENT_SCHEMA = {
@@ -95,6 +84,11 @@ def empty_events() -> pl.DataFrame:
     return pl.DataFrame(schema=EVENT_SCHEMA)
 
 
+def _first(mask: pl.Series) -> int:
+    """Position of the first True in a boolean series (the caller knows there is one)."""
+    return int(mask.fill_null(False).to_numpy().argmax())
+
+
 def _col(df: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in df.columns else pl.lit(None, dtype=pl.String)
 
@@ -108,7 +102,7 @@ def _parse_dates(df: pl.DataFrame, column: str, file: str) -> pl.Series:
     out = iso.fill_null(long).fill_null(short)
     bad = (out.is_null() & raw.is_not_null() & (raw != "")) | raw.is_null() | (raw == "")
     if bad.any():
-        i = int(bad.arg_max())  # first bad row
+        i = _first(bad)  # first bad row
         value = raw[i]
         raise InputError(
             "screen.bad_date",
@@ -124,7 +118,7 @@ def _parse_float(df: pl.DataFrame, column: str, file: str, lo: float, hi: float)
     val = raw.cast(pl.Float64, strict=False)
     bad = val.is_null()
     if bad.any():
-        i = int(bad.arg_max())
+        i = _first(bad)
         raise InputError(
             "screen.bad_number",
             f"cannot read {raw[i]!r} as a number",
@@ -133,7 +127,7 @@ def _parse_float(df: pl.DataFrame, column: str, file: str, lo: float, hi: float)
         )
     out = (val < lo) | (val > hi)
     if out.any():
-        i = int(out.arg_max())
+        i = _first(out)
         raise InputError(
             "screen.coordinate_range",
             f"{val[i]} is outside [{lo:g}, {hi:g}]",
@@ -150,7 +144,7 @@ def _parse_int(df: pl.DataFrame, column: str, file: str, default: int | None = N
     val = raw.cast(pl.Float64, strict=False)
     bad = val.is_null() & raw.is_not_null() & (raw != "")
     if bad.any():
-        i = int(bad.arg_max())
+        i = _first(bad)
         raise InputError(
             "screen.bad_number",
             f"cannot read {raw[i]!r} as a whole number",
@@ -214,7 +208,7 @@ def _from_ged(df: pl.DataFrame, file: str) -> EventTable:
     tov = df["type_of_violence"].str.strip_chars()
     bad = ~tov.is_in(list(GED_CATEGORY))
     if bad.any():
-        i = int(bad.arg_max())
+        i = _first(bad)
         raise InputError(
             "screen.bad_code",
             f"type_of_violence {tov[i]!r} is not 1, 2 or 3",
@@ -260,7 +254,7 @@ def _from_acled(df: pl.DataFrame, file: str) -> EventTable:
     et = df["event_type"].str.strip_chars().str.to_lowercase()
     bad = ~et.is_in(list(ACLED_CATEGORY))
     if bad.any():
-        i = int(bad.arg_max())
+        i = _first(bad)
         raise InputError(
             "screen.bad_code",
             f"unknown ACLED event_type {df['event_type'][i]!r}",

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from kizuna.screen.context import Boundaries
-from kizuna.screen.geo import PointIndex, densify_line, geometry_distance_km
+from kizuna.screen.geo import PointIndex, densify_line, min_distance_km
 from kizuna.screen.proposal import Proposal
 
 FACTS: dict[str, str] = {
@@ -233,11 +233,13 @@ def check_sites_plausible(p: Proposal, ctx: Context, margin_deg: float = 2.0) ->
 
     if ctx.communities is None or ctx.communities.height == 0:
         return
-    lat0, lat1 = ctx.communities["lat"].min() - margin_deg, ctx.communities["lat"].max() + margin_deg
-    lon0, lon1 = ctx.communities["lon"].min() - margin_deg, ctx.communities["lon"].max() + margin_deg
+    clat = ctx.communities["lat"].to_numpy()
+    clon = ctx.communities["lon"].to_numpy()
+    lat0, lat1 = float(clat.min()) - margin_deg, float(clat.max()) + margin_deg
+    lon0, lon1 = float(clon.min()) - margin_deg, float(clon.max()) + margin_deg
 
     def inside(la: float, lo: float) -> bool:
-        return lat0 <= la <= lat1 and lon0 <= lo <= lon1
+        return bool(lat0 <= la <= lat1 and lon0 <= lo <= lon1)
 
     for k, s in enumerate(p.sites):
         for j, (la, lo) in enumerate(zip(s.lats, s.lons, strict=True)):
@@ -317,13 +319,7 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
         b = ctx.boundaries
         if b.divider is not None and not b.divider.is_empty:
             # the sites' points include every vertex; for lines, their densified points
-            f["group_boundary_km"] = round(
-                min(
-                    geometry_distance_km(float(la), float(lo), b.divider)
-                    for la, lo in zip(lats, lons, strict=True)
-                ),
-                3,
-            )
+            f["group_boundary_km"] = round(min_distance_km(lats, lons, b.divider), 3)
         terr: list[str] = []
         for la, lo in zip(lats, lons, strict=True):
             for t in b.territories_at(float(la), float(lo)):
@@ -365,7 +361,7 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
         inbuf = ev.filter(pl.Series(ev["km"] <= buf))
         f["events_buffer_12m"] = inbuf.height
         f["fatalities_buffer_12m"] = int(inbuf["fatalities"].sum() or 0)
-        f["nearest_event_km"] = round(float(ev["km"].min()), 3) if ev.height else None
+        f["nearest_event_km"] = round(float(ev["km"].to_numpy().min()), 3) if ev.height else None
         f["events_last_6m"] = int((ev["date"] > months_before(as_of, trend)).sum())
         f["events_prev_6m"] = int((ev["date"] <= months_before(as_of, trend)).sum())
         # the previous trend window must lie inside the lookback; when lookback > 2 x trend, recount

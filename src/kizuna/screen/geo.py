@@ -211,3 +211,39 @@ def densify_line(lats, lons, step_km: float = 0.5) -> tuple[np.ndarray, np.ndarr
         out_lat.append(float(lats[k]))
         out_lon.append(float(lons[k]))
     return np.asarray(out_lat), np.asarray(out_lon)
+
+
+def min_distance_km(lats, lons, geom, max_exact: int = 12) -> float:
+    """Smallest distance in km from any of many points (lat/lon) to a geometry (lon/lat), e.g. a road's
+    densified points to a boundary.
+
+    Candidates are ranked by planar distance with longitudes scaled by cos(mean latitude) (locally
+    near-isotropic degrees), then the exact geodesic distance (:func:`geometry_distance_km`) is computed
+    for the closest few only, on the geometry clipped to a window round them: a large boundary file and
+    a long road then cost a dozen projections, not one per point.
+    """
+    import shapely
+
+    lats = np.asarray(lats, dtype=np.float64)
+    lons = np.asarray(lons, dtype=np.float64)
+    if geom is None or geom.is_empty or lats.size == 0:
+        return float("nan")
+    c = max(float(np.cos(np.radians(np.mean(lats)))), 0.05)
+    scaled = shapely.transform(geom, lambda xy: xy * np.array([c, 1.0]))
+    d = shapely.distance(shapely.points(lons * c, lats), scaled)
+    dmin = float(d.min())
+    cand = np.flatnonzero(d <= dmin * 1.25 + 0.01)
+    cand = cand[np.argsort(d[cand], kind="stable")][:max_exact]
+    # a window that certainly holds the nearest part of the geometry for every candidate
+    pad_lat = dmin * 1.25 + 0.05
+    pad_lon = pad_lat / c
+    box = shapely.box(
+        lons[cand].min() - pad_lon,
+        lats[cand].min() - pad_lat,
+        lons[cand].max() + pad_lon,
+        lats[cand].max() + pad_lat,
+    )
+    near_part = shapely.intersection(geom, box)
+    if near_part.is_empty:
+        near_part = geom
+    return min(geometry_distance_km(float(lats[i]), float(lons[i]), near_part) for i in cand)

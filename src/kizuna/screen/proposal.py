@@ -361,10 +361,13 @@ def proposal_from_dict(
         "start_date",
         "election_date",
     }
-    for k in d:
-        if k not in known:
+    for key in d:
+        if key not in known:
             raise c.err(
-                "screen.unknown_key", f"unknown key {k!r}", k, hint="known keys: " + ", ".join(sorted(known))
+                "screen.unknown_key",
+                f"unknown key {key!r}",
+                key,
+                hint="known keys: " + ", ".join(sorted(known)),
             )
     _check_keys(d, c)
     pid = d.get("id")
