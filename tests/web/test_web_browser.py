@@ -89,6 +89,10 @@ def test_every_page_loads_offline_without_console_errors(browser, server, path):
         SHOTS.mkdir(parents=True, exist_ok=True)
         name = path.strip("/").replace("/", "-") or "overview"
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        # and at phone width: nothing wider than the screen
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert watch.errors == []
         assert watch.foreign == []
     finally:
@@ -164,3 +168,36 @@ def test_keyboard_reaches_the_filters_and_the_skip_link(browser, server):
         assert label == "Country"
     finally:
         ctx.close()
+
+
+def test_an_overlap_pair_is_mapped_as_two_layers(browser, server):
+    ctx, page, watch = open_page(browser)
+    try:
+        page.goto(server + "/overlaps?pair=2")
+        assert wait_for_charts(page) == "ready"
+        assert page.locator("#f-pair").input_value() == "2"
+        legend = page.locator("#map svg").text_content()
+        assert "Activity A" in legend and "Activity B" in legend
+        assert int(page.locator("#map").get_attribute("data-marks")) >= 2
+        assert watch.errors == [] and watch.foreign == []
+    finally:
+        ctx.close()
+
+
+def test_a_screening_register_maps_its_site_communities_and_events(browser, server):
+    ctx, page, watch = open_page(browser)
+    try:
+        page.goto(server + "/screening")
+        assert wait_for_charts(page) == "ready"
+        legend = page.locator("#map svg").text_content()
+        for layer in ("Project site", "Communities", "Events"):
+            assert layer in legend
+        assert watch.errors == [] and watch.foreign == []
+    finally:
+        ctx.close()
+
+
+def test_the_server_logged_no_error(server, own_tmp):
+    # runs after the pages above (same session server): nothing they asked for failed on the server
+    log = (own_tmp / "server.log").read_text(errors="replace")
+    assert "Traceback" not in log and "unhandled error" not in log

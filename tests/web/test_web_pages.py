@@ -186,3 +186,39 @@ def test_serve_command_binds_to_loopback_by_default(monkeypatch, mini_ws):
     result = CliRunner().invoke(cli, ["serve", "-w", str(mini_ws), "--host", "0.0.0.0", "--port", "9001"])
     assert (calls["host"], calls["port"]) == ("0.0.0.0", 9001)
     calls["app"].state.store.close()
+
+
+def _luminance(hex_colour: str) -> float:
+    # WCAG 2.x relative luminance (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance)
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast():
+    css = (Path(__file__).resolve().parents[2] / "src/kizuna/web/static/style.css").read_text()
+    var = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+    pairs = [("ink", "paper"), ("ink", "wash"), ("muted", "paper"), ("muted", "wash"), ("accent", "paper"),
+             ("accent-ink", "accent"), ("warn-ink", "warn-bg")]
+    for fg, bg in pairs:
+        assert contrast(var[fg], var[bg]) >= 4.5, (fg, bg, round(contrast(var[fg], var[bg]), 2))
+    # the WCAG example: black on white is 21:1
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+
+
+def test_screening_events_carry_no_actor_names(client):
+    # the mini workspace has no registers: the dataset is empty, and its columns are fixed in code
+    import inspect
+
+    from kizuna.web import screen_map
+
+    assert '"date", "category", "sub_category", "fatalities", "lat", "lon"' in inspect.getsource(screen_map)
+    assert client.get("/api/v1/screening-events").json()["items"] == []
