@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +79,44 @@ INTERNAL = KizunaError(
 )
 
 
-class Guard:
-    """Security headers on every response, a Host check, and 500s without stack traces."""
+class ResponseCache:
+    """Whole successful GET responses (pages and API bodies) by path and query string.
 
-    def __init__(self, app: ASGIApp, allowed_hosts: tuple[str, ...] | None = None):
+    The workspace cannot change while it is served, so an answer stays right; serving it from here
+    skips routing, validation and the thread hop. Bounded by entries; bodies over ``max_bytes`` are
+    not kept. Static files (which vary with Accept-Encoding) are left to their own route.
+    """
+
+    def __init__(self, entries: int, max_bytes: int = 1 << 20):
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, bytes], tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, bytes]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[str, bytes], value: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+        if len(value[2]) > self.max_bytes:
+            return
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+
+class Guard:
+    """Security headers on every response, a Host check, 500s without stack traces, and the
+    response cache."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: tuple[str, ...] | None = None, cache_entries: int = 0):
         self.app = app
         self.allowed_hosts = allowed_hosts
+        self.cache = ResponseCache(cache_entries) if cache_entries else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,7 +135,17 @@ class Guard:
                 )
                 await self._send_headers_too(error_response(path, err), scope, receive, send)
                 return
+        key = (path, scope.get("query_string", b""))
+        cacheable = self.cache is not None and scope.get("method") == "GET" and not path.startswith("/static/")
+        if cacheable:
+            hit = self.cache.get(key)  # type: ignore[union-attr]
+            if hit is not None:
+                status, headers, body = hit
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
         started = False
+        captured: dict[str, Any] = {"chunks": []}
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -112,6 +155,11 @@ class Guard:
                     (k, v) for k, v in message.get("headers", []) if k.lower() not in {h for h, _ in SECURITY_HEADERS}
                 ]
                 message = {**message, "headers": headers + SECURITY_HEADERS}
+                captured["status"], captured["headers"] = message["status"], message["headers"]
+            elif message["type"] == "http.response.body" and cacheable:
+                captured["chunks"].append(message.get("body", b""))
+                if not message.get("more_body") and captured.get("status") == 200:
+                    self.cache.put(key, (200, captured["headers"], b"".join(captured["chunks"])))  # type: ignore[union-attr]
             await send(message)
 
         try:
@@ -254,7 +302,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.add_middleware(Guard, allowed_hosts=allowed_hosts)  # type: ignore[arg-type]
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts, cache_entries=cache_size)  # type: ignore[arg-type]
     return app
 
 

@@ -89,14 +89,14 @@ def frames(ctx: Ctx) -> Any:
     """coordinate's ledger frames, loaded once per server (the workspace cannot change meanwhile)."""
     from kizuna.coordinate.load import load_ledger
 
-    return ctx.store.cached(("ledger-frames",), load_ledger)
+    return ctx.store.cached(("ledger-frames",), load_ledger, keep=True)
 
 
 def ally_uids(ctx: Ctx, ally: str) -> set[str]:
     """Activities whose reporting organisation counts under ``ally`` (kizuna.coordinate's mapping)."""
     from kizuna.coordinate.model import activity_orgs
 
-    orgs = ctx.store.remember(("activity-allies",), lambda: activity_orgs(frames(ctx), "reporting"))
+    orgs = ctx.store.remember(("activity-allies",), lambda: activity_orgs(frames(ctx), "reporting"), keep=True)
     return set(orgs.filter(pl.col("ally") == ally).get_column("activity_uid").to_list())
 
 
@@ -600,7 +600,7 @@ def ready(store: ReadOnlyStore, ds: Dataset) -> bool:
     def count(ws: Workspace) -> int:
         return int(ws.scalar(f'SELECT count(*) FROM "{ds.needs[0]}"') or 0)
 
-    return store.cached(("count", ds.needs[0]), count) > 0
+    return store.cached(("count", ds.needs[0]), count, keep=True) > 0
 
 
 def fetch(store: ReadOnlyStore, name: str, filters: dict[str, str | None]) -> Result:
@@ -620,4 +620,4 @@ def synthetic(store: ReadOnlyStore) -> bool:
     """Whether the workspace holds synthetic (demo) data: pages then show a banner."""
     if not store.has_tables("imports", "activities"):
         return False
-    return bool(store.cached(("synthetic",), queries.holds_synthetic_data))
+    return bool(store.cached(("synthetic",), queries.holds_synthetic_data, keep=True))

@@ -48,6 +48,8 @@ class ReadOnlyStore:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._kept: dict[tuple[Any, ...], Any] = {}
+        self._keep_lock = threading.RLock()
 
     def close(self) -> None:
         self._ws.close()
@@ -59,7 +61,7 @@ class ReadOnlyStore:
             return None
         from kizuna.coordinate.load import read_needs
 
-        return self.remember(("needs-table",), lambda: read_needs(self.needs_path))
+        return self.remember(("needs-table",), lambda: read_needs(self.needs_path), keep=True)
 
     def has_tables(self, *names: str) -> bool:
         return all(n in self.tables for n in names)
@@ -73,17 +75,27 @@ class ReadOnlyStore:
         finally:
             cur.close()
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[Workspace], T]) -> T:
+    def cached(self, key: tuple[Any, ...], compute: Callable[[Workspace], T], keep: bool = False) -> T:
         """``compute(ws)`` once per key (over a fresh cursor); later calls return the remembered value."""
 
         def run() -> T:
             with self.workspace() as ws:
                 return compute(ws)
 
-        return self.remember(key, run)
+        return self.remember(key, run, keep=keep)
 
-    def remember(self, key: tuple[Any, ...], compute: Callable[[], T], max_bytes: int = 1 << 20) -> T:
-        """``compute()`` once per key; values of ``bytes`` over ``max_bytes`` are not kept."""
+    def remember(self, key: tuple[Any, ...], compute: Callable[[], T], max_bytes: int = 1 << 20,
+                 keep: bool = False) -> T:
+        """``compute()`` once per key; values of ``bytes`` over ``max_bytes`` are not kept.
+
+        ``keep``: a value the server needs again and again (the ledger frames, table counts): kept for
+        the server's life whatever the cache size, and computed by one request while others wait.
+        """
+        if keep:
+            with self._keep_lock:
+                if key not in self._kept:
+                    self._kept[key] = compute()
+                return self._kept[key]
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
