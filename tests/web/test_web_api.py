@@ -203,3 +203,16 @@ def test_sources_show_provenance_but_no_local_paths(client, mini_ws: Path):
     assert "file_path" not in row
     for url in ("/api/v1/sources", "/sources", "/api/v1/activities", "/"):
         assert str(mini_ws.parent) not in client.get(url).text
+
+
+def test_a_remembered_response_is_the_same_response(client):
+    first = client.get("/api/v1/activities?publisher=SYN-B")
+    again = client.get("/api/v1/activities?publisher=SYN-B")
+    assert again.content == first.content
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+    # the query is part of the key
+    other = client.get("/api/v1/activities?publisher=SYN-A")
+    assert other.json()["total"] == 2 and first.json()["total"] == 1
+    # errors are not remembered as successes
+    assert client.get("/api/v1/activities?limit=0").status_code == 422
+    assert client.get("/api/v1/activities?limit=0").status_code == 422
