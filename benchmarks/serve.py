@@ -153,7 +153,8 @@ def peak_rss_mib(pid: int) -> float:
 
 async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict[str, list]:
     """``clients`` tasks, each requesting the URLs in turn until the time is up; latencies in ms."""
-    results: dict[str, list] = {"latency": [], "errors": [], "by_url": {u.split("?")[0]: [] for u in urls}}
+    results: dict[str, list] = {"latency": [], "server": [], "errors": [],
+                                "by_url": {u.split("?")[0]: [] for u in urls}}
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
@@ -167,6 +168,9 @@ async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict
                 try:
                     r = await client.get(url)
                     ok = r.status_code == 200
+                    timing = r.headers.get("server-timing", "")
+                    if "dur=" in timing:
+                        results["server"].append(float(timing.split("dur=")[1].split(";")[0]))
                 except httpx.HTTPError as exc:
                     ok, r = False, exc
                 ms = (time.perf_counter() - t0) * 1000
@@ -192,7 +196,11 @@ def report(name: str, res: dict, seconds: float) -> dict[str, float]:
     row["server_cpu_ms"] = res.get("server_cpu_ms", float("nan"))
     print(f"{name:<34} {row['requests']:>8,} req {row['rps']:>8.1f} req/s  p50 {row['p50']:>7.1f} ms"
           f"  p95 {row['p95']:>7.1f} ms  p99 {row['p99']:>7.1f} ms  errors {row['errors']}")
-    print(f"    CPU per request: server {row['server_cpu_ms']:.2f} ms, client {res.get('client_cpu_ms', 0):.2f} ms")
+    srv = res["server"]
+    row["server_p95"] = pct(srv, 95)
+    print(f"    CPU per request: server {row['server_cpu_ms']:.2f} ms, client {res.get('client_cpu_ms', 0):.2f} ms;"
+          f" time inside the server (Server-Timing): p50 {pct(srv, 50):.2f} ms, p95 {pct(srv, 95):.2f} ms,"
+          f" p99 {pct(srv, 99):.2f} ms")
     if len(res["by_url"]) > 1:
         for url, values in res["by_url"].items():
             print(f"    {url:<30} {len(values):>8,} req  p50 {pct(values, 50):>7.1f} ms  p95 {pct(values, 95):>7.1f} ms"

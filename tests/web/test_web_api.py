@@ -216,3 +216,37 @@ def test_a_remembered_response_is_the_same_response(client):
     # errors are not remembered as successes
     assert client.get("/api/v1/activities?limit=0").status_code == 422
     assert client.get("/api/v1/activities?limit=0").status_code == 422
+
+
+def test_gaps_rank_the_needs_table_given_at_start(mini_ws, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from kizuna.web.app import create_app
+
+    needs = tmp_path / "needs.csv"
+    needs.write_text(
+        "country,adm1,sector,severity,pin\n"
+        "XZ,XZ01,152,3,10000\n"   # Ally A and Ally B work here (SYN-A-1, SYN-B-1)
+        "XZ,XZ04,152,5,20000\n"   # nobody works here
+        "XZ,XZ02,140,2,5000\n",   # SYN-A-2
+        encoding="utf-8",
+    )
+    app = create_app(mini_ws, needs=needs)
+    with TestClient(app) as c:
+        rows = c.get("/api/v1/gaps").json()["items"]
+    app.state.store.close()
+    first = rows[0]
+    assert (first["adm1"], first["sector"], first["n_orgs"]) == ("XZ04", "152", 0)
+    # need = mean(severity / 5, pin / max pin) = mean(5/5, 20000/20000) = 1; no presence: gap = need
+    assert first["need_score"] == 1.0 and first["gap_score"] == 1.0
+    by_area = {r["adm1"]: r for r in rows}
+    assert by_area["XZ01"]["n_orgs"] == 2
+
+
+def test_a_needs_file_that_is_missing_stops_the_server_at_start(mini_ws, tmp_path):
+    from kizuna.errors import KizunaError
+    from kizuna.web.app import create_app
+
+    with pytest.raises(KizunaError) as info:
+        create_app(mini_ws, needs=tmp_path / "absent.csv")
+    assert info.value.code == "needs.missing"

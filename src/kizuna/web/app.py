@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,11 @@ INTERNAL = KizunaError(
 )
 
 
+def _timing(started_at: float) -> tuple[bytes, bytes]:
+    """A Server-Timing header (W3C Server Timing): the server's own time for this response, in ms."""
+    return b"server-timing", f"app;dur={(time.perf_counter() - started_at) * 1000:.3f}".encode()
+
+
 class ResponseCache:
     """Whole successful GET responses (pages and API bodies) by path and query string.
 
@@ -135,13 +141,15 @@ class Guard:
                 )
                 await self._send_headers_too(error_response(path, err), scope, receive, send)
                 return
+        started_at = time.perf_counter()
         key = (path, scope.get("query_string", b""))
         cacheable = self.cache is not None and scope.get("method") == "GET" and not path.startswith("/static/")
         if cacheable:
             hit = self.cache.get(key)  # type: ignore[union-attr]
             if hit is not None:
                 status, headers, body = hit
-                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.start", "status": status,
+                            "headers": [*headers, _timing(started_at)]})
                 await send({"type": "http.response.body", "body": body})
                 return
         started = False
@@ -154,8 +162,8 @@ class Guard:
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k.lower() not in {h for h, _ in SECURITY_HEADERS}
                 ]
-                message = {**message, "headers": headers + SECURITY_HEADERS}
-                captured["status"], captured["headers"] = message["status"], message["headers"]
+                captured["status"], captured["headers"] = message["status"], headers + SECURITY_HEADERS
+                message = {**message, "headers": [*headers, *SECURITY_HEADERS, _timing(started_at)]}
             elif message["type"] == "http.response.body" and cacheable:
                 captured["chunks"].append(message.get("body", b""))
                 if not message.get("more_body") and captured.get("status") == 200:
