@@ -34,9 +34,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(demo, tmp_path
         assert a.name == b.name
         assert a.read_bytes() == b.read_bytes(), a.name
     other = generate(tmp_path / "other", seed=8)
-    assert any(
-        a.read_bytes() != b.read_bytes() for a, b in zip(demo["iati_files"], other["iati_files"], strict=True)
-    )
+    assert any(a.read_bytes() != b.read_bytes() for a, b in zip(demo["iati_files"], other["iati_files"], strict=True))
 
 
 def test_counts_sectors_places_dates_and_currencies_are_in_range(demo):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kizuna.errors import InputError
 from kizuna.ledger import chunks, ingest
@@ -86,3 +88,23 @@ def test_a_malformed_chunk_reports_the_files_line(tmp_path, monkeypatch):
     # libxml2 reports the mismatch where the enclosing element closes: a line or two below
     assert ei.value.code == "xml.malformed"
     assert target + 1 <= ei.value.where.line <= target + 4
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.binary(max_size=300).map(lambda b: b.replace(b"</iati-activity>", b"")),
+    inserts=st.lists(st.integers(min_value=0, max_value=300), max_size=4),
+    block=st.integers(min_value=1, max_value=64),
+    start=st.integers(min_value=0, max_value=400),
+)
+def test_block_scans_find_what_bytes_find_finds(tmp_path_factory, data, inserts, block, start):
+    # The planner reads files in blocks instead of mapping them; it must find exactly what a whole-file
+    # search finds, including a tag that straddles two blocks.
+    for i in sorted(inserts, reverse=True):
+        data = data[:i] + chunks.END_TAG + data[i:]
+    path = tmp_path_factory.mktemp("scan") / "f.bin"
+    path.write_bytes(data)
+    with open(path, "rb") as fh:
+        assert chunks._rfind(fh, chunks.END_TAG, len(data), block) == data.rfind(chunks.END_TAG)
+        assert chunks._find(fh, chunks.END_TAG, start, len(data), block) == data.find(chunks.END_TAG, start)
+        assert chunks._count_newlines(fh, 0, len(data), block) == data.count(b"\n")

@@ -12,7 +12,6 @@ Before any chunk is read, the whole file's prolog is checked for a DOCTYPE and i
 
 from __future__ import annotations
 
-import mmap
 import os
 import re
 from collections import Counter, deque
@@ -21,11 +20,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from kizuna.errors import InputError, Where
 from kizuna.ledger.iati import IatiReader, check_prolog
-from kizuna.ledger.store import build_batch
+from kizuna.ledger.store import build_batch, write_batch
 
 CHUNK_BYTES = 8 << 20
 PARALLEL_MIN_BYTES = 24 << 20
@@ -55,24 +54,70 @@ def workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _rfind(fh: BinaryIO, pattern: bytes, size: int, block: int = 1 << 20) -> int:
+    """Offset of the last ``pattern`` in the file, reading backwards in blocks (-1 if absent)."""
+    end = size
+    while end > 0:
+        start = max(0, end - block)
+        fh.seek(start)
+        data = fh.read(end - start + len(pattern) - 1 if end < size else end - start)
+        k = data.rfind(pattern)
+        if k >= 0:
+            return start + k
+        end = start
+    return -1
+
+
+def _find(fh: BinaryIO, pattern: bytes, start: int, stop: int, block: int = 1 << 20) -> int:
+    """Offset of the first ``pattern`` at or after ``start`` and before ``stop`` (-1 if absent)."""
+    pos = start
+    while pos < stop:
+        fh.seek(pos)
+        data = fh.read(min(block + len(pattern) - 1, stop - pos))
+        k = data.find(pattern)
+        if k >= 0:
+            return pos + k
+        pos += block
+    return -1
+
+
+def _count_newlines(fh: BinaryIO, start: int, end: int, block: int = 8 << 20) -> int:
+    fh.seek(start)
+    n = 0
+    left = end - start
+    while left > 0:
+        data = fh.read(min(block, left))
+        if not data:
+            break
+        n += data.count(b"\n")
+        left -= len(data)
+    return n
+
+
 def plan_chunks(path: Path, chunk_bytes: int | None = None) -> ChunkPlan | None:
-    """Cut points for ``path``; ``None`` when the file cannot be cut (no activities): read it serially."""
+    """Cut points for ``path``; ``None`` when the file cannot be cut (no activities): read it serially.
+
+    Reads the file in blocks (never mapped whole: mapped pages would count in the process's memory).
+    """
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     check_prolog(path)
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        m = ROOT_RE.search(mm, 0, min(len(mm), 1 << 20))
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+        m = ROOT_RE.search(head)
         if m is None:
             return None
-        root_end = mm.find(b">", m.start())
-        if root_end < 0 or mm[root_end - 1 : root_end] == b"/":
+        root_end = head.find(b">", m.start())
+        if root_end < 0 or head[root_end - 1 : root_end] == b"/":
             return None
-        header = mm[: root_end + 1]
-        last = mm.rfind(END_TAG)
+        header = head[: root_end + 1]
+        last = _rfind(fh, END_TAG, size)
         if last < 0:
             return None
-        tail = COMMENT_RE.sub(b"", mm[last + len(END_TAG) :]).strip()
-        if tail != b"</iati-activities>":
-            total_lines = mm[:].count(b"\n") + 1
+        fh.seek(last + len(END_TAG))
+        tail = fh.read(1 << 16)
+        if COMMENT_RE.sub(b"", tail).strip() != b"</iati-activities>":
+            total_lines = _count_newlines(fh, 0, size) + 1
             raise InputError(
                 "xml.malformed",
                 "the file ends before </iati-activities>: it looks truncated",
@@ -85,10 +130,10 @@ def plan_chunks(path: Path, chunk_bytes: int | None = None) -> ChunkPlan | None:
         lines_before = header_lines
         stop = last + len(END_TAG)
         while pos < stop:
-            k = mm.find(END_TAG, min(pos + chunk_bytes, stop - len(END_TAG)))
+            k = _find(fh, END_TAG, min(pos + chunk_bytes, stop - len(END_TAG)), stop)
             end = stop if k < 0 else k + len(END_TAG)
             chunks.append(Chunk(pos, end, lines_before - header_lines))
-            lines_before += mm[pos:end].count(b"\n")
+            lines_before += _count_newlines(fh, pos, end)
             pos = end
         return ChunkPlan(header=header, chunks=chunks)
 
@@ -96,7 +141,7 @@ def plan_chunks(path: Path, chunk_bytes: int | None = None) -> ChunkPlan | None:
 @dataclass
 class ChunkResult:
     uids: list[str]
-    tables: dict[str, Any]
+    files: dict[str, str]  # table -> Parquet file, for kizuna.ledger.store.flush_files
     activities: int
     transactions: int
     warnings: list[tuple[str, int, str, str]]
@@ -104,8 +149,8 @@ class ChunkResult:
     version: str | None
 
 
-def parse_chunk(path: str, header: bytes, chunk: Chunk, import_id: int) -> ChunkResult:
-    """Worker: read one chunk of ``path`` and turn it into table rows."""
+def parse_chunk(path: str, header: bytes, chunk: Chunk, import_id: int, out_dir: str) -> ChunkResult:
+    """Worker: read one chunk of ``path`` and write its table rows as Parquet files in ``out_dir``."""
     with open(path, "rb") as fh:
         fh.seek(chunk.start)
         body = fh.read(chunk.end - chunk.start)
@@ -121,7 +166,7 @@ def parse_chunk(path: str, header: bytes, chunk: Chunk, import_id: int) -> Chunk
     batch, stats, warnings = build_batch(acts(), import_id, "iati")
     return ChunkResult(
         uids=list(batch.uids),
-        tables=batch.tables(),
+        files=write_batch(batch.tables(), Path(out_dir), f"c{chunk.start}"),
         activities=stats.activities,
         transactions=stats.transactions,
         warnings=warnings,
@@ -130,23 +175,25 @@ def parse_chunk(path: str, header: bytes, chunk: Chunk, import_id: int) -> Chunk
     )
 
 
-def parse_parallel(path: Path, plan: ChunkPlan, import_id: int, n_workers: int | None = None) -> Iterator[ChunkResult]:
-    """Chunk results in file order, with at most ``2 x workers`` chunks in flight (bounded memory)."""
+def parse_parallel(
+    path: Path, plan: ChunkPlan, import_id: int, out_dir: Path, n_workers: int | None = None
+) -> Iterator[ChunkResult]:
+    """Chunk results in file order, with at most ``workers + 1`` chunks in flight (bounded memory)."""
     n = n_workers or workers()
     ctx = get_context("spawn")  # never fork a process that holds DuckDB threads
     with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as ex:
         pending: deque[Future[ChunkResult]] = deque()
         it = iter(plan.chunks)
         for c in it:
-            pending.append(ex.submit(parse_chunk, str(path), plan.header, c, import_id))
-            if len(pending) >= 2 * n:
+            pending.append(ex.submit(parse_chunk, str(path), plan.header, c, import_id, str(out_dir)))
+            if len(pending) > n:
                 break
         try:
             while pending:
                 res = pending.popleft().result()
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.append(ex.submit(parse_chunk, str(path), plan.header, nxt, import_id))
+                    pending.append(ex.submit(parse_chunk, str(path), plan.header, nxt, import_id, str(out_dir)))
                 yield res
         finally:
             for f in pending:

