@@ -556,7 +556,7 @@ def vital_core(request: Request) -> HTMLResponse:
     }
     overall = fetch(store, "vital-core-estimates", {"group": "all"})
     rounds = sorted({r["round"] for r in overall.rows if r.get("round")})
-    choices["round"] = [("", "All rounds")] + [(r, f"Round {r}") for r in rounds]
+    choices["round"] = [("", "Latest round")] + [(r, f"Round {r}") for r in rounds]
     latest = filters["round"] or (rounds[-1] if rounds else None)
     group = filters["group"] or next((g["group_var"] for g in groups if g["group_var"] != "all"), "all")
     sub = fetch(store, "vital-core-estimates", {"group": group, "round": latest})
@@ -617,7 +617,7 @@ def vital_core(request: Request) -> HTMLResponse:
         table_block(changes, {"group": group}),
         table_block(runs, {}),
     ]
-    return page(request, "Vital core", INTRO_VC, blocks, filters, choices)
+    return page(request, "Vital core", INTRO_VC, blocks, {**filters, "group": group}, choices)
 
 
 INTRO_VC = (
