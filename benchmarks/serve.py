@@ -231,7 +231,7 @@ def main() -> int:
             proc = start_server(path, port, cache_size)
             base = f"http://127.0.0.1:{port}"
             try:
-                allies = httpx.get(base + "/api/v1/allies?country=XZ&limit=1000").json()["items"]
+                allies = httpx.get(base + "/api/v1/publishers?country=XZ&limit=1000").json()["items"]
                 refs = [a["publisher_ref"] for a in allies][:8] or [""]
                 api_urls = [f"/api/v1/activities?country=XZ&publisher={r}&limit=50" for r in refs]
                 mixed = [u for r in api_urls for u in ("/?country=XZ", r)]

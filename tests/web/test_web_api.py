@@ -22,8 +22,8 @@ def assert_error_shape(response, status: int, code: str) -> dict:
     return body["error"]
 
 
-def test_totals_by_ally_add_up_the_fixture_transactions(client):
-    items = client.get("/api/v1/allies").json()["items"]
+def test_totals_by_publisher_add_up_the_fixture_transactions(client):
+    items = client.get("/api/v1/publishers").json()["items"]
     by_ref = {r["publisher_ref"]: r for r in items}
     # SYN-A has two activities: committed 100,000 + 50,000; spent 60,000 + 50,000.
     assert by_ref["SYN-A"]["activities"] == 2
@@ -173,7 +173,7 @@ def test_index_lists_every_dataset_and_says_the_workspace_is_synthetic(client):
     body = client.get("/api/v1").json()
     assert body["synthetic"] is True
     names = {d["name"] for d in body["datasets"]}
-    assert {"countries", "allies", "activities", "activity-points", "presence", "sources"} <= names
+    assert {"countries", "publishers", "activities", "activity-points", "presence", "sources"} <= names
     assert all(d["ready"] for d in body["datasets"] if d["part"] == "ledger")
 
 

@@ -326,10 +326,10 @@ DATASETS: dict[str, Dataset] = {
             "ledger",
         ),
         _d(
-            "allies",
+            "publishers",
             "Totals by publisher",
             "Each publisher's activities and money in USD: committed (type 2), spent (types 3 and 4).",
-            _ws(queries.allies),
+            _ws(queries.publishers),
             ("country",),
             ("activities", "flows"),
             LEDGER_EMPTY,

@@ -182,7 +182,7 @@ def filter_form(
             )
         elif name == "publisher":
             control["options"] = _options(
-                fetch(store, "allies", {"country": country}).rows,
+                fetch(store, "publishers", {"country": country}).rows,
                 "publisher_ref",
                 lambda r: r.get("publisher_name") or r["publisher_ref"],
                 "All publishers",
@@ -256,7 +256,7 @@ def cached_page(handler: Callable[[Request], HTMLResponse]) -> Callable[[Request
 def overview(request: Request) -> HTMLResponse:
     store = store_of(request)
     filters = read_filters(request, ("country",))
-    publishers = fetch(store, "allies", filters)
+    publishers = fetch(store, "publishers", filters)
     acts = fetch(store, "activities", filters)
     points = fetch(store, "activity-points", filters)
     presence = fetch(store, "presence", filters)

@@ -51,8 +51,8 @@ def countries(ws: Workspace) -> list[dict[str, Any]]:
     )
 
 
-def allies(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
-    """Allies (reporting publishers) with their activities and money in USD, largest spend first.
+def publishers(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
+    """Reporting publishers with their activities and money in USD, largest spend first.
 
     Money is the ledger's ``flows`` (transactions split by country x sector share, in USD), counting
     only ``counted`` rows (money passed on to another publisher counts once, at its funder);
