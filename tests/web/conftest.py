@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,24 +20,32 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def mini_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def own_tmp() -> Iterator[Path]:
+    """A temporary folder of our own: pytest's shared basetemp is pruned by concurrent sessions."""
+    path = Path(tempfile.mkdtemp(prefix="kizuna-web-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mini_ws(own_tmp: Path) -> Path:
     """The small hand-made workspace of web_fixture.py."""
-    return build_fixture(tmp_path_factory.mktemp("mini") / "mini.duckdb")
+    (own_tmp / "mini").mkdir()
+    return build_fixture(own_tmp / "mini" / "mini.duckdb")
 
 
 def _build_demo(path: Path) -> Path:
-    try:
-        from kizuna.demo import build_demo  # the lead's demo builder, once it has landed
-    except ImportError:
-        return build_fixture(path)
-    build_demo(path, serve=False)
+    from kizuna.demo.build import build_demo  # the product's `kizuna demo`
+
+    build_demo(path, path.parent / "inputs")
     return path
 
 
 @pytest.fixture(scope="session")
-def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace (`kizuna demo`), or the small fixture until the demo exists."""
-    return _build_demo(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+def demo_ws(own_tmp: Path) -> Path:
+    """The demo workspace, exactly as `kizuna demo` builds it (synthetic Republic of Kaltara)."""
+    (own_tmp / "demo").mkdir()
+    return _build_demo(own_tmp / "demo" / "demo.duckdb")
 
 
 @pytest.fixture(scope="session")
@@ -57,16 +67,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(demo_ws: Path) -> Iterator[str]:
-    """A real `kizuna serve` (uvicorn) on 127.0.0.1 and a free port; yields its base URL."""
+def server(demo_ws: Path, own_tmp: Path) -> Iterator[str]:
+    """A real `kizuna serve` (uvicorn) on 127.0.0.1 and a free port, over the demo workspace with the
+    demo's needs table; yields its base URL."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
-    code = "import sys; from kizuna.web import serve; serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]))"
+    code = "import sys; from kizuna.web import serve; serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), sys.argv[3])"
+    needs = demo_ws.parent / "inputs" / "coordinate" / "kaltara-needs.csv"  # written by the demo
+    log = (own_tmp / "server.log").open("wb")  # noqa: SIM115 — a file, not a pipe: a full pipe stalls the server
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(demo_ws), str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        [sys.executable, "-c", code, str(demo_ws), str(port), str(needs)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -78,10 +88,11 @@ def server(demo_ws: Path) -> Iterator[str]:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            out = proc.stdout.read().decode() if proc.stdout else ""
+            out = (own_tmp / "server.log").read_text(errors="replace")
             pytest.fail(f"the server did not start: {out[-2000:]}")
         time.sleep(0.2)
     yield base
+    log.close()
     proc.terminate()
     try:
         proc.wait(10)

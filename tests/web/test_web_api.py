@@ -22,8 +22,8 @@ def assert_error_shape(response, status: int, code: str) -> dict:
     return body["error"]
 
 
-def test_totals_by_ally_add_up_the_fixture_transactions(client):
-    items = client.get("/api/v1/allies").json()["items"]
+def test_totals_by_publisher_add_up_the_fixture_transactions(client):
+    items = client.get("/api/v1/publishers").json()["items"]
     by_ref = {r["publisher_ref"]: r for r in items}
     # SYN-A has two activities: committed 100,000 + 50,000; spent 60,000 + 50,000.
     assert by_ref["SYN-A"]["activities"] == 2
@@ -50,7 +50,7 @@ def test_pagination_reports_the_total_and_slices_the_rows(client):
     [
         ("publisher=SYN-A", {"SYN-A-1", "SYN-A-2"}),
         ("adm1=XZ01", {"SYN-A-1", "SYN-B-1"}),
-        ("sector=152", {"SYN-A-1", "SYN-B-1", "SYN-C-1"}),      # DAC prefix: 15220 and 15240
+        ("sector=152", {"SYN-A-1", "SYN-B-1", "SYN-C-1"}),  # DAC prefix: 15220 and 15240
         ("sector=15220&adm1=XZ03", {"SYN-C-1"}),
         ("country=XZ&publisher=SYN-B", {"SYN-B-1"}),
         ("country=FR", set()),
@@ -71,10 +71,27 @@ def test_map_points_follow_the_same_filters(client):
     assert {(p["lat"], p["lon"]) for p in points} == {(9.6, 29.4), (9.2, 31.4), (9.55, 31.75)}
 
 
-def test_presence_counts_activities_by_area_and_ally(client):
+def test_presence_is_coordinates_who_does_what_where_by_ally(client):
     rows = client.get("/api/v1/presence").json()["items"]
-    cells = {(r["adm1"], r["publisher_ref"]): r["activities"] for r in rows}
-    assert cells == {("XZ01", "SYN-A"): 1, ("XZ01", "SYN-B"): 1, ("XZ02", "SYN-A"): 1, ("XZ03", "SYN-C"): 1}
+    cells = {(r["ally"], r["sector"]): (r["n_activities"], r["usd_commitments"], r["usd_disbursements"])
+             for r in rows}
+    # SYN-A-1 (15220) and SYN-A-2 (14030) are Ally A's; SYN-B-1 (15240) Ally B's; SYN-C-1 (15220) no ally's
+    assert cells == {
+        ("Ally A", "152"): (1, 100_000, 60_000),
+        ("Ally A", "140"): (1, 50_000, 50_000),
+        ("Ally B", "152"): (1, 200_000, 20_000),
+        ("Other", "152"): (1, 10_000, 0),
+    }
+    in_area = client.get("/api/v1/presence?adm1=XZ01").json()["items"]
+    assert {(r["ally"], r["sector"], r["adm1"], r["n_activities"]) for r in in_area} == {
+        ("Ally A", "152", "XZ01", 1), ("Ally B", "152", "XZ01", 1)}
+
+
+def test_the_ally_filter_follows_coordinates_mapping(client):
+    body = client.get("/api/v1/activities?ally=Ally+A").json()
+    assert {r["iati_identifier"] for r in body["items"]} == {"SYN-A-1", "SYN-A-2"}
+    points = client.get("/api/v1/activity-points?ally=Ally+B").json()["items"]
+    assert [(p["lat"], p["lon"]) for p in points] == [(9.25, 29.05)]
 
 
 def test_csv_download_neutralises_formulas(client):
@@ -108,8 +125,9 @@ def test_unknown_endpoint_is_a_404_in_the_error_shape(client):
     assert err["where"] == {"key": "/api/v1/nothing-here"}
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=abc", "offset=-1", "format=pdf",
-                                   "publisher=" + "x" * 201])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=1001", "limit=abc", "offset=-1", "format=pdf", "publisher=" + "x" * 201]
+)
 def test_invalid_parameters_are_a_422_in_the_error_shape(client, query):
     err = assert_error_shape(client.get(f"/api/v1/activities?{query}"), 422, "request.invalid")
     assert err["where"]["field"] == query.split("=")[0]
@@ -155,7 +173,7 @@ def test_index_lists_every_dataset_and_says_the_workspace_is_synthetic(client):
     body = client.get("/api/v1").json()
     assert body["synthetic"] is True
     names = {d["name"] for d in body["datasets"]}
-    assert {"countries", "allies", "activities", "activity-points", "presence", "sources"} <= names
+    assert {"countries", "publishers", "activities", "activity-points", "presence", "sources"} <= names
     assert all(d["ready"] for d in body["datasets"] if d["part"] == "ledger")
 
 
@@ -185,3 +203,50 @@ def test_sources_show_provenance_but_no_local_paths(client, mini_ws: Path):
     assert "file_path" not in row
     for url in ("/api/v1/sources", "/sources", "/api/v1/activities", "/"):
         assert str(mini_ws.parent) not in client.get(url).text
+
+
+def test_a_remembered_response_is_the_same_response(client):
+    first = client.get("/api/v1/activities?publisher=SYN-B")
+    again = client.get("/api/v1/activities?publisher=SYN-B")
+    assert again.content == first.content
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+    # the query is part of the key
+    other = client.get("/api/v1/activities?publisher=SYN-A")
+    assert other.json()["total"] == 2 and first.json()["total"] == 1
+    # errors are not remembered as successes
+    assert client.get("/api/v1/activities?limit=0").status_code == 422
+    assert client.get("/api/v1/activities?limit=0").status_code == 422
+
+
+def test_gaps_rank_the_needs_table_given_at_start(mini_ws, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from kizuna.web.app import create_app
+
+    needs = tmp_path / "needs.csv"
+    needs.write_text(
+        "country,adm1,sector,severity,pin\n"
+        "XZ,XZ01,152,3,10000\n"   # Ally A and Ally B work here (SYN-A-1, SYN-B-1)
+        "XZ,XZ04,152,5,20000\n"   # nobody works here
+        "XZ,XZ02,140,2,5000\n",   # SYN-A-2
+        encoding="utf-8",
+    )
+    app = create_app(mini_ws, needs=needs)
+    with TestClient(app) as c:
+        rows = c.get("/api/v1/gaps").json()["items"]
+    app.state.store.close()
+    first = rows[0]
+    assert (first["adm1"], first["sector"], first["n_orgs"]) == ("XZ04", "152", 0)
+    # need = mean(severity / 5, pin / max pin) = mean(5/5, 20000/20000) = 1; no presence: gap = need
+    assert first["need_score"] == 1.0 and first["gap_score"] == 1.0
+    by_area = {r["adm1"]: r for r in rows}
+    assert by_area["XZ01"]["n_orgs"] == 2
+
+
+def test_a_needs_file_that_is_missing_stops_the_server_at_start(mini_ws, tmp_path):
+    from kizuna.errors import KizunaError
+    from kizuna.web.app import create_app
+
+    with pytest.raises(KizunaError) as info:
+        create_app(mini_ws, needs=tmp_path / "absent.csv")
+    assert info.value.code == "needs.missing"

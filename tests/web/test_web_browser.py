@@ -10,14 +10,21 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
 PAGES = ["/", "/presence", "/overlaps", "/gaps", "/division", "/vital-core", "/screening", "/sources", "/api"]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -64,7 +71,8 @@ def open_page(browser, width=1280, height=800):
 
 
 def wait_for_charts(page):
-    page.wait_for_function("document.body.dataset.charts !== undefined", timeout=20_000)
+    # a selector, not wait_for_function: that evaluates a string, which the page's CSP forbids
+    page.wait_for_selector("body[data-charts]", state="attached", timeout=20_000)
     return page.evaluate("document.body.dataset.charts")
 
 
@@ -81,6 +89,10 @@ def test_every_page_loads_offline_without_console_errors(browser, server, path):
         SHOTS.mkdir(parents=True, exist_ok=True)
         name = path.strip("/").replace("/", "-") or "overview"
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        # and at phone width: nothing wider than the screen
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert watch.errors == []
         assert watch.foreign == []
     finally:
@@ -116,19 +128,27 @@ def test_changing_a_filter_updates_the_map_and_the_table(browser, server):
         wait_for_charts(page)
         before_rows = int(page.locator("#table-activities").get_attribute("data-total"))
         before_points = int(page.locator("#map").get_attribute("data-marks"))
-        options = page.locator("#f-publisher option").all()
-        ally = next(o.get_attribute("value") for o in options if o.get_attribute("value"))
+        before_cells = int(page.locator("#table-presence").get_attribute("data-total"))
+        options = [o.get_attribute("value") for o in page.locator("#f-ally option").all()]
+        ally = next(v for v in options if v)
         with page.expect_navigation():
-            page.select_option("#f-publisher", ally)   # the page submits the form on change
+            page.select_option("#f-ally", ally)  # the page submits the form on change
         wait_for_charts(page)
-        assert f"publisher={ally}" in page.url
+        assert "ally=" in page.url
         after_rows = int(page.locator("#table-activities").get_attribute("data-total"))
         after_points = int(page.locator("#map").get_attribute("data-marks"))
+        after_cells = int(page.locator("#table-presence").get_attribute("data-total"))
         assert 0 < after_rows < before_rows
         assert 0 < after_points < before_points
-        allies_in_table = set(page.locator("#table-activities tbody tr td:nth-child(2)").all_inner_texts())
-        assert len(allies_in_table) == 1
+        assert 0 < after_cells < before_cells
+        # the table and the map show exactly what the API gives for that ally
+        api = httpx.get(f"{server}/api/v1/activities", params={"ally": ally}).json()
+        assert api["total"] == after_rows
+        points = httpx.get(f"{server}/api/v1/activity-points", params={"ally": ally, "limit": 1000}).json()
+        assert points["total"] == after_points
+        assert set(page.locator("#table-presence tbody tr td:nth-child(1)").all_inner_texts()) == {ally}
         assert watch.errors == []
+        assert watch.foreign == []
     finally:
         ctx.close()
 
@@ -148,3 +168,36 @@ def test_keyboard_reaches_the_filters_and_the_skip_link(browser, server):
         assert label == "Country"
     finally:
         ctx.close()
+
+
+def test_an_overlap_pair_is_mapped_as_two_layers(browser, server):
+    ctx, page, watch = open_page(browser)
+    try:
+        page.goto(server + "/overlaps?pair=2")
+        assert wait_for_charts(page) == "ready"
+        assert page.locator("#f-pair").input_value() == "2"
+        legend = page.locator("#map svg").text_content()
+        assert "Activity A" in legend and "Activity B" in legend
+        assert int(page.locator("#map").get_attribute("data-marks")) >= 2
+        assert watch.errors == [] and watch.foreign == []
+    finally:
+        ctx.close()
+
+
+def test_a_screening_register_maps_its_site_communities_and_events(browser, server):
+    ctx, page, watch = open_page(browser)
+    try:
+        page.goto(server + "/screening")
+        assert wait_for_charts(page) == "ready"
+        legend = page.locator("#map svg").text_content()
+        for layer in ("Project site", "Communities", "Events"):
+            assert layer in legend
+        assert watch.errors == [] and watch.foreign == []
+    finally:
+        ctx.close()
+
+
+def test_the_server_logged_no_error(server, own_tmp):
+    # runs after the pages above (same session server): nothing they asked for failed on the server
+    log = (own_tmp / "server.log").read_text(errors="replace")
+    assert "Traceback" not in log and "unhandled error" not in log

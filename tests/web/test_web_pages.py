@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -51,16 +52,23 @@ def test_pages_carry_chart_specs_without_remote_urls(client):
     html = client.get("/presence").text
     assert 'id="spec-matrix"' in html and 'id="spec-map"' in html
     for spec in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S):
-        assert '"$schema"' not in spec and '"url"' not in spec
+        assert '"$schema"' not in spec
+        assert all(u.startswith("/api/v1/") for u in re.findall(r'"url": "([^"]*)"', spec))
+    # the map's points come from the API, with the page's filters
+    html = client.get("/presence?ally=Ally+A").text
+    spec = json.loads(re.search(r'<script type="application/json" id="spec-map">(.*?)</script>', html, re.S)[1])
+    urls = [layer["data"]["url"] for layer in spec["layer"] if "url" in layer.get("data", {})]
+    assert urls == ["/api/v1/activity-points?ally=Ally+A&limit=1000"]
 
 
 def test_filters_are_labelled_controls_with_the_choices_the_workspace_holds(client):
-    html = client.get("/presence?publisher=SYN-B").text
-    for name in ("country", "publisher", "sector", "adm1"):
+    html = client.get("/presence?ally=Ally+B").text
+    for name in ("country", "ally", "sector", "adm1"):
         assert f'<label for="f-{name}">' in html
         assert f'id="f-{name}" name="{name}"' in html
-    assert '<option value="SYN-B" selected>Synthetic — Agency Beta</option>' in html
-    assert 'data-total="1"' in html     # SYN-B has one activity
+    assert '<option value="Ally B" selected>Ally B</option>' in html
+    assert '<option value="Other">Other</option>' in html
+    assert '<table id="table-activities" data-total="1">' in html  # Ally B has one activity
 
 
 def test_synthetic_banner_shows_on_synthetic_workspaces_only(client, empty_client):
@@ -78,14 +86,14 @@ def test_an_empty_workspace_gives_clear_empty_states(empty_client, path):
 
 def test_empty_states_name_the_command_to_run(empty_client, client):
     assert "no activities yet — run `kizuna ingest FILE`" in empty_client.get("/").text.replace("&#96;", "`")
-    assert "no screening registers yet — run `kizuna screen`" in client.get("/screening").text.replace("&#96;", "`")
+    assert "no screening registers yet — run `kizuna screen" in client.get("/screening").text.replace("&#96;", "`")
     body = empty_client.get("/api/v1/activities").json()
     assert body["total"] == 0 and body["items"] == []
     assert body["empty"].startswith("no activities yet")
 
 
 def test_page_filters_that_are_too_long_get_an_error_page(client):
-    r = client.get("/presence?publisher=" + "x" * 300)
+    r = client.get("/presence?ally=" + "x" * 300)
     assert r.status_code == 422
     assert "the filter is longer than 200 characters" in r.text and "request.invalid" in r.text
 
@@ -104,7 +112,7 @@ def test_page_text_is_escaped(client):
 def test_the_vega_bundle_is_served_from_the_installed_package(client):
     r = client.get("/static/vega.js", headers={"accept-encoding": "gzip"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
-    assert "window.vegaEmbed" in r.text        # httpx has already un-gzipped it
+    assert "window.vegaEmbed" in r.text  # httpx has already un-gzipped it
     assert r.headers["content-encoding"] == "gzip"
     again = client.get("/static/vega.js", headers={"if-none-match": r.headers["etag"]})
     assert again.status_code == 304
@@ -130,7 +138,7 @@ def test_an_older_workspace_is_brought_up_to_date_then_served_read_only(tmp_path
     from kizuna.workspace import migrations
 
     path = tmp_path / "old.duckdb"
-    first = migrations()[0]          # a workspace that has had only the first migration
+    first = migrations()[0]  # a workspace that has had only the first migration
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
     con.execute(first.sql)
@@ -178,3 +186,39 @@ def test_serve_command_binds_to_loopback_by_default(monkeypatch, mini_ws):
     result = CliRunner().invoke(cli, ["serve", "-w", str(mini_ws), "--host", "0.0.0.0", "--port", "9001"])
     assert (calls["host"], calls["port"]) == ("0.0.0.0", 9001)
     calls["app"].state.store.close()
+
+
+def _luminance(hex_colour: str) -> float:
+    # WCAG 2.x relative luminance (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance)
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast():
+    css = (Path(__file__).resolve().parents[2] / "src/kizuna/web/static/style.css").read_text()
+    var = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+    pairs = [("ink", "paper"), ("ink", "wash"), ("muted", "paper"), ("muted", "wash"), ("accent", "paper"),
+             ("accent-ink", "accent"), ("warn-ink", "warn-bg")]
+    for fg, bg in pairs:
+        assert contrast(var[fg], var[bg]) >= 4.5, (fg, bg, round(contrast(var[fg], var[bg]), 2))
+    # the WCAG example: black on white is 21:1
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+
+
+def test_screening_events_carry_no_actor_names(client):
+    # the mini workspace has no registers: the dataset is empty, and its columns are fixed in code
+    import inspect
+
+    from kizuna.web import screen_map
+
+    assert '"date", "category", "sub_category", "fatalities", "lat", "lon"' in inspect.getsource(screen_map)
+    assert client.get("/api/v1/screening-events").json()["items"] == []

@@ -122,6 +122,11 @@ def build_fixture(path: Path) -> Path:
                         date(2025, 3, 1),
                     ],
                 )
+        # kizuna.coordinate's ally rules: SYN-A -> Ally A, SYN-B -> Ally B; SYN-C matches none (Other)
+        con.execute(
+            "INSERT INTO coordinate_ally_rules VALUES ('SYN-A', 'Ally A', 'user', NULL),"
+            " ('SYN-B', 'Ally B', 'user', NULL)"
+        )
         con.execute(
             "UPDATE imports SET imported_at = ?, warnings = ? WHERE import_id = ?",
             [datetime(2026, 1, 2, 3, 4, 5), json.dumps({}), iid],

@@ -9,6 +9,7 @@ returns the whole filtered table as a download instead (cells made formula-safe 
 from __future__ import annotations
 
 import inspect
+import json
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -104,39 +105,42 @@ def index(request: Request) -> dict[str, Any]:
     }
 
 
-def download(ds: Dataset, rows: list[dict[str, Any]], fmt: OutFormat) -> Response:
+def encode(ds: Dataset, rows: list[dict[str, Any]], fmt: OutFormat) -> tuple[str, str | None, bytes]:
+    """A download's media type, file name and bytes (cells formula-safe via kizuna.output)."""
     name = f"kizuna-{ds.name}"
     if fmt is OutFormat.csv:
-        return Response(
-            to_csv_text(rows) if rows else "",
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    return Response(
-        xlsx_bytes(rows, sheet=ds.title[:31]),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+        return "text/csv; charset=utf-8", f"{name}.csv", (to_csv_text(rows) if rows else "").encode("utf-8")
+    return XLSX, f"{name}.xlsx", xlsx_bytes(rows, sheet=ds.title[:31])
 
 
 def _endpoint_for(ds: Dataset) -> Any:
-    def endpoint(request: Request, **kw: Any) -> Any:
+    def endpoint(request: Request, **kw: Any) -> Response:
         fmt: OutFormat = kw.pop("format")
         limit: int = kw.pop("limit")
         offset: int = kw.pop("offset")
-        result = fetch(store_of(request), ds.name, kw)
-        if fmt is not OutFormat.json:
-            return download(ds, result.rows, fmt)
-        return {
-            "dataset": ds.name,
-            "title": ds.title,
-            "total": result.total,
-            "limit": limit,
-            "offset": offset,
-            "filters": {k: kw.get(k) for k in ds.filters},
-            "empty": result.empty_reason,
-            "items": result.rows[offset : offset + limit],
-        }
+        store = store_of(request)
+        paged = fmt is OutFormat.json
+        key = ("api", ds.name, fmt.value, limit if paged else 0, offset if paged else 0, tuple(sorted(kw.items())))
+
+        def build() -> tuple[str, str | None, bytes]:
+            result = fetch(store, ds.name, kw)
+            if not paged:
+                return encode(ds, result.rows, fmt)
+            body = {
+                "dataset": ds.name,
+                "title": ds.title,
+                "total": result.total,
+                "limit": limit,
+                "offset": offset,
+                "filters": {k: kw.get(k) for k in ds.filters},
+                "empty": result.empty_reason,
+                "items": result.rows[offset : offset + limit],
+            }
+            return "application/json", None, json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
+
+        media, filename, content = store.remember(key, build)
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
+        return Response(content, media_type=media, headers=headers)
 
     kw_only = inspect.Parameter.KEYWORD_ONLY
     params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]

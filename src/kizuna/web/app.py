@@ -17,6 +17,8 @@ import gzip
 import hashlib
 import logging
 import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +80,49 @@ INTERNAL = KizunaError(
 )
 
 
-class Guard:
-    """Security headers on every response, a Host check, and 500s without stack traces."""
+def _timing(started_at: float) -> tuple[bytes, bytes]:
+    """A Server-Timing header (W3C Server Timing): the server's own time for this response, in ms."""
+    return b"server-timing", f"app;dur={(time.perf_counter() - started_at) * 1000:.3f}".encode()
 
-    def __init__(self, app: ASGIApp, allowed_hosts: tuple[str, ...] | None = None):
+
+class ResponseCache:
+    """Whole successful GET responses (pages and API bodies) by path and query string.
+
+    The workspace cannot change while it is served, so an answer stays right; serving it from here
+    skips routing, validation and the thread hop. Bounded by entries; bodies over ``max_bytes`` are
+    not kept. Static files (which vary with Accept-Encoding) are left to their own route.
+    """
+
+    def __init__(self, entries: int, max_bytes: int = 1 << 20):
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, bytes], tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, bytes]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[str, bytes], value: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+        if len(value[2]) > self.max_bytes:
+            return
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+
+class Guard:
+    """Security headers on every response, a Host check, 500s without stack traces, and the
+    response cache."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: tuple[str, ...] | None = None, cache_entries: int = 0):
         self.app = app
         self.allowed_hosts = allowed_hosts
+        self.cache = ResponseCache(cache_entries) if cache_entries else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,18 +141,33 @@ class Guard:
                 )
                 await self._send_headers_too(error_response(path, err), scope, receive, send)
                 return
+        started_at = time.perf_counter()
+        key = (path, scope.get("query_string", b""))
+        cacheable = self.cache is not None and scope.get("method") == "GET" and not path.startswith("/static/")
+        if cacheable:
+            hit = self.cache.get(key)  # type: ignore[union-attr]
+            if hit is not None:
+                status, headers, body = hit
+                await send({"type": "http.response.start", "status": status,
+                            "headers": [*headers, _timing(started_at)]})
+                await send({"type": "http.response.body", "body": body})
+                return
         started = False
+        captured: dict[str, Any] = {"chunks": []}
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
                 headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in {h for h, _ in SECURITY_HEADERS}
+                    (k, v) for k, v in message.get("headers", []) if k.lower() not in {h for h, _ in SECURITY_HEADERS}
                 ]
-                message = {**message, "headers": headers + SECURITY_HEADERS}
+                captured["status"], captured["headers"] = message["status"], headers + SECURITY_HEADERS
+                message = {**message, "headers": [*headers, *SECURITY_HEADERS, _timing(started_at)]}
+            elif message["type"] == "http.response.body" and cacheable:
+                captured["chunks"].append(message.get("body", b""))
+                if not message.get("more_body") and captured.get("status") == 200:
+                    self.cache.put(key, (200, captured["headers"], b"".join(captured["chunks"])))  # type: ignore[union-attr]
             await send(message)
 
         try:
@@ -187,20 +241,27 @@ def _http_error(exc: StarletteHTTPException, path: str) -> KizunaError:
             hint="only GET (and HEAD) requests are answered",
             status=405,
         )
-    return KizunaError(
-        f"http.{exc.status_code}", str(exc.detail), Where(key=path[:200]), status=exc.status_code
-    )
+    return KizunaError(f"http.{exc.status_code}", str(exc.detail), Where(key=path[:200]), status=exc.status_code)
 
 
-def create_app(workspace_path: Path | str, allowed_hosts: tuple[str, ...] | None = None) -> FastAPI:
+def create_app(
+    workspace_path: Path | str,
+    allowed_hosts: tuple[str, ...] | None = None,
+    cache_size: int = 512,
+    needs: Path | str | None = None,
+) -> FastAPI:
     """The app over the workspace at ``workspace_path``, opened read-only.
 
     ``allowed_hosts``: Host header names to answer (``None`` = any); :func:`kizuna.web.serve`
-    passes the loopback names when it binds to 127.0.0.1.
+    passes the loopback names when it binds to 127.0.0.1. ``cache_size``: query results kept in
+    memory (0 = none; the workspace cannot change while it is served, see :mod:`kizuna.web.store`).
+    ``needs``: a needs table (CSV/XLSX, see :func:`kizuna.coordinate.load.read_needs`) for the gaps page.
     """
     from kizuna.web import api, pages
 
-    store = ReadOnlyStore(workspace_path)
+    store = ReadOnlyStore(workspace_path, cache_size=cache_size, needs=needs)
+    if needs is not None:
+        store.needs_table()  # a bad needs file is an error at start, not on the gaps page
     app = FastAPI(
         title="Kizuna API",
         version=__version__,
@@ -249,7 +310,7 @@ def create_app(workspace_path: Path | str, allowed_hosts: tuple[str, ...] | None
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.add_middleware(Guard, allowed_hosts=allowed_hosts)  # type: ignore[arg-type]
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts, cache_entries=cache_size)  # type: ignore[arg-type]
     return app
 
 

@@ -14,7 +14,11 @@ LAYER_STYLE = {
     "Communities": ("#1b7f3b", "square"),
     "Events": ("#b2182b", "triangle-up"),
     "Project site": ("#6a3d9a", "diamond"),
+    "Activity A": ("#1f5f99", "circle"),
+    "Activity B": ("#d95f02", "square"),
 }
+# layers drawn last (on top) and larger
+FOREGROUND = {"Project site": 260, "Activity A": 110, "Activity B": 110}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -31,23 +35,31 @@ def map_spec(
     layers: dict[str, list[dict[str, Any]]],
     tooltip: dict[str, list[str]],
     description: str,
+    urls: dict[str, str] | None = None,
     shapes: dict[str, Any] | None = None,
     height: int = 380,
 ) -> dict[str, Any] | None:
-    """A point map of named layers (lists of rows with ``lat``/``lon``); None when there are no points."""
-    points = [
-        {**{k: r.get(k) for k in tooltip.get(name, [])}, "lat": r["lat"], "lon": r["lon"], "layer": name}
+    """A point map of named layers (rows with ``lat``/``lon``); None when there are no points.
+
+    A layer named in ``urls`` is not inlined: the browser loads it from that API URL (its
+    ``items``), so a page stays small however many points there are; its rows here only fit the
+    projection to their extent.
+    """
+    urls = urls or {}
+    located = {
+        name: [r for r in rows if r.get("lat") is not None and r.get("lon") is not None]
         for name, rows in layers.items()
-        for r in rows
-        if r.get("lat") is not None and r.get("lon") is not None
-    ]
-    if not points:
+    }
+    everything = [r for rows in located.values() for r in rows]
+    if not everything:
         return None
-    lats = [p["lat"] for p in points]
-    lons = [p["lon"] for p in points]
-    pad = 0.5
-    west, east = min(lons) - pad, max(lons) + pad
-    south, north = min(lats) - pad, max(lats) + pad
+    span = max(
+        max(r["lon"] for r in everything) - min(r["lon"] for r in everything),
+        max(r["lat"] for r in everything) - min(r["lat"] for r in everything),
+    )
+    pad = max(0.1, 0.12 * span)
+    west, east = min(r["lon"] for r in everything) - pad, max(r["lon"] for r in everything) + pad
+    south, north = min(r["lat"] for r in everything) - pad, max(r["lat"] for r in everything) + pad
     # d3-geo reads rings on the sphere: an exterior ring runs clockwise, or it means the whole globe
     # minus the box.
     frame = {
@@ -58,10 +70,9 @@ def map_spec(
             "coordinates": [[[west, south], [west, north], [east, north], [east, south], [west, south]]],
         },
     }
-    names = [n for n in layers if any(p["layer"] == n for p in points)]
+    names = sorted((n for n, rows in located.items() if rows), key=lambda n: n in FOREGROUND)
     colours = [LAYER_STYLE.get(n, ("#444444", "circle"))[0] for n in names]
-    shapes_of = [LAYER_STYLE.get(n, ("#444444", "circle"))[1] for n in names]
-    fields = sorted({k for n in names for k in tooltip.get(n, [])})
+    symbols = [LAYER_STYLE.get(n, ("#444444", "circle"))[1] for n in names]
     layer: list[dict[str, Any]] = [
         {"data": {"values": [frame]}, "mark": {"type": "geoshape", "fill": "#f4f1ea", "stroke": "#b9b2a3"}},
         {
@@ -76,47 +87,61 @@ def map_spec(
                 "mark": {"type": "geoshape", "fill": "#e8e2d4", "stroke": "#8c8370", "strokeWidth": 0.8},
             }
         )
-    layer.append(
-        {
-            "data": {"values": points},
-            "mark": {
-                "type": "point",
-                "filled": True,
-                "size": 70,
-                "opacity": 0.85,
-                "stroke": "white",
-                "strokeWidth": 0.6,
-            },
-            "encoding": {
-                "longitude": {"field": "lon", "type": "quantitative"},
-                "latitude": {"field": "lat", "type": "quantitative"},
-                "color": {
-                    "field": "layer",
-                    "type": "nominal",
-                    "title": None,
-                    "scale": {"domain": names, "range": colours},
-                    "legend": {"orient": "top"},
+    for n, name in enumerate(names):
+        fields = tooltip.get(name, [])
+        if name in urls:
+            data: dict[str, Any] = {"url": urls[name], "format": {"type": "json", "property": "items"}}
+        else:
+            data = {
+                "values": [{**{k: r.get(k) for k in fields}, "lat": r["lat"], "lon": r["lon"]} for r in located[name]]
+            }
+        layer.append(
+            {
+                "data": data,
+                "transform": [{"calculate": repr(name), "as": "layer"}],
+                "mark": {
+                    "type": "point",
+                    "filled": True,
+                    "size": FOREGROUND.get(name, 60),
+                    "opacity": 0.85,
+                    "stroke": "white",
+                    "strokeWidth": 0.6,
                 },
-                "shape": {
-                    "field": "layer",
-                    "type": "nominal",
-                    "scale": {"domain": names, "range": shapes_of},
-                    "legend": None,
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "color": {
+                        "field": "layer",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": names, "range": colours},
+                        "legend": {"orient": "top"} if n == 0 else None,
+                    },
+                    "shape": {
+                        "field": "layer",
+                        "type": "nominal",
+                        "scale": {"domain": names, "range": symbols},
+                        "legend": None,
+                    },
+                    "tooltip": [{"field": "layer", "title": "Layer"}]
+                    + [{"field": f} for f in fields]
+                    + [{"field": "lat", "format": ".3f"}, {"field": "lon", "format": ".3f"}],
                 },
-                "tooltip": [{"field": "layer", "title": "Layer"}]
-                + [{"field": f} for f in fields]
-                + [{"field": "lat", "format": ".3f"}, {"field": "lon", "format": ".3f"}],
-            },
-        }
-    )
+            }
+        )
     spec = _base(description)
     spec.update({"height": height, "projection": {"type": "mercator", "fit": frame}, "layer": layer})
     spec["autosize"] = {"type": "fit", "contains": "padding"}
     return spec
 
 
-def bar_spec(rows: list[dict[str, Any]], category: str, measures: dict[str, str], description: str,
-             category_title: str | None = None) -> dict[str, Any] | None:
+def bar_spec(
+    rows: list[dict[str, Any]],
+    category: str,
+    measures: dict[str, str],
+    description: str,
+    category_title: str | None = None,
+) -> dict[str, Any] | None:
     """Horizontal bars, one row per category; the measures (field -> label) are drawn over each other,
     the first wide and light, the next narrower and darker (committed behind spent, say)."""
     values = [
@@ -129,43 +154,62 @@ def bar_spec(rows: list[dict[str, Any]], category: str, measures: dict[str, str]
     labels = list(measures.values())
     palette = ["#9fc0e3", "#1f5f99", "#0b2f52"]
     spec = _base(description)
-    spec.update({
-        "height": {"step": 26},
-        "data": {"values": values},
-        "encoding": {
-            "y": {"field": "category", "type": "nominal", "title": category_title, "sort": None},
-            "x": {"field": "value", "type": "quantitative", "title": "USD", "axis": {"format": "~s"}},
-            "color": {"field": "measure", "type": "nominal", "title": None, "legend": {"orient": "top"},
-                      "scale": {"domain": labels, "range": palette[: len(labels)]}},
-            "tooltip": [{"field": "category", "title": category_title or "category"},
-                        {"field": "measure"}, {"field": "value", "format": ",.0f"}],
-        },
-        "layer": [
-            {"transform": [{"filter": {"field": "measure", "equal": label}}],
-             "mark": {"type": "bar", "height": {"band": 0.8 - 0.35 * i}}}
-            for i, label in enumerate(labels)
-        ],
-    })
+    spec.update(
+        {
+            "height": {"step": 26},
+            "data": {"values": values},
+            "encoding": {
+                "y": {"field": "category", "type": "nominal", "title": category_title, "sort": None},
+                "x": {"field": "value", "type": "quantitative", "title": "USD", "axis": {"format": "~s"}},
+                "color": {
+                    "field": "measure",
+                    "type": "nominal",
+                    "title": None,
+                    "legend": {"orient": "top"},
+                    "scale": {"domain": labels, "range": palette[: len(labels)]},
+                },
+                "tooltip": [
+                    {"field": "category", "title": category_title or "category"},
+                    {"field": "measure"},
+                    {"field": "value", "format": ",.0f"},
+                ],
+            },
+            "layer": [
+                {
+                    "transform": [{"filter": {"field": "measure", "equal": label}}],
+                    "mark": {"type": "bar", "height": {"band": 0.8 - 0.35 * i}},
+                }
+                for i, label in enumerate(labels)
+            ],
+        }
+    )
     return spec
 
 
 def heat_spec(
-    rows: list[dict[str, Any]], x: str, y: str, value: str, description: str, x_title: str, y_title: str
+    rows: list[dict[str, Any]],
+    x: str,
+    y: str,
+    value: str,
+    description: str,
+    x_title: str,
+    y_title: str,
+    fmt: str = ",d",
 ) -> dict[str, Any] | None:
-    """A heat matrix with the value written in each cell."""
-    if not rows:
+    """A heat matrix with the value written in each cell (``fmt``: a d3 number format)."""
+    values = [{x: r.get(x), y: r.get(y), value: r.get(value)} for r in rows if r.get(value) is not None]
+    if not values:
         return None
-    values = [{x: r.get(x), y: r.get(y), value: r.get(value)} for r in rows]
-    enc = {
-        "x": {"field": x, "type": "nominal", "title": x_title, "axis": {"labelAngle": -30, "orient": "top"}},
-        "y": {"field": y, "type": "nominal", "title": y_title},
-    }
+    light_text_above = max(float(v[value]) for v in values) * 0.55
     spec = _base(description)
     spec.update(
         {
             "height": {"step": 28},
             "data": {"values": values},
-            "encoding": enc,
+            "encoding": {
+                "x": {"field": x, "type": "nominal", "title": x_title, "axis": {"labelAngle": -30, "orient": "top"}},
+                "y": {"field": y, "type": "nominal", "title": y_title},
+            },
             "layer": [
                 {
                     "mark": {"type": "rect", "tooltip": True},
@@ -173,22 +217,142 @@ def heat_spec(
                         "color": {
                             "field": value,
                             "type": "quantitative",
-                            "title": value,
+                            "title": None,
                             "scale": {"scheme": "blues"},
+                            "legend": {"format": fmt},
                         }
                     },
                 },
                 {
                     "mark": {"type": "text", "fontSize": 11},
                     "encoding": {
-                        "text": {"field": value, "type": "quantitative"},
+                        "text": {"field": value, "type": "quantitative", "format": fmt},
                         "color": {
-                            "condition": {"test": f"datum['{value}'] > 3", "value": "white"},
+                            "condition": {"test": f"datum['{value}'] > {light_text_above}", "value": "white"},
                             "value": "#1b1b1b",
                         },
                     },
                 },
             ],
+        }
+    )
+    return spec
+
+
+def _hbar(
+    values: list[dict[str, Any]],
+    category: str,
+    value: str,
+    description: str,
+    x_title: str,
+    fmt: str,
+    colour: dict[str, Any] | None = None,
+    domain: list[float] | None = None,
+) -> dict[str, Any]:
+    spec = _base(description)
+    x: dict[str, Any] = {"field": value, "type": "quantitative", "title": x_title, "axis": {"format": fmt}}
+    if domain:
+        x["scale"] = {"domain": domain}
+    spec.update(
+        {
+            "height": {"step": 18},
+            "data": {"values": values},
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "y": {"field": category, "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 320}},
+                "x": x,
+                **({"color": colour} if colour else {"color": {"value": "#1f5f99"}}),
+            },
+        }
+    )
+    return spec
+
+
+def score_spec(rows: list[dict[str, Any]], description: str) -> dict[str, Any] | None:
+    """Overlap scores, one bar per pair (labelled by rank and allies)."""
+    values = [
+        {"pair": f"#{r['rank']} {r.get('ally_a')} × {r.get('ally_b')}", "score": r.get("score")}
+        for r in rows
+        if r.get("score") is not None
+    ]
+    return _hbar(values, "pair", "score", description, "Score (0–1)", ".1f", domain=[0, 1]) if values else None
+
+
+def gap_spec(rows: list[dict[str, Any]], description: str) -> dict[str, Any] | None:
+    """Gap scores, one bar per area x sector."""
+    values = [
+        {
+            "need": f"#{r['rank']} {r.get('area_name') or r.get('adm2') or r.get('adm1')} — {r.get('sector')}",
+            "gap": r.get("gap_score"),
+        }
+        for r in rows
+        if r.get("gap_score") is not None
+    ]
+    return _hbar(values, "need", "gap", description, "Gap score (0–1)", ".1f", domain=[0, 1]) if values else None
+
+
+def hhi_spec(rows: list[dict[str, Any]], description: str) -> dict[str, Any] | None:
+    """HHI per sector, coloured by the concentration class."""
+    values = [
+        {
+            "sector": f"{r.get('country')} {r.get('sector')}",
+            "hhi": r.get("hhi"),
+            "concentration": r.get("concentration"),
+        }
+        for r in rows
+        if r.get("hhi") is not None
+    ]
+    if not values:
+        return None
+    return _hbar(
+        values,
+        "sector",
+        "hhi",
+        description,
+        "HHI (0–1)",
+        ".2f",
+        {"field": "concentration", "type": "nominal", "title": None, "legend": {"orient": "top"}},
+        domain=[0, 1],
+    )
+
+
+def contribution_spec(rows: list[dict[str, Any]], description: str) -> dict[str, Any] | None:
+    """Percentage contribution of each indicator to M0."""
+    values = [
+        {"indicator": r.get("indicator"), "contribution": r.get("contribution_pct")}
+        for r in rows
+        if r.get("contribution_pct") is not None
+    ]
+    return _hbar(values, "indicator", "contribution", description, "Share of M0", ".0%") if values else None
+
+
+def risk_spec(rows: list[dict[str, Any]], description: str) -> dict[str, Any] | None:
+    """Risks on the impact x likelihood grid (1–5 each), coloured by significance."""
+    values = [{k: r.get(k) for k in ("rule_id", "impact", "likelihood", "score", "significance")} for r in rows]
+    if not values:
+        return None
+    spec = _base(description)
+    axis = {"type": "quantitative", "scale": {"domain": [0.5, 5.5]}, "axis": {"values": [1, 2, 3, 4, 5]}}
+    spec.update(
+        {
+            "height": 260,
+            "data": {"values": values},
+            "mark": {"type": "circle", "opacity": 0.8, "tooltip": True},
+            "encoding": {
+                "x": {"field": "likelihood", "title": "Likelihood", **axis},
+                "y": {"field": "impact", "title": "Impact", **axis},
+                "size": {"aggregate": "count", "title": "risks", "legend": None},
+                "color": {
+                    "field": "significance",
+                    "type": "nominal",
+                    "title": None,
+                    "legend": {"orient": "top"},
+                    "scale": {
+                        "domain": ["Low", "Moderate", "Substantial", "High"],
+                        "range": ["#4d9221", "#e0a100", "#d95f02", "#b2182b"],
+                    },
+                },
+            },
         }
     )
     return spec

@@ -19,11 +19,15 @@ def serve_cmd(
         str, typer.Option("--host", help="Address to listen on (127.0.0.1 = this machine only).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    needs: Annotated[
+        Path | None,
+        typer.Option("--needs", help="Needs table (CSV/XLSX: area x sector, severity, people in need) for gaps."),
+    ] = None,
 ) -> None:
     """Serve the dashboard and the read-only JSON API (/api/v1) over a workspace, fully offline."""
     from kizuna.web import serve
 
-    serve(workspace, host, port)
+    serve(workspace, host, port, needs=needs)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,14 @@
 """Every table the dashboard shows, named once: the API serves it, pages draw it, downloads export it.
 
-A :class:`Dataset` names the library function that computes it, the filters it takes, the tables
-it needs and the empty state to show when its part has not run on this workspace. The web layer
-adds nothing to the numbers: a dataset's rows are exactly what its library function returned.
+A :class:`Dataset` names the library function that computes it, the filters it takes, the tables it
+needs and the empty state to show when its part has not run on this workspace. The web layer adds
+nothing to the numbers: a dataset's rows are what its part's function returned, at most narrowed to
+the rows a filter names.
+
+Sources: the ledger's queries (:mod:`kizuna.ledger.queries`), coordinate's analyses
+(:mod:`kizuna.coordinate`, on the ledger frames of :func:`kizuna.coordinate.load.load_ledger`),
+measure's stored runs and screen's stored registers; :mod:`kizuna.web.queries` holds the few
+read-only queries no part offers yet.
 """
 
 from __future__ import annotations
@@ -11,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
+from kizuna.errors import InputError, Where
 from kizuna.output import to_json_records
 from kizuna.web import queries
 from kizuna.web.store import ReadOnlyStore
@@ -28,9 +37,15 @@ FILTERS: dict[str, Filter] = {
     f.name: f
     for f in (
         Filter("country", "Country", "ISO 3166-1 alpha-2 code of the country, e.g. XZ"),
-        Filter("publisher", "Ally", "the ally's (reporting publisher's) organisation ref, e.g. US-GOV-1"),
+        Filter("ally", "Ally", "ally name as kizuna.coordinate assigns it, e.g. Japan or Ally A"),
+        Filter("publisher", "Publisher", "reporting publisher's organisation ref, e.g. US-GOV-1"),
         Filter("sector", "Sector", "DAC sector code or prefix (vocabulary 1 or 2), e.g. 152 or 15220"),
         Filter("adm1", "Area", "first-level administrative area code or name, e.g. XZ01"),
+        Filter("activity", "Activity",
+               "activity ids (reporting-org ref|iati-identifier), comma-separated; other filters then do not apply"),
+        Filter("register", "Register", "screening register id (a number), e.g. 1"),
+        Filter("group", "Subgroups", "subgroup variable of the vital-core run: all, admin1, sex, ..."),
+        Filter("round", "Round", "survey round of the vital-core run, e.g. 1"),
     )
 }
 
@@ -40,11 +55,19 @@ class Dataset:
     name: str
     title: str
     description: str
-    fetch: Callable[..., Any]  # (ws, **filters) -> rows (list of dicts or a Polars frame)
+    fetch: Callable[..., Any]  # (ctx, **filters) -> rows (list of dicts or a Polars frame)
     filters: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()  # tables that must exist and hold rows
     empty: str = "nothing here yet"  # the empty state when the part has not run
     part: str = "ledger"
+
+
+@dataclass
+class Ctx:
+    """What a dataset's function gets: the request's workspace cursor and the server's store."""
+
+    ws: Workspace
+    store: ReadOnlyStore
 
 
 @dataclass
@@ -60,50 +83,510 @@ class Result:
         return len(self.rows)
 
 
-def _sources(ws: Workspace) -> Any:
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def frames(ctx: Ctx) -> Any:
+    """coordinate's ledger frames, loaded once per server (the workspace cannot change meanwhile)."""
+    from kizuna.coordinate.load import load_ledger
+
+    return ctx.store.cached(("ledger-frames",), load_ledger, keep=True)
+
+
+def ally_uids(ctx: Ctx, ally: str) -> set[str]:
+    """Activities whose reporting organisation counts under ``ally`` (kizuna.coordinate's mapping)."""
+    from kizuna.coordinate.model import activity_orgs
+
+    orgs = ctx.store.remember(("activity-allies",), lambda: activity_orgs(frames(ctx), "reporting"), keep=True)
+    return set(orgs.filter(pl.col("ally") == ally).get_column("activity_uid").to_list())
+
+
+def sector_matches(column: str, sector: str | None) -> pl.Expr:
+    """Rows whose sector code and the filter are prefixes of one another (152 matches 15220 and back)."""
+    if not sector:
+        return pl.lit(True)
+    col = pl.col(column).cast(pl.String).fill_null("")
+    return col.str.starts_with(sector) | pl.lit(sector).str.starts_with(col) & (col != "")
+
+
+def narrow(df: pl.DataFrame, **equal: str | None) -> pl.DataFrame:
+    """Keep rows whose columns equal the given values (None = no condition)."""
+    for column, value in equal.items():
+        if value:
+            df = df.filter(pl.col(column) == value)
+    return df
+
+
+def as_int(value: str | None, field: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError(f"filter.{field}", f"{value!r} is not a number", Where(field=field), hint="e.g. 1") from None
+
+
+# --- ledger ------------------------------------------------------------------------------------
+
+
+def _sources(ctx: Ctx) -> Any:
     from kizuna.ledger.queries import list_sources
 
-    return list_sources(ws)
+    return list_sources(ctx.ws)
 
 
-def _activities(ws: Workspace, country: str | None = None, publisher: str | None = None,
-                sector: str | None = None, adm1: str | None = None) -> Any:
+def _activities(
+    ctx: Ctx,
+    country: str | None = None,
+    ally: str | None = None,
+    publisher: str | None = None,
+    sector: str | None = None,
+    adm1: str | None = None,
+) -> Any:
     from kizuna.ledger.queries import ActivityFilter, list_activities
 
-    rows = list_activities(ws, ActivityFilter(country=country, sector=sector, publisher=publisher))
+    rows = list_activities(ctx.ws, ActivityFilter(country=country, sector=sector, publisher=publisher))
     if adm1:
-        inside = queries.activity_uids_in_area(ws, adm1)
+        inside = queries.activity_uids_in_area(ctx.ws, adm1)
         rows = [r for r in rows if r["activity_uid"] in inside]
+    if ally:
+        theirs = ally_uids(ctx, ally)
+        rows = [r for r in rows if r["activity_uid"] in theirs]
     return rows
 
 
-LEDGER_EMPTY = "no activities yet — run `kizuna ingest FILE` (IATI XML or a 3W sheet) or `kizuna demo`"
+def _points(
+    ctx: Ctx,
+    country: str | None = None,
+    ally: str | None = None,
+    publisher: str | None = None,
+    sector: str | None = None,
+    adm1: str | None = None,
+    activity: str | None = None,
+) -> Any:
+    if activity:
+        return queries.activity_points_of(ctx.ws, activity.split(","))
+    rows = queries.activity_points(ctx.ws, country, publisher, sector, adm1)
+    if ally:
+        theirs = ally_uids(ctx, ally)
+        rows = [r for r in rows if r["activity_uid"] in theirs]
+    return rows
 
-WHERE = ("country", "publisher", "sector", "adm1")
+
+def _ws(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(ctx: Ctx, **kw: Any) -> Any:
+        return fn(ctx.ws, **kw)
+
+    call.__doc__ = fn.__doc__
+    return call
+
+
+# --- coordinate --------------------------------------------------------------------------------
+
+
+def _presence(
+    ctx: Ctx, country: str | None = None, ally: str | None = None, sector: str | None = None, adm1: str | None = None
+) -> Any:
+    from kizuna.coordinate.presence import presence
+
+    level = "adm1" if adm1 else "country"
+    df = ctx.store.cached(
+        ("presence", level, country),
+        lambda _ws: presence(frames(ctx), by="ally", sector_level="dac3", admin_level=level, country=country),
+    )
+    df = narrow(df, ally=ally, **({"adm1": adm1} if adm1 else {})).filter(sector_matches("sector", sector))
+    return df.drop("org_key", strict=False)
+
+
+def _overlaps(ctx: Ctx, country: str | None = None, ally: str | None = None, sector: str | None = None) -> Any:
+    from kizuna.coordinate.overlap import find_overlaps
+
+    res = ctx.store.cached(("overlaps", country), lambda _ws: find_overlaps(frames(ctx), country=country))
+    df = res.pairs.drop("org_key_a", "org_key_b", strict=False)
+    if ally:
+        df = df.filter((pl.col("ally_a") == ally) | (pl.col("ally_b") == ally))
+    return df.filter(sector_matches("sector_code", sector))
+
+
+def _gaps(ctx: Ctx, country: str | None = None, sector: str | None = None, adm1: str | None = None) -> Any:
+    from kizuna.coordinate.gaps import gaps_from_ledger
+
+    needs = ctx.store.needs_table()
+    if needs is None:
+        return []
+    df = ctx.store.cached(("gaps",), lambda _ws: gaps_from_ledger(frames(ctx), needs))
+    return narrow(df, country=country, adm1=adm1).filter(sector_matches("sector", sector))
+
+
+def _money(ctx: Ctx) -> pl.DataFrame:
+    from kizuna.coordinate.division import donor_money
+
+    # donors as allies, their funding role, disbursements (type 3), DAC 3-digit sectors
+    return ctx.store.cached(
+        ("donor-money",),
+        lambda _ws: donor_money(frames(ctx), by="ally", role="funding", type_code="3", sector_level="dac3"),
+    )
+
+
+def _division(view: str) -> Callable[..., Any]:
+    def run(ctx: Ctx, country: str | None = None, ally: str | None = None, sector: str | None = None) -> Any:
+        from kizuna.coordinate import division
+
+        fn = {
+            "concentration": division.concentration,
+            "shares": division.shares,
+            "rca": division.rca,
+            "significance": division.significance,
+            "sectors": division.sectors_per_donor,
+        }[view]
+        df = ctx.store.cached(("division", view), lambda _ws: fn(_money(ctx)))
+        if "country" in df.columns:
+            df = narrow(df, country=country)
+        if "donor" in df.columns:
+            df = narrow(df, donor=ally)
+        if "sector" in df.columns and df.schema["sector"] == pl.String:
+            df = df.filter(sector_matches("sector", sector))
+        return df
+
+    return run
+
+
+# --- measure -----------------------------------------------------------------------------------
+
+
+def _runs(ctx: Ctx) -> Any:
+    from kizuna.measure.store import list_runs
+
+    return list_runs(ctx.ws)
+
+
+def _needs(ctx: Ctx, adm1: str | None = None) -> Any:
+    from kizuna.measure.needs import stored_needs
+
+    df = stored_needs(ctx.ws)
+    return narrow(df, admin1=adm1) if df.height else df
+
+
+# --- screen ------------------------------------------------------------------------------------
+
+
+def _registers(ctx: Ctx) -> Any:
+    from kizuna.screen.store import list_registers
+
+    return list_registers(ctx.ws)
+
+
+def _register_layer(layer: str) -> Callable[..., Any]:
+    def run(ctx: Ctx, register: str | None = None) -> Any:
+        from kizuna.web.screen_map import register_layers
+
+        reg = as_int(register, "register") or queries_latest_register(ctx.ws)
+        if reg is None:
+            return []
+        return ctx.store.cached(("screen-layers", reg), lambda ws: register_layers(ws, reg))[layer]
+
+    return run
+
+
+def queries_latest_register(ws: Workspace) -> int | None:
+    return ws.scalar("SELECT max(register_id) FROM screen_registers")
+
+
+LEDGER_EMPTY = "no activities yet — run `kizuna ingest FILE` (IATI XML or a 3W sheet) or `kizuna demo`"
+MEASURE_EMPTY = "no vital-core results yet — run `kizuna measure SURVEY --spec SPEC.toml`"
+SCREEN_EMPTY = "no screening registers yet — run `kizuna screen PROPOSAL.toml`"
+WHERE = ("country", "ally", "publisher", "sector", "adm1")
+MONEY = ("activities", "flows", "coordinate_ally_rules")
+
+
+def _d(
+    name: str,
+    title: str,
+    description: str,
+    fetch: Callable[..., Any],
+    filters: tuple[str, ...],
+    needs: tuple[str, ...],
+    empty: str,
+    part: str,
+) -> Dataset:
+    return Dataset(name, title, description, fetch, filters, needs, empty, part)
+
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
-        Dataset("countries", "Countries", "Countries with activities, most activities first.",
-                queries.countries, (), ("activities", "activity_countries"), LEDGER_EMPTY),
-        Dataset("allies", "Totals by ally",
-                "Each ally's activities and money in USD: committed (type 2), spent (types 3 and 4).",
-                queries.allies, ("country",), ("activities", "flows"), LEDGER_EMPTY),
-        Dataset("activities", "Activities",
-                "Activities with their ally, status, dates, countries, sectors and spend in USD.",
-                _activities, WHERE, ("activities",), LEDGER_EMPTY),
-        Dataset("activity-points", "Activity locations", "Activity locations with coordinates, for maps.",
-                queries.activity_points, WHERE, ("activities", "locations"), LEDGER_EMPTY),
-        Dataset("sectors", "Sectors", "DAC sectors of activities with names, most activities first.",
-                queries.sectors, ("country",), ("activities", "activity_sectors"), LEDGER_EMPTY),
-        Dataset("areas", "Areas", "First-level administrative areas named by activity locations.",
-                queries.admin_areas, ("country",), ("activities", "locations"), LEDGER_EMPTY),
-        Dataset("presence", "Who does what where",
-                "Activities per first-level area and ally (long form of the heat matrix).",
-                queries.presence, WHERE, ("activities",), LEDGER_EMPTY),
-        Dataset("sources", "Sources",
-                "Every import with its provenance: file, sha256, publisher, counts, time.",
-                _sources, (), ("imports",), "no imports yet — run `kizuna ingest FILE` or `kizuna demo`"),
+        _d(
+            "countries",
+            "Countries",
+            "Countries with activities, most activities first.",
+            _ws(queries.countries),
+            (),
+            ("activities", "activity_countries"),
+            LEDGER_EMPTY,
+            "ledger",
+        ),
+        _d(
+            "publishers",
+            "Totals by publisher",
+            "Each publisher's activities and money in USD: committed (type 2), spent (types 3 and 4).",
+            _ws(queries.publishers),
+            ("country",),
+            ("activities", "flows"),
+            LEDGER_EMPTY,
+            "ledger",
+        ),
+        _d(
+            "activities",
+            "Activities",
+            "Activities with their publisher, status, dates, countries, sectors and spend in USD (ledger).",
+            _activities,
+            WHERE,
+            ("activities",),
+            LEDGER_EMPTY,
+            "ledger",
+        ),
+        _d(
+            "activity-points",
+            "Activity locations",
+            "Activity locations with coordinates, for maps.",
+            _points,
+            (*WHERE, "activity"),
+            ("activities", "locations"),
+            LEDGER_EMPTY,
+            "ledger",
+        ),
+        _d(
+            "sectors",
+            "Sectors",
+            "DAC sectors of activities with names, most activities first.",
+            _ws(queries.sectors),
+            ("country",),
+            ("activities", "activity_sectors"),
+            LEDGER_EMPTY,
+            "ledger",
+        ),
+        _d(
+            "areas",
+            "Areas",
+            "First-level administrative areas named by activity locations.",
+            _ws(queries.admin_areas),
+            ("country",),
+            ("activities", "locations"),
+            LEDGER_EMPTY,
+            "ledger",
+        ),
+        _d(
+            "sources",
+            "Sources",
+            "Every import with its provenance: file, sha256, publisher, counts, time.",
+            _sources,
+            (),
+            ("imports",),
+            "no imports yet — run `kizuna ingest FILE` or `kizuna demo`",
+            "ledger",
+        ),
+        _d(
+            "presence",
+            "Who does what where",
+            "Ally x DAC 3-digit sector (x area when one is chosen): activities, organisations and USD "
+            "(kizuna.coordinate presence).",
+            _presence,
+            ("country", "ally", "sector", "adm1"),
+            MONEY,
+            LEDGER_EMPTY,
+            "coordinate",
+        ),
+        _d(
+            "overlaps",
+            "Overlap candidates",
+            "Pairs of activities of different organisations in the same sector, place and time, scored, "
+            "with reasons (kizuna.coordinate).",
+            _overlaps,
+            ("country", "ally", "sector"),
+            MONEY,
+            LEDGER_EMPTY,
+            "coordinate",
+        ),
+        _d(
+            "gaps",
+            "Gaps",
+            "Area x sector ranked by high need and low presence (kizuna.coordinate).",
+            _gaps,
+            ("country", "sector", "adm1"),
+            MONEY,
+            "no needs table — start the dashboard with `kizuna serve --needs NEEDS.csv`",
+            "coordinate",
+        ),
+        _d(
+            "division-concentration",
+            "Concentration by sector",
+            "Donors per sector: HHI, effective number of donors, lead donor (allies, disbursements).",
+            _division("concentration"),
+            ("country", "sector"),
+            MONEY,
+            LEDGER_EMPTY,
+            "coordinate",
+        ),
+        _d(
+            "division-shares",
+            "Shares by sector",
+            "Each ally's share of a sector's disbursements.",
+            _division("shares"),
+            ("country", "ally", "sector"),
+            MONEY,
+            LEDGER_EMPTY,
+            "coordinate",
+        ),
+        _d(
+            "division-rca",
+            "Comparative advantage",
+            "Revealed comparative advantage (Balassa) of each ally in each sector, across the ledger.",
+            _division("rca"),
+            ("ally", "sector"),
+            MONEY,
+            LEDGER_EMPTY,
+            "coordinate",
+        ),
+        _d(
+            "division-significance",
+            "Significant relationships",
+            "Which allies are significant donors to a country (OECD DAC method).",
+            _division("significance"),
+            ("country", "ally"),
+            MONEY,
+            LEDGER_EMPTY,
+            "coordinate",
+        ),
+        _d(
+            "division-sectors",
+            "Sectors per ally",
+            "Sectors each ally works in per country, against the EU Code of Conduct's three.",
+            _division("sectors"),
+            ("country", "ally"),
+            MONEY,
+            LEDGER_EMPTY,
+            "coordinate",
+        ),
+        _d(
+            "vital-core-runs",
+            "Vital-core runs",
+            "Stored vital-core runs: title, k, rows used, data sha256.",
+            _runs,
+            (),
+            ("measure_runs",),
+            MEASURE_EMPTY,
+            "measure",
+        ),
+        _d(
+            "vital-core-estimates",
+            "Vital-core estimates",
+            "H (headcount), A (intensity) and M0 (adjusted headcount) with SE and CI, by round and subgroup.",
+            _ws(queries.vital_core_estimates),
+            ("group", "round"),
+            ("measure_runs", "measure_estimates"),
+            MEASURE_EMPTY,
+            "measure",
+        ),
+        _d(
+            "vital-core-contributions",
+            "Contributions by indicator",
+            "Censored headcounts and percentage contributions of each indicator to M0.",
+            _ws(queries.vital_core_contributions),
+            ("group", "round"),
+            ("measure_runs", "measure_estimates"),
+            MEASURE_EMPTY,
+            "measure",
+        ),
+        _d(
+            "vital-core-changes",
+            "Change over time",
+            "Changes of H, A and M0 between rounds, absolute and relative, with CI.",
+            _ws(queries.vital_core_changes),
+            ("group",),
+            ("measure_runs", "measure_changes"),
+            MEASURE_EMPTY,
+            "measure",
+        ),
+        _d(
+            "vital-core-groups",
+            "Subgroup variables",
+            "Subgroup variables of the latest vital-core run.",
+            _ws(queries.vital_core_groups),
+            (),
+            ("measure_runs", "measure_estimates"),
+            MEASURE_EMPTY,
+            "measure",
+        ),
+        _d(
+            "needs",
+            "Needs by area",
+            "Share deprived and people in need by area and dimension, from the latest vital-core run.",
+            _needs,
+            ("adm1",),
+            ("measure_runs", "measure_needs"),
+            MEASURE_EMPTY,
+            "measure",
+        ),
+        _d(
+            "screening-registers",
+            "Screening registers",
+            "Do-no-harm risk registers: proposal, category, risks, gaps, provenance.",
+            _registers,
+            (),
+            ("screen_registers",),
+            SCREEN_EMPTY,
+            "screen",
+        ),
+        _d(
+            "screening-risks",
+            "Risks",
+            "Each rule that fired: why (facts), impact x likelihood, mitigation.",
+            lambda ctx, register=None: queries.register_risks(ctx.ws, as_int(register, "register")),
+            ("register",),
+            ("screen_registers", "screen_risks"),
+            SCREEN_EMPTY,
+            "screen",
+        ),
+        _d(
+            "screening-gaps",
+            "Unknowns",
+            "Rules that could not be decided for want of facts.",
+            lambda ctx, register=None: queries.register_gaps(ctx.ws, as_int(register, "register")),
+            ("register",),
+            ("screen_registers",),
+            SCREEN_EMPTY,
+            "screen",
+        ),
+        _d(
+            "screening-site",
+            "Project site",
+            "The register's project site (vertices of a line site).",
+            _register_layer("site"),
+            ("register",),
+            ("screen_registers",),
+            SCREEN_EMPTY,
+            "screen",
+        ),
+        _d(
+            "screening-communities",
+            "Communities",
+            "Communities of the register's layer (name, group, people).",
+            _register_layer("communities"),
+            ("register",),
+            ("screen_registers",),
+            SCREEN_EMPTY,
+            "screen",
+        ),
+        _d(
+            "screening-events",
+            "Conflict events",
+            "Events of the register's layer near the site: date, category, fatalities.",
+            _register_layer("events"),
+            ("register",),
+            ("screen_registers",),
+            SCREEN_EMPTY,
+            "screen",
+        ),
     )
 }
 
@@ -118,7 +601,7 @@ def ready(store: ReadOnlyStore, ds: Dataset) -> bool:
     def count(ws: Workspace) -> int:
         return int(ws.scalar(f'SELECT count(*) FROM "{ds.needs[0]}"') or 0)
 
-    return store.cached(("count", ds.needs[0]), count) > 0
+    return store.cached(("count", ds.needs[0]), count, keep=True) > 0
 
 
 def fetch(store: ReadOnlyStore, name: str, filters: dict[str, str | None]) -> Result:
@@ -128,7 +611,9 @@ def fetch(store: ReadOnlyStore, name: str, filters: dict[str, str | None]) -> Re
         return Result(ds, [], ds.empty)
     clean = {k: (filters.get(k) or None) for k in ds.filters}
     key = ("dataset", name, tuple(sorted(clean.items())))
-    rows = store.cached(key, lambda ws: to_json_records(ds.fetch(ws, **clean)))
+    rows = store.cached(key, lambda ws: to_json_records(ds.fetch(Ctx(ws, store), **clean)))
+    if not rows and name == "gaps" and store.needs_table() is None:
+        return Result(ds, [], ds.empty)
     return Result(ds, rows, None if rows else "nothing matches these filters")
 
 
@@ -136,4 +621,4 @@ def synthetic(store: ReadOnlyStore) -> bool:
     """Whether the workspace holds synthetic (demo) data: pages then show a banner."""
     if not store.has_tables("imports", "activities"):
         return False
-    return bool(store.cached(("synthetic",), queries.holds_synthetic_data))
+    return bool(store.cached(("synthetic",), queries.holds_synthetic_data, keep=True))

@@ -2,11 +2,14 @@
 built from datasets (:mod:`kizuna.web.datasets`); a table's downloads are the API's CSV/XLSX.
 
 Filters are a plain GET form, so every view has a URL to share and works without JavaScript;
-``static/app.js`` submits the form when a control changes and draws the charts.
+``static/app.js`` submits the form when a control changes and draws the charts. Maps load their
+points from the API with the page's filters.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 
 TABLE_ROWS = 100  # rows a page shows; downloads carry all of them
 MAX_FILTER_LEN = 200
+MAP_POINTS = 1000  # the API's page limit: a map loads one page of points
 SYNTHETIC_COUNTRIES = {"XZ": "Republic of Kaltara (synthetic)"}
 
 
@@ -54,14 +58,21 @@ def read_filters(request: Request, names: tuple[str, ...]) -> dict[str, str | No
                 hint="choose a value from the list",
                 status=422,
             )
-        out[name] = value.strip() or None if value is not None else None
+        out[name] = (value.strip() or None) if value is not None else None
     return out
 
 
-def _download_urls(name: str, filters: dict[str, str | None]) -> dict[str, str]:
+def store_of(request: Request) -> ReadOnlyStore:
+    return request.app.state.store
+
+
+def api_url(name: str, filters: dict[str, str | None], **extra: Any) -> str:
     ds = DATASETS[name]
     kept = {k: v for k, v in filters.items() if v and k in ds.filters}
-    return {fmt: f"/api/v1/{name}?{urlencode({**kept, 'format': fmt})}" for fmt in ("csv", "xlsx")}
+    return f"/api/v1/{name}?{urlencode({**kept, **extra})}"
+
+
+# --- blocks ------------------------------------------------------------------------------------
 
 
 def table_block(
@@ -72,7 +83,7 @@ def table_block(
     rows: int = TABLE_ROWS,
 ) -> dict[str, Any]:
     data = result.rows
-    cols = columns or (list(data[0].keys()) if data else [])
+    cols = [c for c in columns if not data or c in data[0]] if columns else (list(data[0]) if data else [])
     return {
         "kind": "table",
         "id": result.dataset.name,
@@ -82,21 +93,22 @@ def table_block(
         "rows": [[r.get(c) for c in cols] for r in data[:rows]],
         "total": result.total,
         "empty": result.empty_reason,
-        "downloads": _download_urls(result.dataset.name, filters),
-        "api": f"/api/v1/{result.dataset.name}",
+        "downloads": {f: api_url(result.dataset.name, filters, format=f) for f in ("csv", "xlsx")},
+        "api": api_url(result.dataset.name, filters),
     }
 
 
 def chart_block(
-    block_id: str, title: str, spec: dict[str, Any] | None, empty: str, kind: str = "chart"
+    block_id: str, title: str, spec: dict[str, Any] | None, empty: str | None, kind: str = "chart", wide: bool = False
 ) -> dict[str, Any]:
     return {
         "kind": kind,
         "id": block_id,
         "title": title,
         "spec": spec,
-        "empty": empty,
+        "empty": empty or "nothing to draw",
         "label": (spec or {}).get("description", title),
+        "wide": wide,
     }
 
 
@@ -104,43 +116,91 @@ def empty_block(title: str, message: str) -> dict[str, Any]:
     return {"kind": "empty", "title": title, "empty": message}
 
 
-def _options(rows: list[dict[str, Any]], value: str, label: Any, all_label: str) -> list[tuple[str, str]]:
-    return [("", all_label)] + [(str(r[value]), label(r)) for r in rows if r.get(value) is not None]
+def figures(*items: tuple[str, str]) -> dict[str, Any]:
+    return {"kind": "figures", "items": list(items)}
 
 
-def filter_form(store: ReadOnlyStore, filters: dict[str, str | None]) -> list[dict[str, Any]]:
-    """The form controls for ``filters`` (selects listing what the workspace holds; a text box for q)."""
+def activity_map(
+    store: ReadOnlyStore, filters: dict[str, str | None], empty: str | None, title: str = "Map of activities"
+) -> dict[str, Any]:
+    """The map of activity locations; the browser loads the points from the API with these filters."""
+    points = fetch(store, "activity-points", filters)
+    spec = charts.map_spec(
+        {"Activities": points.rows},
+        MAP_TOOLTIP,
+        "Map: activity locations as points",
+        urls={"Activities": api_url("activity-points", filters, limit=MAP_POINTS)},
+    )
+    if points.total > MAP_POINTS:
+        title += f" (the first {MAP_POINTS:,} of {points.total:,} locations: filter to see the rest)"
+    return chart_block("map", title, spec, points.empty_reason or empty, kind="map")
+
+
+MAP_TOOLTIP = {
+    "Activities": ["title", "publisher_name", "place", "adm1"],
+    "Activity A": ["title", "publisher_name", "place"],
+    "Activity B": ["title", "publisher_name", "place"],
+    "Project site": ["name", "kind"],
+    "Communities": ["name", "group", "population"],
+    "Events": ["date", "category", "sub_category", "fatalities"],
+}
+ACTIVITY_COLUMNS = ["title", "publisher_name", "status", "start_date", "end_date", "countries", "sectors", "spend_usd"]
+
+
+# --- the page frame --------------------------------------------------------------------------------
+
+
+def _options(
+    rows: list[dict[str, Any]], value: str, label: Callable[[dict[str, Any]], str], all_label: str | None
+) -> list[tuple[str, str]]:
+    head = [("", all_label)] if all_label else []
+    return head + [(str(r[value]), label(r)) for r in rows if r.get(value) is not None]
+
+
+def _unique(rows: list[dict[str, Any]], *columns: str) -> list[dict[str, Any]]:
+    seen = sorted({r[c] for r in rows for c in columns if r.get(c)})
+    return [{"v": v} for v in seen]
+
+
+def filter_form(
+    store: ReadOnlyStore, filters: dict[str, str | None], choices: dict[str, list[tuple[str, str]]] | None = None
+) -> list[dict[str, Any]]:
+    """Form controls for ``filters``: selects listing what the workspace holds (or ``choices``)."""
     country = filters.get("country")
     controls = []
     for name, value in filters.items():
         f = FILTERS[name]
-        control: dict[str, Any] = {
-            "name": name,
-            "label": f.label,
-            "value": value or "",
-            "help": f.description,
-        }
-        if name == "country":
-            rows = fetch(store, "countries", {}).rows
+        control: dict[str, Any] = {"name": name, "label": f.label, "value": value or "", "help": f.description}
+        if choices and name in choices:
+            control["options"] = choices[name]
+        elif name == "country":
             control["options"] = _options(
-                rows,
+                fetch(store, "countries", {}).rows,
                 "country",
                 lambda r: f"{country_name(r['country'], r.get('name'))} — {r['activities']:,} activities",
                 "All countries",
             )
         elif name == "publisher":
-            rows = fetch(store, "allies", {"country": country}).rows
             control["options"] = _options(
-                rows, "publisher_ref", lambda r: r.get("publisher_name") or r["publisher_ref"], "All allies"
+                fetch(store, "publishers", {"country": country}).rows,
+                "publisher_ref",
+                lambda r: r.get("publisher_name") or r["publisher_ref"],
+                "All publishers",
             )
+        elif name == "ally":
+            rows = fetch(store, "presence", {"country": country}).rows
+            control["options"] = _options(_unique(rows, "ally"), "v", lambda r: r["v"], "All allies")
         elif name == "sector":
-            rows = fetch(store, "sectors", {"country": country}).rows
             control["options"] = _options(
-                rows, "sector", lambda r: f"{r['sector']} {r.get('name') or ''}".strip(), "All sectors"
+                fetch(store, "sectors", {"country": country}).rows,
+                "sector",
+                lambda r: f"{r['sector']} {r.get('name') or ''}".strip(),
+                "All sectors",
             )
         elif name == "adm1":
-            rows = fetch(store, "areas", {"country": country}).rows
-            control["options"] = _options(rows, "adm1", lambda r: r["adm1"], "All areas")
+            control["options"] = _options(
+                fetch(store, "areas", {"country": country}).rows, "adm1", lambda r: r["adm1"], "All areas"
+            )
         if "options" in control and value and all(v != value for v, _ in control["options"]):
             control["options"].append((value, f"{value} (no data)"))
         controls.append(control)
@@ -153,181 +213,508 @@ def page(
     intro: str,
     blocks: list[dict[str, Any]],
     filters: dict[str, str | None] | None = None,
-    status: int = 200,
+    choices: dict[str, list[tuple[str, str]]] | None = None,
 ) -> HTMLResponse:
-    store: ReadOnlyStore = request.app.state.store
+    store = store_of(request)
     filters = filters or {}
-    keep = {"country": filters.get("country") or request.query_params.get("country") or ""}
+    country = filters.get("country") or request.query_params.get("country") or ""
     ctx = {
         "title": title,
         "intro": intro,
         "blocks": blocks,
         "path": request.url.path,
-        "controls": filter_form(store, filters) if filters else [],
+        "controls": filter_form(store, filters, choices) if filters else [],
         "synthetic": synthetic(store),
-        "keep": urlencode(keep) if keep["country"] else "",
+        "keep": urlencode({"country": country}) if country else "",
         "workspace": store.path.name,
     }
-    return HTMLResponse(
-        render_page("page.html", ctx), status_code=status, headers={"Cache-Control": "no-store"}
-    )
+    return HTMLResponse(render_page("page.html", ctx), headers={"Cache-Control": "no-store"})
 
 
-def _map_layers(store: ReadOnlyStore, filters: dict[str, str | None]) -> dict[str, list[dict[str, Any]]]:
-    return {"Activities": fetch(store, "activity-points", filters).rows}
+def cached_page(handler: Callable[[Request], HTMLResponse]) -> Callable[[Request], HTMLResponse]:
+    """Remember each page's HTML by path and query: the workspace cannot change while it is served."""
+
+    @functools.wraps(handler)
+    def wrapper(request: Request) -> HTMLResponse:
+        key = ("page", request.url.path, tuple(sorted(request.query_params.multi_items())))
+
+        def build() -> tuple[int, bytes]:
+            response = handler(request)
+            return response.status_code, bytes(response.body)
+
+        status, body = store_of(request).remember(key, build)
+        return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+    return wrapper
 
 
-MAP_TOOLTIP = {"Activities": ["title", "publisher_name", "place", "adm1"]}
-ACTIVITY_COLUMNS = ["title", "publisher_name", "status", "start_date", "end_date", "countries", "sectors",
-                    "spend_usd"]
+# --- pages ------------------------------------------------------------------------------------------
 
 
 @router.get("/", response_class=HTMLResponse)
+@cached_page
 def overview(request: Request) -> HTMLResponse:
-    store: ReadOnlyStore = request.app.state.store
+    store = store_of(request)
     filters = read_filters(request, ("country",))
-    allies = fetch(store, "allies", filters)
+    publishers = fetch(store, "publishers", filters)
     acts = fetch(store, "activities", filters)
-    points = _map_layers(store, filters)
+    points = fetch(store, "activity-points", filters)
+    presence = fetch(store, "presence", filters)
+    allies = sorted({r["ally"] for r in presence.rows if r.get("ally")})
     blocks = [
-        {
-            "kind": "figures",
-            "items": [
-                ("Country", country_name(filters["country"])),
-                ("Activities", f"{acts.total:,}"),
-                ("Allies", f"{allies.total:,}"),
-                ("Mapped locations", f"{len(points['Activities']):,}"),
-            ],
-        },
+        figures(
+            ("Country", country_name(filters["country"])),
+            ("Activities", f"{acts.total:,}"),
+            ("Allies", f"{len(allies):,}" if presence.rows else "—"),
+            ("Publishers", f"{publishers.total:,}"),
+            ("Mapped locations", f"{points.total:,}"),
+        ),
         chart_block(
             "allies-chart",
-            "Money by ally (USD)",
+            "Money by publisher (USD)",
             charts.bar_spec(
-                allies.rows,
+                publishers.rows,
                 "publisher_name",
                 {"committed_usd": "Committed", "spent_usd": "Spent"},
-                "Bar chart: USD committed and spent by each ally",
-                "Ally",
+                "Bar chart: USD committed and spent by each publisher",
             ),
-            allies.empty_reason or "no money recorded",
+            publishers.empty_reason or "no money recorded",
         ),
+        activity_map(store, filters, acts.empty_reason or "no activity has coordinates"),
         chart_block(
-            "map",
-            "Map of activities",
-            charts.map_spec(points, MAP_TOOLTIP, "Map: activity locations as points"),
-            acts.empty_reason or "no activity has coordinates",
-            kind="map",
+            "ally-chart",
+            "Disbursements by ally and sector (USD)",
+            charts.heat_spec(
+                presence.rows,
+                "ally",
+                "sector",
+                "usd_disbursements",
+                "Heat matrix: USD disbursed by each ally in each DAC 3-digit sector",
+                "Ally",
+                "Sector",
+                fmt=".3~s",
+            ),
+            presence.empty_reason,
+            wide=True,
         ),
-        table_block(allies, filters),
-        table_block(
-            acts,
-            filters,
-            columns=ACTIVITY_COLUMNS,
-        ),
+        table_block(publishers, filters),
+        table_block(acts, filters, columns=ACTIVITY_COLUMNS),
     ]
-    return page(
-        request, "Overview", "Who works in this country, with how much money, and where.", blocks, filters
-    )
+    return page(request, "Overview", "Who works in this country, with how much money, and where.", blocks, filters)
 
 
 @router.get("/presence", response_class=HTMLResponse)
-def presence(request: Request) -> HTMLResponse:
-    store: ReadOnlyStore = request.app.state.store
-    filters = read_filters(request, ("country", "publisher", "sector", "adm1"))
+@cached_page
+def who_does_what_where(request: Request) -> HTMLResponse:
+    store = store_of(request)
+    filters = read_filters(request, ("country", "ally", "sector", "adm1"))
     matrix = fetch(store, "presence", filters)
     acts = fetch(store, "activities", filters)
+    where = f" in {filters['adm1']}" if filters["adm1"] else ""
     blocks = [
         chart_block(
             "matrix",
-            "Activities by area and ally",
+            f"Activities by ally and sector{where}",
             charts.heat_spec(
                 matrix.rows,
-                "publisher_name",
-                "adm1",
-                "activities",
-                "Heat matrix: number of activities by area and ally",
+                "ally",
+                "sector",
+                "n_activities",
+                "Heat matrix: number of activities by ally and DAC 3-digit sector",
                 "Ally",
-                "Area",
+                "Sector",
             ),
-            matrix.empty_reason or "nothing matches these filters",
+            matrix.empty_reason,
         ),
-        chart_block(
-            "map",
-            "Map of activities",
-            charts.map_spec(_map_layers(store, filters), MAP_TOOLTIP, "Map: activity locations as points"),
-            acts.empty_reason or "no activity here has coordinates",
-            kind="map",
-        ),
+        activity_map(store, filters, acts.empty_reason or "no activity here has coordinates"),
         table_block(matrix, filters),
-        table_block(
-            acts,
-            filters,
-            columns=ACTIVITY_COLUMNS,
-        ),
+        table_block(acts, filters, columns=ACTIVITY_COLUMNS),
     ]
     return page(
-        request, "Who does what where", "Presence of each ally by area, sector and time.", blocks, filters
+        request,
+        "Who does what where",
+        "Presence of each ally by sector and area: activities, organisations and money.",
+        blocks,
+        filters,
     )
 
 
-def _not_yet(request: Request, title: str, intro: str, message: str) -> HTMLResponse:
-    return page(request, title, intro, [empty_block(title, message)])
-
-
 @router.get("/overlaps", response_class=HTMLResponse)
+@cached_page
 def overlaps(request: Request) -> HTMLResponse:
-    return _not_yet(
+    store = store_of(request)
+    filters = read_filters(request, ("country", "ally", "sector"))
+    wanted = (request.query_params.get("pair") or "")[:20]
+    result = fetch(store, "overlaps", filters)
+    blocks: list[dict[str, Any]] = []
+    if result.rows:
+        chosen = next((r for r in result.rows if str(r["rank"]) == wanted), result.rows[0])
+        uids = [chosen["activity_uid_a"], chosen["activity_uid_b"]]
+        pts = {uid: fetch(store, "activity-points", {"activity": uid}).rows for uid in uids}
+        spec = charts.map_spec(
+            {"Activity A": pts[uids[0]], "Activity B": pts[uids[1]]},
+            MAP_TOOLTIP,
+            f"Map: locations of overlap pair {chosen['rank']}",
+            urls={
+                "Activity A": api_url("activity-points", {"activity": uids[0]}),
+                "Activity B": api_url("activity-points", {"activity": uids[1]}),
+            },
+        )
+        blocks.append(
+            {
+                "kind": "pair",
+                "id": "pair",
+                "title": f"Pair {chosen['rank']}: score {chosen['score']:.3f}",
+                "row": chosen,
+                "choices": [
+                    (str(r["rank"]), f"#{r['rank']} {r['ally_a']} × {r['ally_b']} — {(r.get('title_a') or '')[:60]}")
+                    for r in result.rows[:200]
+                ],
+                "filters": {k: v for k, v in filters.items() if v},
+            }
+        )
+        blocks.append(
+            chart_block("map", "Map of the pair", spec, "neither activity of this pair has coordinates", kind="map")
+        )
+        blocks.append(
+            chart_block(
+                "scores",
+                "Scores of the top pairs",
+                charts.score_spec(result.rows[:15], "Bar chart: scores of the 15 best overlap candidates"),
+                None,
+            )
+        )
+    blocks.append(
+        table_block(
+            result,
+            filters,
+            columns=[
+                "rank",
+                "score",
+                "ally_a",
+                "title_a",
+                "ally_b",
+                "title_b",
+                "sector_code",
+                "spatial",
+                "place",
+                "distance_km",
+                "overlap_days",
+                "text_similarity",
+                "reasons",
+                "activity_uid_a",
+                "activity_uid_b",
+            ],
+        )
+    )
+    return page(
         request,
         "Overlaps",
-        "Pairs of activities that may duplicate each other, with reasons.",
-        "no overlap analysis yet — run `kizuna coordinate` (needs the coordinate part)",
+        "Pairs of activities that may duplicate each other, best first, each with its reasons.",
+        blocks,
+        filters,
     )
 
 
 @router.get("/gaps", response_class=HTMLResponse)
+@cached_page
 def gaps(request: Request) -> HTMLResponse:
-    return _not_yet(
+    store = store_of(request)
+    filters = read_filters(request, ("country", "sector", "adm1"))
+    ranked = fetch(store, "gaps", filters)
+    needs = fetch(store, "needs", {"adm1": filters["adm1"]})
+    blocks = [
+        chart_block(
+            "gap-chart",
+            "Largest gaps (need × lack of presence)",
+            charts.gap_spec(ranked.rows[:25], "Bar chart: gap scores of the 25 largest gaps"),
+            ranked.empty_reason,
+        ),
+        chart_block(
+            "needs-chart",
+            "Share deprived by area and dimension (vital-core survey)",
+            charts.heat_spec(
+                needs.rows,
+                "dimension",
+                "admin1",
+                "share_deprived",
+                "Heat matrix: share of people deprived by area and dimension",
+                "Dimension",
+                "Area",
+                fmt=".0%",
+            ),
+            needs.empty_reason,
+        ),
+        table_block(
+            ranked,
+            filters,
+            columns=[
+                "rank",
+                "area_name",
+                "adm1",
+                "adm2",
+                "sector",
+                "severity",
+                "pin",
+                "n_orgs",
+                "n_activities",
+                "usd",
+                "usd_per_pin",
+                "need_score",
+                "coverage_score",
+                "gap_score",
+                "reason",
+            ],
+        ),
+        table_block(needs, {"adm1": filters["adm1"]}),
+    ]
+    return page(
         request,
         "Gaps",
-        "Where need is high and presence is low.",
-        "no gap analysis yet — run `kizuna coordinate` with a needs table",
+        "Where need is high and presence is low: the needs table against the ledger, "
+        "and the needs the vital-core survey measured.",
+        blocks,
+        filters,
     )
 
 
 @router.get("/division", response_class=HTMLResponse)
+@cached_page
 def division(request: Request) -> HTMLResponse:
-    return _not_yet(
+    store = store_of(request)
+    filters = read_filters(request, ("country", "ally", "sector"))
+    conc = fetch(store, "division-concentration", filters)
+    shares = fetch(store, "division-shares", filters)
+    rca = fetch(store, "division-rca", filters)
+    sig = fetch(store, "division-significance", filters)
+    per = fetch(store, "division-sectors", filters)
+    blocks = [
+        chart_block(
+            "shares-chart",
+            "Each ally's share of a sector's disbursements",
+            charts.heat_spec(
+                shares.rows,
+                "donor",
+                "sector",
+                "share",
+                "Heat matrix: share of each sector's disbursements by ally",
+                "Ally",
+                "Sector",
+                fmt=".0%",
+            ),
+            shares.empty_reason,
+        ),
+        chart_block(
+            "hhi-chart",
+            "Concentration by sector (HHI)",
+            charts.hhi_spec(conc.rows, "Bar chart: Herfindahl-Hirschman index of donors in each sector"),
+            conc.empty_reason,
+        ),
+        table_block(
+            conc,
+            filters,
+            columns=[
+                "country",
+                "sector",
+                "n_donors",
+                "usd",
+                "hhi",
+                "effective_donors",
+                "lead_donor",
+                "lead_share",
+                "concentration",
+                "reason",
+            ],
+        ),
+        table_block(sig, filters),
+        table_block(per, filters),
+        table_block(rca, filters),
+        table_block(shares, filters),
+    ]
+    return page(
         request,
         "Division of labour",
-        "Shares, concentration (HHI) and comparative advantage.",
-        "no division-of-labour figures yet — run `kizuna coordinate`",
+        "Shares, concentration (HHI), significant relationships and comparative advantage of allies.",
+        blocks,
+        filters,
     )
 
 
 @router.get("/vital-core", response_class=HTMLResponse)
+@cached_page
 def vital_core(request: Request) -> HTMLResponse:
-    return _not_yet(
-        request,
-        "Vital core",
-        "Human security of the vital core: Alkire–Foster estimates with CIs.",
-        "no vital-core results yet — run `kizuna measure`",
-    )
+    store = store_of(request)
+    filters = read_filters(request, ("group", "round"))
+    groups = fetch(store, "vital-core-groups", {}).rows
+    choices = {
+        "group": _options(
+            groups,
+            "group_var",
+            lambda r: "whole population" if r["group_var"] == "all" else f"by {r['group_var']}",
+            None,
+        )
+    }
+    overall = fetch(store, "vital-core-estimates", {"group": "all"})
+    rounds = sorted({r["round"] for r in overall.rows if r.get("round")})
+    choices["round"] = [("", "Latest round")] + [(r, f"Round {r}") for r in rounds]
+    latest = filters["round"] or (rounds[-1] if rounds else None)
+    group = filters["group"] or next((g["group_var"] for g in groups if g["group_var"] != "all"), "all")
+    sub = fetch(store, "vital-core-estimates", {"group": group, "round": latest})
+    contrib = fetch(store, "vital-core-contributions", {"group": "all", "round": latest})
+    changes = fetch(store, "vital-core-changes", {"group": group})
+    runs = fetch(store, "vital-core-runs", {})
+    if not runs.rows:
+        return page(request, "Vital core", INTRO_VC, [empty_block("Vital core", runs.empty_reason or "")])
+    run = runs.rows[0]
+    h = {r["round"]: r for r in overall.rows if r["measure"] == "H"}
+    blocks = [
+        figures(
+            ("Survey", str(run.get("title") or "")),
+            ("Poverty cut-off k", f"{run['k']:g}%"),
+            ("People in sample", f"{run['n_used']:,} of {run['n_rows']:,}"),
+            *[(f"H, round {k}", f"{v['estimate']:.1%} ({v['lo']:.1%}–{v['hi']:.1%})") for k, v in h.items()],
+        ),
+        chart_block(
+            "trend",
+            "Change over time: H, A and M0 with 95% CIs",
+            charts.line_spec(
+                overall.rows,
+                "round",
+                "estimate",
+                "measure",
+                "Line chart: H, A and M0 by survey round with CIs",
+                "Round",
+                "Estimate",
+                low="lo",
+                high="hi",
+            ),
+            overall.empty_reason,
+        ),
+        chart_block(
+            "subgroups",
+            f"Headcount H by subgroup, round {latest}",
+            charts.interval_spec(
+                [r for r in sub.rows if r["measure"] == "H"],
+                "group_label",
+                "estimate",
+                "lo",
+                "hi",
+                "Dot plot: headcount ratio H with 95% CIs by subgroup",
+                "H (share vital-core poor)",
+                group if group != "all" else "Population",
+            ),
+            sub.empty_reason,
+        ),
+        chart_block(
+            "contrib",
+            f"Contribution of each indicator to M0, round {latest}",
+            charts.contribution_spec(contrib.rows, "Bar chart: percentage contribution of each indicator to M0"),
+            contrib.empty_reason,
+        ),
+        table_block(overall, {"group": "all"}, title="Estimates (whole population)"),
+        table_block(sub, {"group": group, "round": latest}, title=f"Estimates by subgroup ({group})"),
+        table_block(contrib, {"group": "all", "round": latest}),
+        table_block(changes, {"group": group}),
+        table_block(runs, {}),
+    ]
+    return page(request, "Vital core", INTRO_VC, blocks, {**filters, "group": group}, choices)
+
+
+INTRO_VC = (
+    "Human security of the vital core: the Alkire–Foster headcount H, intensity A and adjusted "
+    "headcount M0 with design-based 95% confidence intervals, by subgroup and over time."
+)
 
 
 @router.get("/screening", response_class=HTMLResponse)
+@cached_page
 def screening(request: Request) -> HTMLResponse:
-    return _not_yet(
-        request,
-        "Screening",
-        "Do-no-harm risk registers of proposed projects.",
-        "no screening registers yet — run `kizuna screen`",
+    store = store_of(request)
+    filters = read_filters(request, ("register",))
+    registers = fetch(store, "screening-registers", {})
+    if not registers.rows:
+        return page(request, "Screening", INTRO_SCREEN, [empty_block("Screening", registers.empty_reason or "")])
+    choices = {
+        "register": [
+            (str(r["register_id"]), f"#{r['register_id']} {r['proposal_id']} — {r['category']}") for r in registers.rows
+        ]
+    }
+    reg_id = filters["register"] or str(registers.rows[0]["register_id"])
+    reg = next((r for r in registers.rows if str(r["register_id"]) == reg_id), None)
+    if reg is None:
+        raise KizunaError(
+            "screen.no_register",
+            f"no screening register {reg_id}",
+            Where(field="register"),
+            hint="choose one from the list",
+            status=404,
+        )
+    chosen = {"register": reg_id}
+    risks = fetch(store, "screening-risks", chosen)
+    unknown = fetch(store, "screening-gaps", chosen)
+    site = fetch(store, "screening-site", chosen)
+    communities = fetch(store, "screening-communities", chosen)
+    events = fetch(store, "screening-events", chosen)
+    missing = "" if site.rows else "the proposal file is not beside the workspace's record of it (moved or changed)"
+    spec = charts.map_spec(
+        {"Project site": site.rows, "Communities": communities.rows, "Events": events.rows},
+        MAP_TOOLTIP,
+        "Map: the project site, communities and conflict events near it",
+        urls={
+            "Project site": api_url("screening-site", chosen, limit=MAP_POINTS),
+            "Communities": api_url("screening-communities", chosen, limit=MAP_POINTS),
+            "Events": api_url("screening-events", chosen, limit=MAP_POINTS),
+        },
     )
+    blocks = [
+        figures(
+            ("Proposal", str(reg["proposal_id"])),
+            ("Project type", str(reg["project_type"])),
+            ("Category", str(reg["category"])),
+            ("Risks", str(reg["n_risks"])),
+            ("Unknowns", str(reg["n_gaps"])),
+        ),
+        chart_block("map", "Map of the site, communities and events", spec, missing, kind="map"),
+        chart_block(
+            "risk-chart",
+            "Risks by impact and likelihood",
+            charts.risk_spec(risks.rows, "Scatter: each risk's impact against its likelihood"),
+            risks.empty_reason,
+        ),
+        table_block(
+            risks,
+            chosen,
+            columns=[
+                "rule_id",
+                "family",
+                "significance",
+                "score",
+                "impact",
+                "likelihood",
+                "question",
+                "why",
+                "mitigation",
+                "source",
+            ],
+        ),
+        table_block(unknown, chosen),
+        table_block(registers, {}),
+        table_block(communities, chosen),
+        table_block(events, chosen),
+    ]
+    return page(request, "Screening", INTRO_SCREEN, blocks, filters, choices)
+
+
+INTRO_SCREEN = (
+    "Do-no-harm risk registers of proposed projects: each rule that fired and why, its impact × "
+    "likelihood, the project's category and the mitigations."
+)
 
 
 @router.get("/sources", response_class=HTMLResponse)
+@cached_page
 def sources(request: Request) -> HTMLResponse:
-    store: ReadOnlyStore = request.app.state.store
-    result = fetch(store, "sources", {})
+    result = fetch(store_of(request), "sources", {})
     return page(
         request,
         "Sources",
@@ -338,7 +725,7 @@ def sources(request: Request) -> HTMLResponse:
 
 @router.get("/api", response_class=HTMLResponse)
 def api_page(request: Request) -> HTMLResponse:
-    store: ReadOnlyStore = request.app.state.store
+    store = store_of(request)
     rows = [
         {
             "endpoint": f"/api/v1/{d.name}",
@@ -348,12 +735,11 @@ def api_page(request: Request) -> HTMLResponse:
         }
         for d in DATASETS.values()
     ]
-    block = {"kind": "endpoints", "title": "Endpoints", "rows": rows}
     return page(
         request,
         "API",
         "A read-only JSON API with the data of every page. The OpenAPI document is at "
         "/api/v1/openapi.json; lists take limit and offset and return total; add format=csv or "
         "format=xlsx to download.",
-        [block],
+        [{"kind": "endpoints", "title": "Endpoints", "rows": rows}],
     )

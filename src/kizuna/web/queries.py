@@ -24,8 +24,9 @@ COMMITMENT = "('2')"
 SPENT = "('3', '4')"
 
 
-def _activity_filter(country: str | None, publisher: str | None, sector: str | None,
-                     adm1: str | None) -> tuple[str, list[Any]]:
+def _activity_filter(
+    country: str | None, publisher: str | None, sector: str | None, adm1: str | None
+) -> tuple[str, list[Any]]:
     """The ledger's activity filter (:class:`kizuna.ledger.queries.ActivityFilter`, on alias ``a``)
     plus the dashboard's one extra: a first-level area."""
     where, params = ActivityFilter(country=country, sector=sector, publisher=publisher).where()
@@ -38,8 +39,7 @@ def _activity_filter(country: str | None, publisher: str | None, sector: str | N
 
 def activity_uids_in_area(ws: Workspace, adm1: str) -> set[str]:
     """Activities with a location in the first-level area ``adm1``."""
-    return {r["activity_uid"] for r in ws.query("SELECT DISTINCT activity_uid FROM locations WHERE adm1 = ?",
-                                                [adm1])}
+    return {r["activity_uid"] for r in ws.query("SELECT DISTINCT activity_uid FROM locations WHERE adm1 = ?", [adm1])}
 
 
 def countries(ws: Workspace) -> list[dict[str, Any]]:
@@ -51,8 +51,8 @@ def countries(ws: Workspace) -> list[dict[str, Any]]:
     )
 
 
-def allies(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
-    """Allies (reporting publishers) with their activities and money in USD, largest spend first.
+def publishers(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
+    """Reporting publishers with their activities and money in USD, largest spend first.
 
     Money is the ledger's ``flows`` (transactions split by country x sector share, in USD), counting
     only ``counted`` rows (money passed on to another publisher counts once, at its funder);
@@ -109,8 +109,13 @@ def admin_areas(ws: Workspace, country: str | None = None) -> list[dict[str, Any
     )
 
 
-def activity_points(ws: Workspace, country: str | None = None, publisher: str | None = None,
-                    sector: str | None = None, adm1: str | None = None) -> list[dict[str, Any]]:
+def activity_points(
+    ws: Workspace,
+    country: str | None = None,
+    publisher: str | None = None,
+    sector: str | None = None,
+    adm1: str | None = None,
+) -> list[dict[str, Any]]:
     """Activity locations with coordinates (WGS84 degrees, 5 decimals), for maps."""
     where, params = _activity_filter(country, publisher, sector, adm1)
     in_country = "AND (l.country IS NULL OR l.country = ?)" if country else ""
@@ -118,7 +123,7 @@ def activity_points(ws: Workspace, country: str | None = None, publisher: str | 
     extra = ([country.upper()] if country else []) + ([adm1] if adm1 else [])
     return ws.query(
         f"""
-        SELECT a.iati_identifier, a.title, a.publisher_name, l.name AS place, l.adm1, l.adm2,
+        SELECT a.activity_uid, a.iati_identifier, a.title, a.publisher_name, l.name AS place, l.adm1, l.adm2,
                round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
         FROM locations l JOIN activities a USING (activity_uid)
         WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180
@@ -129,8 +134,13 @@ def activity_points(ws: Workspace, country: str | None = None, publisher: str | 
     )
 
 
-def presence(ws: Workspace, country: str | None = None, publisher: str | None = None,
-             sector: str | None = None, adm1: str | None = None) -> list[dict[str, Any]]:
+def presence(
+    ws: Workspace,
+    country: str | None = None,
+    publisher: str | None = None,
+    sector: str | None = None,
+    adm1: str | None = None,
+) -> list[dict[str, Any]]:
     """Who does what where: activities per first-level area x ally (the heat matrix, long form)."""
     where, params = _activity_filter(country, publisher, sector, adm1)
     return ws.query(
@@ -158,3 +168,137 @@ def holds_synthetic_data(ws: Workspace) -> bool:
         "SELECT count(*) FROM activities WHERE title ILIKE '%[SYNTHETIC]%' OR publisher_name ILIKE 'synthetic%'"
     )
     return bool(n)
+
+
+def activity_points_of(ws: Workspace, uids: list[str]) -> list[dict[str, Any]]:
+    """Located points of the given activities (for the map of an overlap pair)."""
+    if not uids:
+        return []
+    return ws.query(
+        """
+        SELECT a.activity_uid, a.iati_identifier, a.title, a.publisher_name, l.name AS place, l.adm1, l.adm2,
+               round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
+        FROM locations l JOIN activities a USING (activity_uid)
+        WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180 AND list_contains(?, a.activity_uid)
+        ORDER BY a.activity_uid, l.seq
+        """,
+        [uids],
+    )
+
+
+# --- measure: the stored vital-core runs (0030_measure.sql) ------------------------------------------
+
+AF_MEASURES = ("H", "A", "M0")
+
+
+def latest_run(ws: Workspace) -> int | None:
+    """The newest vital-core run id, or None when there is none."""
+    return ws.scalar("SELECT max(run_id) FROM measure_runs")
+
+
+def vital_core_estimates(ws: Workspace, group: str | None = None, round: str | None = None) -> list[dict[str, Any]]:
+    """H, A and M0 with SE and CI of the latest run at its k, by round and subgroup (``group``:
+    'all', or a subgroup variable such as admin1; default 'all')."""
+    run = latest_run(ws)
+    return ws.query(
+        """
+        SELECT e.round, e.group_var, e.group_label, e.measure, e.b AS estimate, e.se, e.lo, e.hi, e.n,
+               round(e.pop) AS population, e.k, e.run_id
+        FROM measure_estimates e JOIN measure_runs r USING (run_id)
+        WHERE e.run_id = ? AND e.k = r.k AND e.indicator IS NULL AND e.measure IN ('H', 'A', 'M0')
+          AND e.group_var = ? AND (? IS NULL OR e.round = ?)
+        ORDER BY e.round, e.group_label, array_position(['H', 'A', 'M0'], e.measure)
+        """,
+        [run, group or "all", round, round],
+    )
+
+
+def vital_core_contributions(ws: Workspace, group: str | None = None, round: str | None = None) -> list[dict[str, Any]]:
+    """Per indicator: censored headcount (hdk) and percentage contribution to M0 (pctb), latest run
+    at its k, by round (``group`` as in :func:`vital_core_estimates`)."""
+    run = latest_run(ws)
+    return ws.query(
+        """
+        SELECT e.round, e.group_var, e.group_label, e.indicator,
+               max(e.b) FILTER (WHERE e.measure = 'hdk') AS censored_headcount,
+               max(e.b) FILTER (WHERE e.measure = 'hd') AS uncensored_headcount,
+               max(e.b) FILTER (WHERE e.measure = 'pctb') AS contribution_pct,
+               max(e.lo) FILTER (WHERE e.measure = 'pctb') AS contribution_lo,
+               max(e.hi) FILTER (WHERE e.measure = 'pctb') AS contribution_hi
+        FROM measure_estimates e JOIN measure_runs r USING (run_id)
+        WHERE e.run_id = ? AND e.k = r.k AND e.indicator IS NOT NULL AND e.group_var = ?
+          AND (? IS NULL OR e.round = ?)
+        GROUP BY ALL ORDER BY e.round, e.group_label, contribution_pct DESC NULLS LAST
+        """,
+        [run, group or "all", round, round],
+    )
+
+
+def vital_core_changes(ws: Workspace, group: str | None = None) -> list[dict[str, Any]]:
+    """Changes of H, A and M0 between consecutive rounds (absolute and relative, with delta-method
+    SE and CI as stored by kizuna.measure), latest run at its k."""
+    run = latest_run(ws)
+    return ws.query(
+        """
+        SELECT c.group_var, c.group_label, c.measure, c.from_round, c.to_round, c.years, c.change,
+               c.b1 AS from_value, c.b2 AS to_value, c.value, c.se, c.lo, c.hi
+        FROM measure_changes c JOIN measure_runs r USING (run_id)
+        WHERE c.run_id = ? AND c.k = r.k AND c.indicator IS NULL AND c.group_var = ?
+          AND c.change IN ('abs', 'rel')
+        ORDER BY c.group_label, array_position(['H', 'A', 'M0'], c.measure), c.change, c.from_round
+        """,
+        [run, group or "all"],
+    )
+
+
+def vital_core_groups(ws: Workspace) -> list[dict[str, Any]]:
+    """Subgroup variables of the latest run ('all' first)."""
+    run = latest_run(ws)
+    return ws.query(
+        "SELECT group_var, count(DISTINCT group_label) AS groups FROM measure_estimates WHERE run_id = ?"
+        " GROUP BY group_var ORDER BY group_var <> 'all', group_var",
+        [run],
+    )
+
+
+# --- screen: stored risk registers (0040_screen.sql) -----------------------------------------------------
+
+
+def register_risks(ws: Workspace, register: int | None = None) -> list[dict[str, Any]]:
+    """Every rule that fired, per register (all registers, or one): why, impact x likelihood, mitigation."""
+    return ws.query(
+        """
+        SELECT k.register_id, r.proposal_id, k.seq, k.rule_id, k.family, k.question, k.impact, k.likelihood,
+               k.score, k.significance, k.facts AS why, k.adjustments, k.mitigation, k.source
+        FROM screen_risks k JOIN screen_registers r USING (register_id)
+        WHERE ? IS NULL OR k.register_id = ?
+        ORDER BY k.register_id DESC, k.score DESC, k.seq
+        """,
+        [register, register],
+    )
+
+
+def register_gaps(ws: Workspace, register: int | None = None) -> list[dict[str, Any]]:
+    """Rules that could not be decided for want of facts, per register."""
+    return ws.query(
+        """
+        SELECT g.register_id, r.proposal_id, g.rule_id, g.question, g.unknown AS unknown_facts
+        FROM screen_gaps g JOIN screen_registers r USING (register_id)
+        WHERE ? IS NULL OR g.register_id = ?
+        ORDER BY g.register_id DESC, g.rule_id
+        """,
+        [register, register],
+    )
+
+
+def register_detail(ws: Workspace, register: int) -> dict[str, Any] | None:
+    """One register with its proposal file's provenance (path and sha256) and its layers."""
+    rows = ws.query(
+        """
+        SELECT r.register_id, r.proposal_id, r.title, r.project_type, r.category, r.as_of, r.next_steps,
+               r.layers, r.facts, i.file_path, i.sha256 AS proposal_sha256
+        FROM screen_registers r JOIN imports i USING (import_id) WHERE r.register_id = ?
+        """,
+        [register],
+    )
+    return rows[0] if rows else None

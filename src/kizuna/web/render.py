@@ -32,8 +32,15 @@ def _number(v: Any) -> str:
     return str(v)
 
 
-HEADINGS = {"publisher_name": "Ally", "publisher_ref": "Ally ref", "adm1": "Area", "adm2": "District",
-            "iati_identifier": "IATI identifier", "sha256": "SHA-256", "activity_uid": "Activity"}
+HEADINGS = {
+    "publisher_name": "Publisher",
+    "publisher_ref": "Publisher ref",
+    "adm1": "Area",
+    "adm2": "District",
+    "iati_identifier": "IATI identifier",
+    "sha256": "SHA-256",
+    "activity_uid": "Activity",
+}
 
 
 def heading(column: str) -> str:

@@ -14,9 +14,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kizuna.workspace import Workspace, migrations, open_workspace
+
+T = TypeVar("T")
 
 
 def pending_migrations(ws: Workspace) -> list[int]:
@@ -31,8 +33,9 @@ def pending_migrations(ws: Workspace) -> list[int]:
 class ReadOnlyStore:
     """One workspace opened read-only, shared by all requests of one app."""
 
-    def __init__(self, path: Path | str, cache_size: int = 512):
+    def __init__(self, path: Path | str, cache_size: int = 512, needs: Path | str | None = None):
         self.path = Path(path)
+        self.needs_path = Path(needs) if needs is not None else None
         self._ws = open_workspace(self.path, read_only=True)
         if pending_migrations(self._ws):
             # A workspace written by an older Kizuna: bring its schema up to date once (the only
@@ -45,9 +48,20 @@ class ReadOnlyStore:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._kept: dict[tuple[Any, ...], Any] = {}
+        self._keep_lock = threading.RLock()
 
     def close(self) -> None:
         self._ws.close()
+
+    def needs_table(self) -> Any:
+        """The needs table given at start (``kizuna serve --needs``), read once by
+        :func:`kizuna.coordinate.load.read_needs`; None when none was given."""
+        if self.needs_path is None:
+            return None
+        from kizuna.coordinate.load import read_needs
+
+        return self.remember(("needs-table",), lambda: read_needs(self.needs_path), keep=True)
 
     def has_tables(self, *names: str) -> bool:
         return all(n in self.tables for n in names)
@@ -61,17 +75,37 @@ class ReadOnlyStore:
         finally:
             cur.close()
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[Workspace], Any]) -> Any:
-        """``compute(ws)`` once per key; later calls return the remembered value."""
+    def cached(self, key: tuple[Any, ...], compute: Callable[[Workspace], T], keep: bool = False) -> T:
+        """``compute(ws)`` once per key (over a fresh cursor); later calls return the remembered value."""
+
+        def run() -> T:
+            with self.workspace() as ws:
+                return compute(ws)
+
+        return self.remember(key, run, keep=keep)
+
+    def remember(self, key: tuple[Any, ...], compute: Callable[[], T], max_bytes: int = 1 << 20,
+                 keep: bool = False) -> T:
+        """``compute()`` once per key; values of ``bytes`` over ``max_bytes`` are not kept.
+
+        ``keep``: a value the server needs again and again (the ledger frames, table counts): kept for
+        the server's life whatever the cache size, and computed by one request while others wait.
+        """
+        if keep:
+            with self._keep_lock:
+                if key not in self._kept:
+                    self._kept[key] = compute()
+                return self._kept[key]
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        with self.workspace() as ws:
-            value = compute(ws)
-        with self._lock:
-            self._cache[key] = value
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        value = compute()
+        size = len(value[-1]) if isinstance(value, tuple) and value and isinstance(value[-1], bytes) else 0
+        if self._cache_size and size <= max_bytes:
+            with self._lock:
+                self._cache[key] = value
+                self._cache.move_to_end(key)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return value

@@ -1,0 +1,272 @@
+"""Load benchmark of `kizuna serve`: 50 concurrent clients against a real uvicorn on 127.0.0.1.
+
+    python3 benchmarks/serve.py [--quick] [--clients 50] [--seconds 30] [--activities 5000]
+
+Runs, each for ``--seconds`` with ``--clients`` concurrent asyncio + httpx clients:
+
+1. baseline: a static file (``/static/style.css``) served by the same uvicorn: the floor that
+   HTTP, uvicorn, Starlette and the client loop cost on this machine;
+2. dashboard: each client alternates the overview page (``/?country=XZ``) and one filtered API
+   endpoint (``/api/v1/activities?country=XZ&publisher=…&limit=50``, the ally rotating), with
+   the server's result cache on (the default), then again with it off (every request queries
+   DuckDB).
+
+Prints throughput, p50/p95/p99 latency and errors per run, the p95 ratio to the baseline, and
+the server's peak RSS (VmHWM). Target: dashboard p95 under 200 ms with no errors on 2 cores.
+The workspace is the product's demo (``kizuna demo``), or with ``--activities N`` a generated
+synthetic ledger of N activities. Not part of pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+SECTORS = ["15220", "15240", "14030", "12220", "11220", "16010"]
+# Admin1 centroids of the fictional Republic of Kaltara (DESIGN conventions).
+AREAS = [("XZ01", 9.6, 29.4), ("XZ02", 9.2, 31.4), ("XZ03", 8.0, 30.0), ("XZ04", 7.9, 28.3),
+         ("XZ05", 6.4, 30.6), ("XZ06", 6.9, 28.0)]
+ALLIES = 8
+
+
+def generate_workspace(path: Path, n: int) -> None:
+    """A synthetic ledger: ``n`` activities of 8 fictional allies, 1-2 located sites each, 2 flows each."""
+    from kizuna.workspace import open_workspace
+
+    ws = open_workspace(path)
+    areas = ", ".join(f"('{c}', {lat}, {lon})" for c, lat, lon in AREAS)
+    sectors = ", ".join(f"'{s}'" for s in SECTORS)
+    with ws.transaction() as con:
+        iid = ws.record_import(con, kind="demo", path=Path("synthetic-benchmark.xml"), sha256="b" * 64,
+                               publisher="Synthetic — benchmark", counts={"activities": n})
+        con.execute(f"""
+            CREATE TEMP TABLE gen AS
+            SELECT i, 'SYN-' || (i % {ALLIES}) AS pub, 'SYN-' || (i % {ALLIES}) || '|ACT-' || i AS uid,
+                   ([{sectors}])[1 + (hash(i, 's') % {len(SECTORS)})::INT] AS sector,
+                   1 + (hash(i, 'a') % {len(AREAS)})::INT AS area, 1 + (hash(i, 'n') % 2)::INT AS sites,
+                   10000 + (hash(i, 'v') % 90000)::DOUBLE AS committed
+            FROM range({n}) t(i)""")
+        con.execute(f"CREATE TEMP TABLE areas(code VARCHAR, lat DOUBLE, lon DOUBLE); INSERT INTO areas VALUES {areas}")
+        con.execute(f"""
+            INSERT INTO activities (activity_uid, iati_identifier, source, import_id, line, publisher_ref,
+                publisher_name, title, status_code, start_date, end_date)
+            SELECT uid, 'ACT-' || i, 'iati', {iid}, i, pub, 'Synthetic — Agency ' || (i % {ALLIES}),
+                   '[SYNTHETIC] Activity ' || i, '2', DATE '2025-01-01', DATE '2027-12-31' FROM gen""")
+        con.execute("INSERT INTO activity_countries SELECT uid, 'XZ', 100 FROM gen")
+        con.execute("INSERT INTO activity_sectors SELECT uid, '1', sector, 100, NULL FROM gen")
+        con.execute("""
+            INSERT INTO locations (activity_uid, seq, name, lat, lon, adm1, country)
+            SELECT g.uid, s, 'Site ' || g.i || '.' || s,
+                   a.lat + ((hash(g.i, s, 'y') % 700)::DOUBLE / 1000 - 0.35),
+                   a.lon + ((hash(g.i, s, 'x') % 700)::DOUBLE / 1000 - 0.35), a.code, 'XZ'
+            FROM gen g, range(1, 3) r(s), (SELECT row_number() OVER () AS k, * FROM areas) a
+            WHERE a.k = g.area AND s <= g.sites""")
+        con.execute("""
+            INSERT INTO flows (activity_uid, seq, publisher_ref, type_code, date, year, country, country_source,
+                sector_vocabulary, sector, sector3, sector_source, share, value, currency, usd, fx_rate,
+                fx_date, counted)
+            SELECT uid, t.seq, pub, t.code, DATE '2025-06-01', 2025, 'XZ', 'activity', '1', sector,
+                   substr(sector, 1, 3), 'activity', 1.0, v, 'USD', v, 1.0, DATE '2025-06-01', TRUE
+            FROM gen, (VALUES (1, '2'), (2, '3')) t(seq, code),
+                 LATERAL (SELECT CASE WHEN t.code = '2' THEN committed ELSE committed * 0.6 END AS v)""")
+    ws.close()
+
+
+def build_workspace(path: Path, activities: int | None) -> str:
+    if activities is None:
+        from kizuna.demo.build import build_demo
+
+        build_demo(path, path.parent / "inputs")
+        return "the demo workspace (kizuna demo: 236 synthetic activities, survey, registers)"
+    generate_workspace(path, activities)
+    return f"a generated synthetic ledger of {activities:,} activities"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(path: Path, port: int, cache_size: int) -> subprocess.Popen:
+    code = (
+        "import sys, uvicorn; from kizuna.web.app import create_app, LOOPBACK_HOSTS;"
+        "app = create_app(sys.argv[1], allowed_hosts=LOOPBACK_HOSTS, cache_size=int(sys.argv[3]));"
+        "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[2]), log_level='warning', access_log=False)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(port), str(cache_size)], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (from /proc/<pid>/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def client_cpu_seconds() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def measured(pid: int, run):
+    """Run ``run()``; return its result with the server's and this client's CPU ms per request."""
+    s0, c0 = cpu_seconds(pid), client_cpu_seconds()
+    res = run()
+    n = max(1, len(res["latency"]))
+    res["server_cpu_ms"] = (cpu_seconds(pid) - s0) * 1000 / n
+    res["client_cpu_ms"] = (client_cpu_seconds() - c0) * 1000 / n
+    return res
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict[str, list]:
+    """``clients`` tasks, each requesting the URLs in turn until the time is up; latencies in ms."""
+    results: dict[str, list] = {"latency": [], "server": [], "errors": [],
+                                "by_url": {u.split("?")[0]: [] for u in urls}}
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        async def worker(k: int) -> None:
+            i = k
+            while time.perf_counter() < deadline:
+                url = urls[i % len(urls)]
+                i += 1
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(url)
+                    ok = r.status_code == 200
+                    timing = r.headers.get("server-timing", "")
+                    if "dur=" in timing:
+                        results["server"].append(float(timing.split("dur=")[1].split(";")[0]))
+                except httpx.HTTPError as exc:
+                    ok, r = False, exc
+                ms = (time.perf_counter() - t0) * 1000
+                results["latency"].append(ms)
+                results["by_url"][url.split("?")[0]].append(ms)
+                if not ok:
+                    results["errors"].append(str(getattr(r, "status_code", r)))
+
+        await asyncio.gather(*(worker(k) for k in range(clients)))
+    return results
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def report(name: str, res: dict, seconds: float) -> dict[str, float]:
+    lat = res["latency"]
+    row = {"requests": len(lat), "rps": len(lat) / seconds, "p50": pct(lat, 50), "p95": pct(lat, 95),
+           "p99": pct(lat, 99), "errors": len(res["errors"])}
+    row["server_cpu_ms"] = res.get("server_cpu_ms", float("nan"))
+    print(f"{name:<34} {row['requests']:>8,} req {row['rps']:>8.1f} req/s  p50 {row['p50']:>7.1f} ms"
+          f"  p95 {row['p95']:>7.1f} ms  p99 {row['p99']:>7.1f} ms  errors {row['errors']}")
+    srv = res["server"]
+    row["server_p95"] = pct(srv, 95)
+    print(f"    CPU per request: server {row['server_cpu_ms']:.2f} ms, client {res.get('client_cpu_ms', 0):.2f} ms;"
+          f" time inside the server (Server-Timing): p50 {pct(srv, 50):.2f} ms, p95 {pct(srv, 95):.2f} ms,"
+          f" p99 {pct(srv, 99):.2f} ms")
+    if len(res["by_url"]) > 1:
+        for url, values in res["by_url"].items():
+            print(f"    {url:<30} {len(values):>8,} req  p50 {pct(values, 50):>7.1f} ms  p95 {pct(values, 95):>7.1f} ms"
+                  f"  p99 {pct(values, 99):>7.1f} ms")
+    return row
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="5-second runs")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--activities", type=int, default=None, help="generate this many activities instead of the demo")
+    args = ap.parse_args()
+    seconds = 5.0 if args.quick else args.seconds
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.duckdb"
+        t0 = time.perf_counter()
+        what = build_workspace(path, args.activities)
+        print(f"workspace: {what}, built in {time.perf_counter() - t0:.1f} s")
+        print(f"machine: {os.cpu_count()} cores; {args.clients} concurrent clients; {seconds:.0f} s per run\n")
+        rows = {}
+        for cache_size, label in ((512, "cache on"), (0, "cache off")):
+            # cache off: no result, page or body cache; every request runs its queries and analyses
+            # (only the ledger frames and table counts are kept, as they always are)
+            port = free_port()
+            proc = start_server(path, port, cache_size)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                allies = httpx.get(base + "/api/v1/publishers?country=XZ&limit=1000").json()["items"]
+                refs = [a["publisher_ref"] for a in allies][:8] or [""]
+                api_urls = [f"/api/v1/activities?country=XZ&publisher={r}&limit=50" for r in refs]
+                mixed = [u for r in api_urls for u in ("/?country=XZ", r)]
+                if cache_size:
+                    # cold: the first request of each page computes everything it shows
+                    for url in ("/?country=XZ", api_urls[0], "/presence?country=XZ", "/overlaps", "/division",
+                                "/vital-core", "/screening", "/gaps"):
+                        t0 = time.perf_counter()
+                        status = httpx.get(base + url, timeout=120).status_code
+                        print(f"cold first request {url:<58} {status}  {(time.perf_counter() - t0) * 1000:8.1f} ms")
+                    print()
+                asyncio.run(load(base, mixed, 4, 2.0))           # warm-up: bundle, templates, caches
+                if cache_size:
+                    static = functools.partial(load, base, ["/static/style.css"], args.clients, seconds)
+                    rows["baseline"] = report("baseline: static style.css",
+                                              measured(proc.pid, lambda f=static: asyncio.run(f())), seconds)
+                dashboard = functools.partial(load, base, mixed, args.clients, seconds)
+                rows[label] = report(f"dashboard ({label})",
+                                     measured(proc.pid, lambda f=dashboard: asyncio.run(f())), seconds)
+                print(f"    server peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+            finally:
+                proc.terminate()
+                proc.wait(10)
+        base_p95 = rows["baseline"]["p95"]
+        print()
+        for label in ("cache on", "cache off"):
+            r = rows[label]
+            verdict = "OK" if r["p95"] < 200 and r["errors"] == 0 else "MISSED"
+            print(f"dashboard {label}: p95 {r['p95']:.1f} ms = {r['p95'] / base_p95:.1f}x the static baseline;"
+                  f" throughput {r['rps'] / rows['baseline']['rps']:.2f}x; server CPU/request"
+                  f" {r['server_cpu_ms'] / rows['baseline']['server_cpu_ms']:.2f}x;"
+                  f" target p95 < 200 ms, 0 errors: {verdict}")
+        print(f"load average while running: {os.getloadavg()[0]:.1f} (2 cores; above 2 means other work competed)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

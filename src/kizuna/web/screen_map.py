@@ -1,0 +1,108 @@
+"""The map of one screening register: its project site, the communities and the conflict events.
+
+The workspace keeps each register's provenance (its proposal file's path and sha256, and the name and
+sha256 of every context layer) but not the layers' rows. The map reads them again with
+:mod:`kizuna.screen`'s own readers from beside the proposal file, and only when each file's sha256
+still matches the register's: a file that moved or changed gives an empty state naming it, never a
+map of other data. Read-only. Events carry no actor names here: date, category and fatalities only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kizuna.errors import KizunaError, NotFound, Where
+from kizuna.web.queries import register_detail
+from kizuna.workspace import Workspace, file_sha256
+
+EVENT_MARGIN_DEG = 0.5  # events shown within this many degrees of the site (about 55 km)
+
+
+def _verified(folder: Path, layer: dict[str, Any] | None) -> Path | None:
+    if not layer or not layer.get("file"):
+        return None
+    name = str(layer["file"])
+    if Path(name).name != name:  # a bare file name, never a path
+        return None
+    path = folder / name
+    if not path.is_file() or (layer.get("sha256") and file_sha256(path) != layer["sha256"]):
+        return None
+    return path
+
+
+def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
+    """{"register", "site", "site_lines", "communities", "events", "missing"} for one register.
+
+    ``site``: the proposal's site vertices (lat, lon, name, kind); ``site_lines``: GeoJSON features
+    for line sites; ``communities``: name, group, population, lat, lon; ``events``: date, category,
+    sub_category, fatalities, lat, lon, within ``EVENT_MARGIN_DEG`` of the site; ``missing``: the
+    layer files that are absent or changed since screening.
+    """
+    from kizuna.screen.context import read_communities
+    from kizuna.screen.events import read_events
+    from kizuna.screen.proposal import read_proposals
+    from kizuna.screen.rules import load_catalogue
+
+    detail = register_detail(ws, register)
+    if detail is None:
+        raise NotFound(
+            "screen.no_register",
+            f"no screening register {register}",
+            Where(field="register"),
+            hint="see /api/v1/screening-registers for the registers in this workspace",
+        )
+    layers = json.loads(detail["layers"] or "{}")
+    proposal = Path(detail["file_path"] or "")
+    folder = proposal.parent
+    out: dict[str, Any] = {
+        "register": register,
+        "site": [],
+        "site_lines": [],
+        "communities": [],
+        "events": [],
+        "missing": [],
+    }
+    if proposal.is_file() and file_sha256(proposal) == detail["proposal_sha256"]:
+        try:
+            found = [
+                p for p in read_proposals(proposal, load_catalogue(None).project_types) if p.id == detail["proposal_id"]
+            ]
+        except KizunaError:
+            found = []
+        for p in found:
+            for s in p.sites:
+                for lat, lon in zip(s.lats, s.lons, strict=True):
+                    out["site"].append({"name": s.name, "kind": s.kind, "lat": lat, "lon": lon})
+                if s.kind == "line" and len(s.lats) > 1:
+                    out["site_lines"].append(
+                        {
+                            "type": "Feature",
+                            "properties": {"name": s.name},
+                            "geometry": {
+                                "type": "LineString",
+                                "coordinates": [[lon, lat] for lat, lon in zip(s.lats, s.lons, strict=True)],
+                            },
+                        }
+                    )
+    if not out["site"]:
+        out["missing"].append(proposal.name or "the proposal file")
+    path = _verified(folder, layers.get("communities"))
+    if path is not None:
+        out["communities"] = read_communities(path).select("name", "group", "population", "lat", "lon").to_dicts()
+    elif layers.get("communities"):
+        out["missing"].append(layers["communities"]["file"])
+    path = _verified(folder, layers.get("events"))
+    if path is not None and out["site"]:
+        lats = [s["lat"] for s in out["site"]]
+        lons = [s["lon"] for s in out["site"]]
+        ev = read_events(path).events
+        ev = ev.filter(
+            ev["lat"].is_between(min(lats) - EVENT_MARGIN_DEG, max(lats) + EVENT_MARGIN_DEG)
+            & ev["lon"].is_between(min(lons) - EVENT_MARGIN_DEG, max(lons) + EVENT_MARGIN_DEG)
+        )
+        out["events"] = ev.select("date", "category", "sub_category", "fatalities", "lat", "lon").to_dicts()
+    elif layers.get("events"):
+        out["missing"].append(layers["events"]["file"])
+    return out
