@@ -37,7 +37,7 @@ def demo(
     from kizuna.web import serve
 
     typer.echo(f"dashboard on http://{host}:{port}/ (Ctrl-C to stop)")
-    serve(summary.workspace, host, port)
+    serve(summary.workspace, host, port, needs=summary.inputs / "coordinate" / "kaltara-needs.csv")
 
 
 def register(app: typer.Typer) -> None:
