@@ -93,19 +93,6 @@ class FileHeader:
     generated: str | None
 
 
-def _local(tag: Any) -> str:
-    if not isinstance(tag, str):
-        return ""  # comments and processing instructions
-    if tag[0] == "{":
-        return tag[tag.index("}") + 1 :]
-    return tag
-
-
-def _is_iati(tag: Any) -> bool:
-    # IATI elements have no namespace; extension elements (usg:..., etc.) are ignored.
-    return isinstance(tag, str) and tag[0] != "{"
-
-
 def _text(el: etree._Element | None) -> str | None:
     if el is None or el.text is None:
         return None
@@ -310,11 +297,13 @@ class IatiReader:
         act.hierarchy = int(h) if h and h.strip().isdigit() else None
         act.last_updated = el.get("last-updated-datetime")
         org_seq = 0
+        # Extension elements ({namespace}name) match no branch and are ignored. The most frequent
+        # children come first: this loop runs for every element of every activity.
         for child in el.iterchildren():
             tag = child.tag
-            if not _is_iati(tag):
-                continue
-            if tag == "reporting-org":
+            if tag == "transaction":
+                act.transactions.append(self._read_transaction(child, len(act.transactions) + 1, act, lang))
+            elif tag == "reporting-org":
                 act.publisher_ref = (child.get("ref") or "").strip() or None
                 act.publisher_type = child.get("type")
                 act.publisher_name = narrative(child, lang)
@@ -370,8 +359,6 @@ class IatiReader:
                 act.tags.append((child.get("vocabulary"), child.get("code"), narrative(child, lang)))
             elif tag == "budget":
                 act.budgets.append(self._read_budget(child, len(act.budgets) + 1, act))
-            elif tag == "transaction":
-                act.transactions.append(self._read_transaction(child, len(act.transactions) + 1, act, lang))
             elif tag == "result":
                 act.results.append(self._read_result(child, lang))
         self._check_percentages(act)
