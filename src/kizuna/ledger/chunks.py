@@ -139,7 +139,7 @@ def plan_chunks(path: Path, chunk_bytes: int | None = None) -> ChunkPlan | None:
 
 
 @dataclass
-class ChunkResult:
+class ChunkResult:  # noqa: D101 - what a worker hands back
     uids: list[str]
     files: dict[str, str]  # table -> Parquet file, for kizuna.ledger.store.flush_files
     activities: int
@@ -175,26 +175,38 @@ def parse_chunk(path: str, header: bytes, chunk: Chunk, import_id: int, out_dir:
     )
 
 
-def parse_parallel(
-    path: Path, plan: ChunkPlan, import_id: int, out_dir: Path, n_workers: int | None = None
-) -> Iterator[ChunkResult]:
-    """Chunk results in file order, with at most ``workers + 1`` chunks in flight (bounded memory)."""
-    n = n_workers or workers()
-    ctx = get_context("spawn")  # never fork a process that holds DuckDB threads
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as ex:
-        pending: deque[Future[ChunkResult]] = deque()
-        it = iter(plan.chunks)
-        for c in it:
-            pending.append(ex.submit(parse_chunk, str(path), plan.header, c, import_id, str(out_dir)))
-            if len(pending) > n:
-                break
+class ParallelParse:
+    """Chunk results in file order from a pool of worker processes, at most ``workers + 1`` in flight.
+
+    Construction starts the pool and submits the first chunks, so the caller can do other set-up
+    while the workers start. Workers come from a fork server that has loaded only this module (lxml,
+    pyarrow): they start fast and never inherit DuckDB's threads or the caller's imports.
+    """
+
+    def __init__(self, path: Path, plan: ChunkPlan, import_id: int, out_dir: Path, n_workers: int | None = None):
+        self.n = n_workers or workers()
+        ctx = get_context("forkserver")
+        ctx.set_forkserver_preload(["kizuna.ledger.chunks"])
+        self.ex = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx)
+        self.args = (str(path), plan.header, import_id, str(out_dir))
+        self.todo = iter(plan.chunks)
+        self.pending: deque[Future[ChunkResult]] = deque()
+        for _ in range(self.n + 1):
+            self._submit_next()
+
+    def _submit_next(self) -> None:
+        c = next(self.todo, None)
+        if c is not None:
+            path, header, import_id, out_dir = self.args
+            self.pending.append(self.ex.submit(parse_chunk, path, header, c, import_id, out_dir))
+
+    def __iter__(self) -> Iterator[ChunkResult]:
         try:
-            while pending:
-                res = pending.popleft().result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.append(ex.submit(parse_chunk, str(path), plan.header, nxt, import_id, str(out_dir)))
+            while self.pending:
+                res = self.pending.popleft().result()
+                self._submit_next()
                 yield res
         finally:
-            for f in pending:
+            for f in self.pending:
                 f.cancel()
+            self.ex.shutdown(wait=True, cancel_futures=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from kizuna.errors import InputError, Where
 from kizuna.ledger import money
-from kizuna.ledger.chunks import PARALLEL_MIN_BYTES, parse_parallel, plan_chunks, workers
+from kizuna.ledger.chunks import PARALLEL_MIN_BYTES, ParallelParse, plan_chunks, workers
 from kizuna.ledger.iati import Activity, IatiReader
 from kizuna.ledger.store import LoadStats, flush_files, load_activities, repeat_warnings, store_warnings
 from kizuna.reference.codelists import ensure_codelists
@@ -118,12 +118,17 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
         return FileResult(path, kind, "skipped")
     result = FileResult(path, kind, "imported")
     with ws.transaction() as con:
-        ensure_codelists(con)
         import_id = ws.record_import(con, kind=kind, path=path, sha256=sha)
         result.import_id = import_id
+
+        def setup() -> None:  # reference tables the flows need; run while parse workers start
+            ensure_codelists(con)
+            money.ensure_rates(con)
+
         if kind == "iati":
-            stats, warnings = _load_iati(con, path, import_id, result)
+            stats, warnings = _load_iati(con, path, import_id, result, setup)
         else:
+            setup()
             from kizuna.ledger.threew import load_aliases, read_threew
 
             sheet = read_threew(path, load_aliases(con))
@@ -149,10 +154,13 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
     return result
 
 
-def _load_iati(con: Any, path: Path, import_id: int, result: FileResult) -> tuple[LoadStats, list[Any]]:
+def _load_iati(
+    con: Any, path: Path, import_id: int, result: FileResult, setup: Callable[[], None]
+) -> tuple[LoadStats, list[Any]]:
     """Parse and load one IATI file: in parallel chunks when it is large, else streaming in this process."""
     plan = plan_chunks(path) if path.stat().st_size >= PARALLEL_MIN_BYTES and workers() > 1 else None
     if plan is None:
+        setup()
         reader = IatiReader(path)
         serial = load_activities(con, _track_publishers(iter(reader), result), import_id, "iati")
         result.version = reader.header.version if reader.header else None
@@ -162,7 +170,9 @@ def _load_iati(con: Any, path: Path, import_id: int, result: FileResult) -> tupl
     seen: set[str] = set()
     publishers: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
-        for res in parse_parallel(path, plan, import_id, Path(tmp)):
+        parallel = ParallelParse(path, plan, import_id, Path(tmp))
+        setup()
+        for res in parallel:
             warnings.extend(res.warnings)
             warnings.extend(repeat_warnings(res.uids, seen))
             stats.replaced += flush_files(con, res.files)

@@ -16,6 +16,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kizuna.ledger.iati import Activity
-from kizuna.output import batched
-from kizuna.workspace import scalar
 
 BATCH = 5000
 
@@ -311,6 +310,12 @@ def _add_activity(b: Batch, act: Activity, uid: str, import_id: int, source: str
                 b.add("result_periods", uid, r_i, i_i, p_i, *per)
 
 
+def _batched(items: Iterable[Any], n: int) -> Iterable[list[Any]]:
+    it = iter(items)
+    while batch := list(islice(it, n)):
+        yield batch
+
+
 def write_batch(tables: dict[str, pa.Table], folder: Path, stem: str) -> dict[str, str]:
     """Write a batch's tables as uncompressed Parquet files (one per table) for :func:`flush_files`."""
     paths = {}
@@ -328,6 +333,8 @@ def flush_files(con: Any, paths: dict[str, str]) -> int:
     Why files and not registered Arrow tables: DuckDB keeps every Arrow object a transaction scanned
     alive until commit, so a file-sized transaction would hold the whole file in memory.
     """
+    from kizuna.workspace import scalar  # here, not at import: parse workers never load DuckDB
+
     acts = paths.get("activities")
     if acts is None:
         return 0
@@ -391,7 +398,7 @@ def load_activities(
     warnings: list[tuple[str, int, str, str]] = []
     seen: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
-        for i, group in enumerate(batched(activities, BATCH)):
+        for i, group in enumerate(_batched(activities, BATCH)):
             b, stats, warns = build_batch(group, import_id, source, reached)
             warnings.extend(warns)
             warnings.extend(repeat_warnings(b.uids, seen))
