@@ -38,8 +38,18 @@ def ws(ws_path: Path):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    # Free DuckDB connections still referenced by cycles before the interpreter exits, so the
-    # binding's leak report does not trail the test summary.
+    # Close the DuckDB connections tests left open (apps built without a lifespan, module fixtures),
+    # so the binding's leak report at interpreter exit does not trail the test summary.
     import gc
 
+    from kizuna.web.store import ReadOnlyStore
+    from kizuna.workspace import Workspace
+
+    gc.collect()
+    for obj in gc.get_objects():
+        if isinstance(obj, ReadOnlyStore | Workspace):
+            try:
+                obj.close()
+            except Exception:  # already closed
+                pass
     gc.collect()

@@ -201,7 +201,7 @@ class VegaBundle:
             if self._body is None:
                 import vl_convert
 
-                self._body = vl_convert.javascript_bundle().encode("utf-8")
+                self._body = vl_convert.javascript_bundle().encode("utf-8")  # type: ignore[call-arg]
                 self._gzip = gzip.compress(self._body, 6)
                 self.etag = '"' + hashlib.sha256(self._body).hexdigest()[:32] + '"'
             assert self._gzip is not None

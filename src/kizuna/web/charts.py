@@ -200,7 +200,7 @@ def heat_spec(
     values = [{x: r.get(x), y: r.get(y), value: r.get(value)} for r in rows if r.get(value) is not None]
     if not values:
         return None
-    light_text_above = max(float(v[value]) for v in values) * 0.55
+    light_text_above = max(float(v[value] or 0) for v in values) * 0.55
     spec = _base(description)
     spec.update(
         {

@@ -13,7 +13,7 @@ read-only queries no part offers yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -604,7 +604,7 @@ def ready(store: ReadOnlyStore, ds: Dataset) -> bool:
     return store.cached(("count", ds.needs[0]), count, keep=True) > 0
 
 
-def fetch(store: ReadOnlyStore, name: str, filters: dict[str, str | None]) -> Result:
+def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) -> Result:
     """The rows of dataset ``name`` for ``filters`` (unknown filters ignored, blanks = no filter)."""
     ds = DATASETS[name]
     if not ready(store, ds):

@@ -9,7 +9,7 @@ points from the API with the page's filters.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -66,7 +66,7 @@ def store_of(request: Request) -> ReadOnlyStore:
     return request.app.state.store
 
 
-def api_url(name: str, filters: dict[str, str | None], **extra: Any) -> str:
+def api_url(name: str, filters: Mapping[str, str | None], **extra: Any) -> str:
     ds = DATASETS[name]
     kept = {k: v for k, v in filters.items() if v and k in ds.filters}
     return f"/api/v1/{name}?{urlencode({**kept, **extra})}"
@@ -77,7 +77,7 @@ def api_url(name: str, filters: dict[str, str | None], **extra: Any) -> str:
 
 def table_block(
     result: Result,
-    filters: dict[str, str | None],
+    filters: Mapping[str, str | None],
     title: str | None = None,
     columns: list[str] | None = None,
     rows: int = TABLE_ROWS,

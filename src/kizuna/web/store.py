@@ -57,11 +57,12 @@ class ReadOnlyStore:
     def needs_table(self) -> Any:
         """The needs table given at start (``kizuna serve --needs``), read once by
         :func:`kizuna.coordinate.load.read_needs`; None when none was given."""
-        if self.needs_path is None:
+        needs_path = self.needs_path
+        if needs_path is None:
             return None
         from kizuna.coordinate.load import read_needs
 
-        return self.remember(("needs-table",), lambda: read_needs(self.needs_path), keep=True)
+        return self.remember(("needs-table",), lambda: read_needs(needs_path), keep=True)
 
     def has_tables(self, *names: str) -> bool:
         return all(n in self.tables for n in names)
