@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -48,8 +49,6 @@ def pytest_sessionfinish(session, exitstatus):
     gc.collect()
     for obj in gc.get_objects():
         if isinstance(obj, ReadOnlyStore | Workspace):
-            try:
+            with contextlib.suppress(Exception):  # already closed
                 obj.close()
-            except Exception:  # already closed
-                pass
     gc.collect()
