@@ -102,3 +102,13 @@ def test_xlsx_sheet_loads_like_csv(ws, tmp_path):
     res = ingest_file(ws, path)
     assert res.activities == 2
     assert ws.scalar("SELECT sum(reached) FROM activities") == 4600
+
+
+def test_activity_lists_show_3w_countries_and_sector_names(ws, tmp_path):
+    from kizuna.ledger.queries import ActivityFilter, list_activities
+
+    path = tmp_path / "sheet.csv"
+    path.write_text(HXL_SHEET)
+    ingest_file(ws, path)
+    rows = list_activities(ws, ActivityFilter(country="XZ"))
+    assert {(r["countries"], r["sectors"]) for r in rows} == {("XZ", "WASH"), ("XZ", "Health")}

@@ -90,10 +90,18 @@ def list_activities(
     sql = f"""
         SELECT a.activity_uid, a.iati_identifier, a.source, a.publisher_ref, a.publisher_name, a.title,
                coalesce(st.name, a.status_code) AS status, a.start_date, a.end_date,
-               (SELECT string_agg(DISTINCT country, ',' ORDER BY country) FROM flows f
-                 WHERE f.activity_uid = a.activity_uid AND country IS NOT NULL) AS countries,
-               (SELECT string_agg(DISTINCT sector, ',' ORDER BY sector) FROM flows f
-                 WHERE f.activity_uid = a.activity_uid AND sector IS NOT NULL) AS sectors,
+               (SELECT string_agg(DISTINCT c, ',' ORDER BY c) FROM (
+                    SELECT code AS c FROM activity_countries WHERE activity_uid = a.activity_uid
+                    UNION ALL SELECT code FROM transaction_countries WHERE activity_uid = a.activity_uid
+                    UNION ALL SELECT country FROM locations WHERE activity_uid = a.activity_uid)
+                 WHERE c IS NOT NULL) AS countries,
+               -- DAC codes, or the sheet's own sector names for 3W rows
+               (SELECT string_agg(DISTINCT s, ',' ORDER BY s) FROM (
+                    SELECT CASE WHEN vocabulary IN ('1', '2') THEN code ELSE coalesce(name, code) END AS s
+                    FROM activity_sectors WHERE activity_uid = a.activity_uid
+                      AND (vocabulary IN ('1', '2') OR name IS NOT NULL)
+                    UNION ALL SELECT code FROM transaction_sectors
+                    WHERE activity_uid = a.activity_uid AND vocabulary IN ('1', '2'))) AS sectors,
                (SELECT sum(usd) FROM flows f WHERE f.activity_uid = a.activity_uid AND f.counted
                   AND f.type_code IN ('3','4')) AS spend_usd
         FROM activities a
