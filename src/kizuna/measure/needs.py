@@ -84,18 +84,7 @@ def needs_table(
                 )
     return pl.DataFrame(
         rows,
-        schema={
-            "round": pl.String,
-            "admin1": pl.String,
-            "dimension": pl.String,
-            "share_deprived": pl.Float64,
-            "se": pl.Float64,
-            "lo": pl.Float64,
-            "hi": pl.Float64,
-            "share_deprived_poor": pl.Float64,
-            "population": pl.Float64,
-            "people_in_need": pl.Float64,
-        },
+        schema={k: v for k, v in NEEDS_SCHEMA.items() if k != "run_id"},
     )
 
 
