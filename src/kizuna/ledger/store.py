@@ -15,7 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -177,7 +177,6 @@ class LoadStats:
     activities: int = 0
     transactions: int = 0
     replaced: int = 0
-    warnings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 class Batch:
