@@ -82,7 +82,10 @@ class Workspace:
         self.close()
 
     def close(self) -> None:
-        self.con.close()
+        """Close the connection and let it go (a closed workspace keeps no DuckDB object alive)."""
+        con = self.__dict__.pop("con", None)
+        if con is not None:
+            con.close()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -18,6 +18,7 @@ def api_schema(mini_ws):
     app = create_app(mini_ws)
     yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     app.state.store.close()
+    del app.state.store  # schemathesis keeps the app: let the DuckDB connection be freed before exit
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
