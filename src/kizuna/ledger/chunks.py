@@ -139,7 +139,9 @@ def plan_chunks(path: Path, chunk_bytes: int | None = None) -> ChunkPlan | None:
 
 
 @dataclass
-class ChunkResult:  # noqa: D101 - what a worker hands back
+class ChunkResult:
+    """What a worker hands back: the chunk's activity keys, its Parquet files, counts and warnings."""
+
     uids: list[str]
     files: dict[str, str]  # table -> Parquet file, for kizuna.ledger.store.flush_files
     activities: int
