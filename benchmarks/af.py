@@ -170,8 +170,7 @@ def main() -> int:
     print(f"estimates compared: {len(keys)} (of {len(a)}); max |Δb| = {db:.2e}, max |Δse| = {dse:.2e}")
     for s in ("ours", "pandas"):
         print(
-            f"{s:>7}: median {med[s]:.3f} s  runs {', '.join(f'{t:.3f}' for t in times[s])}  "
-            f"peak RSS {rss[s]:.0f} MiB"
+            f"{s:>7}: median {med[s]:.3f} s  runs {', '.join(f'{t:.3f}' for t in times[s])}  peak RSS {rss[s]:.0f} MiB"
         )
     ratio = med["pandas"] / med["ours"]
     paired = [b / a for a, b in zip(times["ours"], times["pandas"], strict=True)]

@@ -36,6 +36,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+
 def _dac5_codes() -> list[str]:
     """About 250 purpose codes: six per DAC 3-digit category (the real list has about 300)."""
     from kizuna.coordinate.sectors import DAC3
@@ -57,13 +58,19 @@ def generate(n: int, seed: int = 1) -> dict[str, pl.DataFrame]:
     vocab = np.array([f"w{i}" for i in range(3000)])
     words = vocab[np.minimum(rng.zipf(1.3, size=(n, 9)), 3000) - 1]
     text = pl.Series([" ".join(r) for r in words.tolist()])
-    acts = pl.DataFrame({
-        "id": np.arange(n, dtype=np.int64),
-        "activity_uid": pl.Series(np.arange(n)).cast(pl.String),
-        "org_key": pl.Series(org).cast(pl.String), "org_name": pl.Series(org).cast(pl.String),
-        "ally": pl.Series(ally).cast(pl.String), "start": start.astype(np.int32), "end": end.astype(np.int32),
-        "title": text, "text": text,
-    })
+    acts = pl.DataFrame(
+        {
+            "id": np.arange(n, dtype=np.int64),
+            "activity_uid": pl.Series(np.arange(n)).cast(pl.String),
+            "org_key": pl.Series(org).cast(pl.String),
+            "org_name": pl.Series(org).cast(pl.String),
+            "ally": pl.Series(ally).cast(pl.String),
+            "start": start.astype(np.int32),
+            "end": end.astype(np.int32),
+            "title": text,
+            "text": text,
+        }
+    )
     # sectors: 1 (70%) or 2 (30%), from a country's own mix of 60 of the ~250 codes (half the draws from
     # its 12 main codes), so each country has a profile and blocks are uneven, as in real portfolios
     n2 = rng.random(n) < 0.3
@@ -72,8 +79,12 @@ def generate(n: int, seed: int = 1) -> dict[str, pl.DataFrame]:
     pick = np.where(rng.random(len(sid)) < 0.5, rng.integers(0, 12, len(sid)), rng.integers(0, 60, len(sid)))
     scode = (country[sid] * 37 + pick * 4) % len(dac5)
     st = sector_table(dac5)
-    sectors = (pl.DataFrame({"id": sid.astype(np.int64), "code": np.array(dac5)[scode]})
-               .join(st.select("code", "dac5", "dac3", "cluster"), on="code").drop("code").unique())
+    sectors = (
+        pl.DataFrame({"id": sid.astype(np.int64), "code": np.array(dac5)[scode]})
+        .join(st.select("code", "dac5", "dac3", "cluster"), on="code")
+        .drop("code")
+        .unique()
+    )
     # locations: 50% none, 10% admin1 only, 40% 1-3 admin2 with points
     kind = rng.random(n)
     located = np.nonzero(kind >= 0.5)[0]
@@ -86,15 +97,28 @@ def generate(n: int, seed: int = 1) -> dict[str, pl.DataFrame]:
     lat = clat + rng.normal(0, 0.05, len(lid))
     lon = clon + rng.normal(0, 0.05, len(lid))
     c_l = pl.Series(country[lid]).cast(pl.String)
-    locs2 = pl.DataFrame({"id": lid.astype(np.int64),
-                          "adm1": c_l + "-" + pl.Series(a1).cast(pl.String),
-                          "adm2": c_l + "-" + pl.Series(a2).cast(pl.String), "lat": lat, "lon": lon})
+    locs2 = pl.DataFrame(
+        {
+            "id": lid.astype(np.int64),
+            "adm1": c_l + "-" + pl.Series(a1).cast(pl.String),
+            "adm2": c_l + "-" + pl.Series(a2).cast(pl.String),
+            "lat": lat,
+            "lon": lon,
+        }
+    )
     only1 = np.nonzero((kind >= 0.4) & (kind < 0.5))[0]
-    locs1 = pl.DataFrame({"id": only1.astype(np.int64),
-                          "adm1": pl.Series(country[only1]).cast(pl.String) + "-"
-                          + pl.Series(rng.integers(0, 15, len(only1))).cast(pl.String)}).with_columns(
-        pl.lit(None, dtype=pl.String).alias("adm2"), pl.lit(None, dtype=pl.Float64).alias("lat"),
-        pl.lit(None, dtype=pl.Float64).alias("lon"))
+    locs1 = pl.DataFrame(
+        {
+            "id": only1.astype(np.int64),
+            "adm1": pl.Series(country[only1]).cast(pl.String)
+            + "-"
+            + pl.Series(rng.integers(0, 15, len(only1))).cast(pl.String),
+        }
+    ).with_columns(
+        pl.lit(None, dtype=pl.String).alias("adm2"),
+        pl.lit(None, dtype=pl.Float64).alias("lat"),
+        pl.lit(None, dtype=pl.Float64).alias("lon"),
+    )
     locs = pl.concat([locs2, locs1])
     countries = pl.DataFrame({"id": np.arange(n, dtype=np.int64), "country": pl.Series(country).cast(pl.String)})
     return {"acts": acts, "sectors": sectors, "locs": locs, "countries": countries}
@@ -104,14 +128,20 @@ def ours(data: dict[str, pl.DataFrame], max_km: float = 25.0) -> dict:
     from kizuna.coordinate.overlap import candidate_pairs, score_pairs
 
     t0 = time.perf_counter()
-    cands = candidate_pairs(data["acts"], data["sectors"], data["locs"], data["countries"], max_km=max_km,
-                            max_window=500)
+    cands = candidate_pairs(
+        data["acts"], data["sectors"], data["locs"], data["countries"], max_km=max_km, max_window=500
+    )
     notes = cands.notes
     t1 = time.perf_counter()
     scored = score_pairs(cands.pairs, data["acts"])
     t2 = time.perf_counter()
-    return {"pairs": scored.height, "candidate_s": t1 - t0, "score_s": t2 - t1, "notes": notes,
-            "keys": scored.select("a", "b")}
+    return {
+        "pairs": scored.height,
+        "candidate_s": t1 - t0,
+        "score_s": t2 - t1,
+        "notes": notes,
+        "keys": scored.select("a", "b"),
+    }
 
 
 def baseline(data: dict[str, pl.DataFrame], max_km: float = 25.0) -> dict:
@@ -123,8 +153,7 @@ def baseline(data: dict[str, pl.DataFrame], max_km: float = 25.0) -> dict:
     sec = data["sectors"].select("id", "dac5", "dac3").to_pandas()
     locs = data["locs"].to_pandas()
     only1 = set(locs.groupby("id").filter(lambda g: g["adm2"].isna().all()).id) if len(locs) else set()
-    rows = (acts.merge(data["countries"].to_pandas(), on="id").merge(sec, on="id")
-            .merge(locs, on="id", how="left"))
+    rows = acts.merge(data["countries"].to_pandas(), on="id").merge(sec, on="id").merge(locs, on="id", how="left")
     rows["only1"] = rows["id"].isin(only1)
     m = rows.merge(rows, on=["country", "dac3"], suffixes=("_a", "_b"))
     m = m[(m.id_a < m.id_b) & (m.org_key_a != m.org_key_b) & (m.start_a <= m.end_b) & (m.start_b <= m.end_a)]
@@ -134,21 +163,37 @@ def baseline(data: dict[str, pl.DataFrame], max_km: float = 25.0) -> dict:
     same1 = m.adm1_a.notna() & (m.adm1_a == m.adm1_b) & (m.only1_a | m.only1_b)
     # unlocated on both sides: our rule asks for the same DAC5 (weaker place evidence, closer sector match)
     none = m.adm1_a.isna() & m.adm1_b.isna() & m.lat_a.isna() & m.lat_b.isna() & (m.dac5_a == m.dac5_b)
-    space = np.select([same2, near, same1, none],
-                      [SPACE_SCORE["admin2"], 1.0 - 0.5 * np.nan_to_num(dist) / max_km, SPACE_SCORE["admin1"],
-                       SPACE_SCORE["country"]], default=-1.0)
+    space = np.select(
+        [same2, near, same1, none],
+        [
+            SPACE_SCORE["admin2"],
+            1.0 - 0.5 * np.nan_to_num(dist) / max_km,
+            SPACE_SCORE["admin1"],
+            SPACE_SCORE["country"],
+        ],
+        default=-1.0,
+    )
     m = m.assign(space_score=space, sector_level=np.where(m.dac5_a == m.dac5_b, 3, 2))
     m = m[m.space_score >= 0]
-    best = (m.sort_values(["space_score", "sector_level"], ascending=False)
-            .drop_duplicates(["id_a", "id_b"])[["id_a", "id_b", "space_score", "sector_level"]]
-            .rename(columns={"id_a": "a", "id_b": "b"}))
+    best = (
+        m.sort_values(["space_score", "sector_level"], ascending=False)
+        .drop_duplicates(["id_a", "id_b"])[["id_a", "id_b", "space_score", "sector_level"]]
+        .rename(columns={"id_a": "a", "id_b": "b"})
+    )
     t1 = time.perf_counter()
-    pairs = pl.from_pandas(best).with_columns(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64),
-                                              pl.col("sector_level").cast(pl.Int8))
+    pairs = pl.from_pandas(best).with_columns(
+        pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64), pl.col("sector_level").cast(pl.Int8)
+    )
     scored = score_pairs(pairs, data["acts"])
     t2 = time.perf_counter()
-    return {"pairs": scored.height, "candidate_s": t1 - t0, "score_s": t2 - t1, "notes": [],
-            "keys": scored.select("a", "b"), "merged_rows": int(len(m))}
+    return {
+        "pairs": scored.height,
+        "candidate_s": t1 - t0,
+        "score_s": t2 - t1,
+        "notes": [],
+        "keys": scored.select("a", "b"),
+        "merged_rows": int(len(m)),
+    }
 
 
 def _child(side: str, n: int, out: str) -> None:
@@ -198,24 +243,30 @@ def main() -> None:
             r = res[side]
             t = statistics.median(x["candidate_s"] + x["score_s"] for x in r)
             cand = statistics.median(x["candidate_s"] for x in r)
-            print(f"  {side:9s} pairs {r[0]['pairs']:>10,}  candidates {cand:7.2f} s"
-                  f"  scoring {statistics.median(x['score_s'] for x in r):6.2f} s  total {t:7.2f} s"
-                  f"  peak RSS {max(x['peak_rss_mb'] for x in r):7.0f} MB")
+            print(
+                f"  {side:9s} pairs {r[0]['pairs']:>10,}  candidates {cand:7.2f} s"
+                f"  scoring {statistics.median(x['score_s'] for x in r):6.2f} s  total {t:7.2f} s"
+                f"  peak RSS {max(x['peak_rss_mb'] for x in r):7.0f} MB"
+            )
         t_o = statistics.median(x["candidate_s"] + x["score_s"] for x in res["ours"])
         t_b = statistics.median(x["candidate_s"] + x["score_s"] for x in res["baseline"])
         ko = pl.read_parquet(res["ours"][0]["keys_path"])
         kb = pl.read_parquet(res["baseline"][0]["keys_path"])
         missing = kb.join(ko, on=["a", "b"], how="anti").height
-        print(f"  ratio baseline/ours: {t_b / t_o:.1f}x;  baseline pairs missed by ours: {missing}"
-              f"  (baseline merged {res['baseline'][0]['merged_rows']:,} rows after filters)")
+        print(
+            f"  ratio baseline/ours: {t_b / t_o:.1f}x;  baseline pairs missed by ours: {missing}"
+            f"  (baseline merged {res['baseline'][0]['merged_rows']:,} rows after filters)"
+        )
         print(f"ours alone, {n_big:,} activities")
         big = [run_side("ours", n_big, tmp) for _ in range(1 if args.quick else max(1, runs - 2))]
         t = statistics.median(x["candidate_s"] + x["score_s"] for x in big)
         cand = statistics.median(x["candidate_s"] for x in big)
-        print(f"  ours      pairs {big[0]['pairs']:>10,}  candidates {cand:7.2f} s"
-              f"  scoring {statistics.median(x['score_s'] for x in big):6.2f} s  total {t:7.2f} s"
-              f"  peak RSS {max(x['peak_rss_mb'] for x in big):7.0f} MB  (child wall incl. generation "
-              f"{statistics.median(x['wall_s'] for x in big):.1f} s)")
+        print(
+            f"  ours      pairs {big[0]['pairs']:>10,}  candidates {cand:7.2f} s"
+            f"  scoring {statistics.median(x['score_s'] for x in big):6.2f} s  total {t:7.2f} s"
+            f"  peak RSS {max(x['peak_rss_mb'] for x in big):7.0f} MB  (child wall incl. generation "
+            f"{statistics.median(x['wall_s'] for x in big):.1f} s)"
+        )
         for note in big[0]["notes"]:
             print(f"  note: {note}")
 

@@ -143,10 +143,7 @@ def main() -> None:
     )
     print(f"  brute-force haversine {b:.3f} s")
     print(f"  ratio (brute / index query) {b / q:.0f}x; including the build {b / (q + ours['build_s']):.0f}x")
-    print(
-        f"  peak RSS: index side {ours['peak_rss_mib']:.0f} MiB, "
-        f"brute-force side {base['peak_rss_mib']:.0f} MiB"
-    )
+    print(f"  peak RSS: index side {ours['peak_rss_mib']:.0f} MiB, brute-force side {base['peak_rss_mib']:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -38,8 +38,14 @@ sys.path.insert(0, str(ROOT / "src"))
 
 SECTORS = ["15220", "15240", "14030", "12220", "11220", "16010"]
 # Admin1 centroids of the fictional Republic of Kaltara (DESIGN conventions).
-AREAS = [("XZ01", 9.6, 29.4), ("XZ02", 9.2, 31.4), ("XZ03", 8.0, 30.0), ("XZ04", 7.9, 28.3),
-         ("XZ05", 6.4, 30.6), ("XZ06", 6.9, 28.0)]
+AREAS = [
+    ("XZ01", 9.6, 29.4),
+    ("XZ02", 9.2, 31.4),
+    ("XZ03", 8.0, 30.0),
+    ("XZ04", 7.9, 28.3),
+    ("XZ05", 6.4, 30.6),
+    ("XZ06", 6.9, 28.0),
+]
 ALLIES = 8
 
 
@@ -51,8 +57,14 @@ def generate_workspace(path: Path, n: int) -> None:
     areas = ", ".join(f"('{c}', {lat}, {lon})" for c, lat, lon in AREAS)
     sectors = ", ".join(f"'{s}'" for s in SECTORS)
     with ws.transaction() as con:
-        iid = ws.record_import(con, kind="demo", path=Path("synthetic-benchmark.xml"), sha256="b" * 64,
-                               publisher="Synthetic — benchmark", counts={"activities": n})
+        iid = ws.record_import(
+            con,
+            kind="demo",
+            path=Path("synthetic-benchmark.xml"),
+            sha256="b" * 64,
+            publisher="Synthetic — benchmark",
+            counts={"activities": n},
+        )
         con.execute(f"""
             CREATE TEMP TABLE gen AS
             SELECT i, 'SYN-' || (i % {ALLIES}) AS pub, 'SYN-' || (i % {ALLIES}) || '|ACT-' || i AS uid,
@@ -151,8 +163,9 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, url: str
-               ) -> tuple[int, dict[str, str]]:
+async def _get(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, url: str
+) -> tuple[int, dict[str, str]]:
     """One HTTP/1.1 GET on a kept-alive connection; reads the whole body (Content-Length or chunked)."""
     writer.write(f"GET {url} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\n\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
@@ -177,8 +190,12 @@ async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict
     The client is a few lines of asyncio streams rather than httpx: on 2 shared cores httpx spent about
     7x the server's CPU per request, so it measured itself more than the server.
     """
-    results: dict[str, list] = {"latency": [], "server": [], "errors": [],
-                                "by_url": {u.split("?")[0]: [] for u in urls}}
+    results: dict[str, list] = {
+        "latency": [],
+        "server": [],
+        "errors": [],
+        "by_url": {u.split("?")[0]: [] for u in urls},
+    }
     deadline = time.perf_counter() + seconds
     host_port = base.split("//", 1)[1]
     host, port = host_port.split(":")
@@ -221,20 +238,32 @@ def pct(values: list[float], q: float) -> float:
 
 def report(name: str, res: dict, seconds: float) -> dict[str, float]:
     lat = res["latency"]
-    row = {"requests": len(lat), "rps": len(lat) / seconds, "p50": pct(lat, 50), "p95": pct(lat, 95),
-           "p99": pct(lat, 99), "errors": len(res["errors"])}
+    row = {
+        "requests": len(lat),
+        "rps": len(lat) / seconds,
+        "p50": pct(lat, 50),
+        "p95": pct(lat, 95),
+        "p99": pct(lat, 99),
+        "errors": len(res["errors"]),
+    }
     row["server_cpu_ms"] = res.get("server_cpu_ms", float("nan"))
-    print(f"{name:<34} {row['requests']:>8,} req {row['rps']:>8.1f} req/s  p50 {row['p50']:>7.1f} ms"
-          f"  p95 {row['p95']:>7.1f} ms  p99 {row['p99']:>7.1f} ms  errors {row['errors']}")
+    print(
+        f"{name:<34} {row['requests']:>8,} req {row['rps']:>8.1f} req/s  p50 {row['p50']:>7.1f} ms"
+        f"  p95 {row['p95']:>7.1f} ms  p99 {row['p99']:>7.1f} ms  errors {row['errors']}"
+    )
     srv = res["server"]
     row["server_p95"] = pct(srv, 95)
-    print(f"    CPU per request: server {row['server_cpu_ms']:.2f} ms, client {res.get('client_cpu_ms', 0):.2f} ms;"
-          f" time inside the server (Server-Timing): p50 {pct(srv, 50):.2f} ms, p95 {pct(srv, 95):.2f} ms,"
-          f" p99 {pct(srv, 99):.2f} ms")
+    print(
+        f"    CPU per request: server {row['server_cpu_ms']:.2f} ms, client {res.get('client_cpu_ms', 0):.2f} ms;"
+        f" time inside the server (Server-Timing): p50 {pct(srv, 50):.2f} ms, p95 {pct(srv, 95):.2f} ms,"
+        f" p99 {pct(srv, 99):.2f} ms"
+    )
     if len(res["by_url"]) > 1:
         for url, values in res["by_url"].items():
-            print(f"    {url:<30} {len(values):>8,} req  p50 {pct(values, 50):>7.1f} ms  p95 {pct(values, 95):>7.1f} ms"
-                  f"  p99 {pct(values, 99):>7.1f} ms")
+            print(
+                f"    {url:<30} {len(values):>8,} req  p50 {pct(values, 50):>7.1f} ms  p95 {pct(values, 95):>7.1f} ms"
+                f"  p99 {pct(values, 99):>7.1f} ms"
+            )
     return row
 
 
@@ -267,20 +296,30 @@ def main() -> int:
                 mixed = [u for r in api_urls for u in ("/?country=XZ", r)]
                 if cache_size:
                     # cold: the first request of each page computes everything it shows
-                    for url in ("/?country=XZ", api_urls[0], "/presence?country=XZ", "/overlaps", "/division",
-                                "/vital-core", "/screening", "/gaps"):
+                    for url in (
+                        "/?country=XZ",
+                        api_urls[0],
+                        "/presence?country=XZ",
+                        "/overlaps",
+                        "/division",
+                        "/vital-core",
+                        "/screening",
+                        "/gaps",
+                    ):
                         t0 = time.perf_counter()
                         status = httpx.get(base + url, timeout=120).status_code
                         print(f"cold first request {url:<58} {status}  {(time.perf_counter() - t0) * 1000:8.1f} ms")
                     print()
-                asyncio.run(load(base, mixed, 4, 2.0))           # warm-up: bundle, templates, caches
+                asyncio.run(load(base, mixed, 4, 2.0))  # warm-up: bundle, templates, caches
                 if cache_size:
                     static = functools.partial(load, base, ["/static/style.css"], args.clients, seconds)
-                    rows["baseline"] = report("baseline: static style.css",
-                                              measured(proc.pid, lambda f=static: asyncio.run(f())), seconds)
+                    rows["baseline"] = report(
+                        "baseline: static style.css", measured(proc.pid, lambda f=static: asyncio.run(f())), seconds
+                    )
                 dashboard = functools.partial(load, base, mixed, args.clients, seconds)
-                rows[label] = report(f"dashboard ({label})",
-                                     measured(proc.pid, lambda f=dashboard: asyncio.run(f())), seconds)
+                rows[label] = report(
+                    f"dashboard ({label})", measured(proc.pid, lambda f=dashboard: asyncio.run(f())), seconds
+                )
                 print(f"    server peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
             finally:
                 proc.terminate()
@@ -290,10 +329,12 @@ def main() -> int:
         for label in ("cache on", "cache off"):
             r = rows[label]
             verdict = "OK" if r["p95"] < 200 and r["errors"] == 0 else "MISSED"
-            print(f"dashboard {label}: p95 {r['p95']:.1f} ms = {r['p95'] / base_p95:.1f}x the static baseline;"
-                  f" throughput {r['rps'] / rows['baseline']['rps']:.2f}x; server CPU/request"
-                  f" {r['server_cpu_ms'] / rows['baseline']['server_cpu_ms']:.2f}x;"
-                  f" target p95 < 200 ms, 0 errors: {verdict}")
+            print(
+                f"dashboard {label}: p95 {r['p95']:.1f} ms = {r['p95'] / base_p95:.1f}x the static baseline;"
+                f" throughput {r['rps'] / rows['baseline']['rps']:.2f}x; server CPU/request"
+                f" {r['server_cpu_ms'] / rows['baseline']['server_cpu_ms']:.2f}x;"
+                f" target p95 < 200 ms, 0 errors: {verdict}"
+            )
         print(f"load average while running: {os.getloadavg()[0]:.1f} (2 cores; above 2 means other work competed)")
     return 0
 

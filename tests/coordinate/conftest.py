@@ -47,36 +47,72 @@ class LedgerBuilder:
             "INSERT INTO activities (activity_uid, iati_identifier, source, import_id, publisher_ref,"
             " publisher_name, publisher_type, title, description, status_code, start_date, end_date)"
             " VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, '2', ?, ?)",
-            [uid, iati_identifier or uid.split("|")[-1], source, publisher, publisher_name or publisher,
-             publisher_type, title, description, _d(start), _d(end)],
+            [
+                uid,
+                iati_identifier or uid.split("|")[-1],
+                source,
+                publisher,
+                publisher_name or publisher,
+                publisher_type,
+                title,
+                description,
+                _d(start),
+                _d(end),
+            ],
         )
         for code, pct in sectors or []:
-            con.execute("INSERT INTO activity_sectors VALUES (?, ?, ?, ?, NULL)",
-                        [uid, "1" if len(code) == 5 else "2", code, pct])
+            con.execute(
+                "INSERT INTO activity_sectors VALUES (?, ?, ?, ?, NULL)",
+                [uid, "1" if len(code) == 5 else "2", code, pct],
+            )
         for name in sector_names or []:
             con.execute("INSERT INTO activity_sectors VALUES (?, '99', ?, NULL, ?)", [uid, name, name])
         for i, (adm1, adm2, lat, lon) in enumerate(locations or []):
-            con.execute("INSERT INTO locations (activity_uid, seq, adm1, adm2, lat, lon, country)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)", [uid, i + 1, adm1, adm2, lat, lon, country])
+            con.execute(
+                "INSERT INTO locations (activity_uid, seq, adm1, adm2, lat, lon, country) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [uid, i + 1, adm1, adm2, lat, lon, country],
+            )
         if country:
             con.execute("INSERT INTO activity_countries VALUES (?, ?, 100)", [uid, country])
         for i, (role, ref, name, typ) in enumerate(orgs or []):
-            con.execute("INSERT INTO participating_orgs VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                        [uid, i + 1, role, ref, typ, name])
+            con.execute(
+                "INSERT INTO participating_orgs VALUES (?, ?, ?, ?, ?, ?, NULL)", [uid, i + 1, role, ref, typ, name]
+            )
         for i, (type_code, year, sector, usd) in enumerate(flows or []):
             con.execute(
                 "INSERT INTO transactions (activity_uid, seq, type_code, date, value, currency, value_date,"
                 " provider_activity_id) VALUES (?, ?, ?, ?, ?, 'USD', ?, ?)",
-                [uid, i + 1, type_code, date(year, 6, 30), usd, date(year, 6, 30),
-                 links_to if type_code == "1" else None])
+                [
+                    uid,
+                    i + 1,
+                    type_code,
+                    date(year, 6, 30),
+                    usd,
+                    date(year, 6, 30),
+                    links_to if type_code == "1" else None,
+                ],
+            )
             con.execute(
                 "INSERT INTO flows (activity_uid, seq, publisher_ref, type_code, date, year, country,"
                 " country_source, sector_vocabulary, sector, sector3, sector_source, share, value, currency,"
                 " usd, fx_rate, fx_date, counted) VALUES (?, ?, ?, ?, ?, ?, ?, 'activity', ?, ?, ?, 'activity',"
                 " 1.0, ?, 'USD', ?, 1.0, ?, ?)",
-                [uid, i + 1, publisher, type_code, date(year, 6, 30), year, country,
-                 None if sector is None else ("1" if len(sector) == 5 else "2"), sector,
-                 None if sector is None else sector[:3], usd, usd, date(year, 6, 30), counted],
+                [
+                    uid,
+                    i + 1,
+                    publisher,
+                    type_code,
+                    date(year, 6, 30),
+                    year,
+                    country,
+                    None if sector is None else ("1" if len(sector) == 5 else "2"),
+                    sector,
+                    None if sector is None else sector[:3],
+                    usd,
+                    usd,
+                    date(year, 6, 30),
+                    counted,
+                ],
             )
         self.uids.append(uid)
         return uid

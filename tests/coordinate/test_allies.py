@@ -10,8 +10,12 @@ from kizuna.coordinate.load import load_ledger
 from kizuna.coordinate.model import activity_orgs
 from kizuna.errors import InputError
 
-RULES = pl.DataFrame({"prefix": ["XM-DAC-", "XM-DAC-701-", "US-GOV-", "XM-DAC-41"],
-                      "ally": ["Multilateral (generic)", "Japan", "United States", "UN"]})
+RULES = pl.DataFrame(
+    {
+        "prefix": ["XM-DAC-", "XM-DAC-701-", "US-GOV-", "XM-DAC-41"],
+        "ally": ["Multilateral (generic)", "Japan", "United States", "UN"],
+    }
+)
 NONE = pl.DataFrame(schema={"org_key": pl.String, "ally": pl.String})
 
 
@@ -21,8 +25,12 @@ def _ally(orgs: pl.DataFrame, overrides: pl.DataFrame = NONE) -> dict[str, tuple
 
 
 def test_longest_prefix_wins_and_type_then_other_are_fallbacks():
-    orgs = pl.DataFrame({"org_key": ["XM-DAC-701-8", "XM-DAC-41114", "XM-DAC-5", "US-GOV-1", "GB-CHC-1", "ZZ-1"],
-                         "org_type": ["10", "40", "40", "10", "21", None]})
+    orgs = pl.DataFrame(
+        {
+            "org_key": ["XM-DAC-701-8", "XM-DAC-41114", "XM-DAC-5", "US-GOV-1", "GB-CHC-1", "ZZ-1"],
+            "org_type": ["10", "40", "40", "10", "21", None],
+        }
+    )
     got = _ally(orgs)
     assert got["XM-DAC-701-8"] == ("Japan", "rule:XM-DAC-701-")
     assert got["XM-DAC-41114"] == ("UN", "rule:XM-DAC-41")

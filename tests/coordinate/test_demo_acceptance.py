@@ -33,8 +33,10 @@ def demo(tmp_path_factory):
 
 def _uid_ends(df: pl.DataFrame, a: str, b: str) -> pl.DataFrame:
     ua, ub = pl.col("activity_uid_a"), pl.col("activity_uid_b")
-    return df.filter((ua.str.ends_with("|" + a) & ub.str.ends_with("|" + b))
-                     | (ua.str.ends_with("|" + b) & ub.str.ends_with("|" + a)))
+    return df.filter(
+        (ua.str.ends_with("|" + a) & ub.str.ends_with("|" + b))
+        | (ua.str.ends_with("|" + b) & ub.str.ends_with("|" + a))
+    )
 
 
 def test_every_planted_overlap_is_found_in_its_countrys_top_ten_with_reasons(demo):
@@ -80,8 +82,9 @@ def test_the_planted_gap_ranks_first(demo):
 
 
 def test_accountability_report_html_and_xlsx(demo, tmp_path):
-    rep = build_accountability(demo["lf"], "XZ", year_from=2019, year_to=2025,
-                               needs=read_needs(demo["summary"]["needs"]))
+    rep = build_accountability(
+        demo["lf"], "XZ", year_from=2019, year_to=2025, needs=read_needs(demo["summary"]["needs"])
+    )
     allies = set(rep.summary.get_column("ally").to_list())
     assert {"Ally A", "Ally B", "UN", "NGOs"} <= allies
     # side by side: commitments and disbursements of each ally by sector
@@ -103,11 +106,18 @@ def _cli(args: list[str], capsys) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.mark.parametrize("command", [
-    ["who", "--by", "ally"], ["who", "--shared"], ["overlaps", "--top", "10", "--different-allies"],
-    ["division", "--view", "concentration"], ["division", "--view", "rca", "--by", "ally"],
-    ["division", "--view", "significance"], ["report", "accountability", "--country", "XZ"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["who", "--by", "ally"],
+        ["who", "--shared"],
+        ["overlaps", "--top", "10", "--different-allies"],
+        ["division", "--view", "concentration"],
+        ["division", "--view", "rca", "--by", "ally"],
+        ["division", "--view", "significance"],
+        ["report", "accountability", "--country", "XZ"],
+    ],
+)
 def test_cli_commands_give_table_csv_json_and_xlsx(demo, command, capsys, tmp_path, cli_registered):
     w = ["-w", str(demo["path"])]
     code, out, _ = _cli([*command, *w], capsys)
@@ -155,9 +165,17 @@ def test_html_report_opens_offline_in_headless_chromium_with_a_chart_per_ally(de
     requests: list[str] = []
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=str(chromium),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page()
             page.on("request", lambda r: requests.append(r.url))

@@ -16,9 +16,15 @@ from kizuna.coordinate.division import (
 
 # donor, country, sector, usd
 MONEY = pl.DataFrame(
-    [("X", "C1", "S", 60.0), ("Y", "C1", "S", 30.0), ("Z", "C1", "S", 10.0), ("X", "C1", "T", 40.0),
-     ("Y", "C2", "T", 60.0)],
-    schema=["donor", "country", "sector", "usd"], orient="row",
+    [
+        ("X", "C1", "S", 60.0),
+        ("Y", "C1", "S", 30.0),
+        ("Z", "C1", "S", 10.0),
+        ("X", "C1", "T", 40.0),
+        ("Y", "C2", "T", 60.0),
+    ],
+    schema=["donor", "country", "sector", "usd"],
+    orient="row",
 )
 
 
@@ -97,8 +103,9 @@ def test_significant_aid_relationships_categories_a_b_c():
 
 
 def test_non_significant_relation_and_fragmentation_ratio():
-    money = pl.DataFrame({"donor": ["P", "Q", "Q"], "country": ["K1", "K1", "K2"], "sector": ["S"] * 3,
-                          "usd": [95.0, 5.0, 95.0]})
+    money = pl.DataFrame(
+        {"donor": ["P", "Q", "Q"], "country": ["K1", "K1", "K2"], "sector": ["S"] * 3, "usd": [95.0, 5.0, 95.0]}
+    )
     s = significance(money)
     # world 195; Q's global share 100/195 = 0.5128; in K1 Q has 5/100 = 0.05 < 0.5128 (not concentrated)
     # and P above it gives 95% >= 90% (not important): category D
@@ -113,8 +120,14 @@ def test_non_significant_relation_and_fragmentation_ratio():
 
 
 def test_sectors_per_donor_against_eu_guidance():
-    money = pl.DataFrame({"donor": ["D"] * 4 + ["E"], "country": ["C"] * 5, "sector": ["a", "b", "c", "d", "a"],
-                          "usd": [4.0, 3.0, 2.0, 1.0, 5.0]})
+    money = pl.DataFrame(
+        {
+            "donor": ["D"] * 4 + ["E"],
+            "country": ["C"] * 5,
+            "sector": ["a", "b", "c", "d", "a"],
+            "usd": [4.0, 3.0, 2.0, 1.0, 5.0],
+        }
+    )
     out = sectors_per_donor(money)
     d = _get(out, donor="D", country="C")
     assert d["n_sectors"] == 4 and d["exceeds_eu_guidance"] and d["sectors"] == "a, b, c, d"
@@ -122,8 +135,9 @@ def test_sectors_per_donor_against_eu_guidance():
 
 
 def test_negative_cells_refunds_are_left_out_of_shares():
-    money = pl.DataFrame({"donor": ["A", "A", "B"], "country": ["C"] * 3, "sector": ["S"] * 3,
-                          "usd": [10.0, -12.0, 5.0]})
+    money = pl.DataFrame(
+        {"donor": ["A", "A", "B"], "country": ["C"] * 3, "sector": ["S"] * 3, "usd": [10.0, -12.0, 5.0]}
+    )
     # A nets to -2 in the cell: not a positive contribution, so B holds 100%
     s = shares(money)
     assert s.height == 1 and s.row(0, named=True)["donor"] == "B" and s.row(0, named=True)["share"] == 1.0

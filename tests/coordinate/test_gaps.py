@@ -17,10 +17,17 @@ HXL = "area,district,cluster,severity,people in need\n#adm1+code,#adm2+code,#sec
 
 def test_reads_csv_with_an_hxl_row_and_xlsx_with_plain_headers(tmp_path):
     p = tmp_path / "needs.csv"
-    p.write_text(HXL + "XZ01,XZ01-01,WASH,4,\"12,000\"\n", encoding="utf-8")
+    p.write_text(HXL + 'XZ01,XZ01-01,WASH,4,"12,000"\n', encoding="utf-8")
     df = read_needs(p)
-    assert df.row(0, named=True) | {} == {"country": None, "adm1": "XZ01", "adm2": "XZ01-01", "area_name": None,
-                                         "sector": "WASH", "severity": 4.0, "pin": 12000.0}
+    assert df.row(0, named=True) | {} == {
+        "country": None,
+        "adm1": "XZ01",
+        "adm2": "XZ01-01",
+        "area_name": None,
+        "sector": "WASH",
+        "severity": 4.0,
+        "pin": 12000.0,
+    }
     x = tmp_path / "needs.xlsx"
     wb = openpyxl.Workbook()
     wb.active.append(["adm1", "sector", "pin"])
@@ -29,13 +36,16 @@ def test_reads_csv_with_an_hxl_row_and_xlsx_with_plain_headers(tmp_path):
     assert read_needs(x).select("adm1", "sector", "pin").row(0) == ("XZ02", "Health", 500.0)
 
 
-@pytest.mark.parametrize(("content", "code", "where"), [
-    (HXL + "XZ01,XZ01-01,WASH,high,10\n", "needs.bad_number", "row 3"),
-    (HXL + "XZ01,XZ01-01,WASH,4,-5\n", "needs.bad_number", "field '#inneed+ind'"),
-    (HXL + "XZ01,XZ01-01,,4,5\n", "needs.empty_sector", "row 3"),
-    ("adm1,severity\nXZ01,3\n", "needs.columns", "needs.csv"),
-    ("adm1,sector\nXZ01,WASH\n", "needs.columns", "severity/pin"),
-])
+@pytest.mark.parametrize(
+    ("content", "code", "where"),
+    [
+        (HXL + "XZ01,XZ01-01,WASH,high,10\n", "needs.bad_number", "row 3"),
+        (HXL + "XZ01,XZ01-01,WASH,4,-5\n", "needs.bad_number", "field '#inneed+ind'"),
+        (HXL + "XZ01,XZ01-01,,4,5\n", "needs.empty_sector", "row 3"),
+        ("adm1,severity\nXZ01,3\n", "needs.columns", "needs.csv"),
+        ("adm1,sector\nXZ01,WASH\n", "needs.columns", "severity/pin"),
+    ],
+)
 def test_bad_needs_tables_are_named_by_file_row_and_field(tmp_path, content, code, where):
     p = tmp_path / "needs.csv"
     p.write_text(content, encoding="utf-8")
@@ -55,12 +65,27 @@ def test_unsupported_or_missing_files(tmp_path):
 
 
 def test_hand_worked_gap_scores():
-    needs = pl.DataFrame({"country": ["XZ"] * 3, "adm1": ["A", "B", "C"], "adm2": [None] * 3,
-                          "area_name": [None] * 3, "sector": ["Health"] * 3, "severity": [5.0, 4.0, 4.0],
-                          "pin": [1000.0, 2000.0, 500.0]})
-    pres = pl.DataFrame({"org_key": ["o1", "o2", "o1"], "org_name": ["O1", "O2", "O1"], "adm1": ["B", "B", "C"],
-                         "sector": ["Health"] * 3, "n_activities": [1, 1, 1],
-                         "usd_disbursements": [10_000.0, 10_000.0, 500.0]})
+    needs = pl.DataFrame(
+        {
+            "country": ["XZ"] * 3,
+            "adm1": ["A", "B", "C"],
+            "adm2": [None] * 3,
+            "area_name": [None] * 3,
+            "sector": ["Health"] * 3,
+            "severity": [5.0, 4.0, 4.0],
+            "pin": [1000.0, 2000.0, 500.0],
+        }
+    )
+    pres = pl.DataFrame(
+        {
+            "org_key": ["o1", "o2", "o1"],
+            "org_name": ["O1", "O2", "O1"],
+            "adm1": ["B", "B", "C"],
+            "sector": ["Health"] * 3,
+            "n_activities": [1, 1, 1],
+            "usd_disbursements": [10_000.0, 10_000.0, 500.0],
+        }
+    )
     g = {r["adm1"]: r for r in gaps(needs, pres, admin_level="adm1").iter_rows(named=True)}
     # usd per pin: B 20000/2000 = 10, C 500/500 = 1 -> benchmark = median(10, 1) = 5.5
     # A: need = mean(5/5, 1000/2000) = 0.75; coverage = mean(0/5.5, 0/3) = 0 -> gap 0.75
@@ -74,11 +99,24 @@ def test_hand_worked_gap_scores():
 
 
 def test_gaps_from_the_ledger_match_cluster_names_and_dac_codes(ws, builder):
-    builder.activity("A|1", "US-GOV-1", sectors=[("14031", 100)], locations=[("XZ01", "XZ01-01", None, None)],
-                     flows=[("3", 2021, "14031", 1000.0)])
-    needs = pl.DataFrame({"country": ["XZ", "XZ"], "adm1": ["XZ01", "XZ01"], "adm2": ["XZ01-01", "XZ01-02"],
-                          "area_name": [None, None], "sector": ["WASH", "WASH"], "severity": [3.0, 3.0],
-                          "pin": [100.0, 100.0]})
+    builder.activity(
+        "A|1",
+        "US-GOV-1",
+        sectors=[("14031", 100)],
+        locations=[("XZ01", "XZ01-01", None, None)],
+        flows=[("3", 2021, "14031", 1000.0)],
+    )
+    needs = pl.DataFrame(
+        {
+            "country": ["XZ", "XZ"],
+            "adm1": ["XZ01", "XZ01"],
+            "adm2": ["XZ01-01", "XZ01-02"],
+            "area_name": [None, None],
+            "sector": ["WASH", "WASH"],
+            "severity": [3.0, 3.0],
+            "pin": [100.0, 100.0],
+        }
+    )
     g = gaps_from_ledger(load_ledger(ws), needs)
     rows = {r["adm2"]: r for r in g.iter_rows(named=True)}
     assert rows["XZ01-01"]["n_orgs"] == 1 and rows["XZ01-01"]["usd_per_pin"] == 10.0
@@ -86,11 +124,20 @@ def test_gaps_from_the_ledger_match_cluster_names_and_dac_codes(ws, builder):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.one_of(st.integers(0, 10**7).map(str), st.floats(0, 1e7, allow_nan=False).map(repr),
-                          st.sampled_from(["", "n/a", "-3", "1e3", "12,000", "five"])), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 10**7).map(str),
+            st.floats(0, 1e7, allow_nan=False).map(repr),
+            st.sampled_from(["", "n/a", "-3", "1e3", "12,000", "five"]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_needs_numbers_parse_or_fail_at_the_first_bad_row(tmp_path_factory, values):
     p = tmp_path_factory.mktemp("n") / "needs.csv"
-    body = "".join(f"XZ01,Health,\"{v}\"\n" for v in values)
+    body = "".join(f'XZ01,Health,"{v}"\n' for v in values)
     p.write_text("adm1,sector,pin\n" + body, encoding="utf-8")
 
     def ok(v: str) -> bool:

@@ -35,12 +35,15 @@ def test_presence_totals_reconcile_with_the_ledgers_flows(ss, by, admin_level, s
     lf = load_ledger(ss)
     p = presence(lf, by=by, admin_level=admin_level, sector_level=sector_level, country="SS")
     for type_codes, col in (("2", "usd_commitments"), ("3", "usd_disbursements"), ("4", "usd_expenditure")):
-        want = ss.query("SELECT coalesce(sum(usd), 0) AS s FROM flows WHERE country = 'SS' AND counted"
-                        " AND type_code = ?", [type_codes])[0]["s"]
+        want = ss.query(
+            "SELECT coalesce(sum(usd), 0) AS s FROM flows WHERE country = 'SS' AND counted AND type_code = ?",
+            [type_codes],
+        )[0]["s"]
         got = p.get_column(col).sum()
         assert got == pytest.approx(want, abs=0.01), (col, got, want)
-    incoming = ss.query("SELECT coalesce(sum(usd), 0) AS s FROM flows WHERE country = 'SS' AND counted"
-                        " AND type_code IN ('1', '11')")[0]["s"]
+    incoming = ss.query(
+        "SELECT coalesce(sum(usd), 0) AS s FROM flows WHERE country = 'SS' AND counted AND type_code IN ('1', '11')"
+    )[0]["s"]
     assert p.get_column("usd_incoming").sum() == pytest.approx(incoming, abs=0.01)
     assert set(MEASURES) >= {"1", "11", "2", "3", "4"}
 

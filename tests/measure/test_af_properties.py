@@ -32,9 +32,7 @@ def surveys(draw):
 def _table(g0, iw, sw, groups, strata, ks):
     labels = [str(i) for i in range(int(groups.max()) + 1)]
     design = make_design(sw, strata, None)
-    data = AFData(
-        g0, [f"i{j}" for j in range(g0.shape[1])], iw, design, groupings=[Grouping("g", groups, labels)]
-    )
+    data = AFData(g0, [f"i{j}" for j in range(g0.shape[1])], iw, design, groupings=[Grouping("g", groups, labels)])
     return estimate(data, ks).table
 
 

@@ -33,11 +33,7 @@ def _b(t: pl.DataFrame, k: float, measure: str, indicator=None, group_var="all",
         & (pl.col("group_var") == group_var)
         & (pl.col("group") == group)
     )
-    f = (
-        f.filter(pl.col("indicator").is_null())
-        if indicator is None
-        else f.filter(pl.col("indicator") == indicator)
-    )
+    f = f.filter(pl.col("indicator").is_null()) if indicator is None else f.filter(pl.col("indicator") == indicator)
     assert f.height == 1
     return f["b"][0]
 

@@ -59,9 +59,7 @@ def test_results_are_consistent_with_the_data(syn_run):
     data = pl.read_csv(survey)
     inds = ["d_nutr", "d_cm", "d_satt", "d_educ", "d_elct", "d_sani", "d_wtr", "d_hsg", "d_ckfl", "d_asst"]
     w = [1 / 6] * 4 + [1 / 18] * 6
-    full = data.drop_nulls(inds).with_columns(
-        sum(pl.col(c) * wi for c, wi in zip(inds, w, strict=True)).alias("c")
-    )
+    full = data.drop_nulls(inds).with_columns(sum(pl.col(c) * wi for c, wi in zip(inds, w, strict=True)).alias("c"))
     for t in (1, 2):
         r = full.filter(pl.col("t") == t)
         poor = r["c"] >= 1 / 3 - 1e-9
@@ -71,9 +69,7 @@ def test_results_are_consistent_with_the_data(syn_run):
         assert got["H"] == pytest.approx(h, abs=1e-12)
         assert got["M0"] == pytest.approx(m0, abs=1e-12)
         assert got["M0"] == pytest.approx(got["H"] * got["A"], abs=1e-12)
-    changes = pl.read_csv(out / "changes.csv").filter(
-        (pl.col("group_var") == "all") & (pl.col("measure") == "M0")
-    )
+    changes = pl.read_csv(out / "changes.csv").filter((pl.col("group_var") == "all") & (pl.col("measure") == "M0"))
     kinds = set(changes["change"].to_list())
     assert kinds == {"abs", "abs_ann", "rel", "rel_ann"}
     ann = changes.filter(pl.col("change") == "abs_ann").row(0, named=True)
@@ -147,11 +143,7 @@ def test_bad_spec_is_one_error_line_and_exit_2(tmp_path, capsys):
     rc = main(["measure", str(survey), "--spec", str(spec), "--no-store", "--out-dir", str(tmp_path / "o")])
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert (
-        len(err) == 1
-        and err[0].startswith("error[spec.bad_rule]")
-        and "indicators.x.deprived_if.over" in err[0]
-    )
+    assert len(err) == 1 and err[0].startswith("error[spec.bad_rule]") and "indicators.x.deprived_if.over" in err[0]
 
 
 def test_failed_run_leaves_the_workspace_unchanged(tmp_path, capsys):

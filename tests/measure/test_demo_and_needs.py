@@ -54,9 +54,7 @@ def test_demo_improves_between_rounds_and_idps_are_worse_off(demo):
     sub = pl.read_csv(tmp / "measure" / "subgroups.csv")
     disp = {
         r["group"]: r["M0"]
-        for r in sub.filter((pl.col("group_var") == "displacement") & (pl.col("round") == 1)).iter_rows(
-            named=True
-        )
+        for r in sub.filter((pl.col("group_var") == "displacement") & (pl.col("round") == 1)).iter_rows(named=True)
     }
     assert disp["idp"] > disp["host"]
 

@@ -72,14 +72,8 @@ def _ours(k: float) -> pl.DataFrame:
 
 
 def _row(t, measure, indicator=None, group_var="all", group="all"):
-    f = t.filter(
-        (pl.col("measure") == measure) & (pl.col("group_var") == group_var) & (pl.col("group") == group)
-    )
-    f = (
-        f.filter(pl.col("indicator").is_null())
-        if indicator is None
-        else f.filter(pl.col("indicator") == indicator)
-    )
+    f = t.filter((pl.col("measure") == measure) & (pl.col("group_var") == group_var) & (pl.col("group") == group))
+    f = f.filter(pl.col("indicator").is_null()) if indicator is None else f.filter(pl.col("indicator") == indicator)
     return f.row(0, named=True)
 
 
@@ -224,16 +218,12 @@ def test_change_over_time_se_is_the_linearised_difference_on_the_pooled_design()
     row = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs"))
     assert row["value"][0] == pytest.approx(bs[1] - bs[0], abs=1e-15)
     assert row["se"][0] == pytest.approx(math.sqrt(v), abs=1e-12)
-    ann = ch.filter(
-        (pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs_ann")
-    )
+    ann = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "abs_ann"))
     assert ann["value"][0] == pytest.approx((bs[1] - bs[0]) / 4, abs=1e-15)
     rel = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel"))
     assert rel["value"][0] == pytest.approx(100 * (bs[1] / bs[0] - 1), abs=1e-12)
     assert rel["se"][0] == pytest.approx(math.sqrt(v_rel), abs=1e-10)
-    rel_ann = ch.filter(
-        (pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel_ann")
-    )
+    rel_ann = ch.filter((pl.col("measure") == "H") & (pl.col("group_var") == "all") & (pl.col("change") == "rel_ann"))
     assert rel_ann["value"][0] == pytest.approx(100 * ((bs[1] / bs[0]) ** (1 / 4) - 1), abs=1e-12)
     assert rel_ann["se"][0] == pytest.approx(math.sqrt(v_rel_ann), abs=1e-10)
     assert ann["se"][0] == pytest.approx(math.sqrt(v) / 4, abs=1e-12)

@@ -42,9 +42,7 @@ def test_numeric_rules_match_python_comparisons(values, op, operand):
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.lists(
-        st.one_of(st.none(), st.sampled_from(["poor", "borderline", "acceptable"])), min_size=1, max_size=30
-    ),
+    st.lists(st.one_of(st.none(), st.sampled_from(["poor", "borderline", "acceptable"])), min_size=1, max_size=30),
     st.lists(st.sampled_from(["poor", "borderline", "acceptable"]), min_size=1, max_size=3, unique=True),
     st.booleans(),
 )

@@ -170,11 +170,7 @@ def test_kobo_unknown_choice_is_an_error(tmp_path):
     p = _csv(tmp_path, "hh/water_ok,_uuid\nMaybe,u-1\n", "kobo.csv")
     with pytest.raises(InputError) as e:
         read_survey(p, xlsform=form)
-    assert (
-        e.value.code == "survey.unknown_choice"
-        and e.value.where.row == 1
-        and e.value.where.field == "water_ok"
-    )
+    assert e.value.code == "survey.unknown_choice" and e.value.where.row == 1 and e.value.where.field == "water_ok"
 
 
 def test_kobo_without_form_still_drops_personal_metadata(tmp_path):

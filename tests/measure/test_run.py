@@ -92,9 +92,7 @@ column = "now"
 deprived_if = { lt = 5 }
 """)
     res = run_measure(pl.DataFrame({"now": [2, 8, 4], "fut": [3, 9, 6]}), spec)
-    hd = {
-        r["indicator"]: r["b"] for r in res.indicators.filter(pl.col("measure") == "hd").iter_rows(named=True)
-    }
+    hd = {r["indicator"]: r["b"] for r in res.indicators.filter(pl.col("measure") == "hd").iter_rows(named=True)}
     assert hd == {"suffering": pytest.approx(1 / 3), "low_now": pytest.approx(2 / 3)}
     with pytest.raises(SpecError) as e:
         run_measure(pl.DataFrame({"now": [2], "fut": [3], "ladder_class": ["x"]}), spec)
@@ -107,15 +105,12 @@ def test_stata_value_labels_name_the_subgroups(tmp_path):
 
     from kizuna.measure.api import measure_file
 
-    df = pd.DataFrame(
-        {"d1": [1.0, 0.0, 1.0, 0.0], "d2": [1.0, 1.0, 0.0, 0.0], "region": [1.0, 1.0, 2.0, 2.0]}
-    )
+    df = pd.DataFrame({"d1": [1.0, 0.0, 1.0, 0.0], "d2": [1.0, 1.0, 0.0, 0.0], "region": [1.0, 1.0, 2.0, 2.0]})
     survey = tmp_path / "s.dta"
     pyreadstat.write_dta(df, str(survey), variable_value_labels={"region": {1: "North", 2: "South"}})
     spec = tmp_path / "spec.toml"
     spec.write_text(
-        '[indicators.d1]\ncolumn = "d1"\n[indicators.d2]\ncolumn = "d2"\n'
-        '[af]\nk = 100\nsubgroups = ["region"]\n'
+        '[indicators.d1]\ncolumn = "d1"\n[indicators.d2]\ncolumn = "d2"\n[af]\nk = 100\nsubgroups = ["region"]\n'
     )
     run = measure_file(survey, spec)
     sub = run.result.subgroups

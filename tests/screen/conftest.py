@@ -8,9 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "_kizuna_tests_root_conftest", Path(__file__).parents[1] / "conftest.py"
-)
+_spec = importlib.util.spec_from_file_location("_kizuna_tests_root_conftest", Path(__file__).parents[1] / "conftest.py")
 _root = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(_root)  # type: ignore[union-attr]
 

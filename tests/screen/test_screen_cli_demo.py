@@ -58,9 +58,7 @@ def test_screen_command_prints_writes_and_stores(tmp_path, capsys):
         assert [r["proposal_id"] for r in regs] == ["XZ-DEMO-WELL-1", "XZ-DEMO-WELL-2"]
         assert regs[0]["file_name"] == "demo_well_boundary.toml" and len(regs[0]["sha256"]) == 64
         assert json.loads(regs[0]["layers"])["communities"]["file"] == "communities_synthetic.csv"
-        risks = ws.query(
-            "SELECT rule_id, facts FROM screen_risks WHERE register_id = 1 AND rule_id = 'RES-SHARED'"
-        )
+        risks = ws.query("SELECT rule_id, facts FROM screen_risks WHERE register_id = 1 AND rule_id = 'RES-SHARED'")
         assert "Blue Hill" in risks[0]["facts"]
         counts = ws.table_counts()
     # the same inputs again: nothing new stored
@@ -129,9 +127,7 @@ def test_demo_is_deterministic_and_categorised(tmp_path):
         "territories_synthetic.geojson",
         "events_synthetic_acled_layout.csv",
     ):
-        assert (tmp_path / "a" / "screen" / name).read_bytes() == (
-            tmp_path / "b" / "screen" / name
-        ).read_bytes()
+        assert (tmp_path / "a" / "screen" / name).read_bytes() == (tmp_path / "b" / "screen" / name).read_bytes()
     events = (tmp_path / "a" / "screen" / "events_synthetic_acled_layout.csv").read_text(encoding="utf-8")
     assert events.count("SYNTHETIC event") == events.count("\n") - 1  # every row says it is synthetic
 

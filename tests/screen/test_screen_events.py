@@ -17,10 +17,7 @@ from kizuna.screen.geo import PointIndex
 def _hav(lat1, lon1, lat2, lon2):
     # written out independently of kizuna.screen.geo: Sinnott (1984), R = 6371.0088 km
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
@@ -52,10 +49,7 @@ def test_counts_by_violence_type_within_25_km_match_brute_force(shared):
     ev = table.events
     # brute force straight from the CSV with the csv module
     with open(path, newline="", encoding="utf-8") as fh:
-        rows = [
-            (float(r["latitude"]), float(r["longitude"]), int(r["type_of_violence"]))
-            for r in csv.DictReader(fh)
-        ]
+        rows = [(float(r["latitude"]), float(r["longitude"]), int(r["type_of_violence"])) for r in csv.DictReader(fh)]
     # given points: Kabul, Mogadishu, Aleppo, Juba, and the first event's own place
     points = [
         (34.5553, 69.2075),

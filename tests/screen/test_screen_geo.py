@@ -44,9 +44,7 @@ def test_index_equals_brute_force_anywhere(pts, site, radius):
     lon = np.array([p[1] for p in pts])
     ix = PointIndex(lat, lon)
     hits = ix.query(site[0], site[1], radius)
-    assert sorted(hits.rows.tolist()) == sorted(
-        brute_force_within(lat, lon, site[0], site[1], radius).tolist()
-    )
+    assert sorted(hits.rows.tolist()) == sorted(brute_force_within(lat, lon, site[0], site[1], radius).tolist())
 
 
 @settings(max_examples=100, deadline=None)
@@ -128,9 +126,7 @@ def test_min_distance_to_a_boundary_equals_the_exhaustive_minimum(seed, lat0, lo
     from kizuna.screen.geo import min_distance_km
 
     rng = np.random.default_rng(seed)
-    line = shapely.LineString(
-        np.column_stack([lon0 + rng.uniform(-0.5, 0.5, 4), lat0 + rng.uniform(-0.5, 0.5, 4)])
-    )
+    line = shapely.LineString(np.column_stack([lon0 + rng.uniform(-0.5, 0.5, 4), lat0 + rng.uniform(-0.5, 0.5, 4)]))
     lats = lat0 + rng.uniform(-0.6, 0.6, 30)
     lons = lon0 + rng.uniform(-0.6, 0.6, 30)
     exhaustive = min(geometry_distance_km(a, b, line) for a, b in zip(lats, lons, strict=True))

@@ -130,9 +130,7 @@ def test_csv_errors_name_the_row(tmp_path, catalogue):
 
 def test_other_bad_values(tmp_path, catalogue):
     assert (
-        _err(
-            tmp_path, catalogue, GOOD_TOML.replace('acquisition = "none"', 'acquisition = "taken"')
-        ).where.field
+        _err(tmp_path, catalogue, GOOD_TOML.replace('acquisition = "none"', 'acquisition = "taken"')).where.field
         == "land.acquisition"
     )
     assert _err(tmp_path, catalogue, "colour = 'red'\n" + GOOD_TOML).code == "screen.unknown_key"
@@ -186,9 +184,7 @@ def test_communities_geojson_and_boundary_between_group_polygons(tmp_path):
     assert [t["name"] for t in b.territories_at(8.0, 29.95)] == ["West"]
     bad = polys.replace("[29.9,7.9],[30.009,7.9]", "[7.9,29.9],[30.009,7.9]", 1)
     with pytest.raises(InputError):
-        read_boundaries(
-            _write(tmp_path, "bad.geojson", bad.replace("[29.9,8.1],[29.9,7.9]", "[29.9,8.1],[7.9,129.9]"))
-        )
+        read_boundaries(_write(tmp_path, "bad.geojson", bad.replace("[29.9,8.1],[29.9,7.9]", "[29.9,8.1],[7.9,129.9]")))
 
 
 def test_cli_turns_each_bad_input_into_one_line_and_exit_2(tmp_path, capsys):

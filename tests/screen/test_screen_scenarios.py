@@ -184,17 +184,13 @@ def test_duplication_reads_other_actors_in_the_same_sector_from_the_ledger(catal
             " publisher_name) VALUES (?, ?, 'iati', 1, ?, ?, ?)",
             [uid, uid, title, ref, name],
         )
-        con.execute(
-            "INSERT INTO locations (activity_uid, seq, lat, lon) VALUES (?, 1, ?, ?)", [uid, lat, lon]
-        )
+        con.execute("INSERT INTO locations (activity_uid, seq, lat, lon) VALUES (?, 1, ?, ?)", [uid, lat, lon])
         con.execute("INSERT INTO activity_sectors VALUES (?, '1', ?, 100, NULL)", [uid, sector])
         con.execute("INSERT INTO participating_orgs VALUES (?, 1, 4, ?, NULL, ?, NULL)", [uid, ref, name])
     ledger = load_ledger(ws)
     assert ledger is not None and set(ledger["sector3"]) == {"140", "112"}
     ctx = Context.build(communities=two_communities, ledger=ledger)
-    p = well(
-        catalogue, 30.009, consultations=[], partners=[{"name": "Kaltara Water Trust", "ref": "XZ-SYN-2"}]
-    )
+    p = well(catalogue, 30.009, consultations=[], partners=[{"name": "Kaltara Water Trust", "ref": "XZ-SYN-2"}])
     reg = screen_proposal(p, ctx, catalogue, AS_OF)
     # A1: water, 3.6 km away, another org -> counted; A2 is our partner; A3 education; A4 is 75 km away
     assert reg.facts["other_activities_near"] == 1
@@ -206,9 +202,7 @@ def test_duplication_reads_other_actors_in_the_same_sector_from_the_ledger(catal
 
 def test_unknown_answers_are_gaps_not_no(catalogue, two_communities):
     # consultations not given at all: CONS-NONE cannot be decided and is listed as a gap
-    reg = screen_proposal(
-        well(catalogue, 30.009), Context.build(communities=two_communities), catalogue, AS_OF
-    )
+    reg = screen_proposal(well(catalogue, 30.009), Context.build(communities=two_communities), catalogue, AS_OF)
     assert reg.risk("CONS-NONE") is None
     gap = next(g for g in reg.gaps if g.rule_id == "CONS-NONE")
     assert gap.unknown == ["consultations_n"]

@@ -73,8 +73,7 @@ def test_map_points_follow_the_same_filters(client):
 
 def test_presence_is_coordinates_who_does_what_where_by_ally(client):
     rows = client.get("/api/v1/presence").json()["items"]
-    cells = {(r["ally"], r["sector"]): (r["n_activities"], r["usd_commitments"], r["usd_disbursements"])
-             for r in rows}
+    cells = {(r["ally"], r["sector"]): (r["n_activities"], r["usd_commitments"], r["usd_disbursements"]) for r in rows}
     # SYN-A-1 (15220) and SYN-A-2 (14030) are Ally A's; SYN-B-1 (15240) Ally B's; SYN-C-1 (15220) no ally's
     assert cells == {
         ("Ally A", "152"): (1, 100_000, 60_000),
@@ -84,7 +83,9 @@ def test_presence_is_coordinates_who_does_what_where_by_ally(client):
     }
     in_area = client.get("/api/v1/presence?adm1=XZ01").json()["items"]
     assert {(r["ally"], r["sector"], r["adm1"], r["n_activities"]) for r in in_area} == {
-        ("Ally A", "152", "XZ01", 1), ("Ally B", "152", "XZ01", 1)}
+        ("Ally A", "152", "XZ01", 1),
+        ("Ally B", "152", "XZ01", 1),
+    }
 
 
 def test_the_ally_filter_follows_coordinates_mapping(client):
@@ -226,9 +227,9 @@ def test_gaps_rank_the_needs_table_given_at_start(mini_ws, tmp_path):
     needs = tmp_path / "needs.csv"
     needs.write_text(
         "country,adm1,sector,severity,pin\n"
-        "XZ,XZ01,152,3,10000\n"   # Ally A and Ally B work here (SYN-A-1, SYN-B-1)
-        "XZ,XZ04,152,5,20000\n"   # nobody works here
-        "XZ,XZ02,140,2,5000\n",   # SYN-A-2
+        "XZ,XZ01,152,3,10000\n"  # Ally A and Ally B work here (SYN-A-1, SYN-B-1)
+        "XZ,XZ04,152,5,20000\n"  # nobody works here
+        "XZ,XZ02,140,2,5000\n",  # SYN-A-2
         encoding="utf-8",
     )
     app = create_app(mini_ws, needs=needs)

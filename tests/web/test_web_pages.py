@@ -206,8 +206,15 @@ def contrast(a: str, b: str) -> float:
 def test_text_colours_meet_wcag_aa_contrast():
     css = (Path(__file__).resolve().parents[2] / "src/kizuna/web/static/style.css").read_text()
     var = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
-    pairs = [("ink", "paper"), ("ink", "wash"), ("muted", "paper"), ("muted", "wash"), ("accent", "paper"),
-             ("accent-ink", "accent"), ("warn-ink", "warn-bg")]
+    pairs = [
+        ("ink", "paper"),
+        ("ink", "wash"),
+        ("muted", "paper"),
+        ("muted", "wash"),
+        ("accent", "paper"),
+        ("accent-ink", "accent"),
+        ("warn-ink", "warn-bg"),
+    ]
     for fg, bg in pairs:
         assert contrast(var[fg], var[bg]) >= 4.5, (fg, bg, round(contrast(var[fg], var[bg]), 2))
     # the WCAG example: black on white is 21:1

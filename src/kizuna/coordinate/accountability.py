@@ -43,9 +43,16 @@ class AccountabilityReport:
 
     def sheets(self) -> dict[str, pl.DataFrame]:
         """The report's tables by sheet name (for XLSX and JSON)."""
-        out = {"summary": self.summary, "by sector": self.by_sector, "by area": self.by_area,
-               "overlaps": self.overlaps, "division - sectors": self.concentration, "division - RCA": self.rca,
-               "division - significance": self.significance, "division - sectors per ally": self.sectors_per_ally}
+        out = {
+            "summary": self.summary,
+            "by sector": self.by_sector,
+            "by area": self.by_area,
+            "overlaps": self.overlaps,
+            "division - sectors": self.concentration,
+            "division - RCA": self.rca,
+            "division - significance": self.significance,
+            "division - sectors per ally": self.sectors_per_ally,
+        }
         if self.gaps is not None:
             out["gaps"] = self.gaps
         out["notes"] = pl.DataFrame({"note": self.notes or ["(none)"]})
@@ -54,51 +61,95 @@ class AccountabilityReport:
 
 def _realisation(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
-        pl.when(pl.col("usd_commitments") > 0).then(pl.col("usd_disbursements") / pl.col("usd_commitments"))
-        .otherwise(None).round(4).alias("disbursed_per_committed"))
+        pl.when(pl.col("usd_commitments") > 0)
+        .then(pl.col("usd_disbursements") / pl.col("usd_commitments"))
+        .otherwise(None)
+        .round(4)
+        .alias("disbursed_per_committed")
+    )
 
 
-def build_accountability(lf: LedgerFrames, country: str, *, year_from: int | None = None,
-                         year_to: int | None = None, needs: pl.DataFrame | None = None,
-                         sector_level: str = "dac3", role: str = "reporting",
-                         top_overlaps: int = 25) -> AccountabilityReport:
+def build_accountability(
+    lf: LedgerFrames,
+    country: str,
+    *,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    needs: pl.DataFrame | None = None,
+    sector_level: str = "dac3",
+    role: str = "reporting",
+    top_overlaps: int = 25,
+) -> AccountabilityReport:
     """Assemble the mutual-accountability report for ``country`` over [year_from, year_to] (inclusive)."""
     kw: dict[str, Any] = {"role": role, "year_from": year_from, "year_to": year_to, "country": country}
     by_sector = presence(lf, by="ally", sector_level=sector_level, admin_level="country", **kw)
     by_area = presence(lf, by="ally", sector_level=sector_level, admin_level="adm1", **kw)
     by_sector = _realisation(by_sector.drop("usd_incoming"))
-    by_area = _realisation(by_area.drop("usd_incoming").group_by("ally", "country", "adm1").agg(
-        pl.col("n_activities").sum(), pl.col("usd_commitments").sum(), pl.col("usd_disbursements").sum(),
-        pl.col("usd_expenditure").sum()).sort("ally", "adm1", nulls_last=True))
+    by_area = _realisation(
+        by_area.drop("usd_incoming")
+        .group_by("ally", "country", "adm1")
+        .agg(
+            pl.col("n_activities").sum(),
+            pl.col("usd_commitments").sum(),
+            pl.col("usd_disbursements").sum(),
+            pl.col("usd_expenditure").sum(),
+        )
+        .sort("ally", "adm1", nulls_last=True)
+    )
     org_level = presence(lf, by="org", sector_level=sector_level, admin_level="country", **kw)
     summary = org_level.group_by("ally").agg(
         pl.col("org_key").n_unique().alias("n_orgs"),
-        pl.col("usd_commitments").sum(), pl.col("usd_disbursements").sum(), pl.col("usd_expenditure").sum())
+        pl.col("usd_commitments").sum(),
+        pl.col("usd_disbursements").sum(),
+        pl.col("usd_expenditure").sum(),
+    )
     # an activity can be in several sectors: count it once per ally from the activity table
     n_acts = _activities_per_ally(lf, role, country, year_from, year_to)
     summary = _realisation(summary.join(n_acts, on="ally", how="left").sort("usd_disbursements", descending=True))
 
-    ov = find_overlaps(lf, country=country, role=role, different_allies=True, year_from=year_from,
-                       year_to=year_to, top_per_country=top_overlaps)
+    ov = find_overlaps(
+        lf,
+        country=country,
+        role=role,
+        different_allies=True,
+        year_from=year_from,
+        year_to=year_to,
+        top_per_country=top_overlaps,
+    )
     gap = gaps_from_ledger(lf, needs, role=role, year_from=year_from, year_to=year_to) if needs is not None else None
-    money = division.donor_money(lf, by="ally", role=role, sector_level=sector_level, year_from=year_from,
-                                 year_to=year_to)
+    money = division.donor_money(
+        lf, by="ally", role=role, sector_level=sector_level, year_from=year_from, year_to=year_to
+    )
     in_country = money.filter(pl.col("country") == country)
     notes = list(ov.notes)
-    notes.append("Money: USD from the ledger's flows (ECB rates at value date); flows the ledger marks as the "
-                 "same money counted at its funder are left out.")
-    notes.append("Division of labour uses disbursements (transaction type 3); RCA and significance are computed "
-                 "across the whole ledger (all countries), shares and HHI within this country.")
+    notes.append(
+        "Money: USD from the ledger's flows (ECB rates at value date); flows the ledger marks as the "
+        "same money counted at its funder are left out."
+    )
+    notes.append(
+        "Division of labour uses disbursements (transaction type 3); RCA and significance are computed "
+        "across the whole ledger (all countries), shares and HHI within this country."
+    )
     return AccountabilityReport(
-        country=country, year_from=year_from, year_to=year_to, summary=summary, by_sector=by_sector,
-        by_area=by_area, overlaps=ov.pairs.drop("org_key_a", "org_key_b"), gaps=gap,
-        concentration=division.concentration(in_country), rca=division.rca(money),
+        country=country,
+        year_from=year_from,
+        year_to=year_to,
+        summary=summary,
+        by_sector=by_sector,
+        by_area=by_area,
+        overlaps=ov.pairs.drop("org_key_a", "org_key_b"),
+        gaps=gap,
+        concentration=division.concentration(in_country),
+        rca=division.rca(money),
         significance=division.significance(money).filter(pl.col("country") == country),
-        sectors_per_ally=division.sectors_per_donor(in_country), notes=notes)
+        sectors_per_ally=division.sectors_per_donor(in_country),
+        notes=notes,
+    )
 
 
-def _activities_per_ally(lf: LedgerFrames, role: str, country: str, year_from: int | None,
-                         year_to: int | None) -> pl.DataFrame:
+def _activities_per_ally(
+    lf: LedgerFrames, role: str, country: str, year_from: int | None, year_to: int | None
+) -> pl.DataFrame:
     from kizuna.coordinate.model import activity_orgs
 
     a = lf.activities.join(lf.countries.filter(pl.col("country") == country), on="activity_uid", how="semi")
@@ -106,5 +157,9 @@ def _activities_per_ally(lf: LedgerFrames, role: str, country: str, year_from: i
         a = a.filter(pl.coalesce("end_date", "start_date").dt.year().fill_null(year_from) >= year_from)
     if year_to is not None:
         a = a.filter(pl.coalesce("start_date", "end_date").dt.year().fill_null(year_to) <= year_to)
-    return (activity_orgs(lf, role).join(a.select("activity_uid"), on="activity_uid", how="semi")
-            .group_by("ally").agg(pl.col("activity_uid").n_unique().alias("n_activities")))
+    return (
+        activity_orgs(lf, role)
+        .join(a.select("activity_uid"), on="activity_uid", how="semi")
+        .group_by("ally")
+        .agg(pl.col("activity_uid").n_unique().alias("n_activities"))
+    )

@@ -60,28 +60,46 @@ def assign_allies(orgs: pl.DataFrame, rules: pl.DataFrame, overrides: pl.DataFra
     out = out.with_columns(name_key.alias("_name_key")).join(ov, on="org_key", how="left")
     ov_by_name = ov.rename({"org_key": "_name_key", "_ov": "_ov_name"})
     out = out.join(ov_by_name, on="_name_key", how="left").with_columns(pl.coalesce("_ov", "_ov_name").alias("_ov"))
-    type_col = (pl.col("org_type").cast(pl.String).replace_strict(_TYPE_FALLBACK, default=None)
-                if "org_type" in out.columns else pl.lit(None, dtype=pl.String))
+    type_col = (
+        pl.col("org_type").cast(pl.String).replace_strict(_TYPE_FALLBACK, default=None)
+        if "org_type" in out.columns
+        else pl.lit(None, dtype=pl.String)
+    )
     out = out.with_columns(type_col.alias("_type_ally"))
     # names of organisations placed by identifier or by hand, when one name means one ally
-    placed = (out.filter((pl.col("_ov").is_not_null() | pl.col("_rule_ally").is_not_null())
-                         & pl.col("_name_key").is_not_null())
-              .select("_name_key", pl.coalesce("_ov", "_rule_ally").alias("_by_name")).unique()
-              .filter(pl.len().over("_name_key") == 1))
+    placed = (
+        out.filter(
+            (pl.col("_ov").is_not_null() | pl.col("_rule_ally").is_not_null()) & pl.col("_name_key").is_not_null()
+        )
+        .select("_name_key", pl.coalesce("_ov", "_rule_ally").alias("_by_name"))
+        .unique()
+        .filter(pl.len().over("_name_key") == 1)
+    )
     out = out.join(placed, on="_name_key", how="left")
     return out.with_columns(
         pl.coalesce("_ov", "_rule_ally", "_by_name", "_type_ally", pl.lit(OTHER)).alias("ally"),
-        pl.when(pl.col("_ov").is_not_null()).then(pl.lit("org"))
-        .when(pl.col("_rule_ally").is_not_null()).then(pl.col("_rule_src"))
-        .when(pl.col("_by_name").is_not_null()).then(pl.lit("name"))
-        .when(pl.col("_type_ally").is_not_null()).then(pl.lit("type"))
-        .otherwise(pl.lit("none")).alias("ally_source"),
+        pl.when(pl.col("_ov").is_not_null())
+        .then(pl.lit("org"))
+        .when(pl.col("_rule_ally").is_not_null())
+        .then(pl.col("_rule_src"))
+        .when(pl.col("_by_name").is_not_null())
+        .then(pl.lit("name"))
+        .when(pl.col("_type_ally").is_not_null())
+        .then(pl.lit("type"))
+        .otherwise(pl.lit("none"))
+        .alias("ally_source"),
     ).drop("_rule_ally", "_rule_src", "_ov", "_ov_name", "_type_ally", "_name_key", "_by_name")
 
 
 def _norm_expr(e: pl.Expr) -> pl.Expr:
-    return (e.cast(pl.String).fill_null("").str.to_lowercase().str.replace_all(r"[^\w]+", " ")
-            .str.replace_all(r"\s+", " ").str.strip_chars())
+    return (
+        e.cast(pl.String)
+        .fill_null("")
+        .str.to_lowercase()
+        .str.replace_all(r"[^\w]+", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
 
 
 def _check(value: str, field: str) -> str:
@@ -113,6 +131,8 @@ def set_org_ally(ws: Workspace, org: str, ally: str, org_name: str | None = None
     key = "name:" + norm_name(org[5:]) if org.lower().startswith("name:") else org
     with ws.transaction() as con:
         con.execute("DELETE FROM coordinate_org_allies WHERE org_key = ?", [key])
-        con.execute("INSERT INTO coordinate_org_allies VALUES (?, ?, ?, ?)",
-                    [key, org_name or org, ally, datetime.now(UTC).replace(tzinfo=None)])
+        con.execute(
+            "INSERT INTO coordinate_org_allies VALUES (?, ?, ?, ?)",
+            [key, org_name or org, ally, datetime.now(UTC).replace(tzinfo=None)],
+        )
     return key

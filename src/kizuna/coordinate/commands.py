@@ -75,8 +75,12 @@ def _ledger(workspace: Path | None):
 
 def _years(year_from: int | None, year_to: int | None) -> None:
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise InputError("cli.bad_period", f"--from {year_from} is after --to {year_to}", Where(field="--from"),
-                         hint="give --from <= --to")
+        raise InputError(
+            "cli.bad_period",
+            f"--from {year_from} is after --to {year_to}",
+            Where(field="--from"),
+            hint="give --from <= --to",
+        )
 
 
 def who(
@@ -98,9 +102,17 @@ def who(
 
     _years(year_from, year_to)
     lf = _ledger(workspace)
-    df = presence(lf, by="org" if shared else by.value, role=role.value, sector_level=sector_level.value,
-                  admin_level="country" if shared else admin_level.value, period=period.value,
-                  year_from=year_from, year_to=year_to, country=country)
+    df = presence(
+        lf,
+        by="org" if shared else by.value,
+        role=role.value,
+        sector_level=sector_level.value,
+        admin_level="country" if shared else admin_level.value,
+        period=period.value,
+        year_from=year_from,
+        year_to=year_to,
+        country=country,
+    )
     if shared:
         render(shared_sectors(df), fmt, out, title="Sectors shared by organisations")
         return
@@ -129,9 +141,18 @@ def overlaps(
     _years(year_from, year_to)
     if max_km <= 0:
         raise InputError("cli.bad_distance", "--max-km must be positive", Where(field="--max-km"), hint="e.g. 25")
-    res = find_overlaps(_ledger(workspace), country=country, role=role.value, different_allies=different_allies,
-                        max_km=max_km, max_window=max_window, year_from=year_from, year_to=year_to,
-                        top_per_country=top, min_score=min_score)
+    res = find_overlaps(
+        _ledger(workspace),
+        country=country,
+        role=role.value,
+        different_allies=different_allies,
+        max_km=max_km,
+        max_window=max_window,
+        year_from=year_from,
+        year_to=year_to,
+        top_per_country=top,
+        min_score=min_score,
+    )
     df = res.pairs.drop("org_key_a", "org_key_b")
     if fmt is Format.table:
         df = df.select("country", "rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b", "reasons")
@@ -157,18 +178,30 @@ def gaps(
 
     _years(year_from, year_to)
     if measure not in ("commitments", "disbursements", "expenditure"):
-        raise InputError("cli.bad_measure", f"unknown measure {measure!r}", Where(field="--measure"),
-                         hint="commitments, disbursements or expenditure")
+        raise InputError(
+            "cli.bad_measure",
+            f"unknown measure {measure!r}",
+            Where(field="--measure"),
+            hint="commitments, disbursements or expenditure",
+        )
     table = read_needs(needs)
-    df = gaps_from_ledger(_ledger(workspace), table, role=role.value, measure=f"usd_{measure}",
-                          year_from=year_from, year_to=year_to, target_orgs=target_orgs)
+    df = gaps_from_ledger(
+        _ledger(workspace),
+        table,
+        role=role.value,
+        measure=f"usd_{measure}",
+        year_from=year_from,
+        year_to=year_to,
+        target_orgs=target_orgs,
+    )
     render(df, fmt, out, title="Gaps - need against presence")
 
 
 def division_cmd(
     workspace: WorkspaceOpt = None,
     view: Annotated[DivisionView, typer.Option("--view", help="Which division-of-labour figure.")] = (
-        DivisionView.concentration),
+        DivisionView.concentration
+    ),
     by: Annotated[By, typer.Option("--by", help="Donors as organisations or allies.")] = By.org,
     role: RoleOpt = Role.funding,
     type_code: Annotated[
@@ -185,13 +218,24 @@ def division_cmd(
     from kizuna.coordinate import division
 
     _years(year_from, year_to)
-    money = division.donor_money(_ledger(workspace), by=by.value, role=role.value, type_code=type_code,
-                                 sector_level=sector_level.value, year_from=year_from, year_to=year_to)
+    money = division.donor_money(
+        _ledger(workspace),
+        by=by.value,
+        role=role.value,
+        type_code=type_code,
+        sector_level=sector_level.value,
+        year_from=year_from,
+        year_to=year_to,
+    )
     if view is DivisionView.rca:
         df = division.rca(money)  # across the whole ledger, by definition
     else:
-        fn = {"concentration": division.concentration, "shares": division.shares,
-              "significance": division.significance, "sectors": division.sectors_per_donor}
+        fn = {
+            "concentration": division.concentration,
+            "shares": division.shares,
+            "significance": division.significance,
+            "sectors": division.sectors_per_donor,
+        }
         if view is DivisionView.fragmentation:
             df = division.fragmentation_ratio(division.significance(money))
         else:
@@ -218,8 +262,9 @@ def accountability(
 
     _years(year_from, year_to)
     table = read_needs(needs) if needs is not None else None
-    rep = build_accountability(_ledger(workspace), country, year_from=year_from, year_to=year_to, needs=table,
-                               role=role.value)
+    rep = build_accountability(
+        _ledger(workspace), country, year_from=year_from, year_to=year_to, needs=table, role=role.value
+    )
     if out is not None and out.suffix.lower() in (".html", ".htm"):
         write_report(rep, out)
         print(f"wrote {out}", file=sys.stderr)
@@ -227,13 +272,21 @@ def accountability(
     sheets = rep.sheets()
     if out is not None and fmt is Format.table:
         if out.suffix.lower() != ".xlsx":
-            raise InputError("report.format", f"cannot write the report as {out.suffix!r}", Where(file=str(out)),
-                             hint="use --out report.html, --out report.xlsx, or -f json/csv")
+            raise InputError(
+                "report.format",
+                f"cannot write the report as {out.suffix!r}",
+                Where(file=str(out)),
+                hint="use --out report.html, --out report.xlsx, or -f json/csv",
+            )
         fmt = Format.xlsx
     if fmt is Format.xlsx:
         if out is None:
-            raise InputError("output.no_path", "XLSX output needs a file", Where(field="--out"),
-                             hint="add --out report.xlsx (or report.html)")
+            raise InputError(
+                "output.no_path",
+                "XLSX output needs a file",
+                Where(field="--out"),
+                hint="add --out report.xlsx (or report.html)",
+            )
         write_xlsx(sheets, out)
         print(f"wrote {out}", file=sys.stderr)
     elif fmt is Format.json:
@@ -247,29 +300,37 @@ def accountability(
     else:
         render(rep.summary, fmt, None, title=f"Accountability {country} - summary by ally")
         render(rep.by_sector, fmt, None, title="By sector")
-        render(rep.overlaps.select("rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b"), fmt,
-               None, title="Overlaps between allies")
+        render(
+            rep.overlaps.select("rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b"),
+            fmt,
+            None,
+            title="Overlaps between allies",
+        )
 
 
 def allies_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """The ally rules (identifier prefixes) and the explicit organisation mappings."""
     with open_workspace(workspace, read_only=True) as ws:
-        rows = ws.query("SELECT 'rule' AS kind, prefix AS key, ally, source, note FROM coordinate_ally_rules"
-                        " UNION ALL SELECT 'org', org_key, ally, 'user', org_name FROM coordinate_org_allies"
-                        " ORDER BY kind, key")
+        rows = ws.query(
+            "SELECT 'rule' AS kind, prefix AS key, ally, source, note FROM coordinate_ally_rules"
+            " UNION ALL SELECT 'org', org_key, ally, 'user', org_name FROM coordinate_org_allies"
+            " ORDER BY kind, key"
+        )
     render(rows, fmt, out, title="Allies")
 
 
-def allies_orgs(workspace: WorkspaceOpt = None, role: RoleOpt = Role.reporting, fmt: FormatOpt = Format.table,
-                out: OutOpt = None) -> None:
+def allies_orgs(
+    workspace: WorkspaceOpt = None, role: RoleOpt = Role.reporting, fmt: FormatOpt = Format.table, out: OutOpt = None
+) -> None:
     """Every organisation in the ledger (in a role) with its ally and why."""
     import polars as pl
 
     from kizuna.coordinate.model import activity_orgs
 
     o = activity_orgs(_ledger(workspace), role.value)
-    df = o.group_by("org_key", "ally", "ally_source").agg(pl.col("org_name").first(),
-                                                           pl.col("activity_uid").n_unique().alias("n_activities"))
+    df = o.group_by("org_key", "ally", "ally_source").agg(
+        pl.col("org_name").first(), pl.col("activity_uid").n_unique().alias("n_activities")
+    )
     render(df.sort("ally", "org_key"), fmt, out, title="Organisations and their allies")
 
 
@@ -305,8 +366,9 @@ def allies_unrule(prefix: Annotated[str, typer.Argument()], workspace: Workspace
 
     with open_workspace(workspace) as ws:
         if not remove_rule(ws, prefix):
-            raise InputError("allies.no_rule", f"no rule for prefix {prefix!r}", Where(key=prefix),
-                             hint="see `kizuna allies list`")
+            raise InputError(
+                "allies.no_rule", f"no rule for prefix {prefix!r}", Where(key=prefix), hint="see `kizuna allies list`"
+            )
     print(f"removed {prefix}")
 
 

@@ -36,8 +36,12 @@ def build_demo(ws: Workspace, out_dir: Path, seed: int = 7) -> dict[str, Any]:
         set_org_ally(ws, f"name:{name}", ally, org_name=name)
     needs = write_needs(out_dir, seed=seed)
     n = _count_xz(ws)
-    return {"needs": needs, "planted_overlaps": len(synth["planted_overlaps"]), "activities": int(n),
-            "ingested": ingested}
+    return {
+        "needs": needs,
+        "planted_overlaps": len(synth["planted_overlaps"]),
+        "activities": int(n),
+        "ingested": ingested,
+    }
 
 
 def _count_xz(ws: Workspace) -> int:

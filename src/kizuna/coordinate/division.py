@@ -38,9 +38,17 @@ SMALL_SHARE = 0.10
 IMPORTANT_CUMULATIVE = 0.90
 
 
-def donor_money(lf: LedgerFrames, *, by: str = "org", role: str = "funding", type_code: str = "3",
-                sector_level: str = "dac3", counted_only: bool = True, year_from: int | None = None,
-                year_to: int | None = None) -> pl.DataFrame:
+def donor_money(
+    lf: LedgerFrames,
+    *,
+    by: str = "org",
+    role: str = "funding",
+    type_code: str = "3",
+    sector_level: str = "dac3",
+    counted_only: bool = True,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> pl.DataFrame:
     """USD per donor x country x sector from the ledger's flows (default: disbursements, type 3).
 
     The donor is the activity's funding organisation (role 1; its publisher when none is named), or its
@@ -57,10 +65,15 @@ def donor_money(lf: LedgerFrames, *, by: str = "org", role: str = "funding", typ
     flows = with_sector_levels(flows.rename({"sector": "code"}), "code").with_columns(sector_key(sector_level))
     orgs = activity_orgs(lf, role)
     donor = pl.col("ally") if by == "ally" else pl.col("org_name")
-    m = flows.join(orgs, on="activity_uid").with_columns(donor.alias("donor"),
-                                                         (pl.col("usd") * pl.col("weight")).alias("usd"))
-    return (m.filter(pl.col("country").is_not_null() & pl.col("sector").is_not_null() & pl.col("usd").is_not_null())
-            .group_by("donor", "country", "sector").agg(pl.col("usd").sum()).sort("donor", "country", "sector"))
+    m = flows.join(orgs, on="activity_uid").with_columns(
+        donor.alias("donor"), (pl.col("usd") * pl.col("weight")).alias("usd")
+    )
+    return (
+        m.filter(pl.col("country").is_not_null() & pl.col("sector").is_not_null() & pl.col("usd").is_not_null())
+        .group_by("donor", "country", "sector")
+        .agg(pl.col("usd").sum())
+        .sort("donor", "country", "sector")
+    )
 
 
 def _positive(money: pl.DataFrame) -> pl.DataFrame:
@@ -71,9 +84,11 @@ def _positive(money: pl.DataFrame) -> pl.DataFrame:
 def shares(money: pl.DataFrame) -> pl.DataFrame:
     """Each donor's share of each country x sector cell: donor, country, sector, usd, cell_usd, share."""
     m = _positive(money)
-    return (m.with_columns(pl.col("usd").sum().over("country", "sector").alias("cell_usd"))
-            .with_columns((pl.col("usd") / pl.col("cell_usd")).alias("share"))
-            .sort(["country", "sector", "share"], descending=[False, False, True]))
+    return (
+        m.with_columns(pl.col("usd").sum().over("country", "sector").alias("cell_usd"))
+        .with_columns((pl.col("usd") / pl.col("cell_usd")).alias("share"))
+        .sort(["country", "sector", "share"], descending=[False, False, True])
+    )
 
 
 def concentration(money: pl.DataFrame, max_donors: int = EU_MAX_DONORS) -> pl.DataFrame:
@@ -94,20 +109,38 @@ def concentration(money: pl.DataFrame, max_donors: int = EU_MAX_DONORS) -> pl.Da
         (1 - pl.col("hhi")).alias("fragmentation"),
         (pl.col("hhi") * 10_000).round(0).cast(pl.Int64).alias("hhi_10000"),
     ).with_columns(
-        pl.when(pl.col("hhi_10000") < 1500).then(pl.lit("unconcentrated"))
-        .when(pl.col("hhi_10000") <= 2500).then(pl.lit("moderately concentrated"))
-        .otherwise(pl.lit("highly concentrated")).alias("concentration"),
+        pl.when(pl.col("hhi_10000") < 1500)
+        .then(pl.lit("unconcentrated"))
+        .when(pl.col("hhi_10000") <= 2500)
+        .then(pl.lit("moderately concentrated"))
+        .otherwise(pl.lit("highly concentrated"))
+        .alias("concentration"),
         (pl.col("n_donors") > max_donors).alias("too_many_donors"),
     )
-    reason = (pl.lit("sector ") + pl.col("sector") + pl.lit(" in ") + pl.col("country") + pl.lit(": ")
-              + pl.col("n_donors").cast(pl.String) + pl.lit(" donor(s), HHI ") + pl.col("hhi").round(3).cast(pl.String)
-              + pl.lit(" (") + pl.col("concentration") + pl.lit("), effective number ")
-              + pl.col("effective_donors").round(2).cast(pl.String) + pl.lit("; largest ") + pl.col("lead_donor")
-              + pl.lit(" with ") + (pl.col("lead_share") * 100).round(1).cast(pl.String) + pl.lit("%")
-              + pl.when(pl.col("too_many_donors"))
-              .then(pl.lit(f"; more than {max_donors} active donors (EU Code of Conduct: at most 3-5 per sector)"))
-              .when(pl.col("n_donors") == 1).then(pl.lit("; a single donor (monopoly)"))
-              .otherwise(pl.lit("")))
+    reason = (
+        pl.lit("sector ")
+        + pl.col("sector")
+        + pl.lit(" in ")
+        + pl.col("country")
+        + pl.lit(": ")
+        + pl.col("n_donors").cast(pl.String)
+        + pl.lit(" donor(s), HHI ")
+        + pl.col("hhi").round(3).cast(pl.String)
+        + pl.lit(" (")
+        + pl.col("concentration")
+        + pl.lit("), effective number ")
+        + pl.col("effective_donors").round(2).cast(pl.String)
+        + pl.lit("; largest ")
+        + pl.col("lead_donor")
+        + pl.lit(" with ")
+        + (pl.col("lead_share") * 100).round(1).cast(pl.String)
+        + pl.lit("%")
+        + pl.when(pl.col("too_many_donors"))
+        .then(pl.lit(f"; more than {max_donors} active donors (EU Code of Conduct: at most 3-5 per sector)"))
+        .when(pl.col("n_donors") == 1)
+        .then(pl.lit("; a single donor (monopoly)"))
+        .otherwise(pl.lit(""))
+    )
     return out.with_columns(reason.alias("reason")).sort(["country", "usd"], descending=[False, True])
 
 
@@ -125,11 +158,18 @@ def rca(money: pl.DataFrame) -> pl.DataFrame:
         pl.lit(total).alias("total_usd"),
     ).with_columns(((pl.col("usd") / pl.col("donor_usd")) / (pl.col("sector_usd") / pl.col("total_usd"))).alias("rca"))
     out = out.with_columns(((pl.col("rca") - 1) / (pl.col("rca") + 1)).alias("rsca"))
-    reason = (pl.col("donor") + pl.lit(" puts ") + (pl.col("usd") / pl.col("donor_usd") * 100).round(1).cast(pl.String)
-              + pl.lit("% of its aid into ") + pl.col("sector") + pl.lit(" against ")
-              + (pl.col("sector_usd") / pl.col("total_usd") * 100).round(1).cast(pl.String)
-              + pl.lit("% for all donors: RCA ") + pl.col("rca").round(2).cast(pl.String)
-              + pl.when(pl.col("rca") > 1).then(pl.lit(" (specialised)")).otherwise(pl.lit(" (not specialised)")))
+    reason = (
+        pl.col("donor")
+        + pl.lit(" puts ")
+        + (pl.col("usd") / pl.col("donor_usd") * 100).round(1).cast(pl.String)
+        + pl.lit("% of its aid into ")
+        + pl.col("sector")
+        + pl.lit(" against ")
+        + (pl.col("sector_usd") / pl.col("total_usd") * 100).round(1).cast(pl.String)
+        + pl.lit("% for all donors: RCA ")
+        + pl.col("rca").round(2).cast(pl.String)
+        + pl.when(pl.col("rca") > 1).then(pl.lit(" (specialised)")).otherwise(pl.lit(" (not specialised)"))
+    )
     return out.with_columns(reason.alias("reason")).sort(["donor", "rca"], descending=[False, True])
 
 
@@ -151,44 +191,80 @@ def significance(money: pl.DataFrame, cumulative: float = IMPORTANT_CUMULATIVE) 
         (pl.col("donor_usd") / pl.col("world_usd")).alias("donor_global_share"),
     )
     out = out.sort(["country", "usd", "donor"], descending=[False, True, False]).with_columns(
-        (pl.col("share_of_country").cum_sum().over("country") - pl.col("share_of_country")).alias("share_above"))
-    out = out.with_columns(
-        # strictly greater, beyond floating-point noise (with one country the two are equal in theory)
-        (pl.col("share_of_country") > pl.col("donor_global_share") * (1 + 1e-9)).alias("concentrated"),
-        (pl.col("share_above") < cumulative - 1e-12).alias("important"),
-    ).with_columns(
-        pl.when(pl.col("concentrated") & pl.col("important")).then(pl.lit("B"))
-        .when(pl.col("concentrated")).then(pl.lit("A"))
-        .when(pl.col("important")).then(pl.lit("C")).otherwise(pl.lit("D")).alias("category"),
-    ).with_columns((pl.col("category") != "D").alias("significant"))
+        (pl.col("share_of_country").cum_sum().over("country") - pl.col("share_of_country")).alias("share_above")
+    )
+    out = (
+        out.with_columns(
+            # strictly greater, beyond floating-point noise (with one country the two are equal in theory)
+            (pl.col("share_of_country") > pl.col("donor_global_share") * (1 + 1e-9)).alias("concentrated"),
+            (pl.col("share_above") < cumulative - 1e-12).alias("important"),
+        )
+        .with_columns(
+            pl.when(pl.col("concentrated") & pl.col("important"))
+            .then(pl.lit("B"))
+            .when(pl.col("concentrated"))
+            .then(pl.lit("A"))
+            .when(pl.col("important"))
+            .then(pl.lit("C"))
+            .otherwise(pl.lit("D"))
+            .alias("category"),
+        )
+        .with_columns((pl.col("category") != "D").alias("significant"))
+    )
     pct = (pl.col("share_of_country") * 100).round(1).cast(pl.String)
-    reason = (pl.col("donor") + pl.lit(" gives ") + pct + pl.lit("% of the aid to ") + pl.col("country")
-              + pl.lit(" (its global share is ") + (pl.col("donor_global_share") * 100).round(1).cast(pl.String)
-              + pl.lit("%): ")
-              + pl.when(pl.col("concentrated")).then(pl.lit("concentrated")).otherwise(pl.lit("not concentrated"))
-              + pl.lit("; donors above it give ") + (pl.col("share_above") * 100).round(1).cast(pl.String)
-              + pl.lit("% of the country's aid: ")
-              + pl.when(pl.col("important")).then(pl.lit("important")).otherwise(pl.lit("not important"))
-              + pl.lit(" -> category ") + pl.col("category"))
+    reason = (
+        pl.col("donor")
+        + pl.lit(" gives ")
+        + pct
+        + pl.lit("% of the aid to ")
+        + pl.col("country")
+        + pl.lit(" (its global share is ")
+        + (pl.col("donor_global_share") * 100).round(1).cast(pl.String)
+        + pl.lit("%): ")
+        + pl.when(pl.col("concentrated")).then(pl.lit("concentrated")).otherwise(pl.lit("not concentrated"))
+        + pl.lit("; donors above it give ")
+        + (pl.col("share_above") * 100).round(1).cast(pl.String)
+        + pl.lit("% of the country's aid: ")
+        + pl.when(pl.col("important")).then(pl.lit("important")).otherwise(pl.lit("not important"))
+        + pl.lit(" -> category ")
+        + pl.col("category")
+    )
     return out.with_columns(reason.alias("reason")).drop("share_above")
 
 
 def fragmentation_ratio(sig: pl.DataFrame) -> pl.DataFrame:
     """Per country: relations, non-significant relations (D) and the fragmentation ratio D / all."""
-    return sig.group_by("country").agg(
-        pl.len().alias("relations"), (pl.col("category") == "D").sum().alias("non_significant"),
-    ).with_columns((pl.col("non_significant") / pl.col("relations")).alias("fragmentation_ratio")).sort("country")
+    return (
+        sig.group_by("country")
+        .agg(
+            pl.len().alias("relations"),
+            (pl.col("category") == "D").sum().alias("non_significant"),
+        )
+        .with_columns((pl.col("non_significant") / pl.col("relations")).alias("fragmentation_ratio"))
+        .sort("country")
+    )
 
 
 def sectors_per_donor(money: pl.DataFrame, max_sectors: int = EU_MAX_SECTORS) -> pl.DataFrame:
     """Sectors each donor works in per country, against the EU Code of Conduct's at most ``max_sectors``."""
     m = _positive(money)
-    out = m.group_by("donor", "country").agg(
-        pl.len().alias("n_sectors"), pl.col("usd").sum().alias("usd"),
-        pl.col("sector").sort_by("usd", descending=True).str.join(", ").alias("sectors"),
-    ).with_columns((pl.col("n_sectors") > max_sectors).alias("exceeds_eu_guidance"))
-    reason = (pl.col("donor") + pl.lit(" works in ") + pl.col("n_sectors").cast(pl.String) + pl.lit(" sector(s) in ")
-              + pl.col("country") + pl.when(pl.col("exceeds_eu_guidance"))
-              .then(pl.lit(f": more than the EU Code of Conduct's {max_sectors} (concentrate or delegate)"))
-              .otherwise(pl.lit(f": within the EU Code of Conduct's {max_sectors}")))
+    out = (
+        m.group_by("donor", "country")
+        .agg(
+            pl.len().alias("n_sectors"),
+            pl.col("usd").sum().alias("usd"),
+            pl.col("sector").sort_by("usd", descending=True).str.join(", ").alias("sectors"),
+        )
+        .with_columns((pl.col("n_sectors") > max_sectors).alias("exceeds_eu_guidance"))
+    )
+    reason = (
+        pl.col("donor")
+        + pl.lit(" works in ")
+        + pl.col("n_sectors").cast(pl.String)
+        + pl.lit(" sector(s) in ")
+        + pl.col("country")
+        + pl.when(pl.col("exceeds_eu_guidance"))
+        .then(pl.lit(f": more than the EU Code of Conduct's {max_sectors} (concentrate or delegate)"))
+        .otherwise(pl.lit(f": within the EU Code of Conduct's {max_sectors}"))
+    )
     return out.with_columns(reason.alias("reason")).sort(["country", "n_sectors"], descending=[False, True])

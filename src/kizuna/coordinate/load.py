@@ -38,27 +38,53 @@ def _frame(ws: Workspace, sql: str, schema: dict[str, Any], params: list | None 
 
 def load_ledger(ws: Workspace) -> LedgerFrames:
     """Read activities, organisations, sectors, locations, flows, countries, funding links and ally rules."""
-    acts = _frame(ws, "SELECT activity_uid, source, publisher_ref, publisher_name, publisher_type, title,"
-                      " description, status_code, start_date, end_date, reached FROM activities", ACTIVITY_SCHEMA)
-    orgs = _frame(ws, "SELECT activity_uid, role, ref AS org_ref, name AS org_name, type AS org_type"
-                      " FROM participating_orgs ORDER BY activity_uid, seq", ORG_SCHEMA)
-    raw_sectors = _frame(ws, """
+    acts = _frame(
+        ws,
+        "SELECT activity_uid, source, publisher_ref, publisher_name, publisher_type, title,"
+        " description, status_code, start_date, end_date, reached FROM activities",
+        ACTIVITY_SCHEMA,
+    )
+    orgs = _frame(
+        ws,
+        "SELECT activity_uid, role, ref AS org_ref, name AS org_name, type AS org_type"
+        " FROM participating_orgs ORDER BY activity_uid, seq",
+        ORG_SCHEMA,
+    )
+    raw_sectors = _frame(
+        ws,
+        """
         SELECT activity_uid, vocabulary, code, name, percentage FROM activity_sectors
         UNION ALL
         SELECT DISTINCT activity_uid, vocabulary, code, NULL AS name, NULL AS percentage FROM transaction_sectors
-        """, {"activity_uid": pl.String, "vocabulary": pl.String, "code": pl.String, "name": pl.String,
-              "percentage": pl.Float64})
+        """,
+        {
+            "activity_uid": pl.String,
+            "vocabulary": pl.String,
+            "code": pl.String,
+            "name": pl.String,
+            "percentage": pl.Float64,
+        },
+    )
     sectors = _sectors(raw_sectors)
     locs = _frame(ws, "SELECT activity_uid, adm1, adm2, lat, lon, country FROM locations", LOCATION_SCHEMA)
-    flows = _frame(ws, "SELECT activity_uid, seq, type_code, date, year, country, sector, sector3, usd, counted"
-                       " FROM flows", FLOW_SCHEMA)
-    countries = _frame(ws, """
+    flows = _frame(
+        ws,
+        "SELECT activity_uid, seq, type_code, date, year, country, sector, sector3, usd, counted FROM flows",
+        FLOW_SCHEMA,
+    )
+    countries = _frame(
+        ws,
+        """
         SELECT activity_uid, code AS country FROM activity_countries
         UNION SELECT activity_uid, code FROM transaction_countries
         UNION SELECT activity_uid, country FROM locations WHERE country IS NOT NULL
         UNION SELECT activity_uid, country FROM flows WHERE country IS NOT NULL
-        """, COUNTRY_SCHEMA)
-    links = _frame(ws, """
+        """,
+        COUNTRY_SCHEMA,
+    )
+    links = _frame(
+        ws,
+        """
         WITH ids AS (SELECT activity_uid, iati_identifier FROM activities),
         raw AS (
             SELECT activity_uid AS a, provider_activity_id AS other FROM transactions
@@ -69,7 +95,9 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
              WHERE coalesce(org_activity_id, '') <> '')
         SELECT DISTINCT least(raw.a, ids.activity_uid) AS uid_a, greatest(raw.a, ids.activity_uid) AS uid_b
         FROM raw JOIN ids ON ids.iati_identifier = raw.other WHERE raw.a <> ids.activity_uid
-        """, LINK_SCHEMA)
+        """,
+        LINK_SCHEMA,
+    )
     rules = _frame(ws, "SELECT prefix, ally FROM coordinate_ally_rules", RULE_SCHEMA)
     overrides = _frame(ws, "SELECT org_key, ally FROM coordinate_org_allies", OVERRIDE_SCHEMA)
     return LedgerFrames(acts, orgs, sectors, locs, flows, countries, links, rules, overrides)
@@ -81,9 +109,12 @@ def _sectors(raw: pl.DataFrame) -> pl.DataFrame:
     dac = vocab.is_in(["1", "2"]) & pl.col("code").fill_null("").str.contains(r"^\d{3}(\d{2})?$")
     df = raw.with_columns(
         pl.when(dac).then(pl.col("code")).otherwise(None).alias("code"),
-        pl.when(vocab == "10").then(pl.col("code").replace_strict(VOCAB10, default=None))
-        .when(dac).then(pl.col("name"))
-        .otherwise(pl.coalesce(pl.col("name"), pl.col("code"))).alias("name"),
+        pl.when(vocab == "10")
+        .then(pl.col("code").replace_strict(VOCAB10, default=None))
+        .when(dac)
+        .then(pl.col("name"))
+        .otherwise(pl.coalesce(pl.col("name"), pl.col("code")))
+        .alias("name"),
     ).filter(pl.col("code").is_not_null() | pl.col("name").is_not_null())
     df = with_sector_levels(df.drop("vocabulary"), "code", "name")
     # other vocabularies (e.g. 99, the publisher's own) count only when their name is a known cluster
@@ -117,8 +148,9 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
     header = [h.strip() or f"column_{i + 1}" for i, h in enumerate(rows[0])]
     width = len(header)
     body = [(r + [""] * width)[:width] for r in rows[1:]]
-    return pl.DataFrame({h: [r[i] or None for r in body] for i, h in enumerate(header)},
-                        schema={h: pl.String for h in header})
+    return pl.DataFrame(
+        {h: [r[i] or None for r in body] for i, h in enumerate(header)}, schema={h: pl.String for h in header}
+    )
 
 
 def read_needs(path: Path) -> pl.DataFrame:
@@ -139,18 +171,25 @@ def read_needs(path: Path) -> pl.DataFrame:
         elif suffix in (".csv", ".txt"):
             df = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
         else:
-            raise InputError("needs.format", f"unsupported file type {suffix!r}", Where(file=str(path)),
-                             hint="give a .csv or .xlsx file")
+            raise InputError(
+                "needs.format",
+                f"unsupported file type {suffix!r}",
+                Where(file=str(path)),
+                hint="give a .csv or .xlsx file",
+            )
     except InputError:
         raise
     except Exception as exc:  # polars raises several types for unreadable files
-        raise InputError("needs.unreadable", f"cannot read the table: {str(exc).splitlines()[0]}",
-                         Where(file=str(path)), hint="is it a UTF-8 CSV or an XLSX file?") from exc
+        raise InputError(
+            "needs.unreadable",
+            f"cannot read the table: {str(exc).splitlines()[0]}",
+            Where(file=str(path)),
+            hint="is it a UTF-8 CSV or an XLSX file?",
+        ) from exc
     first_data_row = 2
     if df.height and all(str(v or "").startswith("#") for v in df.row(0) if v):
         # an HXL hashtag row: use the tags as column names
-        df = df.slice(1).rename({c: (str(t).strip() if t else c) for c, t in zip(df.columns, df.row(0),
-                                                                                 strict=True)})
+        df = df.slice(1).rename({c: (str(t).strip() if t else c) for c, t in zip(df.columns, df.row(0), strict=True)})
         first_data_row = 3
     lower = {c.lower().replace(" ", ""): c for c in df.columns}
     picked = {}
@@ -160,26 +199,48 @@ def read_needs(path: Path) -> pl.DataFrame:
                 picked[target] = lower[n.replace(" ", "")]
                 break
     if "sector" not in picked or not ({"adm1", "adm2"} & set(picked)):
-        raise InputError("needs.columns", "the needs table needs a sector column and an adm1 or adm2 column",
-                         Where(file=str(path)), hint="columns: adm1, adm2, sector, severity, pin")
+        raise InputError(
+            "needs.columns",
+            "the needs table needs a sector column and an adm1 or adm2 column",
+            Where(file=str(path)),
+            hint="columns: adm1, adm2, sector, severity, pin",
+        )
     if not ({"severity", "pin"} & set(picked)):
-        raise InputError("needs.columns", "the needs table needs a severity or a people-in-need column",
-                         Where(file=str(path), field="severity/pin"), hint="add severity (1-5) or pin")
-    out = pl.DataFrame({t: (df.get_column(picked[t]).cast(pl.String).str.strip_chars() if t in picked
-                            else pl.Series(t, [None] * df.height, dtype=pl.String)) for t in NEEDS_COLUMNS})
+        raise InputError(
+            "needs.columns",
+            "the needs table needs a severity or a people-in-need column",
+            Where(file=str(path), field="severity/pin"),
+            hint="add severity (1-5) or pin",
+        )
+    out = pl.DataFrame(
+        {
+            t: (
+                df.get_column(picked[t]).cast(pl.String).str.strip_chars()
+                if t in picked
+                else pl.Series(t, [None] * df.height, dtype=pl.String)
+            )
+            for t in NEEDS_COLUMNS
+        }
+    )
     for num in ("severity", "pin"):
         col = out.get_column(num)
         parsed = col.str.replace_all(",", "").cast(pl.Float64, strict=False)
         bad = (col.is_not_null() & (col != "") & (parsed.is_null() | (parsed < 0))).arg_true()
         if len(bad):
             i = int(bad[0])
-            raise InputError("needs.bad_number", f"{num} {col[i]!r} is not a non-negative number",
-                             Where(file=str(path), row=i + first_data_row, field=picked[num]),
-                             hint="use plain numbers, e.g. 4 or 12000")
+            raise InputError(
+                "needs.bad_number",
+                f"{num} {col[i]!r} is not a non-negative number",
+                Where(file=str(path), row=i + first_data_row, field=picked[num]),
+                hint="use plain numbers, e.g. 4 or 12000",
+            )
         out = out.with_columns(parsed.alias(num))
     empty_sector = out.get_column("sector").is_null().arg_true()
     if len(empty_sector):
-        raise InputError("needs.empty_sector", "a row has no sector",
-                         Where(file=str(path), row=int(empty_sector[0]) + first_data_row, field=picked["sector"]),
-                         hint="give a cluster name or DAC code on every row")
+        raise InputError(
+            "needs.empty_sector",
+            "a row has no sector",
+            Where(file=str(path), row=int(empty_sector[0]) + first_data_row, field=picked["sector"]),
+            hint="give a cluster name or DAC code on every row",
+        )
     return out

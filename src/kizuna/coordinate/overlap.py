@@ -45,8 +45,32 @@ EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 WEIGHTS = {"sector": 0.25, "space": 0.25, "time": 0.20, "text": 0.30}
 SECTOR_SCORE = {3: 1.0, 2: 0.7, 1: 0.4}
 SPACE_SCORE = {"admin2": 1.0, "admin1": 0.5, "country": 0.2}
-_STOP = {"the", "and", "for", "of", "in", "to", "on", "with", "by", "at", "an", "or", "from", "its", "this",
-         "that", "de", "la", "et", "des", "le", "les", "en", "du"}
+_STOP = {
+    "the",
+    "and",
+    "for",
+    "of",
+    "in",
+    "to",
+    "on",
+    "with",
+    "by",
+    "at",
+    "an",
+    "or",
+    "from",
+    "its",
+    "this",
+    "that",
+    "de",
+    "la",
+    "et",
+    "des",
+    "le",
+    "les",
+    "en",
+    "du",
+}
 
 
 @dataclass
@@ -59,23 +83,30 @@ class OverlapResult:
 # --------------------------------------------------------------------------- inputs
 
 
-def prepare(lf: LedgerFrames, role: str = "reporting", country: str | None = None,
-            year_from: int | None = None, year_to: int | None = None,
-            exclude_status: tuple[str, ...] = ("5",)) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame,
-                                                                pl.DataFrame, list[str]]:
+def prepare(
+    lf: LedgerFrames,
+    role: str = "reporting",
+    country: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    exclude_status: tuple[str, ...] = ("5",),
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str]]:
     """The overlap inputs from the ledger: (acts, sectors, locations, countries, notes).
 
     acts: id (0..n-1), activity_uid, org_key, org_name, ally, start (days since 1970-01-01), end, text, title.
     """
     notes: list[str] = []
-    orgs = (activity_orgs(lf, role).sort("weight", descending=True)
-            .unique("activity_uid", keep="first", maintain_order=True))
+    orgs = (
+        activity_orgs(lf, role)
+        .sort("weight", descending=True)
+        .unique("activity_uid", keep="first", maintain_order=True)
+    )
     a = lf.activities.filter(~pl.col("status_code").fill_null("").is_in(list(exclude_status)))
     # dates: actual else planned (the ledger's start_date/end_date); else the span of the activity's flows
     span = lf.flows.group_by("activity_uid").agg(pl.col("date").min().alias("_f0"), pl.col("date").max().alias("_f1"))
     a = a.join(span, on="activity_uid", how="left").with_columns(
-        pl.coalesce("start_date", "_f0", "end_date").alias("s"),
-        pl.coalesce("end_date", "_f1", "start_date").alias("e"))
+        pl.coalesce("start_date", "_f0", "end_date").alias("s"), pl.coalesce("end_date", "_f1", "start_date").alias("e")
+    )
     n0 = a.height
     a = a.filter(pl.col("s").is_not_null())
     if a.height < n0:
@@ -91,11 +122,16 @@ def prepare(lf: LedgerFrames, role: str = "reporting", country: str | None = Non
         a = a.join(ctry.select("activity_uid").unique(), on="activity_uid", how="semi")
     a = a.sort("activity_uid").with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
     acts = a.select(
-        "id", "activity_uid", "org_key", "org_name", "ally",
+        "id",
+        "activity_uid",
+        "org_key",
+        "org_name",
+        "ally",
         pl.col("s").cast(pl.Int32).alias("start"),
         pl.max_horizontal(pl.col("e"), pl.col("s")).cast(pl.Int32).alias("end"),
         pl.col("title").fill_null(""),
-        (pl.col("title").fill_null("") + pl.lit(" ") + pl.col("description").fill_null("")).alias("text"))
+        (pl.col("title").fill_null("") + pl.lit(" ") + pl.col("description").fill_null("")).alias("text"),
+    )
     idmap = acts.select("activity_uid", "id")
     sectors = lf.sectors.join(idmap, on="activity_uid", how="inner").select("id", "dac5", "dac3", "cluster").unique()
     locs = lf.locations.join(idmap, on="activity_uid", how="inner").select("id", "adm1", "adm2", "lat", "lon")
@@ -125,8 +161,9 @@ def _expand(q: np.ndarray, lo: np.ndarray, hi: np.ndarray, max_window: int) -> t
     return qi, pos, truncated
 
 
-def sweep_pairs(block: np.ndarray, start: np.ndarray, end: np.ndarray,
-                max_window: int) -> tuple[np.ndarray, np.ndarray, int]:
+def sweep_pairs(
+    block: np.ndarray, start: np.ndarray, end: np.ndarray, max_window: int
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Index pairs (i, j) of rows in the same block whose [start, end] intervals intersect.
 
     Rows are sorted by (block, start); each row i is paired with the following rows j of its block with
@@ -146,8 +183,15 @@ def sweep_pairs(block: np.ndarray, start: np.ndarray, end: np.ndarray,
     return order[i], order[j], truncated
 
 
-def cross_pairs(block_l: np.ndarray, start_l: np.ndarray, end_l: np.ndarray, block_r: np.ndarray,
-                start_r: np.ndarray, end_r: np.ndarray, max_window: int) -> tuple[np.ndarray, np.ndarray, int]:
+def cross_pairs(
+    block_l: np.ndarray,
+    start_l: np.ndarray,
+    end_l: np.ndarray,
+    block_r: np.ndarray,
+    start_r: np.ndarray,
+    end_r: np.ndarray,
+    max_window: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Pairs (l, r) between two sets in the same block whose intervals intersect (each pair once).
 
     Two sorted range look-ups: r starting within [start_l, end_l], and l starting strictly within
@@ -159,7 +203,7 @@ def cross_pairs(block_l: np.ndarray, start_l: np.ndarray, end_l: np.ndarray, blo
     el, er = np.maximum(end_l.astype(np.int64), sl), np.maximum(end_r.astype(np.int64), sr)
     base = int(min(sl.min(), sr.min()))
     out_l, out_r, trunc = [], [], 0
-    for (qb, qs, qe, tb, ts, flip) in ((block_l, sl, el, block_r, sr, False), (block_r, sr, er, block_l, sl, True)):
+    for qb, qs, qe, tb, ts, flip in ((block_l, sl, el, block_r, sr, False), (block_r, sr, er, block_l, sl, True)):
         order = np.lexsort((ts, tb))
         key = _composite(tb[order], ts[order], base)
         # first pass includes a target starting at the same day; the second excludes it (no double count)
@@ -204,8 +248,16 @@ def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 ROUTES = ("admin2", "point", "admin1", "country")
 # narrow types: tens of millions of pairs must fit in a few GB
-PAIR_SCHEMA = {"a": pl.Int32, "b": pl.Int32, "sector_level": pl.Int8, "scode": pl.Int32, "route": pl.Int8,
-               "pcode": pl.Int32, "distance_km": pl.Float32, "space_score": pl.Float32}
+PAIR_SCHEMA = {
+    "a": pl.Int32,
+    "b": pl.Int32,
+    "sector_level": pl.Int8,
+    "scode": pl.Int32,
+    "route": pl.Int8,
+    "pcode": pl.Int32,
+    "distance_km": pl.Float32,
+    "space_score": pl.Float32,
+}
 
 
 @dataclass
@@ -215,15 +267,18 @@ class Candidates:
     pairs: pl.DataFrame
     notes: list[str]
     stats: dict[str, int]
-    sector_codes: pl.DataFrame   # sector_level, scode -> sector_code
-    place_codes: pl.DataFrame    # route, pcode -> place
+    sector_codes: pl.DataFrame  # sector_level, scode -> sector_code
+    place_codes: pl.DataFrame  # route, pcode -> place
 
     def decode(self, df: pl.DataFrame) -> pl.DataFrame:
         """Add sector_code, spatial and place (strings) to rows of :attr:`pairs` (or a filtered subset)."""
-        return (df.join(self.sector_codes, on=["sector_level", "scode"], how="left")
-                .join(self.place_codes, on=["route", "pcode"], how="left")
-                .with_columns(pl.col("route").replace_strict(dict(enumerate(ROUTES)), return_dtype=pl.String)
-                              .alias("spatial")))
+        return (
+            df.join(self.sector_codes, on=["sector_level", "scode"], how="left")
+            .join(self.place_codes, on=["route", "pcode"], how="left")
+            .with_columns(
+                pl.col("route").replace_strict(dict(enumerate(ROUTES)), return_dtype=pl.String).alias("spatial")
+            )
+        )
 
 
 def _code(col: str, alias: str) -> pl.Expr:
@@ -231,9 +286,17 @@ def _code(col: str, alias: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).alias(alias)
 
 
-def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFrame, countries: pl.DataFrame,
-                    *, max_km: float = 25.0, max_window: int = 500, different_allies: bool = False,
-                    links: pl.DataFrame | None = None) -> Candidates:
+def candidate_pairs(
+    acts: pl.DataFrame,
+    sectors: pl.DataFrame,
+    locs: pl.DataFrame,
+    countries: pl.DataFrame,
+    *,
+    max_km: float = 25.0,
+    max_window: int = 500,
+    different_allies: bool = False,
+    links: pl.DataFrame | None = None,
+) -> Candidates:
     """All candidate pairs (a < b by id) with their best sector match and best spatial evidence.
 
     ``acts.id`` must be 0..n-1 in order. Routes (each a blocked sweep):
@@ -258,39 +321,70 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     g3 = pl.coalesce(cl3, pl.lit("D") + pl.col("dac3"), pl.col("cluster"))
     sec = sectors.with_columns(g3.alias("sgroup"))
     extra = sec.filter(pl.col("cluster").is_not_null() & (pl.col("cluster") != pl.col("sgroup"))).with_columns(
-        pl.col("cluster").alias("sgroup"))
-    sec = (pl.concat([sec, extra]).filter(pl.col("sgroup").is_not_null())
-           .with_columns(_code("dac5", "d5"), _code("dac3", "d3"), _code("sgroup", "sg")))
-    sector_codes = pl.concat([
-        sec.filter(pl.col("d5") >= 0).select(pl.lit(3, pl.Int8).alias("sector_level"),
-                                             pl.col("d5").cast(pl.Int32).alias("scode"),
-                                             pl.col("dac5").alias("sector_code")),
-        sec.filter(pl.col("d3") >= 0).select(pl.lit(2, pl.Int8).alias("sector_level"),
-                                             pl.col("d3").cast(pl.Int32).alias("scode"),
-                                             pl.col("dac3").alias("sector_code")),
-        sec.select(pl.lit(1, pl.Int8).alias("sector_level"), pl.col("sg").cast(pl.Int32).alias("scode"),
-                   pl.col("sgroup").str.strip_prefix("D").alias("sector_code")),
-    ]).unique(["sector_level", "scode"])
+        pl.col("cluster").alias("sgroup")
+    )
+    sec = (
+        pl.concat([sec, extra])
+        .filter(pl.col("sgroup").is_not_null())
+        .with_columns(_code("dac5", "d5"), _code("dac3", "d3"), _code("sgroup", "sg"))
+    )
+    sector_codes = pl.concat(
+        [
+            sec.filter(pl.col("d5") >= 0).select(
+                pl.lit(3, pl.Int8).alias("sector_level"),
+                pl.col("d5").cast(pl.Int32).alias("scode"),
+                pl.col("dac5").alias("sector_code"),
+            ),
+            sec.filter(pl.col("d3") >= 0).select(
+                pl.lit(2, pl.Int8).alias("sector_level"),
+                pl.col("d3").cast(pl.Int32).alias("scode"),
+                pl.col("dac3").alias("sector_code"),
+            ),
+            sec.select(
+                pl.lit(1, pl.Int8).alias("sector_level"),
+                pl.col("sg").cast(pl.Int32).alias("scode"),
+                pl.col("sgroup").str.strip_prefix("D").alias("sector_code"),
+            ),
+        ]
+    ).unique(["sector_level", "scode"])
     countries = countries.with_columns(_code("country", "cc"))
-    base = (acts.select("id", "start", "end").join(countries, on="id", how="inner")
-            .join(sec.select("id", "dac5", "dac3", "sg", "d5", "d3"), on="id", how="inner"))
+    base = (
+        acts.select("id", "start", "end")
+        .join(countries, on="id", how="inner")
+        .join(sec.select("id", "dac5", "dac3", "sg", "d5", "d3"), on="id", how="inner")
+    )
     locs = locs.with_columns(pl.col("adm2").replace("", None), pl.col("adm1").replace("", None))
     locs = locs.with_columns(_code("adm2", "a2c"), _code("adm1", "a1c"))
-    place_codes = pl.concat([
-        locs.filter(pl.col("a2c") >= 0).select(pl.lit(0, pl.Int8).alias("route"),
-                                               pl.col("a2c").cast(pl.Int32).alias("pcode"),
-                                               pl.col("adm2").alias("place")),
-        locs.filter(pl.col("a1c") >= 0).select(pl.lit(2, pl.Int8).alias("route"),
-                                               pl.col("a1c").cast(pl.Int32).alias("pcode"),
-                                               pl.col("adm1").alias("place")),
-        countries.select(pl.lit(3, pl.Int8).alias("route"), pl.col("cc").cast(pl.Int32).alias("pcode"),
-                         pl.col("country")
-                         .alias("place")),
-    ]).unique(["route", "pcode"])
-    has_sub = locs.filter(pl.col("adm1").is_not_null() | pl.col("adm2").is_not_null()
-                          | pl.col("lat").is_not_null()).select("id").unique()
-    only1 = (locs.group_by("id").agg((pl.col("adm2").is_null() & pl.col("lat").is_null()).all().alias("o"))
-             .filter(pl.col("o")).select("id"))
+    place_codes = pl.concat(
+        [
+            locs.filter(pl.col("a2c") >= 0).select(
+                pl.lit(0, pl.Int8).alias("route"),
+                pl.col("a2c").cast(pl.Int32).alias("pcode"),
+                pl.col("adm2").alias("place"),
+            ),
+            locs.filter(pl.col("a1c") >= 0).select(
+                pl.lit(2, pl.Int8).alias("route"),
+                pl.col("a1c").cast(pl.Int32).alias("pcode"),
+                pl.col("adm1").alias("place"),
+            ),
+            countries.select(
+                pl.lit(3, pl.Int8).alias("route"),
+                pl.col("cc").cast(pl.Int32).alias("pcode"),
+                pl.col("country").alias("place"),
+            ),
+        ]
+    ).unique(["route", "pcode"])
+    has_sub = (
+        locs.filter(pl.col("adm1").is_not_null() | pl.col("adm2").is_not_null() | pl.col("lat").is_not_null())
+        .select("id")
+        .unique()
+    )
+    only1 = (
+        locs.group_by("id")
+        .agg((pl.col("adm2").is_null() & pl.col("lat").is_null()).all().alias("o"))
+        .filter(pl.col("o"))
+        .select("id")
+    )
 
     parts: list[pl.DataFrame] = []
     truncated = 0
@@ -298,8 +392,9 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     def arr(df: pl.DataFrame, c: str) -> np.ndarray:
         return df.get_column(c).to_numpy()
 
-    def emit(el: pl.DataFrame, er: pl.DataFrame, i: np.ndarray, j: np.ndarray, route: int,
-             place_col: str | None) -> None:
+    def emit(
+        el: pl.DataFrame, er: pl.DataFrame, i: np.ndarray, j: np.ndarray, route: int, place_col: str | None
+    ) -> None:
         ida, idb = arr(el, "id")[i], arr(er, "id")[j]
         keep = (ida != idb) & (org_code[ida] != org_code[idb])
         if different_allies:
@@ -320,10 +415,21 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
         level = np.where(is5, 3, np.where(is3, 2, 1)).astype(np.int8)
         scode = np.where(is5, d5l, np.where(is3, d3l, arr(el, "sg")[i]))
         pcode = arr(el, place_col)[i] if place_col else np.full(len(i), -1, dtype=np.int64)
-        parts.append(pl.DataFrame({
-            "a": np.minimum(ida, idb), "b": np.maximum(ida, idb), "sector_level": level, "scode": scode,
-            "route": np.full(len(i), route, dtype=np.int8), "pcode": pcode, "distance_km": dist,
-            "space_score": space}, schema=PAIR_SCHEMA))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "a": np.minimum(ida, idb),
+                    "b": np.maximum(ida, idb),
+                    "sector_level": level,
+                    "scode": scode,
+                    "route": np.full(len(i), route, dtype=np.int8),
+                    "pcode": pcode,
+                    "distance_km": dist,
+                    "space_score": space,
+                },
+                schema=PAIR_SCHEMA,
+            )
+        )
 
     def self_route(e: pl.DataFrame, key: list[str], route: int, place_col: str | None) -> None:
         nonlocal truncated
@@ -338,8 +444,15 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
         if el.height == 0 or er.height == 0:
             return
         both = _block_ids(pl.concat([el.select(key), er.select(key)]), key)
-        i, j, t = cross_pairs(both[: el.height], arr(el, "start"), arr(el, "end"), both[el.height:],
-                              arr(er, "start"), arr(er, "end"), max_window)
+        i, j, t = cross_pairs(
+            both[: el.height],
+            arr(el, "start"),
+            arr(el, "end"),
+            both[el.height :],
+            arr(er, "start"),
+            arr(er, "end"),
+            max_window,
+        )
         truncated += t
         emit(el, er, i, j, route, place_col)
 
@@ -355,13 +468,15 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
     # 3. same admin1, where at least one side is located at admin1 only
     e1 = base.join(locs.filter(pl.col("a1c") >= 0).select("id", "a1c").unique(), on="id")
     l1 = e1.join(only1, on="id", how="semi")
-    r1 = e1.join(only1, on="id", how="anti").join(l1.select("cc", "sg", "a1c").unique(), on=["cc", "sg", "a1c"],
-                                                  how="semi")
+    r1 = e1.join(only1, on="id", how="anti").join(
+        l1.select("cc", "sg", "a1c").unique(), on=["cc", "sg", "a1c"], how="semi"
+    )
     self_route(l1, ["cc", "sg", "a1c"], 2, "a1c")
     cross_route(l1, r1, ["cc", "sg", "a1c"], 2, "a1c")
     # 4. neither has a subnational location: same country and the same DAC5 (weaker evidence)
     e0 = base.join(has_sub, on="id", how="anti").with_columns(
-        pl.when(pl.col("d5") >= 0).then(pl.col("d5")).otherwise(-2 - pl.col("d3")).alias("code"))
+        pl.when(pl.col("d5") >= 0).then(pl.col("d5")).otherwise(-2 - pl.col("d3")).alias("code")
+    )
     self_route(e0, ["cc", "code"], 3, "cc")
 
     frames = [p for p in parts if p.height]
@@ -371,21 +486,31 @@ def candidate_pairs(acts: pl.DataFrame, sectors: pl.DataFrame, locs: pl.DataFram
         allp = allp.join(links, on=["a", "b"], how="anti")
     key = (pl.col("a").cast(pl.Int64) * (n + 1) + pl.col("b")).alias("_k")
     allp = allp.with_columns(key)
-    best = (allp.sort(["_k", "space_score", "sector_level"], descending=[False, True, True])
-            .unique("_k", keep="first", maintain_order=True))
+    best = allp.sort(["_k", "space_score", "sector_level"], descending=[False, True, True]).unique(
+        "_k", keep="first", maintain_order=True
+    )
     # a pair met through several routes or sectors: keep its best place and, separately, its best sector
     dup = allp.filter(pl.col("_k").is_duplicated())
     if dup.height:
-        top = (dup.sort(["_k", "sector_level"], descending=[False, True]).unique("_k", keep="first")
-               .select("_k", pl.col("sector_level").alias("_l"), pl.col("scode").alias("_c")))
-        best = best.join(top, on="_k", how="left").with_columns(
-            pl.coalesce("_l", "sector_level").alias("sector_level"), pl.coalesce("_c", "scode").alias("scode")
-        ).drop("_l", "_c")
+        top = (
+            dup.sort(["_k", "sector_level"], descending=[False, True])
+            .unique("_k", keep="first")
+            .select("_k", pl.col("sector_level").alias("_l"), pl.col("scode").alias("_c"))
+        )
+        best = (
+            best.join(top, on="_k", how="left")
+            .with_columns(
+                pl.coalesce("_l", "sector_level").alias("sector_level"), pl.coalesce("_c", "scode").alias("scode")
+            )
+            .drop("_l", "_c")
+        )
     best = best.drop("_k")
     stats["pairs"] = best.height
     if truncated:
-        notes.append(f"{truncated} activities had more than {max_window} candidates in a block; each was compared "
-                     f"with the {max_window} nearest in start date only (raise max_window)")
+        notes.append(
+            f"{truncated} activities had more than {max_window} candidates in a block; each was compared "
+            f"with the {max_window} nearest in start date only (raise max_window)"
+        )
     return Candidates(best, notes, stats, sector_codes, place_codes)
 
 
@@ -417,8 +542,9 @@ def _point_cells(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> tuple[
     pcell = (pcy - cy.min() + 1) * w + (pcx - cx.min() + 1)
     some = cells[np.clip(np.searchsorted(cells, pcell), 0, len(cells) - 1)] == pcell
     rep, pcy, pcx = rep[some], pcy[some], pcx[some]
-    probe = pl.DataFrame({"id": pts.get_column("id").to_numpy()[rep], "lat": lat[rep], "lon": lon[rep],
-                          "cy": pcy, "cx": pcx})
+    probe = pl.DataFrame(
+        {"id": pts.get_column("id").to_numpy()[rep], "lat": lat[rep], "lon": lon[rep], "cy": pcy, "cx": pcx}
+    )
     home = base.join(p, on="id", how="inner")
     if home.height == 0:
         return home, home
@@ -428,9 +554,10 @@ def _point_cells(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> tuple[
     sgn = int(base.get_column("sg").to_numpy().max()) + 1
 
     def key(df: pl.DataFrame) -> np.ndarray:
-        return (((df.get_column("cc").to_numpy().astype(np.int64) * sgn + df.get_column("sg").to_numpy())
-                 * span["cy"] + (df.get_column("cy").to_numpy() - lo["cy"])) * span["cx"]
-                + (df.get_column("cx").to_numpy() - lo["cx"]))
+        return (
+            (df.get_column("cc").to_numpy().astype(np.int64) * sgn + df.get_column("sg").to_numpy()) * span["cy"]
+            + (df.get_column("cy").to_numpy() - lo["cy"])
+        ) * span["cx"] + (df.get_column("cx").to_numpy() - lo["cx"])
 
     occupied = np.unique(key(home))
     probe = base.join(probe, on="id", how="inner")
@@ -450,11 +577,18 @@ def tfidf_matrix(ids: np.ndarray, texts: pl.Series, max_df: float = 0.5) -> sp.c
     of 2+ letters or digits, lower-cased, minus a short stop list.
     """
     n = len(ids)
-    tok = (pl.DataFrame({"id": ids, "t": texts}).lazy()
-           .with_columns(pl.col("t").str.to_lowercase().str.extract_all(r"[a-z0-9\u00c0-\u024f]{2,}"))
-           .explode("t").drop_nulls("t").filter(~pl.col("t").is_in(list(_STOP)))
-           .with_columns(pl.col("t").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("c"))
-           .group_by("id", "c").agg(pl.len().alias("tf")).collect())
+    tok = (
+        pl.DataFrame({"id": ids, "t": texts})
+        .lazy()
+        .with_columns(pl.col("t").str.to_lowercase().str.extract_all(r"[a-z0-9\u00c0-\u024f]{2,}"))
+        .explode("t")
+        .drop_nulls("t")
+        .filter(~pl.col("t").is_in(list(_STOP)))
+        .with_columns(pl.col("t").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("c"))
+        .group_by("id", "c")
+        .agg(pl.len().alias("tf"))
+        .collect()
+    )
     if tok.height == 0:
         return sp.csr_matrix((n, 1))
     col = tok.get_column("c").to_numpy()
@@ -476,8 +610,8 @@ def pair_cosine(x: sp.csr_matrix, a: np.ndarray, b: np.ndarray, chunk: int = 250
     """Cosine similarity of rows a[k] and b[k] of a row-normalised matrix, in chunks (bounded memory)."""
     out = np.empty(len(a), dtype=np.float64)
     for s in range(0, len(a), chunk):
-        xa, xb = x[a[s:s + chunk]], x[b[s:s + chunk]]
-        out[s:s + chunk] = np.asarray(xa.multiply(xb).sum(axis=1)).ravel()
+        xa, xb = x[a[s : s + chunk]], x[b[s : s + chunk]]
+        out[s : s + chunk] = np.asarray(xa.multiply(xb).sum(axis=1)).ravel()
     return np.clip(out, 0.0, 1.0)
 
 
@@ -498,77 +632,149 @@ def score_pairs(pairs: pl.DataFrame, acts: pl.DataFrame, tfidf: sp.csr_matrix | 
     text = pair_cosine(tfidf, a, b) if len(a) else np.empty(0)
     sector_score = pl.col("sector_level").replace_strict(SECTOR_SCORE, return_dtype=pl.Float64)
     out = pairs.with_columns(
-        pl.Series("overlap_days", np.maximum(ov, 0)), pl.Series("time_share", time_share),
-        pl.Series("text_similarity", text), sector_score.alias("sector_score"))
+        pl.Series("overlap_days", np.maximum(ov, 0)),
+        pl.Series("time_share", time_share),
+        pl.Series("text_similarity", text),
+        sector_score.alias("sector_score"),
+    )
     return out.with_columns(
-        (WEIGHTS["sector"] * pl.col("sector_score") + WEIGHTS["space"] * pl.col("space_score")
-         + WEIGHTS["time"] * pl.col("time_share") + WEIGHTS["text"] * pl.col("text_similarity")).alias("score"))
+        (
+            WEIGHTS["sector"] * pl.col("sector_score")
+            + WEIGHTS["space"] * pl.col("space_score")
+            + WEIGHTS["time"] * pl.col("time_share")
+            + WEIGHTS["text"] * pl.col("text_similarity")
+        ).alias("score")
+    )
 
 
 def _reasons(df: pl.DataFrame) -> pl.Expr:
     lvl = pl.col("sector_level")
-    sector_name = pl.col("sector_code").replace_strict(
-        {k: v[0] for k, v in DAC3.items()}, default=None)
-    sector = (pl.when(lvl == 3).then(pl.lit("same DAC 5-digit sector ") + pl.col("sector_code"))
-              .when(lvl == 2).then(pl.lit("same DAC 3-digit category ") + pl.col("sector_code")
-                                   + pl.when(sector_name.is_not_null()).then(pl.lit(" (") + sector_name + pl.lit(")"))
-                                   .otherwise(pl.lit("")))
-              .otherwise(pl.lit("same humanitarian cluster / sector group ")
-                         + pl.col("sector_code").str.strip_prefix("D")))
-    space = (pl.when(pl.col("spatial") == "admin2").then(pl.lit("both in admin2 area ") + pl.col("place"))
-             .when(pl.col("spatial") == "point").then(
-                 pl.lit("locations ") + pl.col("distance_km").round(1).cast(pl.String) + pl.lit(" km apart"))
-             .when(pl.col("spatial") == "admin1").then(
-                 pl.lit("same admin1 area ") + pl.col("place") + pl.lit(" (one is located at admin1 only)"))
-             .otherwise(pl.lit("only the same country ") + pl.col("place")
-                        + pl.lit(": neither has a subnational location (weaker evidence)")))
-    time = (pl.lit("dates overlap for ") + pl.col("overlap_days").cast(pl.String) + pl.lit(" days (")
-            + (pl.col("time_share") * 100).round(0).cast(pl.Int64).cast(pl.String)
-            + pl.lit("% of the shorter activity)"))
-    text = (pl.lit("title/description similarity ") + pl.col("text_similarity").round(2).cast(pl.String))
-    allies = (pl.when(pl.col("ally_a") != pl.col("ally_b"))
-              .then(pl.lit("different allies (") + pl.col("ally_a") + pl.lit(" / ") + pl.col("ally_b") + pl.lit(")"))
-              .otherwise(pl.lit("same ally (") + pl.col("ally_a") + pl.lit("), different organisations")))
+    sector_name = pl.col("sector_code").replace_strict({k: v[0] for k, v in DAC3.items()}, default=None)
+    sector = (
+        pl.when(lvl == 3)
+        .then(pl.lit("same DAC 5-digit sector ") + pl.col("sector_code"))
+        .when(lvl == 2)
+        .then(
+            pl.lit("same DAC 3-digit category ")
+            + pl.col("sector_code")
+            + pl.when(sector_name.is_not_null()).then(pl.lit(" (") + sector_name + pl.lit(")")).otherwise(pl.lit(""))
+        )
+        .otherwise(pl.lit("same humanitarian cluster / sector group ") + pl.col("sector_code").str.strip_prefix("D"))
+    )
+    space = (
+        pl.when(pl.col("spatial") == "admin2")
+        .then(pl.lit("both in admin2 area ") + pl.col("place"))
+        .when(pl.col("spatial") == "point")
+        .then(pl.lit("locations ") + pl.col("distance_km").round(1).cast(pl.String) + pl.lit(" km apart"))
+        .when(pl.col("spatial") == "admin1")
+        .then(pl.lit("same admin1 area ") + pl.col("place") + pl.lit(" (one is located at admin1 only)"))
+        .otherwise(
+            pl.lit("only the same country ")
+            + pl.col("place")
+            + pl.lit(": neither has a subnational location (weaker evidence)")
+        )
+    )
+    time = (
+        pl.lit("dates overlap for ")
+        + pl.col("overlap_days").cast(pl.String)
+        + pl.lit(" days (")
+        + (pl.col("time_share") * 100).round(0).cast(pl.Int64).cast(pl.String)
+        + pl.lit("% of the shorter activity)")
+    )
+    text = pl.lit("title/description similarity ") + pl.col("text_similarity").round(2).cast(pl.String)
+    allies = (
+        pl.when(pl.col("ally_a") != pl.col("ally_b"))
+        .then(pl.lit("different allies (") + pl.col("ally_a") + pl.lit(" / ") + pl.col("ally_b") + pl.lit(")"))
+        .otherwise(pl.lit("same ally (") + pl.col("ally_a") + pl.lit("), different organisations"))
+    )
     return pl.concat_str([sector, space, time, text, allies], separator="; ").alias("reasons")
 
 
-def overlap_table(scored: pl.DataFrame, cands: Candidates, acts: pl.DataFrame, countries: pl.DataFrame,
-                  top_per_country: int | None = None, min_score: float = 0.0) -> pl.DataFrame:
+def overlap_table(
+    scored: pl.DataFrame,
+    cands: Candidates,
+    acts: pl.DataFrame,
+    countries: pl.DataFrame,
+    top_per_country: int | None = None,
+    min_score: float = 0.0,
+) -> pl.DataFrame:
     """Readable pairs: country, rank within country, score, both activities and the reasons."""
     first_country = countries.sort("country").unique("id", keep="first").rename({"id": "a"})
     df = scored.filter(pl.col("score") >= min_score).join(first_country, on="a", how="left")
     df = df.sort(["country", "score", "a", "b"], descending=[False, True, False, False]).with_columns(
-        pl.int_range(1, pl.len() + 1).over("country").cast(pl.Int64).alias("rank"))
+        pl.int_range(1, pl.len() + 1).over("country").cast(pl.Int64).alias("rank")
+    )
     if top_per_country is not None:
         df = df.filter(pl.col("rank") <= top_per_country)
     side = acts.select("id", "activity_uid", "org_key", "org_name", "ally", "title")
-    df = (cands.decode(df)
-          .join(side.rename({c: f"{c}_a" for c in side.columns if c != "id"}), left_on="a", right_on="id")
-          .join(side.rename({c: f"{c}_b" for c in side.columns if c != "id"}), left_on="b", right_on="id")
-          .sort(["country", "rank"]))
+    df = (
+        cands.decode(df)
+        .join(side.rename({c: f"{c}_a" for c in side.columns if c != "id"}), left_on="a", right_on="id")
+        .join(side.rename({c: f"{c}_b" for c in side.columns if c != "id"}), left_on="b", right_on="id")
+        .sort(["country", "rank"])
+    )
     df = df.with_columns(_reasons(df), (pl.col("spatial") == "country").alias("weak_evidence"))
     return df.select(
-        "country", "rank", pl.col("score").round(4), "activity_uid_a", "org_name_a", "ally_a", "title_a",
-        "activity_uid_b", "org_name_b", "ally_b", "title_b", "sector_code", "spatial", "place",
-        pl.col("distance_km").round(2), "overlap_days", pl.col("time_share").round(3),
-        pl.col("text_similarity").round(3), "weak_evidence", "reasons", "org_key_a", "org_key_b")
+        "country",
+        "rank",
+        pl.col("score").round(4),
+        "activity_uid_a",
+        "org_name_a",
+        "ally_a",
+        "title_a",
+        "activity_uid_b",
+        "org_name_b",
+        "ally_b",
+        "title_b",
+        "sector_code",
+        "spatial",
+        "place",
+        pl.col("distance_km").round(2),
+        "overlap_days",
+        pl.col("time_share").round(3),
+        pl.col("text_similarity").round(3),
+        "weak_evidence",
+        "reasons",
+        "org_key_a",
+        "org_key_b",
+    )
 
 
-def find_overlaps(lf: LedgerFrames, *, country: str | None = None, role: str = "reporting",
-                  different_allies: bool = False, max_km: float = 25.0, max_window: int = 500,
-                  year_from: int | None = None, year_to: int | None = None,
-                  top_per_country: int | None = None, min_score: float = 0.0) -> OverlapResult:
+def find_overlaps(
+    lf: LedgerFrames,
+    *,
+    country: str | None = None,
+    role: str = "reporting",
+    different_allies: bool = False,
+    max_km: float = 25.0,
+    max_window: int = 500,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    top_per_country: int | None = None,
+    min_score: float = 0.0,
+) -> OverlapResult:
     """Overlap candidates in the ledger, scored and explained (see the module docstring)."""
     acts, sectors, locs, countries, notes = prepare(lf, role, country, year_from, year_to)
     idmap = acts.select("activity_uid", "id")
-    links = (lf.links.join(idmap.rename({"activity_uid": "uid_a", "id": "x"}), on="uid_a")
-             .join(idmap.rename({"activity_uid": "uid_b", "id": "y"}), on="uid_b")
-             .select(pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b")))
-    cands = candidate_pairs(acts, sectors, locs, countries, max_km=max_km, max_window=max_window,
-                            different_allies=different_allies, links=links)
+    links = (
+        lf.links.join(idmap.rename({"activity_uid": "uid_a", "id": "x"}), on="uid_a")
+        .join(idmap.rename({"activity_uid": "uid_b", "id": "y"}), on="uid_b")
+        .select(pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b"))
+    )
+    cands = candidate_pairs(
+        acts,
+        sectors,
+        locs,
+        countries,
+        max_km=max_km,
+        max_window=max_window,
+        different_allies=different_allies,
+        links=links,
+    )
     if links.height:
-        notes.append(f"{links.height} funder/implementer links (the same money reported twice) are not "
-                     "treated as overlaps")
+        notes.append(
+            f"{links.height} funder/implementer links (the same money reported twice) are not treated as overlaps"
+        )
     scored = score_pairs(cands.pairs, acts)
     table = overlap_table(scored, cands, acts, countries, top_per_country, min_score)
     return OverlapResult(table, notes + cands.notes, cands.stats)

@@ -22,8 +22,13 @@ import polars as pl
 from kizuna.coordinate.model import LedgerFrames, activity_orgs
 from kizuna.coordinate.sectors import sector_key, with_sector_levels
 
-MEASURES = {"1": "usd_incoming", "11": "usd_incoming", "2": "usd_commitments", "3": "usd_disbursements",
-            "4": "usd_expenditure"}
+MEASURES = {
+    "1": "usd_incoming",
+    "11": "usd_incoming",
+    "2": "usd_commitments",
+    "3": "usd_disbursements",
+    "4": "usd_expenditure",
+}
 ADMIN_LEVELS = ("country", "adm1", "adm2")
 
 
@@ -86,8 +91,10 @@ def presence(
         money = money.join(lw, on="activity_uid", how="left").with_columns(pl.col("w_loc").fill_null(1.0))
     else:
         money = money.with_columns(pl.lit(1.0).alias("w_loc"))
-    money = money.with_columns((pl.col("usd") * pl.col("weight") * pl.col("w_loc")).alias("usd_alloc"),
-                               pl.col("type_code").replace_strict(MEASURES, default="usd_other").alias("measure"))
+    money = money.with_columns(
+        (pl.col("usd") * pl.col("weight") * pl.col("w_loc")).alias("usd_alloc"),
+        pl.col("type_code").replace_strict(MEASURES, default="usd_other").alias("measure"),
+    )
     cell = ["org_key", "org_name", "ally", "country", "sector", *area]
     if period == "year":
         cell.append("year")
@@ -102,13 +109,16 @@ def presence(
 
     measure_names = ["usd_commitments", "usd_disbursements", "usd_expenditure", "usd_incoming"]
     sums = money.group_by(cell).agg(
-        [pl.col("usd_alloc").filter(pl.col("measure") == m).sum().alias(m) for m in measure_names])
+        [pl.col("usd_alloc").filter(pl.col("measure") == m).sum().alias(m) for m in measure_names]
+    )
     out = counts.join(sums, on=cell, how="full", coalesce=True, nulls_equal=True).with_columns(
-        pl.col("n_activities").fill_null(0), *[pl.col(m).fill_null(0.0) for m in measure_names])
+        pl.col("n_activities").fill_null(0), *[pl.col(m).fill_null(0.0) for m in measure_names]
+    )
     if by == "ally":
         acell = [c for c in cell if c not in ("org_key", "org_name")]
-        ally_counts = acts.group_by(acell).agg(pl.col("activity_uid").n_unique().alias("n_activities"),
-                                               pl.col("org_key").n_unique().alias("n_orgs"))
+        ally_counts = acts.group_by(acell).agg(
+            pl.col("activity_uid").n_unique().alias("n_activities"), pl.col("org_key").n_unique().alias("n_orgs")
+        )
         ally_sums = out.group_by(acell).agg([pl.col(m).sum() for m in measure_names])
         out = ally_counts.join(ally_sums, on=acell, how="full", coalesce=True, nulls_equal=True)
         cell = acell
@@ -118,14 +128,24 @@ def presence(
     return out.sort([c for c in cell if c != "org_name"], nulls_last=True)
 
 
-def _declared_cells(lf: LedgerFrames, orgs: pl.DataFrame, sector_level: str, area: list[str], period: str,
-                    year_from: int | None, year_to: int | None, country: str | None) -> pl.DataFrame:
+def _declared_cells(
+    lf: LedgerFrames,
+    orgs: pl.DataFrame,
+    sector_level: str,
+    area: list[str],
+    period: str,
+    year_from: int | None,
+    year_to: int | None,
+    country: str | None,
+) -> pl.DataFrame:
     acts = lf.activities.select("activity_uid", "start_date", "end_date")
     sec = lf.sectors.with_columns(sector_key(sector_level)).select("activity_uid", "sector").unique()
     ctry = lf.countries.unique()
-    base = (acts.join(sec, on="activity_uid", how="inner")
-            .join(ctry, on="activity_uid", how="left")
-            .join(orgs.select("activity_uid", "org_key", "org_name", "ally"), on="activity_uid", how="inner"))
+    base = (
+        acts.join(sec, on="activity_uid", how="inner")
+        .join(ctry, on="activity_uid", how="left")
+        .join(orgs.select("activity_uid", "org_key", "org_name", "ally"), on="activity_uid", how="inner")
+    )
     if country:
         base = base.filter(pl.col("country") == country)
     if area:
@@ -140,9 +160,13 @@ def _declared_cells(lf: LedgerFrames, orgs: pl.DataFrame, sector_level: str, are
     if period == "year":
         lo_c = pl.max_horizontal(lo, pl.lit(year_from)) if year_from is not None else lo
         hi_c = pl.min_horizontal(hi, pl.lit(year_to)) if year_to is not None else hi
-        base = (base.filter(lo.is_not_null())
-                .with_columns(pl.int_ranges(lo_c, hi_c + 1).alias("year")).explode("year")
-                .filter(pl.col("year").is_not_null()).with_columns(pl.col("year").cast(pl.Int64)))
+        base = (
+            base.filter(lo.is_not_null())
+            .with_columns(pl.int_ranges(lo_c, hi_c + 1).alias("year"))
+            .explode("year")
+            .filter(pl.col("year").is_not_null())
+            .with_columns(pl.col("year").cast(pl.Int64))
+        )
     return base
 
 
@@ -151,15 +175,37 @@ def shared_sectors(pres: pl.DataFrame, min_orgs: int = 2, measure: str = "usd_di
 
     Columns: country, sector, n_orgs, orgs (names, largest first, with USD), usd_total, reason.
     """
-    per_org = pres.filter(pl.col("sector").is_not_null()).group_by("country", "sector", "org_key", "org_name").agg(
-        pl.col(measure).sum().alias("usd"), pl.col("n_activities").sum().alias("n_activities"))
-    agg = (per_org.sort("usd", descending=True)
-           .group_by("country", "sector", maintain_order=True)
-           .agg(pl.len().alias("n_orgs"), pl.col("usd").sum().alias("usd_total"),
-                (pl.col("org_name") + pl.lit(" (USD ") + pl.col("usd").round(0).cast(pl.Int64).cast(pl.String)
-                 + pl.lit(")")).str.join("; ").alias("orgs"))
-           .filter(pl.col("n_orgs") >= min_orgs))
+    per_org = (
+        pres.filter(pl.col("sector").is_not_null())
+        .group_by("country", "sector", "org_key", "org_name")
+        .agg(pl.col(measure).sum().alias("usd"), pl.col("n_activities").sum().alias("n_activities"))
+    )
+    agg = (
+        per_org.sort("usd", descending=True)
+        .group_by("country", "sector", maintain_order=True)
+        .agg(
+            pl.len().alias("n_orgs"),
+            pl.col("usd").sum().alias("usd_total"),
+            (
+                pl.col("org_name")
+                + pl.lit(" (USD ")
+                + pl.col("usd").round(0).cast(pl.Int64).cast(pl.String)
+                + pl.lit(")")
+            )
+            .str.join("; ")
+            .alias("orgs"),
+        )
+        .filter(pl.col("n_orgs") >= min_orgs)
+    )
     return agg.with_columns(
-        (pl.lit("sector ") + pl.col("sector") + pl.lit(" in ") + pl.col("country").fill_null("?")
-         + pl.lit(" has ") + pl.col("n_orgs").cast(pl.String) + pl.lit(" organisations: ") + pl.col("orgs"))
-        .alias("reason")).sort(["country", "n_orgs", "usd_total"], descending=[False, True, True])
+        (
+            pl.lit("sector ")
+            + pl.col("sector")
+            + pl.lit(" in ")
+            + pl.col("country").fill_null("?")
+            + pl.lit(" has ")
+            + pl.col("n_orgs").cast(pl.String)
+            + pl.lit(" organisations: ")
+            + pl.col("orgs")
+        ).alias("reason")
+    ).sort(["country", "n_orgs", "usd_total"], descending=[False, True, True])

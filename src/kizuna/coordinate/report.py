@@ -21,8 +21,10 @@ from kizuna.coordinate.accountability import AccountabilityReport
 from kizuna.coordinate.sectors import DAC3
 from kizuna.output import write_xlsx
 
-CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
-       "img-src data:; font-src data:; connect-src 'none'")
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; connect-src 'none'"
+)
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -132,22 +134,32 @@ def chart_specs(rep: AccountabilityReport) -> list[dict[str, Any]]:
             for m, label in (("usd_commitments", "Commitments"), ("usd_disbursements", "Disbursements")):
                 code = r["sector"] or "(unspecified)"
                 name = DAC3.get(code, (None, None))[0]
-                values.append({"sector": f"{code} {name}" if name else code, "measure": label,
-                               "usd": round(float(r[m] or 0.0), 2)})
+                values.append(
+                    {
+                        "sector": f"{code} {name}" if name else code,
+                        "measure": label,
+                        "usd": round(float(r[m] or 0.0), 2),
+                    }
+                )
         spec = {
             "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
             "title": f"{ally}: commitments and disbursements by sector (USD)",
             "data": {"values": values},
             "mark": "bar",
             "encoding": {
-                "x": {"field": "sector", "type": "nominal", "title": "sector",
-                      "axis": {"labelAngle": -40, "labelLimit": 160}},
+                "x": {
+                    "field": "sector",
+                    "type": "nominal",
+                    "title": "sector",
+                    "axis": {"labelAngle": -40, "labelLimit": 160},
+                },
                 "xOffset": {"field": "measure"},
                 "y": {"field": "usd", "type": "quantitative", "title": "USD"},
                 "color": {"field": "measure", "type": "nominal"},
                 "tooltip": [{"field": "sector"}, {"field": "measure"}, {"field": "usd", "format": ",.0f"}],
             },
-            "width": 360, "height": 220,
+            "width": 360,
+            "height": 220,
         }
         out.append({"id": f"chart-ally-{i}", "ally": ally, "spec": spec})
     return out
@@ -161,19 +173,33 @@ def render_html(rep: AccountabilityReport, generated: str | None = None) -> str:
     period = f"{rep.year_from or 'start'}-{rep.year_to or 'latest'}"
     specs = json.dumps([{"id": c["id"], "spec": c["spec"]} for c in charts]).replace("</", "<\\/")
     tables = {
-        "summary": html_table(rep.summary), "by_sector": html_table(rep.by_sector), "by_area": html_table(rep.by_area),
-        "overlaps": html_table(rep.overlaps), "gaps": html_table(rep.gaps) if rep.gaps is not None else "",
-        "concentration": html_table(rep.concentration), "rca": html_table(rep.rca),
-        "significance": html_table(rep.significance), "sectors_per_ally": html_table(rep.sectors_per_ally),
+        "summary": html_table(rep.summary),
+        "by_sector": html_table(rep.by_sector),
+        "by_area": html_table(rep.by_area),
+        "overlaps": html_table(rep.overlaps),
+        "gaps": html_table(rep.gaps) if rep.gaps is not None else "",
+        "concentration": html_table(rep.concentration),
+        "rca": html_table(rep.rca),
+        "significance": html_table(rep.significance),
+        "sectors_per_ally": html_table(rep.sectors_per_ally),
     }
-    synthetic = ("This country code (XZ) is the fictional Republic of Kaltara: all data are SYNTHETIC."
-                 if rep.country == "XZ" else "")
+    synthetic = (
+        "This country code (XZ) is the fictional Republic of Kaltara: all data are SYNTHETIC."
+        if rep.country == "XZ"
+        else ""
+    )
     return tpl.render(
-        title=f"Mutual-accountability report: {rep.country}", csp=CSP, period=period,
-        generated=generated or datetime.now().strftime("%Y-%m-%d %H:%M"), synthetic=synthetic,
-        tables={k: jinja2.utils.markupsafe.Markup(v) for k, v in tables.items()}, charts=charts,
-        notes=rep.notes, bundle=jinja2.utils.markupsafe.Markup(_bundle()),
-        specs=jinja2.utils.markupsafe.Markup(specs))
+        title=f"Mutual-accountability report: {rep.country}",
+        csp=CSP,
+        period=period,
+        generated=generated or datetime.now().strftime("%Y-%m-%d %H:%M"),
+        synthetic=synthetic,
+        tables={k: jinja2.utils.markupsafe.Markup(v) for k, v in tables.items()},
+        charts=charts,
+        notes=rep.notes,
+        bundle=jinja2.utils.markupsafe.Markup(_bundle()),
+        specs=jinja2.utils.markupsafe.Markup(specs),
+    )
 
 
 def write_report(rep: AccountabilityReport, path: Path) -> Path:
@@ -186,6 +212,10 @@ def write_report(rep: AccountabilityReport, path: Path) -> Path:
     else:
         from kizuna.errors import InputError, Where
 
-        raise InputError("report.format", f"cannot write a report as {path.suffix!r}", Where(file=str(path)),
-                         hint="use a .html or .xlsx file name")
+        raise InputError(
+            "report.format",
+            f"cannot write a report as {path.suffix!r}",
+            Where(file=str(path)),
+            hint="use a .html or .xlsx file name",
+        )
     return path

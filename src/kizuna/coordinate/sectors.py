@@ -76,22 +76,43 @@ DAC5_CLUSTER: dict[str, str] = {
 }
 # IATI SectorVocabulary 10 (humanitarian global clusters) code -> cluster name.
 VOCAB10: dict[str, str] = {
-    "1": "Camp Coordination / Management", "2": "Early Recovery", "3": "Education",
-    "4": "Emergency Shelter and NFI", "5": "Emergency Telecommunications", "6": "Food Security", "7": "Health",
-    "8": "Logistics", "9": "Nutrition", "10": "Protection", "11": "Water Sanitation Hygiene",
-    "5403": "Child Protection", "5404": "Gender Based Violence", "5405": "Housing, Land and Property",
+    "1": "Camp Coordination / Management",
+    "2": "Early Recovery",
+    "3": "Education",
+    "4": "Emergency Shelter and NFI",
+    "5": "Emergency Telecommunications",
+    "6": "Food Security",
+    "7": "Health",
+    "8": "Logistics",
+    "9": "Nutrition",
+    "10": "Protection",
+    "11": "Water Sanitation Hygiene",
+    "5403": "Child Protection",
+    "5404": "Gender Based Violence",
+    "5405": "Housing, Land and Property",
     "5406": "Mine Action",
 }
 # 3W sheets name clusters in many spellings; normalised synonym -> cluster.
 _SYNONYMS: dict[str, str] = {
-    "cccm": "Camp Coordination / Management", "wash": "Water Sanitation Hygiene",
-    "water sanitation and hygiene": "Water Sanitation Hygiene", "water": "Water Sanitation Hygiene",
-    "gbv": "Gender Based Violence", "shelter": "Emergency Shelter and NFI", "nfi": "Emergency Shelter and NFI",
-    "shelter nfi": "Emergency Shelter and NFI", "esnfi": "Emergency Shelter and NFI",
-    "food security and livelihoods": "Food Security", "fsl": "Food Security", "fsac": "Food Security",
-    "hlp": "Housing, Land and Property", "child protection": "Child Protection", "cp": "Child Protection",
-    "mine action": "Mine Action", "etc": "Emergency Telecommunications", "telecommunications":
-    "Emergency Telecommunications", "camp coordination and camp management": "Camp Coordination / Management",
+    "cccm": "Camp Coordination / Management",
+    "wash": "Water Sanitation Hygiene",
+    "water sanitation and hygiene": "Water Sanitation Hygiene",
+    "water": "Water Sanitation Hygiene",
+    "gbv": "Gender Based Violence",
+    "shelter": "Emergency Shelter and NFI",
+    "nfi": "Emergency Shelter and NFI",
+    "shelter nfi": "Emergency Shelter and NFI",
+    "esnfi": "Emergency Shelter and NFI",
+    "food security and livelihoods": "Food Security",
+    "fsl": "Food Security",
+    "fsac": "Food Security",
+    "hlp": "Housing, Land and Property",
+    "child protection": "Child Protection",
+    "cp": "Child Protection",
+    "mine action": "Mine Action",
+    "etc": "Emergency Telecommunications",
+    "telecommunications": "Emergency Telecommunications",
+    "camp coordination and camp management": "Camp Coordination / Management",
 }
 CLUSTERS = sorted(set(VOCAB10.values()))
 _NORM = {re.sub(r"[^a-z0-9]+", " ", c.lower()).strip(): c for c in CLUSTERS}
@@ -127,10 +148,19 @@ def sector_table(codes: list[str]) -> pl.DataFrame:
         c = (c or "").strip()
         d5 = c if len(c) == 5 and c.isdigit() else None
         d3 = c[:3] if c[:3].isdigit() and len(c) in (3, 5) else None
-        rows.append({"code": c, "dac5": d5, "dac3": d3, "cluster": cluster_of(d5, d3),
-                     "dac3_name": DAC3.get(d3 or "", (None, None))[0]})
-    return pl.DataFrame(rows, schema={"code": pl.String, "dac5": pl.String, "dac3": pl.String,
-                                      "cluster": pl.String, "dac3_name": pl.String})
+        rows.append(
+            {
+                "code": c,
+                "dac5": d5,
+                "dac3": d3,
+                "cluster": cluster_of(d5, d3),
+                "dac3_name": DAC3.get(d3 or "", (None, None))[0],
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={"code": pl.String, "dac5": pl.String, "dac3": pl.String, "cluster": pl.String, "dac3_name": pl.String},
+    )
 
 
 def with_sector_levels(df: pl.DataFrame, code_col: str = "code", name_col: str | None = None) -> pl.DataFrame:
@@ -143,10 +173,15 @@ def with_sector_levels(df: pl.DataFrame, code_col: str = "code", name_col: str |
     out = df.with_columns(pl.col(code_col).cast(pl.String).fill_null("")).join(table, on=code_col, how="left")
     if name_col is not None and name_col in df.columns:
         names = out.get_column(name_col).cast(pl.String).unique().to_list()
-        mapping = pl.DataFrame({name_col: names, "_c": [normalise_cluster(n) for n in names]},
-                               schema={name_col: pl.String, "_c": pl.String})
-        out = out.join(mapping, on=name_col, how="left").with_columns(
-            pl.coalesce("cluster", "_c").alias("cluster")).drop("_c")
+        mapping = pl.DataFrame(
+            {name_col: names, "_c": [normalise_cluster(n) for n in names]},
+            schema={name_col: pl.String, "_c": pl.String},
+        )
+        out = (
+            out.join(mapping, on=name_col, how="left")
+            .with_columns(pl.coalesce("cluster", "_c").alias("cluster"))
+            .drop("_c")
+        )
     return out.with_columns(pl.when(pl.col(code_col) == "").then(None).otherwise(pl.col(code_col)).alias(code_col))
 
 

@@ -860,8 +860,9 @@ def write_needs(out_dir: Path, seed: int = 7) -> Path:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["country", "adm1", "adm2", "area_name", "sector", "severity", "pin"])
-    w.writerow(["#country+code", "#adm1+code", "#adm2+code", "#adm2+name", "#sector+cluster", "#severity",
-                "#inneed+ind"])
+    w.writerow(
+        ["#country+code", "#adm1+code", "#adm2+code", "#adm2+name", "#sector+cluster", "#severity", "#inneed+ind"]
+    )
     for code in sorted(ADMIN2):
         name, a1, _, _ = ADMIN2[code]
         for cluster in NEEDS_CLUSTERS:

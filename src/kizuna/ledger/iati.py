@@ -106,7 +106,7 @@ def narrative(el: etree._Element | None, lang: str | None) -> str | None:
         return None
     narrs = el.findall("narrative")
     if len(narrs) == 1:  # the common case, kept cheap
-        return _text(narrs[0]) or None
+        return _text(narrs[0]) or _text(el)
     found: dict[str | None, str] = {}
     first: str | None = None
     for n in narrs:
@@ -308,7 +308,7 @@ class IatiReader:
                 act.publisher_type = child.get("type")
                 act.publisher_name = narrative(child, lang)
             elif tag == "title":
-                act.title = narrative(child, lang)
+                act.title = narrative(child, lang) or act.title
             elif tag == "description":
                 # The general description (type 1 or none) wins; others fill in when it is absent.
                 dtype = child.get("type")
@@ -316,6 +316,9 @@ class IatiReader:
                 if text and (act.description is None or dtype in (None, "1")):
                     act.description = text
             elif tag == "participating-org":
+                name = narrative(child, lang)
+                if name is None and not _has_any(child, ("role", "ref", "type", "activity-id")):
+                    continue  # an element with nothing in it says nothing
                 org_seq += 1
                 role = child.get("role")
                 act.participating_orgs.append(
@@ -324,19 +327,19 @@ class IatiReader:
                         int(role) if role and role.strip().isdigit() else None,
                         (child.get("ref") or "").strip() or None,
                         child.get("type"),
-                        narrative(child, lang),
+                        name,
                         (child.get("activity-id") or "").strip() or None,
                     )
                 )
             elif tag == "activity-status":
-                act.status_code = child.get("code")
+                act.status_code = child.get("code") or act.status_code
             elif tag == "activity-date":
                 d = parse_date(child.get("iso-date"))
                 t = child.get("type")
                 if d is not None and t:
                     act.dates[t] = d
             elif tag == "activity-scope":
-                act.scope_code = child.get("code")
+                act.scope_code = child.get("code") or act.scope_code
             elif tag == "recipient-country":
                 code = (child.get("code") or "").strip().upper()
                 if code:
@@ -352,13 +355,18 @@ class IatiReader:
             elif tag == "location":
                 act.locations.append(self._read_location(child, lang))
             elif tag == "policy-marker":
+                if not _has_any(child, ("vocabulary", "code", "significance")):
+                    continue
                 act.policy_markers.append(
                     (child.get("vocabulary") or "1", child.get("code"), child.get("significance"))
                 )
             elif tag == "tag":
-                act.tags.append((child.get("vocabulary"), child.get("code"), narrative(child, lang)))
+                name = narrative(child, lang)
+                if name is not None or _has_any(child, ("vocabulary", "code")):
+                    act.tags.append((child.get("vocabulary"), child.get("code"), name))
             elif tag == "budget":
-                act.budgets.append(self._read_budget(child, len(act.budgets) + 1, act))
+                if _budget_has_content(child):
+                    act.budgets.append(self._read_budget(child, len(act.budgets) + 1, act))
             elif tag == "result":
                 act.results.append(self._read_result(child, lang))
         self._check_percentages(act)
@@ -534,6 +542,25 @@ class IatiReader:
                 act.warnings.append(
                     ("currency.missing", f"transaction {t.seq} has no currency and the activity no default-currency")
                 )
+
+
+def _has_any(el: etree._Element, attrs: tuple[str, ...]) -> bool:
+    return any(el.get(a) is not None for a in attrs)
+
+
+def _budget_has_content(el: etree._Element) -> bool:
+    """Whether a budget element carries anything read (an empty ``<budget/>`` is skipped)."""
+    if _has_any(el, ("type", "status")):
+        return True
+    for tag, attrs in (
+        ("period-start", ("iso-date",)),
+        ("period-end", ("iso-date",)),
+        ("value", ("currency", "value-date")),
+    ):
+        for c in el.iterchildren(tag):
+            if _has_any(c, attrs) or (tag == "value" and _text(c)):
+                return True
+    return False
 
 
 def _attr(el: etree._Element | None, name: str) -> str | None:

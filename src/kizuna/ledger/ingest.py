@@ -17,8 +17,16 @@ from typing import Any
 
 from kizuna.errors import InputError, Where
 from kizuna.ledger import money
-from kizuna.ledger.chunks import PARALLEL_MIN_BYTES, ParallelParse, plan_chunks, workers
-from kizuna.ledger.iati import Activity, IatiReader
+from kizuna.ledger.chunks import (
+    PARALLEL_MIN_BYTES,
+    ChunkResult,
+    ParallelParse,
+    parse_chunk,
+    plan_chunks,
+    read_document,
+    workers,
+)
+from kizuna.ledger.iati import Activity, IatiReader, check_prolog
 from kizuna.ledger.store import LoadStats, flush_files, load_activities, repeat_warnings, store_warnings
 from kizuna.reference.codelists import ensure_codelists
 from kizuna.workspace import Workspace, file_sha256
@@ -157,9 +165,12 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
 def _load_iati(
     con: Any, path: Path, import_id: int, result: FileResult, setup: Callable[[], None]
 ) -> tuple[LoadStats, list[Any]]:
-    """Parse and load one IATI file: in parallel chunks when it is large, else streaming in this process."""
-    plan = plan_chunks(path) if path.stat().st_size >= PARALLEL_MIN_BYTES and workers() > 1 else None
-    if plan is None:
+    """Parse and load one IATI file: a small file whole, a large one in chunks (in parallel workers
+    when the machine has more than one core); each by the compiled fast path where it applies."""
+    size = path.stat().st_size
+    plan = plan_chunks(path) if size >= PARALLEL_MIN_BYTES else None
+    if plan is None and size >= PARALLEL_MIN_BYTES:
+        # No activity boundaries to cut at: stream it through the reference reader.
         setup()
         reader = IatiReader(path)
         serial = load_activities(con, _track_publishers(iter(reader), result), import_id, "iati")
@@ -170,9 +181,18 @@ def _load_iati(
     seen: set[str] = set()
     publishers: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
-        parallel = ParallelParse(path, plan, import_id, Path(tmp))
-        setup()
-        for res in parallel:
+        results: Iterable[ChunkResult]
+        if plan is None:
+            check_prolog(path)
+            setup()
+            results = [read_document(str(path), path.read_bytes(), 0, import_id, tmp, "whole")]
+        elif workers() > 1:
+            results = ParallelParse(path, plan, import_id, Path(tmp))
+            setup()
+        else:
+            setup()
+            results = (parse_chunk(str(path), plan.header, c, import_id, tmp) for c in plan.chunks)
+        for res in results:
             warnings.extend(res.warnings)
             warnings.extend(repeat_warnings(res.uids, seen))
             stats.replaced += flush_files(con, res.files)

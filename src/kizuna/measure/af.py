@@ -302,9 +302,7 @@ class _Rows:
         e["n"] += np.repeat(n_obs, m).tolist()
         e["pop"] += np.repeat(pop, m).tolist()
         if with_change and n_r >= 2:
-            self._changes(
-                des, level, measure, inds, r.reshape(n_r, n_gc, m), z.reshape(n_r, n_gc, des.n_psu, m), ctx
-            )
+            self._changes(des, level, measure, inds, r.reshape(n_r, n_gc, m), z.reshape(n_r, n_gc, des.n_psu, m), ctx)
 
     def _changes(
         self,

@@ -17,18 +17,12 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the summ
 
 
 def measure_cmd(
-    survey: Annotated[
-        Path, typer.Argument(help="Survey microdata: .csv, .xlsx, .sav, .dta or a Kobo/ODK export.")
-    ],
-    spec: Annotated[
-        Path, typer.Option("--spec", "-s", help="The TOML spec: design, instruments, indicators, k.")
-    ],
-    out_dir: Annotated[
-        Path, typer.Option("--out-dir", "-d", help="Folder for CSV, XLSX, JSON and HTML.")
-    ] = Path("measure_out"),
-    no_store: Annotated[
-        bool, typer.Option("--no-store", help="Do not store the run in the workspace.")
-    ] = False,
+    survey: Annotated[Path, typer.Argument(help="Survey microdata: .csv, .xlsx, .sav, .dta or a Kobo/ODK export.")],
+    spec: Annotated[Path, typer.Option("--spec", "-s", help="The TOML spec: design, instruments, indicators, k.")],
+    out_dir: Annotated[Path, typer.Option("--out-dir", "-d", help="Folder for CSV, XLSX, JSON and HTML.")] = Path(
+        "measure_out"
+    ),
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not store the run in the workspace.")] = False,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,

@@ -242,10 +242,7 @@ def synthetic_survey(seed: int = SEED) -> pl.DataFrame:
                 ):
                     df[name] = days(1.5 + 1.6 * latent)
                 for name in ("hhs_nofood", "hhs_sleep", "hhs_wholeday"):
-                    p = 1 / (
-                        1
-                        + np.exp(-(latent - {"hhs_nofood": 0.3, "hhs_sleep": 0.8, "hhs_wholeday": 1.5}[name]))
-                    )
+                    p = 1 / (1 + np.exp(-(latent - {"hhs_nofood": 0.3, "hhs_sleep": 0.8, "hhs_wholeday": 1.5}[name])))
                     occ = (rng.random(n) < p).astype(np.int64)
                     fr = _clip_int(1.5 + 0.6 * latent + rng.normal(0, 0.7, n), 1, 3)
                     df[name] = occ
@@ -321,9 +318,7 @@ def build_demo(ws: Workspace, out_dir: Path) -> dict:
     survey, spec = write_demo_inputs(Path(out_dir))
     run = measure_file(survey, spec, ws=ws, out_dir=Path(out_dir) / "measure")
     res = run.result
-    headline = {
-        f"{r['measure']}_round{r['round']}": round(r["b"], 4) for r in res.summary.iter_rows(named=True)
-    }
+    headline = {f"{r['measure']}_round{r['round']}": round(r["b"], 4) for r in res.summary.iter_rows(named=True)}
     return {
         "part": "measure",
         "synthetic": True,

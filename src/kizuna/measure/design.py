@@ -255,9 +255,7 @@ def logit_ci(b: np.ndarray, se: np.ndarray, df: int, level: float = 0.95) -> tup
     return lo, hi
 
 
-def symmetric_ci(
-    b: np.ndarray, se: np.ndarray, df: int, level: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
+def symmetric_ci(b: np.ndarray, se: np.ndarray, df: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """b ± t_{df}·se, for quantities that can be negative (changes over time)."""
     t = t_quantile(df, level)
     return b - t * se, b + t * se

@@ -216,9 +216,7 @@ def _cari(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, 
     col = {name: x[:, i] for i, name in enumerate(items)}
     current = fcs_4pt(col["fcs"], col["rcsi"], options["thresholds"])
     if "fes" in col:
-        econ = np.array(
-            [float(v) if v is not None else np.nan for v in apply_bands(col["fes"], t["fes"]["bands"])]
-        )
+        econ = np.array([float(v) if v is not None else np.nan for v in apply_bands(col["fes"], t["fes"]["bands"])])
     elif "ecmen" in col:
         econ = col["ecmen"]
     else:
@@ -510,8 +508,7 @@ def _validate(
             more = f" and {rows.size - MAX_ROWS_LISTED} more" if rows.size > MAX_ROWS_LISTED else ""
             raise InputError(
                 "measure.out_of_range",
-                f"{name} ({inst.kind}) item '{item}': {rows.size} answers outside {allowed} "
-                f"in rows {listed}{more}",
+                f"{name} ({inst.kind}) item '{item}': {rows.size} answers outside {allowed} in rows {listed}{more}",
                 Where(file=file, row=int(rows[0]), field=columns[j]),
                 hint="fix or blank these answers, or map the item to another column in the spec",
             )
@@ -605,9 +602,7 @@ def score(
     order = [i for i in inst.items if i in items]
     if kind == "hhs":
         order = list(inst.items)
-        frame = frame.with_columns(
-            [pl.lit(None, dtype=pl.Float64).alias(f"__{i}") for i in order if i not in items]
-        )
+        frame = frame.with_columns([pl.lit(None, dtype=pl.Float64).alias(f"__{i}") for i in order if i not in items])
         cols = [items.get(i, f"__{i}") for i in order]
     else:
         cols = [items[i] for i in order]
@@ -619,8 +614,7 @@ def score(
             rows = np.flatnonzero(occ_bad.any(axis=1)) + 1
             raise InputError(
                 "measure.out_of_range",
-                f"{name} (hhs): occurrence answers must be 0 or 1; rows "
-                f"{', '.join(map(str, rows[:MAX_ROWS_LISTED]))}",
+                f"{name} (hhs): occurrence answers must be 0 or 1; rows {', '.join(map(str, rows[:MAX_ROWS_LISTED]))}",
                 Where(file=file, row=int(rows[0])),
                 hint="occurrence: 0 no, 1 yes; frequency: 1 rarely, 2 sometimes, 3 often",
             )

@@ -35,16 +35,12 @@ NEEDS_SCHEMA = {
 }
 
 
-def needs_table(
-    data: af.AFData, spec: Spec, admin1: af.Grouping, *, latest_round_only: bool = True
-) -> pl.DataFrame:
+def needs_table(data: af.AFData, spec: Spec, admin1: af.Grouping, *, latest_round_only: bool = True) -> pl.DataFrame:
     """Per admin1 area and dimension: share deprived (SE, CI), share deprived and poor, people."""
     des = data.design
     names = data.indicators
     dims = list(spec.dimensions)
-    dep = np.column_stack(
-        [data.g0[:, [names.index(i) for i in spec.dimensions[d]]].max(axis=1) for d in dims]
-    )
+    dep = np.column_stack([data.g0[:, [names.index(i) for i in spec.dimensions[d]]].max(axis=1) for d in dims])
     c = af.deprivation_scores(data.g0, data.weights)
     poor = af.identify(c, spec.k).astype(np.float64)
     x = np.column_stack([np.ones(des.n), dep, dep * poor[:, None], poor])

@@ -93,9 +93,7 @@ def read_csv(path: Path) -> pl.DataFrame:
                 path, separator=sep, infer_schema_length=10_000, null_values=NULL_VALUES, encoding="utf8"
             )
         except pl.exceptions.ComputeError:
-            return pl.read_csv(
-                path, separator=sep, infer_schema_length=None, null_values=NULL_VALUES, encoding="utf8"
-            )
+            return pl.read_csv(path, separator=sep, infer_schema_length=None, null_values=NULL_VALUES, encoding="utf8")
     except pl.exceptions.NoDataError as exc:
         raise InputError(
             "survey.empty",

@@ -157,9 +157,7 @@ def chart_specs(result: MeasureResult) -> dict[str, dict[str, Any]]:
                 ],
             },
         }
-    sweep = result.sweep.filter(pl.col("measure").is_in(["H", "M0"])).with_columns(
-        pl.col("round").fill_null("all")
-    )
+    sweep = result.sweep.filter(pl.col("measure").is_in(["H", "M0"])).with_columns(pl.col("round").fill_null("all"))
     specs["c_sweep"] = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": 600,
@@ -218,11 +216,7 @@ def render_html(result: MeasureResult, *, file: str, sha256: str) -> str:
     ind = result.indicators.filter(pl.col("k") == k).pivot(
         on="measure", index=["round", "dimension", "indicator", "weight"], values="b"
     )
-    ch = (
-        result.changes.filter(pl.col("group_var") == "all")
-        if not result.changes.is_empty()
-        else result.changes
-    )
+    ch = result.changes.filter(pl.col("group_var") == "all") if not result.changes.is_empty() else result.changes
     specs = json.dumps(chart_specs(result), allow_nan=False, default=str).replace("</", "<\\/")
     env = jinja2.Environment(autoescape=True)
     return env.from_string(TEMPLATE).render(

@@ -241,16 +241,12 @@ def run_measure(
             for code, label in enumerate(rounds.labels):
                 ys = yv[rounds.codes == code]
                 years[label] = float(np.nanmean(ys))
-    groupings = [
-        _grouping(_col(kept, g, "af.subgroups", file), g, value_labels.get(g)) for g in spec.subgroups
-    ]
+    groupings = [_grouping(_col(kept, g, "af.subgroups", file), g, value_labels.get(g)) for g in spec.subgroups]
     weights = np.array([spec.weights[nm] for nm in names])
     data = af.AFData(g0, names, weights, design, rounds, groupings, years)
     est = af.estimate(data, [spec.k], level=spec.level)
     sweep_data = af.AFData(g0, names, weights, design, rounds, [], years)
-    sweep = af.estimate(
-        sweep_data, spec.k_sweep, indicators=False, level=spec.level, change_measures=()
-    ).table
+    sweep = af.estimate(sweep_data, spec.k_sweep, indicators=False, level=spec.level, change_measures=()).table
     sweep = (
         sweep.filter(pl.col("group_var") == af.ALL)
         .select("k", "round", "measure", "b", "se", "lo", "hi")
@@ -258,9 +254,9 @@ def run_measure(
     )
     changes = est.changes
     table = est.table
-    summary = table.filter(
-        (pl.col("group_var") == af.ALL) & pl.col("measure").is_in(list(af.MEASURES))
-    ).select("round", "k", "measure", "b", "se", "lo", "hi", "n", "pop")
+    summary = table.filter((pl.col("group_var") == af.ALL) & pl.col("measure").is_in(list(af.MEASURES))).select(
+        "round", "k", "measure", "b", "se", "lo", "hi", "n", "pop"
+    )
     dim_of = {nm: spec.dimension_of(nm) for nm in names}
     ind_tbl = (
         table.filter((pl.col("group_var") == af.ALL) & pl.col("indicator").is_not_null())
@@ -280,9 +276,7 @@ def run_measure(
         needs = needs_table(
             data,
             spec,
-            _grouping(
-                _col(kept, spec.admin1, "needs.admin1", file), spec.admin1, value_labels.get(spec.admin1)
-            ),
+            _grouping(_col(kept, spec.admin1, "needs.admin1", file), spec.admin1, value_labels.get(spec.admin1)),
         )
     design_info = {
         "n_strata": design.n_strata,

@@ -148,9 +148,7 @@ def _check_keys(table: dict[str, Any], allowed: set[str], prefix: str, file: str
             )
 
 
-def _str(
-    table: dict[str, Any], key: str, prefix: str, file: str | None, default: str | None = None
-) -> str | None:
+def _str(table: dict[str, Any], key: str, prefix: str, file: str | None, default: str | None = None) -> str | None:
     v = table.get(key, default)
     if v is not None and not isinstance(v, str):
         raise _err(
@@ -230,9 +228,7 @@ def parse_rule(raw: Any, key: str, file: str | None) -> Rule:
                 file,
             )
     elif not isinstance(operand, (int, float, str, bool)):
-        raise _err(
-            "spec.bad_rule", f"'{key}.{op}' needs a number or text", f"{key}.{op}", "e.g. { eq = 1 }", file
-        )
+        raise _err("spec.bad_rule", f"'{key}.{op}' needs a number or text", f"{key}.{op}", "e.g. { eq = 1 }", file)
     return Rule(op, operand)
 
 
@@ -246,9 +242,7 @@ def load_spec(path: Path | str) -> Spec:
             "spec.missing", "spec file not found", Where(file=str(p)), hint="pass --spec PATH to a TOML file"
         ) from exc
     except UnicodeDecodeError as exc:
-        raise SpecError(
-            "spec.encoding", "spec file is not UTF-8", Where(file=str(p)), hint="save it as UTF-8"
-        ) from exc
+        raise SpecError("spec.encoding", "spec file is not UTF-8", Where(file=str(p)), hint="save it as UTF-8") from exc
     spec = parse_spec(text, file=str(p))
     if spec.xlsform is not None and not spec.xlsform.is_absolute():
         spec.xlsform = p.parent / spec.xlsform

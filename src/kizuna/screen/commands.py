@@ -34,9 +34,7 @@ def parse_as_of(text: str | None) -> date:
 
 
 def screen_cmd(
-    proposals: Annotated[
-        list[Path], typer.Argument(help="Proposal files: .toml/.yaml (one) or .csv (a batch).")
-    ],
+    proposals: Annotated[list[Path], typer.Argument(help="Proposal files: .toml/.yaml (one) or .csv (a batch).")],
     communities: Annotated[Path | None, typer.Option(help="Communities: CSV or GeoJSON points.")] = None,
     boundaries: Annotated[Path | None, typer.Option(help="Boundaries: GeoJSON polygons or lines.")] = None,
     events: Annotated[Path | None, typer.Option(help="Conflict events: UCDP GED or ACLED CSV.")] = None,

@@ -43,9 +43,7 @@ def _num(
 ) -> float | None:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if required:
-            raise InputError(
-                "screen.missing_value", "a value is required", Where(file=file, row=row, field=fld)
-            )
+            raise InputError("screen.missing_value", "a value is required", Where(file=file, row=row, field=fld))
         return None
     try:
         v = float(value)

@@ -285,9 +285,7 @@ def _events(rng: np.random.Generator) -> list[dict[str, Any]]:
                     "event_date": d.isoformat() if n % 2 else d.strftime("%d %B %Y"),
                     "year": d.year,
                     "time_precision": 1,
-                    "disorder_type": "Strategic developments"
-                    if et.startswith("Strategic")
-                    else "Political violence",
+                    "disorder_type": "Strategic developments" if et.startswith("Strategic") else "Political violence",
                     "event_type": et,
                     "sub_event_type": sub,
                     "actor1": a1,

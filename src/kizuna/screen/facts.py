@@ -182,10 +182,7 @@ def site_points(p: Proposal, step_km: float) -> tuple[np.ndarray, np.ndarray, fl
         if s.kind == "line":
             la, lo = densify_line(s.lats, s.lons, step_km)
             line_km += (
-                sum(
-                    g.inv(s.lons[k - 1], s.lats[k - 1], s.lons[k], s.lats[k])[2]
-                    for k in range(1, len(s.lats))
-                )
+                sum(g.inv(s.lons[k - 1], s.lats[k - 1], s.lons[k], s.lats[k])[2] for k in range(1, len(s.lats)))
                 / 1000.0
             )
         else:
@@ -292,8 +289,7 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
         near_names = sub["name"].to_list()
         groups = sub["group"].to_list()
         f["communities_near"] = [
-            f"{n} ({g or 'no group'}, {d:.2f} km)"
-            for n, g, d in zip(near_names, groups, kms[order], strict=True)
+            f"{n} ({g or 'no group'}, {d:.2f} km)" for n, g, d in zip(near_names, groups, kms[order], strict=True)
         ]
         f["community_names_near"] = near_names
         f["n_communities_near"] = len(near_names)
@@ -393,9 +389,7 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
         w = [c.women_included for c in p.consultations]
         if w:
             f["women_consulted"] = (
-                None
-                if any(x is None for x in w) and all(x is not False for x in w)
-                else all(x is True for x in w)
+                None if any(x is None for x in w) and all(x is not False for x in w) else all(x is True for x in w)
             )
     f["grievance_mechanism"] = p.grievance_mechanism
 

@@ -320,9 +320,7 @@ def _sites(raw: Any, c: _Ctx) -> list[Site]:
         if s.get("line") is not None:
             line = s["line"]
             if not isinstance(line, list) or len(line) < 2:
-                raise c.err(
-                    "screen.bad_value", "a line needs at least two [lat, lon] vertices", f"{fld}.line"
-                )
+                raise c.err("screen.bad_value", "a line needs at least two [lat, lon] vertices", f"{fld}.line")
             lats, lons = [], []
             for j, v in enumerate(line):
                 if not isinstance(v, (list, tuple)) or len(v) != 2:
@@ -397,16 +395,12 @@ def proposal_from_dict(
         raise c.err("screen.bad_value", "land is a table (acquisition, households_displaced, ...)", "land")
     hh = _num(land.get("households_displaced"), c, "land.households_displaced", 0)
     if hh is not None and hh != int(hh):
-        raise c.err(
-            "screen.bad_number", "households_displaced must be a whole number", "land.households_displaced"
-        )
+        raise c.err("screen.bad_number", "households_displaced must be a whole number", "land.households_displaced")
     cons: list[Consultation] = []
     raw_cons = d.get("consultations")
     for k, x in enumerate(raw_cons or []):
         if not isinstance(x, dict) or not x.get("community"):
-            raise c.err(
-                "screen.bad_value", "a consultation names its community", f"consultations[{k}].community"
-            )
+            raise c.err("screen.bad_value", "a consultation names its community", f"consultations[{k}].community")
         cons.append(
             Consultation(
                 str(x["community"]).strip(),

@@ -118,9 +118,7 @@ def worst(categories: list[str]) -> str:
 def _load_file(path: Path) -> dict[str, Any]:
     file = str(path)
     if not path.exists():
-        raise SpecError(
-            "screen.missing_file", "no such catalogue file", Where(file=file, field="--catalogue")
-        )
+        raise SpecError("screen.missing_file", "no such catalogue file", Where(file=file, field="--catalogue"))
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
@@ -218,9 +216,7 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
             )
         for req in ("question", "when", "impact", "likelihood", "source", "mitigation"):
             if r.get(req) in (None, ""):
-                raise SpecError(
-                    "screen.bad_rule", f"the rule has no {req}", Where(file=file, key=rid, field=req)
-                )
+                raise SpecError("screen.bad_rule", f"the rule has no {req}", Where(file=file, key=rid, field=req))
         fam = r.get("family", "other")
         ev = list(r.get("evidence") or [])
         for e in ev:
@@ -280,9 +276,7 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
             )
         overrides.append(
             (
-                expr(
-                    o.get("when"), Where(file=file, key="matrix.overrides"), {"impact", "likelihood", "score"}
-                ),
+                expr(o.get("when"), Where(file=file, key="matrix.overrides"), {"impact", "likelihood", "score"}),
                 o["at_least"],
             )
         )

@@ -73,9 +73,7 @@ def _dump(v: Any) -> str:
     return json.dumps(v, default=str, ensure_ascii=False)
 
 
-def store_registers(
-    ws: Workspace, registers: list[Register], proposal_file: Path, proposal_sha256: str
-) -> list[int]:
+def store_registers(ws: Workspace, registers: list[Register], proposal_file: Path, proposal_sha256: str) -> list[int]:
     """Store registers screened from one proposal file in one transaction; return their ids.
 
     A register whose inputs were stored before keeps its id and is not stored again.

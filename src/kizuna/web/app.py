@@ -148,8 +148,9 @@ class Guard:
             hit = self.cache.get(key)  # type: ignore[union-attr]
             if hit is not None:
                 status, headers, body = hit
-                await send({"type": "http.response.start", "status": status,
-                            "headers": [*headers, _timing(started_at)]})
+                await send(
+                    {"type": "http.response.start", "status": status, "headers": [*headers, _timing(started_at)]}
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         started = False

@@ -41,8 +41,11 @@ FILTERS: dict[str, Filter] = {
         Filter("publisher", "Publisher", "reporting publisher's organisation ref, e.g. US-GOV-1"),
         Filter("sector", "Sector", "DAC sector code or prefix (vocabulary 1 or 2), e.g. 152 or 15220"),
         Filter("adm1", "Area", "first-level administrative area code or name, e.g. XZ01"),
-        Filter("activity", "Activity",
-               "activity ids (reporting-org ref|iati-identifier), comma-separated; other filters then do not apply"),
+        Filter(
+            "activity",
+            "Activity",
+            "activity ids (reporting-org ref|iati-identifier), comma-separated; other filters then do not apply",
+        ),
         Filter("register", "Register", "screening register id (a number), e.g. 1"),
         Filter("group", "Subgroups", "subgroup variable of the vital-core run: all, admin1, sex, ..."),
         Filter("round", "Round", "survey round of the vital-core run, e.g. 1"),

@@ -85,8 +85,9 @@ class ReadOnlyStore:
 
         return self.remember(key, run, keep=keep)
 
-    def remember(self, key: tuple[Any, ...], compute: Callable[[], T], max_bytes: int = 1 << 20,
-                 keep: bool = False) -> T:
+    def remember(
+        self, key: tuple[Any, ...], compute: Callable[[], T], max_bytes: int = 1 << 20, keep: bool = False
+    ) -> T:
         """``compute()`` once per key; values of ``bytes`` over ``max_bytes`` are not kept.
 
         ``keep``: a value the server needs again and again (the ledger frames, table counts): kept for

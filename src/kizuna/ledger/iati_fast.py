@@ -1,0 +1,860 @@
+"""Fast path for IATI activity XML: compiled extraction straight to Arrow columns.
+
+:class:`kizuna.ledger.iati.IatiReader` walks every element in Python and is the reference. This module
+gives the same ledger tables for the common shape of IATI files several times faster: the Rust parser
+of ``xml2arrow`` (quick-xml underneath) turns the XML into flat Arrow tables of the elements we read,
+and vectorised Arrow/NumPy code assembles them into the rows :mod:`kizuna.ledger.store` loads.
+
+It declines (returns ``None``) whenever it cannot promise the reference reader's answer, and the
+caller then uses :class:`~kizuna.ledger.iati.IatiReader` on the same bytes, which also produces every
+error message (file, line, field, hint). It declines on: anything ``xml2arrow`` cannot parse
+(malformed XML, truncation), an element read here repeated where one is expected (two narratives in
+one element, the multilingual case), ``result`` elements, a root that is not IATI 2.0x, an activity
+without an identifier, the same activity twice in the input, a value that is not a number,
+a namespaced extension element whose local name is one we read, and a structure it did not expect.
+``tests/ledger/test_iati_fast.py`` checks both paths give identical tables on every shared file.
+
+Security: the DOCTYPE guard (:func:`kizuna.ledger.iati.check_prolog`) runs before either path, and
+quick-xml expands no entities beyond the five predefined ones and character references.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kizuna.ledger.iati import SUPPORTED_VERSIONS, parse_date
+from kizuna.ledger.store import COLUMNS, _arrow_type, activity_uid
+
+ROOT = "/iati-activities/iati-activity"
+ACTIVITY_START = re.compile(rb"<iati-activity[\s>/]")
+VERSION_RE = re.compile(rb"""\sversion\s*=\s*["']([^"']*)["']""")
+XMLNS_RE = re.compile(rb"""xmlns:([\w.-]+)\s*=""")
+
+# Local names of every element read below: a namespaced extension element with one of these names
+# would be taken for the IATI element (xml2arrow matches local names), so its presence makes us decline.
+READ_NAMES = frozenset(
+    b"""iati-identifier reporting-org title description participating-org activity-status activity-date
+    activity-scope recipient-country recipient-region sector policy-marker tag budget transaction location
+    result narrative transaction-type transaction-date value provider-org receiver-org period-start
+    period-end name point pos exactness location-class administrative""".split()
+)
+
+# (column, path under the row element's parent, kind): one field each; kind "text" is element text.
+_KIDS = [
+    ("a_cur", "@default-currency"),
+    ("a_hum", "@humanitarian"),
+    ("a_hier", "@hierarchy"),
+    ("a_lu", "@last-updated-datetime"),
+    ("ident", "iati-identifier"),
+    ("ro_ref", "reporting-org/@ref"),
+    ("ro_type", "reporting-org/@type"),
+    ("ro_narr", "reporting-org/narrative"),
+    ("ro_text", "reporting-org"),
+    ("ti_narr", "title/narrative"),
+    ("ti_text", "title"),
+    ("de_type", "description/@type"),
+    ("de_narr", "description/narrative"),
+    ("de_text", "description"),
+    ("po_role", "participating-org/@role"),
+    ("po_ref", "participating-org/@ref"),
+    ("po_type", "participating-org/@type"),
+    ("po_act", "participating-org/@activity-id"),
+    ("po_narr", "participating-org/narrative"),
+    ("po_text", "participating-org"),
+    ("st_code", "activity-status/@code"),
+    ("ad_type", "activity-date/@type"),
+    ("ad_date", "activity-date/@iso-date"),
+    ("sc_code", "activity-scope/@code"),
+    ("rc_code", "recipient-country/@code"),
+    ("rc_pct", "recipient-country/@percentage"),
+    ("rr_code", "recipient-region/@code"),
+    ("rr_vocab", "recipient-region/@vocabulary"),
+    ("rr_pct", "recipient-region/@percentage"),
+    ("se_vocab", "sector/@vocabulary"),
+    ("se_code", "sector/@code"),
+    ("se_pct", "sector/@percentage"),
+    ("pm_vocab", "policy-marker/@vocabulary"),
+    ("pm_code", "policy-marker/@code"),
+    ("pm_sig", "policy-marker/@significance"),
+    ("tg_vocab", "tag/@vocabulary"),
+    ("tg_code", "tag/@code"),
+    ("tg_narr", "tag/narrative"),
+    ("tg_text", "tag"),
+    ("bu_type", "budget/@type"),
+    ("bu_status", "budget/@status"),
+    ("bu_ps", "budget/period-start/@iso-date"),
+    ("bu_pe", "budget/period-end/@iso-date"),
+    ("bu_val", "budget/value"),
+    ("bu_cur", "budget/value/@currency"),
+    ("bu_vd", "budget/value/@value-date"),
+]
+_TX = [
+    ("t_ref", "@ref"),
+    ("t_hum", "@humanitarian"),
+    ("tt_code", "transaction-type/@code"),
+    ("td_date", "transaction-date/@iso-date"),
+    ("v_val", "value"),
+    ("v_cur", "value/@currency"),
+    ("v_vd", "value/@value-date"),
+    ("pr_ref", "provider-org/@ref"),
+    ("pr_act", "provider-org/@provider-activity-id"),
+    ("pr_narr", "provider-org/narrative"),
+    ("pr_text", "provider-org"),
+    ("re_ref", "receiver-org/@ref"),
+    ("re_act", "receiver-org/@receiver-activity-id"),
+    ("re_narr", "receiver-org/narrative"),
+    ("re_text", "receiver-org"),
+    ("ds_narr", "description/narrative"),
+    ("ds_text", "description"),
+    ("ts_vocab", "sector/@vocabulary"),
+    ("ts_code", "sector/@code"),
+    ("tc_code", "recipient-country/@code"),
+    ("tr_code", "recipient-region/@code"),
+    ("tr_vocab", "recipient-region/@vocabulary"),
+]
+_LOC = [
+    ("l_ref", "@ref"),
+    ("ln_narr", "name/narrative"),
+    ("ln_text", "name"),
+    ("pos", "point/pos"),
+    ("ex_code", "exactness/@code"),
+    ("lc_code", "location-class/@code"),
+    ("adm_level", "administrative/@level"),
+    ("adm_code", "administrative/@code"),
+    ("adm_vocab", "administrative/@vocabulary"),
+]
+
+
+def _fields(base: str, spec: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": n,
+            "xml_path": f"{base}/{p}" if not p.startswith("@") else f"{base}/{p}",
+            "data_type": "Utf8",
+            "nullable": True,
+        }
+        for n, p in spec
+    ]
+
+
+def _config() -> dict[str, Any]:
+    kids = _fields(ROOT, _KIDS)
+    # Attributes of the row's parent element (the activity) land on its first child row.
+    return {
+        "parser_options": {"trim_text": False},  # trimming per text event would drop spaces around &amp;
+        "tables": [
+            {"name": "acts", "xml_path": "/iati-activities", "levels": ["activity"], "fields": []},
+            {"name": "kids", "xml_path": ROOT, "levels": ["activity", "child"], "fields": kids},
+            {
+                "name": "tx",
+                "xml_path": f"{ROOT}/transaction",
+                "levels": ["activity", "child", "tchild"],
+                "fields": _fields(f"{ROOT}/transaction", _TX),
+            },
+            {
+                "name": "loc",
+                "xml_path": f"{ROOT}/location",
+                "levels": ["activity", "child", "lchild"],
+                "fields": _fields(f"{ROOT}/location", _LOC),
+            },
+            {
+                "name": "res",
+                "xml_path": f"{ROOT}/result",
+                "levels": ["activity", "child", "rchild"],
+                "fields": [
+                    {"name": "r_type", "xml_path": f"{ROOT}/result/@type", "data_type": "Utf8", "nullable": True}
+                ],
+            },
+        ],
+    }
+
+
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    """One compiled xml2arrow parser per process (building it validates the config and its path trie)."""
+    global _PARSER
+    if _PARSER is None:
+        from xml2arrow import XmlToArrowParser
+
+        with tempfile.TemporaryDirectory(prefix="kizuna-x2a-") as d:
+            cfg = Path(d) / "iati.yaml"
+            cfg.write_text(json.dumps(_config()))  # JSON is YAML
+            _PARSER = XmlToArrowParser(str(cfg))
+    return _PARSER
+
+
+def available() -> bool:
+    """Whether the compiled extractor is installed (it is a dependency; this guards odd platforms)."""
+    try:
+        import xml2arrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass
+class FastResult:
+    tables: dict[str, pa.Table]
+    uids: list[str]
+    activities: int
+    transactions: int
+    warnings: list[tuple[str, int, str, str]]
+    publishers: Counter[str]
+    version: str
+
+
+class Decline(Exception):
+    """The fast path cannot promise the reference reader's answer for this input."""
+
+
+# -- vector helpers: each mirrors one helper of kizuna.ledger.iati, element for element --------------
+
+
+def _strip(a: pa.Array) -> pa.Array:
+    """``(s or "").strip() or None``."""
+    s = pc.utf8_trim_whitespace(a)
+    return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
+
+
+def _map(a: pa.Array, fn: Any, typ: pa.DataType) -> pa.Array:
+    """Apply a Python function once per distinct value (codes and dates repeat a lot)."""
+    enc = pc.dictionary_encode(a).combine_chunks() if isinstance(a, pa.ChunkedArray) else pc.dictionary_encode(a)
+    values = pa.array([fn(v) for v in enc.dictionary.to_pylist()], type=typ)
+    return values.take(enc.indices)
+
+
+def _bool(raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    raw = raw.strip().lower()
+    return True if raw in ("1", "true") else False if raw in ("0", "false") else None
+
+
+def _int_digits(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.strip().isdigit() else None
+
+
+def _pct(raw: str | None) -> float | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def _value_float(raw: str | None) -> float | None:
+    if raw is None:
+        return None
+    return float(raw.replace(",", ""))  # ValueError: the reference reader warns with a line; decline
+
+
+def _floats(a: pa.Array) -> pa.Array:
+    try:
+        return pc.cast(a, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        try:
+            return pa.array([_value_float(v) for v in a.to_pylist()], type=pa.float64())
+        except ValueError:
+            raise Decline("a value is not a number") from None
+
+
+def _dates(a: pa.Array) -> pa.Array:
+    return _map(a, parse_date, pa.date32())
+
+
+def _upper_strip(a: pa.Array) -> pa.Array:
+    return _strip(pc.utf8_upper(a))
+
+
+def _or(a: pa.Array, default: str) -> pa.Array:
+    """``raw or default`` (an empty string counts as absent)."""
+    return pc.if_else(pc.or_kleene(pc.is_null(a), pc.equal(a, "")), pa.scalar(default), a)
+
+
+def _name(narr: pa.Array, text: pa.Array) -> pa.Array:
+    """kizuna.ledger.iati.narrative for one narrative at most: its text, else the element's own text."""
+    return pc.coalesce(_strip(narr), _strip(text))
+
+
+def _last_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
+    """For groups 0..n-1 (``group`` sorted ascending, one entry per value), the last non-null value."""
+    valid = np.asarray(values.is_valid())
+    g = group[valid]
+    pos = np.nonzero(valid)[0]
+    out = np.full(n, -1, dtype=np.int64)
+    if len(g):
+        last = np.append(g[1:] != g[:-1], True)
+        out[g[last]] = pos[last]
+    idx = pa.array(out, mask=out < 0)
+    return values.take(idx)
+
+
+def _first_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
+    valid = np.asarray(values.is_valid())
+    g = group[valid]
+    pos = np.nonzero(valid)[0]
+    out = np.full(n, -1, dtype=np.int64)
+    if len(g):
+        first = np.insert(g[1:] != g[:-1], 0, True)
+        out[g[first]] = pos[first]
+    return values.take(pa.array(out, mask=out < 0))
+
+
+def _any_valid(cols: list[pa.Array]) -> np.ndarray:
+    m = np.zeros(len(cols[0]), dtype=bool)
+    for c in cols:
+        m |= np.asarray(c.is_valid())
+    return m
+
+
+def _seq_within(group: np.ndarray) -> np.ndarray:
+    """1-based position of each row within its (sorted, contiguous) group."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int32)
+    starts = np.insert(group[1:] != group[:-1], 0, True)
+    first_pos = np.maximum.accumulate(np.where(starts, np.arange(len(group)), 0))
+    return (np.arange(len(group)) - first_pos + 1).astype(np.int32)
+
+
+def _table(name: str, cols: dict[str, Any]) -> pa.Table:
+    arrays = []
+    for c in COLUMNS[name]:
+        v = cols.get(c)
+        typ = _arrow_type(c)
+        if v is None:
+            n = len(next(iter(cols.values())))
+            arrays.append(pa.nulls(n, typ))
+        elif isinstance(v, np.ndarray):
+            arrays.append(pa.array(v, type=typ))
+        else:
+            arrays.append(v.cast(typ) if v.type != typ else v)
+    return pa.table(arrays, names=COLUMNS[name])
+
+
+# -- the extraction ----------------------------------------------------------------------------------
+
+
+def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "") -> FastResult:
+    """Ledger tables for a whole IATI document in ``data`` (a file, or a chunk with the root tags).
+
+    Activities the compiled extractor cannot read exactly (multilingual narratives, results) are cut
+    out of the document and read by :class:`~kizuna.ledger.iati.IatiReader` one by one; the rest go
+    through ``xml2arrow`` in one pass. Raises :class:`Decline` when the reference reader must read the
+    whole input instead. Lines are those of the document shifted by ``line_offset``, as
+    :class:`~kizuna.ledger.iati.IatiReader` reports them.
+    """
+    root = re.search(rb"<iati-activities[\s>]", data[: 1 << 20])
+    if root is None:
+        raise Decline("no iati-activities root")
+    root_end = data.find(b">", root.start())
+    vm = VERSION_RE.search(data[root.start() : root_end + 1])
+    version = vm.group(1).decode("utf-8", "replace").strip() if vm else ""
+    if version.startswith("1.") or (version and version not in SUPPORTED_VERSIONS and not version.startswith("2.")):
+        raise Decline("not IATI 2.0x")
+    for prefix in XMLNS_RE.findall(data[root.start() : root_end + 1]):
+        local = set(re.findall(rb"<" + re.escape(prefix) + rb":([\w.-]+)", data))
+        if local & READ_NAMES:
+            raise Decline("a namespaced element shares a name we read")
+    starts = [m.start() for m in ACTIVITY_START.finditer(data)]
+    close = data.rfind(b"</iati-activities>")
+    if not starts or close < starts[-1]:
+        raise Decline("no activities, or no closing root tag after them")
+    # Lines: the line of each <iati-activity, counted as lxml does (1-based), plus the chunk offset.
+    n = len(starts)
+    lines = np.empty(n, dtype=np.int64)
+    prev, line = 0, 1 + line_offset
+    for i, s in enumerate(starts):
+        line += data.count(b"\n", prev, s)
+        lines[i] = line
+        prev = s
+    ends = starts[1:] + [close]
+    hard = sorted(_hard_activities(data, starts))
+    header = data[: root_end + 1]
+    if not hard:
+        res = _extract(data, lines, import_id)
+    else:
+        hard_set = set(hard)
+        easy = [i for i in range(n) if i not in hard_set]
+        part: FastResult | None = None
+        if easy:
+            doc = b"".join([header, *(data[starts[i] : ends[i]] for i in easy), b"</iati-activities>"])
+            part = _extract(doc, lines[easy], import_id)
+        res = _merge(part, _careful(path, header, data, hard, starts, ends, lines, import_id))
+    res.version = version or "unknown"
+    return res
+
+
+# Marks of what the compiled extractor cannot read exactly: an element with several narratives (one per
+# language; the reference reader picks by language) and results (nested four deep).
+# A transaction or location with no child element gives the extractor no row to see: the reference
+# reader keeps it.
+HARD_MARKS = re.compile(
+    rb"</narrative>\s*<narrative|<result[\s>/]"
+    rb"|<(?:transaction|location)(?:\s[^>]*)?(?:/>|>\s*</(?:transaction|location)>)"
+)
+
+
+def _hard_activities(data: bytes, starts: list[int]) -> set[int]:
+    """Indices of activities holding a mark the compiled extractor cannot read exactly."""
+    pos = [m.start() for m in HARD_MARKS.finditer(data)]
+    if not pos:
+        return set()
+    idx = np.searchsorted(np.asarray(starts), np.asarray(pos), side="right") - 1
+    return {int(i) for i in idx if i >= 0}
+
+
+def _careful(
+    path: str,
+    header: bytes,
+    data: bytes,
+    idx: list[int],
+    starts: list[int],
+    ends: list[int],
+    lines: np.ndarray,
+    import_id: int,
+) -> FastResult:
+    """The reference reader on activities ``idx``, each parsed alone with its original line numbers."""
+    from kizuna.ledger.iati import IatiReader
+    from kizuna.ledger.store import build_batch
+
+    header_lines = header.count(b"\n")
+    acts: list[Any] = []
+    for i in idx:
+        doc = header + data[starts[i] : ends[i]] + b"</iati-activities>"
+        acts.extend(IatiReader(path, data=doc, line_offset=int(lines[i]) - header_lines - 1))
+    batch, stats, warnings = build_batch(acts, import_id, "iati")
+    pubs: Counter[str] = Counter(a.publisher_ref for a in acts if a.publisher_ref)
+    return FastResult(batch.tables(), list(batch.uids), stats.activities, stats.transactions, warnings, pubs, "")
+
+
+def _merge(a: FastResult | None, b: FastResult) -> FastResult:
+    if a is None:
+        return b
+    if set(a.uids) & set(b.uids):
+        raise Decline("an activity repeats in the input")
+    tables = dict(a.tables)
+    for name, tb in b.tables.items():
+        tables[name] = pa.concat_tables([tables[name], tb]) if name in tables else tb
+    return FastResult(
+        tables,
+        a.uids + b.uids,
+        a.activities + b.activities,
+        a.transactions + b.transactions,
+        a.warnings + b.warnings,
+        a.publishers + b.publishers,
+        "",
+    )
+
+
+def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
+    """One xml2arrow pass over a document whose activities start on ``lines``."""
+    try:
+        out = _parser().parse(data)
+    except Exception as exc:  # xml2arrow's errors: malformed XML, repeated elements
+        raise Decline(str(exc)) from None
+    if out["res"].num_rows:
+        raise Decline("results are read by the reference reader")
+    kids, tx, loc = out["kids"], out["tx"], out["loc"]
+    n = len(lines)
+    k_act = np.asarray(kids.column("<activity>"), dtype=np.int64)
+    if n == 0 or not len(k_act) or k_act[-1] != n - 1 or len(np.unique(k_act)) != n:
+        raise Decline("activity count mismatch")
+
+    def kc(name: str) -> pa.Array:
+        return kids.column(name)
+
+    first_row = np.insert(k_act[1:] != k_act[:-1], 0, True)
+    first_idx = pa.array(np.nonzero(first_row)[0])
+    ident = _first_per(k_act, n, _strip(kc("ident")))
+    if ident.null_count:
+        raise Decline("an activity has no identifier")
+    a_cur_raw = kc("a_cur").take(first_idx)
+    default_cur = _upper_strip(a_cur_raw)
+    ro_rows = _any_valid([kc("ro_ref"), kc("ro_type"), _strip(kc("ro_narr")), _strip(kc("ro_text"))])
+    pub_ref = _last_per(k_act[ro_rows], n, _strip(kc("ro_ref")).filter(pa.array(ro_rows)))
+    pub_type = _last_per(k_act[ro_rows], n, kc("ro_type").filter(pa.array(ro_rows)))
+    pub_name = _last_per(k_act[ro_rows], n, _name(kc("ro_narr"), kc("ro_text")).filter(pa.array(ro_rows)))
+    title = _last_per(k_act, n, _name(kc("ti_narr"), kc("ti_text")))
+    # Description: the last general one (type 1 or none) with text, else the first other one with text.
+    de_text = _name(kc("de_narr"), kc("de_text"))
+    de_type = kc("de_type")
+    general = pc.or_kleene(pc.is_null(de_type), pc.equal(de_type, "1"))
+    desc_general = _last_per(k_act, n, pc.if_else(general, de_text, pa.scalar(None, pa.string())))
+    desc_other = _first_per(k_act, n, pc.if_else(general, pa.scalar(None, pa.string()), de_text))
+    description = pc.coalesce(desc_general, desc_other)
+    status = _last_per(k_act, n, kc("st_code"))
+    scope = _last_per(k_act, n, kc("sc_code"))
+    uids = [activity_uid(p, i) for p, i in zip(pub_ref.to_pylist(), ident.to_pylist(), strict=True)]
+    if len(set(uids)) != n:
+        raise Decline("an activity repeats in the input")
+    uid_arr = pa.array(uids, type=pa.string())
+
+    # Activity dates: the last valid date of each type 1-4 (other types are kept by neither reader).
+    ad_date = _dates(kc("ad_date"))
+    ad_type = kc("ad_type")
+    dates = {}
+    for code in ("1", "2", "3", "4"):
+        m = pc.and_kleene(pc.equal(ad_type, code), pc.is_valid(ad_date))
+        dates[code] = _last_per(k_act, n, pc.if_else(m, ad_date, pa.scalar(None, pa.date32())))
+    t: dict[str, pa.Table] = {}
+    acts = _table(
+        "activities",
+        {
+            "activity_uid": uid_arr,
+            "iati_identifier": ident,
+            "source": pa.array(["iati"] * n),
+            "import_id": pa.array(np.full(n, import_id, dtype=np.int32)),
+            "line": pa.array(lines.astype(np.int32)),
+            "publisher_ref": pub_ref,
+            "publisher_name": pub_name,
+            "publisher_type": pub_type,
+            "title": title,
+            "description": description,
+            "status_code": status,
+            "default_currency": default_cur,
+            "humanitarian": _map(kc("a_hum").take(first_idx), _bool, pa.bool_()),
+            "hierarchy": _map(kc("a_hier").take(first_idx), _int_digits, pa.int32()),
+            "scope_code": scope,
+            "planned_start": dates["1"],
+            "actual_start": dates["2"],
+            "planned_end": dates["3"],
+            "actual_end": dates["4"],
+            "start_date": pc.coalesce(dates["2"], dates["1"]),
+            "end_date": pc.coalesce(dates["4"], dates["3"]),
+            "last_updated": kc("a_lu").take(first_idx),
+        },
+    )
+    t["activities"] = acts
+    warnings: list[tuple[str, int, str, str]] = []
+
+    def rows_of(mask: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+        return k_act[mask], pa.array(mask)
+
+    # participating-org: every element with anything in it, numbered in order.
+    po = _any_valid([kc("po_role"), kc("po_ref"), kc("po_type"), kc("po_act"), _name(kc("po_narr"), kc("po_text"))])
+    g, m = rows_of(po)
+    if len(g):
+        t["participating_orgs"] = _table(
+            "participating_orgs",
+            {
+                "activity_uid": uid_arr.take(pa.array(g)),
+                "seq": _seq_within(g),
+                "role": _map(kc("po_role").filter(m), _int_digits, pa.int32()),
+                "ref": _strip(kc("po_ref").filter(m)),
+                "type": kc("po_type").filter(m),
+                "name": _name(kc("po_narr"), kc("po_text")).filter(m),
+                "org_activity_id": _strip(kc("po_act").filter(m)),
+            },
+        )
+    rc_code = _upper_strip(kc("rc_code"))
+    rc = np.asarray(rc_code.is_valid())
+    rc_pct = _map(kc("rc_pct"), _pct, pa.float64())
+    g, m = rows_of(rc)
+    if len(g):
+        t["activity_countries"] = _table(
+            "activity_countries",
+            {"activity_uid": uid_arr.take(pa.array(g)), "code": rc_code.filter(m), "percentage": rc_pct.filter(m)},
+        )
+    rr_code = _strip(kc("rr_code"))
+    g, m = rows_of(np.asarray(rr_code.is_valid()))
+    if len(g):
+        t["activity_regions"] = _table(
+            "activity_regions",
+            {
+                "activity_uid": uid_arr.take(pa.array(g)),
+                "code": rr_code.filter(m),
+                "vocabulary": _or(kc("rr_vocab"), "1").filter(m),
+                "percentage": _map(kc("rr_pct"), _pct, pa.float64()).filter(m),
+            },
+        )
+    se_code = _strip(kc("se_code"))
+    se = np.asarray(se_code.is_valid())
+    se_vocab = pc.utf8_trim_whitespace(_or(kc("se_vocab"), "1"))
+    se_pct = _map(kc("se_pct"), _pct, pa.float64())
+    g, m = rows_of(se)
+    if len(g):
+        t["activity_sectors"] = _table(
+            "activity_sectors",
+            {
+                "activity_uid": uid_arr.take(pa.array(g)),
+                "vocabulary": se_vocab.filter(m),
+                "code": se_code.filter(m),
+                "percentage": se_pct.filter(m),
+            },
+        )
+    pm = _any_valid([kc("pm_vocab"), kc("pm_code"), kc("pm_sig")])
+    g, m = rows_of(pm)
+    if len(g):
+        t["policy_markers"] = _table(
+            "policy_markers",
+            {
+                "activity_uid": uid_arr.take(pa.array(g)),
+                "vocabulary": _or(kc("pm_vocab"), "1").filter(m),
+                "code": kc("pm_code").filter(m),
+                "significance": kc("pm_sig").filter(m),
+            },
+        )
+    tg = _any_valid([kc("tg_vocab"), kc("tg_code"), _name(kc("tg_narr"), kc("tg_text"))])
+    g, m = rows_of(tg)
+    if len(g):
+        t["tags"] = _table(
+            "tags",
+            {
+                "activity_uid": uid_arr.take(pa.array(g)),
+                "vocabulary": kc("tg_vocab").filter(m),
+                "code": kc("tg_code").filter(m),
+                "name": _name(kc("tg_narr"), kc("tg_text")).filter(m),
+            },
+        )
+    bu_cols = ("bu_type", "bu_status", "bu_ps", "bu_pe", "bu_cur", "bu_vd")
+    bu = _any_valid([kc(c) for c in bu_cols] + [_strip(kc("bu_val"))])
+    g, m = rows_of(bu)
+    if len(g):
+        cur = pc.coalesce(_upper_strip(kc("bu_cur").filter(m)), default_cur.take(pa.array(g)))
+        t["budgets"] = _table(
+            "budgets",
+            {
+                "activity_uid": uid_arr.take(pa.array(g)),
+                "seq": _seq_within(g),
+                "type": _or(kc("bu_type").filter(m), "1"),
+                "status": _or(kc("bu_status").filter(m), "1"),
+                "period_start": _dates(_strip(kc("bu_ps").filter(m))),
+                "period_end": _dates(_strip(kc("bu_pe").filter(m))),
+                "value": _floats(_strip(kc("bu_val").filter(m))),
+                "currency": cur,
+                "value_date": _dates(kc("bu_vd").filter(m)),
+            },
+        )
+    n_tx = _transactions(t, tx, uid_arr, default_cur, warnings, n, k_act, kids)
+    _locations(t, loc, uid_arr, n)
+    _percentage_warnings(warnings, uids, lines, k_act, n, rc_code, rc_pct, se_code, se_vocab, se_pct)
+    pubs: Counter[str] = Counter(p for p in pub_ref.to_pylist() if p)
+    return FastResult(t, uids, n, n_tx, warnings, pubs, "")
+
+
+def _transactions(
+    t: dict[str, pa.Table],
+    tx: pa.RecordBatch,
+    uid_arr: pa.Array,
+    default_cur: pa.Array,
+    warnings: list[tuple[str, int, str, str]],
+    n: int,
+    k_act: np.ndarray,
+    kids: pa.RecordBatch,
+) -> int:
+    if not tx.num_rows:
+        return 0
+    r_act = np.asarray(tx.column("<activity>"), dtype=np.int64)
+    r_child = np.asarray(tx.column("<child>"), dtype=np.int64)
+    # One transaction per (activity, child) pair: rows of one transaction are contiguous.
+    new = np.insert((r_act[1:] != r_act[:-1]) | (r_child[1:] != r_child[:-1]), 0, True)
+    tid = np.cumsum(new) - 1
+    n_tx = int(tid[-1]) + 1
+    tx_act = r_act[new]
+    seq = _seq_within(tx_act)
+
+    def col(name: str) -> pa.Array:
+        return tx.column(name)
+
+    def per_tx(values: pa.Array) -> pa.Array:
+        return _last_per(tid, n_tx, values)
+
+    uid = uid_arr.take(pa.array(tx_act))
+    first_idx = pa.array(np.nonzero(new)[0])
+    dcur = default_cur.take(pa.array(tx_act))
+    value = _floats(per_tx(_strip(col("v_val"))))
+    cur = pc.coalesce(per_tx(_upper_strip(col("v_cur"))), dcur)  # value/@currency, else the default
+    date = _dates(per_tx(col("td_date")))
+    vd = pc.coalesce(_dates(per_tx(col("v_vd"))), date)
+    pr = _any_valid([col(c) for c in ("pr_ref", "pr_act", "pr_narr", "pr_text")])
+    re_ = _any_valid([col(c) for c in ("re_ref", "re_act", "re_narr", "re_text")])
+    ds = _any_valid([col(c) for c in ("ds_narr", "ds_text")])
+
+    def only(mask: np.ndarray, values: pa.Array) -> pa.Array:
+        return per_tx(pc.if_else(pa.array(mask), values, pa.scalar(None, values.type)))
+
+    t["transactions"] = _table(
+        "transactions",
+        {
+            "activity_uid": uid,
+            "seq": seq,
+            "ref": _strip(col("t_ref").take(first_idx)),
+            "type_code": per_tx(_strip(col("tt_code"))),
+            "date": date,
+            "value": value,
+            "currency": cur,
+            "value_date": vd,
+            "provider_ref": only(pr, _strip(col("pr_ref"))),
+            "provider_name": only(pr, _name(col("pr_narr"), col("pr_text"))),
+            "provider_activity_id": only(pr, _strip(col("pr_act"))),
+            "receiver_ref": only(re_, _strip(col("re_ref"))),
+            "receiver_name": only(re_, _name(col("re_narr"), col("re_text"))),
+            "receiver_activity_id": only(re_, _strip(col("re_act"))),
+            "humanitarian": _map(col("t_hum").take(first_idx), _bool, pa.bool_()),
+            "description": only(ds, _name(col("ds_narr"), col("ds_text"))),
+        },
+    )
+    ts_code = _strip(col("ts_code"))
+    m = ts_code.is_valid()
+    if pc.any(m).as_py():
+        rows = np.asarray(m)
+        t["transaction_sectors"] = _table(
+            "transaction_sectors",
+            {
+                "activity_uid": uid.take(pa.array(tid[rows])),
+                "seq": seq[tid[rows]],
+                "vocabulary": pc.utf8_trim_whitespace(_or(col("ts_vocab"), "1")).filter(m),
+                "code": ts_code.filter(m),
+            },
+        )
+    tc_code = _upper_strip(col("tc_code"))
+    m = tc_code.is_valid()
+    if pc.any(m).as_py():
+        rows = np.asarray(m)
+        t["transaction_countries"] = _table(
+            "transaction_countries",
+            {"activity_uid": uid.take(pa.array(tid[rows])), "seq": seq[tid[rows]], "code": tc_code.filter(m)},
+        )
+    tr_code = _strip(col("tr_code"))
+    m = tr_code.is_valid()
+    if pc.any(m).as_py():
+        rows = np.asarray(m)
+        t["transaction_regions"] = _table(
+            "transaction_regions",
+            {
+                "activity_uid": uid.take(pa.array(tid[rows])),
+                "seq": seq[tid[rows]],
+                "code": tr_code.filter(m),
+                "vocabulary": _or(col("tr_vocab"), "1").filter(m),
+            },
+        )
+    missing = pc.and_kleene(pc.is_valid(value), pc.is_null(cur))
+    for i in np.nonzero(np.asarray(missing.fill_null(False)))[0]:
+        a = int(tx_act[i])
+        warnings.append(
+            (
+                str(uid_arr[a]),
+                -1 - a,  # placeholder: replaced by the activity's line in _percentage_warnings
+                "currency.missing",
+                f"transaction {int(seq[i])} has no currency and the activity no default-currency",
+            )
+        )
+    return n_tx
+
+
+def _locations(t: dict[str, pa.Table], loc: pa.RecordBatch, uid_arr: pa.Array, n: int) -> None:
+    if not loc.num_rows:
+        return
+    r_act = np.asarray(loc.column("<activity>"), dtype=np.int64)
+    r_child = np.asarray(loc.column("<child>"), dtype=np.int64)
+    new = np.insert((r_act[1:] != r_act[:-1]) | (r_child[1:] != r_child[:-1]), 0, True)
+    lid = np.cumsum(new) - 1
+    n_loc = int(lid[-1]) + 1
+    l_act = r_act[new]
+
+    def col(name: str) -> pa.Array:
+        return loc.column(name)
+
+    def first(values: pa.Array) -> pa.Array:
+        return _first_per(lid, n_loc, values)
+
+    def last(values: pa.Array) -> pa.Array:
+        return _last_per(lid, n_loc, values)
+
+    pos = first(_strip(col("pos")))
+    lat, lon = [], []
+    for p in pos.to_pylist():
+        la = lo = None
+        if p:
+            parts = p.replace(",", " ").split()
+            if len(parts) == 2:
+                try:
+                    a, b = float(parts[0]), float(parts[1])
+                    if -90 <= a <= 90 and -180 <= b <= 180:
+                        la, lo = a, b
+                except ValueError:
+                    pass
+        lat.append(la)
+        lon.append(lo)
+    level = _strip(col("adm_level"))
+    code = _strip(col("adm_code"))
+    vocab = col("adm_vocab")
+    is1, is2 = pc.equal(level, "1"), pc.equal(level, "2")
+    none_s = pa.scalar(None, pa.string())
+    adm1 = last(pc.if_else(is1, code, none_s))
+    adm2 = last(pc.if_else(is2, code, none_s))
+    # admin_vocabulary: the level-1 vocabulary (last one), else the first level-2 one.
+    v1 = _last_per(lid, n_loc, pc.if_else(is1, vocab, none_s))
+    v2 = _first_per(lid, n_loc, pc.if_else(is2, vocab, none_s))
+    t["locations"] = _table(
+        "locations",
+        {
+            "activity_uid": uid_arr.take(pa.array(l_act)),
+            "seq": _seq_within(l_act),
+            "ref": col("l_ref").take(pa.array(np.nonzero(new)[0])),
+            "name": first(_name(col("ln_narr"), col("ln_text"))),
+            "lat": pa.array(lat, type=pa.float64()),
+            "lon": pa.array(lon, type=pa.float64()),
+            "exactness": first(_strip(col("ex_code"))),
+            "location_class": first(_strip(col("lc_code"))),
+            "adm1": adm1,
+            "adm2": adm2,
+            "admin_vocabulary": pc.coalesce(v1, v2),
+        },
+    )
+
+
+def _percentage_warnings(
+    warnings: list[tuple[str, int, str, str]],
+    uids: list[str],
+    lines: np.ndarray,
+    k_act: np.ndarray,
+    n: int,
+    rc_code: pa.Array,
+    rc_pct: pa.Array,
+    se_code: pa.Array,
+    se_vocab: pa.Array,
+    se_pct: pa.Array,
+) -> None:
+    """The warnings of IatiReader._check_percentages, with the same totals (summed in document order)."""
+    out: list[tuple[int, int, tuple[str, int, str, str]]] = []
+    rc = np.asarray(rc_code.is_valid())
+    p = np.asarray(rc_pct.fill_null(0.0))
+    has = np.asarray(rc_pct.is_valid()) & rc
+    any_pct = np.bincount(k_act[has], minlength=n) > 0
+    total = np.bincount(k_act[rc], weights=p[rc], minlength=n)
+    for a in np.nonzero(any_pct & (np.abs(total - 100.0) > 0.01))[0].tolist():
+        msg = f"recipient-country percentages sum to {total[a]:g}, not 100; normalised"
+        out.append((int(a), 0, (uids[a], int(lines[a]), "percentages.country", msg)))
+    se = np.asarray(se_code.is_valid()) & np.asarray(se_pct.is_valid())
+    if se.any():
+        sums: dict[tuple[int, str], float] = {}
+        for a, v, q in zip(
+            k_act[se].tolist(),
+            se_vocab.filter(pa.array(se)).to_pylist(),
+            se_pct.filter(pa.array(se)).to_pylist(),
+            strict=True,
+        ):
+            sums[(a, v)] = sums.get((a, v), 0.0) + q
+        for (a, v), tot in sums.items():
+            if abs(tot - 100.0) > 0.01:
+                msg = f"sector percentages (vocabulary {v}) sum to {tot:g}, not 100; normalised"
+                out.append((a, 1, (uids[a], int(lines[a]), "percentages.sector", msg)))
+    for w in warnings:
+        a = -1 - w[1]
+        out.append((a, 2, (w[0], int(lines[a]), w[2], w[3])))
+    out.sort(key=lambda x: (x[0], x[1]))  # stable: the reference reader's order within each kind
+    warnings[:] = [w for _, _, w in out]
