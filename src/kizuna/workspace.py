@@ -116,7 +116,19 @@ class Workspace:
                     [m.version, m.name, datetime.now(UTC).replace(tzinfo=None)],
                 )
             applied.append(m.version)
+        if applied:
+            self.load_reference()
         return applied
+
+    def load_reference(self) -> None:
+        """Load the offline reference tables (IATI codes, ECB rates) once, when the workspace is created
+        or upgraded, so that no import pays for them."""
+        from kizuna.ledger.money import ensure_rates  # here: the ledger imports this module
+        from kizuna.reference.codelists import ensure_codelists
+
+        with self.transaction() as con:
+            ensure_codelists(con)
+            ensure_rates(con)
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         """The first column of the first row (fetches everything: DuckDB 2.0 refuses new work on a

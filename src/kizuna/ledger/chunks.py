@@ -213,7 +213,7 @@ class ParallelParse:
     def __init__(self, path: Path, plan: ChunkPlan, import_id: int, out_dir: Path, n_workers: int | None = None):
         self.n = n_workers or workers()
         ctx = get_context("forkserver")
-        ctx.set_forkserver_preload(["kizuna.ledger.chunks"])
+        ctx.set_forkserver_preload(["kizuna.ledger.worker_preload"])
         self.ex = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx)
         self.args = (str(path), plan.header, import_id, str(out_dir))
         self.todo = iter(plan.chunks)

@@ -36,7 +36,6 @@ from kizuna.ledger.iati import SUPPORTED_VERSIONS, parse_date
 from kizuna.ledger.store import COLUMNS, _arrow_type, activity_uid
 
 ROOT = "/iati-activities/iati-activity"
-ACTIVITY_START = re.compile(rb"<iati-activity[\s>/]")
 VERSION_RE = re.compile(rb"""\sversion\s*=\s*["']([^"']*)["']""")
 XMLNS_RE = re.compile(rb"""xmlns:([\w.-]+)\s*=""")
 
@@ -193,6 +192,12 @@ def _parser() -> Any:
             cfg.write_text(json.dumps(_config()))  # JSON is YAML
             _PARSER = XmlToArrowParser(str(cfg))
     return _PARSER
+
+
+def warm() -> None:
+    """Build the parser now (worker fork servers call this once, so forked workers inherit it)."""
+    if available():
+        _parser()
 
 
 def available() -> bool:
@@ -364,11 +369,12 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     version = vm.group(1).decode("utf-8", "replace").strip() if vm else ""
     if version.startswith("1.") or (version and version not in SUPPORTED_VERSIONS and not version.startswith("2.")):
         raise Decline("not IATI 2.0x")
-    for prefix in XMLNS_RE.findall(data[root.start() : root_end + 1]):
-        local = set(re.findall(rb"<" + re.escape(prefix) + rb":([\w.-]+)", data))
-        if local & READ_NAMES:
-            raise Decline("a namespaced element shares a name we read")
-    starts = [m.start() for m in ACTIVITY_START.finditer(data)]
+    prefixes = tuple(XMLNS_RE.findall(data[root.start() : root_end + 1]))
+    # One scan finds the activities and the marks of the ones the extractor cannot read exactly.
+    starts: list[int] = []
+    marks: list[int] = []
+    for m in _scanner(prefixes).finditer(data):
+        (starts if m.group(1) is not None else marks).append(m.start())
     close = data.rfind(b"</iati-activities>")
     if not starts or close < starts[-1]:
         raise Decline("no activities, or no closing root tag after them")
@@ -381,7 +387,10 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
         lines[i] = line
         prev = s
     ends = starts[1:] + [close]
-    hard = sorted(_hard_activities(data, starts))
+    hard: list[int] = []
+    if marks:
+        idx = np.searchsorted(np.asarray(starts), np.asarray(marks), side="right") - 1
+        hard = sorted({int(i) for i in idx if i >= 0})
     header = data[: root_end + 1]
     if not hard:
         res = _extract(data, lines, import_id)
@@ -398,22 +407,26 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
 
 
 # Marks of what the compiled extractor cannot read exactly: an element with several narratives (one per
-# language; the reference reader picks by language) and results (nested four deep).
-# A transaction or location with no child element gives the extractor no row to see: the reference
-# reader keeps it.
-HARD_MARKS = re.compile(
-    rb"</narrative>\s*<narrative|<result[\s>/]"
-    rb"|<(?:transaction|location)(?:\s[^>]*)?(?:/>|>\s*</(?:transaction|location)>)"
+# language; the reference reader picks by language); results (nested four deep); a transaction or
+# location with no child element (the extractor sees no row for it); a namespaced extension element
+# named like an element we read (the extractor matches local names). Activities holding one are read
+# by the reference reader.
+HARD_MARKS = (
+    rb"/narrative>\s*<narrative|result[\s>/]"
+    rb"|(?:transaction|location)(?:\s[^>]*)?(?:/>|>\s*</(?:transaction|location)>)"
 )
+_SCANNERS: dict[tuple[bytes, ...], re.Pattern[bytes]] = {}
 
 
-def _hard_activities(data: bytes, starts: list[int]) -> set[int]:
-    """Indices of activities holding a mark the compiled extractor cannot read exactly."""
-    pos = [m.start() for m in HARD_MARKS.finditer(data)]
-    if not pos:
-        return set()
-    idx = np.searchsorted(np.asarray(starts), np.asarray(pos), side="right") - 1
-    return {int(i) for i in idx if i >= 0}
+def _scanner(prefixes: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """The one-pass scan for a document whose root declares these namespace prefixes: group 1 is an
+    activity start, any other match a mark. Every branch shares the leading ``<`` outside the group,
+    which keeps the regex engine's fast prefix search (a leading group would cost ten times as much)."""
+    if prefixes not in _SCANNERS:
+        names = b"|".join(re.escape(n) for n in sorted(READ_NAMES, key=len, reverse=True))
+        extra = b"".join(rb"|" + re.escape(p) + rb":(?:" + names + rb")[\s>/]" for p in prefixes)
+        _SCANNERS[prefixes] = re.compile(rb"<(?:(iati-activity[\s>/])|" + HARD_MARKS + extra + rb")")
+    return _SCANNERS[prefixes]
 
 
 def _careful(

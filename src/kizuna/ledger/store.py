@@ -325,9 +325,10 @@ def write_batch(tables: dict[str, pa.Table], folder: Path, stem: str) -> dict[st
     return paths
 
 
-def flush_files(con: Any, paths: dict[str, str]) -> int:
-    """Insert one batch (Parquet files from :func:`write_batch`) inside the caller's transaction,
-    replacing earlier versions of its activities, then delete the files. Returns how many it replaced.
+def flush_files(con: Any, paths: dict[str, str] | dict[str, list[str]]) -> int:
+    """Insert one batch (Parquet files from :func:`write_batch`, one or a list per table) inside the
+    caller's transaction, replacing earlier versions of its activities, then delete the files.
+    Returns how many it replaced. The files of one call must not repeat an activity.
 
     Why files and not registered Arrow tables: DuckDB keeps every Arrow object a transaction scanned
     alive until commit, so a file-sized transaction would hold the whole file in memory.
@@ -335,7 +336,7 @@ def flush_files(con: Any, paths: dict[str, str]) -> int:
     from kizuna.workspace import scalar  # here, not at import: parse workers never load DuckDB
 
     acts = paths.get("activities")
-    if acts is None:
+    if not acts:
         return 0
     in_batch = "activity_uid IN (SELECT activity_uid FROM read_parquet(?))"
     replaced = int(scalar(con, f"SELECT count(*) FROM activities WHERE {in_batch}", [acts]))
@@ -345,9 +346,19 @@ def flush_files(con: Any, paths: dict[str, str]) -> int:
     for table, path in paths.items():
         cols = ", ".join(COLUMNS[table])
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_parquet(?)", [path])
-    for path in paths.values():
-        Path(path).unlink(missing_ok=True)
+    for files in paths.values():
+        for f in [files] if isinstance(files, str) else files:
+            Path(f).unlink(missing_ok=True)
     return replaced
+
+
+def merge_files(batches: list[dict[str, str]]) -> dict[str, list[str]]:
+    """The Parquet files of several batches, by table, for one :func:`flush_files` call."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for b in batches:
+        for table, path in b.items():
+            out[table].append(path)
+    return dict(out)
 
 
 def build_batch(
