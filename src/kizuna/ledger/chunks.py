@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,9 +36,8 @@ COMMENT_RE = re.compile(rb"<!--.*?-->", re.S)
 
 @dataclass(frozen=True)
 class Chunk:
-    start: int
+    start: int  # byte offsets in the file: the chunk is whole activities
     end: int
-    line_offset: int  # add to a line inside the chunk to get the file's line
 
 
 @dataclass
@@ -97,7 +97,9 @@ def _count_newlines(fh: BinaryIO, start: int, end: int, block: int = 8 << 20) ->
 def plan_chunks(path: Path, chunk_bytes: int | None = None) -> ChunkPlan | None:
     """Cut points for ``path``; ``None`` when the file cannot be cut (no activities): read it serially.
 
-    Reads the file in blocks (never mapped whole: mapped pages would count in the process's memory).
+    Only seeks near the cut points: line numbers are counted by the workers, chunk by chunk (see
+    :class:`ChunkResult`), so planning costs milliseconds whatever the file's size. Reads in blocks
+    (never mapped whole: mapped pages would count in the process's memory).
     """
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     check_prolog(path)
@@ -124,23 +126,25 @@ def plan_chunks(path: Path, chunk_bytes: int | None = None) -> ChunkPlan | None:
                 Where(file=str(path), line=total_lines),
                 hint="the download may have been cut short; download it again",
             )
-        header_lines = header.count(b"\n")
         chunks: list[Chunk] = []
         pos = root_end + 1
-        lines_before = header_lines
         stop = last + len(END_TAG)
         while pos < stop:
             k = _find(fh, END_TAG, min(pos + chunk_bytes, stop - len(END_TAG)), stop)
             end = stop if k < 0 else k + len(END_TAG)
-            chunks.append(Chunk(pos, end, lines_before - header_lines))
-            lines_before += _count_newlines(fh, pos, end)
+            chunks.append(Chunk(pos, end))
             pos = end
         return ChunkPlan(header=header, chunks=chunks)
 
 
 @dataclass
 class ChunkResult:
-    """What a worker hands back: the chunk's activity keys, its Parquet files, counts and warnings."""
+    """What a worker hands back: the chunk's activity keys, its Parquet files, counts and warnings.
+
+    Lines (the ``line`` column of its activities file and of its warnings) are counted from the
+    chunk's start, 1 being the line it starts on, unless ``lines_absolute``: the caller adds the
+    number of newlines before the chunk, known once the earlier chunks report ``newlines``.
+    """
 
     uids: list[str]
     files: dict[str, str]  # table -> Parquet file, for kizuna.ledger.store.flush_files
@@ -149,22 +153,41 @@ class ChunkResult:
     warnings: list[tuple[str, int, str, str]]
     publishers: Counter[str]
     version: str | None
+    newlines: int = 0  # newlines in the chunk's bytes
+    lines_absolute: bool = True
 
 
-def parse_chunk(path: str, header: bytes, chunk: Chunk, import_id: int, out_dir: str) -> ChunkResult:
-    """Worker: read one chunk of ``path`` and write its table rows as Parquet files in ``out_dir``."""
+def parse_chunk(path: str, header: bytes, chunk: Chunk, out_dir: str) -> ChunkResult:
+    """Worker: read one chunk of ``path`` and write its table rows as Parquet files in ``out_dir``.
+
+    Rows carry import id 0 (the caller sets the real one as it inserts them) and chunk-relative lines.
+    """
     with open(path, "rb") as fh:
         fh.seek(chunk.start)
         body = fh.read(chunk.end - chunk.start)
-    return read_document(
-        path, header + body + b"</iati-activities>", chunk.line_offset, import_id, out_dir, f"c{chunk.start}"
-    )
+    header_nl = header.count(b"\n")
+    data = header + body + b"</iati-activities>"
+    res = read_document(path, data, -header_nl, 0, out_dir, f"c{chunk.start}", careful=False)
+    if res is None:
+        # The reference reader reports errors and warning messages with lines: give it the true ones.
+        with open(path, "rb") as fh:
+            before = _count_newlines(fh, 0, chunk.start)
+        res = read_document(path, data, before - header_nl, 0, out_dir, f"c{chunk.start}")
+        assert res is not None
+        res.newlines = body.count(b"\n")
+    else:
+        res.lines_absolute = False
+        res.newlines -= header_nl  # the fast path counted the whole document: header, body, end tag
+    return res
 
 
-def read_document(path: str, data: bytes, line_offset: int, import_id: int, out_dir: str, stem: str) -> ChunkResult:
+def read_document(
+    path: str, data: bytes, line_offset: int, import_id: int, out_dir: str, stem: str, careful: bool = True
+) -> ChunkResult | None:
     """Ledger rows of one in-memory IATI document (a whole small file, or a chunk of a large one), as
     Parquet files: by the compiled fast path when it can promise the reference reader's answer, else
-    by :class:`~kizuna.ledger.iati.IatiReader` (which also reports every error with its line)."""
+    (unless ``careful`` is false: then ``None``) by :class:`~kizuna.ledger.iati.IatiReader`, which also
+    reports every error with its line."""
     from kizuna.ledger import iati_fast
 
     try:
@@ -180,7 +203,10 @@ def read_document(path: str, data: bytes, line_offset: int, import_id: int, out_
             warnings=fast.warnings,
             publishers=fast.publishers,
             version=fast.version,
+            newlines=fast.newlines,
         )
+    if not careful:
+        return None
     reader = IatiReader(path, data=data, line_offset=line_offset)
     pubs: Counter[str] = Counter()
 
@@ -205,35 +231,48 @@ def read_document(path: str, data: bytes, line_offset: int, import_id: int, out_
 class ParallelParse:
     """Chunk results in file order from a pool of worker processes, at most ``workers + 1`` in flight.
 
-    Construction starts the pool and submits the first chunks, so the caller can do other set-up
-    while the workers start. Workers come from a fork server that has loaded only this module (lxml,
-    pyarrow): they start fast and never inherit DuckDB's threads or the caller's imports.
+    Construction returns at once: a thread starts the pool and submits the first chunks, so the
+    caller can hash the file and open its transaction while the workers start. Workers come from a
+    fork server that has loaded the readers and compiled the fast path's parser
+    (:mod:`kizuna.ledger.worker_preload`): they start fast and never inherit DuckDB's threads or the
+    caller's imports. ``close()`` (or the end of iteration) stops the pool.
     """
 
-    def __init__(self, path: Path, plan: ChunkPlan, import_id: int, out_dir: Path, n_workers: int | None = None):
+    def __init__(self, path: Path, plan: ChunkPlan, out_dir: Path, n_workers: int | None = None):
         self.n = n_workers or workers()
+        self.header_newlines = plan.header.count(b"\n")
         ctx = get_context("forkserver")
         ctx.set_forkserver_preload(["kizuna.ledger.worker_preload"])
         self.ex = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx)
-        self.args = (str(path), plan.header, import_id, str(out_dir))
+        self.args = (str(path), plan.header, str(out_dir))
         self.todo = iter(plan.chunks)
         self.pending: deque[Future[ChunkResult]] = deque()
+        self.starter = threading.Thread(target=self._start, name="kizuna-parse-start", daemon=True)
+        self.starter.start()
+
+    def _start(self) -> None:
         for _ in range(self.n + 1):
             self._submit_next()
 
     def _submit_next(self) -> None:
         c = next(self.todo, None)
         if c is not None:
-            path, header, import_id, out_dir = self.args
-            self.pending.append(self.ex.submit(parse_chunk, path, header, c, import_id, out_dir))
+            path, header, out_dir = self.args
+            self.pending.append(self.ex.submit(parse_chunk, path, header, c, out_dir))
 
     def __iter__(self) -> Iterator[ChunkResult]:
+        self.starter.join()
         try:
             while self.pending:
                 res = self.pending.popleft().result()
                 self._submit_next()
                 yield res
         finally:
-            for f in self.pending:
-                f.cancel()
-            self.ex.shutdown(wait=True, cancel_futures=True)
+            self.close()
+
+    def close(self) -> None:
+        self.starter.join()
+        for f in self.pending:
+            f.cancel()
+        self.pending.clear()
+        self.ex.shutdown(wait=True, cancel_futures=True)

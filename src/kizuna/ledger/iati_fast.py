@@ -194,10 +194,31 @@ def _parser() -> Any:
     return _PARSER
 
 
+_WARM_DOC = b"""<iati-activities version="2.03"><iati-activity default-currency="EUR" humanitarian="1" hierarchy="1">
+<iati-identifier>W-1</iati-identifier><reporting-org ref="W" type="10"><narrative>W</narrative></reporting-org>
+<title><narrative>W</narrative></title><description type="1"><narrative>W</narrative></description>
+<participating-org role="1" ref="W"><narrative>W</narrative></participating-org><activity-status code="2"/>
+<activity-date type="1" iso-date="2020-01-01"/><recipient-country code="SS" percentage="50"/>
+<recipient-region code="289" percentage="50"/><sector code="15220" percentage="100"/><tag code="T"/>
+<policy-marker code="1" significance="1"/><budget><period-start iso-date="2020-01-01"/><value>1</value></budget>
+<location ref="L"><name><narrative>L</narrative></name><point><pos>1 2</pos></point>
+<administrative level="1" code="A"/></location><transaction ref="T"><transaction-type code="3"/>
+<transaction-date iso-date="2020-01-01"/><value currency="USD">1,0</value><provider-org ref="P"/>
+<receiver-org><narrative>R</narrative></receiver-org><sector code="15220"/><recipient-country code="SS"/>
+<recipient-region code="289"/><description><narrative>D</narrative></description></transaction>
+</iati-activity></iati-activities>"""
+
+
 def warm() -> None:
-    """Build the parser now (worker fork servers call this once, so forked workers inherit it)."""
-    if available():
-        _parser()
+    """Build the parser and run every step once (worker fork servers call this, so that forked
+    workers inherit a process whose lazy initialisation, Arrow kernels and Parquet writer included, is done)."""
+    if not available():
+        return
+    from kizuna.ledger.store import write_batch
+
+    res = fast_tables(_WARM_DOC, 0)
+    with tempfile.TemporaryDirectory(prefix="kizuna-warm-") as d:
+        write_batch(res.tables, Path(d), "warm")
 
 
 def available() -> bool:
@@ -218,6 +239,7 @@ class FastResult:
     warnings: list[tuple[str, int, str, str]]
     publishers: Counter[str]
     version: str
+    newlines: int = 0  # newlines in the whole document
 
 
 class Decline(Exception):
@@ -294,9 +316,28 @@ def _name(narr: pa.Array, text: pa.Array) -> pa.Array:
     return pc.coalesce(_strip(narr), _strip(text))
 
 
+_NP_TYPES = {"uint32": np.uint32, "int32": np.int32, "int64": np.int64, "uint64": np.uint64, "double": np.float64}
+
+
+def _np(a: Any, dtype: Any = None) -> np.ndarray:
+    """A null-free Arrow array as NumPy, read from its buffer (``to_numpy`` and ``np.asarray`` import
+    pandas, a tenth of a second in every worker)."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if a.null_count:
+        raise ValueError("nulls")  # never: callers pass level columns, masks and filled values
+    if pa.types.is_boolean(a.type):
+        a = pc.cast(a, pa.uint8())
+        out = np.frombuffer(a.buffers()[1], dtype=np.uint8, count=len(a), offset=a.offset).astype(bool)
+    else:
+        np_type = np.dtype(_NP_TYPES[str(a.type)])
+        out = np.frombuffer(a.buffers()[1], dtype=np_type, count=len(a), offset=a.offset * np_type.itemsize)
+    return out.astype(dtype, copy=False) if dtype is not None else out
+
+
 def _last_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
     """For groups 0..n-1 (``group`` sorted ascending, one entry per value), the last non-null value."""
-    valid = np.asarray(values.is_valid())
+    valid = _np(values.is_valid())
     g = group[valid]
     pos = np.nonzero(valid)[0]
     out = np.full(n, -1, dtype=np.int64)
@@ -308,7 +349,7 @@ def _last_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
 
 
 def _first_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
-    valid = np.asarray(values.is_valid())
+    valid = _np(values.is_valid())
     g = group[valid]
     pos = np.nonzero(valid)[0]
     out = np.full(n, -1, dtype=np.int64)
@@ -321,7 +362,7 @@ def _first_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
 def _any_valid(cols: list[pa.Array]) -> np.ndarray:
     m = np.zeros(len(cols[0]), dtype=bool)
     for c in cols:
-        m |= np.asarray(c.is_valid())
+        m |= _np(c.is_valid())
     return m
 
 
@@ -386,10 +427,11 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
         line += data.count(b"\n", prev, s)
         lines[i] = line
         prev = s
+    newlines = line - 1 - line_offset + data.count(b"\n", prev)
     ends = starts[1:] + [close]
     hard: list[int] = []
     if marks:
-        idx = np.searchsorted(np.asarray(starts), np.asarray(marks), side="right") - 1
+        idx = np.searchsorted(np.array(starts), np.array(marks), side="right") - 1
         hard = sorted({int(i) for i in idx if i >= 0})
     header = data[: root_end + 1]
     if not hard:
@@ -403,6 +445,7 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
             part = _extract(doc, lines[easy], import_id)
         res = _merge(part, _careful(path, header, data, hard, starts, ends, lines, import_id))
     res.version = version or "unknown"
+    res.newlines = newlines
     return res
 
 
@@ -482,7 +525,7 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
         raise Decline("results are read by the reference reader")
     kids, tx, loc = out["kids"], out["tx"], out["loc"]
     n = len(lines)
-    k_act = np.asarray(kids.column("<activity>"), dtype=np.int64)
+    k_act = _np(kids.column("<activity>"), np.int64)
     if n == 0 or not len(k_act) or k_act[-1] != n - 1 or len(np.unique(k_act)) != n:
         raise Decline("activity count mismatch")
 
@@ -573,7 +616,7 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
             },
         )
     rc_code = _upper_strip(kc("rc_code"))
-    rc = np.asarray(rc_code.is_valid())
+    rc = _np(rc_code.is_valid())
     rc_pct = _map(kc("rc_pct"), _pct, pa.float64())
     g, m = rows_of(rc)
     if len(g):
@@ -582,7 +625,7 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
             {"activity_uid": uid_arr.take(pa.array(g)), "code": rc_code.filter(m), "percentage": rc_pct.filter(m)},
         )
     rr_code = _strip(kc("rr_code"))
-    g, m = rows_of(np.asarray(rr_code.is_valid()))
+    g, m = rows_of(_np(rr_code.is_valid()))
     if len(g):
         t["activity_regions"] = _table(
             "activity_regions",
@@ -594,7 +637,7 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
             },
         )
     se_code = _strip(kc("se_code"))
-    se = np.asarray(se_code.is_valid())
+    se = _np(se_code.is_valid())
     se_vocab = pc.utf8_trim_whitespace(_or(kc("se_vocab"), "1"))
     se_pct = _map(kc("se_pct"), _pct, pa.float64())
     g, m = rows_of(se)
@@ -670,8 +713,8 @@ def _transactions(
 ) -> int:
     if not tx.num_rows:
         return 0
-    r_act = np.asarray(tx.column("<activity>"), dtype=np.int64)
-    r_child = np.asarray(tx.column("<child>"), dtype=np.int64)
+    r_act = _np(tx.column("<activity>"), np.int64)
+    r_child = _np(tx.column("<child>"), np.int64)
     # One transaction per (activity, child) pair: rows of one transaction are contiguous.
     new = np.insert((r_act[1:] != r_act[:-1]) | (r_child[1:] != r_child[:-1]), 0, True)
     tid = np.cumsum(new) - 1
@@ -723,7 +766,7 @@ def _transactions(
     ts_code = _strip(col("ts_code"))
     m = ts_code.is_valid()
     if pc.any(m).as_py():
-        rows = np.asarray(m)
+        rows = _np(m)
         t["transaction_sectors"] = _table(
             "transaction_sectors",
             {
@@ -736,7 +779,7 @@ def _transactions(
     tc_code = _upper_strip(col("tc_code"))
     m = tc_code.is_valid()
     if pc.any(m).as_py():
-        rows = np.asarray(m)
+        rows = _np(m)
         t["transaction_countries"] = _table(
             "transaction_countries",
             {"activity_uid": uid.take(pa.array(tid[rows])), "seq": seq[tid[rows]], "code": tc_code.filter(m)},
@@ -744,7 +787,7 @@ def _transactions(
     tr_code = _strip(col("tr_code"))
     m = tr_code.is_valid()
     if pc.any(m).as_py():
-        rows = np.asarray(m)
+        rows = _np(m)
         t["transaction_regions"] = _table(
             "transaction_regions",
             {
@@ -755,7 +798,7 @@ def _transactions(
             },
         )
     missing = pc.and_kleene(pc.is_valid(value), pc.is_null(cur))
-    for i in np.nonzero(np.asarray(missing.fill_null(False)))[0]:
+    for i in np.nonzero(_np(missing.fill_null(False)))[0]:
         a = int(tx_act[i])
         warnings.append(
             (
@@ -771,8 +814,8 @@ def _transactions(
 def _locations(t: dict[str, pa.Table], loc: pa.RecordBatch, uid_arr: pa.Array, n: int) -> None:
     if not loc.num_rows:
         return
-    r_act = np.asarray(loc.column("<activity>"), dtype=np.int64)
-    r_child = np.asarray(loc.column("<child>"), dtype=np.int64)
+    r_act = _np(loc.column("<activity>"), np.int64)
+    r_child = _np(loc.column("<child>"), np.int64)
     new = np.insert((r_act[1:] != r_act[:-1]) | (r_child[1:] != r_child[:-1]), 0, True)
     lid = np.cumsum(new) - 1
     n_loc = int(lid[-1]) + 1
@@ -844,15 +887,15 @@ def _percentage_warnings(
 ) -> None:
     """The warnings of IatiReader._check_percentages, with the same totals (summed in document order)."""
     out: list[tuple[int, int, tuple[str, int, str, str]]] = []
-    rc = np.asarray(rc_code.is_valid())
-    p = np.asarray(rc_pct.fill_null(0.0))
-    has = np.asarray(rc_pct.is_valid()) & rc
+    rc = _np(rc_code.is_valid())
+    p = _np(rc_pct.fill_null(0.0))
+    has = _np(rc_pct.is_valid()) & rc
     any_pct = np.bincount(k_act[has], minlength=n) > 0
     total = np.bincount(k_act[rc], weights=p[rc], minlength=n)
     for a in np.nonzero(any_pct & (np.abs(total - 100.0) > 0.01))[0].tolist():
         msg = f"recipient-country percentages sum to {total[a]:g}, not 100; normalised"
         out.append((int(a), 0, (uids[a], int(lines[a]), "percentages.country", msg)))
-    se = np.asarray(se_code.is_valid()) & np.asarray(se_pct.is_valid())
+    se = _np(se_code.is_valid()) & _np(se_pct.is_valid())
     if se.any():
         sums: dict[tuple[int, str], float] = {}
         for a, v, q in zip(

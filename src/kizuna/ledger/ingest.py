@@ -19,6 +19,7 @@ from kizuna.errors import InputError, Where
 from kizuna.ledger import money
 from kizuna.ledger.chunks import (
     PARALLEL_MIN_BYTES,
+    ChunkPlan,
     ChunkResult,
     ParallelParse,
     parse_chunk,
@@ -129,20 +130,31 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
             Where(file=str(path)),
             hint="IATI activity files end in .xml; 3W sheets in .csv or .xlsx",
         )
-    sha = file_sha256(path)
-    if ws.already_imported(kind, sha):
-        return FileResult(path, kind, "skipped")
+    # A large IATI file starts parsing in worker processes at once, while this process hashes it
+    # (an already imported file then stops them) and opens the transaction.
+    parallel = _start_parallel(path) if kind == "iati" else None
+    try:
+        sha = file_sha256(path)
+        if ws.already_imported(kind, sha):
+            return FileResult(path, kind, "skipped")
+        return _ingest(ws, path, kind, sha, parallel)
+    finally:
+        if parallel is not None:
+            parallel.close()
+
+
+def _ingest(ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel | None) -> FileResult:
     result = FileResult(path, kind, "imported")
     with ws.transaction() as con:
         import_id = ws.record_import(con, kind=kind, path=path, sha256=sha)
         result.import_id = import_id
 
-        def setup() -> None:  # reference tables the flows need; run while parse workers start
+        def setup() -> None:  # reference tables the flows need (loaded when the workspace was created)
             ensure_codelists(con)
             money.ensure_rates(con)
 
         if kind == "iati":
-            stats, warnings = _load_iati(con, path, import_id, result, setup)
+            stats, warnings = _load_iati(con, path, import_id, result, setup, parallel)
         else:
             setup()
             from kizuna.ledger.threew import load_aliases, read_threew
@@ -170,52 +182,83 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
     return result
 
 
+class _Parallel:
+    """A large file's chunk plan and its running parse (with the folder its workers write to)."""
+
+    def __init__(self, path: Path, plan: ChunkPlan):
+        self.plan = plan
+        self.tmp = tempfile.TemporaryDirectory(prefix="kizuna-ingest-")
+        self.parse = ParallelParse(path, plan, Path(self.tmp.name))
+
+    def close(self) -> None:
+        self.parse.close()
+        self.tmp.cleanup()
+
+
+def _start_parallel(path: Path) -> _Parallel | None:
+    if path.stat().st_size < PARALLEL_MIN_BYTES or workers() < 2:
+        return None
+    plan = plan_chunks(path)
+    return _Parallel(path, plan) if plan is not None else None
+
+
 def _load_iati(
-    con: Any, path: Path, import_id: int, result: FileResult, setup: Callable[[], None]
+    con: Any,
+    path: Path,
+    import_id: int,
+    result: FileResult,
+    setup: Callable[[], None],
+    parallel: _Parallel | None = None,
 ) -> tuple[LoadStats, list[Any]]:
     """Parse and load one IATI file: a small file whole, a large one in chunks (in parallel workers
     when the machine has more than one core); each by the compiled fast path where it applies."""
+    setup()
     size = path.stat().st_size
-    plan = plan_chunks(path) if size >= PARALLEL_MIN_BYTES else None
+    plan = parallel.plan if parallel is not None else None
     if plan is None and size >= PARALLEL_MIN_BYTES:
-        # No activity boundaries to cut at: stream it through the reference reader.
-        setup()
-        reader = IatiReader(path)
-        serial = load_activities(con, _track_publishers(iter(reader), result), import_id, "iati")
-        result.version = reader.header.version if reader.header else None
-        return serial
+        plan = plan_chunks(path)
+        if plan is None:  # no activity boundaries to cut at: stream it through the reference reader
+            reader = IatiReader(path)
+            serial = load_activities(con, _track_publishers(iter(reader), result), import_id, "iati")
+            result.version = reader.header.version if reader.header else None
+            return serial
     stats = LoadStats()
     warnings: list[Any] = []
     seen: set[str] = set()
     publishers: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
-        results: Iterable[ChunkResult]
+        results: Iterable[ChunkResult | None]
         if plan is None:
             check_prolog(path)
-            setup()
             results = [read_document(str(path), path.read_bytes(), 0, import_id, tmp, "whole")]
-        elif workers() > 1:
-            results = ParallelParse(path, plan, import_id, Path(tmp))
-            setup()
+        elif parallel is not None:
+            results = parallel.parse
         else:
-            setup()
-            results = (parse_chunk(str(path), plan.header, c, import_id, tmp) for c in plan.chunks)
-        # Chunks are inserted a few at a time (fewer, larger statements), in file order; a chunk that
+            results = (parse_chunk(str(path), plan.header, c, tmp) for c in plan.chunks)
+        newlines_before = plan.header.count(b"\n") if plan is not None else 0
+        # Chunks are inserted many at a time (fewer, larger statements), in file order; a chunk that
         # repeats an activity of the pending ones goes after them, so the later version still wins.
         pending: list[dict[str, str]] = []
+        offsets: dict[str, int] = {}
 
         def flush() -> None:
             if pending:
-                stats.replaced += flush_files(con, merge_files(pending))
+                stats.replaced += flush_files(con, merge_files(pending), import_id, offsets)
                 pending.clear()
+                offsets.clear()
 
         for res in results:
-            warnings.extend(res.warnings)
+            assert res is not None  # the reference reader either reads a document or raises
+            shift = 0 if res.lines_absolute else newlines_before
+            newlines_before += res.newlines
+            warnings.extend((u, line + shift, code, msg) for u, line, code, msg in res.warnings)
             repeats = repeat_warnings(res.uids, seen)
             warnings.extend(repeats)
             if repeats:
                 flush()
             pending.append(res.files)
+            if "activities" in res.files:
+                offsets[res.files["activities"]] = shift
             if len(pending) >= FLUSH_CHUNKS:
                 flush()
             stats.activities += res.activities

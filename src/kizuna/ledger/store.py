@@ -325,10 +325,18 @@ def write_batch(tables: dict[str, pa.Table], folder: Path, stem: str) -> dict[st
     return paths
 
 
-def flush_files(con: Any, paths: dict[str, str] | dict[str, list[str]]) -> int:
+def flush_files(
+    con: Any,
+    paths: dict[str, str] | dict[str, list[str]],
+    import_id: int | None = None,
+    line_offsets: dict[str, int] | None = None,
+) -> int:
     """Insert one batch (Parquet files from :func:`write_batch`, one or a list per table) inside the
     caller's transaction, replacing earlier versions of its activities, then delete the files.
     Returns how many it replaced. The files of one call must not repeat an activity.
+
+    ``import_id`` replaces the files' import id and ``line_offsets`` (activities file -> newlines
+    before its chunk) turns chunk-relative lines into the file's lines: parse workers know neither.
 
     Why files and not registered Arrow tables: DuckDB keeps every Arrow object a transaction scanned
     alive until commit, so a file-sized transaction would hold the whole file in memory.
@@ -345,9 +353,20 @@ def flush_files(con: Any, paths: dict[str, str] | dict[str, list[str]]) -> int:
             con.execute(f"DELETE FROM {table} WHERE {in_batch}", [acts])
     for table, path in paths.items():
         cols = ", ".join(COLUMNS[table])
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_parquet(?)", [path])
-    for files in paths.values():
-        for f in [files] if isinstance(files, str) else files:
+        if table == "activities" and (import_id is not None or line_offsets):
+            files = [path] if isinstance(path, str) else path
+            offsets = line_offsets or {}
+            parts = [
+                f"SELECT * REPLACE (line + {int(offsets.get(f, 0))} AS line"
+                + (f", {int(import_id)} AS import_id" if import_id is not None else "")
+                + ") FROM read_parquet(?)"
+                for f in files
+            ]
+            con.execute(f"INSERT INTO activities ({cols}) SELECT {cols} FROM ({' UNION ALL '.join(parts)})", files)
+        else:
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_parquet(?)", [path])
+    for written in paths.values():
+        for f in [written] if isinstance(written, str) else written:
             Path(f).unlink(missing_ok=True)
     return replaced
 
