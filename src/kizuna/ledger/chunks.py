@@ -167,6 +167,7 @@ def parse_chunk(path: str, header: bytes, chunk: Chunk, out_dir: str) -> ChunkRe
         body = fh.read(chunk.end - chunk.start)
     header_nl = header.count(b"\n")
     data = header + body + b"</iati-activities>"
+    del body  # one copy of the chunk in memory, not two
     res = read_document(path, data, -header_nl, 0, out_dir, f"c{chunk.start}", careful=False)
     if res is None:
         # The reference reader reports errors and warning messages with lines: give it the true ones.
@@ -174,7 +175,7 @@ def parse_chunk(path: str, header: bytes, chunk: Chunk, out_dir: str) -> ChunkRe
             before = _count_newlines(fh, 0, chunk.start)
         res = read_document(path, data, before - header_nl, 0, out_dir, f"c{chunk.start}")
         assert res is not None
-        res.newlines = body.count(b"\n")
+        res.newlines = data.count(b"\n") - header_nl
     else:
         res.lines_absolute = False
         res.newlines -= header_nl  # the fast path counted the whole document: header, body, end tag

@@ -40,7 +40,7 @@ from kizuna.reference.codelists import ensure_codelists
 from kizuna.workspace import Workspace, file_sha256
 
 IATI_SUFFIXES = {".xml"}
-INGEST_MEMORY_LIMIT = os.environ.get("KIZUNA_INGEST_MEMORY", "256MB")
+INGEST_MEMORY_LIMIT = os.environ.get("KIZUNA_INGEST_MEMORY", "192MB")
 SHEET_SUFFIXES = {".csv", ".xlsx"}
 FLUSH_CHUNKS = 32  # chunks per insert: fewer, larger statements (while workers parse, the cores are theirs)
 
