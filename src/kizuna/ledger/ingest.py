@@ -30,6 +30,7 @@ from kizuna.ledger.chunks import (
 from kizuna.ledger.iati import Activity, IatiReader, check_prolog
 from kizuna.ledger.store import (
     LoadStats,
+    delete_files,
     flush_files,
     load_activities,
     merge_files,
@@ -153,8 +154,9 @@ def _ingest(ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel 
             ensure_codelists(con)
             money.ensure_rates(con)
 
+        flows_built = False
         if kind == "iati":
-            stats, warnings = _load_iati(con, path, import_id, result, setup, parallel)
+            stats, warnings, flows_built = _load_iati(con, path, import_id, result, setup, parallel)
         else:
             setup()
             from kizuna.ledger.threew import load_aliases, read_threew
@@ -163,7 +165,8 @@ def _ingest(ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel 
             stats, warnings = load_activities(con, sheet.activities, import_id, "3w", sheet.reached)
             result.publisher = sheet.publisher
             warnings = sheet.warnings + warnings
-        warnings += money.build_flows(con, import_id)
+        if kind != "iati" or not flows_built:
+            warnings += money.build_flows(con, import_id)
         money.mark_double_counting(con)
         result.activities, result.transactions, result.replaced = stats.activities, stats.transactions, stats.replaced
         result.warnings = store_warnings(con, import_id, warnings)
@@ -209,9 +212,10 @@ def _load_iati(
     result: FileResult,
     setup: Callable[[], None],
     parallel: _Parallel | None = None,
-) -> tuple[LoadStats, list[Any]]:
+) -> tuple[LoadStats, list[Any], bool]:
     """Parse and load one IATI file: a small file whole, a large one in chunks (in parallel workers
-    when the machine has more than one core); each by the compiled fast path where it applies."""
+    when the machine has more than one core); each by the compiled fast path where it applies.
+    Returns the load statistics, the warnings, and whether the flows are built already."""
     setup()
     size = path.stat().st_size
     plan = parallel.plan if parallel is not None else None
@@ -219,9 +223,11 @@ def _load_iati(
         plan = plan_chunks(path)
         if plan is None:  # no activity boundaries to cut at: stream it through the reference reader
             reader = IatiReader(path)
-            serial = load_activities(con, _track_publishers(iter(reader), result), import_id, "iati")
+            serial_stats, serial_warnings = load_activities(
+                con, _track_publishers(iter(reader), result), import_id, "iati"
+            )
             result.version = reader.header.version if reader.header else None
-            return serial
+            return serial_stats, serial_warnings, False
     stats = LoadStats()
     warnings: list[Any] = []
     seen: set[str] = set()
@@ -242,8 +248,13 @@ def _load_iati(
         offsets: dict[str, int] = {}
 
         def flush() -> None:
+            # Each group's flows are derived as it lands: a group's working set fits DuckDB's memory
+            # limit, where a whole large file's would spill to disk.
             if pending:
-                stats.replaced += flush_files(con, merge_files(pending), import_id, offsets)
+                files = merge_files(pending)
+                stats.replaced += flush_files(con, files, import_id, offsets, delete=False)
+                warnings.extend(money.build_flows(con, import_id, files.get("activities", [])))
+                delete_files(files)
                 pending.clear()
                 offsets.clear()
 
@@ -268,7 +279,7 @@ def _load_iati(
         flush()
     if publishers:
         result.publisher = publishers.most_common(1)[0][0]
-    return stats, warnings
+    return stats, warnings, True
 
 
 def _track_publishers(acts: Iterator[Activity], result: FileResult) -> Iterator[Activity]:

@@ -330,6 +330,7 @@ def flush_files(
     paths: dict[str, str] | dict[str, list[str]],
     import_id: int | None = None,
     line_offsets: dict[str, int] | None = None,
+    delete: bool = True,
 ) -> int:
     """Insert one batch (Parquet files from :func:`write_batch`, one or a list per table) inside the
     caller's transaction, replacing earlier versions of its activities, then delete the files.
@@ -337,6 +338,7 @@ def flush_files(
 
     ``import_id`` replaces the files' import id and ``line_offsets`` (activities file -> newlines
     before its chunk) turns chunk-relative lines into the file's lines: parse workers know neither.
+    ``delete=False`` keeps the files (the caller still reads them; it deletes them).
 
     Why files and not registered Arrow tables: DuckDB keeps every Arrow object a transaction scanned
     alive until commit, so a file-sized transaction would hold the whole file in memory.
@@ -365,10 +367,15 @@ def flush_files(
             con.execute(f"INSERT INTO activities ({cols}) SELECT {cols} FROM ({' UNION ALL '.join(parts)})", files)
         else:
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_parquet(?)", [path])
+    if delete:
+        delete_files(paths)
+    return replaced
+
+
+def delete_files(paths: dict[str, str] | dict[str, list[str]]) -> None:
     for written in paths.values():
         for f in [written] if isinstance(written, str) else written:
             Path(f).unlink(missing_ok=True)
-    return replaced
 
 
 def merge_files(batches: list[dict[str, str]]) -> dict[str, list[str]]:
