@@ -320,7 +320,7 @@ def write_batch(tables: dict[str, pa.Table], folder: Path, stem: str) -> dict[st
     paths = {}
     for table, tbl in tables.items():
         path = folder / f"{stem}-{table}.parquet"
-        pq.write_table(tbl, path, compression="none")
+        pq.write_table(tbl, path, compression="none", write_statistics=False)  # read once, whole
         paths[table] = str(path)
     return paths
 
