@@ -48,7 +48,7 @@ READ_NAMES = frozenset(
     period-end name point pos exactness location-class administrative""".split()
 )
 
-# (column, path under the row element's parent, kind): one field each; kind "text" is element text.
+# (column, path under the table's element): a path ending in an element name reads that element's text.
 _KIDS = [
     ("a_cur", "@default-currency"),
     ("a_hum", "@humanitarian"),
@@ -135,15 +135,8 @@ _LOC = [
 
 
 def _fields(base: str, spec: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": n,
-            "xml_path": f"{base}/{p}" if not p.startswith("@") else f"{base}/{p}",
-            "data_type": "Utf8",
-            "nullable": True,
-        }
-        for n, p in spec
-    ]
+    """xml2arrow fields: every value read as text (typed later, exactly as the reference reader types it)."""
+    return [{"name": n, "xml_path": f"{base}/{p}", "data_type": "Utf8", "nullable": True} for n, p in spec]
 
 
 def _config() -> dict[str, Any]:
@@ -185,7 +178,10 @@ def _parser() -> Any:
     """One compiled xml2arrow parser per process (building it validates the config and its path trie)."""
     global _PARSER
     if _PARSER is None:
-        from xml2arrow import XmlToArrowParser
+        try:
+            from xml2arrow import XmlToArrowParser
+        except ImportError:  # a platform without its wheel: the reference reader does everything
+            raise Decline("xml2arrow is not installed") from None
 
         with tempfile.TemporaryDirectory(prefix="kizuna-x2a-") as d:
             cfg = Path(d) / "iati.yaml"
