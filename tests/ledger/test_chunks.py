@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
@@ -111,3 +113,55 @@ def test_block_scans_find_what_bytes_find_finds(tmp_path_factory, data, inserts,
         assert chunks._rfind(fh, chunks.END_TAG, len(data), block) == data.rfind(chunks.END_TAG)
         assert chunks._find(fh, chunks.END_TAG, start, len(data), block) == data.find(chunks.END_TAG, start)
         assert chunks._count_newlines(fh, 0, len(data), block) == data.count(b"\n")
+
+
+def test_groups_of_chunks_with_repeats_give_the_same_ledger_as_one_pass(tmp_path, monkeypatch):
+    # Chunks land 3 at a time with their flows built group by group; an activity repeated in a later
+    # chunk must still replace the earlier one everywhere, flows included.
+    src = shared_path("iati", "state-southsudan.xml").read_bytes()
+    first = src.find(b"<iati-activity ")
+    block = src[first : src.find(b"</iati-activity>", first) + len(b"</iati-activity>")]
+    changed = block.replace(b"<value ", b'<value currency="EUR" ')
+    end = src.rfind(b"</iati-activities>")
+    path = tmp_path / "repeat.xml"
+    path.write_bytes(src[:end] + changed + b"\n" + src[end:])  # the first activity again, at the end
+    with open_workspace(tmp_path / "serial.duckdb") as ws:
+        ingest_file(ws, path)
+        serial = _dump(ws)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest, "FLUSH_CHUNKS", 3)
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 150_000)
+    monkeypatch.setenv("KIZUNA_WORKERS", "2")
+    with open_workspace(tmp_path / "parallel.duckdb") as ws:
+        res = ingest_file(ws, path)
+        assert res.warnings.get("identifier.repeated_in_file") == 1
+        parallel = _dump(ws)
+        currencies = ws.con.execute(
+            "SELECT DISTINCT f.currency FROM flows f JOIN activities a USING (activity_uid) WHERE a.line > ?",
+            [src[:end].count(b"\n")],
+        ).fetchall()
+    assert currencies == [("EUR",)]  # the later version won, in the flows too
+    for t in TABLES:
+        assert parallel[t] == serial[t], t
+
+
+def test_a_chunk_the_fast_reader_declines_keeps_the_files_lines_in_warnings(tmp_path, monkeypatch):
+    src = shared_path("iati", "usaid-cf.xml").read_bytes()
+    lines = src.split(b"\n")
+    target = len(lines) * 2 // 3
+    while b"<value " not in lines[target]:
+        target += 1
+    v = lines[target]
+    lines[target] = v[: v.index(b">") + 1] + b"lots" + v[v.index(b"</value>") :]
+    bad = tmp_path / "nan.xml"
+    bad.write_bytes(b"\n".join(lines))
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 200_000)
+    monkeypatch.setenv("KIZUNA_WORKERS", "2")
+    with open_workspace(tmp_path / "ws.duckdb") as ws:
+        ingest_file(ws, bad)
+        msgs = ws.con.execute("SELECT message FROM ledger_warnings WHERE code = 'value.not_a_number'").fetchall()
+        acts_lines = ws.con.execute("SELECT line FROM activities ORDER BY line").fetchall()
+    assert msgs and f"(line {target + 1})" in msgs[0][0]
+    expected = [src[: m.start()].count(b"\n") + 1 for m in re.finditer(rb"<iati-activity[\s>]", src)]
+    assert [r[0] for r in acts_lines] == expected
