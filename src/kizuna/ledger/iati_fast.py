@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kizuna.ledger.iati import SUPPORTED_VERSIONS, parse_date
+from kizuna.ledger.iati import SUPPORTED_VERSIONS, _bool, _pct, parse_date
 from kizuna.ledger.store import COLUMNS, _arrow_type, activity_uid
 
 ROOT = "/iati-activities/iati-activity"
@@ -258,24 +258,8 @@ def _map(a: pa.Array, fn: Any, typ: pa.DataType) -> pa.Array:
     return values.take(enc.indices)
 
 
-def _bool(raw: str | None) -> bool | None:
-    if raw is None:
-        return None
-    raw = raw.strip().lower()
-    return True if raw in ("1", "true") else False if raw in ("0", "false") else None
-
-
 def _int_digits(raw: str | None) -> int | None:
     return int(raw) if raw and raw.strip().isdigit() else None
-
-
-def _pct(raw: str | None) -> float | None:
-    if raw is None or not raw.strip():
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        return None
 
 
 def _value_float(raw: str | None) -> float | None:
@@ -331,28 +315,25 @@ def _np(a: Any, dtype: Any = None) -> np.ndarray:
     return out.astype(dtype, copy=False) if dtype is not None else out
 
 
-def _last_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
-    """For groups 0..n-1 (``group`` sorted ascending, one entry per value), the last non-null value."""
+def _pick_per(group: np.ndarray, n: int, values: pa.Array, last: bool) -> pa.Array:
+    """For groups 0..n-1 (``group`` sorted ascending, one entry per value), the last (or first)
+    non-null value of each group; null where a group has none."""
     valid = _np(values.is_valid())
     g = group[valid]
     pos = np.nonzero(valid)[0]
     out = np.full(n, -1, dtype=np.int64)
     if len(g):
-        last = np.append(g[1:] != g[:-1], True)
-        out[g[last]] = pos[last]
-    idx = pa.array(out, mask=out < 0)
-    return values.take(idx)
+        edge = np.append(g[1:] != g[:-1], True) if last else np.insert(g[1:] != g[:-1], 0, True)
+        out[g[edge]] = pos[edge]
+    return values.take(pa.array(out, mask=out < 0))
+
+
+def _last_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
+    return _pick_per(group, n, values, last=True)
 
 
 def _first_per(group: np.ndarray, n: int, values: pa.Array) -> pa.Array:
-    valid = _np(values.is_valid())
-    g = group[valid]
-    pos = np.nonzero(valid)[0]
-    out = np.full(n, -1, dtype=np.int64)
-    if len(g):
-        first = np.insert(g[1:] != g[:-1], 0, True)
-        out[g[first]] = pos[first]
-    return values.take(pa.array(out, mask=out < 0))
+    return _pick_per(group, n, values, last=False)
 
 
 def _any_valid(cols: list[pa.Array]) -> np.ndarray:
@@ -759,40 +740,22 @@ def _transactions(
             "description": only(ds, _name(col("ds_narr"), col("ds_text"))),
         },
     )
-    ts_code = _strip(col("ts_code"))
-    m = ts_code.is_valid()
-    if pc.any(m).as_py():
-        rows = _np(m)
-        t["transaction_sectors"] = _table(
-            "transaction_sectors",
-            {
-                "activity_uid": uid.take(pa.array(tid[rows])),
-                "seq": seq[tid[rows]],
-                "vocabulary": pc.utf8_trim_whitespace(_or(col("ts_vocab"), "1")).filter(m),
-                "code": ts_code.filter(m),
-            },
-        )
-    tc_code = _upper_strip(col("tc_code"))
-    m = tc_code.is_valid()
-    if pc.any(m).as_py():
-        rows = _np(m)
-        t["transaction_countries"] = _table(
-            "transaction_countries",
-            {"activity_uid": uid.take(pa.array(tid[rows])), "seq": seq[tid[rows]], "code": tc_code.filter(m)},
-        )
-    tr_code = _strip(col("tr_code"))
-    m = tr_code.is_valid()
-    if pc.any(m).as_py():
-        rows = _np(m)
-        t["transaction_regions"] = _table(
-            "transaction_regions",
-            {
-                "activity_uid": uid.take(pa.array(tid[rows])),
-                "seq": seq[tid[rows]],
-                "code": tr_code.filter(m),
-                "vocabulary": _or(col("tr_vocab"), "1").filter(m),
-            },
-        )
+
+    def per_row(table: str, code: pa.Array, **extra: pa.Array) -> None:
+        """One row per child element with a code, keyed to its transaction."""
+        m = code.is_valid()
+        if pc.any(m).as_py():
+            rows = tid[_np(m)]
+            cols = {"activity_uid": uid.take(pa.array(rows)), "seq": seq[rows], "code": code.filter(m)}
+            t[table] = _table(table, cols | {k: v.filter(m) for k, v in extra.items()})
+
+    per_row(
+        "transaction_sectors",
+        _strip(col("ts_code")),
+        vocabulary=pc.utf8_trim_whitespace(_or(col("ts_vocab"), "1")),
+    )
+    per_row("transaction_countries", _upper_strip(col("tc_code")))
+    per_row("transaction_regions", _strip(col("tr_code")), vocabulary=_or(col("tr_vocab"), "1"))
     missing = pc.and_kleene(pc.is_valid(value), pc.is_null(cur))
     for i in np.nonzero(_np(missing.fill_null(False)))[0]:
         a = int(tx_act[i])
