@@ -304,9 +304,10 @@ class IatiReader:
             if tag == "transaction":
                 act.transactions.append(self._read_transaction(child, len(act.transactions) + 1, act, lang))
             elif tag == "reporting-org":
-                act.publisher_ref = (child.get("ref") or "").strip() or None
-                act.publisher_type = child.get("type")
-                act.publisher_name = narrative(child, lang)
+                # One is allowed; should there be more, each value comes from the last that has it.
+                act.publisher_ref = (child.get("ref") or "").strip() or act.publisher_ref
+                act.publisher_type = child.get("type") or act.publisher_type
+                act.publisher_name = narrative(child, lang) or act.publisher_name
             elif tag == "title":
                 act.title = narrative(child, lang) or act.title
             elif tag == "description":
@@ -394,7 +395,10 @@ class IatiReader:
         return value, cur, vd
 
     def _read_budget(self, el: etree._Element, seq: int, act: Activity) -> tuple[Any, ...]:
-        value, cur, vd = self._value(el.find("value"), act, "budget")
+        value_el = el.find("value")
+        value, cur, vd = self._value(value_el, act, "budget")
+        if value is None and value_el is not None and not (value_el.get("currency") or "").strip():
+            cur = None  # no amount and no currency of its own: the default says nothing about it
         return (
             seq,
             el.get("type") or "1",
@@ -418,24 +422,29 @@ class IatiReader:
             humanitarian=_bool(el.get("humanitarian")),
         )
         # One pass over the children: a transaction has a dozen of them and find() would rescan each time.
+        # Each should appear once; should one repeat, each value comes from the last that has it.
+        own_currency = None
         for child in el.iterchildren():
             tag = child.tag
             if tag == "transaction-type":
-                t.type_code = _attr(child, "code")
+                t.type_code = _attr(child, "code") or t.type_code
             elif tag == "transaction-date":
-                t.date = parse_date(child.get("iso-date"))
+                t.date = parse_date(child.get("iso-date")) or t.date
             elif tag == "value":
-                t.value, t.currency, t.value_date = self._value(child, act, "transaction")
+                value, _, value_date = self._value(child, act, "transaction")
+                t.value = value if value is not None else t.value
+                t.value_date = value_date or t.value_date
+                own_currency = (child.get("currency") or "").strip().upper() or own_currency
             elif tag == "provider-org":
-                t.provider_ref = (child.get("ref") or "").strip() or None
-                t.provider_name = narrative(child, lang)
-                t.provider_activity_id = (child.get("provider-activity-id") or "").strip() or None
+                t.provider_ref = (child.get("ref") or "").strip() or t.provider_ref
+                t.provider_name = narrative(child, lang) or t.provider_name
+                t.provider_activity_id = (child.get("provider-activity-id") or "").strip() or t.provider_activity_id
             elif tag == "receiver-org":
-                t.receiver_ref = (child.get("ref") or "").strip() or None
-                t.receiver_name = narrative(child, lang)
-                t.receiver_activity_id = (child.get("receiver-activity-id") or "").strip() or None
+                t.receiver_ref = (child.get("ref") or "").strip() or t.receiver_ref
+                t.receiver_name = narrative(child, lang) or t.receiver_name
+                t.receiver_activity_id = (child.get("receiver-activity-id") or "").strip() or t.receiver_activity_id
             elif tag == "description":
-                t.description = narrative(child, lang)
+                t.description = narrative(child, lang) or t.description
             elif tag == "sector":
                 code = (child.get("code") or "").strip()
                 if code:
@@ -448,6 +457,7 @@ class IatiReader:
                 code = (child.get("code") or "").strip()
                 if code:
                     t.regions.append((code, child.get("vocabulary") or "1"))
+        t.currency = own_currency or act.default_currency
         if t.value_date is None:
             t.value_date = t.date  # value-date is required; the transaction date is the closest stand-in
         return t

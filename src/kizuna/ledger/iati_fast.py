@@ -251,6 +251,11 @@ def _strip(a: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
 
 
+def _nonempty(a: pa.Array) -> pa.Array:
+    """``raw or None``: an empty attribute counts as absent."""
+    return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+
+
 def _map(a: pa.Array, fn: Any, typ: pa.DataType) -> pa.Array:
     """Apply a Python function once per distinct value (codes and dates repeat a lot)."""
     enc = pc.dictionary_encode(a).combine_chunks() if isinstance(a, pa.ChunkedArray) else pc.dictionary_encode(a)
@@ -388,11 +393,15 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     if version.startswith("1.") or (version and version not in SUPPORTED_VERSIONS and not version.startswith("2.")):
         raise Decline("not IATI 2.0x")
     prefixes = tuple(XMLNS_RE.findall(data[root.start() : root_end + 1]))
-    # One scan finds the activities and the marks of the ones the extractor cannot read exactly.
+    # One scan finds the activities, their transactions and locations, and the marks of the activities
+    # the extractor cannot read exactly.
     starts: list[int] = []
-    marks: list[int] = []
+    found: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])  # tx, locations, marks
     for m in _scanner(prefixes).finditer(data):
-        (starts if m.group(1) is not None else marks).append(m.start())
+        if m.group(1) is not None:
+            starts.append(m.start())
+        else:
+            found[1 if m.group(2) is not None else 2 if m.group(3) is not None else 3].append(m.start())
     close = data.rfind(b"</iati-activities>")
     if not starts or close < starts[-1]:
         raise Decline("no activities, or no closing root tag after them")
@@ -406,46 +415,70 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
         prev = s
     newlines = line - 1 - line_offset + data.count(b"\n", prev)
     ends = starts[1:] + [close]
-    hard: list[int] = []
-    if marks:
-        idx = np.searchsorted(np.array(starts), np.array(marks), side="right") - 1
-        hard = sorted({int(i) for i in idx if i >= 0})
+    st = np.array(starts)
+
+    def per_activity(pos: list[int]) -> np.ndarray:
+        idx = np.searchsorted(st, np.array(pos, dtype=np.int64), side="right") - 1
+        return np.bincount(idx[idx >= 0], minlength=n)
+
+    expect = (per_activity(found[1]), per_activity(found[2]))
+    hard = set(np.nonzero(per_activity(found[3]))[0].tolist())
     header = data[: root_end + 1]
-    if not hard:
-        res = _extract(data, lines, import_id)
-    else:
-        hard_set = set(hard)
-        easy = [i for i in range(n) if i not in hard_set]
+    res: FastResult | None = None
+    for _attempt in range(2):
+        easy = [i for i in range(n) if i not in hard]
         part: FastResult | None = None
         if easy:
-            doc = b"".join([header, *(data[starts[i] : ends[i]] for i in easy), b"</iati-activities>"])
-            part = _extract(doc, lines[easy], import_id)
-        res = _merge(part, _careful(path, header, data, hard, starts, ends, lines, import_id))
+            doc = (
+                data
+                if not hard
+                else b"".join([header, *(data[starts[i] : ends[i]] for i in easy), b"</iati-activities>"])
+            )
+            try:
+                part = _extract(doc, lines[easy], import_id, (expect[0][easy], expect[1][easy]))
+            except _Unseen as u:
+                # A transaction or location the extractor saw no row for (no child element it reads):
+                # those activities go to the reference reader, the rest are extracted again.
+                hard |= {easy[i] for i in u.activities}
+                continue
+        res = (
+            part
+            if not hard
+            else _merge(part, _careful(path, header, data, sorted(hard), starts, ends, lines, import_id))
+        )
+        break
+    if res is None:
+        raise Decline("transactions or locations the extractor cannot see")
     res.version = version or "unknown"
     res.newlines = newlines
     return res
 
 
+class _Unseen(Exception):
+    def __init__(self, activities: list[int]):
+        self.activities = activities
+
+
 # Marks of what the compiled extractor cannot read exactly: an element with several narratives (one per
-# language; the reference reader picks by language); results (nested four deep); a transaction or
-# location with no child element (the extractor sees no row for it); a namespaced extension element
-# named like an element we read (the extractor matches local names). Activities holding one are read
-# by the reference reader.
-HARD_MARKS = (
-    rb"/narrative>\s*<narrative|result[\s>/]"
-    rb"|(?:transaction|location)(?:\s[^>]*)?(?:/>|>\s*</(?:transaction|location)>)"
-)
+# language; the reference reader picks by language); results (nested four deep); a namespaced
+# extension element named like an element we read (the extractor matches local names). Activities
+# holding one are read by the reference reader. Transactions and locations are counted too: one the
+# extractor saw no row for (no child element it reads) sends its activity to the reference reader.
+HARD_MARKS = rb"/narrative>\s*<narrative|result[\s>/]"
 _SCANNERS: dict[tuple[bytes, ...], re.Pattern[bytes]] = {}
 
 
 def _scanner(prefixes: tuple[bytes, ...]) -> re.Pattern[bytes]:
     """The one-pass scan for a document whose root declares these namespace prefixes: group 1 is an
-    activity start, any other match a mark. Every branch shares the leading ``<`` outside the group,
-    which keeps the regex engine's fast prefix search (a leading group would cost ten times as much)."""
+    activity start, 2 a transaction, 3 a location, any other match a mark. Every branch shares the
+    leading ``<`` outside the groups, which keeps the regex engine's fast prefix search (a leading
+    group would cost ten times as much)."""
     if prefixes not in _SCANNERS:
         names = b"|".join(re.escape(n) for n in sorted(READ_NAMES, key=len, reverse=True))
         extra = b"".join(rb"|" + re.escape(p) + rb":(?:" + names + rb")[\s>/]" for p in prefixes)
-        _SCANNERS[prefixes] = re.compile(rb"<(?:(iati-activity[\s>/])|" + HARD_MARKS + extra + rb")")
+        _SCANNERS[prefixes] = re.compile(
+            rb"<(?:(iati-activity[\s>/])|(transaction[\s>/])|(location[\s>/])|" + HARD_MARKS + extra + rb")"
+        )
     return _SCANNERS[prefixes]
 
 
@@ -486,14 +519,18 @@ def _merge(a: FastResult | None, b: FastResult) -> FastResult:
         a.uids + b.uids,
         a.activities + b.activities,
         a.transactions + b.transactions,
-        a.warnings + b.warnings,
+        sorted(a.warnings + b.warnings, key=lambda w: w[1]),  # document order, as the reference gives them
         a.publishers + b.publishers,
         "",
     )
 
 
-def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
-    """One xml2arrow pass over a document whose activities start on ``lines``."""
+def _extract(
+    data: bytes, lines: np.ndarray, import_id: int, expect: tuple[np.ndarray, np.ndarray] | None = None
+) -> FastResult:
+    """One xml2arrow pass over a document whose activities start on ``lines``. ``expect`` holds each
+    activity's count of transaction and location elements: an activity with one the extractor saw no
+    row for raises :class:`_Unseen`."""
     try:
         out = _parser().parse(data)
     except Exception as exc:  # xml2arrow's errors: malformed XML, repeated elements
@@ -505,6 +542,11 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
     k_act = _np(kids.column("<activity>"), np.int64)
     if n == 0 or not len(k_act) or k_act[-1] != n - 1 or len(np.unique(k_act)) != n:
         raise Decline("activity count mismatch")
+    if expect is not None:
+        seen = (_seen_per_activity(tx, n), _seen_per_activity(loc, n))
+        unseen = np.nonzero((seen[0] != expect[0]) | (seen[1] != expect[1]))[0]
+        if len(unseen):
+            raise _Unseen(unseen.tolist())
 
     def kc(name: str) -> pa.Array:
         return kids.column(name)
@@ -516,10 +558,9 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
         raise Decline("an activity has no identifier")
     a_cur_raw = kc("a_cur").take(first_idx)
     default_cur = _upper_strip(a_cur_raw)
-    ro_rows = _any_valid([kc("ro_ref"), kc("ro_type"), _strip(kc("ro_narr")), _strip(kc("ro_text"))])
-    pub_ref = _last_per(k_act[ro_rows], n, _strip(kc("ro_ref")).filter(pa.array(ro_rows)))
-    pub_type = _last_per(k_act[ro_rows], n, kc("ro_type").filter(pa.array(ro_rows)))
-    pub_name = _last_per(k_act[ro_rows], n, _name(kc("ro_narr"), kc("ro_text")).filter(pa.array(ro_rows)))
+    pub_ref = _last_per(k_act, n, _strip(kc("ro_ref")))
+    pub_type = _last_per(k_act, n, _nonempty(kc("ro_type")))
+    pub_name = _last_per(k_act, n, _name(kc("ro_narr"), kc("ro_text")))
     title = _last_per(k_act, n, _name(kc("ti_narr"), kc("ti_text")))
     # Description: the last general one (type 1 or none) with text, else the first other one with text.
     de_text = _name(kc("de_narr"), kc("de_text"))
@@ -528,8 +569,8 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
     desc_general = _last_per(k_act, n, pc.if_else(general, de_text, pa.scalar(None, pa.string())))
     desc_other = _first_per(k_act, n, pc.if_else(general, pa.scalar(None, pa.string()), de_text))
     description = pc.coalesce(desc_general, desc_other)
-    status = _last_per(k_act, n, kc("st_code"))
-    scope = _last_per(k_act, n, kc("sc_code"))
+    status = _last_per(k_act, n, _nonempty(kc("st_code")))
+    scope = _last_per(k_act, n, _nonempty(kc("sc_code")))
     uids = [activity_uid(p, i) for p, i in zip(pub_ref.to_pylist(), ident.to_pylist(), strict=True)]
     if len(set(uids)) != n:
         raise Decline("an activity repeats in the input")
@@ -656,7 +697,12 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
     bu = _any_valid([kc(c) for c in bu_cols] + [_strip(kc("bu_val"))])
     g, m = rows_of(bu)
     if len(g):
-        cur = pc.coalesce(_upper_strip(kc("bu_cur").filter(m)), default_cur.take(pa.array(g)))
+        bu_value = _floats(_strip(kc("bu_val").filter(m)))
+        # value/@currency, else the activity's default when there is an amount
+        cur = pc.coalesce(
+            _upper_strip(kc("bu_cur").filter(m)),
+            pc.if_else(pc.is_valid(bu_value), default_cur.take(pa.array(g)), pa.scalar(None, pa.string())),
+        )
         t["budgets"] = _table(
             "budgets",
             {
@@ -666,7 +712,7 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
                 "status": _or(kc("bu_status").filter(m), "1"),
                 "period_start": _dates(_strip(kc("bu_ps").filter(m))),
                 "period_end": _dates(_strip(kc("bu_pe").filter(m))),
-                "value": _floats(_strip(kc("bu_val").filter(m))),
+                "value": bu_value,
                 "currency": cur,
                 "value_date": _dates(kc("bu_vd").filter(m)),
             },
@@ -676,6 +722,16 @@ def _extract(data: bytes, lines: np.ndarray, import_id: int) -> FastResult:
     _percentage_warnings(warnings, uids, lines, k_act, n, rc_code, rc_pct, se_code, se_vocab, se_pct)
     pubs: Counter[str] = Counter(p for p in pub_ref.to_pylist() if p)
     return FastResult(t, uids, n, n_tx, warnings, pubs, "")
+
+
+def _seen_per_activity(rows: pa.RecordBatch, n: int) -> np.ndarray:
+    """How many elements (transactions, locations) of each activity a child table has rows for."""
+    if not rows.num_rows:
+        return np.zeros(n, dtype=np.int64)
+    act = _np(rows.column("<activity>"), np.int64)
+    child = _np(rows.column("<child>"), np.int64)
+    new = np.insert((act[1:] != act[:-1]) | (child[1:] != child[:-1]), 0, True)
+    return np.bincount(act[new], minlength=n)
 
 
 def _transactions(
@@ -710,8 +766,8 @@ def _transactions(
     dcur = default_cur.take(pa.array(tx_act))
     value = _floats(per_tx(_strip(col("v_val"))))
     cur = pc.coalesce(per_tx(_upper_strip(col("v_cur"))), dcur)  # value/@currency, else the default
-    date = _dates(per_tx(col("td_date")))
-    vd = pc.coalesce(_dates(per_tx(col("v_vd"))), date)
+    date = per_tx(_dates(col("td_date")))
+    vd = pc.coalesce(per_tx(_dates(col("v_vd"))), date)
     pr = _any_valid([col(c) for c in ("pr_ref", "pr_act", "pr_narr", "pr_text")])
     re_ = _any_valid([col(c) for c in ("re_ref", "re_act", "re_narr", "re_text")])
     ds = _any_valid([col(c) for c in ("ds_narr", "ds_text")])
