@@ -416,3 +416,18 @@ def test_the_generated_documents_mostly_take_the_fast_path():
     if not _OUTCOMES["same"] + _OUTCOMES["declined"]:
         pytest.skip("run together with the property test")
     assert _OUTCOMES["same"] > _OUTCOMES["declined"], _OUTCOMES
+
+
+def test_encodings_other_than_utf8_go_to_the_reference_reader(tmp_path):
+    body = '<?xml version="1.0" encoding="{}"?>\n<iati-activities version="2.03">\n{}\n</iati-activities>\n'
+    activity = act("A-1", "<title><narrative>Café à Juba</narrative></title>")
+    latin1 = body.format("ISO-8859-1", activity).encode("latin-1")
+    utf16 = body.format("UTF-16", activity).encode("utf-16")
+    for data in (latin1, utf16):
+        with pytest.raises(iati_fast.Decline):
+            iati_fast.fast_tables(data, 7)
+        ref, _, _ = reference(tmp_path / "enc.xml", data)
+        assert ref["activities"].column("title").to_pylist() == ["Café à Juba"]
+    with_bom = b"\xef\xbb\xbf" + body.format("UTF-8", activity).encode()
+    fast = assert_same(tmp_path / "bom.xml", with_bom)
+    assert fast.tables["activities"].column("title").to_pylist() == ["Café à Juba"]
