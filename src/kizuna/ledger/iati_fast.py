@@ -395,13 +395,11 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     prefixes = tuple(XMLNS_RE.findall(data[root.start() : root_end + 1]))
     # One scan finds the activities, their transactions and locations, and the marks of the activities
     # the extractor cannot read exactly.
-    starts: list[int] = []
-    found: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])  # tx, locations, marks
+    # found[1]: activity starts, [2]: transactions, [3]: locations, [0]: marks (the match's last group)
+    found: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
     for m in _scanner(prefixes).finditer(data):
-        if m.group(1) is not None:
-            starts.append(m.start())
-        else:
-            found[1 if m.group(2) is not None else 2 if m.group(3) is not None else 3].append(m.start())
+        found[m.lastindex or 0].append(m.start())
+    starts = found[1]
     close = data.rfind(b"</iati-activities>")
     if not starts or close < starts[-1]:
         raise Decline("no activities, or no closing root tag after them")
@@ -421,8 +419,8 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
         idx = np.searchsorted(st, np.array(pos, dtype=np.int64), side="right") - 1
         return np.bincount(idx[idx >= 0], minlength=n)
 
-    expect = (per_activity(found[1]), per_activity(found[2]))
-    hard = set(np.nonzero(per_activity(found[3]))[0].tolist())
+    expect = (per_activity(found[2]), per_activity(found[3]))
+    hard = set(np.nonzero(per_activity(found[0]))[0].tolist())
     header = data[: root_end + 1]
     res: FastResult | None = None
     for _attempt in range(2):
