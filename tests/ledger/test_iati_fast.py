@@ -396,26 +396,16 @@ def _documents(draw) -> bytes:
     return doc(*acts)
 
 
-_OUTCOMES: dict[str, int] = {"same": 0, "declined": 0}
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=_documents())
 def test_generated_documents_read_the_same_by_both_paths_or_decline(data, tmp_path_factory):
     path = tmp_path_factory.mktemp("gen") / "gen.xml"
     try:
         assert_same(path, data)
-        _OUTCOMES["same"] += 1
     except iati_fast.Decline:
-        _OUTCOMES["declined"] += 1  # allowed: the reference reader then reads it (its answer is the ledger's)
-
-
-def test_the_generated_documents_mostly_take_the_fast_path():
-    # Runs after the property above (file order): a generator that made the fast path decline every
-    # time would make that property vacuous.
-    if not _OUTCOMES["same"] + _OUTCOMES["declined"]:
-        pytest.skip("run together with the property test")
-    assert _OUTCOMES["same"] > _OUTCOMES["declined"], _OUTCOMES
+        # The one generated input the fast path may not take: an amount that is not a number (the
+        # reference reader warns with its line). Anything else must be read by the fast path.
+        assert b">abc</value>" in data
 
 
 def test_encodings_other_than_utf8_go_to_the_reference_reader(tmp_path):

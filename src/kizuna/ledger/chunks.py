@@ -168,46 +168,52 @@ def parse_chunk(path: str, header: bytes, chunk: Chunk, out_dir: str) -> ChunkRe
     header_nl = header.count(b"\n")
     data = header + body + b"</iati-activities>"
     del body  # one copy of the chunk in memory, not two
-    res = read_document(path, data, -header_nl, 0, out_dir, f"c{chunk.start}", careful=False)
-    if res is None:
-        # The reference reader reports errors and warning messages with lines: give it the true ones.
-        with open(path, "rb") as fh:
-            before = _count_newlines(fh, 0, chunk.start)
-        res = read_document(path, data, before - header_nl, 0, out_dir, f"c{chunk.start}")
-        assert res is not None
-        res.newlines = data.count(b"\n") - header_nl
-    else:
+    stem = f"c{chunk.start}"
+    res = fast_document(path, data, -header_nl, 0, out_dir, stem)
+    if res is not None:
         res.lines_absolute = False
         res.newlines -= header_nl  # the fast path counted the whole document: header, body, end tag
+        return res
+    # The reference reader reports errors and warning messages with lines: give it the true ones.
+    with open(path, "rb") as fh:
+        before = _count_newlines(fh, 0, chunk.start)
+    res = careful_document(path, data, before - header_nl, 0, out_dir, stem)
+    res.newlines = data.count(b"\n") - header_nl
     return res
 
 
-def read_document(
-    path: str, data: bytes, line_offset: int, import_id: int, out_dir: str, stem: str, careful: bool = True
-) -> ChunkResult | None:
+def read_document(path: str, data: bytes, line_offset: int, import_id: int, out_dir: str, stem: str) -> ChunkResult:
     """Ledger rows of one in-memory IATI document (a whole small file, or a chunk of a large one), as
     Parquet files: by the compiled fast path when it can promise the reference reader's answer, else
-    (unless ``careful`` is false: then ``None``) by :class:`~kizuna.ledger.iati.IatiReader`, which also
-    reports every error with its line."""
+    by :class:`~kizuna.ledger.iati.IatiReader`, which also reports every error with its line."""
+    res = fast_document(path, data, line_offset, import_id, out_dir, stem)
+    return res if res is not None else careful_document(path, data, line_offset, import_id, out_dir, stem)
+
+
+def fast_document(
+    path: str, data: bytes, line_offset: int, import_id: int, out_dir: str, stem: str
+) -> ChunkResult | None:
+    """:func:`read_document` by the compiled fast path only; ``None`` where it declines."""
     from kizuna.ledger import iati_fast
 
     try:
         fast = iati_fast.fast_tables(data, import_id, line_offset, path=path)
     except iati_fast.Decline:
-        fast = None
-    if fast is not None:
-        return ChunkResult(
-            uids=fast.uids,
-            files=write_batch(fast.tables, Path(out_dir), stem),
-            activities=fast.activities,
-            transactions=fast.transactions,
-            warnings=fast.warnings,
-            publishers=fast.publishers,
-            version=fast.version,
-            newlines=fast.newlines,
-        )
-    if not careful:
         return None
+    return ChunkResult(
+        uids=fast.uids,
+        files=write_batch(fast.tables, Path(out_dir), stem),
+        activities=fast.activities,
+        transactions=fast.transactions,
+        warnings=fast.warnings,
+        publishers=fast.publishers,
+        version=fast.version,
+        newlines=fast.newlines,
+    )
+
+
+def careful_document(path: str, data: bytes, line_offset: int, import_id: int, out_dir: str, stem: str) -> ChunkResult:
+    """:func:`read_document` by the reference reader only."""
     reader = IatiReader(path, data=data, line_offset=line_offset)
     pubs: Counter[str] = Counter()
 
@@ -241,7 +247,6 @@ class ParallelParse:
 
     def __init__(self, path: Path, plan: ChunkPlan, out_dir: Path, n_workers: int | None = None):
         self.n = n_workers or workers()
-        self.header_newlines = plan.header.count(b"\n")
         ctx = get_context("forkserver")
         ctx.set_forkserver_preload(["kizuna.ledger.worker_preload"])
         self.ex = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx)

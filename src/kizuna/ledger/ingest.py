@@ -43,7 +43,7 @@ from kizuna.workspace import Workspace, file_sha256
 IATI_SUFFIXES = {".xml"}
 INGEST_MEMORY_LIMIT = os.environ.get("KIZUNA_INGEST_MEMORY", "192MB")
 SHEET_SUFFIXES = {".csv", ".xlsx"}
-FLUSH_CHUNKS = 32  # chunks per insert: fewer, larger statements (while workers parse, the cores are theirs)
+FLUSH_CHUNKS = 32  # chunks per insert (and per flows build): fewer, larger statements, within the memory limit
 
 
 @dataclass
@@ -233,7 +233,7 @@ def _load_iati(
     seen: set[str] = set()
     publishers: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
-        results: Iterable[ChunkResult | None]
+        results: Iterable[ChunkResult]
         if plan is None:
             check_prolog(path)
             results = [read_document(str(path), path.read_bytes(), 0, import_id, tmp, "whole")]
@@ -261,7 +261,6 @@ def _load_iati(
                 offsets.clear()
 
         for res in results:
-            assert res is not None  # the reference reader either reads a document or raises
             shift = 0 if res.lines_absolute else newlines_before
             newlines_before += res.newlines
             warnings.extend((u, line + shift, code, msg) for u, line, code, msg in res.warnings)
