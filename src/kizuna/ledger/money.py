@@ -146,10 +146,14 @@ s AS (
     FROM tx ANTI JOIN tx_s USING (k) ANTI JOIN act_s USING (activity_uid)
 ),
 fx AS (
-    SELECT tx.k,
-           CASE WHEN tx.currency = 'USD' THEN 1.0 ELSE r.usd_per_unit END AS rate,
-           CASE WHEN tx.currency = 'USD' THEN tx.value_date ELSE r.date END AS fx_date
-    FROM tx ASOF LEFT JOIN fx_rates r
+    -- USD needs no rate; the as-of join sees only the other transactions and the rates of their
+    -- currencies (it sorts both sides: on USD-heavy files this is a third of the statement's time).
+    SELECT k, 1.0 AS rate, value_date AS fx_date FROM tx WHERE currency = 'USD'
+    UNION ALL
+    SELECT tx.k, r.usd_per_unit, r.date
+    FROM (SELECT k, currency, value_date FROM tx WHERE currency <> 'USD') tx
+    ASOF LEFT JOIN (SELECT currency, date, usd_per_unit FROM fx_rates
+                    WHERE currency IN (SELECT currency FROM tx WHERE currency <> 'USD')) r
       ON r.currency = tx.currency AND tx.value_date >= r.date
 )
 SELECT tx.activity_uid, tx.seq, tx.publisher_ref, tx.type_code, tx.date, year(tx.date) AS year,
