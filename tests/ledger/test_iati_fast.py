@@ -223,6 +223,10 @@ def test_lines_are_those_of_the_file_even_past_line_65535(tmp_path):
 DECLINES = {
     "malformed XML": doc(act("A-1")).replace(b"</iati-identifier>", b"</iati-identifer>", 1),
     "a value that is not a number": doc(act("A-1", TX.format(r="1", c="USD", v="lots"))),
+    # found by the generated-documents property: the reference warns about the first value too
+    "a value that is not a number, then one that is": doc(
+        act("A-1", "<transaction><value>abc</value><value>10</value></transaction>")
+    ),
     "an activity without an identifier": doc(act("")),
     "the same activity twice": doc(act("A-1"), act("A-1")),
     "version 1.x": doc(act("A-1")).replace(b'version="2.03"', b'version="1.05"'),

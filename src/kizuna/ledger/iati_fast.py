@@ -762,7 +762,9 @@ def _transactions(
     uid = uid_arr.take(pa.array(tx_act))
     first_idx = pa.array(np.nonzero(new)[0])
     dcur = default_cur.take(pa.array(tx_act))
-    value = _floats(per_tx(_strip(col("v_val"))))
+    # Every value element is converted, not only the one kept: the reference reader warns about each
+    # value that is not a number, even one a later value of the same transaction replaces.
+    value = per_tx(_floats(_strip(col("v_val"))))
     cur = pc.coalesce(per_tx(_upper_strip(col("v_cur"))), dcur)  # value/@currency, else the default
     date = per_tx(_dates(col("td_date")))
     vd = pc.coalesce(per_tx(_dates(col("v_vd"))), date)
