@@ -143,3 +143,57 @@ def test_non_numeric_values_are_stored_as_null_with_a_warning_naming_the_line(ws
     assert res.warnings == {"value.not_a_number": 1}
     msg = ws.scalar("SELECT message FROM ledger_warnings")
     assert "'12,5x'" in msg and "line 1" in msg
+
+
+def _marks(ws):
+    return ws.query(
+        "SELECT activity_uid, seq, country, sector, counted, funded_by_uid FROM flows "
+        "ORDER BY activity_uid, seq, country NULLS FIRST, sector NULLS FIRST"
+    )
+
+
+def _marks_recomputed_for_the_whole_ledger(ws):
+    from kizuna.ledger.money import mark_double_counting
+
+    ws.con.execute("BEGIN TRANSACTION")
+    try:
+        mark_double_counting(ws.con)
+        return _marks(ws)
+    finally:
+        ws.con.execute("ROLLBACK")
+
+
+IDS = ["XZ-SYN-1", "XZ-SYN-2", "XZ-SYN-3", "XZ-SYN-4"]
+PUBLISHERS = ["XZ-SYN-A", "XZ-SYN-B"]
+transaction_spec = st.tuples(st.sampled_from(["1", "3", "4"]), st.sampled_from([None, *IDS]))
+activity_spec = st.tuples(
+    st.sampled_from(PUBLISHERS), st.sampled_from(IDS), st.lists(transaction_spec, min_size=1, max_size=3)
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(imports=st.lists(st.lists(activity_spec, min_size=1, max_size=3), min_size=1, max_size=5))
+def test_marks_after_each_import_equal_a_recomputation_over_the_whole_ledger(tmp_path_factory, imports):
+    # Funders arriving before or after their implementers, replaced by versions without their
+    # outgoing disbursements, the same identifier from two publishers, activities naming themselves:
+    # the marks recomputed for what an import touches must equal those recomputed for everything.
+    tmp = tmp_path_factory.mktemp("dc")
+    ws = open_workspace(tmp / "w.duckdb")
+    try:
+        for n, acts in enumerate(imports):
+            unique = {(pub, ident): txs for pub, ident, txs in acts}  # one version per activity per file
+            xml = [
+                activity_xml(
+                    ident,
+                    publisher=pub,
+                    transactions="".join(
+                        tx(code, extra=f'<provider-org provider-activity-id="{prov}"/>' if prov else "")
+                        for code, prov in txs
+                    ),
+                )
+                for (pub, ident), txs in unique.items()
+            ]
+            ingest_file(ws, write(tmp / f"import-{n}.xml", *xml))
+            assert _marks(ws) == _marks_recomputed_for_the_whole_ledger(ws), f"after import {n}"
+    finally:
+        ws.close()

@@ -167,7 +167,7 @@ def _ingest(ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel 
             warnings = sheet.warnings + warnings
         if kind != "iati" or not flows_built:
             warnings += money.build_flows(con, import_id)
-        money.mark_double_counting(con)
+        money.mark_double_counting(con, import_id)
         result.activities, result.transactions, result.replaced = stats.activities, stats.transactions, stats.replaced
         result.warnings = store_warnings(con, import_id, warnings)
         con.execute(
@@ -255,7 +255,7 @@ def _load_iati(
             if pending:
                 files = merge_files(pending)
                 stats.replaced += flush_files(con, files, import_id, offsets, delete=False)
-                warnings.extend(money.build_flows(con, import_id, files.get("activities", [])))
+                warnings.extend(money.build_flows(con, import_id, files))
                 delete_files(files)
                 pending.clear()
                 offsets.clear()

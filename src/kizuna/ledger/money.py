@@ -81,27 +81,37 @@ def ensure_rates(con: Any) -> None:
     con.execute("DROP TABLE _ecb")
 
 
+# The inputs of FLOWS_SQL: ledger tables, or a just-inserted batch's own Parquet files (see build_flows).
+FLOW_INPUTS = (
+    "activities",
+    "transactions",
+    "transaction_countries",
+    "activity_countries",
+    "transaction_sectors",
+    "activity_sectors",
+)
+
 FLOWS_SQL = """
 -- Transactions get a dense integer key k first: every later join and anti-join is on k, not on
 -- (activity_uid, seq) strings (1.6x faster on 140,000 transactions).
 WITH acts AS (
-    SELECT activity_uid, publisher_ref FROM activities WHERE {scope}
+    SELECT activity_uid, publisher_ref FROM {activities} WHERE {scope}
 ),
 tx AS MATERIALIZED (
     SELECT row_number() OVER () AS k, t.activity_uid, t.seq, t.type_code, t.date, t.value, t.currency, t.value_date,
            acts.publisher_ref
-    FROM transactions t JOIN acts USING (activity_uid)
+    FROM {transactions} t JOIN acts USING (activity_uid)
 ),
 tx_c AS MATERIALIZED (
     SELECT tx.k, tc.code, 1.0 / count(*) OVER (PARTITION BY tx.k) AS share
-    FROM transaction_countries tc JOIN tx USING (activity_uid, seq)
+    FROM {transaction_countries} tc JOIN tx USING (activity_uid, seq)
 ),
 act_c AS (
     SELECT activity_uid, code,
            CASE WHEN sum(coalesce(percentage, 0)) OVER w > 0
                 THEN coalesce(percentage, 0) / sum(coalesce(percentage, 0)) OVER w
                 ELSE 1.0 / count(*) OVER w END AS share
-    FROM activity_countries JOIN acts USING (activity_uid)
+    FROM {activity_countries} JOIN acts USING (activity_uid)
     WINDOW w AS (PARTITION BY activity_uid)
 ),
 c AS (
@@ -115,7 +125,7 @@ c AS (
 ),
 tx_s_all AS (
     SELECT tx.k, ts.vocabulary, ts.code, min(ts.vocabulary) OVER (PARTITION BY tx.k) AS best
-    FROM transaction_sectors ts JOIN tx USING (activity_uid, seq)
+    FROM {transaction_sectors} ts JOIN tx USING (activity_uid, seq)
     WHERE ts.vocabulary IN ('1', '2')
 ),
 tx_s AS MATERIALIZED (
@@ -125,7 +135,7 @@ tx_s AS MATERIALIZED (
 act_s_all AS (
     SELECT activity_uid, vocabulary, code, percentage,
            min(vocabulary) OVER (PARTITION BY activity_uid) AS best
-    FROM activity_sectors JOIN acts USING (activity_uid)
+    FROM {activity_sectors} JOIN acts USING (activity_uid)
     WHERE vocabulary IN ('1', '2')
 ),
 act_s AS (
@@ -175,27 +185,48 @@ LEFT JOIN fx USING (k)
 
 FX_WARNINGS_SQL = """
 SELECT t.activity_uid, a.line, t.seq, t.currency, t.value_date
-FROM transactions t JOIN activities a USING (activity_uid)
-WHERE {scope} AND t.value IS NOT NULL AND EXISTS (
-    SELECT 1 FROM flows f WHERE f.activity_uid = t.activity_uid AND f.seq = t.seq AND f.usd IS NULL)
+FROM (SELECT DISTINCT activity_uid, seq FROM _new_flows WHERE usd IS NULL) f
+JOIN {transactions} t USING (activity_uid, seq)
+JOIN activities a USING (activity_uid)
+WHERE t.value IS NOT NULL
+ORDER BY a.line, t.seq
 """
 
-# Double counting (see the module docstring). Recomputed over the whole ledger after each import,
-# because a funder imported later changes how its implementers' money counts.
+# Double counting (see the module docstring). An activity's marks depend on its own transactions and
+# on the funder of each identifier they name (the first activity, by uid, with that identifier and an
+# outgoing disbursement). An import can change only the funders of its own activities' identifiers, so
+# the marks that can change are those of its activities and of the activities naming one of their
+# identifiers as provider: those are recomputed ("touched"), the rest stand. The whole-ledger
+# recomputation (touched = every activity) gives the same marks and is kept as the reference.
+TOUCHED_BY_IMPORT_SQL = """
+CREATE OR REPLACE TEMP TABLE _touched AS
+    SELECT activity_uid FROM activities WHERE import_id = $import_id
+    UNION
+    SELECT t.activity_uid FROM transactions t
+    WHERE t.provider_activity_id IN (SELECT iati_identifier FROM activities WHERE import_id = $import_id);
+"""
+
+TOUCHED_ALL_SQL = "CREATE OR REPLACE TEMP TABLE _touched AS SELECT activity_uid FROM activities;"
+
 COUNTED_SQL = """
-UPDATE flows SET counted = TRUE, funded_by_uid = NULL WHERE NOT counted OR funded_by_uid IS NOT NULL;
+UPDATE flows SET counted = TRUE, funded_by_uid = NULL
+    WHERE (NOT counted OR funded_by_uid IS NOT NULL) AND activity_uid IN (SELECT activity_uid FROM _touched);
+CREATE OR REPLACE TEMP TABLE _tx AS
+    SELECT t.activity_uid, t.seq, t.type_code, t.provider_activity_id
+    FROM transactions t SEMI JOIN _touched USING (activity_uid);
 CREATE OR REPLACE TEMP TABLE _funders AS
     SELECT a.iati_identifier, min(a.activity_uid) AS funder_uid
     FROM activities a
-    WHERE EXISTS (SELECT 1 FROM transactions t WHERE t.activity_uid = a.activity_uid AND t.type_code = '3')
+    WHERE a.iati_identifier IN (SELECT provider_activity_id FROM _tx)
+      AND EXISTS (SELECT 1 FROM transactions t WHERE t.activity_uid = a.activity_uid AND t.type_code = '3')
     GROUP BY a.iati_identifier;
 CREATE OR REPLACE TEMP TABLE _linked AS
     SELECT t.activity_uid, t.seq, f.funder_uid
-    FROM transactions t JOIN _funders f ON f.iati_identifier = t.provider_activity_id
+    FROM _tx t JOIN _funders f ON f.iati_identifier = t.provider_activity_id
     WHERE f.funder_uid <> t.activity_uid;
 CREATE OR REPLACE TEMP TABLE _fully_funded AS
     SELECT t.activity_uid, min(l.funder_uid) AS funder_uid
-    FROM transactions t LEFT JOIN _linked l USING (activity_uid, seq)
+    FROM _tx t LEFT JOIN _linked l USING (activity_uid, seq)
     WHERE t.type_code = '1'
     GROUP BY t.activity_uid
     HAVING count(*) = count(l.funder_uid);
@@ -204,41 +235,75 @@ UPDATE flows SET counted = FALSE, funded_by_uid = l.funder_uid
 UPDATE flows SET counted = FALSE, funded_by_uid = ff.funder_uid
     FROM _fully_funded ff
     WHERE flows.activity_uid = ff.activity_uid AND flows.type_code IN ('3', '4');
-DROP TABLE _funders; DROP TABLE _linked; DROP TABLE _fully_funded;
+DROP TABLE _touched; DROP TABLE _tx; DROP TABLE _funders; DROP TABLE _linked; DROP TABLE _fully_funded;
 """
 
 
-def build_flows(con: Any, import_id: int, activity_files: list[str] | None = None) -> list[tuple[str, int, str, str]]:
-    """Derive the flows of one import's activities (inside the caller's transaction): all of them, or
-    those in ``activity_files`` (Parquet files with an ``activity_uid`` column), so a large file's
-    flows are built group by group as its chunks land, each group small enough for DuckDB's memory.
+def build_flows(
+    con: Any, import_id: int, batch: dict[str, str] | dict[str, list[str]] | None = None
+) -> list[tuple[str, int, str, str]]:
+    """Derive the flows of one import's activities (inside the caller's transaction).
 
-    Returns FX warnings as ``(activity_uid, line, code, message)``.
+    With ``batch`` (Parquet files by table, as :func:`kizuna.ledger.store.flush_files` has just
+    inserted them), the flows of the batch's activities are derived from those files rather than from
+    the ledger tables: the cost is the batch's, whatever the size of the ledger (reading the ledger
+    scanned every transaction ever imported, once per file). Any flows of activities the batch
+    replaced are gone already (``flush_files`` deletes them). Without ``batch``, the flows of every
+    activity of ``import_id`` are derived from the ledger, replacing any it had.
+
+    Returns FX warnings as ``(activity_uid, line, code, message)``, in line order.
     """
     ensure_rates(con)
-    if activity_files:
-        scope = "activity_uid IN (SELECT activity_uid FROM read_parquet($files))"
-        params: dict[str, Any] = {"files": activity_files}
+    params: dict[str, Any] = {}
+    if batch is not None:
+        if not batch.get("activities"):
+            return []
+        sources = {}
+        for table in FLOW_INPUTS:
+            files = batch.get(table)
+            if files:
+                sources[table] = f"read_parquet($f_{table})"
+                params[f"f_{table}"] = [files] if isinstance(files, str) else files
+            else:  # the batch has no rows for this table: an empty input of the same shape
+                sources[table] = f"(SELECT * FROM {table} LIMIT 0)"
+        scope = "TRUE"
     else:
+        sources = {table: table for table in FLOW_INPUTS}
         scope = "import_id = $import_id"
-        params = {"import_id": import_id}
-    con.execute(f"DELETE FROM flows WHERE activity_uid IN (SELECT activity_uid FROM activities WHERE {scope})", params)
-    con.execute(f"INSERT INTO flows {FLOWS_SQL.format(scope=scope)}", {**params, "lookback": FX_LOOKBACK_DAYS})
-    warnings = []
-    fx_scope = scope.replace("activity_uid IN", "a.activity_uid IN").replace("import_id =", "a.import_id =")
-    for uid, line, seq, cur, vd in con.execute(FX_WARNINGS_SQL.format(scope=fx_scope), params).fetchall():
-        warnings.append(
-            (
-                uid,
-                line,
-                "fx.no_rate",
-                f"transaction {seq}: no ECB rate for {cur or 'no currency'} on or within "
-                f"{FX_LOOKBACK_DAYS} days before {vd}; usd left empty",
-            )
+        params["import_id"] = import_id
+        con.execute(
+            "DELETE FROM flows WHERE activity_uid IN"
+            " (SELECT activity_uid FROM activities WHERE import_id = $import_id)",
+            params,
         )
-    return warnings
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _new_flows AS {FLOWS_SQL.format(scope=scope, **sources)}",
+        {**params, "lookback": FX_LOOKBACK_DAYS},
+    )
+    try:
+        fx_params = {k: v for k, v in params.items() if k == "f_transactions"}
+        missing = con.execute(FX_WARNINGS_SQL.format(transactions=sources["transactions"]), fx_params).fetchall()
+        con.execute("INSERT INTO flows SELECT * FROM _new_flows")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _new_flows")
+    return [
+        (
+            uid,
+            line,
+            "fx.no_rate",
+            f"transaction {seq}: no ECB rate for {cur or 'no currency'} on or within "
+            f"{FX_LOOKBACK_DAYS} days before {vd}; usd left empty",
+        )
+        for uid, line, seq, cur, vd in missing
+    ]
 
 
-def mark_double_counting(con: Any) -> None:
-    """Recompute ``flows.counted`` / ``funded_by_uid`` over the whole ledger."""
+def mark_double_counting(con: Any, import_id: int | None = None) -> None:
+    """Recompute ``flows.counted`` / ``funded_by_uid`` after ``import_id`` (inside its transaction): for
+    the activities whose marks it can change (see ``TOUCHED_BY_IMPORT_SQL``), so the cost follows the
+    import, not the ledger. Without ``import_id``, for the whole ledger."""
+    if import_id is None:
+        con.execute(TOUCHED_ALL_SQL)
+    else:
+        con.execute(TOUCHED_BY_IMPORT_SQL, {"import_id": import_id})
     con.execute(COUNTED_SQL)
