@@ -235,36 +235,50 @@ def careful_document(path: str, data: bytes, line_offset: int, import_id: int, o
     )
 
 
-class ParallelParse:
-    """Chunk results in file order from a pool of worker processes, at most ``workers + 1`` in flight.
+def parse_file(path: str, out_dir: str, stem: str) -> ChunkResult:
+    """Worker: read one whole (small) IATI file, as :func:`read_document` does, with the file's lines."""
+    check_prolog(Path(path))
+    return read_document(path, Path(path).read_bytes(), 0, 0, out_dir, stem)
 
-    Construction returns at once: a thread starts the pool and submits the first chunks, so the
+
+class ParallelParse:
+    """Results of parse tasks in submission order, from a pool of worker processes, at most
+    ``workers + 1`` in flight: the chunks of one large file (:meth:`chunks`), or whole small files
+    (:meth:`files`).
+
+    Construction returns at once: a thread starts the pool and submits the first tasks, so the
     caller can hash the file and open its transaction while the workers start. Workers come from a
     fork server that has loaded the readers and compiled the fast path's parser
     (:mod:`kizuna.ledger.worker_preload`): they start fast and never inherit DuckDB's threads or the
     caller's imports. ``close()`` (or the end of iteration) stops the pool.
     """
 
-    def __init__(self, path: Path, plan: ChunkPlan, out_dir: Path, n_workers: int | None = None):
+    def __init__(self, tasks: list[tuple[Any, ...]], n_workers: int | None = None):
         self.n = n_workers or workers()
         ctx = get_context("forkserver")
         ctx.set_forkserver_preload(["kizuna.ledger.worker_preload"])
         self.ex = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx)
-        self.args = (str(path), plan.header, str(out_dir))
-        self.todo = iter(plan.chunks)
+        self.todo = iter(tasks)
         self.pending: deque[Future[ChunkResult]] = deque()
         self.starter = threading.Thread(target=self._start, name="kizuna-parse-start", daemon=True)
         self.starter.start()
+
+    @classmethod
+    def chunks(cls, path: Path, plan: ChunkPlan, out_dir: Path, n_workers: int | None = None) -> ParallelParse:
+        return cls([(parse_chunk, str(path), plan.header, c, str(out_dir)) for c in plan.chunks], n_workers)
+
+    @classmethod
+    def files(cls, paths: list[Path], out_dir: Path, n_workers: int | None = None) -> ParallelParse:
+        return cls([(parse_file, str(p), str(out_dir), f"f{i}") for i, p in enumerate(paths)], n_workers)
 
     def _start(self) -> None:
         for _ in range(self.n + 1):
             self._submit_next()
 
     def _submit_next(self) -> None:
-        c = next(self.todo, None)
-        if c is not None:
-            path, header, out_dir = self.args
-            self.pending.append(self.ex.submit(parse_chunk, path, header, c, out_dir))
+        task = next(self.todo, None)
+        if task is not None:
+            self.pending.append(self.ex.submit(*task))
 
     def __iter__(self) -> Iterator[ChunkResult]:
         self.starter.join()

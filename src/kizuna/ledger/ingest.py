@@ -23,6 +23,7 @@ from kizuna.ledger.chunks import (
     ChunkResult,
     ParallelParse,
     parse_chunk,
+    parse_file,
     plan_chunks,
     read_document,
     workers,
@@ -44,6 +45,10 @@ IATI_SUFFIXES = {".xml"}
 INGEST_MEMORY_LIMIT = os.environ.get("KIZUNA_INGEST_MEMORY", "192MB")
 SHEET_SUFFIXES = {".csv", ".xlsx"}
 FLUSH_CHUNKS = 32  # chunks per insert (and per flows build): fewer, larger statements, within the memory limit
+# Small files ingested together: at most this many per transaction, and this many bytes.
+GROUP_FILES = 256
+GROUP_BYTES = 256 << 20
+SMALL_FILES_PARALLEL_BYTES = 8 << 20  # below this, starting the worker pool costs more than it saves
 
 
 @dataclass
@@ -104,7 +109,8 @@ def ingest_paths(
     paths: Iterable[Path | str],
     on_file: Callable[[Path, int, int], None] | None = None,
 ) -> IngestSummary:
-    """Ingest every file; stop at the first bad file (earlier files stay imported, the bad one not at all)."""
+    """Ingest every file, in order; stop at the first bad file (earlier files stay imported, the bad one
+    not at all). Runs of small IATI files are ingested together (see :func:`ingest_small_files`)."""
     files = expand_paths(paths)
     summary = IngestSummary()
     # Bulk loads do not need DuckDB's default buffer pool (80% of RAM): a small one keeps the
@@ -112,10 +118,17 @@ def ingest_paths(
     previous = ws.scalar("SELECT current_setting('memory_limit')")
     ws.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     try:
-        for i, path in enumerate(files):
+        i = 0
+        while i < len(files):
+            group = _small_iati_run(files, i)
+            if len(group) > 1:
+                summary.files.extend(ingest_small_files(ws, group, on_file, i, len(files)))
+                i += len(group)
+                continue
             if on_file:
-                on_file(path, i, len(files))
-            summary.files.append(ingest_file(ws, path))
+                on_file(files[i], i, len(files))
+            summary.files.append(ingest_file(ws, files[i]))
+            i += 1
     finally:
         ws.con.execute(f"SET memory_limit = '{previous}'")
     return summary
@@ -169,20 +182,158 @@ def _ingest(ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel 
             warnings += money.build_flows(con, import_id)
         money.mark_double_counting(con, import_id)
         result.activities, result.transactions, result.replaced = stats.activities, stats.transactions, stats.replaced
-        result.warnings = store_warnings(con, import_id, warnings)
-        con.execute(
-            "UPDATE imports SET publisher = ?, version = ?, counts = ?, warnings = ? WHERE import_id = ?",
-            [
-                result.publisher,
-                result.version,
-                json.dumps(
-                    {"activities": result.activities, "transactions": result.transactions, "replaced": result.replaced}
-                ),
-                json.dumps(result.warnings),
-                import_id,
-            ],
-        )
+        _finish_import(con, result, warnings)
     return result
+
+
+def _finish_import(con: Any, result: FileResult, warnings: list[Any]) -> None:
+    """Store an import's warnings and its counts on its ``imports`` row."""
+    assert result.import_id is not None
+    result.warnings = store_warnings(con, result.import_id, warnings)
+    con.execute(
+        "UPDATE imports SET publisher = ?, version = ?, counts = ?, warnings = ? WHERE import_id = ?",
+        [
+            result.publisher,
+            result.version,
+            json.dumps(
+                {"activities": result.activities, "transactions": result.transactions, "replaced": result.replaced}
+            ),
+            json.dumps(result.warnings),
+            result.import_id,
+        ],
+    )
+
+
+def _small_iati_run(files: list[Path], start: int) -> list[Path]:
+    """The small IATI files from ``start`` on, up to the first other file or a group's limits."""
+    run: list[Path] = []
+    size = 0
+    for path in files[start:]:
+        if path.suffix.lower() not in IATI_SUFFIXES or len(run) >= GROUP_FILES or size >= GROUP_BYTES:
+            break
+        n = path.stat().st_size
+        if n >= PARALLEL_MIN_BYTES:
+            break
+        run.append(path)
+        size += n
+    return run
+
+
+def ingest_small_files(
+    ws: Workspace,
+    paths: list[Path],
+    on_file: Callable[[Path, int, int], None] | None = None,
+    first: int = 0,
+    total: int | None = None,
+) -> list[FileResult]:
+    """Ingest small IATI files together: parsed in worker processes while the others are hashed, then
+    loaded in one transaction (one ``imports`` row per file), with one insert per table, one flows
+    derivation and one double-counting pass for them all. A corpus is thousands of small files: this
+    makes the cost per file that of its bytes, not of a dozen statements and a commit.
+
+    Each file still lands whole or not at all, in order: a later file repeating an activity of an
+    earlier one replaces it, as separate imports would. At the first file that cannot be read, the
+    files before it are committed and its error is raised.
+    """
+    total = total if total is not None else len(paths)
+    skipped: dict[Path, FileResult] = {}
+    todo: list[tuple[Path, str]] = []
+    hashes: set[str] = set()
+    for path in paths:
+        sha = file_sha256(path)
+        if sha in hashes or ws.already_imported("iati", sha):
+            skipped[path] = FileResult(path, "iati", "skipped")
+        else:
+            hashes.add(sha)
+            todo.append((path, sha))
+    parsed: list[tuple[Path, str, ChunkResult]] = []
+    error: InputError | None = None
+    loaded: dict[Path, FileResult] = {}
+    with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
+        parse: Iterator[ChunkResult]
+        pool = None
+        if workers() > 1 and sum(p.stat().st_size for p, _ in todo) >= SMALL_FILES_PARALLEL_BYTES:
+            pool = ParallelParse.files([p for p, _ in todo], Path(tmp))
+            parse = iter(pool)
+        else:
+            parse = (parse_file(str(p), tmp, f"f{k}") for k, (p, _) in enumerate(todo))
+        try:
+            for path, sha in todo:
+                if on_file:
+                    on_file(path, first + paths.index(path), total)
+                try:
+                    parsed.append((path, sha, next(parse)))
+                except InputError as exc:
+                    error = exc
+                    break
+        finally:
+            if pool is not None:
+                pool.close()
+        if parsed:
+            loaded = {r.path: r for r in _load_small_files(ws, parsed)}
+    if error is not None:
+        raise error
+    return [skipped.get(p) or loaded[p] for p in paths]
+
+
+def _load_small_files(ws: Workspace, parsed: list[tuple[Path, str, ChunkResult]]) -> list[FileResult]:
+    """One transaction for parsed small files: see :func:`ingest_small_files`."""
+    results: list[FileResult] = []
+    with ws.transaction() as con:
+        ensure_codelists(con)
+        money.ensure_rates(con)
+        file_of_uid: dict[str, int] = {}
+        warnings: list[list[Any]] = []
+        for path, sha, res in parsed:
+            r = FileResult(
+                path, "iati", "imported", import_id=ws.record_import(con, kind="iati", path=path, sha256=sha)
+            )
+            r.activities, r.transactions, r.version = res.activities, res.transactions, res.version
+            if res.publishers:
+                r.publisher = res.publishers.most_common(1)[0][0]
+            results.append(r)
+            warnings.append(list(res.warnings))
+        # Files are inserted together until one repeats an activity of those pending: the pending ones
+        # land first, so the later version replaces the earlier one, as in separate imports.
+        pending: list[int] = []
+        seen: set[str] = set()
+
+        def flush() -> None:
+            if not pending:
+                return
+            batch = merge_files([parsed[k][2].files for k in pending])
+            file_index = {parsed[k][2].files["activities"]: k for k in pending if "activities" in parsed[k][2].files}
+            if not file_index:  # files without activities: nothing to load
+                delete_files(batch)
+                pending.clear()
+                seen.clear()
+                return
+            # How many earlier activities each file replaces (flush_files counts them for all at once).
+            for activities_file, n in con.execute(
+                "SELECT f.filename, count(*) FROM activities a"
+                " JOIN read_parquet($files, filename = true) f USING (activity_uid) GROUP BY f.filename",
+                {"files": list(file_index)},
+            ).fetchall():
+                results[file_index[activities_file]].replaced = int(n)
+            ids = {f: int(results[k].import_id or 0) for f, k in file_index.items()}
+            flush_files(con, batch, ids, delete=False)
+            for w in money.build_flows(con, 0, batch):
+                warnings[file_of_uid[w[0]]].append(w)
+            delete_files(batch)
+            pending.clear()
+            seen.clear()
+
+        for k, (_, _, res) in enumerate(parsed):
+            if seen.intersection(res.uids):
+                flush()
+            pending.append(k)
+            seen.update(res.uids)
+            file_of_uid.update(dict.fromkeys(res.uids, k))
+        flush()
+        money.mark_double_counting(con, [r.import_id for r in results if r.import_id is not None])
+        for r, w in zip(results, warnings, strict=True):
+            _finish_import(con, r, w)
+    return results
 
 
 class _Parallel:
@@ -191,7 +342,7 @@ class _Parallel:
     def __init__(self, path: Path, plan: ChunkPlan):
         self.plan = plan
         self.tmp = tempfile.TemporaryDirectory(prefix="kizuna-ingest-")
-        self.parse = ParallelParse(path, plan, Path(self.tmp.name))
+        self.parse = ParallelParse.chunks(path, plan, Path(self.tmp.name))
 
     def close(self) -> None:
         self.parse.close()

@@ -200,10 +200,13 @@ ORDER BY a.line, t.seq
 # recomputation (touched = every activity) gives the same marks and is kept as the reference.
 TOUCHED_BY_IMPORT_SQL = """
 CREATE OR REPLACE TEMP TABLE _touched AS
-    SELECT activity_uid FROM activities WHERE import_id = $import_id
+    WITH new AS (
+        SELECT activity_uid, iati_identifier FROM activities
+        WHERE import_id BETWEEN $lo AND $hi AND list_contains($ids, import_id)  -- the range prunes row groups
+    )
+    SELECT activity_uid FROM new
     UNION
-    SELECT t.activity_uid FROM transactions t
-    WHERE t.provider_activity_id IN (SELECT iati_identifier FROM activities WHERE import_id = $import_id);
+    SELECT t.activity_uid FROM transactions t WHERE t.provider_activity_id IN (SELECT iati_identifier FROM new);
 """
 
 TOUCHED_ALL_SQL = "CREATE OR REPLACE TEMP TABLE _touched AS SELECT activity_uid FROM activities;"
@@ -298,12 +301,15 @@ def build_flows(
     ]
 
 
-def mark_double_counting(con: Any, import_id: int | None = None) -> None:
-    """Recompute ``flows.counted`` / ``funded_by_uid`` after ``import_id`` (inside its transaction): for
-    the activities whose marks it can change (see ``TOUCHED_BY_IMPORT_SQL``), so the cost follows the
-    import, not the ledger. Without ``import_id``, for the whole ledger."""
+def mark_double_counting(con: Any, import_id: int | list[int] | None = None) -> None:
+    """Recompute ``flows.counted`` / ``funded_by_uid`` after an import, or several (inside their
+    transaction): for the activities whose marks they can change (see ``TOUCHED_BY_IMPORT_SQL``), so
+    the cost follows the imports, not the ledger. Without ``import_id``, for the whole ledger."""
     if import_id is None:
         con.execute(TOUCHED_ALL_SQL)
     else:
-        con.execute(TOUCHED_BY_IMPORT_SQL, {"import_id": import_id})
+        ids = [import_id] if isinstance(import_id, int) else list(import_id)
+        if not ids:
+            return
+        con.execute(TOUCHED_BY_IMPORT_SQL, {"ids": ids, "lo": min(ids), "hi": max(ids)})
     con.execute(COUNTED_SQL)

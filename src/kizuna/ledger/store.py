@@ -328,7 +328,7 @@ def write_batch(tables: dict[str, pa.Table], folder: Path, stem: str) -> dict[st
 def flush_files(
     con: Any,
     paths: dict[str, str] | dict[str, list[str]],
-    import_id: int | None = None,
+    import_id: int | dict[str, int] | None = None,
     line_offsets: dict[str, int] | None = None,
     delete: bool = True,
 ) -> int:
@@ -336,8 +336,9 @@ def flush_files(
     caller's transaction, replacing earlier versions of its activities, then delete the files.
     Returns how many it replaced. The files of one call must not repeat an activity.
 
-    ``import_id`` replaces the files' import id and ``line_offsets`` (activities file -> newlines
-    before its chunk) turns chunk-relative lines into the file's lines: parse workers know neither.
+    ``import_id`` replaces the files' import id (one for all, or one per activities file: several
+    small files land in one transaction) and ``line_offsets`` (activities file -> newlines before its
+    chunk) turns chunk-relative lines into the file's lines: parse workers know neither.
     ``delete=False`` keeps the files (the caller still reads them; it deletes them).
 
     Why files and not registered Arrow tables: DuckDB keeps every Arrow object a transaction scanned
@@ -358,9 +359,10 @@ def flush_files(
         if table == "activities" and (import_id is not None or line_offsets):
             files = [path] if isinstance(path, str) else path
             offsets = line_offsets or {}
+            ids = import_id if isinstance(import_id, dict) else dict.fromkeys(files, import_id)
             parts = [
                 f"SELECT * REPLACE (line + {int(offsets.get(f, 0))} AS line"
-                + (f", {int(import_id)} AS import_id" if import_id is not None else "")
+                + (f", {int(i)} AS import_id" if (i := ids.get(f)) is not None else "")
                 + ") FROM read_parquet(?)"
                 for f in files
             ]
