@@ -180,6 +180,47 @@ class Workspace:
         )
         return int(import_id)
 
+    def reserve_import_ids(self, con: duckdb.DuckDBPyConnection, n: int) -> list[int]:
+        """``n`` new import ids, for :meth:`record_imports` (inside the caller's transaction)."""
+        return [int(r[0]) for r in con.execute("SELECT nextval('import_seq') FROM range(?)", [n]).fetchall()]
+
+    def record_imports(self, con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+        """Record several imports' provenance in one statement (ids from :meth:`reserve_import_ids`):
+        each row has ``import_id, kind, path, sha256, publisher, version, counts, warnings``."""
+        import pyarrow as pa  # here: most commands never record an import
+
+        now = datetime.now(UTC).replace(tzinfo=None)
+        table = pa.table(
+            {
+                "import_id": [r["import_id"] for r in rows],
+                "kind": [r["kind"] for r in rows],
+                "file_name": [Path(r["path"]).name for r in rows],
+                "file_path": [str(r["path"]) for r in rows],
+                "sha256": [r["sha256"] for r in rows],
+                "publisher": pa.array([r.get("publisher") for r in rows], pa.string()),
+                "version": pa.array([r.get("version") for r in rows], pa.string()),
+                "counts": [json.dumps(r.get("counts") or {}) for r in rows],
+                "warnings": [json.dumps(r.get("warnings") or {}) for r in rows],
+                "imported_at": pa.array([now] * len(rows), pa.timestamp("us")),
+            }
+        )
+        con.register("_import_rows", table)
+        try:
+            con.execute(
+                "INSERT INTO imports (import_id, kind, file_name, file_path, sha256, publisher, version, counts,"
+                " warnings, imported_at) SELECT import_id, kind, file_name, file_path, sha256, publisher, version,"
+                " counts, warnings, imported_at FROM _import_rows"
+            )
+        finally:
+            con.unregister("_import_rows")
+
+    def imported_hashes(self, kind: str, hashes: list[str]) -> set[str]:
+        """Which of these sha256 hashes are imported already (as ``kind``)."""
+        rows = self.con.execute(
+            "SELECT DISTINCT sha256 FROM imports WHERE kind = ? AND list_contains(?, sha256)", [kind, hashes]
+        ).fetchall()
+        return {r[0] for r in rows}
+
     def already_imported(self, kind: str, sha256: str) -> bool:
         return bool(self.scalar("SELECT count(*) FROM imports WHERE kind = ? AND sha256 = ?", [kind, sha256]))
 

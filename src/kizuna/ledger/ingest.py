@@ -37,6 +37,7 @@ from kizuna.ledger.store import (
     merge_files,
     repeat_warnings,
     store_warnings,
+    store_warnings_of_imports,
 )
 from kizuna.reference.codelists import ensure_codelists
 from kizuna.workspace import Workspace, file_sha256
@@ -48,6 +49,7 @@ FLUSH_CHUNKS = 32  # chunks per insert (and per flows build): fewer, larger stat
 # Small files ingested together: at most this many per transaction, and this many bytes.
 GROUP_FILES = 256
 GROUP_BYTES = 256 << 20
+FLUSH_FILES = 48  # small files per insert (and per flows build), loaded while the next ones are parsed
 SMALL_FILES_PARALLEL_BYTES = 8 << 20  # below this, starting the worker pool costs more than it saves
 
 
@@ -238,16 +240,15 @@ def ingest_small_files(
     total = total if total is not None else len(paths)
     skipped: dict[Path, FileResult] = {}
     todo: list[tuple[Path, str]] = []
-    hashes: set[str] = set()
-    for path in paths:
-        sha = file_sha256(path)
-        if sha in hashes or ws.already_imported("iati", sha):
+    shas = [file_sha256(p) for p in paths]
+    hashes = ws.imported_hashes("iati", shas)  # and, below, those seen earlier in the run
+    for path, sha in zip(paths, shas, strict=True):
+        if sha in hashes:
             skipped[path] = FileResult(path, "iati", "skipped")
         else:
             hashes.add(sha)
             todo.append((path, sha))
-    parsed: list[tuple[Path, str, ChunkResult]] = []
-    error: InputError | None = None
+    errors: list[InputError] = []
     loaded: dict[Path, FileResult] = {}
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
         parse: Iterator[ChunkResult]
@@ -257,82 +258,101 @@ def ingest_small_files(
             parse = iter(pool)
         else:
             parse = (parse_file(str(p), tmp, f"f{k}") for k, (p, _) in enumerate(todo))
-        try:
+
+        def parsed() -> Iterator[tuple[Path, str, ChunkResult]]:
+            # In file order, up to the first file that cannot be read (its error is kept for later).
             for path, sha in todo:
                 if on_file:
                     on_file(path, first + paths.index(path), total)
                 try:
-                    parsed.append((path, sha, next(parse)))
+                    res = next(parse)
                 except InputError as exc:
-                    error = exc
-                    break
+                    errors.append(exc)
+                    return
+                yield path, sha, res
+
+        try:
+            if todo:
+                loaded = {r.path: r for r in _load_small_files(ws, parsed(), len(todo))}
         finally:
             if pool is not None:
                 pool.close()
-        if parsed:
-            loaded = {r.path: r for r in _load_small_files(ws, parsed)}
-    if error is not None:
-        raise error
+    if errors:
+        raise errors[0]
     return [skipped.get(p) or loaded[p] for p in paths]
 
 
-def _load_small_files(ws: Workspace, parsed: list[tuple[Path, str, ChunkResult]]) -> list[FileResult]:
-    """One transaction for parsed small files: see :func:`ingest_small_files`."""
+def _load_small_files(ws: Workspace, parsed: Iterator[tuple[Path, str, ChunkResult]], n: int) -> list[FileResult]:
+    """One transaction for up to ``n`` small files, loaded as the workers hand them back: see
+    :func:`ingest_small_files`."""
     results: list[FileResult] = []
+    shas: list[str] = []
     with ws.transaction() as con:
         ensure_codelists(con)
         money.ensure_rates(con)
+        import_ids = ws.reserve_import_ids(con, n)
         file_of_uid: dict[str, int] = {}
         warnings: list[list[Any]] = []
-        for path, sha, res in parsed:
-            r = FileResult(
-                path, "iati", "imported", import_id=ws.record_import(con, kind="iati", path=path, sha256=sha)
-            )
-            r.activities, r.transactions, r.version = res.activities, res.transactions, res.version
-            if res.publishers:
-                r.publisher = res.publishers.most_common(1)[0][0]
-            results.append(r)
-            warnings.append(list(res.warnings))
-        # Files are inserted together until one repeats an activity of those pending: the pending ones
-        # land first, so the later version replaces the earlier one, as in separate imports.
-        pending: list[int] = []
+        # Files are inserted many at a time, until one repeats an activity of those pending: the pending
+        # ones land first, so the later version replaces the earlier one, as in separate imports.
+        pending: list[tuple[int, ChunkResult]] = []
         seen: set[str] = set()
 
         def flush() -> None:
             if not pending:
                 return
-            batch = merge_files([parsed[k][2].files for k in pending])
-            file_index = {parsed[k][2].files["activities"]: k for k in pending if "activities" in parsed[k][2].files}
-            if not file_index:  # files without activities: nothing to load
-                delete_files(batch)
-                pending.clear()
-                seen.clear()
-                return
-            # How many earlier activities each file replaces (flush_files counts them for all at once).
-            for activities_file, n in con.execute(
-                "SELECT f.filename, count(*) FROM activities a"
-                " JOIN read_parquet($files, filename = true) f USING (activity_uid) GROUP BY f.filename",
-                {"files": list(file_index)},
-            ).fetchall():
-                results[file_index[activities_file]].replaced = int(n)
-            ids = {f: int(results[k].import_id or 0) for f, k in file_index.items()}
-            flush_files(con, batch, ids, delete=False)
-            for w in money.build_flows(con, 0, batch):
-                warnings[file_of_uid[w[0]]].append(w)
+            batch = merge_files([res.files for _, res in pending])
+            file_index = {res.files["activities"]: k for k, res in pending if "activities" in res.files}
+            if file_index:  # files without activities have nothing to load
+                # How many earlier activities each file replaces (flush_files counts them for all at once).
+                for activities_file, count in con.execute(
+                    "SELECT f.filename, count(*) FROM activities a"
+                    " JOIN read_parquet($files, filename = true) f USING (activity_uid) GROUP BY f.filename",
+                    {"files": list(file_index)},
+                ).fetchall():
+                    results[file_index[activities_file]].replaced = int(count)
+                flush_files(con, batch, {f: import_ids[k] for f, k in file_index.items()}, delete=False)
+                for w in money.build_flows(con, 0, batch):
+                    warnings[file_of_uid[w[0]]].append(w)
             delete_files(batch)
             pending.clear()
             seen.clear()
 
-        for k, (_, _, res) in enumerate(parsed):
-            if seen.intersection(res.uids):
+        for k, (path, sha, res) in enumerate(parsed):
+            r = FileResult(path, "iati", "imported", import_id=import_ids[k])
+            r.activities, r.transactions, r.version = res.activities, res.transactions, res.version
+            if res.publishers:
+                r.publisher = res.publishers.most_common(1)[0][0]
+            results.append(r)
+            shas.append(sha)
+            warnings.append(list(res.warnings))
+            if seen.intersection(res.uids) or len(pending) >= FLUSH_FILES:
                 flush()
-            pending.append(k)
+            pending.append((k, res))
             seen.update(res.uids)
             file_of_uid.update(dict.fromkeys(res.uids, k))
         flush()
-        money.mark_double_counting(con, [r.import_id for r in results if r.import_id is not None])
-        for r, w in zip(results, warnings, strict=True):
-            _finish_import(con, r, w)
+        ids = [int(r.import_id or 0) for r in results]
+        money.mark_double_counting(con, ids)
+        counts = store_warnings_of_imports(con, list(zip(ids, warnings, strict=True)))
+        for r, by_code in zip(results, counts, strict=True):
+            r.warnings = by_code
+        ws.record_imports(
+            con,
+            [
+                {
+                    "import_id": r.import_id,
+                    "kind": "iati",
+                    "path": r.path,
+                    "sha256": sha,
+                    "publisher": r.publisher,
+                    "version": r.version,
+                    "counts": {"activities": r.activities, "transactions": r.transactions, "replaced": r.replaced},
+                    "warnings": r.warnings,
+                }
+                for r, sha in zip(results, shas, strict=True)
+            ],
+        )
     return results
 
 

@@ -465,20 +465,31 @@ def repeat_warnings(uids: Iterable[str], seen: set[str]) -> list[tuple[str, int,
 
 def store_warnings(con: Any, import_id: int, warnings: list[tuple[str, int, str, str]]) -> dict[str, int]:
     """Insert warnings for an import; return counts by code."""
-    by_code: dict[str, int] = defaultdict(int)
-    if not warnings:
-        return {}
-    rows = {"import_id": [], "activity_uid": [], "line": [], "code": [], "message": []}  # type: dict[str, list[Any]]
-    for uid, line, code, msg in warnings:
-        rows["import_id"].append(import_id)
-        rows["activity_uid"].append(uid)
-        rows["line"].append(line)
-        rows["code"].append(code)
-        rows["message"].append(msg)
-        by_code[code] += 1
-    con.register("_warn_rows", pa.table(rows))
-    try:
-        con.execute("INSERT INTO ledger_warnings SELECT import_id, activity_uid, line, code, message FROM _warn_rows")
-    finally:
-        con.unregister("_warn_rows")
-    return dict(by_code)
+    return store_warnings_of_imports(con, [(import_id, warnings)])[0]
+
+
+def store_warnings_of_imports(
+    con: Any, imports: list[tuple[int, list[tuple[str, int, str, str]]]]
+) -> list[dict[str, int]]:
+    """Insert the warnings of several imports in one statement; return each import's counts by code."""
+    rows: dict[str, list[Any]] = {"import_id": [], "activity_uid": [], "line": [], "code": [], "message": []}
+    counts: list[dict[str, int]] = []
+    for import_id, warnings in imports:
+        by_code: dict[str, int] = defaultdict(int)
+        for uid, line, code, msg in warnings:
+            rows["import_id"].append(import_id)
+            rows["activity_uid"].append(uid)
+            rows["line"].append(line)
+            rows["code"].append(code)
+            rows["message"].append(msg)
+            by_code[code] += 1
+        counts.append(dict(by_code))
+    if rows["import_id"]:
+        con.register("_warn_rows", pa.table(rows))
+        try:
+            con.execute(
+                "INSERT INTO ledger_warnings SELECT import_id, activity_uid, line, code, message FROM _warn_rows"
+            )
+        finally:
+            con.unregister("_warn_rows")
+    return counts
