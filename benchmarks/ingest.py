@@ -1,4 +1,4 @@
-"""Benchmark: ingest the shared IATI files repeated to 200 MB and 800 MB.
+"""Benchmark: ingest the shared IATI files repeated to 200 MB and 800 MB, as one file and as a folder.
 
 Side by side, in one run, each in its own child process (so peak RSS is its own):
 
@@ -11,8 +11,12 @@ Side by side, in one run, each in its own child process (so peak RSS is its own)
   sampled every 20 ms (the workers are not in the main process's RSS). The sampler walks ``/proc``
   and costs the ingest about 7% of its time, so it runs in one extra run whose time is not counted.
 
+Two layouts of the same bytes: ``file``, the shared activities repeated (new identifiers) into one
+large file, which kizuna cuts into chunks; ``folder``, the shared files themselves repeated (new
+identifiers), laid out as a registry folder, as the IATI corpus is (thousands of small files).
+
 Prints MB/s, activities/s and peak RSS for each, and kizuna's ratio to the floor and to iatikit.
-Usage: ``python3 benchmarks/ingest.py [--sizes 200,800] [--repeat 3] [--skip-iatikit-above 800]``.
+Usage: ``python3 benchmarks/ingest.py [--sizes 200,800] [--layouts file,folder] [--repeat 3]``.
 Needs ../shared/data/iati beside the repository. Generated inputs go to benchmarks/_data/ (ignored by git).
 """
 
@@ -34,6 +38,40 @@ DATA = ROOT / "benchmarks" / "_data"
 
 ACT_RE = re.compile(rb"<iati-activity[ >].*?</iati-activity>", re.S)
 ID_RE = re.compile(rb"<iati-identifier>([^<]*)</iati-identifier>")
+
+
+def build_folder(target_mb: int) -> tuple[Path, int, int]:
+    """A registry folder of at least ``target_mb`` MB: the shared files themselves, repeated, each copy's
+    identifiers made its own (a corpus is thousands of such files). Returns its ``data`` folder."""
+    reg = DATA / f"iati-{target_mb}mb-files"
+    meta = DATA / f"iati-{target_mb}mb-files.meta.json"
+    if (reg / "data").exists() and meta.exists():
+        m = json.loads(meta.read_text())
+        return reg / "data", m["activities"], m["transactions"]
+    sources = sorted(SHARED.glob("*.xml"))
+    size = acts = txs = copy = 0
+    while size < target_mb * 1_000_000:
+        copy += 1
+        for src in sources:
+            data = ID_RE.sub(
+                lambda m, s=f"-f{copy}".encode(): b"<iati-identifier>" + m.group(1) + s + b"</iati-identifier>",
+                src.read_bytes(),
+            )
+            publisher = src.stem.split("-")[0]
+            name = f"{src.stem}-f{copy}"
+            (reg / "data" / publisher).mkdir(parents=True, exist_ok=True)
+            (reg / "data" / publisher / f"{name}.xml").write_bytes(data)
+            (reg / "metadata" / publisher).mkdir(parents=True, exist_ok=True)
+            (reg / "metadata" / publisher / f"{name}.json").write_text(
+                json.dumps({"name": name, "extras": [{"key": "filetype", "value": "activity"}]})
+            )
+            (reg / "metadata" / f"{publisher}.json").write_text(json.dumps({"name": publisher}))
+            size += len(data)
+            acts += len(ACT_RE.findall(data))
+            txs += data.count(b"<transaction>") + data.count(b"<transaction ")
+    (reg / "metadata.json").write_text(json.dumps({"updated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}))
+    meta.write_text(json.dumps({"activities": acts, "transactions": txs}))
+    return reg / "data", acts, txs
 
 
 def build_input(target_mb: int) -> tuple[Path, int, int]:
@@ -85,16 +123,18 @@ CHILD = {
     "floor": """
 import resource, sys, time
 from lxml import etree
-path = sys.argv[1]
+from pathlib import Path
+path = Path(sys.argv[1])
 t = time.perf_counter()
 n = acts = 0
-for _, el in etree.iterparse(path, events=("end",), resolve_entities=False, no_network=True, huge_tree=True):
-    n += 1
-    if el.tag == "iati-activity":
-        acts += 1
-        el.clear(keep_tail=False)
-        while el.getprevious() is not None:
-            del el.getparent()[0]
+for f in sorted(path.rglob("*.xml")) if path.is_dir() else [path]:
+    for _, el in etree.iterparse(str(f), events=("end",), resolve_entities=False, no_network=True, huge_tree=True):
+        n += 1
+        if el.tag == "iati-activity":
+            acts += 1
+            el.clear(keep_tail=False)
+            while el.getprevious() is not None:
+                del el.getparent()[0]
 dt = time.perf_counter() - t
 print({"seconds": dt, "activities": acts, "elements": n,
        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
@@ -160,10 +200,15 @@ print({"seconds": dt, "activities": s.activities, "transactions": s.transactions
 }
 
 
+def registry_root(path: Path) -> Path:
+    """The registry folder iatikit reads: ``<root>/data/<publisher>/<file>.xml``, or ``<root>/data``."""
+    return path.parent if path.is_dir() else path.parents[2]
+
+
 def run_child(name: str, path: Path, sample: bool = False) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD[name], str(path), str(path.parents[2]), *(["--sample"] if sample else [])],
+        [sys.executable, "-c", CHILD[name], str(path), str(registry_root(path)), *(["--sample"] if sample else [])],
         capture_output=True,
         text=True,
         env=env,
@@ -179,15 +224,23 @@ def main() -> None:
     ap.add_argument("--sizes", default="200,800", help="input sizes in MB, comma-separated")
     ap.add_argument("--repeat", type=int, default=3, help="runs per contender; medians are reported")
     ap.add_argument("--skip-iatikit-above", type=int, default=10_000, help="skip iatikit above this size (MB)")
+    ap.add_argument(
+        "--layouts",
+        default="file,folder",
+        help="file: the activities repeated into one large file; folder: the files repeated, as a corpus is",
+    )
     args = ap.parse_args()
     if not SHARED.exists():
         raise SystemExit(f"{SHARED} is absent: the benchmark needs ../shared/data/iati")
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     results = {}
-    for mb in [int(s) for s in args.sizes.split(",")]:
-        path, acts, txs = build_input(mb)
-        real_mb = path.stat().st_size / 1e6
-        print(f"\ninput: {path.name}: {real_mb:.0f} MB, {acts} activities, {txs} transactions")
+    inputs = [(layout, int(mb)) for layout in args.layouts.split(",") for mb in args.sizes.split(",")]
+    for layout, mb in inputs:
+        path, acts, txs = build_input(mb) if layout == "file" else build_folder(mb)
+        files = sorted(path.rglob("*.xml")) if path.is_dir() else [path]
+        real_mb = sum(f.stat().st_size for f in files) / 1e6
+        shape = f"{len(files)} files" if path.is_dir() else "one file"
+        print(f"\ninput: {path.name} ({shape}): {real_mb:.0f} MB, {acts} activities, {txs} transactions")
         row = {}
         for name in ("floor", "iatikit", "kizuna"):
             if name == "iatikit" and mb > args.skip_iatikit_above:
@@ -220,15 +273,16 @@ def main() -> None:
         print(f"  kizuna / floor MB/s = {k['mb_s'] / row['floor']['mb_s']:.2f} (target >= 0.5)")
         if "iatikit" in row and not row["iatikit"].get("failed"):
             print(f"  kizuna / iatikit speed = {row['iatikit']['seconds'] / k['seconds']:.2f}x (target > 1)")
-        results[mb] = row
-    sizes = sorted(results)
-    if len(sizes) > 1:
-        a, b = results[sizes[0]]["kizuna"]["rss_mb"], results[sizes[-1]]["kizuna"]["rss_mb"]
-        ta, tb = results[sizes[0]]["kizuna"]["tree_mb"], results[sizes[-1]]["kizuna"]["tree_mb"]
-        print(
-            f"\nkizuna peak RSS {a:.0f} MB at {sizes[0]} MB input, {b:.0f} MB at {sizes[-1]} MB input; "
-            f"with its parse workers (PSS) {ta:.0f} MB and {tb:.0f} MB (target < 500 MB and flat)"
-        )
+        results[(layout, mb)] = row
+    for layout in args.layouts.split(","):
+        sizes = sorted(mb for lay, mb in results if lay == layout)
+        if len(sizes) > 1:
+            lo, hi = results[(layout, sizes[0])]["kizuna"], results[(layout, sizes[-1])]["kizuna"]
+            print(
+                f"\n{layout}: kizuna peak RSS {lo['rss_mb']:.0f} MB at {sizes[0]} MB input, {hi['rss_mb']:.0f} MB at "
+                f"{sizes[-1]} MB input; with its parse workers (PSS) {lo['tree_mb']:.0f} MB and {hi['tree_mb']:.0f} MB"
+                " (target < 500 MB and flat)"
+            )
 
 
 if __name__ == "__main__":
