@@ -185,7 +185,11 @@ LEFT JOIN fx USING (k)
 
 FX_WARNINGS_SQL = """
 SELECT t.activity_uid, a.line, t.seq, t.currency, t.value_date
-FROM (SELECT DISTINCT activity_uid, seq FROM _new_flows WHERE usd IS NULL) f
+FROM (
+    -- row groups without a null usd are skipped on their statistics: this costs the few it finds
+    SELECT DISTINCT activity_uid, seq FROM flows
+    WHERE usd IS NULL AND activity_uid IN (SELECT activity_uid FROM {activities} WHERE {scope})
+) f
 JOIN {transactions} t USING (activity_uid, seq)
 JOIN activities a USING (activity_uid)
 WHERE t.value IS NOT NULL
@@ -279,16 +283,10 @@ def build_flows(
             " (SELECT activity_uid FROM activities WHERE import_id = $import_id)",
             params,
         )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _new_flows AS {FLOWS_SQL.format(scope=scope, **sources)}",
-        {**params, "lookback": FX_LOOKBACK_DAYS},
-    )
-    try:
-        fx_params = {k: v for k, v in params.items() if k == "f_transactions"}
-        missing = con.execute(FX_WARNINGS_SQL.format(transactions=sources["transactions"]), fx_params).fetchall()
-        con.execute("INSERT INTO flows SELECT * FROM _new_flows")
-    finally:
-        con.execute("DROP TABLE IF EXISTS _new_flows")
+    sql = FLOWS_SQL.format(scope=scope, **sources)
+    con.execute(f"INSERT INTO flows {sql}", {**params, "lookback": FX_LOOKBACK_DAYS})
+    fx_params = {k: v for k, v in params.items() if k in ("f_activities", "f_transactions", "import_id")}
+    missing = con.execute(FX_WARNINGS_SQL.format(scope=scope, **sources), fx_params).fetchall()
     return [
         (
             uid,
