@@ -116,3 +116,27 @@ def test_the_same_file_twice_in_a_folder_is_imported_once(tmp_path):
         assert sorted(r.status for r in summary.files) == ["imported"] * len(files) + ["skipped"]
         again = ingest_paths(ws, [tmp_path / "corpus"])
         assert {r.status for r in again.files} == {"skipped"}
+
+
+def test_large_files_among_small_ones_keep_the_folders_order(tmp_path, monkeypatch):
+    # A large file ends the run of small files before it: it is ingested on its own (in chunks), then
+    # the next run starts. The ledger is still the file-by-file one.
+    files = _copies(tmp_path, 2)
+    with open_workspace(tmp_path / "one.duckdb") as ws:
+        for f in files:
+            ingest_file(ws, f)
+        one_by_one = _dump(ws)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 1_000_000)  # usaid-cf and state-southsudan are "large"
+    monkeypatch.setattr(ingest, "SMALL_FILES_PARALLEL_BYTES", 0)
+    monkeypatch.setenv("KIZUNA_WORKERS", "2")
+    runs = []
+    real = ingest.ingest_small_files
+    monkeypatch.setattr(
+        ingest, "ingest_small_files", lambda ws, group, *a: runs.append(len(group)) or real(ws, group, *a)
+    )
+    with open_workspace(tmp_path / "mixed.duckdb") as ws:
+        ingest_paths(ws, [tmp_path / "corpus"])
+        mixed = _dump(ws)
+    assert len(runs) >= 2  # the large files split the folder into several runs of small ones
+    for t in one_by_one:
+        assert mixed[t] == one_by_one[t], t
