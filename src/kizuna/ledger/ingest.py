@@ -44,6 +44,9 @@ from kizuna.workspace import Workspace, file_sha256
 
 IATI_SUFFIXES = {".xml"}
 INGEST_MEMORY_LIMIT = os.environ.get("KIZUNA_INGEST_MEMORY", "192MB")
+# Small files load while the workers parse the next ones (a large file's chunks load after its
+# workers end): DuckDB gets less, so the whole process tree stays under 500 MB.
+SMALL_FILES_MEMORY_LIMIT = os.environ.get("KIZUNA_INGEST_MEMORY", "160MB")
 SHEET_SUFFIXES = {".csv", ".xlsx"}
 FLUSH_CHUNKS = 32  # chunks per insert (and per flows build): fewer, larger statements, within the memory limit
 # Small files ingested together: at most this many per transaction, and this many bytes.
@@ -271,10 +274,13 @@ def ingest_small_files(
                     return
                 yield path, sha, res
 
+        limit = ws.scalar("SELECT current_setting('memory_limit')")
+        ws.con.execute(f"SET memory_limit = '{SMALL_FILES_MEMORY_LIMIT}'")
         try:
             if todo:
                 loaded = {r.path: r for r in _load_small_files(ws, parsed(), len(todo))}
         finally:
+            ws.con.execute(f"SET memory_limit = '{limit}'")
             if pool is not None:
                 pool.close()
     if errors:
