@@ -92,15 +92,28 @@ def test_a_later_file_repeating_an_activity_replaces_it_as_a_later_import_would(
         assert ws.scalar("SELECT import_id FROM activities") == summary.files[1].import_id
 
 
-def test_a_bad_file_keeps_the_files_before_it_and_nothing_of_itself_or_after(tmp_path):
+BAD = {
+    "truncated mid-element": ("xml.malformed", lambda text: text[: len(text) // 2]),
+    "an HTML error page saved as .xml": ("xml.doctype", lambda text: b"<!DOCTYPE html><html><body>404</body></html>"),
+    "not IATI": ("iati.not_iati", lambda text: b"<html><body>404</body></html>"),
+}
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in process", "in workers"])
+@pytest.mark.parametrize("bad_kind", sorted(BAD))
+def test_a_bad_file_keeps_the_files_before_it_and_nothing_of_itself_or_after(tmp_path, monkeypatch, bad_kind, parallel):
+    if parallel:
+        monkeypatch.setattr(ingest, "SMALL_FILES_PARALLEL_BYTES", 0)
+        monkeypatch.setenv("KIZUNA_WORKERS", "2")
     files = _copies(tmp_path, 1)
     bad = files[2]
-    text = bad.read_bytes()
-    bad.write_bytes(text[: len(text) // 2])  # truncated mid-element
+    code, damage = BAD[bad_kind]
+    bad.write_bytes(damage(bad.read_bytes()))
     with open_workspace(tmp_path / "w.duckdb") as ws:
         with pytest.raises(InputError) as exc:
             ingest_paths(ws, [tmp_path / "corpus"])
-        assert exc.value.code == "xml.malformed" and exc.value.where.file == str(bad) and exc.value.where.line
+        assert exc.value.code == code and exc.value.where.file == str(bad)
+        assert exc.value.where.line or code == "iati.not_iati"  # a line wherever the XML has one
         names = [r[0] for r in ws.con.execute("SELECT file_name FROM imports ORDER BY import_id").fetchall()]
         assert names == [f.name for f in files[:2]]
         assert ws.scalar("SELECT count(DISTINCT import_id) FROM activities") == 2
