@@ -187,6 +187,8 @@ class Workspace:
     def record_imports(self, con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
         """Record several imports' provenance in one statement (ids from :meth:`reserve_import_ids`):
         each row has ``import_id, kind, path, sha256, publisher, version, counts, warnings``."""
+        if not rows:
+            return
         import pyarrow as pa  # here: most commands never record an import
 
         now = datetime.now(UTC).replace(tzinfo=None)

@@ -153,3 +153,14 @@ def test_large_files_among_small_ones_keep_the_folders_order(tmp_path, monkeypat
     assert len(runs) >= 2  # the large files split the folder into several runs of small ones
     for t in one_by_one:
         assert mixed[t] == one_by_one[t], t
+
+
+def test_a_bad_first_file_imports_nothing_and_leaves_no_trace(tmp_path):
+    files = _copies(tmp_path, 1)
+    files[0].write_bytes(b"<iati-activities version='2.03'><iati-activity>")  # truncated at once
+    with open_workspace(tmp_path / "w.duckdb") as ws:
+        with pytest.raises(InputError) as exc:
+            ingest_paths(ws, [tmp_path / "corpus"])
+        assert exc.value.where.file == str(files[0])
+        for table in ("imports", "activities", "transactions", "flows", "ledger_warnings"):
+            assert ws.scalar(f"SELECT count(*) FROM {table}") == 0, table

@@ -231,10 +231,11 @@ def ingest_small_files(
     first: int = 0,
     total: int | None = None,
 ) -> list[FileResult]:
-    """Ingest small IATI files together: parsed in worker processes while the others are hashed, then
-    loaded in one transaction (one ``imports`` row per file), with one insert per table, one flows
-    derivation and one double-counting pass for them all. A corpus is thousands of small files: this
-    makes the cost per file that of its bytes, not of a dozen statements and a commit.
+    """Ingest small IATI files together: hashed (files imported already are skipped), parsed in worker
+    processes, and loaded as they come back, in one transaction (one ``imports`` row per file), 48
+    files per insert and flows derivation, with one double-counting pass for them all. A corpus is
+    thousands of small files: this makes the cost per file that of its bytes, not of a dozen
+    statements and a commit.
 
     Each file still lands whole or not at all, in order: a later file repeating an activity of an
     earlier one replaces it, as separate imports would. At the first file that cannot be read, the
@@ -318,7 +319,7 @@ def _load_small_files(ws: Workspace, parsed: Iterator[tuple[Path, str, ChunkResu
                 ).fetchall():
                     results[file_index[activities_file]].replaced = int(count)
                 flush_files(con, batch, {f: import_ids[k] for f, k in file_index.items()}, delete=False)
-                for w in money.build_flows(con, 0, batch):
+                for w in money.build_flows(con, batch=batch):
                     warnings[file_of_uid[w[0]]].append(w)
             delete_files(batch)
             pending.clear()

@@ -247,7 +247,7 @@ DROP TABLE _touched; DROP TABLE _tx; DROP TABLE _funders; DROP TABLE _linked; DR
 
 
 def build_flows(
-    con: Any, import_id: int, batch: dict[str, str] | dict[str, list[str]] | None = None
+    con: Any, import_id: int | None = None, batch: dict[str, str] | dict[str, list[str]] | None = None
 ) -> list[tuple[str, int, str, str]]:
     """Derive the flows of one import's activities (inside the caller's transaction).
 
@@ -275,6 +275,8 @@ def build_flows(
                 sources[table] = f"(SELECT * FROM {table} LIMIT 0)"
         scope = "TRUE"
     else:
+        if import_id is None:
+            raise ValueError("build_flows needs an import_id or a batch")
         sources = {table: table for table in FLOW_INPUTS}
         scope = "import_id = $import_id"
         params["import_id"] = import_id
