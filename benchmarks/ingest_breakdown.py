@@ -15,7 +15,7 @@ part of an ingest) to show what parsing and loading alone cost.
 The workers' fork server starts with the first run and serves the later ones (in
 ``benchmarks/ingest.py`` every run is a new process and pays for it): compare "first chunk back".
 
-Usage: ``python3 benchmarks/ingest_breakdown.py [--size 200] [--runs 3] [--without-flows]``.
+Usage: ``python3 benchmarks/ingest_breakdown.py [--size 200] [--layout file|folder] [--runs 3] [--without-flows]``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ import kizuna.ledger.ingest as ingest  # noqa: E402
 import kizuna.workspace as workspace  # noqa: E402
 from kizuna.ledger import money  # noqa: E402
 
-build_input = importlib.import_module("ingest").build_input  # benchmarks/ingest.py: the same input
+_bench = importlib.import_module("ingest")  # benchmarks/ingest.py: the same inputs
+build_input, build_folder = _bench.build_input, _bench.build_folder
 
 MARKS: list[tuple[str, float]] = []
 T0 = [0.0]
@@ -107,9 +108,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=200, help="input size in MB (as in benchmarks/ingest.py)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--layout", choices=["file", "folder"], default="file", help="as in benchmarks/ingest.py")
     ap.add_argument("--without-flows", action="store_true", help="skip the USD flows (diagnostic only)")
     args = ap.parse_args()
-    path, _, _ = build_input(args.size)
+    path, _, _ = build_input(args.size) if args.layout == "file" else build_folder(args.size)
     instrument(args.without_flows)
     from multiprocessing import forkserver
 
