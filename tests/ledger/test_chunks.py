@@ -165,3 +165,13 @@ def test_a_chunk_the_fast_reader_declines_keeps_the_files_lines_in_warnings(tmp_
     assert msgs and f"(line {target + 1})" in msgs[0][0]
     expected = [src[: m.start()].count(b"\n") + 1 for m in re.finditer(rb"<iati-activity[\s>]", src)]
     assert [r[0] for r in acts_lines] == expected
+
+
+def test_no_worker_pool_when_the_main_module_cannot_be_reimported(monkeypatch):
+    # A script piped on stdin has __main__.__file__ == "<stdin>": workers would die re-importing it.
+    import sys
+
+    monkeypatch.setenv("KIZUNA_WORKERS", "2")
+    assert chunks.workers() == 2
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", "<stdin>", raising=False)
+    assert chunks.workers() == 1

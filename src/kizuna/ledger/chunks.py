@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -47,7 +48,13 @@ class ChunkPlan:
 
 
 def workers() -> int:
-    """Worker processes for parallel ingest: ``$KIZUNA_WORKERS``, else the machine's cores (at most 4)."""
+    """Worker processes for parallel ingest: ``$KIZUNA_WORKERS``, else the machine's cores (at most 4).
+
+    One (no pool) when the main module is a file that does not exist, such as a script piped on
+    standard input: worker processes re-import it by path, and would die at start."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file and not os.path.exists(main_file):
+        return 1
     env = os.environ.get("KIZUNA_WORKERS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
