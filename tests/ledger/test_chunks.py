@@ -175,3 +175,9 @@ def test_no_worker_pool_when_the_main_module_cannot_be_reimported(monkeypatch):
     assert chunks.workers() == 2
     monkeypatch.setattr(sys.modules["__main__"], "__file__", "<stdin>", raising=False)
     assert chunks.workers() == 1
+
+
+def test_no_worker_pool_where_there_is_no_fork_server(monkeypatch):
+    monkeypatch.setenv("KIZUNA_WORKERS", "2")
+    monkeypatch.setattr(chunks, "get_all_start_methods", lambda: ["spawn"])  # as on Windows
+    assert chunks.workers() == 1

@@ -20,7 +20,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -50,10 +50,13 @@ class ChunkPlan:
 def workers() -> int:
     """Worker processes for parallel ingest: ``$KIZUNA_WORKERS``, else the machine's cores (at most 4).
 
-    One (no pool) when the main module is a file that does not exist, such as a script piped on
-    standard input: worker processes re-import it by path, and would die at start."""
+    One (no pool) where workers cannot start from a fork server (Windows), or when the main module is
+    a file that does not exist, such as a script piped on standard input: worker processes re-import
+    it by path, and would die at start."""
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if main_file and not os.path.exists(main_file):
+        return 1
+    if "forkserver" not in get_all_start_methods():  # Windows: parse in process
         return 1
     env = os.environ.get("KIZUNA_WORKERS")
     if env and env.isdigit() and int(env) > 0:
