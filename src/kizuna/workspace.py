@@ -224,7 +224,7 @@ class Workspace:
         return {r[0] for r in rows}
 
     def already_imported(self, kind: str, sha256: str) -> bool:
-        return bool(self.scalar("SELECT count(*) FROM imports WHERE kind = ? AND sha256 = ?", [kind, sha256]))
+        return bool(self.imported_hashes(kind, [sha256]))
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a read query; rows as dicts (small results only: pages, CLI tables)."""

@@ -252,6 +252,7 @@ def ingest_small_files(
         else:
             hashes.add(sha)
             todo.append((path, sha))
+    position = {p: k for k, p in enumerate(paths)}
     errors: list[InputError] = []
     loaded: dict[Path, FileResult] = {}
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
@@ -267,7 +268,7 @@ def ingest_small_files(
             # In file order, up to the first file that cannot be read (its error is kept for later).
             for path, sha in todo:
                 if on_file:
-                    on_file(path, first + paths.index(path), total)
+                    on_file(path, first + position[path], total)
                 try:
                     res = next(parse)
                 except InputError as exc:
@@ -311,14 +312,9 @@ def _load_small_files(ws: Workspace, parsed: Iterator[tuple[Path, str, ChunkResu
             batch = merge_files([res.files for _, res in pending])
             file_index = {res.files["activities"]: k for k, res in pending if "activities" in res.files}
             if file_index:  # files without activities have nothing to load
-                # How many earlier activities each file replaces (flush_files counts them for all at once).
-                for activities_file, count in con.execute(
-                    "SELECT f.filename, count(*) FROM activities a"
-                    " JOIN read_parquet($files, filename = true) f USING (activity_uid) GROUP BY f.filename",
-                    {"files": list(file_index)},
-                ).fetchall():
-                    results[file_index[activities_file]].replaced = int(count)
-                flush_files(con, batch, {f: import_ids[k] for f, k in file_index.items()}, delete=False)
+                replaced = flush_files(con, batch, {f: import_ids[k] for f, k in file_index.items()}, delete=False)
+                for activities_file, count in replaced.items():
+                    results[file_index[activities_file]].replaced = count
                 for w in money.build_flows(con, batch=batch):
                     warnings[file_of_uid[w[0]]].append(w)
             delete_files(batch)
@@ -432,7 +428,7 @@ def _load_iati(
             # limit, where a whole large file's would spill to disk.
             if pending:
                 files = merge_files(pending)
-                stats.replaced += flush_files(con, files, import_id, offsets, delete=False)
+                stats.replaced += sum(flush_files(con, files, import_id, offsets, delete=False).values())
                 warnings.extend(money.build_flows(con, import_id, files))
                 delete_files(files)
                 pending.clear()

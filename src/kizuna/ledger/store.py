@@ -331,10 +331,11 @@ def flush_files(
     import_id: int | dict[str, int] | None = None,
     line_offsets: dict[str, int] | None = None,
     delete: bool = True,
-) -> int:
+) -> dict[str, int]:
     """Insert one batch (Parquet files from :func:`write_batch`, one or a list per table) inside the
     caller's transaction, replacing earlier versions of its activities, then delete the files.
-    Returns how many it replaced. The files of one call must not repeat an activity.
+    Returns how many it replaced, by activities file (files that replaced none are left out). The
+    files of one call must not repeat an activity.
 
     ``import_id`` replaces the files' import id (one for all, or one per activities file: several
     small files land in one transaction) and ``line_offsets`` (activities file -> newlines before its
@@ -344,13 +345,17 @@ def flush_files(
     Why files and not registered Arrow tables: DuckDB keeps every Arrow object a transaction scanned
     alive until commit, so a file-sized transaction would hold the whole file in memory.
     """
-    from kizuna.workspace import scalar  # here, not at import: parse workers never load DuckDB
-
     acts = paths.get("activities")
     if not acts:
-        return 0
+        return {}
     in_batch = "activity_uid IN (SELECT activity_uid FROM read_parquet(?))"
-    replaced = int(scalar(con, f"SELECT count(*) FROM activities WHERE {in_batch}", [acts]))
+    replaced: dict[str, int] = dict(
+        con.execute(
+            "SELECT f.filename, count(*) FROM activities a"
+            " JOIN read_parquet(?, filename = true) f USING (activity_uid) GROUP BY f.filename",
+            [acts],
+        ).fetchall()
+    )
     if replaced:
         for table in ["activities", *ACTIVITY_TABLES]:
             con.execute(f"DELETE FROM {table} WHERE {in_batch}", [acts])
@@ -440,7 +445,7 @@ def load_activities(
             b, stats, warns = build_batch(group, import_id, source, reached)
             warnings.extend(warns)
             warnings.extend(repeat_warnings(b.uids, seen))
-            total.replaced += flush_files(con, write_batch(b.tables(), Path(tmp), f"b{i}"))
+            total.replaced += sum(flush_files(con, write_batch(b.tables(), Path(tmp), f"b{i}")).values())
             total.activities += stats.activities
             total.transactions += stats.transactions
     return total, warnings
