@@ -161,24 +161,23 @@ class Workspace:
         warnings: dict[str, int] | None = None,
     ) -> int:
         """Record an import's provenance inside the caller's transaction; return its ``import_id``."""
-        import_id = scalar(con, "SELECT nextval('import_seq')")
-        con.execute(
-            "INSERT INTO imports (import_id, kind, file_name, file_path, sha256, publisher, version,"
-            " counts, warnings, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        import_id = self.reserve_import_ids(con, 1)[0]
+        self.record_imports(
+            con,
             [
-                import_id,
-                kind,
-                path.name,
-                str(path),
-                sha256,
-                publisher,
-                version,
-                json.dumps(counts or {}),
-                json.dumps(warnings or {}),
-                datetime.now(UTC).replace(tzinfo=None),
+                {
+                    "import_id": import_id,
+                    "kind": kind,
+                    "path": path,
+                    "sha256": sha256,
+                    "publisher": publisher,
+                    "version": version,
+                    "counts": counts,
+                    "warnings": warnings,
+                }
             ],
         )
-        return int(import_id)
+        return import_id
 
     def reserve_import_ids(self, con: duckdb.DuckDBPyConnection, n: int) -> list[int]:
         """``n`` new import ids, for :meth:`record_imports` (inside the caller's transaction)."""
