@@ -118,6 +118,8 @@ class Workspace:
             applied.append(m.version)
         if applied:
             self.load_reference()
+        else:
+            self.refresh_registry()
         return applied
 
     def load_reference(self) -> None:
@@ -126,9 +128,19 @@ class Workspace:
         from kizuna.ledger.money import ensure_rates  # here: the ledger imports this module
         from kizuna.reference.codelists import ensure_codelists
 
+        from kizuna.reference.orgs import ensure_registry
+
         with self.transaction() as con:
             ensure_codelists(con)
             ensure_rates(con)
+            ensure_registry(con)
+
+    def refresh_registry(self) -> None:
+        """Reload the shipped organisation registry if this workspace holds an older version of it."""
+        from kizuna.reference.orgs import ensure_registry
+
+        with self.transaction() as con:
+            ensure_registry(con)
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         """The first column of the first row (fetches everything: DuckDB 2.0 refuses new work on a

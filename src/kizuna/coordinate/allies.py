@@ -3,10 +3,13 @@
 Resolution order for one organisation (first that applies):
 
 1. an explicit mapping of that organisation (``coordinate_org_allies``, edited with ``kizuna allies set``);
-2. the longest matching identifier prefix rule (``coordinate_ally_rules``; defaults shipped in
+2. the organisation registry's entry for its identifier (``org_registry``: shipped in
+   ``kizuna/reference/organisations.csv``, entries added with ``kizuna allies register``);
+3. the longest matching identifier prefix rule (``coordinate_ally_rules``; defaults shipped in
    migration 0020: ``US-GOV-`` -> United States, ``XM-DAC-701-``/``JP-`` -> Japan, ``XM-DAC-41`` -> UN ...);
-3. the IATI OrganisationType: 21-24 (NGOs) -> "NGOs", 40 (multilateral) -> "Multilaterals";
-4. "Other".
+4. a name shared with an organisation placed by one of the above (a 3W row naming an IATI publisher);
+5. the IATI OrganisationType: 21-24 (NGOs) -> "NGOs", 40 (multilateral) -> "Multilaterals";
+6. "Other".
 
 :func:`assign_allies` is pure (frames in, frame out); the ``*_rule``/``set_org_ally`` functions edit the
 workspace tables.
@@ -14,32 +17,31 @@ workspace tables.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import polars as pl
 
 from kizuna.errors import InputError, Where
+from kizuna.reference.orgs import norm_name, norm_name_expr
 from kizuna.workspace import Workspace
 
 OTHER = "Other"
 _TYPE_FALLBACK = {"21": "NGOs", "22": "NGOs", "23": "NGOs", "24": "NGOs", "40": "Multilaterals"}
 
 
-def norm_name(name: str | None) -> str:
-    """Lower case, punctuation and extra spaces removed: the key 3W organisation names are matched on."""
-    return re.sub(r"\s+", " ", re.sub(r"[^\w]+", " ", (name or "").lower())).strip()
-
-
 def org_key_expr(ref: str = "org_ref", name: str = "org_name") -> pl.Expr:
     """The organisation key: its IATI ref when it has one, else ``name:<normalised name>``."""
     r = pl.col(ref).cast(pl.String).str.strip_chars()
-    n = _norm_expr(pl.col(name))
+    n = norm_name_expr(pl.col(name))
     return pl.when(r.is_not_null() & (r != "")).then(r).otherwise(pl.lit("name:") + n).alias("org_key")
 
 
-def assign_allies(orgs: pl.DataFrame, rules: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFrame:
-    """Add ``ally`` and ``ally_source`` ('org' | 'rule:<prefix>' | 'type' | 'none') to ``orgs``.
+def assign_allies(
+    orgs: pl.DataFrame, rules: pl.DataFrame, overrides: pl.DataFrame, registry: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Add ``ally`` and ``ally_source`` ('org' | 'registry' | 'rule:<prefix>' | 'name' | 'type' | 'none') to ``orgs``.
+
+    ``registry`` (optional) has ``org_key, ally``: the registry's ally of an identifier.
 
     ``orgs`` needs ``org_key`` (and optionally ``org_type`` and ``org_name``); ``rules`` has ``prefix, ally``;
     ``overrides`` has ``org_key, ally`` (an org_key may be ``name:<normalised name>``).
@@ -54,9 +56,17 @@ def assign_allies(orgs: pl.DataFrame, rules: pl.DataFrame, overrides: pl.DataFra
         expr_ally = pl.when(hit).then(pl.lit(ally)).otherwise(expr_ally)
         expr_src = pl.when(hit).then(pl.lit(f"rule:{prefix}")).otherwise(expr_src)
     out = orgs.with_columns(expr_ally.alias("_rule_ally"), expr_src.alias("_rule_src"))
+    if registry is not None and registry.height:
+        reg = registry.select(pl.col("org_key").cast(pl.String), pl.col("ally").cast(pl.String).alias("_reg"))
+        out = out.join(reg.unique("org_key"), on="org_key", how="left").with_columns(
+            pl.coalesce("_reg", "_rule_ally").alias("_rule_ally"),
+            pl.when(pl.col("_reg").is_not_null()).then(pl.lit("registry")).otherwise(pl.col("_rule_src")).alias(
+                "_rule_src"
+            ),
+        ).drop("_reg")
     ov = overrides.select(pl.col("org_key").cast(pl.String), pl.col("ally").cast(pl.String).alias("_ov"))
     has_name = "org_name" in out.columns
-    name_key = (pl.lit("name:") + _norm_expr(pl.col("org_name"))) if has_name else pl.lit(None, dtype=pl.String)
+    name_key = (pl.lit("name:") + norm_name_expr(pl.col("org_name"))) if has_name else pl.lit(None, dtype=pl.String)
     out = out.with_columns(name_key.alias("_name_key")).join(ov, on="org_key", how="left")
     ov_by_name = ov.rename({"org_key": "_name_key", "_ov": "_ov_name"})
     out = out.join(ov_by_name, on="_name_key", how="left").with_columns(pl.coalesce("_ov", "_ov_name").alias("_ov"))
@@ -89,17 +99,6 @@ def assign_allies(orgs: pl.DataFrame, rules: pl.DataFrame, overrides: pl.DataFra
         .otherwise(pl.lit("none"))
         .alias("ally_source"),
     ).drop("_rule_ally", "_rule_src", "_ov", "_ov_name", "_type_ally", "_name_key", "_by_name")
-
-
-def _norm_expr(e: pl.Expr) -> pl.Expr:
-    return (
-        e.cast(pl.String)
-        .fill_null("")
-        .str.to_lowercase()
-        .str.replace_all(r"[^\w]+", " ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
 
 
 def _check(value: str, field: str) -> str:

@@ -18,8 +18,11 @@ from kizuna.coordinate.model import (
     LOCATION_SCHEMA,
     ORG_SCHEMA,
     OVERRIDE_SCHEMA,
+    RECEIVER_SCHEMA,
+    REGISTRY_SCHEMA,
     RULE_SCHEMA,
     SECTOR_SCHEMA,
+    UPSTREAM_SCHEMA,
     LedgerFrames,
 )
 from kizuna.coordinate.sectors import VOCAB10, with_sector_levels
@@ -40,7 +43,7 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
     """Read activities, organisations, sectors, locations, flows, countries, funding links and ally rules."""
     acts = _frame(
         ws,
-        "SELECT activity_uid, source, publisher_ref, publisher_name, publisher_type, title,"
+        "SELECT activity_uid, iati_identifier, source, publisher_ref, publisher_name, publisher_type, title,"
         " description, status_code, start_date, end_date, reached FROM activities",
         ACTIVITY_SCHEMA,
     )
@@ -100,7 +103,29 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
     )
     rules = _frame(ws, "SELECT prefix, ally FROM coordinate_ally_rules", RULE_SCHEMA)
     overrides = _frame(ws, "SELECT org_key, ally FROM coordinate_org_allies", OVERRIDE_SCHEMA)
-    return LedgerFrames(acts, orgs, sectors, locs, flows, countries, links, rules, overrides)
+    registry = _frame(ws, "SELECT ref, name, name_ja, ally, agency, org_type, aliases FROM org_registry", REGISTRY_SCHEMA)
+    receivers = _frame(
+        ws,
+        """
+        SELECT DISTINCT activity_uid, nullif(trim(receiver_ref), '') AS org_ref, receiver_name AS org_name
+        FROM transactions
+        WHERE type_code IN ('2', '3') AND (coalesce(trim(receiver_ref), '') <> '' OR receiver_name IS NOT NULL)
+        """,
+        RECEIVER_SCHEMA,
+    )
+    upstream = _frame(
+        ws,
+        """
+        SELECT activity_uid, provider_activity_id AS upstream_id FROM transactions
+         WHERE type_code IN ('1', '11') AND coalesce(provider_activity_id, '') <> ''
+        UNION SELECT activity_uid, org_activity_id FROM participating_orgs
+         WHERE role = 1 AND coalesce(org_activity_id, '') <> ''
+        """,
+        UPSTREAM_SCHEMA,
+    )
+    return LedgerFrames(
+        acts, orgs, sectors, locs, flows, countries, links, rules, overrides, registry, receivers, upstream
+    )
 
 
 def _sectors(raw: pl.DataFrame) -> pl.DataFrame:

@@ -12,11 +12,13 @@ from typing import Any
 import polars as pl
 
 from kizuna.coordinate.allies import assign_allies, org_key_expr
+from kizuna.reference.orgs import is_org_identifier_expr, norm_name_expr, registry_names
 
 ROLES = {"reporting": None, "funding": 1, "accountable": 2, "extending": 3, "implementing": 4}
 
 ACTIVITY_SCHEMA = {
     "activity_uid": pl.String,
+    "iati_identifier": pl.String,
     "source": pl.String,
     "publisher_ref": pl.String,
     "publisher_name": pl.String,
@@ -66,8 +68,19 @@ FLOW_SCHEMA = {
 }
 COUNTRY_SCHEMA = {"activity_uid": pl.String, "country": pl.String}
 LINK_SCHEMA = {"uid_a": pl.String, "uid_b": pl.String}
+RECEIVER_SCHEMA = {"activity_uid": pl.String, "org_ref": pl.String, "org_name": pl.String}
+UPSTREAM_SCHEMA = {"activity_uid": pl.String, "upstream_id": pl.String}
 RULE_SCHEMA = {"prefix": pl.String, "ally": pl.String}
 OVERRIDE_SCHEMA = {"org_key": pl.String, "ally": pl.String}
+REGISTRY_SCHEMA = {
+    "ref": pl.String,
+    "name": pl.String,
+    "name_ja": pl.String,
+    "ally": pl.String,
+    "agency": pl.String,
+    "org_type": pl.String,
+    "aliases": pl.String,
+}
 
 
 def empty(schema: dict[str, Any]) -> pl.DataFrame:
@@ -87,6 +100,12 @@ class LedgerFrames:
     links: pl.DataFrame = field(default_factory=lambda: empty(LINK_SCHEMA))
     rules: pl.DataFrame = field(default_factory=lambda: empty(RULE_SCHEMA))
     overrides: pl.DataFrame = field(default_factory=lambda: empty(OVERRIDE_SCHEMA))
+    registry: pl.DataFrame = field(default_factory=lambda: empty(REGISTRY_SCHEMA))
+    # organisations money is passed on to (transaction receiver-org of commitments and disbursements)
+    receivers: pl.DataFrame = field(default_factory=lambda: empty(RECEIVER_SCHEMA))
+    # identifiers of the activities an activity's money comes from (provider-activity-id of incoming
+    # funds, participating-org/@activity-id of its funders)
+    upstream: pl.DataFrame = field(default_factory=lambda: empty(UPSTREAM_SCHEMA))
 
 
 def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
@@ -95,7 +114,10 @@ def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
     ``role`` is 'reporting' (the publisher; a 3W row's organisation), or an IATI OrganisationRole
     name: 'funding' (1), 'accountable' (2), 'extending' (3), 'implementing' (4). An activity with no
     organisation in that role falls back to its publisher, so no money drops out of the totals.
-    Columns: activity_uid, org_key, org_name, org_type, weight, ally, ally_source.
+    Organisations are resolved once, here, for every view (:func:`resolve_orgs`): a ref that is not an
+    organisation identifier is matched by name in the registry, else (funding, accountable, extending)
+    replaced by the publisher. Columns: activity_uid, org_key, org_name, org_type, weight, ally,
+    ally_source, resolution.
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; use one of {sorted(ROLES)}")
@@ -107,7 +129,7 @@ def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
     )
     code = ROLES[role]
     if code is None:
-        chosen = pub
+        chosen = resolve_orgs(pub.with_columns(pl.lit(None, dtype=pl.Int64).alias("role")), lf)
     else:
         in_role = (
             lf.orgs.filter(pl.col("role") == code)
@@ -115,20 +137,102 @@ def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
                 pl.col("org_ref").fill_null("").str.strip_chars().ne("")
                 | pl.col("org_name").fill_null("").str.strip_chars().ne("")
             )
-            .select("activity_uid", "org_ref", "org_name", "org_type")
+            .select("activity_uid", "role", "org_ref", "org_name", "org_type")
         )
         missing = pub.join(in_role.select("activity_uid").unique(), on="activity_uid", how="anti")
-        chosen = pl.concat([in_role, missing], how="vertical_relaxed")
-    chosen = _unify_by_name(chosen.with_columns(org_key_expr()), lf).unique(
-        ["activity_uid", "org_key"], keep="first", maintain_order=True
+        chosen = resolve_orgs(
+            pl.concat([in_role, missing.with_columns(pl.lit(None, dtype=pl.Int64).alias("role"))], how="diagonal"), lf
+        )
+    chosen = chosen.unique(["activity_uid", "org_key"], keep="first", maintain_order=True).with_columns(
+        (1.0 / pl.len().over("activity_uid")).alias("weight")
     )
-    chosen = chosen.with_columns(
-        pl.coalesce(pl.col("org_name"), pl.col("org_ref")).alias("org_name"),
-        (1.0 / pl.len().over("activity_uid")).alias("weight"),
-    )
+    registry = lf.registry.select(pl.col("ref").alias("org_key"), "ally").filter(pl.col("ally").is_not_null())
     return assign_allies(
-        chosen.select("activity_uid", "org_key", "org_name", "org_type", "weight"), lf.rules, lf.overrides
+        chosen.select("activity_uid", "org_key", "org_name", "org_type", "weight", "resolution"),
+        lf.rules,
+        lf.overrides,
+        registry,
     )
+
+
+# DAC channel categories used as refs ("XM-DAC-22000  NGO - United States Other"): a code ending in
+# 000 names a kind of organisation, not one; the registry lists the exceptions (44000 World Bank Group).
+_CHANNEL_CATEGORY = r"^XM-DAC-\d{2}000$"
+
+
+def generic_org_expr(key: pl.Expr) -> pl.Expr:
+    """Organisation keys that name a category or hide the organisation, never one organisation:
+    DAC channel categories (``XM-DAC-22000``) and redacted names ("Enterprise - ... Redacted")."""
+    k = key.cast(pl.String).fill_null("")
+    return k.str.contains(_CHANNEL_CATEGORY) | k.str.to_lowercase().str.contains("redacted")
+
+
+def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
+    """The one organisation resolution every page, command and report uses.
+
+    ``orgs`` has activity_uid, role (IATI OrganisationRole code; null for the publisher), org_ref,
+    org_name, org_type. For each row (first that applies):
+
+    1. ``org_ref`` is an organisation identifier (:func:`kizuna.reference.orgs.is_org_identifier`):
+       kept (resolution 'ref');
+    2. else its name is a name or alias of one registry entry: that entry's ref ('registry-name';
+       "Department of Defense" with ref "7" becomes US-GOV-7);
+    3. else, for a funding, accountable or extending organisation (roles 1-3), the activity's publisher
+       ('publisher'): a funder ref such as "7" or "" says nothing the publisher does not;
+    4. else it is known by its name only ('name': key ``name:<normalised name>``).
+
+    An organisation known by name only (or a 3W pseudo-ref) whose name is that of exactly one
+    identified organisation *is* that organisation. Names are then one per key (:func:`org_names`).
+    Adds org_key and resolution; org_name becomes the key's one name.
+    """
+    reg_refs = lf.registry.get_column("ref").to_list()
+    reg_names = registry_names(lf.registry)
+    pubs = lf.activities.select(
+        "activity_uid", pl.col("publisher_ref").alias("_pref"), pl.col("publisher_name").alias("_pname")
+    )
+    ref = pl.col("org_ref").cast(pl.String).str.strip_chars()
+    out = (
+        orgs.with_columns(
+            ref.alias("org_ref"),
+            is_org_identifier_expr(pl.col("org_ref"), reg_refs).alias("_valid"),
+            norm_name_expr(pl.col("org_name")).alias("_n"),
+        )
+        .join(reg_names.rename({"ref": "_reg"}), on="_n", how="left")
+        .join(pubs, on="activity_uid", how="left")
+    )
+    pseudo_ref = pl.col("org_ref").fill_null("").str.starts_with("3W:")
+    fallback = pl.col("role").is_in([1, 2, 3]).fill_null(False)
+    out = out.with_columns(
+        pl.when(pl.col("_valid") | pseudo_ref)
+        .then(pl.lit("ref"))
+        .when(pl.col("_reg").is_not_null())
+        .then(pl.lit("registry-name"))
+        .when(fallback)
+        .then(pl.lit("publisher"))
+        .otherwise(pl.lit("name"))
+        .alias("resolution")
+    ).with_columns(
+        pl.when(pl.col("resolution") == "ref")
+        .then(pl.col("org_ref"))
+        .when(pl.col("resolution") == "registry-name")
+        .then(pl.col("_reg"))
+        .when(pl.col("resolution") == "publisher")
+        .then(pl.col("_pref"))
+        .otherwise(None)
+        .alias("org_ref"),
+        pl.when(pl.col("resolution") == "publisher")
+        .then(pl.col("_pname"))
+        .otherwise(pl.col("org_name"))
+        .alias("org_name"),
+    )
+    out = _unify_by_name(out.with_columns(org_key_expr()), lf, reg_names)
+    names = org_names(lf)
+    out = (
+        out.join(names.rename({"org_name": "_canon"}), on="org_key", how="left")
+        .with_columns(pl.coalesce("_canon", "org_name", "org_ref", "org_key").alias("org_name"))
+        .drop("_canon", "_valid", "_n", "_reg", "_pref", "_pname")
+    )
+    return out
 
 
 def _is_pseudo(key: pl.Expr) -> pl.Expr:
@@ -136,50 +240,54 @@ def _is_pseudo(key: pl.Expr) -> pl.Expr:
     return key.str.starts_with("name:") | key.str.starts_with("3W:")
 
 
-def _unify_by_name(chosen: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
+def _unify_by_name(chosen: pl.DataFrame, lf: LedgerFrames, reg_names: pl.DataFrame | None = None) -> pl.DataFrame:
     """Give an organisation known only by name the identifier of the one identified organisation of that name.
 
     A 3W sheet names "Some Agency"; if exactly one organisation with an IATI ref carries that
-    (normalised) name anywhere in the ledger, it is the same organisation, so pairs and counts treat it so.
+    (normalised) name anywhere in the ledger or in the registry (names, aliases, agency labels), it is
+    the same organisation, so pairs and counts treat it so.
     """
     pub = lf.activities.select(pl.col("publisher_ref").alias("org_ref"), pl.col("publisher_name").alias("org_name"))
     both = pl.concat([pub, lf.orgs.select("org_ref", "org_name")], how="vertical_relaxed").with_columns(org_key_expr())
+    seen = both.filter(
+        ~_is_pseudo(pl.col("org_key"))
+        & pl.col("org_name").is_not_null()
+        & is_org_identifier_expr(pl.col("org_key"), lf.registry.get_column("ref").to_list())
+    ).select(norm_name_expr(pl.col("org_name")).alias("_n"), pl.col("org_key").alias("_ref"))
+    if reg_names is None:
+        reg_names = registry_names(lf.registry)
     known = (
-        both.filter(~_is_pseudo(pl.col("org_key")) & pl.col("org_name").is_not_null())
-        .select(pl.col("org_name").map_batches(_norm_series).alias("_n"), pl.col("org_key").alias("_ref"))
+        pl.concat([seen, reg_names.select("_n", pl.col("ref").alias("_ref"))])
         .unique()
         .filter(pl.len().over("_n") == 1)
     )
-    out = chosen.with_columns(pl.col("org_name").map_batches(_norm_series).alias("_n")).join(known, on="_n", how="left")
+    out = chosen.with_columns(norm_name_expr(pl.col("org_name")).alias("_nn")).join(
+        known.rename({"_n": "_nn"}), on="_nn", how="left"
+    )
     return out.with_columns(
         pl.when(_is_pseudo(pl.col("org_key")) & pl.col("_ref").is_not_null())
         .then(pl.col("_ref"))
         .otherwise(pl.col("org_key"))
         .alias("org_key")
-    ).drop("_n", "_ref")
-
-
-def _norm_series(s: pl.Series) -> pl.Series:
-    return (
-        s.cast(pl.String)
-        .fill_null("")
-        .str.to_lowercase()
-        .str.replace_all(r"[^\w]+", " ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
+    ).drop("_nn", "_ref")
 
 
 def org_names(lf: LedgerFrames) -> pl.DataFrame:
-    """One display name per org_key (the most frequent one)."""
-    pub = lf.activities.select(pl.col("publisher_ref").alias("org_ref"), pl.col("publisher_name").alias("org_name"))
-    part = lf.orgs.select("org_ref", "org_name")
+    """One display name per org_key, by the rule of the workspace view ``org_names``: the registry's
+    name; else the most frequent name the organisation gives itself as a publisher; else the most
+    frequent name others give it; ties to the alphabetically first. Columns: org_key, org_name."""
+    pub = lf.activities.select(
+        pl.col("publisher_ref").alias("org_ref"), pl.col("publisher_name").alias("org_name"), pl.lit(0).alias("other")
+    )
+    part = lf.orgs.select("org_ref", "org_name", pl.lit(1).alias("other"))
     both = pl.concat([pub, part], how="vertical_relaxed").filter(pl.col("org_name").is_not_null())
-    return (
+    seen = (
         both.with_columns(org_key_expr())
         .group_by("org_key", "org_name")
-        .len()
-        .sort(["org_key", "len", "org_name"], descending=[False, True, False])
+        .agg(pl.col("other").min(), pl.len().alias("n"))
+        .sort(["org_key", "other", "n", "org_name"], descending=[False, False, True, False])
         .unique("org_key", keep="first", maintain_order=True)
         .select("org_key", "org_name")
     )
+    reg = lf.registry.select(pl.col("ref").alias("org_key"), pl.col("name").alias("org_name"))
+    return pl.concat([reg, seen.join(reg, on="org_key", how="anti")])
