@@ -127,7 +127,6 @@ class Workspace:
         or upgraded, so that no import pays for them."""
         from kizuna.ledger.money import ensure_rates  # here: the ledger imports this module
         from kizuna.reference.codelists import ensure_codelists
-
         from kizuna.reference.orgs import ensure_registry
 
         with self.transaction() as con:
