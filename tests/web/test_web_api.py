@@ -53,15 +53,22 @@ def test_pagination_reports_the_total_and_slices_the_rows(client):
         ("sector=152", {"SYN-A-1", "SYN-B-1", "SYN-C-1"}),  # DAC prefix: 15220 and 15240
         ("sector=15220&adm1=XZ03", {"SYN-C-1"}),
         ("country=XZ&publisher=SYN-B", {"SYN-B-1"}),
-        ("country=FR", set()),
+        ("country=xz&publisher=SYN-B", {"SYN-B-1"}),  # codes are case-insensitive
     ],
 )
 def test_filters_select_the_matching_activities(client, query, expected):
     body = client.get(f"/api/v1/activities?{query}").json()
     assert {r["iati_identifier"] for r in body["items"]} == expected
     assert body["total"] == len(expected)
-    if not expected:
-        assert body["empty"] == "nothing matches these filters"
+
+
+@pytest.mark.parametrize(("country", "code", "status"), [("FR", "country.absent", 404), ("Q1", "country.unknown", 400)])
+def test_a_country_the_workspace_does_not_hold_is_an_error_naming_the_ones_it_does(client, country, code, status):
+    r = client.get(f"/api/v1/activities?country={country}")
+    assert r.status_code == status
+    err = r.json()["error"]
+    assert err["code"] == code and err["where"] == {"field": "country"}
+    assert "XZ" in err["hint"]
 
 
 def test_map_points_follow_the_same_filters(client):

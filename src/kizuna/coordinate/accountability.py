@@ -20,7 +20,7 @@ import polars as pl
 
 from kizuna.coordinate import division
 from kizuna.coordinate.gaps import gaps_from_ledger
-from kizuna.coordinate.model import LedgerFrames
+from kizuna.coordinate.model import LedgerFrames, ledger_country
 from kizuna.coordinate.overlap import find_overlaps
 from kizuna.coordinate.presence import presence
 
@@ -81,6 +81,10 @@ def build_accountability(
     top_overlaps: int = 25,
 ) -> AccountabilityReport:
     """Assemble the mutual-accountability report for ``country`` over [year_from, year_to] (inclusive)."""
+    checked = ledger_country(lf, country)
+    if checked is None:
+        raise ValueError("the accountability report needs a country")
+    country = checked
     kw: dict[str, Any] = {"role": role, "year_from": year_from, "year_to": year_to, "country": country}
     by_sector = presence(lf, by="ally", sector_level=sector_level, admin_level="country", **kw)
     by_area = presence(lf, by="ally", sector_level=sector_level, admin_level="adm1", **kw)

@@ -216,10 +216,13 @@ def division_cmd(
 ) -> None:
     """Division of labour: shares, HHI, effective number of donors, RCA, significant relationships, EU CoC."""
     from kizuna.coordinate import division
+    from kizuna.coordinate.model import ledger_country
 
     _years(year_from, year_to)
+    lf = _ledger(workspace)
+    country = ledger_country(lf, country)
     money = division.donor_money(
-        _ledger(workspace),
+        lf,
         by=by.value,
         role=role.value,
         type_code=type_code,

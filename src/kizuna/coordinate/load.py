@@ -271,3 +271,48 @@ def read_needs(path: Path) -> pl.DataFrame:
             hint="give a cluster name or DAC code on every row",
         )
     return out
+
+
+def org_ref_warnings(ws: Workspace, import_id: int | None = None) -> list[dict[str, Any]]:
+    """Warnings, in the shape of ``kizuna warnings``, for organisation refs that are not identifiers
+    (:func:`kizuna.coordinate.model.replaced_refs`): one per publisher x role x ref x name, on the line
+    of its first activity, saying what the organisation counts as and the money involved."""
+    from kizuna.coordinate.model import replaced_refs
+
+    rows = replaced_refs(load_ledger(ws))
+    if rows.height == 0:
+        return []
+    uids = rows.get_column("example_uid").to_list()
+    prov = {
+        r["activity_uid"]: r
+        for r in ws.query(
+            "SELECT a.activity_uid, a.import_id, a.line, i.file_name FROM activities a JOIN imports i USING (import_id)"
+            " WHERE list_contains(?, a.activity_uid)",
+            [uids],
+        )
+    }
+    role_names = {1: "funding", 2: "accountable", 3: "extending"}
+    out = []
+    for r in rows.iter_rows(named=True):
+        p = prov.get(r["example_uid"])
+        if p is None or (import_id is not None and p["import_id"] != import_id):
+            continue
+        how = "by its name in the organisation registry" if r["resolution"] == "registry-name" else "its publisher"
+        shown = f"'{r['ref']}'" if r["ref"] else "empty"
+        share = f", {r['share']:.1%} of the ledger's" if r["share"] is not None else ""
+        out.append(
+            {
+                "import_id": p["import_id"],
+                "file_name": p["file_name"],
+                "line": p["line"],
+                "activity_uid": r["example_uid"],
+                "code": "org.ref_not_identifier",
+                "message": (
+                    f"{role_names.get(r['role'], 'participating')} organisation ref {shown}"
+                    f" ({r['name'] or 'no name'}) is not an organisation identifier: counted as"
+                    f" {r['org_key']} ({r['org_name']}), {how}, in {r['activities']} activities;"
+                    f" USD {r['usd']:,.0f} spent{share}"
+                ),
+            }
+        )
+    return out

@@ -173,8 +173,8 @@ def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
     ``orgs`` has activity_uid, role (IATI OrganisationRole code; null for the publisher), org_ref,
     org_name, org_type. For each row (first that applies):
 
-    1. ``org_ref`` is an organisation identifier (:func:`kizuna.reference.orgs.is_org_identifier`):
-       kept (resolution 'ref');
+    1. ``org_ref`` is an organisation identifier (:func:`kizuna.reference.orgs.is_org_identifier`), or
+       the publisher's own ref: kept (resolution 'ref');
     2. else its name is a name or alias of one registry entry: that entry's ref ('registry-name';
        "Department of Defense" with ref "7" becomes US-GOV-7);
     3. else, for a funding, accountable or extending organisation (roles 1-3), the activity's publisher
@@ -194,7 +194,10 @@ def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
     out = (
         orgs.with_columns(
             ref.alias("org_ref"),
-            is_org_identifier_expr(pl.col("org_ref"), reg_refs).alias("_valid"),
+            # a publisher's own ref names the publisher, whatever its shape (role null = the publisher)
+            (is_org_identifier_expr(pl.col("org_ref"), reg_refs) | (pl.col("role").is_null() & ref.ne(""))).alias(
+                "_valid"
+            ),
             norm_name_expr(pl.col("org_name")).alias("_n"),
         )
         .join(reg_names.rename({"ref": "_reg"}), on="_n", how="left")
@@ -291,3 +294,53 @@ def org_names(lf: LedgerFrames) -> pl.DataFrame:
     )
     reg = lf.registry.select(pl.col("ref").alias("org_key"), pl.col("name").alias("org_name"))
     return pl.concat([reg, seen.join(reg, on="org_key", how="anti")])
+
+
+def replaced_refs(lf: LedgerFrames) -> pl.DataFrame:
+    """Funding, accountable and extending organisations whose ref is not an organisation identifier
+    ("7", "2", empty), with what :func:`resolve_orgs` counted them as and the money involved.
+
+    One row per (publisher, role, ref as published, name as published): activities, one example
+    activity_uid, the key and name they count under, how ('registry-name' or 'publisher'), ``usd``
+    (the activities' counted disbursements and expenditure, USD) and ``share`` of the ledger's.
+    """
+    orgs = lf.orgs.filter(pl.col("role").is_in([1, 2, 3])).select(
+        "activity_uid", "role", "org_ref", "org_name", "org_type"
+    )
+    resolved = resolve_orgs(
+        orgs.with_columns(pl.col("org_ref").alias("_raw_ref"), pl.col("org_name").alias("_raw_name")), lf
+    ).filter(pl.col("resolution").is_in(["registry-name", "publisher"]))
+    spend = (
+        lf.flows.filter(pl.col("counted") & pl.col("type_code").is_in(["3", "4"]))
+        .group_by("activity_uid")
+        .agg(pl.col("usd").sum().alias("usd"))
+    )
+    total = float(spend.get_column("usd").sum() or 0.0)
+    pubs = lf.activities.select("activity_uid", "publisher_ref")
+    per_act = (
+        resolved.unique(["activity_uid", "role", "_raw_ref", "_raw_name"])
+        .join(pubs, on="activity_uid", how="left")
+        .join(spend, on="activity_uid", how="left")
+    )
+    out = (
+        per_act.group_by("publisher_ref", "role", "_raw_ref", "_raw_name", "org_key", "org_name", "resolution")
+        .agg(
+            pl.col("activity_uid").n_unique().alias("activities"),
+            pl.col("activity_uid").min().alias("example_uid"),
+            pl.col("usd").fill_null(0.0).sum().alias("usd"),
+        )
+        .rename({"_raw_ref": "ref", "_raw_name": "name"})
+        .with_columns((pl.col("usd") / total if total else pl.lit(None, dtype=pl.Float64)).alias("share"))
+        .sort(["usd", "publisher_ref", "ref"], descending=[True, False, False], nulls_last=True)
+    )
+    return out
+
+
+def ledger_country(lf: LedgerFrames, country: str | None) -> str | None:
+    """A country filter checked against the countries the ledger holds (case-insensitive; an unknown
+    or absent country is an error naming the known ones: :func:`kizuna.reference.countries.check_country`)."""
+    if country is None or not country.strip():
+        return None
+    from kizuna.reference.countries import check_country
+
+    return check_country(country, lf.countries.get_column("country").drop_nulls().unique().to_list())

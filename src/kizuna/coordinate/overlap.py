@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from kizuna.coordinate.model import LedgerFrames, activity_orgs
+from kizuna.coordinate.model import LedgerFrames, activity_orgs, ledger_country
 from kizuna.coordinate.sectors import DAC3
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
@@ -754,6 +754,7 @@ def find_overlaps(
     min_score: float = 0.0,
 ) -> OverlapResult:
     """Overlap candidates in the ledger, scored and explained (see the module docstring)."""
+    country = ledger_country(lf, country)
     acts, sectors, locs, countries, notes = prepare(lf, role, country, year_from, year_to)
     idmap = acts.select("activity_uid", "id")
     links = (

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from kizuna.coordinate.model import LedgerFrames, activity_orgs
+from kizuna.coordinate.model import LedgerFrames, activity_orgs, ledger_country
 from kizuna.coordinate.sectors import sector_key, with_sector_levels
 
 MEASURES = {
@@ -72,6 +72,7 @@ def presence(
     """
     if by not in ("org", "ally"):
         raise ValueError("by must be 'org' or 'ally'")
+    country = ledger_country(lf, country)
     area = _area_cols(admin_level)
     orgs = activity_orgs(lf, role)
     lw = location_weights(lf, admin_level)

@@ -159,11 +159,13 @@ def warnings(
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
-    """Data-quality warnings found on import (percentages normalised, missing rates, bad values)."""
+    """Data-quality warnings found on import (percentages normalised, missing rates, bad values), and
+    organisation refs that are not identifiers, with what they count as and the money involved."""
+    from kizuna.coordinate.load import org_ref_warnings
     from kizuna.ledger.queries import list_warnings
 
     with open_workspace(workspace, read_only=True) as ws:
-        render(list_warnings(ws, import_id), fmt, out, title="Warnings")
+        render(list_warnings(ws, import_id) + org_ref_warnings(ws, import_id), fmt, out, title="Warnings")
 
 
 codelists_app = typer.Typer(

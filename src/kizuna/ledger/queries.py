@@ -12,6 +12,36 @@ from kizuna.workspace import Workspace
 SPEND_TYPES = ("3", "4")  # disbursement, expenditure
 
 
+LEDGER_COUNTRIES_SQL = """
+    SELECT code AS country, activity_uid FROM activity_countries
+    UNION SELECT code, activity_uid FROM transaction_countries
+    UNION SELECT country, activity_uid FROM locations WHERE country IS NOT NULL
+    UNION SELECT country, activity_uid FROM flows WHERE country IS NOT NULL
+"""
+
+
+def ledger_countries(ws: Workspace) -> list[dict[str, Any]]:
+    """Every country the ledger holds (activity- or transaction-level recipient country, a location, or
+    money), with its name and number of activities, most activities first."""
+    return ws.query(
+        f"""
+        SELECT c.country, any_value(n.name) AS name, count(DISTINCT c.activity_uid) AS activities
+        FROM ({LEDGER_COUNTRIES_SQL}) c
+        LEFT JOIN codelist_items n ON n.codelist = 'Country' AND n.code = c.country
+        GROUP BY c.country ORDER BY activities DESC, c.country
+        """
+    )
+
+
+def checked_country(ws: Workspace, code: str | None) -> str | None:
+    """``code`` checked against the ledger's countries (:func:`kizuna.reference.countries.check_country`)."""
+    if code is None or not code.strip():
+        return None
+    from kizuna.reference.countries import check_country
+
+    return check_country(code, [r["country"] for r in ledger_countries(ws)])
+
+
 def list_sources(ws: Workspace) -> list[dict[str, Any]]:
     """Every import, newest first, with its provenance."""
     return ws.query(
@@ -86,9 +116,11 @@ def list_activities(
 ) -> list[dict[str, Any]]:
     """Activities matching the filter with their total counted spend in USD (types 3 and 4)."""
     flt = flt or ActivityFilter()
+    flt.country = checked_country(ws, flt.country)
     where, params = flt.where()
     sql = f"""
-        SELECT a.activity_uid, a.iati_identifier, a.source, a.publisher_ref, a.publisher_name, a.title,
+        SELECT a.activity_uid, a.iati_identifier, a.source, a.publisher_ref,
+               coalesce(o.name, a.publisher_name) AS publisher_name, a.title,
                coalesce(st.name, a.status_code) AS status, a.start_date, a.end_date,
                (SELECT string_agg(DISTINCT c, ',' ORDER BY c) FROM (
                     SELECT code AS c FROM activity_countries WHERE activity_uid = a.activity_uid
@@ -105,6 +137,7 @@ def list_activities(
                (SELECT sum(usd) FROM flows f WHERE f.activity_uid = a.activity_uid AND f.counted
                   AND f.type_code IN ('3','4')) AS spend_usd
         FROM activities a
+        LEFT JOIN org_names o ON o.ref = a.publisher_ref
         LEFT JOIN codelist_items st ON st.codelist = 'ActivityStatus' AND st.code = a.status_code
         WHERE {where}
         ORDER BY a.publisher_ref, a.iati_identifier
@@ -116,6 +149,7 @@ def list_activities(
 
 def count_activities(ws: Workspace, flt: ActivityFilter | None = None) -> int:
     flt = flt or ActivityFilter()
+    flt.country = checked_country(ws, flt.country)
     where, params = flt.where()
     return int(ws.scalar(f"SELECT count(*) FROM activities a WHERE {where}", params))
 
@@ -155,6 +189,7 @@ def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any
     """USD totals by publisher x country x sector x year, with code names, largest first."""
     q = q or FlowQuery()
     q.validate()
+    q.country = checked_country(ws, q.country)
     sector_col = "f.sector3" if q.level == 3 else "f.sector"
     clauses = [f"f.type_code IN ({', '.join('?' for _ in q.types)})"]
     params: list[Any] = list(q.types)
@@ -177,13 +212,14 @@ def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any
         params.append(q.year_to)
     name_list = "SectorCategory" if q.level == 3 else "Sector"
     sql = f"""
-        SELECT f.publisher_ref AS publisher, any_value(a.publisher_name) AS publisher_name,
+        SELECT f.publisher_ref AS publisher, any_value(coalesce(o.name, a.publisher_name)) AS publisher_name,
                f.country, any_value(cn.name) AS country_name,
                {sector_col} AS sector, any_value(sn.name) AS sector_name,
                f.year, sum(f.usd) AS usd, count(DISTINCT f.activity_uid) AS activities,
                count(*) FILTER (WHERE f.usd IS NULL) AS rows_without_rate
         FROM flows f
         JOIN activities a USING (activity_uid)
+        LEFT JOIN org_names o ON o.ref = f.publisher_ref
         LEFT JOIN codelist_items cn ON cn.codelist = 'Country' AND cn.code = f.country
         LEFT JOIN codelist_items sn ON sn.codelist = '{name_list}' AND sn.code = {sector_col}
         WHERE {" AND ".join(clauses)}

@@ -43,12 +43,10 @@ def activity_uids_in_area(ws: Workspace, adm1: str) -> set[str]:
 
 
 def countries(ws: Workspace) -> list[dict[str, Any]]:
-    """Countries with at least one activity, most activities first, with their names when known."""
-    return ws.query(
-        "SELECT c.code AS country, any_value(n.name) AS name, count(DISTINCT c.activity_uid) AS activities"
-        " FROM activity_countries c LEFT JOIN codelist_items n ON n.codelist = 'Country' AND n.code = c.code"
-        " GROUP BY c.code ORDER BY activities DESC, c.code"
-    )
+    """Every country the ledger holds (:func:`kizuna.ledger.queries.ledger_countries`)."""
+    from kizuna.ledger.queries import ledger_countries
+
+    return ledger_countries(ws)
 
 
 def publishers(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
@@ -62,7 +60,8 @@ def publishers(ws: Workspace, country: str | None = None) -> list[dict[str, Any]
     flow_country = "AND f.country = ?" if country else ""
     return ws.query(
         f"""
-        WITH act AS (SELECT activity_uid, publisher_ref, publisher_name FROM activities a WHERE {where}),
+        WITH act AS (SELECT a.activity_uid, a.publisher_ref, coalesce(o.name, a.publisher_name) AS publisher_name
+                     FROM activities a LEFT JOIN org_names o ON o.ref = a.publisher_ref WHERE {where}),
         money AS (
             SELECT f.activity_uid,
                    sum(f.usd) FILTER (WHERE f.type_code IN {COMMITMENT}) AS committed,
@@ -123,9 +122,9 @@ def activity_points(
     extra = ([country.upper()] if country else []) + ([adm1] if adm1 else [])
     return ws.query(
         f"""
-        SELECT a.activity_uid, a.iati_identifier, a.title, a.publisher_name, l.name AS place, l.adm1, l.adm2,
-               round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
-        FROM locations l JOIN activities a USING (activity_uid)
+        SELECT a.activity_uid, a.iati_identifier, a.title, coalesce(o.name, a.publisher_name) AS publisher_name,
+               l.name AS place, l.adm1, l.adm2, round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
+        FROM locations l JOIN activities a USING (activity_uid) LEFT JOIN org_names o ON o.ref = a.publisher_ref
         WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180
           AND {where} {in_country} {in_area}
         ORDER BY a.title, a.activity_uid, l.seq
@@ -146,8 +145,9 @@ def presence(
     return ws.query(
         f"""
         SELECT coalesce(l.adm1, '(unspecified)') AS adm1, a.publisher_ref,
-               any_value(a.publisher_name) AS publisher_name, count(DISTINCT a.activity_uid) AS activities
-        FROM activities a LEFT JOIN locations l USING (activity_uid)
+               any_value(coalesce(o.name, a.publisher_name)) AS publisher_name,
+               count(DISTINCT a.activity_uid) AS activities
+        FROM activities a LEFT JOIN locations l USING (activity_uid) LEFT JOIN org_names o ON o.ref = a.publisher_ref
         WHERE {where} {"AND l.adm1 = ?" if adm1 else ""}
         GROUP BY 1, 2 ORDER BY adm1, publisher_name
         """,
@@ -176,9 +176,9 @@ def activity_points_of(ws: Workspace, uids: list[str]) -> list[dict[str, Any]]:
         return []
     return ws.query(
         """
-        SELECT a.activity_uid, a.iati_identifier, a.title, a.publisher_name, l.name AS place, l.adm1, l.adm2,
-               round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
-        FROM locations l JOIN activities a USING (activity_uid)
+        SELECT a.activity_uid, a.iati_identifier, a.title, coalesce(o.name, a.publisher_name) AS publisher_name,
+               l.name AS place, l.adm1, l.adm2, round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
+        FROM locations l JOIN activities a USING (activity_uid) LEFT JOIN org_names o ON o.ref = a.publisher_ref
         WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180 AND list_contains(?, a.activity_uid)
         ORDER BY a.activity_uid, l.seq
         """,
