@@ -135,3 +135,35 @@ def set_org_ally(ws: Workspace, org: str, ally: str, org_name: str | None = None
             [key, org_name or org, ally, datetime.now(UTC).replace(tzinfo=None)],
         )
     return key
+
+
+def register_org(
+    ws: Workspace,
+    ref: str,
+    name: str,
+    ally: str,
+    *,
+    name_ja: str | None = None,
+    agency: str | None = None,
+    org_type: str | None = None,
+    aliases: str | None = None,
+    same_as: str | None = None,
+    source: str | None = None,
+) -> None:
+    """Add or replace a registry entry (origin 'user': it outlives updates of the shipped registry)."""
+    ref, name, ally = _check(ref, "ref"), _check(name, "name"), _check(ally, "ally")
+    from kizuna.reference.orgs import is_org_identifier
+
+    if not is_org_identifier(ref):
+        raise InputError(
+            "allies.bad_ref",
+            f"{ref!r} is not an IATI organisation identifier",
+            Where(field="ref"),
+            hint="identifiers look like US-GOV-1, XM-DAC-701-8 or GB-CHC-202918 (agency prefix, then the number)",
+        )
+    with ws.transaction() as con:
+        con.execute("DELETE FROM org_registry WHERE ref = ?", [ref])
+        con.execute(
+            "INSERT INTO org_registry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'user')",
+            [ref, name, name_ja, ally, agency, org_type, aliases, same_as, source or "added by a user"],
+        )

@@ -363,6 +363,38 @@ def allies_rule(
     print(f"{prefix}* -> {ally}")
 
 
+def allies_registry(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
+    """The organisation registry: identifiers with their ally, agency, type and names, and where each
+    identifier was verified (shipped entries and the ones added with `kizuna allies register`)."""
+    with open_workspace(workspace, read_only=True) as ws:
+        rows = ws.query(
+            "SELECT ref, name, name_ja, ally, agency, org_type, same_as, origin, source FROM org_registry"
+            " ORDER BY ally, ref"
+        )
+    render(rows, fmt, out, title="Organisation registry")
+
+
+def allies_register(
+    ref: Annotated[str, typer.Argument(help="IATI organisation identifier, e.g. GB-CHC-202918.")],
+    name: Annotated[str, typer.Option("--name", help="The organisation's name, as it writes it.")],
+    ally: Annotated[str, typer.Option("--ally", help="Ally it counts under, e.g. Japan.")],
+    agency: Annotated[str | None, typer.Option("--agency", help="Short label, e.g. JICA.")] = None,
+    org_type: Annotated[str | None, typer.Option("--type", help="IATI OrganisationType code, e.g. 21.")] = None,
+    name_ja: Annotated[str | None, typer.Option("--name-ja", help="Japanese name.")] = None,
+    aliases: Annotated[str | None, typer.Option("--aliases", help="Other names, separated by ' | '.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Where the identifier was verified.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Add or replace an organisation in the registry (it wins over the shipped entry of the same ref)."""
+    from kizuna.coordinate.allies import register_org
+
+    with open_workspace(workspace) as ws:
+        register_org(
+            ws, ref, name, ally, name_ja=name_ja, agency=agency, org_type=org_type, aliases=aliases, source=source
+        )
+    print(f"{ref} ({name}) -> {ally}")
+
+
 def allies_unrule(prefix: Annotated[str, typer.Argument()], workspace: WorkspaceOpt = None) -> None:
     """Remove a prefix rule."""
     from kizuna.coordinate.allies import remove_rule
@@ -386,6 +418,8 @@ def register(app: typer.Typer) -> None:
     allies.command("set")(allies_set)
     allies.command("rule")(allies_rule)
     allies.command("unrule")(allies_unrule)
+    allies.command("registry")(allies_registry)
+    allies.command("register")(allies_register)
     app.add_typer(allies, name="allies")
     # `kizuna report ...` may be shared with other parts: join an existing group when there is one
     existing = next((g.typer_instance for g in app.registered_groups if g.name == "report"), None)

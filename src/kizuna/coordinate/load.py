@@ -104,7 +104,7 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
     rules = _frame(ws, "SELECT prefix, ally FROM coordinate_ally_rules", RULE_SCHEMA)
     overrides = _frame(ws, "SELECT org_key, ally FROM coordinate_org_allies", OVERRIDE_SCHEMA)
     registry = _frame(
-        ws, "SELECT ref, name, name_ja, ally, agency, org_type, aliases FROM org_registry", REGISTRY_SCHEMA
+        ws, "SELECT ref, name, name_ja, ally, agency, org_type, aliases, same_as FROM org_registry", REGISTRY_SCHEMA
     )
     receivers = _frame(
         ws,

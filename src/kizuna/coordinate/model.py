@@ -80,6 +80,7 @@ REGISTRY_SCHEMA = {
     "agency": pl.String,
     "org_type": pl.String,
     "aliases": pl.String,
+    "same_as": pl.String,
 }
 
 
@@ -174,7 +175,8 @@ def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
     org_name, org_type. For each row (first that applies):
 
     1. ``org_ref`` is an organisation identifier (:func:`kizuna.reference.orgs.is_org_identifier`), or
-       the publisher's own ref: kept (resolution 'ref');
+       the publisher's own ref: kept (resolution 'ref'), or its current identifier when the registry
+       knows it as a legacy ref of one (``JP-8`` is ``XM-DAC-701-8``, JICA);
     2. else its name is a name or alias of one registry entry: that entry's ref ('registry-name';
        "Department of Defense" with ref "7" becomes US-GOV-7);
     3. else, for a funding, accountable or extending organisation (roles 1-3), the activity's publisher
@@ -214,9 +216,13 @@ def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
         .then(pl.lit("publisher"))
         .otherwise(pl.lit("name"))
         .alias("resolution")
-    ).with_columns(
+    )
+    same_as = lf.registry.filter(pl.col("same_as").is_not_null()).select(
+        pl.col("ref").alias("org_ref"), pl.col("same_as").alias("_same")
+    )
+    out = out.join(same_as, on="org_ref", how="left").with_columns(
         pl.when(pl.col("resolution") == "ref")
-        .then(pl.col("org_ref"))
+        .then(pl.coalesce("_same", "org_ref"))
         .when(pl.col("resolution") == "registry-name")
         .then(pl.col("_reg"))
         .when(pl.col("resolution") == "publisher")
@@ -233,7 +239,7 @@ def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
     out = (
         out.join(names.rename({"org_name": "_canon"}), on="org_key", how="left")
         .with_columns(pl.coalesce("_canon", "org_name", "org_ref", "org_key").alias("org_name"))
-        .drop("_canon", "_valid", "_n", "_reg", "_pref", "_pname")
+        .drop("_canon", "_valid", "_n", "_reg", "_pref", "_pname", "_same")
     )
     return out
 

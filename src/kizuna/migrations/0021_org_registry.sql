@@ -9,6 +9,7 @@ CREATE TABLE org_registry (
     agency   VARCHAR,               -- short label: USAID, State, JICA, MOFA, UNDP ...
     org_type VARCHAR,               -- IATI OrganisationType code
     aliases  VARCHAR,               -- other names seen for it, ' | ' separated
+    same_as  VARCHAR,               -- the current identifier of an organisation this (legacy) ref also names
     source   VARCHAR,               -- where the identifier was verified
     origin   VARCHAR NOT NULL       -- 'builtin' | 'user'
 );
@@ -31,6 +32,7 @@ WITH seen AS (
 ), best AS (
     SELECT ref, first(name ORDER BY other, n DESC, name) AS name FROM tallied GROUP BY ref
 )
-SELECT coalesce(r.ref, b.ref) AS ref, coalesce(r.name, b.name) AS name, r.name_ja,
+SELECT coalesce(r.ref, b.ref) AS ref, coalesce(c.name, r.name, b.name) AS name, coalesce(c.name_ja, r.name_ja) AS name_ja,
        CASE WHEN r.ref IS NOT NULL THEN 'registry' ELSE 'ledger' END AS name_source
-FROM best b FULL JOIN org_registry r ON r.ref = b.ref;
+FROM best b FULL JOIN org_registry r ON r.ref = b.ref
+LEFT JOIN org_registry c ON c.ref = r.same_as;

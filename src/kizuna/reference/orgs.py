@@ -90,7 +90,7 @@ def is_org_identifier_expr(ref: pl.Expr, registry_refs: list[str]) -> pl.Expr:
 
 # --------------------------------------------------------------------------- the registry
 
-REGISTRY_COLUMNS = ("ref", "name", "name_ja", "ally", "agency", "org_type", "aliases", "source")
+REGISTRY_COLUMNS = ("ref", "name", "name_ja", "ally", "agency", "org_type", "aliases", "same_as", "source")
 
 
 def _registry_text() -> str:
@@ -121,7 +121,8 @@ def ensure_registry(con: Any) -> None:
     try:
         con.execute("DELETE FROM org_registry WHERE origin = 'builtin'")
         con.execute(
-            "INSERT INTO org_registry SELECT ref, name, name_ja, ally, agency, org_type, aliases, source, 'builtin'"
+            "INSERT INTO org_registry SELECT ref, name, name_ja, ally, agency, org_type, aliases, same_as, source,"
+            " 'builtin'"
             " FROM _registry_rows WHERE ref NOT IN (SELECT ref FROM org_registry)"
         )
     finally:
@@ -131,11 +132,14 @@ def ensure_registry(con: Any) -> None:
 
 
 def registry_names(registry: pl.DataFrame) -> pl.DataFrame:
-    """Every name a registry entry is known by (its name, Japanese name and aliases), normalised:
-    columns ``_n`` (the :func:`norm_name` key) and ``ref``; a key two entries share is dropped, so a
-    name never picks one of two organisations at random."""
+    """Every name a registry entry is known by (its name, Japanese name, aliases and agency label),
+    normalised: columns ``_n`` (the :func:`norm_name` key) and ``ref`` (the entry's current identifier:
+    ``same_as`` when it has one); a key two organisations share is dropped, so a name never picks one
+    of two organisations at random."""
     if registry.height == 0:
         return pl.DataFrame(schema={"_n": pl.String, "ref": pl.String})
+    if "same_as" in registry.columns:
+        registry = registry.with_columns(pl.coalesce(pl.col("same_as"), pl.col("ref")).alias("ref"))
     names = pl.concat(
         [
             registry.select("ref", pl.col("name").alias("n")),
