@@ -53,8 +53,9 @@ def test_same_sector_same_admin2_same_time_different_orgs_is_a_pair_with_reasons
         "different allies (United States / Japan)",
     ):
         assert words in r["reasons"]
-    # score = 0.25 x 1 (DAC5) + 0.25 x 1 (admin2) + 0.20 x 184/365 + 0.30 x text
-    assert r["score"] == pytest.approx(0.5 + 0.2 * 184 / 365 + 0.3 * r["text_similarity"], abs=1e-3)
+    assert r["evidence"] == "admin2"
+    # score = 0.20 x 1 (DAC5) + 0.20 x 1 (admin2) + 0.16 x 184/365 + 0.24 x text + 0.20 x 0 (no shared partner)
+    assert r["score"] == pytest.approx(0.4 + 0.16 * 184 / 365 + 0.24 * r["text_similarity"], abs=1e-3)
 
 
 def test_no_pair_when_time_sector_place_or_organisation_differ(ws, builder):
@@ -93,14 +94,22 @@ def test_admin1_only_and_country_only_locations(ws, builder):
     builder.activity("B|1", "XM-DAC-701-8", sectors=[("15220", 100)], locations=[("XZ01", None, None, None)])
     builder.activity("C|1", "XZ-SYN-NGO-1", sectors=[("15220", 100)], locations=[])
     builder.activity("D|1", "XZ-SYN-UN-1", sectors=[("15220", 100)], locations=[])
-    res = find_overlaps(load_ledger(ws)).pairs
+    lf = load_ledger(ws)
+    res = find_overlaps(lf, show_all=True).pairs
     got = {frozenset((r["activity_uid_a"], r["activity_uid_b"])): r for r in res.iter_rows(named=True)}
     # A-B share admin1 (B is located at admin1 only); C-D have no subnational location: weak evidence;
     # a located activity is not paired with an unlocated one
     assert set(got) == {frozenset(("A|1", "B|1")), frozenset(("C|1", "D|1"))}
     assert got[frozenset(("A|1", "B|1"))]["spatial"] == "admin1"
+    assert got[frozenset(("A|1", "B|1"))]["evidence"] == "admin1"
     weak = got[frozenset(("C|1", "D|1"))]
-    assert weak["weak_evidence"] and "weaker evidence" in weak["reasons"]
+    assert weak["weak_evidence"] and weak["evidence"] == "country" and "weaker evidence" in weak["reasons"]
+    # by default a country-only pair with nothing else (no partner, funding chain or similar text) is not listed
+    default = find_overlaps(lf)
+    assert {frozenset((r["activity_uid_a"], r["activity_uid_b"])) for r in default.pairs.iter_rows(named=True)} == {
+        frozenset(("A|1", "B|1"))
+    }
+    assert any("1 pairs whose only evidence is the same country" in n for n in default.notes)
 
 
 def test_different_allies_option_and_funding_links_are_not_overlaps(ws, builder):
@@ -171,3 +180,91 @@ def test_tfidf_identical_texts_have_cosine_one_and_disjoint_texts_zero():
     )
     sims = np.asarray((x @ x.T).todense())
     assert sims[0, 1] == pytest.approx(1.0) and sims[0, 2] == 0.0 and sims[2, 3] == 0.0
+
+
+# --------------------------------------------------------------------------- evidence beyond sector, place, time
+
+
+def _unlocated(builder, uid, publisher, **kw):
+    kw.setdefault("sectors", [("15220", 100)])
+    return builder.activity(uid, publisher, locations=[], **kw)
+
+
+def test_a_country_only_pair_is_listed_with_a_shared_implementing_partner(ws, builder):
+    _unlocated(builder, "A|1", "US-GOV-1", title="Peace dialogues", orgs=[(4, "XM-DAC-41114", "UNDP", "40")])
+    _unlocated(builder, "B|1", "XM-DAC-701-8", title="Community mediation", orgs=[(4, "XM-DAC-41114", "UNDP", "40")])
+    _unlocated(builder, "C|1", "GB-GOV-1", title="Radio programmes", orgs=[(4, "XM-DAC-41140", "WFP", "40")])
+    res = find_overlaps(load_ledger(ws))
+    rows = res.pairs.to_dicts()
+    assert [(r["activity_uid_a"], r["activity_uid_b"]) for r in rows] == [("A|1", "B|1")]
+    r = rows[0]
+    assert r["evidence"] == "country" and r["same_partner"] and "same implementing partner" in r["reasons"]
+    # the shared partner adds the link weight: 0.2 x DAC5 + 0.2 x 0.2 (country) + 0.16 x time + 0.24 x text + 0.2
+    assert r["score"] == pytest.approx(0.2 + 0.04 + 0.16 + 0.24 * r["text_similarity"] + 0.2, abs=1e-3)
+
+
+def test_a_category_or_a_redacted_name_is_not_a_shared_partner(ws, builder):
+    for uid, pub in (("A|1", "US-GOV-1"), ("B|1", "US-GOV-11")):
+        _unlocated(
+            builder,
+            uid,
+            pub,
+            orgs=[(4, "XM-DAC-22000", "NGO - United States Other", "22"), (4, "", "Enterprise - Redacted", "70")],
+        )
+    assert find_overlaps(load_ledger(ws)).pairs.height == 0
+    assert find_overlaps(load_ledger(ws), show_all=True).pairs.get_column("same_partner").to_list() == [None]
+
+
+def test_a_country_only_pair_is_listed_when_both_are_funded_through_the_same_activity(ws, builder):
+    _unlocated(builder, "P|1", "XM-DAC-701-2", iati_identifier="XM-DAC-701-2-PARENT", sectors=[("43010", 100)])
+    _unlocated(builder, "A|1", "XM-DAC-41114", flows=[("1", 2021, "15220", 5.0)], links_to="XM-DAC-701-2-PARENT")
+    _unlocated(builder, "B|1", "XM-DAC-41122", flows=[("1", 2021, "15220", 5.0)], links_to="XM-DAC-701-2-PARENT")
+    rows = find_overlaps(load_ledger(ws)).pairs.to_dicts()
+    assert [(r["activity_uid_a"], r["activity_uid_b"]) for r in rows] == [("A|1", "B|1")]
+    assert rows[0]["shared_funding"] == "XM-DAC-701-2-PARENT" and "both funded through activity" in rows[0]["reasons"]
+
+
+def test_a_country_only_pair_is_listed_with_similar_titles_in_japanese_too(ws, builder):
+    _unlocated(builder, "A|1", "XM-DAC-701-8", title="元戦闘員の社会復帰支援プロジェクト")
+    _unlocated(builder, "B|1", "US-GOV-1", title="元戦闘員の社会復帰支援")
+    _unlocated(builder, "C|1", "GB-GOV-1", title="学校給食プログラム")
+    rows = find_overlaps(load_ledger(ws)).pairs.to_dicts()
+    assert [(r["activity_uid_a"], r["activity_uid_b"]) for r in rows] == [("A|1", "B|1")]
+    assert rows[0]["text_similarity"] > 0.5 and "similar titles/descriptions" in rows[0]["reasons"]
+
+
+def test_japanese_text_is_split_into_character_bigrams():
+    x = tfidf_matrix(np.arange(3), pl.Series(["社会復帰支援", "社会復帰支援", "学校給食"]), max_df=1.0)
+    sim = (x @ x.T).toarray()
+    assert sim[0, 1] == pytest.approx(1.0) and sim[0, 2] == pytest.approx(0.0)
+    assert x.shape[1] == 5 + 3  # 社会 会復 復帰 帰支 支援 + 学校 校給 給食
+
+
+def test_records_of_one_grant_are_collapsed_into_one_pair(ws, builder):
+    title = "Bureau of African Affairs - Joint Monitoring and Evaluation Commission"
+    for k in range(6):  # one award split into six records, as the State Department publishes it
+        builder.activity(f"US-GOV-11|R{k}", "US-GOV-11", iati_identifier=f"US-GOV-11-19AQMM18F4535-24336{k}",
+                         title=title, sectors=[("15220", 100)], locations=[P1])
+    builder.activity("XM-DAC-701-8|J", "XM-DAC-701-8", title="Ceasefire monitoring support", sectors=[("15220", 100)],
+                     locations=[P1])
+    res = find_overlaps(load_ledger(ws))
+    assert res.pairs.height == 1
+    r = res.pairs.row(0, named=True)
+    assert r["grant_pairs"] == 6 and "best of 6 pairs of records of the same two grants" in r["reasons"]
+    assert any("5 pairs of records of split grants" in n for n in res.notes)
+
+
+def test_score_and_rank_do_not_change_with_a_country_filter(ws, builder):
+    builder.activity("A|1", "US-GOV-1", title="Police training in Kaltara", sectors=[("15210", 100)],
+                     locations=[P1])
+    builder.activity("B|1", "XM-DAC-701-8", title="Community police training", sectors=[("15210", 100)],
+                     locations=[P1])
+    for k in range(5):  # another country's activities change the document frequencies of the whole ledger
+        builder.activity(f"F|{k}", "GB-GOV-1", title=f"Police training programme {k}", sectors=[("15210", 100)],
+                         locations=[("FR01", "FR01-01", None, None)], country="FR")
+    lf = load_ledger(ws)
+    everywhere = find_overlaps(lf).pairs.filter(pl.col("country") == "XZ")
+    only_xz = find_overlaps(lf, country="xz").pairs
+    assert only_xz.height == everywhere.height == 1
+    assert only_xz.row(0, named=True)["score"] == everywhere.row(0, named=True)["score"]
+    assert only_xz.row(0, named=True)["rank"] == everywhere.row(0, named=True)["rank"]

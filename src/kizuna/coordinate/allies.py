@@ -43,19 +43,32 @@ def assign_allies(
 
     ``registry`` (optional) has ``org_key, ally``: the registry's ally of an identifier.
 
-    ``orgs`` needs ``org_key`` (and optionally ``org_type`` and ``org_name``); ``rules`` has ``prefix, ally``;
+    ``orgs`` needs ``org_key`` (and optionally ``org_type`` and ``org_name``); ``rules`` has ``prefix, ally``
+    and optionally ``source`` ('user' rules outrank the registry, 'default' ones do not);
     ``overrides`` has ``org_key, ally`` (an org_key may be ``name:<normalised name>``).
     An organisation that nothing else places, but whose normalised name is that of an organisation placed
     by its identifier (a 3W row naming an IATI publisher), takes that ally ('name').
     """
-    expr_ally: pl.Expr = pl.lit(None, dtype=pl.String)
-    expr_src: pl.Expr = pl.lit(None, dtype=pl.String)
-    # shortest first, so the longest matching prefix is applied last and wins
-    for prefix, ally in sorted(rules.select("prefix", "ally").iter_rows(), key=lambda r: len(r[0])):
-        hit = pl.col("org_key").str.starts_with(prefix)
-        expr_ally = pl.when(hit).then(pl.lit(ally)).otherwise(expr_ally)
-        expr_src = pl.when(hit).then(pl.lit(f"rule:{prefix}")).otherwise(expr_src)
-    out = orgs.with_columns(expr_ally.alias("_rule_ally"), expr_src.alias("_rule_src"))
+    def by_prefix(selected: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+        expr_ally: pl.Expr = pl.lit(None, dtype=pl.String)
+        expr_src: pl.Expr = pl.lit(None, dtype=pl.String)
+        # shortest first, so the longest matching prefix is applied last and wins
+        for prefix, ally in sorted(selected.select("prefix", "ally").iter_rows(), key=lambda r: len(r[0])):
+            hit = pl.col("org_key").str.starts_with(prefix)
+            expr_ally = pl.when(hit).then(pl.lit(ally)).otherwise(expr_ally)
+            expr_src = pl.when(hit).then(pl.lit(f"rule:{prefix}")).otherwise(expr_src)
+        return expr_ally, expr_src
+
+    # a user's prefix rule outranks the shipped registry, which outranks the shipped prefix rules
+    is_user = pl.col("source") == "user" if "source" in rules.columns else pl.lit(False)
+    user_ally, user_src = by_prefix(rules.filter(is_user))
+    default_ally, default_src = by_prefix(rules.filter(~is_user))
+    out = orgs.with_columns(
+        user_ally.alias("_user_ally"),
+        user_src.alias("_user_src"),
+        default_ally.alias("_rule_ally"),
+        default_src.alias("_rule_src"),
+    )
     if registry is not None and registry.height:
         reg = registry.select(pl.col("org_key").cast(pl.String), pl.col("ally").cast(pl.String).alias("_reg"))
         out = out.join(reg.unique("org_key"), on="org_key", how="left").with_columns(
@@ -64,6 +77,10 @@ def assign_allies(
                 "_rule_src"
             ),
         ).drop("_reg")
+    out = out.with_columns(
+        pl.coalesce("_user_ally", "_rule_ally").alias("_rule_ally"),
+        pl.coalesce("_user_src", "_rule_src").alias("_rule_src"),
+    ).drop("_user_ally", "_user_src")
     ov = overrides.select(pl.col("org_key").cast(pl.String), pl.col("ally").cast(pl.String).alias("_ov"))
     has_name = "org_name" in out.columns
     name_key = (pl.lit("name:") + norm_name_expr(pl.col("org_name"))) if has_name else pl.lit(None, dtype=pl.String)

@@ -132,10 +132,17 @@ def overlaps(
     year_from: FromOpt = None,
     year_to: ToOpt = None,
     max_window: Annotated[int, typer.Option("--max-window", help="Pairs per activity per block, at most.")] = 500,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Also list pairs whose only evidence is the same country (no location, partner or text)."
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
-    """Overlap candidates: activities of different organisations, same sector, same place, same time."""
+    """Overlap candidates: activities of different organisations, same sector, same place, same time, with
+    their evidence tier (site, admin2, admin1, country) and reasons; records of one grant collapsed."""
     from kizuna.coordinate.overlap import find_overlaps
 
     _years(year_from, year_to)
@@ -152,10 +159,13 @@ def overlaps(
         year_to=year_to,
         top_per_country=top,
         min_score=min_score,
+        show_all=show_all,
     )
     df = res.pairs.drop("org_key_a", "org_key_b")
     if fmt is Format.table:
-        df = df.select("country", "rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b", "reasons")
+        df = df.select(
+            "country", "rank", "score", "evidence", "org_name_a", "title_a", "org_name_b", "title_b", "reasons"
+        )
     render(df, fmt, out, title="Overlap candidates")
     for note in res.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -101,7 +101,7 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
         """,
         LINK_SCHEMA,
     )
-    rules = _frame(ws, "SELECT prefix, ally FROM coordinate_ally_rules", RULE_SCHEMA)
+    rules = _frame(ws, "SELECT prefix, ally, source FROM coordinate_ally_rules", RULE_SCHEMA)
     overrides = _frame(ws, "SELECT org_key, ally FROM coordinate_org_allies", OVERRIDE_SCHEMA)
     registry = _frame(
         ws, "SELECT ref, name, name_ja, ally, agency, org_type, aliases, same_as FROM org_registry", REGISTRY_SCHEMA

@@ -70,7 +70,7 @@ COUNTRY_SCHEMA = {"activity_uid": pl.String, "country": pl.String}
 LINK_SCHEMA = {"uid_a": pl.String, "uid_b": pl.String}
 RECEIVER_SCHEMA = {"activity_uid": pl.String, "org_ref": pl.String, "org_name": pl.String}
 UPSTREAM_SCHEMA = {"activity_uid": pl.String, "upstream_id": pl.String}
-RULE_SCHEMA = {"prefix": pl.String, "ally": pl.String}
+RULE_SCHEMA = {"prefix": pl.String, "ally": pl.String, "source": pl.String}
 OVERRIDE_SCHEMA = {"org_key": pl.String, "ally": pl.String}
 REGISTRY_SCHEMA = {
     "ref": pl.String,
@@ -161,11 +161,19 @@ def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
 _CHANNEL_CATEGORY = r"^XM-DAC-\d{2}000$"
 
 
+# Names that stand for a kind of organisation (foreignassistance.gov's "Enterprise - United States Other",
+# "NGO - Non United States Other", "Government - ... Other") or hide it ("... Redacted").
+_GENERIC_NAME = (
+    r"(?i)(redacted|^(name:)?(enterprise|ngo|government|university|multilateral|private sector)\b.*\bother$)"
+)
+
+
 def generic_org_expr(key: pl.Expr) -> pl.Expr:
-    """Organisation keys that name a category or hide the organisation, never one organisation:
-    DAC channel categories (``XM-DAC-22000``) and redacted names ("Enterprise - ... Redacted")."""
-    k = key.cast(pl.String).fill_null("")
-    return k.str.contains(_CHANNEL_CATEGORY) | k.str.to_lowercase().str.contains("redacted")
+    """Organisation keys or names that name a category or hide the organisation, never one
+    organisation: DAC channel categories (``XM-DAC-22000``), foreignassistance.gov's "Enterprise -
+    United States Other" and the like, and redacted names ("Enterprise - ... Redacted")."""
+    k = key.cast(pl.String).fill_null("").str.strip_chars()
+    return k.str.contains(_CHANNEL_CATEGORY) | k.str.contains(_GENERIC_NAME)
 
 
 def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:

@@ -38,38 +38,20 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from kizuna.coordinate.model import LedgerFrames, activity_orgs, ledger_country
+from kizuna.coordinate.evidence import TEXT_EVIDENCE, collapse_grants, grant_groups, shared_key
+from kizuna.coordinate.model import LedgerFrames, activity_orgs, generic_org_expr, ledger_country, resolve_orgs
 from kizuna.coordinate.sectors import DAC3
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
-WEIGHTS = {"sector": 0.25, "space": 0.25, "time": 0.20, "text": 0.30}
+WEIGHTS = {"sector": 0.20, "space": 0.20, "time": 0.16, "text": 0.24, "link": 0.20}
 SECTOR_SCORE = {3: 1.0, 2: 0.7, 1: 0.4}
 SPACE_SCORE = {"admin2": 1.0, "admin1": 0.5, "country": 0.2}
+# Words that say nothing about what an activity does, in the languages IATI narratives mostly come in
+# (English, Spanish, French, Portuguese); terms in over half the documents are dropped anyway.
 _STOP = {
-    "the",
-    "and",
-    "for",
-    "of",
-    "in",
-    "to",
-    "on",
-    "with",
-    "by",
-    "at",
-    "an",
-    "or",
-    "from",
-    "its",
-    "this",
-    "that",
-    "de",
-    "la",
-    "et",
-    "des",
-    "le",
-    "les",
-    "en",
-    "du",
+    *("the", "and", "for", "of", "in", "to", "on", "with", "by", "at", "an", "or", "from", "its", "this", "that"),
+    *("de", "la", "el", "los", "las", "del", "y", "para", "con", "por", "en", "et", "des", "le", "les", "du"),
+    *("au", "aux", "pour", "par", "sur", "une", "un", "da", "do", "das", "dos", "em", "com", "na", "no", "e"),
 }
 
 
@@ -93,7 +75,9 @@ def prepare(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str]]:
     """The overlap inputs from the ledger: (acts, sectors, locations, countries, notes).
 
-    acts: id (0..n-1), activity_uid, org_key, org_name, ally, start (days since 1970-01-01), end, text, title.
+    acts: id (0..n-1), activity_uid, org_key, org_name, ally, start (days since 1970-01-01), end, text,
+    title, iati_identifier, in_scope (inside the country and period asked for; the others are kept so
+    that text weights and grants do not depend on the filter).
     """
     notes: list[str] = []
     orgs = (
@@ -111,15 +95,18 @@ def prepare(
     a = a.filter(pl.col("s").is_not_null())
     if a.height < n0:
         notes.append(f"{n0 - a.height} activities have no dates and no transactions: not compared")
+    scope = pl.lit(True)
     if year_from is not None:
-        a = a.filter(pl.col("e").dt.year() >= year_from)
+        scope = scope & (pl.col("e").dt.year() >= year_from)
     if year_to is not None:
-        a = a.filter(pl.col("s").dt.year() <= year_to)
+        scope = scope & (pl.col("s").dt.year() <= year_to)
     a = a.join(orgs.select("activity_uid", "org_key", "org_name", "ally"), on="activity_uid", how="inner")
     ctry = lf.countries.filter(pl.col("country").is_not_null()).unique()
     if country:
         ctry = ctry.filter(pl.col("country") == country)
-        a = a.join(ctry.select("activity_uid").unique(), on="activity_uid", how="semi")
+        scope = scope & pl.col("activity_uid").is_in(ctry.get_column("activity_uid").implode())
+    if "iati_identifier" not in a.columns:
+        a = a.with_columns(pl.col("activity_uid").alias("iati_identifier"))
     a = a.sort("activity_uid").with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
     acts = a.select(
         "id",
@@ -131,12 +118,50 @@ def prepare(
         pl.max_horizontal(pl.col("e"), pl.col("s")).cast(pl.Int32).alias("end"),
         pl.col("title").fill_null(""),
         (pl.col("title").fill_null("") + pl.lit(" ") + pl.col("description").fill_null("")).alias("text"),
+        pl.col("iati_identifier").cast(pl.String),
+        scope.fill_null(False).alias("in_scope"),
     )
     idmap = acts.select("activity_uid", "id")
     sectors = lf.sectors.join(idmap, on="activity_uid", how="inner").select("id", "dac5", "dac3", "cluster").unique()
     locs = lf.locations.join(idmap, on="activity_uid", how="inner").select("id", "adm1", "adm2", "lat", "lon")
     countries = ctry.join(idmap, on="activity_uid", how="inner").select("id", "country")
     return acts, sectors, locs, countries, notes
+
+
+def partner_links(lf: LedgerFrames, acts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each activity's implementing partners and upstream funding activities as integer codes:
+    (partners: id, pcode, partner name), (upstream: id, ucode, upstream identifier). Partners are the
+    implementing organisations (role 4) and the receivers of its commitments and disbursements, resolved
+    like every organisation (:func:`kizuna.coordinate.model.resolve_orgs`), minus the activity's own
+    organisation and minus categories and hidden names (:func:`kizuna.coordinate.model.generic_org_expr`)."""
+    idmap = acts.select("activity_uid", "id", pl.col("org_key").alias("_own"))
+    impl = lf.orgs.filter(pl.col("role") == 4).select("activity_uid", "role", "org_ref", "org_name", "org_type")
+    recv = lf.receivers.select(
+        "activity_uid",
+        pl.lit(4, dtype=pl.Int64).alias("role"),
+        "org_ref",
+        "org_name",
+        pl.lit(None, dtype=pl.String).alias("org_type"),
+    )
+    both = pl.concat([impl, recv], how="vertical_relaxed").join(idmap.select("activity_uid"), on="activity_uid")
+    partners = pl.DataFrame(schema={"id": pl.Int64, "pcode": pl.Int64, "partner": pl.String})
+    if both.height:
+        res = resolve_orgs(both, lf).join(idmap, on="activity_uid")
+        res = res.filter(
+            (pl.col("org_key") != pl.col("_own"))
+            & ~generic_org_expr(pl.col("org_key"))
+            & ~generic_org_expr(pl.col("org_name"))
+            & (pl.col("org_key") != "name:")
+        ).select("id", "org_key", pl.col("org_name").alias("partner"))
+        res = res.unique(["id", "org_key"]).with_columns(
+            pl.col("org_key").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("pcode")
+        )
+        partners = res.select("id", "pcode", "partner")
+    up = lf.upstream.join(idmap.select("activity_uid", "id"), on="activity_uid").select("id", "upstream_id").unique()
+    upstream = up.with_columns(
+        pl.col("upstream_id").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("ucode")
+    ).select("id", "ucode", "upstream_id")
+    return partners, upstream
 
 
 # --------------------------------------------------------------------------- blocking
@@ -568,22 +593,40 @@ def _point_cells(base: pl.DataFrame, pts: pl.DataFrame, max_km: float) -> tuple[
 
 # --------------------------------------------------------------------------- text similarity
 
+MIN_DF_DROP = 5  # a term is too common to count only when more than this many documents hold it
+# kanji (CJK ideographs), hiragana, katakana (with the long-vowel mark), hangul
+CJK_RUN = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}ー]+"
+
 
 def tfidf_matrix(ids: np.ndarray, texts: pl.Series, max_df: float = 0.5) -> sp.csr_matrix:
     """Row-normalised TF-IDF matrix (sparse CSR), one row per id (0..n-1).
 
     tf: 1 + ln(count) (sublinear); idf: ln((1 + N) / (1 + df)) + 1 (smooth); terms in more than
-    ``max_df`` of the documents are dropped (they carry no information about a pair); tokens are runs
-    of 2+ letters or digits, lower-cased, minus a short stop list.
+    ``max_df`` of the documents (and in more than :data:`MIN_DF_DROP`, so a small ledger keeps the words
+    its few activities share) are dropped (they carry no information about a pair). Terms: runs of 2+
+    Latin letters or digits, lower-cased, minus a short stop list; and, since Chinese and Japanese write
+    no spaces between words, every two consecutive characters of a run of kanji, kana or hangul (character
+    bigrams, the usual index unit for CJK text: Manning et al. 2008, §2.2.2), a lone character alone.
     """
     n = len(ids)
-    tok = (
-        pl.DataFrame({"id": ids, "t": texts})
-        .lazy()
-        .with_columns(pl.col("t").str.to_lowercase().str.extract_all(r"[a-z0-9\u00c0-\u024f]{2,}"))
+    base = pl.DataFrame({"id": ids, "t": texts}).lazy().with_columns(pl.col("t").fill_null("").str.to_lowercase())
+    words = (
+        base.select("id", pl.col("t").str.extract_all(r"[a-z0-9\u00c0-\u024f]{2,}"))
         .explode("t")
         .drop_nulls("t")
         .filter(~pl.col("t").is_in(list(_STOP)))
+    )
+    cjk = (
+        base.filter(pl.col("t").str.contains(CJK_RUN))
+        .select("id", pl.col("t").str.extract_all(CJK_RUN).alias("run"))
+        .explode("run")
+        .drop_nulls("run")
+        .with_columns(pl.int_ranges(0, pl.max_horizontal(pl.col("run").str.len_chars() - 1, 1)).alias("i"))
+        .explode("i")
+        .select("id", pl.col("run").str.slice(pl.col("i"), 2).alias("t"))
+    )
+    tok = (
+        pl.concat([words, cjk])
         .with_columns(pl.col("t").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("c"))
         .group_by("id", "c")
         .agg(pl.len().alias("tf"))
@@ -598,7 +641,7 @@ def tfidf_matrix(ids: np.ndarray, texts: pl.Series, max_df: float = 0.5) -> sp.c
     col = np.unique(col, return_inverse=True)[1]
     df = np.bincount(col)
     idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-    keep = (df <= max(1.0, max_df * n))[col]
+    keep = (df <= max(MIN_DF_DROP, max_df * n))[col]
     w = (1.0 + np.log(tf[keep])) * idf[col[keep]]
     x = sp.csr_matrix((w, (row[keep], col[keep])), shape=(n, len(df)))
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
@@ -618,8 +661,13 @@ def pair_cosine(x: sp.csr_matrix, a: np.ndarray, b: np.ndarray, chunk: int = 250
 # --------------------------------------------------------------------------- scoring
 
 
-def score_pairs(pairs: pl.DataFrame, acts: pl.DataFrame, tfidf: sp.csr_matrix | None = None) -> pl.DataFrame:
-    """Score candidate pairs (see the module docstring for the formula); adds the component columns."""
+def score_pairs(
+    pairs: pl.DataFrame, acts: pl.DataFrame, tfidf: sp.csr_matrix | None = None, link: np.ndarray | None = None
+) -> pl.DataFrame:
+    """Score candidate pairs (see the module docstring for the formula); adds the component columns.
+
+    ``link`` (one value in [0, 1] per pair; zeros when not given): 1 for a shared implementing partner or
+    funding chain (:mod:`kizuna.coordinate.evidence`)."""
     a = pairs.get_column("a").to_numpy()
     b = pairs.get_column("b").to_numpy()
     start = acts.get_column("start").to_numpy().astype(np.int64)
@@ -636,6 +684,7 @@ def score_pairs(pairs: pl.DataFrame, acts: pl.DataFrame, tfidf: sp.csr_matrix | 
         pl.Series("time_share", time_share),
         pl.Series("text_similarity", text),
         sector_score.alias("sector_score"),
+        pl.Series("link_score", np.zeros(len(a)) if link is None else link.astype(np.float64)),
     )
     return out.with_columns(
         (
@@ -643,8 +692,12 @@ def score_pairs(pairs: pl.DataFrame, acts: pl.DataFrame, tfidf: sp.csr_matrix | 
             + WEIGHTS["space"] * pl.col("space_score")
             + WEIGHTS["time"] * pl.col("time_share")
             + WEIGHTS["text"] * pl.col("text_similarity")
+            + WEIGHTS["link"] * pl.col("link_score")
         ).alias("score")
     )
+
+
+TIERS = {"admin2": "admin2", "point": "site", "admin1": "admin1", "country": "country"}
 
 
 def _reasons(df: pl.DataFrame) -> pl.Expr:
@@ -665,7 +718,7 @@ def _reasons(df: pl.DataFrame) -> pl.Expr:
         pl.when(pl.col("spatial") == "admin2")
         .then(pl.lit("both in admin2 area ") + pl.col("place"))
         .when(pl.col("spatial") == "point")
-        .then(pl.lit("locations ") + pl.col("distance_km").round(1).cast(pl.String) + pl.lit(" km apart"))
+        .then(pl.lit("same site: locations ") + pl.col("distance_km").round(1).cast(pl.String) + pl.lit(" km apart"))
         .when(pl.col("spatial") == "admin1")
         .then(pl.lit("same admin1 area ") + pl.col("place") + pl.lit(" (one is located at admin1 only)"))
         .otherwise(
@@ -681,13 +734,32 @@ def _reasons(df: pl.DataFrame) -> pl.Expr:
         + (pl.col("time_share") * 100).round(0).cast(pl.Int64).cast(pl.String)
         + pl.lit("% of the shorter activity)")
     )
-    text = pl.lit("title/description similarity ") + pl.col("text_similarity").round(2).cast(pl.String)
+    text = (
+        pl.when(pl.col("text_similarity") >= TEXT_EVIDENCE)
+        .then(pl.lit("similar titles/descriptions (similarity "))
+        .otherwise(pl.lit("title/description similarity "))
+        + pl.col("text_similarity").round(2).cast(pl.String)
+        + pl.when(pl.col("text_similarity") >= TEXT_EVIDENCE).then(pl.lit(")")).otherwise(pl.lit(""))
+    )
+    partner = pl.when(pl.col("same_partner").is_not_null()).then(
+        pl.lit("same implementing partner: ") + pl.col("same_partner")
+    )
+    funding = pl.when(pl.col("shared_funding").is_not_null()).then(
+        pl.lit("both funded through activity ") + pl.col("shared_funding")
+    )
+    grants = pl.when(pl.col("grant_pairs") > 1).then(
+        pl.lit("best of ")
+        + pl.col("grant_pairs").cast(pl.String)
+        + pl.lit(" pairs of records of the same two grants (split records collapsed)")
+    )
     allies = (
         pl.when(pl.col("ally_a") != pl.col("ally_b"))
         .then(pl.lit("different allies (") + pl.col("ally_a") + pl.lit(" / ") + pl.col("ally_b") + pl.lit(")"))
         .otherwise(pl.lit("same ally (") + pl.col("ally_a") + pl.lit("), different organisations"))
     )
-    return pl.concat_str([sector, space, time, text, allies], separator="; ").alias("reasons")
+    return pl.concat_str(
+        [sector, space, time, text, partner, funding, grants, allies], separator="; ", ignore_nulls=True
+    ).alias("reasons")
 
 
 def overlap_table(
@@ -698,8 +770,16 @@ def overlap_table(
     top_per_country: int | None = None,
     min_score: float = 0.0,
 ) -> pl.DataFrame:
-    """Readable pairs: country, rank within country, score, both activities and the reasons."""
+    """Readable pairs: country, rank within country, score, evidence tier, both activities and the reasons.
+
+    ``scored`` may carry ``same_partner``, ``shared_funding`` (names) and ``grant_pairs``
+    (:func:`find_overlaps` adds them); they are null / 1 when absent."""
     first_country = countries.sort("country").unique("id", keep="first").rename({"id": "a"})
+    for col, default in (("same_partner", None), ("shared_funding", None)):
+        if col not in scored.columns:
+            scored = scored.with_columns(pl.lit(default, dtype=pl.String).alias(col))
+    if "grant_pairs" not in scored.columns:
+        scored = scored.with_columns(pl.lit(1, dtype=pl.UInt32).alias("grant_pairs"))
     df = scored.filter(pl.col("score") >= min_score).join(first_country, on="a", how="left")
     df = df.sort(["country", "score", "a", "b"], descending=[False, True, False, False]).with_columns(
         pl.int_range(1, pl.len() + 1).over("country").cast(pl.Int64).alias("rank")
@@ -713,11 +793,16 @@ def overlap_table(
         .join(side.rename({c: f"{c}_b" for c in side.columns if c != "id"}), left_on="b", right_on="id")
         .sort(["country", "rank"])
     )
-    df = df.with_columns(_reasons(df), (pl.col("spatial") == "country").alias("weak_evidence"))
+    df = df.with_columns(
+        _reasons(df),
+        (pl.col("spatial") == "country").alias("weak_evidence"),
+        pl.col("spatial").replace_strict(TIERS, default=None, return_dtype=pl.String).alias("evidence"),
+    )
     return df.select(
         "country",
         "rank",
         pl.col("score").round(4),
+        "evidence",
         "activity_uid_a",
         "org_name_a",
         "ally_a",
@@ -733,11 +818,20 @@ def overlap_table(
         "overlap_days",
         pl.col("time_share").round(3),
         pl.col("text_similarity").round(3),
+        "same_partner",
+        "shared_funding",
+        pl.col("grant_pairs").cast(pl.Int64),
         "weak_evidence",
         "reasons",
         "org_key_a",
         "org_key_b",
     )
+
+
+def _remap(df: pl.DataFrame, old_to_new: np.ndarray) -> pl.DataFrame:
+    """Rows of activities in scope, with their ids renumbered (``old_to_new[old] = new``, -1 out of scope)."""
+    new = old_to_new[df.get_column("id").to_numpy()]
+    return df.with_columns(pl.Series("id", new)).filter(pl.col("id") >= 0)
 
 
 def find_overlaps(
@@ -752,10 +846,30 @@ def find_overlaps(
     year_to: int | None = None,
     top_per_country: int | None = None,
     min_score: float = 0.0,
+    show_all: bool = False,
 ) -> OverlapResult:
-    """Overlap candidates in the ledger, scored and explained (see the module docstring)."""
+    """Overlap candidates in the ledger, scored and explained (see the module docstring).
+
+    By default a pair whose only evidence is the same country (neither activity located below it) is
+    listed only with textual or partner evidence (:mod:`kizuna.coordinate.evidence`); ``show_all``
+    lists every candidate. Records of one grant are collapsed (one row per pair of grants). Text
+    weights, grants and scores are computed over the whole ledger, so a pair's score and its rank within
+    its country do not change with the country or period asked for.
+    """
     country = ledger_country(lf, country)
-    acts, sectors, locs, countries, notes = prepare(lf, role, country, year_from, year_to)
+    acts_all, sectors, locs, countries, notes = prepare(lf, role, country, year_from, year_to)
+    tfidf_all = tfidf_matrix(acts_all.get_column("id").to_numpy(), acts_all.get_column("text"))
+    partners, upstream = partner_links(lf, acts_all)
+    grant_all = grant_groups(acts_all, partners)
+    in_scope = acts_all.get_column("in_scope").to_numpy()
+    old_ids = np.nonzero(in_scope)[0]
+    old_to_new = np.full(acts_all.height, -1, dtype=np.int64)
+    old_to_new[old_ids] = np.arange(len(old_ids))
+    acts = _remap(acts_all.filter(pl.Series(in_scope)), old_to_new)
+    sectors, locs, countries = (_remap(x, old_to_new) for x in (sectors, locs, countries))
+    partners, upstream = _remap(partners, old_to_new), _remap(upstream, old_to_new)
+    tfidf = tfidf_all[old_ids]
+    grant = grant_all[old_ids]
     idmap = acts.select("activity_uid", "id")
     links = (
         lf.links.join(idmap.rename({"activity_uid": "uid_a", "id": "x"}), on="uid_a")
@@ -776,6 +890,41 @@ def find_overlaps(
         notes.append(
             f"{links.height} funder/implementer links (the same money reported twice) are not treated as overlaps"
         )
-    scored = score_pairs(cands.pairs, acts)
+    a = cands.pairs.get_column("a").to_numpy()
+    b = cands.pairs.get_column("b").to_numpy()
+    n = acts.height
+    pshared = shared_key(a, b, partners.get_column("id").to_numpy(), partners.get_column("pcode").to_numpy(), n)
+    ushared = shared_key(a, b, upstream.get_column("id").to_numpy(), upstream.get_column("ucode").to_numpy(), n)
+    scored = score_pairs(cands.pairs, acts, tfidf, ((pshared >= 0) | (ushared >= 0)).astype(np.float64))
+    pnames = partners.select(pl.col("pcode").alias("_p"), pl.col("partner").alias("same_partner")).unique("_p")
+    unames = upstream.select(pl.col("ucode").alias("_u"), pl.col("upstream_id").alias("shared_funding")).unique("_u")
+    scored = (
+        scored.with_columns(pl.Series("_p", pshared), pl.Series("_u", ushared))
+        .join(pnames, on="_p", how="left")
+        .join(unames, on="_u", how="left")
+        .drop("_p", "_u")
+    )
+    n_records = scored.height
+    scored = collapse_grants(scored, grant)
+    if scored.height < n_records:
+        notes.append(
+            f"{n_records - scored.height} pairs of records of split grants (records of one publisher sharing an"
+            " award number, or a title and implementing partners) collapsed into the best pair of each two grants"
+        )
+    if not show_all:
+        evidence = (
+            (pl.col("route") != ROUTES.index("country"))
+            | pl.col("same_partner").is_not_null()
+            | pl.col("shared_funding").is_not_null()
+            | (pl.col("text_similarity") >= TEXT_EVIDENCE)
+        )
+        hidden = scored.filter(~evidence).height
+        scored = scored.filter(evidence)
+        if hidden:
+            notes.append(
+                f"{hidden} pairs whose only evidence is the same country and sector (no subnational location,"
+                f" no shared partner or funding chain, text similarity below {TEXT_EVIDENCE}) are not listed;"
+                " --all lists them"
+            )
     table = overlap_table(scored, cands, acts, countries, top_per_country, min_score)
-    return OverlapResult(table, notes + cands.notes, cands.stats)
+    return OverlapResult(table, notes + cands.notes, {**cands.stats, "listed": table.height})
