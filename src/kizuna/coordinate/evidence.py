@@ -45,12 +45,14 @@ def identifier_stem(identifier: pl.Expr, publisher: pl.Expr) -> pl.Expr:
     ``-segment``, when what is left looks like an award number (at least :data:`MIN_STEM` characters,
     a digit, no space); else null. ``US-GOV-11-19AQMM18F4074-241055`` gives ``19AQMM18F4074``."""
     ident = identifier.cast(pl.String).fill_null("")
-    pub = publisher.cast(pl.String).fill_null("")
-    local = pl.when(ident.str.starts_with(pub + pl.lit("-")) & (pub != "")).then(
-        ident.str.slice(pub.str.len_chars() + 1)
-    ).otherwise(ident)
-    stem = local.str.extract(r"^(.+)-[^-]+$", 1)
-    ok = (stem.str.len_chars() >= MIN_STEM) & stem.str.contains(r"\d") & ~stem.str.contains(r"\s")
+    local = ident.str.strip_prefix(publisher.cast(pl.String).fill_null("") + pl.lit("-"))
+    stem = local.str.replace(r"-[^-]*$", "")  # anchored replace: several times faster than an extract
+    ok = (
+        (stem.str.len_chars() < local.str.len_chars())
+        & (stem.str.len_chars() >= MIN_STEM)
+        & stem.str.contains(r"\d")
+        & ~stem.str.contains(r"\s")
+    )
     return pl.when(ok).then(stem).otherwise(None)
 
 
@@ -64,32 +66,30 @@ def grant_groups(acts: pl.DataFrame, partners: pl.DataFrame) -> np.ndarray:
     if n == 0:
         return np.empty(0, np.int64)
     ident = acts.get_column("iati_identifier") if "iati_identifier" in acts.columns else acts.get_column("id")
-    a = acts.select("id", "org_key", "title").with_columns(
-        ident.cast(pl.String).alias("iati_identifier"),
+    a = acts.select("id", "org_key").with_columns(ident.cast(pl.String).alias("iati_identifier"))
+    # each rule gives edges id -> the smallest id of its group (enough to connect the group)
+    by_stem = (
+        a.select("id", "org_key", identifier_stem(pl.col("iati_identifier"), pl.col("org_key")).alias("stem"))
+        .filter(pl.col("stem").is_not_null())
+        .with_columns(pl.col("id").min().over("org_key", "stem").alias("root"))
     )
-    pset = (
-        partners.sort("id", "pcode")
-        .group_by("id")
-        .agg(pl.col("pcode").unique().sort().cast(pl.String).str.join(",").alias("pset"))
+    # the set of partners as one number: a sum of 32-bit hashes of its members (order-free; a collision
+    # would need two different sets of an activity's few partners to sum alike)
+    pset = partners.select("id", (pl.col("pcode").hash(seed=11) % (1 << 32)).alias("h")).unique().group_by("id").agg(
+        pl.col("h").sum().alias("pset")
     )
-    a = a.join(pset, on="id", how="left").with_columns(
-        identifier_stem(pl.col("iati_identifier"), pl.col("org_key")).alias("stem"),
-        norm_name_expr(pl.col("title")).alias("ntitle"),
+    titled = (
+        acts.select("id", "org_key", "title")
+        .join(pset, on="id", how="inner")  # only activities that name partners can be joined by title
+        .with_columns(norm_name_expr(pl.col("title")).alias("ntitle"))
+        .filter((pl.col("ntitle").str.len_chars() >= MIN_TITLE) & ~pl.col("ntitle").str.contains("redacted"))
+        .with_columns(pl.col("id").min().over("org_key", "ntitle", "pset").alias("root"))
     )
-    title_ok = (pl.col("ntitle").str.len_chars() >= MIN_TITLE) & ~pl.col("ntitle").str.contains("redacted")
-    keys = pl.concat(
-        [
-            a.filter(pl.col("stem").is_not_null()).select(
-                "id", (pl.lit("s|") + pl.col("org_key") + "|" + pl.col("stem")).alias("k")
-            ),
-            a.filter(title_ok & pl.col("pset").is_not_null()).select(
-                "id", (pl.lit("t|") + pl.col("org_key") + "|" + pl.col("ntitle") + "|" + pl.col("pset")).alias("k")
-            ),
-        ]
+    first = pl.concat([by_stem.select("id", "root"), titled.select("id", "root")]).filter(
+        pl.col("id") != pl.col("root")
     )
-    if keys.height == 0:
+    if first.height == 0:
         return np.arange(n, dtype=np.int64)
-    first = keys.with_columns(pl.col("id").min().over("k").alias("root")).filter(pl.col("id") != pl.col("root"))
     rows = first.get_column("id").to_numpy()
     cols = first.get_column("root").to_numpy()
     g = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
