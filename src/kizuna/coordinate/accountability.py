@@ -20,6 +20,7 @@ import polars as pl
 
 from kizuna.coordinate import division
 from kizuna.coordinate.gaps import gaps_from_ledger
+from kizuna.coordinate.limits import data_limits
 from kizuna.coordinate.model import LedgerFrames, ledger_country
 from kizuna.coordinate.overlap import find_overlaps
 from kizuna.coordinate.presence import presence
@@ -40,6 +41,8 @@ class AccountabilityReport:
     significance: pl.DataFrame
     sectors_per_ally: pl.DataFrame
     notes: list[str] = field(default_factory=list)
+    # what the data cannot show (kizuna.coordinate.limits): {code, message}
+    limits: list[dict[str, str]] = field(default_factory=list)
 
     def sheets(self) -> dict[str, pl.DataFrame]:
         """The report's tables by sheet name (for XLSX and JSON)."""
@@ -55,7 +58,9 @@ class AccountabilityReport:
         }
         if self.gaps is not None:
             out["gaps"] = self.gaps
-        out["notes"] = pl.DataFrame({"note": self.notes or ["(none)"]})
+        out["notes"] = pl.DataFrame(
+            {"note": [lim["message"] for lim in self.limits] + (self.notes or ["(none)"])}
+        )
         return out
 
 
@@ -148,6 +153,10 @@ def build_accountability(
         significance=division.significance(money).filter(pl.col("country") == country),
         sectors_per_ally=division.sectors_per_donor(in_country),
         notes=notes,
+        limits=[
+            lim.to_dict()
+            for lim in data_limits(lf, country, needs_given=needs is not None, year_from=year_from, year_to=year_to)
+        ],
     )
 
 

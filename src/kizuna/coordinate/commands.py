@@ -281,6 +281,7 @@ def accountability(
     if out is not None and out.suffix.lower() in (".html", ".htm"):
         write_report(rep, out)
         print(f"wrote {out}", file=sys.stderr)
+        _print_limits(rep.limits)
         return
     sheets = rep.sheets()
     if out is not None and fmt is Format.table:
@@ -319,6 +320,13 @@ def accountability(
             None,
             title="Overlaps between allies",
         )
+    _print_limits(rep.limits)
+
+
+def _print_limits(limits: list[dict[str, str]]) -> None:
+    """What the data cannot show, one line each on stderr (the tables stay clean on stdout)."""
+    for lim in limits:
+        print(f"limit[{lim['code']}]: {lim['message']}", file=sys.stderr)
 
 
 def allies_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:

@@ -43,6 +43,8 @@ th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 <h1>{{ title }}</h1>
 <p class="note">Generated {{ generated }} by Kizuna from the workspace ledger. Period: {{ period }}.
 Amounts in USD (current prices). {{ synthetic }}</p>
+{% if limits %}<h2>What this data cannot show</h2>
+<ul class="limits">{% for lim in limits %}<li data-code="{{ lim.code }}">{{ lim.message }}</li>{% endfor %}</ul>{% endif %}
 <h2>Summary by ally</h2>
 {{ tables.summary }}
 <h2>Commitments and disbursements by sector, per ally</h2>
@@ -197,6 +199,7 @@ def render_html(rep: AccountabilityReport, generated: str | None = None) -> str:
         tables={k: jinja2.utils.markupsafe.Markup(v) for k, v in tables.items()},
         charts=charts,
         notes=rep.notes,
+        limits=rep.limits,
         bundle=jinja2.utils.markupsafe.Markup(_bundle()),
         specs=jinja2.utils.markupsafe.Markup(specs),
     )
