@@ -44,7 +44,8 @@ th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 <p class="note">Generated {{ generated }} by Kizuna from the workspace ledger. Period: {{ period }}.
 Amounts in USD (current prices). {{ synthetic }}</p>
 {% if limits %}<h2>What this data cannot show</h2>
-<ul class="limits">{% for lim in limits %}<li data-code="{{ lim.code }}">{{ lim.message }}</li>{% endfor %}</ul>{% endif %}
+<ul class="limits">{% for lim in limits %}<li data-code="{{ lim.code }}">{{ lim.message }}</li>{% endfor %}</ul>
+{% endif %}
 <h2>Summary by ally</h2>
 {{ tables.summary }}
 <h2>Commitments and disbursements by sector, per ally</h2>
