@@ -28,8 +28,6 @@ import polars as pl
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from kizuna.reference.orgs import norm_name_expr
-
 TEXT_EVIDENCE = 0.30  # cosine of TF-IDF vectors: above it, two titles/descriptions say the same thing
 MIN_STEM = 6  # characters of an identifier stem that can name an award ("19AQMM18F4074")
 MIN_TITLE = 12  # characters of a normalised title that can name one grant
@@ -40,25 +38,28 @@ def _codes(s: pl.Series) -> np.ndarray:
     return s.cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
 
 
-def identifier_stem(identifier: pl.Expr, publisher: pl.Expr) -> pl.Expr:
-    """The award part of an identifier: the local part (after ``{publisher}-``) without its last
-    ``-segment``, when what is left looks like an award number (at least :data:`MIN_STEM` characters,
-    a digit, no space); else null. ``US-GOV-11-19AQMM18F4074-241055`` gives ``19AQMM18F4074``."""
-    ident = identifier.cast(pl.String).fill_null("")
-    local = ident.str.strip_prefix(publisher.cast(pl.String).fill_null("") + pl.lit("-"))
-    stem = local.str.replace(r"-[^-]*$", "")  # anchored replace: several times faster than an extract
-    ok = (
-        (stem.str.len_chars() < local.str.len_chars())
-        & (stem.str.len_chars() >= MIN_STEM)
-        & stem.str.contains(r"\d")
-        & ~stem.str.contains(r"\s")
-    )
-    return pl.when(ok).then(stem).otherwise(None)
+def identifier_stems(df: pl.DataFrame, identifier: str = "iati_identifier", publisher: str = "org_key") -> pl.DataFrame:
+    """Rows of ``df`` whose identifier has an award stem, with it in column ``stem``: the local part (after
+    ``{publisher}-``) without its last ``-segment``, when what is left looks like an award number (at
+    least :data:`MIN_STEM` characters, a digit, no space). ``US-GOV-11-19AQMM18F4074-241055`` gives
+    ``19AQMM18F4074``; ``US-GOV-11-96918`` has none. (Column by column: one expression tree would
+    evaluate the shared parts several times.)"""
+    out = df.with_columns(
+        pl.col(identifier).cast(pl.String).fill_null("").str.strip_prefix(
+            pl.col(publisher).cast(pl.String).fill_null("") + pl.lit("-")
+        ).alias("_local")
+    ).with_columns(pl.col("_local").str.replace(r"-[^-]*$", "").alias("stem"))
+    return out.filter(
+        (pl.col("stem").str.len_bytes() < pl.col("_local").str.len_bytes())
+        & (pl.col("stem").str.len_chars() >= MIN_STEM)
+        & pl.col("stem").str.contains(r"\d")
+        & ~pl.col("stem").str.contains(" ", literal=True)
+    ).drop("_local")
 
 
 def grant_groups(acts: pl.DataFrame, partners: pl.DataFrame) -> np.ndarray:
     """The grant each activity belongs to: records of one publisher joined when they share an award
-    stem (:func:`identifier_stem`), or the same normalised title (:data:`MIN_TITLE` characters or more,
+    stem (:func:`identifier_stems`), or the same title (lower-cased) (:data:`MIN_TITLE` characters or more,
     not redacted) and the same non-empty set of implementing partners. Joins are transitive (connected
     components). ``acts``: id (0..n-1), org_key (the publisher), iati_identifier, title; ``partners``:
     id, pcode. Returns, per id, the smallest id of its grant (an activity alone is its own grant)."""
@@ -68,11 +69,7 @@ def grant_groups(acts: pl.DataFrame, partners: pl.DataFrame) -> np.ndarray:
     ident = acts.get_column("iati_identifier") if "iati_identifier" in acts.columns else acts.get_column("id")
     a = acts.select("id", "org_key").with_columns(ident.cast(pl.String).alias("iati_identifier"))
     # each rule gives edges id -> the smallest id of its group (enough to connect the group)
-    by_stem = (
-        a.select("id", "org_key", identifier_stem(pl.col("iati_identifier"), pl.col("org_key")).alias("stem"))
-        .filter(pl.col("stem").is_not_null())
-        .with_columns(pl.col("id").min().over("org_key", "stem").alias("root"))
-    )
+    by_stem = identifier_stems(a).with_columns(pl.col("id").min().over("org_key", "stem").alias("root"))
     # the set of partners as one number: a sum of 32-bit hashes of its members (order-free; a collision
     # would need two different sets of an activity's few partners to sum alike)
     pset = partners.select("id", (pl.col("pcode").hash(seed=11) % (1 << 32)).alias("h")).unique().group_by("id").agg(
@@ -81,7 +78,8 @@ def grant_groups(acts: pl.DataFrame, partners: pl.DataFrame) -> np.ndarray:
     titled = (
         acts.select("id", "org_key", "title")
         .join(pset, on="id", how="inner")  # only activities that name partners can be joined by title
-        .with_columns(norm_name_expr(pl.col("title")).alias("ntitle"))
+        # records of one grant repeat one title: case and outer spaces are all that need folding here
+        .with_columns(pl.col("title").cast(pl.String).str.to_lowercase().str.strip_chars().alias("ntitle"))
         .filter((pl.col("ntitle").str.len_chars() >= MIN_TITLE) & ~pl.col("ntitle").str.contains("redacted"))
         .with_columns(pl.col("id").min().over("org_key", "ntitle", "pset").alias("root"))
     )
@@ -134,15 +132,25 @@ def shared_key(a: np.ndarray, b: np.ndarray, owner: np.ndarray, code: np.ndarray
 
 def collapse_grants(scored: pl.DataFrame, grant: np.ndarray) -> pl.DataFrame:
     """One row per pair of grants: the best-scoring pair of their records (ties: the smallest ids),
-    with ``grant_pairs``, the number of record pairs it stands for."""
+    with ``grant_pairs``, the number of record pairs it stands for. Only pairs touching a grant of
+    several records are sorted; the others (most, at scale) pass through as they are."""
     if scored.height == 0:
         return scored.with_columns(pl.lit(0, dtype=pl.UInt32).alias("grant_pairs"))
-    ga = grant[scored.get_column("a").to_numpy()]
-    gb = grant[scored.get_column("b").to_numpy()]
-    df = scored.with_columns(
-        pl.Series("_g1", np.minimum(ga, gb)), pl.Series("_g2", np.maximum(ga, gb))
-    ).with_columns(pl.len().over("_g1", "_g2").alias("grant_pairs"))
+    size = np.bincount(grant, minlength=len(grant))
+    a = scored.get_column("a").to_numpy()
+    b = scored.get_column("b").to_numpy()
+    ga, gb = grant[a], grant[b]
+    multi = (size[ga] > 1) | (size[gb] > 1)
+    if not multi.any():
+        return scored.with_columns(pl.lit(1, dtype=pl.UInt32).alias("grant_pairs"))
+    mask = pl.Series(multi)
+    single = scored.filter(~mask).with_columns(pl.lit(1, dtype=pl.UInt32).alias("grant_pairs"))
+    df = (
+        scored.filter(mask)
+        .with_columns(pl.Series("_g1", np.minimum(ga, gb)[multi]), pl.Series("_g2", np.maximum(ga, gb)[multi]))
+        .with_columns(pl.len().over("_g1", "_g2").alias("grant_pairs"))
+    )
     best = df.sort(["score", "a", "b"], descending=[True, False, False]).unique(
         ["_g1", "_g2"], keep="first", maintain_order=True
     )
-    return best.drop("_g1", "_g2")
+    return pl.concat([single, best.drop("_g1", "_g2")])
