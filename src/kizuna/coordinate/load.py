@@ -12,6 +12,7 @@ import polars as pl
 
 from kizuna.coordinate.model import (
     ACTIVITY_SCHEMA,
+    CODE_SCHEMA,
     COUNTRY_SCHEMA,
     FLOW_SCHEMA,
     LINK_SCHEMA,
@@ -125,8 +126,13 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
         """,
         UPSTREAM_SCHEMA,
     )
+    codes = _frame(
+        ws,
+        "SELECT codelist, code, name FROM codelist_items WHERE codelist IN ('Sector', 'SectorCategory')",
+        CODE_SCHEMA,
+    )
     return LedgerFrames(
-        acts, orgs, sectors, locs, flows, countries, links, rules, overrides, registry, receivers, upstream
+        acts, orgs, sectors, locs, flows, countries, links, rules, overrides, registry, receivers, upstream, codes
     )
 
 

@@ -70,6 +70,7 @@ COUNTRY_SCHEMA = {"activity_uid": pl.String, "country": pl.String}
 LINK_SCHEMA = {"uid_a": pl.String, "uid_b": pl.String}
 RECEIVER_SCHEMA = {"activity_uid": pl.String, "org_ref": pl.String, "org_name": pl.String}
 UPSTREAM_SCHEMA = {"activity_uid": pl.String, "upstream_id": pl.String}
+CODE_SCHEMA = {"codelist": pl.String, "code": pl.String, "name": pl.String}
 RULE_SCHEMA = {"prefix": pl.String, "ally": pl.String, "source": pl.String}
 OVERRIDE_SCHEMA = {"org_key": pl.String, "ally": pl.String}
 REGISTRY_SCHEMA = {
@@ -107,6 +108,8 @@ class LedgerFrames:
     # identifiers of the activities an activity's money comes from (provider-activity-id of incoming
     # funds, participating-org/@activity-id of its funders)
     upstream: pl.DataFrame = field(default_factory=lambda: empty(UPSTREAM_SCHEMA))
+    # code names (IATI codelists: Sector, SectorCategory), so outputs show names, not codes
+    codes: pl.DataFrame = field(default_factory=lambda: empty(CODE_SCHEMA))
 
 
 def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
@@ -358,3 +361,24 @@ def ledger_country(lf: LedgerFrames, country: str | None) -> str | None:
     from kizuna.reference.countries import check_country
 
     return check_country(country, lf.countries.get_column("country").drop_nulls().unique().to_list())
+
+
+def with_sector_names(
+    df: pl.DataFrame, lf: LedgerFrames, col: str = "sector", name_col: str = "sector_name"
+) -> pl.DataFrame:
+    """Add the name of each sector in ``col``: a DAC 5-digit purpose code (codelist Sector) or 3-digit
+    category (SectorCategory) by its IATI name, a cluster or other named sector by itself."""
+    from kizuna.coordinate.sectors import DAC3
+
+    names = lf.codes.filter(pl.col("codelist").is_in(["Sector", "SectorCategory"])).select(
+        pl.col("code").alias(col), pl.col("name").alias(name_col)
+    )
+    own = pl.DataFrame(
+        {col: list(DAC3), name_col: [v[0] for v in DAC3.values()]}, schema={col: pl.String, name_col: pl.String}
+    )
+    table = pl.concat([names, own.join(names, on=col, how="anti")]).unique(col, keep="first")
+    out = df.join(table, on=col, how="left")
+    is_code = pl.col(col).cast(pl.String).fill_null("").str.contains(r"^\d{3}(\d{2})?$")
+    return out.with_columns(
+        pl.when(pl.col(name_col).is_null() & ~is_code).then(pl.col(col)).otherwise(pl.col(name_col)).alias(name_col)
+    )
