@@ -21,7 +21,7 @@ import polars as pl
 from kizuna.coordinate import division
 from kizuna.coordinate.gaps import gaps_from_ledger
 from kizuna.coordinate.limits import data_limits
-from kizuna.coordinate.model import LedgerFrames, ledger_country
+from kizuna.coordinate.model import LedgerFrames, ledger_country, with_sector_names
 from kizuna.coordinate.overlap import find_overlaps
 from kizuna.coordinate.presence import presence
 
@@ -144,12 +144,12 @@ def build_accountability(
         year_from=year_from,
         year_to=year_to,
         summary=summary,
-        by_sector=by_sector,
+        by_sector=with_sector_names(by_sector, lf),
         by_area=by_area,
         overlaps=ov.pairs.drop("org_key_a", "org_key_b"),
         gaps=gap,
-        concentration=division.concentration(in_country),
-        rca=division.rca(money),
+        concentration=with_sector_names(division.concentration(in_country), lf),
+        rca=with_sector_names(division.rca(money), lf),
         significance=division.significance(money).filter(pl.col("country") == country),
         sectors_per_ally=division.sectors_per_donor(in_country),
         notes=notes,

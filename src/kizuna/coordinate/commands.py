@@ -255,6 +255,10 @@ def division_cmd(
             df = fn[view.value](money)
         if country:
             df = df.filter(df["country"] == country)
+    if "sector" in df.columns:
+        from kizuna.coordinate.model import with_sector_names
+
+        df = with_sector_names(df, lf)
     render(df, fmt, out, title=f"Division of labour - {view.value}")
 
 

@@ -39,7 +39,14 @@ import polars as pl
 import scipy.sparse as sp
 
 from kizuna.coordinate.evidence import TEXT_EVIDENCE, collapse_grants, grant_groups, shared_key
-from kizuna.coordinate.model import LedgerFrames, activity_orgs, generic_org_expr, ledger_country, resolve_orgs
+from kizuna.coordinate.model import (
+    LedgerFrames,
+    activity_orgs,
+    generic_org_expr,
+    ledger_country,
+    resolve_orgs,
+    with_sector_names,
+)
 from kizuna.coordinate.sectors import DAC3
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
@@ -702,10 +709,18 @@ TIERS = {"admin2": "admin2", "point": "site", "admin1": "admin1", "country": "co
 
 def _reasons(df: pl.DataFrame) -> pl.Expr:
     lvl = pl.col("sector_level")
-    sector_name = pl.col("sector_code").replace_strict({k: v[0] for k, v in DAC3.items()}, default=None)
+    sector_name = (
+        pl.col("sector_name")
+        if "sector_name" in df.columns
+        else pl.col("sector_code").replace_strict({k: v[0] for k, v in DAC3.items()}, default=None)
+    )
     sector = (
         pl.when(lvl == 3)
-        .then(pl.lit("same DAC 5-digit sector ") + pl.col("sector_code"))
+        .then(
+            pl.lit("same DAC 5-digit sector ")
+            + pl.col("sector_code")
+            + pl.when(sector_name.is_not_null()).then(pl.lit(" (") + sector_name + pl.lit(")")).otherwise(pl.lit(""))
+        )
         .when(lvl == 2)
         .then(
             pl.lit("same DAC 3-digit category ")
@@ -769,8 +784,11 @@ def overlap_table(
     countries: pl.DataFrame,
     top_per_country: int | None = None,
     min_score: float = 0.0,
+    lf: LedgerFrames | None = None,
 ) -> pl.DataFrame:
     """Readable pairs: country, rank within country, score, evidence tier, both activities and the reasons.
+
+    With ``lf``, sectors are named from its code names (``sector_name``).
 
     ``scored`` may carry ``same_partner``, ``shared_funding`` (names) and ``grant_pairs``
     (:func:`find_overlaps` adds them); they are null / 1 when absent."""
@@ -793,6 +811,10 @@ def overlap_table(
         .join(side.rename({c: f"{c}_b" for c in side.columns if c != "id"}), left_on="b", right_on="id")
         .sort(["country", "rank"])
     )
+    if lf is not None:
+        df = with_sector_names(df, lf, "sector_code", "sector_name")
+    elif "sector_name" not in df.columns:
+        df = df.with_columns(pl.lit(None, dtype=pl.String).alias("sector_name"))
     df = df.with_columns(
         _reasons(df),
         (pl.col("spatial") == "country").alias("weak_evidence"),
@@ -812,6 +834,7 @@ def overlap_table(
         "ally_b",
         "title_b",
         "sector_code",
+        "sector_name",
         "spatial",
         "place",
         pl.col("distance_km").round(2),
@@ -926,5 +949,5 @@ def find_overlaps(
                 f" no shared partner or funding chain, text similarity below {TEXT_EVIDENCE}) are not listed;"
                 " --all lists them"
             )
-    table = overlap_table(scored, cands, acts, countries, top_per_country, min_score)
+    table = overlap_table(scored, cands, acts, countries, top_per_country, min_score, lf)
     return OverlapResult(table, notes + cands.notes, {**cands.stats, "listed": table.height})

@@ -242,7 +242,11 @@ def _division(view: str) -> Callable[..., Any]:
             "significance": division.significance,
             "sectors": division.sectors_per_donor,
         }[view]
+        from kizuna.coordinate.model import with_sector_names
+
         df = ctx.store.cached(("division", view), lambda _ws: fn(_money(ctx)))
+        if "sector" in df.columns and "sector_name" not in df.columns:
+            df = with_sector_names(df, frames(ctx))
         if "country" in df.columns:
             df = narrow(df, country=country)
         if "donor" in df.columns:
@@ -613,6 +617,12 @@ def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) ->
     if not ready(store, ds):
         return Result(ds, [], ds.empty)
     clean = {k: (filters.get(k) or None) for k in ds.filters}
+    if clean.get("country"):
+        # one rule for every dataset: case-insensitive, and a country the ledger does not hold is an error
+        from kizuna.reference.countries import check_country
+
+        known = store.cached(("ledger-countries",), lambda ws: [r["country"] for r in queries.countries(ws)], keep=True)
+        clean["country"] = check_country(clean["country"], known)
     key = ("dataset", name, tuple(sorted(clean.items())))
     rows = store.cached(key, lambda ws: to_json_records(ds.fetch(Ctx(ws, store), **clean)))
     if not rows and name == "gaps" and store.needs_table() is None:
