@@ -73,6 +73,15 @@ def _ledger(workspace: Path | None):
         return load_ledger(ws)
 
 
+def _ledger_and_areas(workspace: Path | None, country: str | None = None):
+    """The ledger frames and the area names (:func:`kizuna.geo.areas.area_names`) of one workspace."""
+    from kizuna.coordinate.load import load_ledger
+    from kizuna.geo.areas import area_names
+
+    with open_workspace(workspace, read_only=True) as ws:
+        return load_ledger(ws), area_names(ws, country)
+
+
 def _years(year_from: int | None, year_to: int | None) -> None:
     if year_from is not None and year_to is not None and year_from > year_to:
         raise InputError(
@@ -101,7 +110,7 @@ def who(
     from kizuna.coordinate.presence import presence, shared_sectors
 
     _years(year_from, year_to)
-    lf = _ledger(workspace)
+    lf, areas = _ledger_and_areas(workspace, country)
     df = presence(
         lf,
         by="org" if shared else by.value,
@@ -112,6 +121,7 @@ def who(
         year_from=year_from,
         year_to=year_to,
         country=country,
+        areas=areas,
     )
     if shared:
         render(shared_sectors(df), fmt, out, title="Sectors shared by organisations")

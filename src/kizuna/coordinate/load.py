@@ -24,6 +24,7 @@ from kizuna.coordinate.model import (
 )
 from kizuna.coordinate.sectors import VOCAB10, with_sector_levels
 from kizuna.errors import InputError, Where
+from kizuna.geo.areas import with_point_areas
 from kizuna.workspace import Workspace
 
 
@@ -66,7 +67,15 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
         },
     )
     sectors = _sectors(raw_sectors)
-    locs = _frame(ws, "SELECT activity_uid, adm1, adm2, lat, lon, country FROM locations", LOCATION_SCHEMA)
+    # coordinates placed in the workspace's admin boundaries (kizuna.geo), P-codes filled in
+    locs = with_point_areas(
+        ws,
+        _frame(
+            ws,
+            "SELECT activity_uid, seq, adm1, adm2, lat, lon, country, admin_vocabulary FROM locations",
+            {**LOCATION_SCHEMA, "seq": pl.Int64, "admin_vocabulary": pl.String},
+        ),
+    ).select(list(LOCATION_SCHEMA))
     flows = _frame(
         ws,
         "SELECT activity_uid, seq, type_code, date, year, country, sector, sector3, usd, counted FROM flows",
