@@ -472,19 +472,6 @@ def gap_analysis(
     area_rows = needs.filter(pl.col("adm1").is_not_null() | pl.col("adm2").is_not_null())
     sector_level, _ = needs_levels(area_rows if area_rows.height else needs)
     needs = normalise_needs(needs, sector_level)
-    notes: list[dict[str, str]] = []
-    if sector_level == "cluster":
-        unmapped = needs.filter(pl.col("sector").is_null())
-        if unmapped.height:
-            codes = sorted(set(unmapped.get_column("needs_sector").to_list()))
-            notes.append(
-                _note(
-                    "needs_sectors_without_cluster",
-                    f"needs sector(s) {', '.join(codes)} map to no humanitarian cluster: their {unmapped.height}"
-                    " row(s) are not ranked",
-                )
-            )
-            needs = needs.filter(pl.col("sector").is_not_null())
     if wanted is not None:
         kind, value = wanted
         if sector_level == "cluster":
@@ -501,6 +488,19 @@ def gap_analysis(
             needs = needs.filter(pl.col("sector").is_in(keep))
 
     national = _national(needs)
+    notes: list[dict[str, str]] = []
+    if sector_level == "cluster":
+        unmapped = needs.filter(pl.col("sector").is_null())
+        if unmapped.height:
+            codes = sorted(set(unmapped.get_column("needs_sector").to_list()))
+            notes.append(
+                _note(
+                    "needs_sectors_without_cluster",
+                    f"needs sector(s) {', '.join(codes)} map to no humanitarian cluster: their {unmapped.height}"
+                    " row(s) are not ranked",
+                )
+            )
+            needs = needs.filter(pl.col("sector").is_not_null())
     countries = sorted(needs.get_column("country").drop_nulls().unique().to_list())
     lnotes = ledger_notes(
         lf,
