@@ -154,7 +154,7 @@ def activity_map(
     if points.total > MAP_POINTS:
         title += f" (the first {MAP_POINTS:,} of {points.total:,} locations: filter to see the rest)"
     elif not points.rows and shapes["features"]:
-        title += f" — {points.empty_reason or empty or 'no activity here has coordinates'}; admin areas shown"
+        title += f" — {empty or points.empty_reason or 'no activity here has coordinates'}; admin areas shown"
     return chart_block("map", title, spec, points.empty_reason or empty, kind="map")
 
 
