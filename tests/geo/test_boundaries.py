@@ -351,3 +351,19 @@ def test_map_shapes_are_simplified_clockwise_and_labelled(ws):
     assert signed < 0  # clockwise, as d3-geo wants an exterior ring
     label = shapely.Point(juba["properties"]["label_lon"], juba["properties"]["label_lat"])
     assert shape(juba["geometry"]).buffer(0.01).contains(label)
+
+
+@pytest.mark.shared
+def test_a_3w_p_code_the_countrys_gazetteer_does_not_know_is_reported(ws, tmp_path):
+    from kizuna.ledger.ingest import ingest_file
+
+    add_boundaries(ws, shared_path("boundaries", "global_pcodes_adm1_adm2.csv"))
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(
+        "#org,#sector,#adm1+code,#adm2+code\nA,Health,SS01,SS0101\nB,Health,SS01,SS0199\nC,WASH,SS01,SS0199\n",
+        encoding="utf-8",
+    )
+    ingest_file(ws, sheet)
+    warn = ws.query("SELECT code, line, message FROM ledger_warnings")
+    assert [(w["code"], w["line"]) for w in warn] == [("pcode.unknown", 3)]
+    assert "SS0199" in warn[0]["message"] and "2 rows" in warn[0]["message"]
