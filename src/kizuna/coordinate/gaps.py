@@ -357,7 +357,7 @@ def ledger_notes(
             notes.append(
                 _note(
                     "money_without_location",
-                    f"{unplaced / total:.0%} of the USD {total:,.0f} of {label} in {c} is in activities with"
+                    f"{_share(unplaced / total)} of the USD {total:,.0f} of {label} in {c} is in activities with"
                     " no subnational location: it is counted in no area",
                 )
             )
@@ -383,16 +383,25 @@ def ledger_notes(
                 notes.append(
                     _note(
                         "ledger_sectors_without_cluster",
-                        f"{off / total:.0%} of the USD {total:,.0f} of {label} in {c} is in DAC sectors with no"
+                        f"{_share(off / total)} of the USD {total:,.0f} of {label} in {c} is in DAC sectors with no"
                         f" humanitarian cluster ({named}): it is not compared with needs by cluster",
                     )
                 )
     return notes
 
 
+def _share(x: float) -> str:
+    """A share as a whole percentage; a share that rounds to 0 or 100 without being it says so."""
+    if 0 < x < 0.005:
+        return "under 1%"
+    if 0.995 <= x < 1:
+        return "over 99%"
+    return f"{x:.0%}"
+
+
 def _dac3_share(code: str | None, share: float) -> str:
     name = DAC3.get(code or "", ("", None))[0]
-    return f"{code or 'unspecified'} {name} {share:.0%}".replace("  ", " ")
+    return f"{code or 'unspecified'} {name} {_share(share)}".replace("  ", " ")
 
 
 def _national(needs: pl.DataFrame) -> pl.DataFrame:
