@@ -43,6 +43,7 @@ def cli_reference() -> None:
 def _register_parts() -> None:
     from kizuna.coordinate import commands as coordinate_commands
     from kizuna.demo import commands as demo_commands
+    from kizuna.geo import commands as geo_commands
     from kizuna.ledger import commands as ledger_commands
     from kizuna.measure import commands as measure_commands
     from kizuna.screen import commands as screen_commands
@@ -51,6 +52,7 @@ def _register_parts() -> None:
     demo_commands.register(app)
     ledger_commands.register(app)
     coordinate_commands.register(app)
+    geo_commands.register(app)
     measure_commands.register(app)
     screen_commands.register(app)
     web_commands.register(app)

@@ -203,3 +203,14 @@ def test_planted_overlaps_and_gap_hold_for_other_seeds(tmp_path, seed):
         assert hit.height == 1 and hit.row(0, named=True)["rank"] <= 10, (seed, p)
     top = gaps_from_ledger(lf, read_needs(summary["needs"])).row(0, named=True)
     assert (top["adm2"], top["sector"], top["n_orgs"]) == ("XZ06-04", "Water Sanitation Hygiene", 0)
+
+
+def test_the_demo_stores_its_needs_table_so_gaps_needs_no_file(demo, capsys, cli_registered):
+    from kizuna.coordinate.needs_store import stored_needs_table
+
+    with open_workspace(demo["path"], read_only=True) as ws:
+        stored = stored_needs_table(ws)
+    given = read_needs(demo["summary"]["needs"])
+    assert stored is not None and stored.sort("adm2", "sector").equals(given.sort("adm2", "sector"))
+    code, out, _ = _cli(["gaps", "-w", str(demo["path"]), "-f", "json"], capsys)
+    assert code == 0 and json.loads(out)[0]["adm2"] == "XZ06-04"

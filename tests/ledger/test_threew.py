@@ -112,3 +112,131 @@ def test_activity_lists_show_3w_countries_and_sector_names(ws, tmp_path):
     ingest_file(ws, path)
     rows = list_activities(ws, ActivityFilter(country="XZ"))
     assert {(r["countries"], r["sectors"]) for r in rows} == {("XZ", "WASH"), ("XZ", "Health")}
+
+
+# --- sheets as OCHA publishes them ------------------------------------------------------------------
+
+HXL_FIRST = """#org+reporting,#org+reporting+name,#org+reporting+type,Name,#adm1+name,#adm1+code,#adm2+name,#adm2+code,#date,#reporting+or+implementing+org?
+ACTED,Agency for Technical Cooperation and Development,INGO,CCCM,Jonglei,SS03,Akobo,SS0301,January,Reporting Organization
+ACTED,Agency for Technical Cooperation and Development,INGO,CCCM,Jonglei,SS03,Akobo,SS0301,February,Reporting Organization
+HRSS,Hope Restoration South Sudan,NNGO,ES/NFI,Jonglei,SS03,Ayod,SS0302,January,Implementing Organizations
+WFP,World Food Programme,UN,FSL,Warrap,SS08,Abyei region,SS0807,March,Reporting Organization
+"""
+BOM_SPACES = (
+    "\ufeffREGION,PROVINCE,PROV_CODE,DISTRICT,DIST_CODE,ORG_ACRONYM,ORG_NAME,ORG_TYPE,CLUSTER_SECTOR_CODE,"
+    "CLUSTER_SECTOR_NAME,Question\r\n"
+    "#region+name,#adm1+name,#adm1+code,#adm2+name,#adm2+code,#org +acronym,#org +name,#org +type +name,"
+    "#sector +cluster +code,#sector +cluster +name,\r\n"
+    "Capital,Kabul,AF01,Kabul,AF0101,OCCD,Organization for Community Coordination of Development,National NGO,"
+    "EiE_OP,Operational Presence: Education in Emergencies,OP\r\n"
+    "Eastern,Nangarhar,AF06,Jalalabad,AF0601,IRC,International Rescue Committee,International NGO,WASH_OP,"
+    '"Operatioanl Presence: Water, Sanitation & Hygiene",OP\r\n'
+)
+
+
+def _rows(ws, sql):
+    return ws.query(sql)
+
+
+def test_a_sheet_whose_first_row_is_the_hxl_row_reads_its_untagged_cluster_column_by_content(ws, tmp_path):
+    path = tmp_path / "ss_3w.csv"
+    path.write_text(HXL_FIRST, encoding="utf-8")
+    res = ingest_file(ws, path)
+    assert res.activities == 4  # every row, the two months of ACTED's Akobo row included
+    rows = ws.query(
+        "SELECT a.publisher_name, a.publisher_type, s.vocabulary, s.code, s.name, l.adm1, l.adm2, c.code AS country,"
+        " t.code AS role FROM activities a JOIN activity_sectors s USING (activity_uid)"
+        " JOIN locations l USING (activity_uid) JOIN activity_countries c USING (activity_uid)"
+        " JOIN tags t USING (activity_uid) WHERE t.code LIKE '3w-role:%' ORDER BY a.line"
+    )
+    acted, _, hrss, wfp = rows
+    assert acted["publisher_name"] == "Agency for Technical Cooperation and Development"  # the +name column
+    assert (acted["publisher_type"], hrss["publisher_type"], wfp["publisher_type"]) == ("21", "22", "40")
+    assert (acted["vocabulary"], acted["code"], hrss["code"], wfp["code"]) == ("10", "1", "4", "6")
+    assert (acted["role"], hrss["role"]) == ("3w-role:reporting", "3w-role:implementing")
+    assert {r["country"] for r in rows} == {"SS"}  # no country column: the P-codes tell it
+    # Abyei's pre-2023 code is read as the 2023 one, under its own admin-1 area, with a warning
+    assert (wfp["adm1"], wfp["adm2"]) == ("SS00", "SS0001")
+    warn = ws.query("SELECT code, message FROM ledger_warnings")
+    assert [w["code"] for w in warn] == ["3w.pcode_alias"] and "SS0807" in warn[0]["message"]
+
+
+def test_a_bom_header_then_hxl_row_with_spaces_in_tags(ws, tmp_path):
+    path = tmp_path / "afg_3w.csv"
+    path.write_bytes(BOM_SPACES.encode("utf-8"))
+    assert ingest_file(ws, path).activities == 2
+    rows = ws.query(
+        "SELECT a.publisher_name, a.publisher_type, s.code, l.adm1, l.adm2, l.name"
+        " FROM activities a JOIN activity_sectors s USING (activity_uid) JOIN locations l USING (activity_uid)"
+        " ORDER BY a.line"
+    )
+    assert rows == [
+        {
+            "publisher_name": "Organization for Community Coordination of Development",
+            "publisher_type": "22",
+            "code": "3",  # Education in Emergencies -> Education
+            "adm1": "AF01",
+            "adm2": "AF0101",
+            "name": "Kabul",
+        },
+        {
+            "publisher_name": "International Rescue Committee",
+            "publisher_type": "21",
+            "code": "11",  # the source's misspelt "Operatioanl Presence: Water, Sanitation & Hygiene"
+            "adm1": "AF06",
+            "adm2": "AF0601",
+            "name": "Jalalabad",
+        },
+    ]
+    # the sheet's own code/name pairs name its areas
+    from kizuna.geo.areas import area_names
+
+    names = {r["pcode"]: r["name"] for r in area_names(ws, "AF").iter_rows(named=True)}
+    assert names == {"AF01": "Kabul", "AF0101": "Kabul", "AF06": "Nangarhar", "AF0601": "Jalalabad"}
+
+
+def test_personal_data_columns_are_never_stored(ws, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "Organisation,Cluster,Admin1 code,Focal point,Email,Phone number\n"
+        "#org+name,#sector,#adm1+code,#contact+name,#contact+email,#contact+phone\n"
+        "Synthetic Relief Org,WASH,XZ01,Jane Doe,jane.doe@example.org,+211 912 345 678\n",
+        encoding="utf-8",
+    )
+    ingest_file(ws, path)
+    dump = str([ws.query(f'SELECT * FROM "{t}"') for t in ws.table_counts() if t not in ("fx_rates", "codelists")])
+    for secret in ("Jane Doe", "jane.doe@example.org", "912 345"):
+        assert secret not in dump
+    warn = ws.query("SELECT code, message FROM ledger_warnings")
+    assert warn[0]["code"] == "3w.personal_data" and "#contact+email" in warn[0]["message"]
+
+
+def test_two_organisations_known_only_by_japanese_names_stay_two(ws, tmp_path):
+    path = tmp_path / "ja.csv"
+    path.write_text("#org,#sector,#adm1+code\n日本赤十字社,Health,XZ01\n難民を助ける会,Health,XZ01\n", encoding="utf-8")
+    ingest_file(ws, path)
+    refs = [r["publisher_ref"] for r in ws.query("SELECT DISTINCT publisher_ref FROM activities ORDER BY 1")]
+    assert refs == ["3W:日本赤十字社", "3W:難民を助ける会"]
+
+
+def test_aliases_match_japanese_and_full_width_names(ws, tmp_path):
+    add_alias(ws, "国際協力機構", "Japan International Cooperation Agency", "XM-DAC-701-8")
+    path = tmp_path / "jica.csv"
+    path.write_text("#org,#sector\n国際協力機構,Health\nＪＩＣＡ,Health\n", encoding="utf-8")
+    add_alias(ws, "JICA", "Japan International Cooperation Agency", "XM-DAC-701-8")
+    ingest_file(ws, path)
+    assert ws.query("SELECT DISTINCT publisher_ref FROM activities") == [{"publisher_ref": "XM-DAC-701-8"}]
+
+
+def test_unknown_org_types_roles_and_clusters_are_warned_once_per_value(ws, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        "#org+name,#org+type,#sector,#org+role\n"
+        "A,Red Cross Movement,Basket weaving,Funder\n"
+        "B,Red Cross Movement,Basket weaving,Funder\n",
+        encoding="utf-8",
+    )
+    ingest_file(ws, path)
+    got = {r["code"]: r["message"] for r in ws.query("SELECT code, message FROM ledger_warnings")}
+    assert set(got) == {"3w.org_type", "3w.sector_unknown", "3w.org_role"}
+    assert "2 rows, first row 2" in got["3w.org_type"]

@@ -73,6 +73,15 @@ def _ledger(workspace: Path | None):
         return load_ledger(ws)
 
 
+def _ledger_and_areas(workspace: Path | None, country: str | None = None):
+    """The ledger frames and the area names (:func:`kizuna.geo.areas.area_names`) of one workspace."""
+    from kizuna.coordinate.load import load_ledger
+    from kizuna.geo.areas import area_names
+
+    with open_workspace(workspace, read_only=True) as ws:
+        return load_ledger(ws), area_names(ws, country)
+
+
 def _years(year_from: int | None, year_to: int | None) -> None:
     if year_from is not None and year_to is not None and year_from > year_to:
         raise InputError(
@@ -101,7 +110,7 @@ def who(
     from kizuna.coordinate.presence import presence, shared_sectors
 
     _years(year_from, year_to)
-    lf = _ledger(workspace)
+    lf, areas = _ledger_and_areas(workspace, country)
     df = presence(
         lf,
         by="org" if shared else by.value,
@@ -112,6 +121,7 @@ def who(
         year_from=year_from,
         year_to=year_to,
         country=country,
+        areas=areas,
     )
     if shared:
         render(shared_sectors(df), fmt, out, title="Sectors shared by organisations")
@@ -171,20 +181,63 @@ def overlaps(
         print(f"note: {note}", file=sys.stderr)
 
 
+class GapLevel(StrEnum):
+    all = "all"
+    adm1 = "adm1"
+    adm2 = "adm2"
+
+
+class Rank(StrEnum):
+    auto = "auto"
+    gap = "gap"
+    pin_per_org = "pin-per-org"
+
+
 def gaps(
-    needs: Annotated[Path, typer.Argument(help="Needs table: CSV or XLSX with area, sector, severity and/or pin.")],
+    needs_file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[NEEDS]",
+            help="A needs table to use without storing it (kept for scripts; --needs stores it).",
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
+    needs: Annotated[
+        Path | None,
+        typer.Option(
+            "--needs",
+            help="Needs table to store in the workspace and use (OCHA HNO CSV, or CSV/XLSX with area, sector,"
+            " severity and/or pin). Without it, the stored one is used.",
+        ),
+    ] = None,
+    country: CountryOpt = None,
+    sector: Annotated[
+        str | None,
+        typer.Option("--sector", help="One sector for needs and ledger: cluster (Health, WASH), HNO code, DAC code."),
+    ] = None,
+    level: Annotated[GapLevel, typer.Option("--level", help="Rank districts (adm2), provinces (adm1) or both.")] = (
+        GapLevel.all
+    ),
+    rank: Annotated[
+        Rank, typer.Option("--rank", help="gap score, people in need per organisation, or auto (see docs).")
+    ] = Rank.auto,
     role: RoleOpt = Role.reporting,
     measure: Annotated[str, typer.Option("--measure", help="commitments or disbursements.")] = "disbursements",
     target_orgs: Annotated[int, typer.Option("--target-orgs", help="Organisations that count as covered.")] = 3,
+    top: Annotated[int | None, typer.Option("--top", help="Keep the N first rows of each level.")] = None,
     year_from: FromOpt = None,
     year_to: ToOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
-    """Gaps: areas x sectors ranked by high need and low presence (USD per person in need, organisations)."""
-    from kizuna.coordinate.gaps import gaps_from_ledger
-    from kizuna.coordinate.load import read_needs
+    """Gaps: areas x sectors ranked by high need and low presence, and what the data cannot show."""
+    import polars as pl
+
+    from kizuna.coordinate.gaps import gap_analysis
+    from kizuna.coordinate.load import load_ledger
+    from kizuna.coordinate.needs import read_needs
+    from kizuna.coordinate.needs_store import current_needs_id, needs_source, store_needs, stored_needs_table
+    from kizuna.geo.areas import area_names
 
     _years(year_from, year_to)
     if measure not in ("commitments", "disbursements", "expenditure"):
@@ -194,16 +247,66 @@ def gaps(
             Where(field="--measure"),
             hint="commitments, disbursements or expenditure",
         )
-    table = read_needs(needs)
-    df = gaps_from_ledger(
-        _ledger(workspace),
-        table,
-        role=role.value,
-        measure=f"usd_{measure}",
-        year_from=year_from,
-        year_to=year_to,
-        target_orgs=target_orgs,
-    )
+    if needs_file is not None and needs is not None:
+        raise InputError(
+            "cli.two_needs", "give the needs table once", Where(field="--needs"), hint="use --needs FILE only"
+        )
+    source = None
+    if needs is not None:
+        with open_workspace(workspace) as ws:
+            store_needs(ws, needs)
+        source = f"{needs.name} (stored in the workspace)"
+    table = read_needs(needs_file) if needs_file is not None else None
+    with open_workspace(workspace, read_only=True) as ws:
+        if table is None:
+            table = stored_needs_table(ws, country)
+            needs_id = current_needs_id(ws, country)
+            if needs_id is not None and source is None:
+                source = f"{needs_source(ws, needs_id)} (stored)"
+        lf = load_ledger(ws)
+        areas = area_names(ws, country)
+    try:
+        res = gap_analysis(
+            lf,
+            table,
+            areas=areas,
+            country=country,
+            sector=sector,
+            levels=("adm2", "adm1") if level is GapLevel.all else (level.value,),
+            rank_by=rank.value.replace("-", "_"),
+            role=role.value,
+            measure=f"usd_{measure}",
+            year_from=year_from,
+            year_to=year_to,
+            target_orgs=target_orgs,
+        )
+    except ValueError:
+        raise InputError(
+            "cli.bad_sector",
+            f"{sector!r} is neither a cluster nor a DAC code",
+            Where(field="--sector"),
+            hint="e.g. Health, WASH, FSC, PRO_GBV, 122 or 12220",
+        ) from None
+    df = res.table
+    if top is not None:
+        df = df.filter(pl.col("rank") <= top)
+    if fmt is Format.table:
+        df = df.select(
+            "level",
+            "rank",
+            "adm1_name",
+            "area_name",
+            "sector",
+            pl.col("pin").round(0).cast(pl.Int64),
+            "n_orgs",
+            pl.col("pin_per_org").round(0).cast(pl.Int64),
+            "usd",
+            "gap_score",
+        )
+    if source:
+        print(f"note[needs_table]: {source}", file=sys.stderr)
+    for note in res.notes:
+        print(f"note[{note['code']}]: {note['message']}", file=sys.stderr)
     render(df, fmt, out, title="Gaps - need against presence")
 
 

@@ -16,7 +16,8 @@ DEMO_NAME_ALLIES = {
 
 def build_demo(ws: Workspace, out_dir: Path, seed: int = 7) -> dict[str, Any]:
     """Make sure the synthetic Kaltara ledger is in ``ws`` (generate and ingest it if not), write the
-    synthetic needs table to ``out_dir`` and map the demo's 3W-only organisations to an ally.
+    synthetic needs table to ``out_dir`` and store it in the workspace (the needs table in use), and map
+    the demo's 3W-only organisations to an ally.
 
     Returns {"needs": path, "planted_overlaps": n, "activities": n, "ingested": bool}.
     """
@@ -35,6 +36,9 @@ def build_demo(ws: Workspace, out_dir: Path, seed: int = 7) -> dict[str, Any]:
     for name, ally in DEMO_NAME_ALLIES.items():
         set_org_ally(ws, f"name:{name}", ally, org_name=name)
     needs = write_needs(out_dir, seed=seed)
+    from kizuna.coordinate.needs_store import store_needs
+
+    store_needs(ws, needs)  # so `kizuna gaps` with no file, and the dashboard, use it
     n = _count_xz(ws)
     return {
         "needs": needs,

@@ -1,11 +1,12 @@
-"""Thin loaders: the workspace's ledger tables as Polars frames (:class:`LedgerFrames`), and needs tables.
+"""Thin loaders: the workspace's ledger tables as Polars frames (:class:`LedgerFrames`).
 
-These are the only functions of the coordinate part that read anything; analyses take their output.
+These are the only functions of the coordinate part that read the ledger; analyses take their output.
+Needs tables are read by :mod:`kizuna.coordinate.needs` (``read_needs`` is re-exported here for the
+callers of its old home) and stored by :mod:`kizuna.coordinate.needs_store`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -26,8 +27,9 @@ from kizuna.coordinate.model import (
     UPSTREAM_SCHEMA,
     LedgerFrames,
 )
+from kizuna.coordinate.needs import NEEDS_COLUMNS, read_needs
 from kizuna.coordinate.sectors import VOCAB10, with_sector_levels
-from kizuna.errors import InputError, Where
+from kizuna.geo.areas import with_point_areas
 from kizuna.workspace import Workspace
 
 
@@ -70,7 +72,15 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
         },
     )
     sectors = _sectors(raw_sectors)
-    locs = _frame(ws, "SELECT activity_uid, adm1, adm2, lat, lon, country FROM locations", LOCATION_SCHEMA)
+    # coordinates placed in the workspace's admin boundaries (kizuna.geo), P-codes filled in
+    locs = with_point_areas(
+        ws,
+        _frame(
+            ws,
+            "SELECT activity_uid, seq, adm1, adm2, lat, lon, country, admin_vocabulary FROM locations",
+            {**LOCATION_SCHEMA, "seq": pl.Int64, "admin_vocabulary": pl.String},
+        ),
+    ).select(list(LOCATION_SCHEMA))
     flows = _frame(
         ws,
         "SELECT activity_uid, seq, type_code, date, year, country, sector, sector3, usd, counted FROM flows",
@@ -155,130 +165,6 @@ def _sectors(raw: pl.DataFrame) -> pl.DataFrame:
     return df.select(list(SECTOR_SCHEMA)).unique(maintain_order=True)
 
 
-NEEDS_COLUMNS = {
-    "country": ("country", "#country+code", "country_code", "iso2"),
-    "adm1": ("adm1", "admin1", "adm1_code", "#adm1+code", "admin1_code"),
-    "adm2": ("adm2", "admin2", "adm2_code", "#adm2+code", "admin2_code"),
-    "area_name": ("area_name", "name", "#adm2+name", "#adm1+name", "adm2_name", "adm1_name"),
-    "sector": ("sector", "cluster", "#sector", "#sector+cluster"),
-    "severity": ("severity", "#severity", "severity_score"),
-    "pin": ("pin", "people_in_need", "#inneed", "#inneed+ind", "in_need"),
-}
-
-
-def _read_xlsx(path: Path) -> pl.DataFrame:
-    """The first sheet of an XLSX as text columns (openpyxl, read-only: values, never formulas run)."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = [["" if v is None else str(v) for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        return pl.DataFrame()
-    header = [h.strip() or f"column_{i + 1}" for i, h in enumerate(rows[0])]
-    width = len(header)
-    body = [(r + [""] * width)[:width] for r in rows[1:]]
-    return pl.DataFrame(
-        {h: [r[i] or None for r in body] for i, h in enumerate(header)}, schema={h: pl.String for h in header}
-    )
-
-
-def read_needs(path: Path) -> pl.DataFrame:
-    """A needs table (CSV or XLSX): area (adm1 and/or adm2 code) x sector, with severity and/or people in need.
-
-    Column names are matched case-insensitively against plain names or HXL tags (an HXL hashtag row
-    under the header is recognised and used). Severity is a number (e.g. the JIAF 1-5 scale);
-    people in need a non-negative number. Returns columns country, adm1, adm2, area_name, sector,
-    severity, pin. Raises :class:`InputError` naming the file, row and column of a bad value.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError("needs.missing", "file not found", Where(file=str(path)), hint="check the path")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            df = _read_xlsx(path)
-        elif suffix in (".csv", ".txt"):
-            df = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
-        else:
-            raise InputError(
-                "needs.format",
-                f"unsupported file type {suffix!r}",
-                Where(file=str(path)),
-                hint="give a .csv or .xlsx file",
-            )
-    except InputError:
-        raise
-    except Exception as exc:  # polars raises several types for unreadable files
-        raise InputError(
-            "needs.unreadable",
-            f"cannot read the table: {str(exc).splitlines()[0]}",
-            Where(file=str(path)),
-            hint="is it a UTF-8 CSV or an XLSX file?",
-        ) from exc
-    first_data_row = 2
-    if df.height and all(str(v or "").startswith("#") for v in df.row(0) if v):
-        # an HXL hashtag row: use the tags as column names
-        df = df.slice(1).rename({c: (str(t).strip() if t else c) for c, t in zip(df.columns, df.row(0), strict=True)})
-        first_data_row = 3
-    lower = {c.lower().replace(" ", ""): c for c in df.columns}
-    picked = {}
-    for target, names in NEEDS_COLUMNS.items():
-        for n in names:
-            if n.replace(" ", "") in lower:
-                picked[target] = lower[n.replace(" ", "")]
-                break
-    if "sector" not in picked or not ({"adm1", "adm2"} & set(picked)):
-        raise InputError(
-            "needs.columns",
-            "the needs table needs a sector column and an adm1 or adm2 column",
-            Where(file=str(path)),
-            hint="columns: adm1, adm2, sector, severity, pin",
-        )
-    if not ({"severity", "pin"} & set(picked)):
-        raise InputError(
-            "needs.columns",
-            "the needs table needs a severity or a people-in-need column",
-            Where(file=str(path), field="severity/pin"),
-            hint="add severity (1-5) or pin",
-        )
-    out = pl.DataFrame(
-        {
-            t: (
-                df.get_column(picked[t]).cast(pl.String).str.strip_chars()
-                if t in picked
-                else pl.Series(t, [None] * df.height, dtype=pl.String)
-            )
-            for t in NEEDS_COLUMNS
-        }
-    )
-    for num in ("severity", "pin"):
-        col = out.get_column(num)
-        parsed = col.str.replace_all(",", "").cast(pl.Float64, strict=False)
-        bad = (col.is_not_null() & (col != "") & (parsed.is_null() | (parsed < 0))).arg_true()
-        if len(bad):
-            i = int(bad[0])
-            raise InputError(
-                "needs.bad_number",
-                f"{num} {col[i]!r} is not a non-negative number",
-                Where(file=str(path), row=i + first_data_row, field=picked[num]),
-                hint="use plain numbers, e.g. 4 or 12000",
-            )
-        out = out.with_columns(parsed.alias(num))
-    empty_sector = out.get_column("sector").is_null().arg_true()
-    if len(empty_sector):
-        raise InputError(
-            "needs.empty_sector",
-            "a row has no sector",
-            Where(file=str(path), row=int(empty_sector[0]) + first_data_row, field=picked["sector"]),
-            hint="give a cluster name or DAC code on every row",
-        )
-    return out
-
-
 def org_ref_warnings(ws: Workspace, import_id: int | None = None) -> list[dict[str, Any]]:
     """Warnings, in the shape of ``kizuna warnings``, for organisation refs that are not identifiers
     (:func:`kizuna.coordinate.model.replaced_refs`): one per publisher x role x ref x name, on the line
@@ -322,3 +208,6 @@ def org_ref_warnings(ws: Workspace, import_id: int | None = None) -> list[dict[s
             }
         )
     return out
+
+
+__all__ = ["NEEDS_COLUMNS", "load_ledger", "org_ref_warnings", "read_needs"]

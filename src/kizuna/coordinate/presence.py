@@ -60,6 +60,7 @@ def presence(
     year_to: int | None = None,
     country: str | None = None,
     counted_only: bool = True,
+    areas: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The who-does-what-where table.
 
@@ -69,6 +70,7 @@ def presence(
     ledger marks as the same money counted at its funder (``flows.counted = FALSE``).
     Columns: [org_key, org_name,] ally, country, sector, [adm1, adm2,] [year,] n_activities,
     [n_orgs,] usd_commitments, usd_disbursements, usd_expenditure, usd_incoming (USD, current prices).
+    ``areas`` (:func:`kizuna.geo.areas.area_names`): adds ``adm1_name``/``adm2_name`` after the codes.
     """
     if by not in ("org", "ally"):
         raise ValueError("by must be 'org' or 'ally'")
@@ -126,7 +128,12 @@ def presence(
         out = out.select(*cell, "n_activities", "n_orgs", *measure_names)
     else:
         out = out.select(*cell, "n_activities", *measure_names)
-    return out.sort([c for c in cell if c != "org_name"], nulls_last=True)
+    out = out.sort([c for c in cell if c != "org_name"], nulls_last=True)
+    if areas is not None and area:
+        from kizuna.geo.areas import with_area_names
+
+        out = with_area_names(out, areas)
+    return out
 
 
 def _declared_cells(

@@ -2,10 +2,16 @@
 
 The DAC3 -> cluster table below is our own compact table. It follows the crosswalk of
 markbrough/iati3w-data ``inputs/dac3-sector-map.json`` (D. Megginson for Development Initiatives,
-public domain) for the 3-digit categories, and adds a few 5-digit refinements of our own where a
-DAC3 category spans clusters (720 Emergency Response, 152 Conflict/Peace/Security, 151 human rights),
-following the purpose-code descriptions of the OECD DAC CRS codelist (IATI Sector codelist, 2.03).
-Categories without a cluster (most of governance, energy, banking ...) map to no cluster (None).
+public domain; commit fd8b829) for all 43 of its 3-digit categories — a test checks every entry
+against that file — and adds a few 5-digit refinements of our own where a DAC3 category spans
+clusters (720 Emergency Response, 152 Conflict/Peace/Security, 151 human rights), following the
+purpose-code descriptions of the OECD DAC CRS codelist (IATI Sector codelist, 2.03). Categories
+without a cluster (most of governance, energy, banking ...) map to no cluster (None): their money is
+reported as not comparable with a humanitarian needs table, never forced into a cluster.
+
+The cluster names and synonyms follow the same repository's ``inputs/humanitarian-cluster-map.json``
+(IATI SectorVocabulary 10). Needs tables (OCHA HNO, HDX HAPI) write sectors as short codes:
+:data:`NEEDS_SECTOR_CODES` maps them (HDX HAPI sector codes: FSC, HEA, WSH, PRO, PRO-GBV ...).
 """
 
 from __future__ import annotations
@@ -33,10 +39,12 @@ DAC3: dict[str, tuple[str, str | None]] = {
     "160": ("Other social infrastructure and services", None),
     "210": ("Transport and storage", "Logistics"),
     "220": ("Communications", "Emergency Telecommunications"),
-    "230": ("Energy", None),
+    "230": ("Energy generation and supply", None),
     "231": ("Energy policy", None),
     "232": ("Energy, renewable sources", None),
     "233": ("Energy, non-renewable sources", None),
+    "234": ("Hybrid energy plants", None),
+    "235": ("Nuclear energy plants", None),
     "236": ("Energy distribution", None),
     "240": ("Banking and financial services", None),
     "250": ("Business and other services", None),
@@ -113,23 +121,100 @@ _SYNONYMS: dict[str, str] = {
     "etc": "Emergency Telecommunications",
     "telecommunications": "Emergency Telecommunications",
     "camp coordination and camp management": "Camp Coordination / Management",
+    # spellings of the real OCHA 3W sheets (South Sudan 2022, Afghanistan 2024)
+    "es nfi": "Emergency Shelter and NFI",
+    "emergency shelter and non food items": "Emergency Shelter and NFI",
+    "emergency shelter non food items": "Emergency Shelter and NFI",
+    "shelter and non food items": "Emergency Shelter and NFI",
+    "food security and agriculture": "Food Security",
+    "food security agriculture": "Food Security",
+    "education in emergencies": "Education",
+    "eie": "Education",
+    "water sanitation hygiene": "Water Sanitation Hygiene",
+    "gender based violence": "Gender Based Violence",
+    "housing land and property": "Housing, Land and Property",
 }
+# Sector codes of needs tables (OCHA HNO / HDX HAPI "sector_code"): code -> cluster; None = no one
+# cluster (ALL is the intersectoral figure, MS multi-sector). Separators "_", "-", " - " all occur.
+NEEDS_SECTOR_CODES: dict[str, str | None] = {
+    "ALL": None,
+    "MS": None,
+    "CCM": "Camp Coordination / Management",
+    "ERY": "Early Recovery",
+    "EDU": "Education",
+    "SHL": "Emergency Shelter and NFI",
+    "TEL": "Emergency Telecommunications",
+    "ETC": "Emergency Telecommunications",
+    "FSC": "Food Security",
+    "HEA": "Health",
+    "LOG": "Logistics",
+    "NUT": "Nutrition",
+    "PRO": "Protection",
+    "PRO_CPN": "Child Protection",
+    "PRO_CPM": "Child Protection",  # the Afghanistan HNO 2024 spells it CPM
+    "PRO_GBV": "Gender Based Violence",
+    "PRO_HLP": "Housing, Land and Property",
+    "PRO_MIN": "Mine Action",
+    "WSH": "Water Sanitation Hygiene",
+}
+INTERSECTORAL = "ALL"
 CLUSTERS = sorted(set(VOCAB10.values()))
 _NORM = {re.sub(r"[^a-z0-9]+", " ", c.lower()).strip(): c for c in CLUSTERS}
 
 
 def normalise_cluster(text: str | None) -> str | None:
-    """A cluster name from free 3W text ("WASH", "Water, Sanitation & Hygiene" ...), or None."""
+    """A cluster name from free 3W text ("WASH", "Water, Sanitation & Hygiene" ...), or None.
+
+    A label before a colon is dropped when the rest names a cluster ("Operational Presence: Health"),
+    as are the ``_OP`` suffixes of OCHA cluster codes (``WASH_OP``).
+    """
     if not text:
         return None
-    key = re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).strip()
-    key2 = key.replace(" and ", " ")
-    for k in (key, key2):
-        if k in _NORM:
-            return _NORM[k]
-        if k in _SYNONYMS:
-            return _SYNONYMS[k]
+    candidates = [text]
+    if ":" in text:
+        candidates.append(text.rsplit(":", 1)[1])
+    for t in candidates:
+        key = re.sub(r"[^a-z0-9]+", " ", t.lower().replace("&", " and ")).strip()
+        key = re.sub(r" op$", "", key)
+        key2 = key.replace(" and ", " ")
+        for k in (key, key2):
+            if k in _NORM:
+                return _NORM[k]
+            if k in _SYNONYMS:
+                return _SYNONYMS[k]
     return None
+
+
+def needs_code_key(code: str) -> str:
+    """A needs-table sector code written one way: upper case, ``PRO - GBV``/``PRO-GBV`` as ``PRO_GBV``."""
+    return re.sub(r"\s*[-_]\s*", "_", code.strip().upper())
+
+
+def needs_sector_cluster(code: str | None) -> str | None:
+    """The cluster of a needs table's sector: an HNO/HAPI code (``FSC``, ``PRO_GBV``), else a cluster
+    name in any known spelling; None for ``ALL``/``MS`` and for what names no cluster."""
+    if not code:
+        return None
+    key = needs_code_key(code)
+    if key in NEEDS_SECTOR_CODES:
+        return NEEDS_SECTOR_CODES[key]
+    return normalise_cluster(code)
+
+
+VOCAB10_CODE = {name: code for code, name in VOCAB10.items()}
+
+
+def resolve_sector(text: str) -> tuple[str, str]:
+    """What a user's sector filter means: ``("cluster", name)`` for a cluster (by name, synonym, HNO
+    code or IATI vocabulary-10 code), ``("dac", code)`` for a DAC 3- or 5-digit code. One filter thus
+    selects the same sector in a needs table and in the ledger. Raises ValueError when it is neither."""
+    t = text.strip()
+    if re.fullmatch(r"\d{3}(\d{2})?", t):
+        return ("dac", t)
+    cluster = needs_sector_cluster(t) or VOCAB10.get(t)
+    if cluster:
+        return ("cluster", cluster)
+    raise ValueError(t)
 
 
 def cluster_of(dac5: str | None, dac3: str | None) -> str | None:

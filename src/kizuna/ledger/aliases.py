@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from kizuna.errors import InputError, Where
-from kizuna.ledger.threew import normalise_name
+from kizuna.reference.orgs import norm_name
 from kizuna.workspace import Workspace
 
 
 def add_alias(ws: Workspace, alias: str, org_name: str, org_ref: str | None = None) -> None:
-    """Map ``alias`` (matched case- and punctuation-insensitively) to an organisation."""
-    norm = normalise_name(alias)
+    """Map ``alias`` (matched on :func:`kizuna.reference.orgs.norm_name`: case, width and punctuation
+    do not matter; letters of any script do) to an organisation."""
+    norm = norm_name(alias)
     if not norm:
         raise InputError(
             "alias.empty",

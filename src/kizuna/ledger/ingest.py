@@ -177,12 +177,13 @@ def _ingest(ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel 
             stats, warnings, flows_built = _load_iati(con, path, import_id, result, setup, parallel)
         else:
             setup()
+            from kizuna.geo.store import store_sheet_areas
             from kizuna.ledger.threew import load_aliases, read_threew
 
             sheet = read_threew(path, load_aliases(con))
             stats, warnings = load_activities(con, sheet.activities, import_id, "3w", sheet.reached)
             result.publisher = sheet.publisher
-            warnings = sheet.warnings + warnings
+            warnings = sheet.warnings + warnings + store_sheet_areas(con, import_id, sheet)
         if kind != "iati" or not flows_built:
             warnings += money.build_flows(con, import_id)
         money.mark_double_counting(con, import_id)

@@ -1,7 +1,8 @@
 """Vega-Lite specifications for the pages' charts and maps (presentation only: rows in, spec out).
 
 Maps need no tile server: points are drawn on a graticule with a Mercator projection fitted to
-the points' extent, and any GeoJSON shapes a part provides are drawn underneath as geoshapes.
+the points' extent, and the admin boundaries of the workspace (kizuna.geo, simplified GeoJSON) are
+drawn underneath as geoshapes, with the area names as tooltips and labels.
 The specs carry no ``$schema`` URL so nothing in a page names a remote host.
 """
 
@@ -31,6 +32,26 @@ def _base(description: str) -> dict[str, Any]:
     }
 
 
+def _shape_bounds(shapes: dict[str, Any] | None) -> list[tuple[float, float]]:
+    """The corner points (lon, lat) of each shape's bounding box."""
+    corners: list[tuple[float, float]] = []
+
+    def walk(coords: Any, box: list[float]) -> None:
+        if coords and isinstance(coords[0], int | float):
+            box[0], box[1] = min(box[0], coords[0]), min(box[1], coords[1])
+            box[2], box[3] = max(box[2], coords[0]), max(box[3], coords[1])
+        else:
+            for c in coords or []:
+                walk(c, box)
+
+    for f in (shapes or {}).get("features", []):
+        box = [180.0, 90.0, -180.0, -90.0]
+        walk((f.get("geometry") or {}).get("coordinates"), box)
+        if box[0] <= box[2]:
+            corners += [(box[0], box[1]), (box[2], box[3])]
+    return corners
+
+
 def map_spec(
     layers: dict[str, list[dict[str, Any]]],
     tooltip: dict[str, list[str]],
@@ -38,28 +59,30 @@ def map_spec(
     urls: dict[str, str] | None = None,
     shapes: dict[str, Any] | None = None,
     height: int = 380,
+    labels: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """A point map of named layers (rows with ``lat``/``lon``); None when there are no points.
+    """A point map of named layers (rows with ``lat``/``lon``) over admin boundaries; None when there is
+    neither a point nor a shape.
 
     A layer named in ``urls`` is not inlined: the browser loads it from that API URL (its
     ``items``), so a page stays small however many points there are; its rows here only fit the
-    projection to their extent.
+    projection to their extent. ``shapes`` is a GeoJSON FeatureCollection of areas (properties
+    ``name``, ``parent_name``, ``pcode``: the tooltip shows them); ``labels`` are ``{name, lon, lat}``
+    written on the map (e.g. the admin-1 areas). Without points the map fits the shapes.
     """
     urls = urls or {}
     located = {
         name: [r for r in rows if r.get("lat") is not None and r.get("lon") is not None]
         for name, rows in layers.items()
     }
-    everything = [r for rows in located.values() for r in rows]
-    if not everything:
+    extent = [(r["lon"], r["lat"]) for rows in located.values() for r in rows] + _shape_bounds(shapes)
+    if not extent:
         return None
-    span = max(
-        max(r["lon"] for r in everything) - min(r["lon"] for r in everything),
-        max(r["lat"] for r in everything) - min(r["lat"] for r in everything),
-    )
-    pad = max(0.1, 0.12 * span)
-    west, east = min(r["lon"] for r in everything) - pad, max(r["lon"] for r in everything) + pad
-    south, north = min(r["lat"] for r in everything) - pad, max(r["lat"] for r in everything) + pad
+    lons, lats = [x for x, _ in extent], [y for _, y in extent]
+    span = max(max(lons) - min(lons), max(lats) - min(lats))
+    pad = max(0.1, 0.12 * span) if any(located.values()) else max(0.05, 0.03 * span)
+    west, east = min(lons) - pad, max(lons) + pad
+    south, north = min(lats) - pad, max(lats) + pad
     # d3-geo reads rings on the sphere: an exterior ring runs clockwise, or it means the whole globe
     # minus the box.
     frame = {
@@ -80,11 +103,30 @@ def map_spec(
             "mark": {"type": "geoshape", "fill": None, "stroke": "#ddd8cc", "strokeWidth": 0.5},
         },
     ]
-    if shapes:
+    if shapes and shapes.get("features"):
         layer.append(
             {
                 "data": {"values": shapes.get("features", [])},
                 "mark": {"type": "geoshape", "fill": "#e8e2d4", "stroke": "#8c8370", "strokeWidth": 0.8},
+                "encoding": {
+                    "tooltip": [
+                        {"field": "properties.name", "title": "Area"},
+                        {"field": "properties.parent_name", "title": "In"},
+                        {"field": "properties.pcode", "title": "P-code"},
+                    ]
+                },
+            }
+        )
+    if labels:
+        layer.append(
+            {
+                "data": {"values": [{"name": r["name"], "lon": r["lon"], "lat": r["lat"]} for r in labels]},
+                "mark": {"type": "text", "fontSize": 10, "color": "#5b5444", "opacity": 0.9},
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "text": {"field": "name", "type": "nominal"},
+                },
             }
         )
     for n, name in enumerate(names):

@@ -123,16 +123,38 @@ def figures(*items: tuple[str, str]) -> dict[str, Any]:
 def activity_map(
     store: ReadOnlyStore, filters: dict[str, str | None], empty: str | None, title: str = "Map of activities"
 ) -> dict[str, Any]:
-    """The map of activity locations; the browser loads the points from the API with these filters."""
+    """The map of activity locations over the workspace's admin boundaries (:mod:`kizuna.geo`): the
+    browser loads the points from the API with these filters; the areas carry their names as tooltips,
+    and the admin-1 areas are labelled. With no country chosen only admin-1 areas are drawn (pages
+    stay small); with one, its finest level."""
+    from kizuna.geo.areas import boundary_shapes
+
     points = fetch(store, "activity-points", filters)
+    country = filters.get("country")
+    if store.has_tables("admin_areas"):
+        shapes = store.cached(
+            ("boundary-shapes", country), lambda ws: boundary_shapes(ws, country, None if country else 1)
+        )
+        admin1 = store.cached(("boundary-shapes", country, 1), lambda ws: boundary_shapes(ws, country, 1))
+    else:
+        shapes = admin1 = {"type": "FeatureCollection", "features": []}
+    labels = [
+        {"name": f["properties"]["name"], "lon": f["properties"]["label_lon"], "lat": f["properties"]["label_lat"]}
+        for f in admin1["features"]
+        if f["properties"].get("label_lon") is not None
+    ]
     spec = charts.map_spec(
         {"Activities": points.rows},
         MAP_TOOLTIP,
-        "Map: activity locations as points",
+        "Map: activity locations as points over admin areas",
         urls={"Activities": api_url("activity-points", filters, limit=MAP_POINTS)},
+        shapes=shapes,
+        labels=labels,
     )
     if points.total > MAP_POINTS:
         title += f" (the first {MAP_POINTS:,} of {points.total:,} locations: filter to see the rest)"
+    elif not points.rows and shapes["features"]:
+        title += f" — {empty or points.empty_reason or 'no activity here has coordinates'}; admin areas shown"
     return chart_block("map", title, spec, points.empty_reason or empty, kind="map")
 
 

@@ -1,0 +1,92 @@
+"""CLI commands of geo: ``kizuna boundaries add``, ``kizuna boundaries list``, ``kizuna boundaries names``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
+from kizuna.output import Format, render
+from kizuna.workspace import open_workspace
+
+
+def boundaries_add(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Boundary files (.geojson, zipped shapefile .zip, COD-AB .xlsx) or a P-code list (.csv)."),
+    ],
+    workspace: WorkspaceOpt = None,
+    level: Annotated[
+        int | None, typer.Option("--level", help="Admin level of every feature, for files that do not say it.")
+    ] = None,
+) -> None:
+    """Add admin boundaries or a P-code gazetteer: areas with P-codes, names and parents (one transaction per file)."""
+    from kizuna.geo.store import add_boundaries
+
+    rows = []
+    with open_workspace(workspace) as ws:
+        for f in files:
+            res = add_boundaries(ws, f, level=level)
+            rows.append(
+                {
+                    "file": f.name,
+                    "kind": res.kind,
+                    "status": res.status,
+                    "areas": _counts(res.counts),
+                    "points placed": res.located_points,
+                }
+            )
+            for w in res.warnings:
+                typer.echo(f"warning: {f.name}: {w}", err=True)
+    render(rows, Format.table, None, title="Boundaries")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    if len(counts) <= 6:
+        return ", ".join(f"{k} {v}" for k, v in counts.items())
+    countries = {k.split(" ")[0] for k in counts}
+    by_level: dict[str, int] = {}
+    for k, v in counts.items():
+        by_level[k.split(" ", 1)[1]] = by_level.get(k.split(" ", 1)[1], 0) + v
+    return f"{len(countries)} countries: " + ", ".join(f"{k} {v}" for k, v in sorted(by_level.items()))
+
+
+def boundaries_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
+    """Admin areas in the workspace, by country, level and source (boundaries, gazetteer, 3W sheets)."""
+    with open_workspace(workspace, read_only=True) as ws:
+        if not ws.has_table("admin_areas"):
+            rows: list[dict] = []
+        else:
+            rows = ws.query(
+                "SELECT country, level, source, count(DISTINCT pcode) AS areas,"
+                " count(geometry) > 0 AS with_geometry, list(DISTINCT i.file_name ORDER BY i.file_name) AS files"
+                " FROM admin_areas a JOIN imports i USING (import_id)"
+                " GROUP BY country, level, source ORDER BY country, level, source"
+            )
+            for r in rows:
+                r["files"] = ", ".join(r["files"])
+    render(rows, fmt, out, title="Admin areas")
+
+
+def boundaries_names(
+    workspace: WorkspaceOpt = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. AF.")] = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Area names by P-code, as every output uses them (boundaries, then gazetteer, then 3W sheets)."""
+    from kizuna.geo.areas import area_names
+
+    with open_workspace(workspace, read_only=True) as ws:
+        df = area_names(ws, country)
+    render(df, fmt, out, title="Area names")
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Admin boundaries and P-code names (offline files).", no_args_is_help=True)
+    group.command("add")(boundaries_add)
+    group.command("list")(boundaries_list)
+    group.command("names")(boundaries_names)
+    app.add_typer(group, name="boundaries")
