@@ -43,7 +43,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from kizuna.coordinate.model import LedgerFrames
+from kizuna.coordinate.model import ACTIVITY_SCHEMA, LedgerFrames
+from kizuna.coordinate.model import empty as empty_frame
 from kizuna.coordinate.needs import needs_level
 from kizuna.coordinate.presence import presence
 from kizuna.coordinate.sectors import (
@@ -540,15 +541,17 @@ def gap_analysis(
             .drop("_n")
         )
         ctry = country or (countries[0] if len(countries) == 1 else None)
+        # a country of the needs table the ledger does not hold: nobody is present there (not an error)
+        absent = ctry is not None and ctry not in set(lf.countries.get_column("country").drop_nulls().to_list())
         pres = presence(
-            lf,
+            LedgerFrames(empty_frame(ACTIVITY_SCHEMA)) if absent else lf,
             by="org",
             role=role,
             sector_level=sector_level,
             admin_level=level,
             year_from=year_from,
             year_to=year_to,
-            country=ctry,
+            country=None if absent else ctry,
         )
         rows = rows.with_columns(pl.col("sector").alias("presence_sector"))
         present = set(pres.get_column("sector").drop_nulls().unique().to_list())
