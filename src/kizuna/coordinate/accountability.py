@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from kizuna.coordinate import division
-from kizuna.coordinate.gaps import gaps_from_ledger
+from kizuna.coordinate.gaps import gap_analysis
 from kizuna.coordinate.limits import data_limits
 from kizuna.coordinate.model import LedgerFrames, ledger_country, with_sector_names
 from kizuna.coordinate.overlap import find_overlaps
@@ -84,8 +84,12 @@ def build_accountability(
     sector_level: str = "dac3",
     role: str = "reporting",
     top_overlaps: int = 25,
+    areas: pl.DataFrame | None = None,
 ) -> AccountabilityReport:
-    """Assemble the mutual-accountability report for ``country`` over [year_from, year_to] (inclusive)."""
+    """Assemble the mutual-accountability report for ``country`` over [year_from, year_to] (inclusive).
+
+    ``needs``: a needs table for the gaps section (its notes join the report's statements of what the
+    data cannot show); ``areas`` (:func:`kizuna.geo.areas.area_names`) names the gaps' areas."""
     checked = ledger_country(lf, country)
     if checked is None:
         raise ValueError("the accountability report needs a country")
@@ -125,7 +129,12 @@ def build_accountability(
         year_to=year_to,
         top_per_country=top_overlaps,
     )
-    gap = gaps_from_ledger(lf, needs, role=role, year_from=year_from, year_to=year_to) if needs is not None else None
+    gap_res = (
+        gap_analysis(lf, needs, areas=areas, country=country, role=role, year_from=year_from, year_to=year_to)
+        if needs is not None
+        else None
+    )
+    gap = gap_res.table if gap_res is not None else None
     money = division.donor_money(
         lf, by="ally", role=role, sector_level=sector_level, year_from=year_from, year_to=year_to
     )
@@ -153,11 +162,24 @@ def build_accountability(
         significance=division.significance(money).filter(pl.col("country") == country),
         sectors_per_ally=division.sectors_per_donor(in_country),
         notes=notes,
-        limits=[
-            lim.to_dict()
-            for lim in data_limits(lf, country, needs_given=needs is not None, year_from=year_from, year_to=year_to)
-        ],
+        limits=_merge_limits(
+            data_limits(lf, country, needs_given=needs is not None, year_from=year_from, year_to=year_to),
+            gap_res.notes if gap_res is not None else [],
+        ),
     )
+
+
+def _merge_limits(*lists: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The statements of several sources, each (code, message) once, in order."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for lst in lists:
+        for lim in lst:
+            key = (lim["code"], lim["message"])
+            if key not in seen:
+                seen.add(key)
+                out.append(lim)
+    return out
 
 
 def _activities_per_ally(

@@ -370,20 +370,33 @@ def accountability(
     workspace: WorkspaceOpt = None,
     year_from: FromOpt = None,
     year_to: ToOpt = None,
-    needs: Annotated[Path | None, typer.Option("--needs", help="Optional needs table for the gaps section.")] = None,
+    needs: Annotated[
+        Path | None,
+        typer.Option("--needs", help="A needs table for the gaps section (stored; else the stored one is used)."),
+    ] = None,
     role: RoleOpt = Role.reporting,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """Mutual-accountability report for a country and period; --out report.html for the self-contained page."""
     from kizuna.coordinate.accountability import build_accountability
-    from kizuna.coordinate.load import read_needs
+    from kizuna.coordinate.load import load_ledger
+    from kizuna.coordinate.model import ledger_country
+    from kizuna.coordinate.needs_store import store_needs, stored_needs_table
     from kizuna.coordinate.report import write_report
+    from kizuna.geo.areas import area_names
 
     _years(year_from, year_to)
-    table = read_needs(needs) if needs is not None else None
+    if needs is not None:
+        with open_workspace(workspace) as ws:
+            store_needs(ws, needs)
+    with open_workspace(workspace, read_only=True) as ws:
+        lf = load_ledger(ws)
+        country = ledger_country(lf, country) or country
+        table = stored_needs_table(ws, country)
+        areas = area_names(ws, country)
     rep = build_accountability(
-        _ledger(workspace), country, year_from=year_from, year_to=year_to, needs=table, role=role.value
+        lf, country, year_from=year_from, year_to=year_to, needs=table, role=role.value, areas=areas
     )
     if out is not None and out.suffix.lower() in (".html", ".htm"):
         write_report(rep, out)

@@ -211,14 +211,30 @@ def _overlaps(ctx: Ctx, country: str | None = None, ally: str | None = None, sec
     return df.filter(sector_matches("sector_code", sector))
 
 
-def _gaps(ctx: Ctx, country: str | None = None, sector: str | None = None, adm1: str | None = None) -> Any:
-    from kizuna.coordinate.gaps import gaps_from_ledger
+def _gap_result(ctx: Ctx, country: str | None) -> Any:
+    """kizuna.coordinate's gap analysis of the needs table (given at start, or stored) for ``country``."""
+    from kizuna.coordinate.gaps import gap_analysis
+    from kizuna.geo.areas import area_names
 
     needs = ctx.store.needs_table()
-    if needs is None:
+
+    def run(ws: Workspace) -> Any:
+        areas = area_names(ws, country) if ctx.store.has_tables("admin_areas") else None
+        return gap_analysis(frames(ctx), needs, areas=areas, country=country)
+
+    return ctx.store.cached(("gap-analysis", country), run)
+
+
+def _gaps(ctx: Ctx, country: str | None = None, sector: str | None = None, adm1: str | None = None) -> Any:
+    if ctx.store.needs_table() is None:
         return []
-    df = ctx.store.cached(("gaps",), lambda _ws: gaps_from_ledger(frames(ctx), needs))
-    return narrow(df, country=country, adm1=adm1).filter(sector_matches("sector", sector))
+    df = _gap_result(ctx, country).table
+    return narrow(df, adm1=adm1).filter(sector_matches("sector", sector) | (pl.col("sector") == (sector or "")))
+
+
+def _gap_notes(ctx: Ctx, country: str | None = None) -> Any:
+    """What the data cannot show, for gaps: the analysis's notes (no needs table, no locations, ...)."""
+    return _gap_result(ctx, country).notes
 
 
 def _money(ctx: Ctx) -> pl.DataFrame:
@@ -421,7 +437,17 @@ DATASETS: dict[str, Dataset] = {
             _gaps,
             ("country", "sector", "adm1"),
             MONEY,
-            "no needs table — start the dashboard with `kizuna serve --needs NEEDS.csv`",
+            "no needs table — store one with `kizuna gaps --needs NEEDS.csv` (or `kizuna serve --needs NEEDS.csv`)",
+            "coordinate",
+        ),
+        _d(
+            "gap-notes",
+            "What the data cannot show",
+            "Statements that go with the gaps: no needs table, no subnational locations, money with no area.",
+            _gap_notes,
+            ("country",),
+            MONEY,
+            LEDGER_EMPTY,
             "coordinate",
         ),
         _d(

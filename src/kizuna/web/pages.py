@@ -112,6 +112,11 @@ def chart_block(
     }
 
 
+def notes_block(block_id: str, title: str, notes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Statements ({code, message}) a person should read before the tables: what the data cannot show."""
+    return {"kind": "notes", "id": block_id, "title": title, "notes": notes}
+
+
 def empty_block(title: str, message: str) -> dict[str, Any]:
     return {"kind": "empty", "title": title, "empty": message}
 
@@ -445,7 +450,9 @@ def gaps(request: Request) -> HTMLResponse:
     filters = read_filters(request, ("country", "sector", "adm1"))
     ranked = fetch(store, "gaps", filters)
     needs = fetch(store, "needs", {"adm1": filters["adm1"]})
+    notes = fetch(store, "gap-notes", {"country": filters["country"]})
     blocks = [
+        notes_block("gap-notes", "What the data cannot show", notes.rows),
         chart_block(
             "gap-chart",
             "Largest gaps (need × lack of presence)",

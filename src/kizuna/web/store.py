@@ -56,10 +56,15 @@ class ReadOnlyStore:
 
     def needs_table(self) -> Any:
         """The needs table given at start (``kizuna serve --needs``), read once by
-        :func:`kizuna.coordinate.load.read_needs`; None when none was given."""
+        :func:`kizuna.coordinate.load.read_needs`; else the one stored in the workspace (``kizuna gaps
+        --needs``, ``kizuna demo``); None when there is neither."""
         needs_path = self.needs_path
         if needs_path is None:
-            return None
+            if not self.has_tables("needs_rows"):
+                return None
+            from kizuna.coordinate.needs_store import stored_needs_table
+
+            return self.cached(("needs-table",), stored_needs_table, keep=True)
         from kizuna.coordinate.load import read_needs
 
         return self.remember(("needs-table",), lambda: read_needs(needs_path), keep=True)
