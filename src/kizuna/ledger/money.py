@@ -86,10 +86,16 @@ FLOW_INPUTS = (
     "activities",
     "transactions",
     "transaction_countries",
+    "transaction_regions",
     "activity_countries",
+    "activity_regions",
     "transaction_sectors",
     "activity_sectors",
 )
+
+# Region vocabularies in the order they split money: 1 (OECD DAC), 2 (UN M49), then the rest by code;
+# kizuna.ledger.iati.region_vocabulary_rank is the same order, for the readers' warnings.
+REGION_RANK = "CASE WHEN coalesce({v}, '1') IN ('1', '2') THEN coalesce({v}, '1') ELSE '3' || {v} END"
 
 FLOWS_SQL = """
 -- Transactions get a dense integer key k first: every later join and anti-join is on k, not on
@@ -102,25 +108,48 @@ tx AS MATERIALIZED (
            acts.publisher_ref
     FROM {transactions} t JOIN acts USING (activity_uid)
 ),
-tx_c AS MATERIALIZED (
-    SELECT tx.k, tc.code, 1.0 / count(*) OVER (PARTITION BY tx.k) AS share
+-- Recipients (countries and regions) of a transaction: its own if it names any (a country wins over a
+-- region, the standard expecting one or the other; among regions, the first vocabulary in REGION_RANK's
+-- order), each an equal share.
+tx_g_all AS (
+    SELECT tx.k, tc.code AS country, NULL AS region, NULL AS region_vocabulary, '0' AS rank
     FROM {transaction_countries} tc JOIN tx USING (activity_uid, seq)
+    UNION ALL
+    SELECT tx.k, NULL, tr.code, tr.vocabulary, {tr_rank}
+    FROM {transaction_regions} tr JOIN tx USING (activity_uid, seq)
+),
+tx_c AS MATERIALIZED (
+    SELECT k, country, region, region_vocabulary, 1.0 / count(*) OVER (PARTITION BY k) AS share
+    FROM (SELECT *, min(rank) OVER (PARTITION BY k) AS best FROM tx_g_all) WHERE rank = best
+),
+-- Else the activity's: its countries and the regions of one region vocabulary share 100 % (IATI 2.03:
+-- percentages "sum to 100 across both elements per region vocabulary"), normalised when they do not.
+act_r AS (
+    SELECT activity_uid, code, vocabulary, percentage, {ar_rank} AS rank
+    FROM {activity_regions} JOIN acts USING (activity_uid)
+),
+act_g AS (
+    SELECT activity_uid, code AS country, NULL AS region, NULL AS region_vocabulary, percentage
+    FROM {activity_countries} JOIN acts USING (activity_uid)
+    UNION ALL
+    SELECT activity_uid, NULL, code, vocabulary, percentage
+    FROM (SELECT *, min(rank) OVER (PARTITION BY activity_uid) AS best FROM act_r) WHERE rank = best
 ),
 act_c AS (
-    SELECT activity_uid, code,
+    SELECT activity_uid, country, region, region_vocabulary,
            CASE WHEN sum(coalesce(percentage, 0)) OVER w > 0
                 THEN coalesce(percentage, 0) / sum(coalesce(percentage, 0)) OVER w
                 ELSE 1.0 / count(*) OVER w END AS share
-    FROM {activity_countries} JOIN acts USING (activity_uid)
+    FROM act_g
     WINDOW w AS (PARTITION BY activity_uid)
 ),
 c AS (
-    SELECT k, code, share, 'transaction' AS src FROM tx_c
+    SELECT k, country, region, region_vocabulary, share, 'transaction' AS src FROM tx_c
     UNION ALL
-    SELECT tx.k, act_c.code, act_c.share, 'activity'
+    SELECT tx.k, act_c.country, act_c.region, act_c.region_vocabulary, act_c.share, 'activity'
     FROM tx JOIN act_c USING (activity_uid) ANTI JOIN tx_c USING (k)
     UNION ALL
-    SELECT tx.k, NULL, 1.0, 'unspecified'
+    SELECT tx.k, NULL, NULL, NULL, 1.0, 'unspecified'
     FROM tx ANTI JOIN tx_c USING (k) ANTI JOIN act_c USING (activity_uid)
 ),
 tx_s_all AS (
@@ -166,8 +195,12 @@ fx AS (
                     WHERE currency IN (SELECT currency FROM tx WHERE currency <> 'USD')) r
       ON r.currency = tx.currency AND tx.value_date >= r.date
 )
-SELECT tx.activity_uid, tx.seq, tx.publisher_ref, tx.type_code, tx.date, year(tx.date) AS year,
-       c.code AS country, c.src AS country_source,
+SELECT tx.activity_uid, tx.seq, tx.publisher_ref, tx.type_code,
+       -- the transaction date, else the value date (the date the value is reckoned on)
+       coalesce(tx.date, tx.value_date) AS date, year(coalesce(tx.date, tx.value_date)) AS year,
+       CASE WHEN tx.date IS NOT NULL THEN 'transaction-date' WHEN tx.value_date IS NOT NULL THEN 'value-date' END
+           AS date_source,
+       c.country, c.region, c.region_vocabulary, c.src AS country_source,
        s.vocabulary AS sector_vocabulary, s.code AS sector, left(s.code, 3) AS sector3, s.src AS sector_source,
        c.share * s.share AS share,
        tx.value * c.share * s.share AS value,
@@ -285,8 +318,13 @@ def build_flows(
             " (SELECT activity_uid FROM activities WHERE import_id = $import_id)",
             params,
         )
-    sql = FLOWS_SQL.format(scope=scope, **sources)
-    con.execute(f"INSERT INTO flows {sql}", {**params, "lookback": FX_LOOKBACK_DAYS})
+    sql = FLOWS_SQL.format(
+        scope=scope,
+        tr_rank=REGION_RANK.format(v="tr.vocabulary"),
+        ar_rank=REGION_RANK.format(v="vocabulary"),
+        **sources,
+    )
+    con.execute(f"INSERT INTO flows BY NAME {sql}", {**params, "lookback": FX_LOOKBACK_DAYS})
     fx_params = {k: v for k, v in params.items() if k in ("f_activities", "f_transactions", "import_id")}
     missing = con.execute(FX_WARNINGS_SQL.format(scope=scope, **sources), fx_params).fetchall()
     return [
