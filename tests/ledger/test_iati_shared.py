@@ -106,9 +106,22 @@ def test_state_southsudan_sector_totals_152_and_720_in_kizuna_flows(shared_ws, c
     for r in rows:
         got[r["sector"]] += r["usd"]
         if r["sector"] in ("152", "720"):
-            assert r["sector_name"] in ("Conflict, peace and security", "Emergency response")
+            assert r["sector_name"] in ("Conflict, Peace & Security", "Emergency Response")
     assert got["152"] == pytest.approx(expected["152"], abs=1e-6)
     assert got["720"] == pytest.approx(expected["720"], abs=1e-6)
+
+
+def test_every_dac_code_in_the_real_files_has_its_name_built_in(shared_ws, capsys):
+    # Issue 11 (7): no `kizuna codelists load` has run on this workspace.
+    unnamed = shared_ws.query(
+        "SELECT DISTINCT f.sector_vocabulary, f.sector FROM flows f LEFT JOIN codelist_items n"
+        " ON n.codelist = CASE f.sector_vocabulary WHEN '1' THEN 'Sector' ELSE 'SectorCategory' END"
+        " AND n.code = f.sector WHERE f.sector IS NOT NULL AND n.name IS NULL"
+    )
+    assert unnamed == []
+    assert main(["flows", "-w", str(shared_ws.path), "--level", "5", "--sector", "15220", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {r["sector_name"] for r in rows} == {"Civilian peace-building, conflict prevention and resolution"}
 
 
 def test_eur_values_convert_at_their_value_dates_with_the_rate_date_stored(shared_ws):
