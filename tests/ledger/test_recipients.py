@@ -164,3 +164,16 @@ def test_recipient_shares_follow_the_percentages_of_countries_and_one_region_voc
     got_countries = sorted(r["value"] for r in rows if r["country"] is not None)
     want_countries = sorted(v for k, v in expected.items() if k.startswith("C"))
     assert got_countries == pytest.approx(want_countries, rel=1e-9, abs=1e-9)
+
+
+def test_flows_derived_under_the_old_rules_are_derived_again_by_rebuild_flows(ws, tmp_path):
+    from kizuna.ledger.money import rebuild_flows
+
+    geo = '<recipient-country code="SS" percentage="40"/><recipient-region code="289" percentage="60"/>'
+    ingest_file(ws, write(tmp_path / "a.xml", activity_xml("XZ-A-1", countries=geo, transactions=tx(value="100"))))
+    good = ws.query("SELECT * FROM flows ORDER BY ALL")
+    with ws.transaction() as con:  # as an old workspace has it: the countries normalised alone
+        con.execute("UPDATE flows SET region = NULL, region_vocabulary = NULL, country = 'SS', share = 1, usd = 100")
+    with ws.transaction() as con:
+        rebuild_flows(con)
+    assert ws.query("SELECT * FROM flows ORDER BY ALL") == good

@@ -351,3 +351,16 @@ def mark_double_counting(con: Any, import_id: int | list[int] | None = None) -> 
             return
         con.execute(TOUCHED_BY_IMPORT_SQL, {"ids": ids, "lo": min(ids), "hi": max(ids)})
     con.execute(COUNTED_SQL)
+
+
+def rebuild_flows(con: Any) -> list[tuple[str, int, str, str]]:
+    """Derive every flow again from the ledger tables (inside the caller's transaction), import by
+    import, then the double-counting marks: what a workspace whose flows were derived under older
+    money rules needs (migration 0005 adds the region and date columns but cannot run these rules).
+    Returns the FX warnings, as :func:`build_flows` does."""
+    warnings: list[tuple[str, int, str, str]] = []
+    con.execute("DELETE FROM flows")
+    for (import_id,) in con.execute("SELECT DISTINCT import_id FROM activities ORDER BY import_id").fetchall():
+        warnings += build_flows(con, import_id)
+    mark_double_counting(con)
+    return warnings
