@@ -83,7 +83,8 @@ def test_a_1x_file_is_read_with_its_codes_mapped_and_its_spending_counted(ws, tm
     # One warning for the file, on its first activity
     assert res.warnings == {"iati.version_1": 1}
     msg = ws.scalar("SELECT message FROM ledger_warnings")
-    assert ("IATI 1.01" in msg) if version else ("no @version and IATI 1.x codes" in msg)
+    assert ("is IATI 1.01" in msg) if version else ("declares no @version and uses IATI 1.x codes" in msg)
+    assert "transaction types" in msg
 
 
 def test_every_kind_of_1x_code_and_1x_date_is_read_as_2x(ws, tmp_path):
@@ -159,3 +160,29 @@ def test_the_mapping_covers_every_1_05_transaction_type():
     # TransactionType 1.05 (IATI-Codelists, branch version-1.05): C D E IF IR LR R QP QS CG
     assert sorted(V1_CODES["transaction-type"]) == sorted(["C", "D", "E", "IF", "IR", "LR", "R", "QP", "QS", "CG"])
     assert sorted(V1_CODES["transaction-type"].values(), key=int) == [str(i) for i in range(1, 11)]
+
+
+@pytest.mark.parametrize("version", ["1.03", None])
+def test_a_large_1x_file_read_in_chunks_equals_it_read_whole_with_one_warning(tmp_path, monkeypatch, version):
+    from kizuna.ledger import chunks, ingest
+    from kizuna.workspace import open_workspace
+
+    path = v1_file(tmp_path / "big.xml", version, n=40)
+    tables = ["activities", "transactions", "participating_orgs", "activity_sectors", "budgets", "flows"]
+
+    def dump(ws):
+        cols = {t: "* EXCLUDE (import_id)" if t == "activities" else "*" for t in tables}
+        return {t: ws.con.execute(f"SELECT {cols[t]} FROM {t} ORDER BY ALL").fetchall() for t in tables}
+
+    with open_workspace(tmp_path / "whole.duckdb") as ws:
+        whole = ingest_file(ws, path)
+        expected = dump(ws)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 8_000)
+    monkeypatch.setenv("KIZUNA_WORKERS", "1")  # chunk by chunk in this process
+    assert len(chunks.plan_chunks(path).chunks) > 5
+    with open_workspace(tmp_path / "chunks.duckdb") as ws:
+        res = ingest_file(ws, path)
+        assert dump(ws) == expected
+    assert res.warnings == whole.warnings == {"iati.version_1": 1}
+    assert res.version == whole.version == (version or "1.x (no @version)")

@@ -276,15 +276,16 @@ class IatiReader:
     Codes of a file declaring 2.0x are read as published.
     """
 
-    def __init__(self, path: Path | str, data: bytes | None = None, line_offset: int = 0):
+    def __init__(self, path: Path | str, data: bytes | None = None, line_offset: int = 0, file_warnings: bool = True):
         """Read ``path``; or, for one chunk of a large file (see :mod:`kizuna.ledger.chunks`), read
-        ``data`` and report lines of ``path`` shifted by ``line_offset``."""
+        ``data`` and report lines of ``path`` shifted by ``line_offset``. ``file_warnings=False`` (a
+        chunk after the first) leaves out the warnings given once per file (``iati.version_1``)."""
         self.path = Path(path)
         self.data = data
         self.line_offset = line_offset
         self.header: FileHeader | None = None
         self.v1 = False  # read 1.0x codes as 2.0x ones
-        self._v1_warned = False
+        self._v1_warned = not file_warnings
         self._v1_seen: str | None = None  # the first 1.x code mapped, for the warning
 
     def _ln(self, line: int | None) -> int | None:
@@ -370,13 +371,13 @@ class IatiReader:
         self._v1_warned = True
         if not declared:
             self.header.version = "1.x (no @version)"
-        what = f"IATI {self.header.version}" if declared else "no @version and IATI 1.x codes"
+        what = f"is IATI {self.header.version}" if declared else "declares no @version and uses IATI 1.x codes"
         example = f", e.g. {self._v1_seen}" if self._v1_seen else ""
         act.warnings.insert(
             0,
             (
                 "iati.version_1",
-                f"the file has {what}: its 1.x codes are read as the 2.0x codes that replaced them"
+                f"the file {what}: its 1.x codes are read as the 2.0x codes that replaced them"
                 f" (transaction types, activity-date types, organisation roles, sector and policy-marker"
                 f" vocabularies, budget types{example}); IATI retired 1.x in 2019",
             ),
