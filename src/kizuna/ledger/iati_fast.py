@@ -41,9 +41,8 @@ from kizuna.ledger.iati import (
     _pct,
     _recipient_message,
     _type_unknown_message,
-    money_region_vocabulary,
-    money_sector_vocabulary,
     parse_date,
+    region_vocabulary_rank,
 )
 from kizuna.ledger.store import COLUMNS, _arrow_type, activity_uid
 
@@ -915,16 +914,19 @@ def _percentage_warnings(
     rr_code, rr_vocab, rr_pct = regions
     rc = _np(rc_code.is_valid())
     rr = _np(rr_code.is_valid())
-    # The region vocabulary that splits money, per activity (regions are rare: a Python loop is fine).
+    # The region vocabulary that splits money, per activity: the lowest in region_vocabulary_rank order.
     best: dict[int, str] = {}
     if rr.any():
-        by_act: dict[int, list[str]] = {}
-        for a, v in zip(k_act[rr].tolist(), rr_vocab.filter(pa.array(rr)).to_pylist(), strict=True):
-            by_act.setdefault(a, []).append(v)
-        best = {a: str(money_region_vocabulary(vs)) for a, vs in by_act.items()}
-        if len(best) > 0:
-            chosen = np.array([best.get(a) == v for a, v in zip(k_act.tolist(), rr_vocab.to_pylist(), strict=True)])
-            rr = rr & chosen
+        enc = pc.dictionary_encode(rr_vocab)
+        names = enc.dictionary.to_pylist()
+        order = sorted(range(len(names)), key=lambda i: region_vocabulary_rank(names[i]))
+        rank_of = np.empty(len(names), dtype=np.int64)
+        rank_of[order] = np.arange(len(names))
+        rank = rank_of[_np(enc.indices, np.int64)]
+        lowest = np.full(n, len(names), dtype=np.int64)
+        np.minimum.at(lowest, k_act[rr], rank[rr])
+        rr = rr & (rank == lowest[k_act])
+        best = {int(a): names[order[lowest[a]]] for a in np.nonzero(lowest < len(names))[0]}
     p = _np(rc_pct.fill_null(0.0))
     q = _np(rr_pct.fill_null(0.0))
     has = (_np(rc_pct.is_valid()) & rc) | (_np(rr_pct.is_valid()) & rr)
@@ -937,24 +939,17 @@ def _percentage_warnings(
     se_code, se_vocab, se_pct = sectors
     se_valid = _np(se_code.is_valid())
     if se_valid.any():
-        vocabs: dict[int, list[str]] = {}
-        for a, v in zip(k_act[se_valid].tolist(), se_vocab.filter(pa.array(se_valid)).to_pylist(), strict=True):
-            vocabs.setdefault(a, []).append(v)
-        splitting = {a: money_sector_vocabulary(vs) for a, vs in vocabs.items()}
-        se = se_valid & _np(se_pct.is_valid())
-        sums: dict[int, float] = {}
-        for a, v, pct in zip(
-            k_act[se].tolist(),
-            se_vocab.filter(pa.array(se)).to_pylist(),
-            se_pct.filter(pa.array(se)).to_pylist(),
-            strict=True,
-        ):
-            if v == splitting[a]:
-                sums[a] = sums.get(a, 0.0) + pct
-        for a, tot in sums.items():
-            if abs(tot - 100.0) > 0.01:
-                msg = f"sector percentages (vocabulary {splitting[a]}) sum to {tot:g}, not 100; normalised"
-                out.append((a, 1, (uids[a], int(lines[a]), "percentages.sector", msg)))
+        # The vocabulary that splits money (money_sector_vocabulary): 1 if the activity has any, else 2.
+        is1 = se_valid & _np(pc.equal(se_vocab, "1").fill_null(False))
+        is2 = se_valid & _np(pc.equal(se_vocab, "2").fill_null(False))
+        has1 = np.bincount(k_act[is1], minlength=n) > 0
+        se = (is1 | (is2 & ~has1[k_act])) & _np(se_pct.is_valid())
+        tot = np.bincount(k_act[se], weights=_np(se_pct.fill_null(0.0))[se], minlength=n)
+        with_pct = np.bincount(k_act[se], minlength=n) > 0
+        for a in np.nonzero(with_pct & (np.abs(tot - 100.0) > 0.01))[0].tolist():
+            vocab = "1" if has1[a] else "2"
+            msg = f"sector percentages (vocabulary {vocab}) sum to {tot[a]:g}, not 100; normalised"
+            out.append((a, 1, (uids[a], int(lines[a]), "percentages.sector", msg)))
     for w in warnings:
         a = -1 - w[1]
         out.append((a, 2, (w[0], int(lines[a]), w[2], w[3])))
