@@ -644,9 +644,10 @@ def _extract(
             {"activity_uid": uid_arr.take(pa.array(g)), "code": rc_code.filter(m), "percentage": rc_pct.filter(m)},
         )
     rr_code = _strip(kc("rr_code"))
-    rr_vocab = _or(_strip(kc("rr_vocab")), "1")
-    rr_pct = _map(kc("rr_pct"), _pct, pa.float64())
     g, m = rows_of(_np(rr_code.is_valid()))
+    # Most files have no regions: their vocabulary and percentage columns are not worked out.
+    rr_vocab = _or(_strip(kc("rr_vocab")), "1") if len(g) else pa.nulls(len(rr_code), pa.string())
+    rr_pct = _map(kc("rr_pct"), _pct, pa.float64()) if len(g) else pa.nulls(len(rr_code), pa.float64())
     if len(g):
         t["activity_regions"] = _table(
             "activity_regions",
@@ -822,8 +823,11 @@ def _transactions(
     # Per transaction, in order: no currency, then a type that is not a 2.0x code (as the reference).
     missing = _np(pc.and_kleene(pc.is_valid(value), pc.is_null(cur)).fill_null(False))
     type_code = t["transactions"].column("type_code")
-    known = pc.is_in(type_code, pa.array(sorted(TRANSACTION_TYPES)))
-    unknown = _np(pc.and_kleene(pc.is_valid(type_code), pc.invert(known)).fill_null(False))
+    if all(c is None or c in TRANSACTION_TYPES for c in pc.unique(type_code).to_pylist()):
+        unknown = np.zeros(n_tx, dtype=bool)  # the common case: every type on the 2.0x list
+    else:
+        known = pc.is_in(type_code, pa.array(sorted(TRANSACTION_TYPES)))
+        unknown = _np(pc.and_kleene(pc.is_valid(type_code), pc.invert(known)).fill_null(False))
     for i in np.nonzero(missing | unknown)[0]:
         a = int(tx_act[i])
         placeholder = -1 - a  # replaced by the activity's line in _percentage_warnings
