@@ -21,7 +21,7 @@ def _name(ws, codelist, code):
 def test_built_in_names_work_offline(ws):
     with ws.transaction() as con:
         ensure_codelists(con)
-    assert _name(ws, "SectorCategory", "152") == "Conflict, peace and security"
+    assert _name(ws, "SectorCategory", "152") == "Conflict, Peace & Security"
     assert _name(ws, "TransactionType", "3") == "Disbursement"
     assert _name(ws, "Country", "SS") == "South Sudan"
     assert _name(ws, "Country", "XZ") == "Republic of Kaltara (synthetic)"
@@ -37,7 +37,56 @@ def test_update_without_network_is_one_clear_error_and_keeps_the_built_in_names(
     with pytest.raises(KizunaError) as ei, ws.transaction() as con:
         download(con)
     assert ei.value.code == "codelist.offline" and "offline" in ei.value.hint
-    assert _name(ws, "SectorCategory", "720") == "Emergency response"  # the failed update changed nothing
+    assert _name(ws, "SectorCategory", "720") == "Emergency Response"  # the failed update changed nothing
+
+
+def test_every_dac_sector_name_is_built_in_with_no_extra_command(ws):
+    # Issue 11 (7): 5-digit names were missing until `kizuna codelists load` was run.
+    assert ws.scalar("SELECT count(*) FROM codelist_items WHERE codelist = 'Sector'") == 325
+    assert ws.scalar("SELECT count(*) FROM codelist_items WHERE codelist = 'SectorCategory'") == 44
+    assert _name(ws, "Sector", "15240") == "Reintegration and SALW control"
+    assert _name(ws, "Sector", "72010") == "Material relief assistance and services"
+    assert _name(ws, "Region", "998") == "Developing countries, unspecified"
+    assert _name(ws, "RegionVocabulary", "2") == "UN"
+    assert _name(ws, "OrganisationType", "21") == "International NGO"
+    assert _name(ws, "SectorVocabulary", "98") == "Reporting Organisation 2"
+    assert ws.scalar("SELECT category FROM codelist_items WHERE codelist = 'Sector' AND code = '15220'") == "152"
+
+
+def test_withdrawn_codes_keep_their_names_marked(ws):
+    rows = ws.query(
+        "SELECT code, name, status FROM codelist_items WHERE codelist = 'Sector' AND status IS NOT NULL ORDER BY code"
+    )
+    assert len(rows) == 30 and {r["status"] for r in rows} == {"withdrawn"}
+    assert all(r["name"] and r["name"] != r["code"] for r in rows)
+    assert _name(ws, "Sector", "15250") is not None  # a code still in use is active
+    assert ws.scalar("SELECT status FROM codelist_items WHERE codelist = 'Sector' AND code = '15250'") is None
+
+
+def test_a_workspace_from_before_the_full_table_gets_it_and_keeps_the_names_its_user_loaded(ws_path):
+    from kizuna.workspace import open_workspace
+
+    with open_workspace(ws_path) as ws:  # make it look like one created before migration 0006
+        ws.con.execute("DELETE FROM schema_migrations WHERE version = 6")
+        ws.con.execute("DELETE FROM codelist_items")
+        ws.con.execute("ALTER TABLE codelist_items DROP COLUMN status")
+        ws.con.execute(
+            "INSERT INTO codelist_items VALUES ('SectorCategory', '152', 'Conflict, peace and security', NULL,"
+            " 'builtin'), ('Sector', '15220', 'Peacebuilding (my own list)', '152', 'file:Sector.xml')"
+        )
+    with open_workspace(ws_path) as ws:  # opening for writing applies 0006 and fills the table
+        assert _name(ws, "Sector", "15261") == "Child soldiers (prevention and demobilisation)"
+        assert _name(ws, "SectorCategory", "152") == "Conflict, Peace & Security"
+        assert _name(ws, "Sector", "15220") == "Peacebuilding (my own list)"
+        assert ws.scalar("SELECT count(*) FROM codelist_items WHERE codelist = 'Sector'") == 325
+
+
+@pytest.mark.shared
+def test_the_built_in_table_is_what_the_generator_makes_of_iatis_codelists(capsys):
+    from kizuna.reference.make_builtin_codes import main as make
+
+    # Exit 0: regenerating from the shared copy of IATI's codelists would change nothing.
+    assert make([str(shared_path("iati-codelists", "xml")), "--check"]) == 0, capsys.readouterr().err
 
 
 def test_load_full_codelists_from_a_local_folder(ws):

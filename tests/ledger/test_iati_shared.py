@@ -106,9 +106,22 @@ def test_state_southsudan_sector_totals_152_and_720_in_kizuna_flows(shared_ws, c
     for r in rows:
         got[r["sector"]] += r["usd"]
         if r["sector"] in ("152", "720"):
-            assert r["sector_name"] in ("Conflict, peace and security", "Emergency response")
+            assert r["sector_name"] in ("Conflict, Peace & Security", "Emergency Response")
     assert got["152"] == pytest.approx(expected["152"], abs=1e-6)
     assert got["720"] == pytest.approx(expected["720"], abs=1e-6)
+
+
+def test_every_dac_code_in_the_real_files_has_its_name_built_in(shared_ws, capsys):
+    # Issue 11 (7): no `kizuna codelists load` has run on this workspace.
+    unnamed = shared_ws.query(
+        "SELECT DISTINCT f.sector_vocabulary, f.sector FROM flows f LEFT JOIN codelist_items n"
+        " ON n.codelist = CASE f.sector_vocabulary WHEN '1' THEN 'Sector' ELSE 'SectorCategory' END"
+        " AND n.code = f.sector WHERE f.sector IS NOT NULL AND n.name IS NULL"
+    )
+    assert unnamed == []
+    assert main(["flows", "-w", str(shared_ws.path), "--level", "5", "--sector", "15220", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {r["sector_name"] for r in rows} == {"Civilian peace-building, conflict prevention and resolution"}
 
 
 def test_eur_values_convert_at_their_value_dates_with_the_rate_date_stored(shared_ws):
@@ -142,10 +155,13 @@ def test_flows_built_from_each_files_batch_equal_flows_rebuilt_from_the_ledger(t
     # recomputed import by import must equal those recomputed over the whole ledger.
     from kizuna.ledger.money import build_flows, mark_double_counting
 
-    cols = "activity_uid, seq, country, country_source, sector, sector_source, share, usd, fx_rate, fx_date, counted"
-    order = "ORDER BY activity_uid, seq, country NULLS FIRST, sector NULLS FIRST"
+    cols = (
+        "activity_uid, seq, date, year, date_source, country, region, region_vocabulary, country_source, sector,"
+        " sector_source, share, usd, fx_rate, fx_date, counted"
+    )
+    order = "ORDER BY activity_uid, seq, country NULLS FIRST, region NULLS FIRST, sector NULLS FIRST, share"
     with open_workspace(tmp_path / "w.duckdb") as ws:
-        ingest_paths(ws, [shared_path("iati")])
+        ingest_paths(ws, [shared_path("iati"), shared_path("iati-more")])  # regions: in the D-Portal extract
         batch = ws.query(f"SELECT {cols} FROM flows {order}")
         ws.con.execute("BEGIN TRANSACTION")
         for (import_id,) in ws.con.execute("SELECT import_id FROM imports ORDER BY import_id").fetchall():
@@ -160,3 +176,77 @@ def test_flows_built_from_each_files_batch_equal_flows_rebuilt_from_the_ledger(t
         }
         assert a["share"] == pytest.approx(b["share"], rel=1e-12)
         assert a["usd"] == pytest.approx(b["usd"], rel=1e-12) if b["usd"] is not None else a["usd"] is None
+
+
+def _independent_recipient_totals(path: Path) -> dict[tuple[str, str], float]:
+    """Disbursements + expenditures by (currency, recipient), straight from the XML, by the IATI 2.03
+    rules as the standard states them: a transaction's own recipient-country, else its own
+    recipient-region, else the activity's countries and the regions of one vocabulary (OECD DAC 1
+    before UN 2 before the publisher's 99), whose percentages share 100 % and are normalised."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+
+    def pct(el) -> float:
+        try:
+            return float(el.get("percentage") or "")
+        except ValueError:
+            return 0.0
+
+    def vocab(el) -> str:
+        return (el.get("vocabulary") or "").strip() or "1"
+
+    def first_vocab(regions) -> list:
+        order = sorted({vocab(r) for r in regions}, key=lambda v: (v not in ("1", "2"), v))
+        return [r for r in regions if vocab(r) == order[0]] if order else []
+
+    for act in etree.parse(str(path)).iterfind("iati-activity"):
+        countries = [c for c in act.iterfind("recipient-country") if (c.get("code") or "").strip()]
+        regions = first_vocab([r for r in act.iterfind("recipient-region") if (r.get("code") or "").strip()])
+        parts = [("C:" + c.get("code").strip().upper(), pct(c)) for c in countries]
+        parts += [(f"R:{r.get('code').strip()}/{vocab(r)}", pct(r)) for r in regions]
+        whole = sum(p for _, p in parts)
+        shares = [(k, p / whole if whole else 1 / len(parts)) for k, p in parts]
+        for tx in act.iterfind("transaction"):
+            kind = tx.find("transaction-type")
+            value = tx.find("value")
+            if kind is None or (kind.get("code") or "").strip() not in ("3", "4") or value is None:
+                continue
+            try:
+                amount = float((value.text or "").strip())
+            except ValueError:
+                continue
+            currency = ((value.get("currency") or "").strip() or (act.get("default-currency") or "")).upper()
+            own_c = [c.get("code").strip().upper() for c in tx.iterfind("recipient-country") if c.get("code")]
+            own_r = first_vocab([r for r in tx.iterfind("recipient-region") if (r.get("code") or "").strip()])
+            if own_c:
+                mine = [("C:" + c, 1 / len(own_c)) for c in own_c]
+            elif own_r:
+                mine = [(f"R:{r.get('code').strip()}/{vocab(r)}", 1 / len(own_r)) for r in own_r]
+            else:
+                mine = shares or [("unspecified", 1.0)]
+            for key, share in mine:
+                totals[(currency, key)] += amount * share
+    return totals
+
+
+@pytest.mark.parametrize(
+    "folder,name",
+    [("iati", f) for f in FILES]
+    + [("iati-more", f) for f in ("dportal-covid-extract.xml", "CAF-ActivityFile-2025-10-10.xml", "worldbank-sv.xml")],
+)
+def test_spend_by_recipient_country_or_region_equals_an_independent_computation(tmp_path, folder, name):
+    # Issue 11 (1): countries and regions share 100 %; region money stays region money.
+    path = shared_path(folder, name)
+    expected = {k: v for k, v in _independent_recipient_totals(path).items() if v}
+    with open_workspace(tmp_path / "w.duckdb") as ws:
+        ingest_paths(ws, [path])
+        rows = ws.query(
+            "SELECT currency, CASE WHEN country IS NOT NULL THEN 'C:' || country"
+            " WHEN region IS NOT NULL THEN 'R:' || region || '/' || region_vocabulary ELSE 'unspecified' END AS k,"
+            " sum(value) AS v FROM flows WHERE type_code IN ('3', '4') AND value IS NOT NULL GROUP BY ALL"
+        )
+    got = {(r["currency"], r["k"]): r["v"] for r in rows if r["v"]}
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-6), key
+    if name == "dportal-covid-extract.xml":  # the file has region money; it must be there as such
+        assert sum(v for (_, k), v in got.items() if k.startswith("R:")) > 0

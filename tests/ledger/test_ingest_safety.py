@@ -110,16 +110,16 @@ def test_the_parser_itself_does_not_expand_entities_even_past_the_prolog_guard(t
     assert chars < 10_000  # 'lol' x 10^9 would be 3 GB
 
 
-def test_version_1_files_get_a_clear_message(tmp_path):
+def test_version_1_files_are_read_with_a_clear_warning(tmp_path):
+    # Issue 11: 1.0x files are read, their codes mapped (tests/ledger/test_iati_v1.py), not refused.
     path = tmp_path / "old.xml"
     path.write_text(
         '<iati-activities version="1.05"><iati-activity><iati-identifier>A</iati-identifier>'
         "</iati-activity></iati-activities>"
     )
-    with pytest.raises(InputError) as ei:
-        list(IatiReader(path))
-    assert ei.value.code == "iati.version_1"
-    assert "1.05" in ei.value.message and ei.value.hint
+    (act,) = list(IatiReader(path))
+    assert [code for code, _ in act.warnings] == ["iati.version_1"]
+    assert "IATI 1.05" in act.warnings[0][1]
 
 
 def test_wrong_encoding_is_a_clear_error(ws, tmp_path):

@@ -187,7 +187,9 @@ def parse_chunk(path: str, header: bytes, chunk: Chunk, out_dir: str) -> ChunkRe
     # The reference reader reports errors and warning messages with lines: give it the true ones.
     with open(path, "rb") as fh:
         before = _count_newlines(fh, 0, chunk.start)
-    res = careful_document(path, data, before - header_nl, 0, out_dir, stem)
+    # A 1.0x file's one iati.version_1 warning comes from its first chunk, not from every chunk.
+    first = chunk.start == len(header)
+    res = careful_document(path, data, before - header_nl, 0, out_dir, stem, file_warnings=first)
     res.newlines = data.count(b"\n") - header_nl
     return res
 
@@ -222,9 +224,12 @@ def fast_document(
     )
 
 
-def careful_document(path: str, data: bytes, line_offset: int, import_id: int, out_dir: str, stem: str) -> ChunkResult:
-    """:func:`read_document` by the reference reader only."""
-    reader = IatiReader(path, data=data, line_offset=line_offset)
+def careful_document(
+    path: str, data: bytes, line_offset: int, import_id: int, out_dir: str, stem: str, file_warnings: bool = True
+) -> ChunkResult:
+    """:func:`read_document` by the reference reader only (``file_warnings``: whether this document may
+    carry the file's once-per-file warnings; not for the second and later chunks of a file)."""
+    reader = IatiReader(path, data=data, line_offset=line_offset, file_warnings=file_warnings)
     pubs: Counter[str] = Counter()
 
     def acts() -> Iterator[Any]:

@@ -1,4 +1,4 @@
-"""Streaming reader for IATI activity XML, versions 2.01–2.03.
+"""Streaming reader for IATI activity XML, versions 2.01–2.03 (and 1.0x, read as 2.0x).
 
 It yields one :class:`Activity` per ``iati-activity`` and never builds the whole tree: lxml's
 ``iterparse`` hands over each finished activity, which is read and then cleared, so memory stays flat
@@ -9,13 +9,20 @@ external entities live).
 Element and attribute names follow the IATI Activity Standard 2.03
 (https://iatistandard.org/en/iati-standard/203/activity-standard/); unknown and extension elements
 (e.g. ``usg:treasury-account``) are ignored. ``contact-info`` is never read: it holds personal data.
+
+IATI 1.0x files (declared, or with no ``@version`` at all) are read with their 1.x codes turned into the
+2.0x codes that replaced them (:data:`V1_CODES`, from the IATI 2.01 changelog and the 1.05 and 2.0x
+codelists), with one ``iati.version_1`` warning. Amounts must be numbers as IATI writes them
+(``xsd:decimal``): see :func:`parse_amount`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
+import math
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +35,35 @@ from kizuna.errors import InputError, Where
 SUPPORTED_VERSIONS = ("2.01", "2.02", "2.03")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PROLOG_SCAN_BYTES = 1 << 20
+
+# IATI 1.0x codes and the 2.0x codes that replaced them. Transaction types, activity-date types and
+# organisation roles: the IATI 2.01 changelog, "Codelist Changes" (IATI-Upgrades,
+# en/upgrade-changelogs/integer-upgrade-to-2-01/2-01-changes.rst; its "Q3" is the 1.05 code QS).
+# Sector vocabularies: by name, from the 1.05 Vocabulary codelist to the 2.0x SectorVocabulary
+# codelist (the changelog's own table numbers them in list order, which contradicts the codelist it
+# points to: DAC is 1 and DAC-3 is 2 there); ISO and WB have no 2.0x vocabulary and stay as written.
+# Policy-marker vocabularies and budget types: the changelog, and the 1.05 BudgetType names.
+V1_CODES: dict[str, dict[str, str]] = {
+    "transaction-type": {
+        "IF": "1", "C": "2", "D": "3", "E": "4", "IR": "5", "LR": "6", "R": "7", "QP": "8", "QS": "9", "CG": "10",
+    },
+    "activity-date": {"start-planned": "1", "start-actual": "2", "end-planned": "3", "end-actual": "4"},
+    "role": {"funding": "1", "accountable": "2", "extending": "3", "implementing": "4"},
+    "sector-vocabulary": {
+        "DAC": "1", "DAC-3": "2", "COFOG": "3", "NACE": "4", "NTEE": "5", "ADT": "6", "RO": "99", "RO2": "98",
+    },
+    "policy-vocabulary": {"DAC": "1", "RO": "99"},
+    "budget-type": {"original": "1", "revised": "2"},
+}  # fmt: skip
+TRANSACTION_TYPES = frozenset(str(i) for i in range(1, 14))  # the 2.0x TransactionType codelist
+
+# Amounts are xsd:decimal (IATI 2.03, value element): an optional sign, digits, an optional point.
+XSD_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+XSD_DECIMAL_RE2 = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"  # the same, for Arrow's RE2 engine
+# Unambiguous forms that are not xsd:decimal: comma thousands separators with a decimal point or with
+# at least two groups (a decimal comma occurs once, and never before a point), and an exponent.
+GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
+EXPONENT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+\Z")
 
 
 @dataclass(slots=True)
@@ -49,7 +85,7 @@ class Transaction:
     description: str | None = None
     sectors: list[tuple[str, str]] = field(default_factory=list)  # (vocabulary, code)
     countries: list[str] = field(default_factory=list)
-    regions: list[tuple[str, str | None]] = field(default_factory=list)  # (code, vocabulary)
+    regions: list[tuple[str, str]] = field(default_factory=list)  # (code, vocabulary)
 
 
 @dataclass(slots=True)
@@ -74,7 +110,7 @@ class Activity:
         default_factory=list
     )  # (seq, role, ref, type, name, activity-id)
     countries: list[tuple[str, float | None]] = field(default_factory=list)
-    regions: list[tuple[str, str | None, float | None]] = field(default_factory=list)
+    regions: list[tuple[str, str, float | None]] = field(default_factory=list)  # (code, vocabulary, pct)
     sectors: list[tuple[str, str, float | None]] = field(default_factory=list)  # (vocabulary, code, pct)
     locations: list[dict[str, Any]] = field(default_factory=list)
     policy_markers: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
@@ -124,13 +160,39 @@ def narrative(el: etree._Element | None, lang: str | None) -> str | None:
     return first
 
 
+def parse_amount(raw: str) -> tuple[float | None, str | None]:
+    """An IATI amount (value text, percentage) and what is wrong with it: ``(number, None)`` for an
+    ``xsd:decimal`` (what IATI 2.03 requires of ``value`` and ``@percentage``); ``(number, "not_decimal")``
+    for an unambiguous other form (``1,000.50``, ``1,000,000``, ``1.5E+07``); ``(None, reason)`` for the
+    rest. Refused: a single comma group (``1,000`` is a thousand to some and one to others, ``1250,50``
+    is a decimal comma to some and a malformed thousands group to others), NaN and Infinity (not
+    amounts: one would make every total it enters NaN), spaces, underscores, currency signs.
+    ``raw`` is already stripped of surrounding white space."""
+    if XSD_DECIMAL.match(raw):
+        return float(raw), None
+    if (GROUPED.match(raw) and ("." in raw or raw.count(",") > 1)) or EXPONENT.match(raw):
+        value = float(raw.replace(",", ""))
+        return (value, "not_decimal") if math.isfinite(value) else (None, "too_large")
+    low = raw.lower().lstrip("+-")
+    if low in ("nan", "inf", "infinity"):
+        return None, "nan"
+    return None, "comma" if "," in raw else "other"
+
+
+AMOUNT_PROBLEMS = {
+    "nan": "; NaN and Infinity are not amounts",
+    "comma": "; a comma is ambiguous here (IATI amounts use a point for decimals and no thousands separators)",
+    "too_large": "; it is too large to be an amount",
+    "other": "",
+}
+
+
 def _pct(raw: str | None) -> float | None:
+    """A percentage: an amount as :func:`parse_amount` reads it, else ``None`` (counted as 0 where shares
+    are normalised)."""
     if raw is None or not raw.strip():
         return None
-    try:
-        return float(raw)
-    except ValueError:
-        return None
+    return parse_amount(raw.strip())[0]
 
 
 def parse_date(raw: str | None) -> date | None:
@@ -204,16 +266,27 @@ class IatiReader:
     """Iterate over the activities of one IATI file: ``for act in IatiReader(path): ...``.
 
     ``header`` is set once the root element is read. Raises :class:`InputError` naming the file and
-    line for malformed XML (including truncation), DOCTYPEs, version 1.x files and non-IATI roots.
+    line for malformed XML (including truncation), DOCTYPEs and non-IATI roots.
+
+    A file that declares a 1.0x version, or none, is read as IATI 1.0x: a code that exists only in the
+    1.0x codelists (:data:`V1_CODES`) is read as the 2.0x code that replaced it, and a date written as
+    the text of ``activity-date`` / ``transaction-date`` is read when ``@iso-date`` is absent. The
+    first activity of such a document carries one ``iati.version_1`` warning (a file without
+    ``@version`` only when 1.x codes were found; its ``header.version`` then becomes "1.x (no @version)").
+    Codes of a file declaring 2.0x are read as published.
     """
 
-    def __init__(self, path: Path | str, data: bytes | None = None, line_offset: int = 0):
+    def __init__(self, path: Path | str, data: bytes | None = None, line_offset: int = 0, file_warnings: bool = True):
         """Read ``path``; or, for one chunk of a large file (see :mod:`kizuna.ledger.chunks`), read
-        ``data`` and report lines of ``path`` shifted by ``line_offset``."""
+        ``data`` and report lines of ``path`` shifted by ``line_offset``. ``file_warnings=False`` (a
+        chunk after the first) leaves out the warnings given once per file (``iati.version_1``)."""
         self.path = Path(path)
         self.data = data
         self.line_offset = line_offset
         self.header: FileHeader | None = None
+        self.v1 = False  # read 1.0x codes as 2.0x ones
+        self._v1_warned = not file_warnings
+        self._v1_seen: str | None = None  # the first 1.x code mapped, for the warning
 
     def _ln(self, line: int | None) -> int | None:
         return None if line is None else line + self.line_offset
@@ -270,14 +343,45 @@ class IatiReader:
 
     def _read_header(self, root: etree._Element) -> FileHeader:
         version = (root.get("version") or "").strip()
-        if version.startswith("1."):
-            raise InputError(
-                "iati.version_1",
-                f"IATI version {version} is not supported (2.01–2.03 are)",
-                Where(file=str(self.path), line=self._ln(root.sourceline), field="iati-activities/@version"),
-                hint="version 1.x was retired in 2019; ask the publisher for a 2.0x file",
-            )
+        # No @version: 2.0x requires it (iati-activities/@version), 1.0x did not; the 1.x-only codes are
+        # never valid 2.0x codes, so reading them as 1.x codes cannot change a 2.0x file's meaning.
+        self.v1 = version == "" or version.startswith("1.")
         return FileHeader(version=version or "unknown", generated=root.get("generated-datetime"))
+
+    def _code(self, kind: str, raw: str | None) -> str | None:
+        """``raw`` as read: in a 1.0x document, a 1.0x code of this kind becomes its 2.0x code."""
+        if not self.v1 or raw is None:
+            return raw
+        key = raw.strip()
+        key = key.lower() if kind in ("role", "budget-type", "activity-date") else key.upper()
+        code = V1_CODES[kind].get(key)
+        if code is None:
+            return raw
+        if self._v1_seen is None:
+            self._v1_seen = f"{kind} {raw.strip()!r} -> {code}"
+        return code
+
+    def _v1_warning(self, act: Activity) -> None:
+        """The one ``iati.version_1`` warning of a 1.0x document, on its first activity that shows it."""
+        if not self.v1 or self._v1_warned or self.header is None:
+            return
+        declared = self.header.version != "unknown"
+        if not declared and self._v1_seen is None:
+            return  # no @version and no 1.x code (yet): nothing was read differently
+        self._v1_warned = True
+        if not declared:
+            self.header.version = "1.x (no @version)"
+        what = f"is IATI {self.header.version}" if declared else "declares no @version and uses IATI 1.x codes"
+        example = f", e.g. {self._v1_seen}" if self._v1_seen else ""
+        act.warnings.insert(
+            0,
+            (
+                "iati.version_1",
+                f"the file {what}: its 1.x codes are read as the 2.0x codes that replaced them"
+                f" (transaction types, activity-date types, organisation roles, sector and policy-marker"
+                f" vocabularies, budget types{example}); IATI retired 1.x in 2019",
+            ),
+        )
 
     def _read_activity(self, el: etree._Element) -> Activity:
         lang = el.get(XML_LANG)
@@ -321,7 +425,7 @@ class IatiReader:
                 if name is None and not _has_any(child, ("role", "ref", "type", "activity-id")):
                     continue  # an element with nothing in it says nothing
                 org_seq += 1
-                role = child.get("role")
+                role = self._code("role", child.get("role"))
                 act.participating_orgs.append(
                     (
                         org_seq,
@@ -336,7 +440,9 @@ class IatiReader:
                 act.status_code = child.get("code") or act.status_code
             elif tag == "activity-date":
                 d = parse_date(child.get("iso-date"))
-                t = child.get("type")
+                if d is None and self.v1:
+                    d = parse_date(child.text)  # 1.0x: the date as the element's text
+                t = self._code("activity-date", child.get("type"))
                 if d is not None and t:
                     act.dates[t] = d
             elif tag == "activity-scope":
@@ -348,18 +454,25 @@ class IatiReader:
             elif tag == "recipient-region":
                 code = (child.get("code") or "").strip()
                 if code:
-                    act.regions.append((code, child.get("vocabulary") or "1", _pct(child.get("percentage"))))
+                    act.regions.append(
+                        (code, _region_vocabulary(child.get("vocabulary")), _pct(child.get("percentage")))
+                    )
             elif tag == "sector":
                 code = (child.get("code") or "").strip()
                 if code:
-                    act.sectors.append(((child.get("vocabulary") or "1").strip(), code, _pct(child.get("percentage"))))
+                    vocab = (self._code("sector-vocabulary", child.get("vocabulary")) or "1").strip()
+                    act.sectors.append((vocab, code, _pct(child.get("percentage"))))
             elif tag == "location":
                 act.locations.append(self._read_location(child, lang))
             elif tag == "policy-marker":
                 if not _has_any(child, ("vocabulary", "code", "significance")):
                     continue
                 act.policy_markers.append(
-                    (child.get("vocabulary") or "1", child.get("code"), child.get("significance"))
+                    (
+                        self._code("policy-vocabulary", child.get("vocabulary")) or "1",
+                        child.get("code"),
+                        child.get("significance"),
+                    )
                 )
             elif tag == "tag":
                 name = narrative(child, lang)
@@ -371,6 +484,7 @@ class IatiReader:
             elif tag == "result":
                 act.results.append(self._read_result(child, lang))
         self._check_percentages(act)
+        self._v1_warning(act)
         return act
 
     def _value(
@@ -381,13 +495,21 @@ class IatiReader:
         raw = _text(el)
         value: float | None = None
         if raw is not None:
-            try:
-                value = float(raw.replace(",", ""))
-            except ValueError:
+            value, problem = parse_amount(raw)
+            if problem == "not_decimal":
+                act.warnings.append(
+                    (
+                        "value.not_decimal",
+                        f"{what} value {raw!r} (line {self._ln(el.sourceline)}) is not written as an xsd:decimal;"
+                        f" read as {value:.15g}",
+                    )
+                )
+            elif problem is not None:
                 act.warnings.append(
                     (
                         "value.not_a_number",
-                        f"{what} value {raw!r} (line {self._ln(el.sourceline)}) is not a number; stored as null",
+                        f"{what} value {raw!r} (line {self._ln(el.sourceline)}) is not a number"
+                        f"{AMOUNT_PROBLEMS[problem]}; stored as null",
                     )
                 )
         cur = (el.get("currency") or "").strip().upper() or act.default_currency
@@ -401,7 +523,7 @@ class IatiReader:
             cur = None  # no amount and no currency of its own: the default says nothing about it
         return (
             seq,
-            el.get("type") or "1",
+            self._code("budget-type", el.get("type")) or "1",
             el.get("status") or "1",
             parse_date(_attr(el.find("period-start"), "iso-date")),
             parse_date(_attr(el.find("period-end"), "iso-date")),
@@ -427,9 +549,12 @@ class IatiReader:
         for child in el.iterchildren():
             tag = child.tag
             if tag == "transaction-type":
-                t.type_code = _attr(child, "code") or t.type_code
+                t.type_code = self._code("transaction-type", _attr(child, "code")) or t.type_code
             elif tag == "transaction-date":
-                t.date = parse_date(child.get("iso-date")) or t.date
+                d = parse_date(child.get("iso-date"))
+                if d is None and self.v1:
+                    d = parse_date(child.text)  # 1.0x: the date as the element's text
+                t.date = d or t.date
             elif tag == "value":
                 value, _, value_date = self._value(child, act, "transaction")
                 t.value = value if value is not None else t.value
@@ -448,7 +573,7 @@ class IatiReader:
             elif tag == "sector":
                 code = (child.get("code") or "").strip()
                 if code:
-                    t.sectors.append(((child.get("vocabulary") or "1").strip(), code))
+                    t.sectors.append(((self._code("sector-vocabulary", child.get("vocabulary")) or "1").strip(), code))
             elif tag == "recipient-country":
                 code = (child.get("code") or "").strip().upper()
                 if code:
@@ -456,7 +581,7 @@ class IatiReader:
             elif tag == "recipient-region":
                 code = (child.get("code") or "").strip()
                 if code:
-                    t.regions.append((code, child.get("vocabulary") or "1"))
+                    t.regions.append((code, _region_vocabulary(child.get("vocabulary"))))
         t.currency = own_currency or act.default_currency
         if t.value_date is None:
             t.value_date = t.date  # value-date is required; the transaction date is the closest stand-in
@@ -476,6 +601,9 @@ class IatiReader:
             "precision_code": None,
         }
         pos = _text(el.find("point/pos"))
+        coords = el.find("coordinates") if self.v1 and not pos else None
+        if coords is not None:  # 1.0x: <coordinates latitude= longitude=>
+            pos = f"{coords.get('latitude') or ''} {coords.get('longitude') or ''}"
         if pos:
             parts = pos.replace(",", " ").split()
             if len(parts) == 2:
@@ -494,6 +622,9 @@ class IatiReader:
             elif level == "2":
                 loc["adm2"] = code
                 loc["admin_vocabulary"] = loc["admin_vocabulary"] or adm.get("vocabulary")
+            elif self.v1 and not level:  # 1.0x: <administrative country= adm1= adm2=>
+                loc["adm1"] = (adm.get("adm1") or "").strip() or loc["adm1"]
+                loc["adm2"] = (adm.get("adm2") or "").strip() or loc["adm2"]
         return loc
 
     def _read_result(self, el: etree._Element, lang: str | None) -> dict[str, Any]:
@@ -529,29 +660,79 @@ class IatiReader:
 
     @staticmethod
     def _check_percentages(act: Activity) -> None:
-        if any(p is not None for _, p in act.countries):
-            total = sum(p or 0.0 for _, p in act.countries)
+        """Warnings about the numbers that split money, and about transactions no total can count.
+
+        Recipient percentages: the countries and the regions of the region vocabulary that splits
+        money (:func:`money_region_vocabulary`) share 100 % (IATI 2.03, activity-standard overview
+        "Geography": "sum to 100 across both elements per region vocabulary"); when they do not, they
+        are normalised (``percentages.recipient``). Sector percentages: only those of the vocabulary
+        that splits money (DAC 5-digit, else DAC 3-digit) are normalised and warned about
+        (``percentages.sector``); other vocabularies never split money, so their totals say nothing
+        about it and raise no warning.
+        """
+        vocab = money_region_vocabulary(v for _, v, _ in act.regions)
+        regions = [p for _, v, p in act.regions if v == vocab]
+        if any(p is not None for _, p in act.countries) or any(p is not None for p in regions):
+            # countries first, then regions: the fast path sums in the same order
+            total = sum(p or 0.0 for _, p in act.countries) + sum(p or 0.0 for p in regions)
             if abs(total - 100.0) > 0.01:
-                act.warnings.append(
-                    ("percentages.country", f"recipient-country percentages sum to {total:g}, not 100; normalised")
+                act.warnings.append(("percentages.recipient", _recipient_message(bool(act.countries), vocab, total)))
+        splitting = money_sector_vocabulary(v for v, _, _ in act.sectors)
+        sector_total: float | None = None
+        for v, _code, pct in act.sectors:
+            if v == splitting and pct is not None:
+                sector_total = (sector_total or 0.0) + pct
+        if sector_total is not None and abs(sector_total - 100.0) > 0.01:
+            act.warnings.append(
+                (
+                    "percentages.sector",
+                    f"sector percentages (vocabulary {splitting}) sum to {sector_total:g}, not 100; normalised",
                 )
-        by_vocab: dict[str, float] = {}
-        for vocab, _code, pct in act.sectors:
-            if pct is not None:
-                by_vocab[vocab] = by_vocab.get(vocab, 0.0) + pct
-        for vocab, total in by_vocab.items():
-            if abs(total - 100.0) > 0.01:
-                act.warnings.append(
-                    (
-                        "percentages.sector",
-                        f"sector percentages (vocabulary {vocab}) sum to {total:g}, not 100; normalised",
-                    )
-                )
+            )
         for t in act.transactions:
             if t.value is not None and t.currency is None:
                 act.warnings.append(
                     ("currency.missing", f"transaction {t.seq} has no currency and the activity no default-currency")
                 )
+            if t.type_code is not None and t.type_code not in TRANSACTION_TYPES:
+                act.warnings.append(("transaction.type_unknown", _type_unknown_message(t.seq, t.type_code)))
+
+
+def _region_vocabulary(raw: str | None) -> str:
+    """``recipient-region/@vocabulary``: absent or blank is 1 (OECD DAC), as the standard says."""
+    return (raw or "").strip() or "1"
+
+
+def region_vocabulary_rank(vocabulary: str) -> str:
+    """Sort key of region vocabularies for splitting money: 1 (OECD DAC) first, then 2 (UN M49), then
+    the rest (99, the reporting organisation's) by code. Mirrored in SQL by :mod:`kizuna.ledger.money`."""
+    return vocabulary if vocabulary in ("1", "2") else "3" + vocabulary
+
+
+def money_region_vocabulary(vocabularies: Iterable[str]) -> str | None:
+    """The region vocabulary whose regions share 100 % with the countries when money is split."""
+    return min(vocabularies, key=region_vocabulary_rank, default=None)
+
+
+def money_sector_vocabulary(vocabularies: Iterable[str]) -> str | None:
+    """The sector vocabulary that splits money: 1 (DAC 5-digit) if present, else 2 (DAC 3-digit)."""
+    seen = set(vocabularies)
+    return "1" if "1" in seen else "2" if "2" in seen else None
+
+
+def _recipient_message(has_countries: bool, region_vocabulary: str | None, total: float) -> str:
+    what = " and ".join(
+        ([("recipient-country")] if has_countries else [])
+        + ([f"recipient-region (vocabulary {region_vocabulary})"] if region_vocabulary else [])
+    )
+    return f"{what} percentages sum to {total:g}, not 100; normalised"
+
+
+def _type_unknown_message(seq: int, code: str) -> str:
+    return (
+        f"transaction {seq} has type {code!r}, not a TransactionType code of IATI 2.0x (1-13):"
+        " kept as published, counted in no money view"
+    )
 
 
 def _has_any(el: etree._Element, attrs: tuple[str, ...]) -> bool:

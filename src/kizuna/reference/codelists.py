@@ -1,11 +1,13 @@
 """Code names for IATI codelists, offline first.
 
-A compact built-in table (``builtin_codes.csv``, written for Kizuna: DAC 3-digit sector categories, the
-5-digit purpose codes the product uses most, transaction types, statuses, roles) is always there.
-``kizuna codelists update`` downloads the full IATI codelists (Standard 2.03) when online, and
-``kizuna codelists load DIR`` reads a folder of IATI codelist XML files (e.g. a copy of
-IATI-Codelists ``xml/``); either replaces the built-in names for the lists it brings. Country names
-come from ISO 3166-1 via pycountry.
+A built-in table (``builtin_codes.csv``) is always there: every DAC 5-digit purpose code (Sector) and
+3-digit category (SectorCategory), transaction types, activity statuses and date types, organisation
+types and roles, regions and region and sector vocabularies, policy markers, budget types, with their
+English names, generated from IATI's published codelists by :mod:`kizuna.reference.make_builtin_codes`
+(withdrawn codes keep their names, with ``status = 'withdrawn'``). ``kizuna codelists update``
+downloads the full IATI codelists (Standard 2.03) when online, and ``kizuna codelists load DIR`` reads
+a folder of IATI codelist XML files (e.g. a copy of IATI-Codelists ``xml/``); either replaces the
+built-in names for the lists it brings. Country names come from ISO 3166-1 via pycountry.
 """
 
 from __future__ import annotations
@@ -46,43 +48,62 @@ WANTED = [
 ]
 
 
+Row = tuple[str, str, str, str | None, str | None]  # codelist, code, name, category, status
+BUILTIN_CSV = "builtin_codes.csv"
+
+
 @lru_cache(maxsize=1)
-def builtin_rows() -> list[tuple[str, str, str, str | None]]:
-    text = resources.files("kizuna.reference").joinpath("builtin_codes.csv").read_text(encoding="utf-8")
-    return [(r["codelist"], r["code"], r["name"], r["category"] or None) for r in csv.DictReader(io.StringIO(text))]
+def builtin_rows() -> list[Row]:
+    """The built-in table: ``(codelist, code, name, category, status)``; status is None when active."""
+    text = resources.files("kizuna.reference").joinpath(BUILTIN_CSV).read_text(encoding="utf-8")
+    return [
+        (r["codelist"], r["code"], r["name"], r["category"] or None, r["status"] or None)
+        for r in csv.DictReader(io.StringIO(text))
+    ]
 
 
 def ensure_codelists(con: Any) -> None:
-    """Fill ``codelist_items`` with the built-in table (and ISO country names) if it is empty."""
-    if scalar(con, "SELECT count(*) FROM codelist_items"):
+    """Put the built-in table (and ISO country names) in ``codelist_items`` unless it is there already.
+
+    Codes a user loaded or downloaded are kept: built-in rows only fill the codes no row has. A
+    workspace from before the full table (migration 0006 removed its old built-in rows) is filled the
+    same way, so 5-digit sector names need no extra command.
+    """
+    if scalar(con, "SELECT count(*) FROM codelist_items WHERE source = 'builtin'"):
         return
     rows = list(builtin_rows())
     import pycountry
 
     for c in pycountry.countries:
-        rows.append(("Country", c.alpha_2, c.name, None))
-    _insert(con, rows, "builtin")
+        rows.append(("Country", c.alpha_2, c.name, None, None))
+    _insert(con, rows, "builtin", replace=False)
 
 
-def _insert(con: Any, rows: list[tuple[str, str, str, str | None]], source: str) -> None:
+def _insert(con: Any, rows: list[Row], source: str, replace: bool = True) -> None:
     tbl = pa.table(
         {
             "codelist": [r[0] for r in rows],
             "code": [r[1] for r in rows],
             "name": [r[2] for r in rows],
             "category": [r[3] for r in rows],
+            "status": [r[4] for r in rows],
             "source": [source] * len(rows),
         }
     )
     con.register("_codes", tbl)
     try:
-        con.execute("INSERT OR REPLACE INTO codelist_items SELECT codelist, code, name, category, source FROM _codes")
+        con.execute(
+            f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO codelist_items (codelist, code, name, category,"
+            " status, source) SELECT codelist, code, name, category, status, source FROM _codes"
+        )
     finally:
         con.unregister("_codes")
 
 
-def parse_codelist_xml(data: bytes, origin: str) -> tuple[str, list[tuple[str, str, str, str | None]]]:
-    """Parse one IATI codelist XML document (``<codelist name=...><codelist-items>...``)."""
+def parse_codelist_xml(data: bytes, origin: str) -> tuple[str, list[Row]]:
+    """Parse one IATI codelist XML document (``<codelist name=...><codelist-items>...``): each item's
+    code, English name (the narrative with no ``xml:lang``, or ``en``), category, and status
+    (``'withdrawn'``, or None for active)."""
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
@@ -110,8 +131,9 @@ def parse_codelist_xml(data: bytes, origin: str) -> tuple[str, list[tuple[str, s
                 nm = (n.text or "").strip()
                 break
         cat = (item.findtext("category") or "").strip() or None
+        status = (item.get("status") or "").strip().lower()
         if code:
-            rows.append((name, code, nm or code, cat))
+            rows.append((name, code, nm or code, cat, None if status in ("", "active") else status))
     return name, rows
 
 
