@@ -22,6 +22,7 @@ import duckdb
 from kizuna.errors import KizunaError, Where
 
 DEFAULT_PATH = Path("kizuna.duckdb")
+FLOW_RULES_MIGRATION = 5  # 0005_flows_regions_dates: the money rules of issue 11 (regions, value dates)
 ENV_VAR = "KIZUNA_WORKSPACE"
 
 
@@ -120,6 +121,12 @@ class Workspace:
             self.load_reference()
         else:
             self.refresh_registry()
+        if FLOW_RULES_MIGRATION in applied and done and self.scalar("SELECT count(*) FROM flows"):
+            # flows derived under older money rules (before regions shared the 100 %): derive them again
+            from kizuna.ledger.money import rebuild_flows  # here: the ledger imports this module
+
+            with self.transaction() as con:
+                rebuild_flows(con)
         return applied
 
     def load_reference(self) -> None:

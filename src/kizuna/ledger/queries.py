@@ -214,6 +214,7 @@ def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any
     sql = f"""
         SELECT f.publisher_ref AS publisher, any_value(coalesce(o.name, a.publisher_name)) AS publisher_name,
                f.country, any_value(cn.name) AS country_name,
+               f.region, f.region_vocabulary, any_value(rn.name) AS region_name,
                {sector_col} AS sector, any_value(sn.name) AS sector_name,
                f.year, sum(f.usd) AS usd, count(DISTINCT f.activity_uid) AS activities,
                count(*) FILTER (WHERE f.usd IS NULL) AS rows_without_rate
@@ -221,10 +222,11 @@ def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any
         JOIN activities a USING (activity_uid)
         LEFT JOIN org_names o ON o.ref = f.publisher_ref
         LEFT JOIN codelist_items cn ON cn.codelist = 'Country' AND cn.code = f.country
+        LEFT JOIN codelist_items rn ON rn.codelist = 'Region' AND rn.code = f.region AND f.region_vocabulary = '1'
         LEFT JOIN codelist_items sn ON sn.codelist = '{name_list}' AND sn.code = {sector_col}
         WHERE {" AND ".join(clauses)}
-        GROUP BY f.publisher_ref, f.country, {sector_col}, f.year
-        ORDER BY usd DESC NULLS LAST, publisher, country, sector, year
+        GROUP BY f.publisher_ref, f.country, f.region, f.region_vocabulary, {sector_col}, f.year
+        ORDER BY usd DESC NULLS LAST, publisher, country, region, sector, year
     """
     return ws.query(sql, params)
 
