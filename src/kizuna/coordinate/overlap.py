@@ -616,24 +616,28 @@ def tfidf_matrix(ids: np.ndarray, texts: pl.Series, max_df: float = 0.5) -> sp.c
     bigrams, the usual index unit for CJK text: Manning et al. 2008, §2.2.2), a lone character alone.
     """
     n = len(ids)
-    base = pl.DataFrame({"id": ids, "t": texts}).lazy().with_columns(pl.col("t").fill_null("").str.to_lowercase())
+    frame = pl.DataFrame({"id": ids, "t": texts}).with_columns(pl.col("t").fill_null(""))
     words = (
-        base.select("id", pl.col("t").str.extract_all(r"[a-z0-9\u00c0-\u024f]{2,}"))
+        frame.lazy()
+        .select("id", pl.col("t").str.to_lowercase().str.extract_all(r"[a-z0-9\u00c0-\u024f]{2,}"))
         .explode("t")
         .drop_nulls("t")
         .filter(~pl.col("t").is_in(list(_STOP)))
     )
-    cjk = (
-        base.filter(pl.col("t").str.contains(CJK_RUN))
-        .select("id", pl.col("t").str.extract_all(CJK_RUN).alias("run"))
-        .explode("run")
-        .drop_nulls("run")
-        .with_columns(pl.int_ranges(0, pl.max_horizontal(pl.col("run").str.len_chars() - 1, 1)).alias("i"))
-        .explode("i")
-        .select("id", pl.col("run").str.slice(pl.col("i"), 2).alias("t"))
-    )
+    parts = [words]
+    if frame.select(pl.col("t").str.contains(CJK_RUN).any()).item():  # most ledgers hold no CJK text at all
+        parts.append(
+            frame.lazy()
+            .filter(pl.col("t").str.contains(CJK_RUN))
+            .select("id", pl.col("t").str.extract_all(CJK_RUN).alias("run"))
+            .explode("run")
+            .drop_nulls("run")
+            .with_columns(pl.int_ranges(0, pl.max_horizontal(pl.col("run").str.len_chars() - 1, 1)).alias("i"))
+            .explode("i")
+            .select("id", pl.col("run").str.slice(pl.col("i"), 2).alias("t"))
+        )
     tok = (
-        pl.concat([words, cjk])
+        pl.concat(parts)
         .with_columns(pl.col("t").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("c"))
         .group_by("id", "c")
         .agg(pl.len().alias("tf"))
