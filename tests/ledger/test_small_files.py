@@ -145,7 +145,7 @@ def test_large_files_among_small_ones_keep_the_folders_order(tmp_path, monkeypat
     runs = []
     real = ingest.ingest_small_files
     monkeypatch.setattr(
-        ingest, "ingest_small_files", lambda ws, group, *a: runs.append(len(group)) or real(ws, group, *a)
+        ingest, "ingest_small_files", lambda ws, group, *a, **kw: runs.append(len(group)) or real(ws, group, *a, **kw)
     )
     with open_workspace(tmp_path / "mixed.duckdb") as ws:
         ingest_paths(ws, [tmp_path / "corpus"])

@@ -24,7 +24,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from kizuna.errors import InputError, Where
+from kizuna.errors import InputError, KizunaError, Where
 from kizuna.ledger.iati import IatiReader, check_prolog
 from kizuna.ledger.store import build_batch, write_batch
 
@@ -291,11 +291,23 @@ class ParallelParse:
             self.pending.append(self.ex.submit(*task))
 
     def __iter__(self) -> Iterator[ChunkResult]:
+        for res in self.outcomes():
+            if isinstance(res, KizunaError):
+                raise res
+            yield res
+
+    def outcomes(self) -> Iterator[ChunkResult | KizunaError]:
+        """Like iterating, but a task that fails with a :class:`KizunaError` yields it and the others
+        go on (``ingest --keep-going`` reads every good file of a folder with a bad one)."""
         self.starter.join()
         try:
             while self.pending:
-                res = self.pending.popleft().result()
+                fut = self.pending.popleft()
                 self._submit_next()
+                try:
+                    res: ChunkResult | KizunaError = fut.result()
+                except KizunaError as exc:
+                    res = exc
                 yield res
         finally:
             self.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from kizuna.errors import InputError, Where
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
 from kizuna.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from kizuna.ledger.ingest import IngestSummary
 
 CountryOpt = Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. SS.")]
 SectorOpt = Annotated[str | None, typer.Option("--sector", help="DAC code or prefix, e.g. 152 or 15220.")]
@@ -30,9 +33,20 @@ def _date(raw: str | None, opt: str) -> date | None:
         raise InputError("cli.bad_date", f"'{raw}' is not a date", Where(field=opt), hint="use YYYY-MM-DD") from None
 
 
+KeepGoingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-going",
+        help="Import every good file; list each refused one with its error and exit 2 at the end "
+        "(without it the first bad file stops the run; the files before it stay imported).",
+    ),
+]
+
+
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="IATI .xml files, 3W .csv/.xlsx sheets, or folders of them.")],
     workspace: WorkspaceOpt = None,
+    keep_going: KeepGoingOpt = False,
 ) -> None:
     """Import IATI activity files and 3W/4W sheets into the workspace (one transaction per file)."""
     from rich.console import Console
@@ -58,8 +72,14 @@ def ingest(
         def on_file(path: Path, i: int, n: int) -> None:
             progress.update(task, completed=i, description=f"ingesting {path.name}")
 
-        summary = ingest_paths(ws, files, on_file=on_file)
+        summary = ingest_paths(ws, files, on_file=on_file, keep_going=keep_going)
         progress.update(task, completed=len(files))
+    report_ingest(summary)
+
+
+def report_ingest(summary: IngestSummary) -> None:
+    """The ingest table and totals on stdout; each refused file as one error line on stderr, and exit
+    status 2 when there was one (``--keep-going``)."""
     rows = [
         {
             "file": f.path.name,
@@ -75,10 +95,18 @@ def ingest(
     ]
     render(rows, Format.table, None, title="Ingested")
     warn = summary.warnings_by_kind()
+    failed = summary.failed
     typer.echo(
         f"{len(summary.files)} files, {summary.activities} activities, {summary.transactions} transactions, "
-        f"{sum(warn.values())} warnings" + (": " + ", ".join(f"{k} {v}" for k, v in warn.items()) if warn else "")
+        f"{sum(warn.values())} warnings"
+        + (": " + ", ".join(f"{k} {v}" for k, v in warn.items()) if warn else "")
+        + (f"; {len(failed)} refused" if failed else "")
     )
+    for f in failed:
+        assert f.error is not None
+        typer.echo(f.error.one_line(), err=True)
+    if failed:
+        raise typer.Exit(code=2)
 
 
 def activities(

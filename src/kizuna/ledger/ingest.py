@@ -1,7 +1,9 @@
 """Ingest IATI XML files and 3W/4W sheets into the workspace: the library call behind ``kizuna ingest``.
 
 Each file is one transaction: it lands whole (activities, transactions, flows, warnings, provenance)
-or not at all. A file already imported (same sha256) is skipped and changes nothing.
+or not at all. A file already imported (same sha256) is skipped and changes nothing. The first bad
+file stops a run (the files before it stay imported), unless ``keep_going``: then every good file is
+imported and each bad one is reported with its error.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kizuna.errors import InputError, Where
+from kizuna.errors import InputError, KizunaError, Where
 from kizuna.ledger import money
 from kizuna.ledger.chunks import (
     PARALLEL_MIN_BYTES,
@@ -56,11 +58,16 @@ FLUSH_FILES = 48  # small files per insert (and per flows build), loaded while t
 SMALL_FILES_PARALLEL_BYTES = 8 << 20  # below this, starting the worker pool costs more than it saves
 
 
+# Where a file came from when it was downloaded (``kizuna fetch``): recorded on its ``imports`` row.
+# Keys: source_url, retrieved_at (UTC datetime), source_sha256 (of the bytes as received).
+Provenance = Mapping[str, Any]
+
+
 @dataclass
 class FileResult:
     path: Path
     kind: str
-    status: str  # 'imported' | 'skipped'
+    status: str  # 'imported' | 'skipped' | 'failed' (only with keep_going; see ``error``)
     import_id: int | None = None
     publisher: str | None = None
     version: str | None = None
@@ -68,11 +75,16 @@ class FileResult:
     transactions: int = 0
     replaced: int = 0
     warnings: dict[str, int] = field(default_factory=dict)
+    error: KizunaError | None = None  # why a 'failed' file was refused
 
 
 @dataclass
 class IngestSummary:
     files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
 
     @property
     def activities(self) -> int:
@@ -113,10 +125,19 @@ def ingest_paths(
     ws: Workspace,
     paths: Iterable[Path | str],
     on_file: Callable[[Path, int, int], None] | None = None,
+    *,
+    keep_going: bool = False,
+    provenance: Mapping[Path, Provenance] | None = None,
 ) -> IngestSummary:
     """Ingest every file, in order; stop at the first bad file (earlier files stay imported, the bad one
-    not at all). Runs of small IATI files are ingested together (see :func:`ingest_small_files`)."""
+    not at all). Runs of small IATI files are ingested together (see :func:`ingest_small_files`).
+
+    With ``keep_going``, a file that cannot be read (a :class:`KizunaError`) is left out whole, as it
+    would be at a stop, and the run goes on: the summary lists it as ``failed`` with its error.
+    ``provenance`` gives, by path, where downloaded files came from (recorded on their imports rows).
+    """
     files = expand_paths(paths)
+    prov = provenance or {}
     summary = IngestSummary()
     # Bulk loads do not need DuckDB's default buffer pool (80% of RAM): a small one keeps the
     # process's peak memory flat in the input size; DuckDB spills what does not fit.
@@ -127,21 +148,32 @@ def ingest_paths(
         while i < len(files):
             group = _small_iati_run(files, i)
             if len(group) > 1:
-                summary.files.extend(ingest_small_files(ws, group, on_file, i, len(files)))
+                summary.files.extend(
+                    ingest_small_files(ws, group, on_file, i, len(files), keep_going=keep_going, provenance=prov)
+                )
                 i += len(group)
                 continue
             if on_file:
                 on_file(files[i], i, len(files))
-            summary.files.append(ingest_file(ws, files[i]))
+            try:
+                summary.files.append(ingest_file(ws, files[i], provenance=prov.get(files[i])))
+            except KizunaError as exc:
+                if not keep_going:
+                    raise
+                summary.files.append(FileResult(files[i], _kind(files[i]), "failed", error=exc))
             i += 1
     finally:
         ws.con.execute(f"SET memory_limit = '{previous}'")
     return summary
 
 
-def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResult:
+def _kind(path: Path) -> str:
+    return "iati" if path.suffix.lower() in IATI_SUFFIXES else "3w"
+
+
+def ingest_file(ws: Workspace, path: Path, kind: str | None = None, provenance: Provenance | None = None) -> FileResult:
     """Ingest one file as one transaction."""
-    kind = kind or ("iati" if path.suffix.lower() in IATI_SUFFIXES else "3w")
+    kind = kind or _kind(path)
     if path.suffix.lower() not in IATI_SUFFIXES | SHEET_SUFFIXES:
         raise InputError(
             "ingest.unknown_type",
@@ -156,16 +188,18 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
         sha = file_sha256(path)
         if ws.already_imported(kind, sha):
             return FileResult(path, kind, "skipped")
-        return _ingest(ws, path, kind, sha, parallel)
+        return _ingest(ws, path, kind, sha, parallel, provenance or {})
     finally:
         if parallel is not None:
             parallel.close()
 
 
-def _ingest(ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel | None) -> FileResult:
+def _ingest(
+    ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel | None, provenance: Provenance
+) -> FileResult:
     result = FileResult(path, kind, "imported")
     with ws.transaction() as con:
-        import_id = ws.record_import(con, kind=kind, path=path, sha256=sha)
+        import_id = ws.record_import(con, kind=kind, path=path, sha256=sha, **provenance)
         result.import_id = import_id
 
         def setup() -> None:  # reference tables the flows need (loaded when the workspace was created)
@@ -230,6 +264,9 @@ def ingest_small_files(
     on_file: Callable[[Path, int, int], None] | None = None,
     first: int = 0,
     total: int | None = None,
+    *,
+    keep_going: bool = False,
+    provenance: Mapping[Path, Provenance] | None = None,
 ) -> list[FileResult]:
     """Ingest small IATI files together: hashed (files imported already are skipped), parsed in worker
     processes, and loaded as they come back, in one transaction (one ``imports`` row per file), 48
@@ -239,40 +276,50 @@ def ingest_small_files(
 
     Each file still lands whole or not at all, in order: a later file repeating an activity of an
     earlier one replaces it, as separate imports would. At the first file that cannot be read, the
-    files before it are committed and its error is raised.
+    files before it are committed and its error is raised; with ``keep_going`` it is left out (a
+    ``failed`` result with its error) and the files after it load as if it were not there.
     """
     total = total if total is not None else len(paths)
     skipped: dict[Path, FileResult] = {}
     todo: list[tuple[Path, str]] = []
     shas = [file_sha256(p) for p in paths]
-    hashes = ws.imported_hashes("iati", shas)  # and, below, those seen earlier in the run
+    imported = ws.imported_hashes("iati", shas)
+    first_of: dict[str, Path] = {}  # a file repeated in the run is read once, at its first copy
+    twin: dict[Path, Path] = {}
     for path, sha in zip(paths, shas, strict=True):
-        if sha in hashes:
+        if sha in imported:
             skipped[path] = FileResult(path, "iati", "skipped")
+        elif sha in first_of:
+            skipped[path] = FileResult(path, "iati", "skipped")
+            twin[path] = first_of[sha]
         else:
-            hashes.add(sha)
+            first_of[sha] = path
             todo.append((path, sha))
     position = {p: k for k, p in enumerate(paths)}
-    errors: list[InputError] = []
+    errors: list[KizunaError] = []
+    failed: dict[Path, FileResult] = {}
     loaded: dict[Path, FileResult] = {}
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
-        parse: Iterator[ChunkResult]
+        parse: Iterator[ChunkResult | KizunaError]
         pool = None
         if workers() > 1 and sum(p.stat().st_size for p, _ in todo) >= SMALL_FILES_PARALLEL_BYTES:
             pool = ParallelParse.files([p for p, _ in todo], Path(tmp))
-            parse = iter(pool)
+            parse = pool.outcomes()
         else:
-            parse = (parse_file(str(p), tmp, f"f{k}") for k, (p, _) in enumerate(todo))
+            parse = _parse_in_process([p for p, _ in todo], tmp)
 
         def parsed() -> Iterator[tuple[Path, str, ChunkResult]]:
-            # In file order, up to the first file that cannot be read (its error is kept for later).
+            # In file order, up to the first file that cannot be read (its error is kept for later),
+            # or past it when keeping going.
             for path, sha in todo:
                 if on_file:
                     on_file(path, first + position[path], total)
-                try:
-                    res = next(parse)
-                except InputError as exc:
-                    errors.append(exc)
+                res = next(parse)
+                if isinstance(res, KizunaError):
+                    failed[path] = FileResult(path, "iati", "failed", error=res)
+                    if keep_going:
+                        continue
+                    errors.append(res)
                     return
                 yield path, sha, res
 
@@ -280,17 +327,35 @@ def ingest_small_files(
         ws.con.execute(f"SET memory_limit = '{SMALL_FILES_MEMORY_LIMIT}'")
         try:
             if todo:
-                loaded = {r.path: r for r in _load_small_files(ws, parsed(), len(todo))}
+                loaded = {r.path: r for r in _load_small_files(ws, parsed(), len(todo), provenance or {})}
         finally:
             ws.con.execute(f"SET memory_limit = '{limit}'")
             if pool is not None:
                 pool.close()
     if errors:
         raise errors[0]
-    return [skipped.get(p) or loaded[p] for p in paths]
+    for copy, original in twin.items():  # a copy of a refused file is refused with it
+        if original in failed:
+            skipped[copy] = FileResult(copy, "iati", "failed", error=failed[original].error)
+    return [skipped.get(p) or loaded.get(p) or failed[p] for p in paths]
 
 
-def _load_small_files(ws: Workspace, parsed: Iterator[tuple[Path, str, ChunkResult]], n: int) -> list[FileResult]:
+def _parse_in_process(paths: list[Path], tmp: str) -> Iterator[ChunkResult | KizunaError]:
+    """Each file parsed here, in order; one that cannot be read yields its error (see
+    :meth:`ParallelParse.outcomes`)."""
+    for k, p in enumerate(paths):
+        try:
+            yield parse_file(str(p), tmp, f"f{k}")
+        except KizunaError as exc:
+            yield exc
+
+
+def _load_small_files(
+    ws: Workspace,
+    parsed: Iterator[tuple[Path, str, ChunkResult]],
+    n: int,
+    provenance: Mapping[Path, Provenance],
+) -> list[FileResult]:
     """One transaction for up to ``n`` small files, loaded as the workers hand them back: see
     :func:`ingest_small_files`."""
     results: list[FileResult] = []
@@ -352,6 +417,7 @@ def _load_small_files(ws: Workspace, parsed: Iterator[tuple[Path, str, ChunkResu
                     "version": r.version,
                     "counts": {"activities": r.activities, "transactions": r.transactions, "replaced": r.replaced},
                     "warnings": r.warnings,
+                    **provenance.get(r.path, {}),
                 }
                 for r, sha in zip(results, shas, strict=True)
             ],
