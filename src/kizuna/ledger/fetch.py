@@ -57,6 +57,7 @@ import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -242,6 +243,7 @@ class Response:
     size: int  # bytes received
     body: bytes | None = None  # when read into memory (JSON answers)
     path: Path | None = None  # when streamed to a file
+    parsed: Any = None  # the JSON answer, once a check has parsed it
 
 
 class Http:
@@ -543,9 +545,12 @@ def _whole(folder: Path, side: dict[str, Any] | None) -> bool:
 
 
 def _datastore_folder(options: FetchOptions, sel: Selection) -> tuple[Path, str]:
-    base = {"url": options.datastore_url.rstrip("/"), "q": replace(sel, since=None).solr_q(), "rows": options.rows}
+    # The folder is the question asked (URL, query, page size); ``--since last`` looks for earlier
+    # answers to the same question without its ``since``.
+    base = {"url": options.datastore_url.rstrip("/"), "q": replace(sel, since=None).solr_q()}
     base_key = hashlib.sha256(json.dumps(base, sort_keys=True).encode()).hexdigest()[:12]
-    key = hashlib.sha256(json.dumps({**base, "q": sel.solr_q()}, sort_keys=True).encode()).hexdigest()[:12]
+    asked = {**base, "q": sel.solr_q(), "rows": options.rows}
+    key = hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()[:12]
     return options.cache_dir / "datastore" / f"{sel.slug()}-{key}", base_key
 
 
@@ -641,7 +646,8 @@ def download_datastore(
             "num_found": None,
             "complete": False,
         }
-    state["started_at"] = datetime.now(UTC).isoformat()
+    # When the download began (a resumed one keeps its first start): what a later ``--since last`` asks from.
+    state.setdefault("started_at", datetime.now(UTC).isoformat())
     _write_json(folder / "query.json", state)
     total: int | None = state.get("num_found")
     pages: dict[int, dict[str, Any]] = {}
@@ -651,48 +657,78 @@ def download_datastore(
             if side is not None and _whole(folder, side):
                 pages[k] = side
     restarted = False
-    k = 0
-    while total is None or k < _n_pages(total, rows):
-        if k in pages:
+
+    def ask(k: int) -> Response:
+        return http.get(_page_url(options, sel, k * rows, rows), check=_check_json)
+
+    def missing_after(k: int) -> int:
+        k += 1
+        while k in pages:
             k += 1
-            continue
-        try:
-            resp = http.get(_page_url(options, sel, k * rows, rows), check=_check_json)
-        except KizunaError as exc:
-            if keep_going and total is not None and exc.code in SKIPPABLE:
-                result.failed.append((f"page {k + 1} (activities {k * rows + 1}-{min(total, (k + 1) * rows)})", exc))
+        return k
+
+    # The next page is asked for while this one is written (one request in flight at a time, so the
+    # service sees the same polite sequence): the wait for the answer overlaps the work on the last.
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kizuna-fetch")
+    next_page: tuple[int, Future[Response]] | None = None
+    try:
+        k = 0
+        while total is None or k < _n_pages(total, rows):
+            if k in pages:
                 k += 1
                 continue
-            result.stopped = exc
-            break
-        assert resp.body is not None
-        answer = json.loads(resp.body)
-        found = int(answer["response"]["numFound"])
-        again = False
-        if total is not None and found != total:
-            # The Datastore changed since the pages held were asked for: their offsets no longer hold.
-            # Start again once; if it changes again, go on and say so.
-            if not restarted:
-                restarted = again = True
-                result.notes.append(
-                    f"the Datastore changed during the download ({total} -> {found} records): started again"
-                )
-                for old in folder.glob("page-*"):
-                    old.unlink()
-                pages.clear()
-            else:
-                result.notes.append(
-                    f"the Datastore changed again during the download ({total} -> {found} records): some "
-                    "activities may be missing or repeated; run again with --refresh"
-                )
-        total = found
-        state["num_found"] = total
-        _write_json(folder / "query.json", state)
-        pages[k] = _write_page(folder, k, answer, resp, rows)
-        result.downloaded += 1
-        if on_progress:
-            on_progress(min(total, (k + 1) * rows), total, f"page {k + 1} of {max(1, _n_pages(total, rows))}")
-        k = 0 if again else k + 1
+            try:
+                waiting = next_page[1] if next_page is not None and next_page[0] == k else None
+                resp = waiting.result() if waiting is not None else ask(k)
+                next_page = None
+            except KizunaError as exc:
+                next_page = None
+                if keep_going and total is not None and exc.code in SKIPPABLE:
+                    result.failed.append(
+                        (f"page {k + 1} (activities {k * rows + 1}-{min(total, (k + 1) * rows)})", exc)
+                    )
+                    k += 1
+                    continue
+                result.stopped = exc
+                break
+            answer = resp.parsed
+            found = int(answer["response"]["numFound"])
+            again = False
+            if total is not None and found != total:
+                # The Datastore changed since the pages held were asked for: their offsets no longer hold.
+                # Start again once; if it changes again, go on and say so.
+                if not restarted:
+                    restarted = again = True
+                    result.notes.append(
+                        f"the Datastore changed during the download ({total} -> {found} records): started again"
+                    )
+                    for old in folder.glob("page-*"):
+                        old.unlink()
+                    pages.clear()
+                else:
+                    result.notes.append(
+                        f"the Datastore changed again during the download ({total} -> {found} records): some "
+                        "activities may be missing or repeated; run again with --refresh"
+                    )
+            total = found
+            state["num_found"] = total
+            _write_json(folder / "query.json", state)
+            if not again and missing_after(k) < _n_pages(total, rows):
+                following = missing_after(k)
+                next_page = (following, ahead.submit(ask, following))
+            try:
+                pages[k] = _write_page(folder, k, answer, resp, rows)
+            except KizunaError as exc:  # an answer of a shape kizuna does not know
+                result.stopped = exc
+                break
+            result.downloaded += 1
+            if on_progress:
+                on_progress(min(total, (k + 1) * rows), total, f"page {k + 1} of {max(1, _n_pages(total, rows))}")
+            k = 0 if again else k + 1
+    finally:
+        if next_page is not None:  # the run stopped with a page on its way: let it arrive, unused
+            next_page[1].cancel()
+        ahead.shutdown(wait=True)
     n = _n_pages(total or 0, rows)
     for j in range(n):
         if j in pages:
@@ -723,7 +759,7 @@ def _n_pages(total: int, rows: int) -> int:
 def _check_json(resp: Response) -> None:
     """A Datastore answer is whole when it parses and has the Solr response shape."""
     try:
-        answer = json.loads(resp.body or b"")
+        answer = resp.parsed = json.loads(resp.body or b"")
     except ValueError as exc:  # not JSON, or bytes cut inside a character
         raise _Retry("truncated", f"the answer is not whole JSON: {exc}") from exc
     r = answer.get("response") if isinstance(answer, dict) else None
@@ -754,23 +790,23 @@ def _write_page(folder: Path, k: int, answer: dict[str, Any], resp: Response, ro
         version = doc.get("dataset_version")
         if isinstance(version, list):
             version = version[0] if version else None
-        by_version.setdefault(str(version or "2.03"), []).append(_XML_DECL.sub("", xml, count=1))
+        if "<?xml" in xml[:100]:
+            xml = _XML_DECL.sub("", xml, count=1)
+        by_version.setdefault(str(version or "2.03"), []).append(xml)
     files = []
     stamp = resp.retrieved_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     for j, (version, acts) in enumerate(sorted(by_version.items())):
         name = f"page-{k:06d}.xml" if j == 0 else f"page-{k:06d}-{j}.xml"
         path = folder / name
-        with open(path.with_name(name + ".part"), "w", encoding="utf-8") as fh:
-            fh.write(
-                f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="{_attr(version)}"'
-                f' generated-datetime="{stamp}">\n'
-            )
-            for a in acts:
-                fh.write(a.strip())
-                fh.write("\n")
-            fh.write("</iati-activities>\n")
+        head = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="{_attr(version)}"'
+            f' generated-datetime="{stamp}">\n'
+        )
+        data = "\n".join([head, *acts, "</iati-activities>\n"]).encode("utf-8")
+        path.with_name(name + ".part").write_bytes(data)
         os.replace(path.with_name(name + ".part"), path)
-        files.append({"name": name, "sha256": _sha256(path), "activities": len(acts), "version": version})
+        sha = hashlib.sha256(data).hexdigest()
+        files.append({"name": name, "sha256": sha, "activities": len(acts), "version": version})
     side = {
         "url": resp.url,
         "retrieved_at": resp.retrieved_at.isoformat(),
@@ -823,9 +859,7 @@ def _registry_datasets(options: FetchOptions, publisher: str, http: Http) -> Ite
     start = 0
     while True:
         url = _registry_url(options, publisher, start)
-        resp = http.get(url, check=_check_registry)
-        assert resp.body is not None
-        result = json.loads(resp.body)["result"]
+        result = http.get(url, check=_check_registry).parsed["result"]
         results = result["results"]
         for d in results:
             extras = {e.get("key"): e.get("value") for e in d.get("extras") or [] if isinstance(e, dict)}
@@ -844,7 +878,7 @@ def _registry_datasets(options: FetchOptions, publisher: str, http: Http) -> Ite
 
 def _check_registry(resp: Response) -> None:
     try:
-        answer = json.loads(resp.body or b"")
+        answer = resp.parsed = json.loads(resp.body or b"")
     except ValueError as exc:
         raise _Retry("truncated", f"the answer is not whole JSON: {exc}") from exc
     r = answer.get("result") if isinstance(answer, dict) else None
