@@ -221,11 +221,12 @@ def fetch(
 
         result = f.fetch(ws, options, sel, keep_going=keep_going, on_progress=on_progress, on_file=on_file)
     d = result.fetched
-    unit = "pages" if d.source == "datastore" else "files"
+    n = d.downloaded + d.cached
+    unit = ("page" if d.source == "datastore" else "file") + ("" if n == 1 else "s")
     typer.echo(
         f"{d.source}: {sel.describe()}: "
         + (f"{d.activities} activities, " if d.activities is not None else "")
-        + f"{d.downloaded + d.cached} {unit} ({d.downloaded} downloaded, {d.cached} from the cache); "
+        + f"{n} {unit} ({d.downloaded} downloaded, {d.cached} from the cache); "
         f"{d.requests} requests, {d.retries} retries, {d.bytes / 1e6:.1f} MB; cache {d.folder}"
     )
     for note in d.notes:
