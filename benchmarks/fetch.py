@@ -7,11 +7,13 @@ is not counted) serves N generated activities of one country (realistic IATI 2.0
 1,000 per request as the real API does. Side by side, each in its own child process (so peak RSS is its
 own), each into a fresh workspace:
 
-* **fetch**: ``kizuna.ledger.fetch.fetch`` into an empty cache: every page asked for, written as IATI XML,
-  then ingested (provenance recorded). Politeness off (``min_interval=0``): the pause between requests is
-  a courtesy to a public service, not work; with the default 1 s it adds (pages - 1) s, printed below.
+* **fetch**: ``kizuna.ledger.fetch.fetch`` (what ``kizuna fetch`` runs) into an empty cache: every page
+  asked for, written as IATI XML, then ingested (provenance recorded). Politeness off
+  (``min_interval=0``): the pause between requests is a courtesy to a public service, not work; with
+  the default 1 s it adds (pages - 1) s, printed below.
 * **disk**: ``kizuna.ledger.ingest.ingest_paths`` of the very page files the fetch wrote (the baseline:
-  the same bytes, already on disk).
+  the same bytes, already on disk). It reads each file to hash it, as ``kizuna ingest`` does; the fetch
+  hands the ingest the hashes it took as it wrote the files.
 
 The fetch overhead is (fetch - disk) / disk. Peak memory is given as the child's RSS, and as the
 proportional set size of the child with its parse workers, sampled every 20 ms in one extra run whose
@@ -32,36 +34,10 @@ import sys
 import time
 from pathlib import Path
 
+from ingest import SAMPLER  # benchmarks/ingest.py, beside this script: the PSS sampler of the ingest benchmark
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "_data" / "fetch"
-
-SAMPLER = """
-import os, threading
-
-def tree_pss_kb(root):
-    # Proportional set size of this process and its descendants (parse workers, their fork server).
-    parent = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                parent.setdefault(int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
-            except (OSError, IndexError, ValueError):
-                pass
-    total, stack = 0, [root]
-    while stack:
-        p = stack.pop()
-        try:
-            total += sum(int(l.split()[1]) for l in open(f"/proc/{p}/smaps_rollup") if l.startswith("Pss:"))
-        except OSError:
-            pass
-        stack.extend(parent.get(p, []))
-    return total
-
-peak, done = [0], threading.Event()
-def sample():
-    while not done.wait(0.02):
-        peak[0] = max(peak[0], tree_pss_kb(os.getpid()))
-"""
 
 CHILD = {
     "fetch": SAMPLER
@@ -78,12 +54,14 @@ with tempfile.TemporaryDirectory() as d:
     options = f.FetchOptions(cache_dir=Path(d) / "cache", datastore_url=url, min_interval=0.0)
     ws = open_workspace(Path(d) / "bench.duckdb")
     ws.con.execute("SET threads TO 2")
+    last = [0.0]
     t = time.perf_counter()
-    fetched = f.download(options, f.Selection(country="SS"))
-    t_down = time.perf_counter() - t
-    from kizuna.ledger.ingest import ingest_paths
-    s = ingest_paths(ws, fetched.files, provenance=fetched.provenance)
+    def on_progress(*a):
+        last[0] = time.perf_counter()
+    result = f.fetch(ws, options, f.Selection(country="SS"), on_progress=on_progress)
     dt = time.perf_counter() - t
+    t_down = last[0] - t  # the last page written
+    fetched = result.fetched
     acts = ws.scalar("SELECT count(*) FROM activities")
     ws.close()
     if keep != "-":

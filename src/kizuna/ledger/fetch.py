@@ -475,6 +475,7 @@ class Fetched:
     folder: Path
     files: list[Path] = field(default_factory=list)
     provenance: dict[Path, dict[str, Any]] = field(default_factory=dict)
+    sha256: dict[Path, str] = field(default_factory=dict)  # of each file, as written or checked
     downloaded: int = 0  # pages or files that came over the network in this run
     cached: int = 0  # pages or files the cache already held
     activities: int | None = None  # the Datastore's numFound
@@ -828,6 +829,7 @@ def _add_page(result: Fetched, folder: Path, side: dict[str, Any]) -> None:
         p = folder / f["name"]
         result.files.append(p)
         result.provenance[p] = _provenance(side)
+        result.sha256[p] = f["sha256"]
 
 
 # --- the Registry --------------------------------------------------------------------------------
@@ -984,6 +986,7 @@ def download_registry(
             result.downloaded += 1
         result.files.append(dest)
         result.provenance[dest] = _provenance(side)
+        result.sha256[dest] = side["files"][0]["sha256"]
         if on_progress:
             on_progress(i + 1, len(todo), d.name)
     return result
@@ -1097,7 +1100,14 @@ def fetch(
     from kizuna.ledger.ingest import ingest_paths
 
     fetched = download(options, sel, keep_going=keep_going, on_progress=on_progress, http=http)
-    summary = ingest_paths(ws, fetched.files, on_file, keep_going=keep_going, provenance=fetched.provenance)
+    summary = ingest_paths(
+        ws,
+        fetched.files,
+        on_file,
+        keep_going=keep_going,
+        provenance=fetched.provenance,
+        known_sha256=fetched.sha256,  # each file was hashed as it was written, or checked just now
+    )
     if fetched.stopped is not None:
         raise fetched.stopped  # after the files before it are in, as the ingest rule has it
     return FetchSummary(fetched, summary)

@@ -128,16 +128,19 @@ def ingest_paths(
     *,
     keep_going: bool = False,
     provenance: Mapping[Path, Provenance] | None = None,
+    known_sha256: Mapping[Path, str] | None = None,
 ) -> IngestSummary:
     """Ingest every file, in order; stop at the first bad file (earlier files stay imported, the bad one
     not at all). Runs of small IATI files are ingested together (see :func:`ingest_small_files`).
 
     With ``keep_going``, a file that cannot be read (a :class:`KizunaError`) is left out whole, as it
     would be at a stop, and the run goes on: the summary lists it as ``failed`` with its error.
-    ``provenance`` gives, by path, where downloaded files came from (recorded on their imports rows).
+    ``provenance`` gives, by path, where downloaded files came from (recorded on their imports rows);
+    ``known_sha256`` the hashes of files the caller has just written or checked (not read again).
     """
     files = expand_paths(paths)
     prov = provenance or {}
+    known = known_sha256 or {}
     summary = IngestSummary()
     # Bulk loads do not need DuckDB's default buffer pool (80% of RAM): a small one keeps the
     # process's peak memory flat in the input size; DuckDB spills what does not fit.
@@ -149,14 +152,18 @@ def ingest_paths(
             group = _small_iati_run(files, i)
             if len(group) > 1:
                 summary.files.extend(
-                    ingest_small_files(ws, group, on_file, i, len(files), keep_going=keep_going, provenance=prov)
+                    ingest_small_files(
+                        ws, group, on_file, i, len(files), keep_going=keep_going, provenance=prov, known_sha256=known
+                    )
                 )
                 i += len(group)
                 continue
             if on_file:
                 on_file(files[i], i, len(files))
             try:
-                summary.files.append(ingest_file(ws, files[i], provenance=prov.get(files[i])))
+                summary.files.append(
+                    ingest_file(ws, files[i], provenance=prov.get(files[i]), sha256=known.get(files[i]))
+                )
             except KizunaError as exc:
                 if not keep_going:
                     raise
@@ -171,8 +178,14 @@ def _kind(path: Path) -> str:
     return "iati" if path.suffix.lower() in IATI_SUFFIXES else "3w"
 
 
-def ingest_file(ws: Workspace, path: Path, kind: str | None = None, provenance: Provenance | None = None) -> FileResult:
-    """Ingest one file as one transaction."""
+def ingest_file(
+    ws: Workspace,
+    path: Path,
+    kind: str | None = None,
+    provenance: Provenance | None = None,
+    sha256: str | None = None,
+) -> FileResult:
+    """Ingest one file as one transaction (``sha256``: the file's, when the caller knows it already)."""
     kind = kind or _kind(path)
     if path.suffix.lower() not in IATI_SUFFIXES | SHEET_SUFFIXES:
         raise InputError(
@@ -185,7 +198,7 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None, provenance: 
     # (an already imported file then stops them) and opens the transaction.
     parallel = _start_parallel(path) if kind == "iati" else None
     try:
-        sha = file_sha256(path)
+        sha = sha256 or file_sha256(path)
         if ws.already_imported(kind, sha):
             return FileResult(path, kind, "skipped")
         return _ingest(ws, path, kind, sha, parallel, provenance or {})
@@ -267,6 +280,7 @@ def ingest_small_files(
     *,
     keep_going: bool = False,
     provenance: Mapping[Path, Provenance] | None = None,
+    known_sha256: Mapping[Path, str] | None = None,
 ) -> list[FileResult]:
     """Ingest small IATI files together: hashed (files imported already are skipped), parsed in worker
     processes, and loaded as they come back, in one transaction (one ``imports`` row per file), 48
@@ -282,7 +296,8 @@ def ingest_small_files(
     total = total if total is not None else len(paths)
     skipped: dict[Path, FileResult] = {}
     todo: list[tuple[Path, str]] = []
-    shas = [file_sha256(p) for p in paths]
+    known = known_sha256 or {}
+    shas = [known.get(p) or file_sha256(p) for p in paths]
     imported = ws.imported_hashes("iati", shas)
     first_of: dict[str, Path] = {}  # a file repeated in the run is read once, at its first copy
     twin: dict[Path, Path] = {}
