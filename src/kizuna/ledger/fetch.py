@@ -48,15 +48,17 @@ import hashlib
 import http.client
 import json
 import os
+import queue
 import random
 import re
 import shutil
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -82,6 +84,8 @@ _XML_DECL = re.compile(r"^\s*(\ufeff)?\s*<\?xml[^>]*\?>\s*")
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 
 Progress = Callable[[int, int | None, str], None]  # done, total (None: not known yet), what
+Ready = tuple[Path, dict[str, Any], str]  # a file whole in the cache: its path, provenance, sha256
+Sink = Callable[[list[Ready]], None]  # told of each page's or file's files as soon as they are whole
 
 
 class Source(StrEnum):
@@ -595,6 +599,8 @@ def download_datastore(
     http: Http,
     on_progress: Progress | None = None,
     keep_going: bool = False,
+    sink: Sink | None = None,
+    cancel: threading.Event | None = None,
 ) -> Fetched:
     """Download the selection from the Datastore into the cache, page by page (see the module's notes);
     reuse what the cache holds. Returns the whole pages in order with their provenance.
@@ -602,7 +608,11 @@ def download_datastore(
     A page that cannot be had after its retries stops the run (``stopped``: the pages before it are
     returned for ingest, as the ingest rule keeps the files before a bad one); with ``keep_going`` a
     page cut short, timed out or failed by the server is listed in ``failed`` and the run goes on. The
-    cache then stays incomplete, and the next run asks only for what is missing."""
+    cache then stays incomplete, and the next run asks only for what is missing.
+
+    A file once handed to ``sink`` is never changed or removed during the run (the caller may be reading
+    it): pages asked again after the Datastore changed are written under new names (a new
+    ``generation``), and files no page refers to any more are removed when the next run starts."""
     if not (sel.country or sel.publishers):
         raise InputError(
             "fetch.no_selection",
@@ -626,6 +636,8 @@ def download_datastore(
             for side in sides:
                 assert side is not None
                 _add_page(result, folder, side)
+                if sink:
+                    sink(_ready(folder, side))
             result.cached = len(sides)
             result.notes.append(
                 f"the cache holds this selection, complete as of {state['completed_at']}: nothing was asked "
@@ -646,6 +658,7 @@ def download_datastore(
             "base_key": base_key,
             "num_found": None,
             "complete": False,
+            "generation": 0,
         }
     # When the download began (a resumed one keeps its first start): what a later ``--since last`` asks from.
     state.setdefault("started_at", datetime.now(UTC).isoformat())
@@ -657,6 +670,9 @@ def download_datastore(
             side = _read_json(folder / f"page-{k:06d}.json")
             if side is not None and _whole(folder, side):
                 pages[k] = side
+    _tidy(folder, pages.values())
+    # The pages kept are handed on once the Datastore's count is seen unchanged (else they are asked again).
+    held = [pages[k] for k in sorted(pages)]
     restarted = False
 
     def ask(k: int) -> Response:
@@ -668,6 +684,12 @@ def download_datastore(
             k += 1
         return k
 
+    def hand_on(sides: list[dict[str, Any]]) -> None:
+        if sink:
+            for side in sides:
+                sink(_ready(folder, side))
+        sides.clear()
+
     # The next page is asked for while this one is written (one request in flight at a time, so the
     # service sees the same polite sequence): the wait for the answer overlaps the work on the last.
     ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kizuna-fetch")
@@ -675,6 +697,8 @@ def download_datastore(
     try:
         k = 0
         while total is None or k < _n_pages(total, rows):
+            if cancel is not None and cancel.is_set():
+                break
             if k in pages:
                 k += 1
                 continue
@@ -696,16 +720,16 @@ def download_datastore(
             found = int(answer["response"]["numFound"])
             again = False
             if total is not None and found != total:
-                # The Datastore changed since the pages held were asked for: their offsets no longer hold.
-                # Start again once; if it changes again, go on and say so.
+                # The Datastore changed since the pages held were asked for: their offsets no longer
+                # hold. Start again once (under new file names); if it changes again, go on and say so.
                 if not restarted:
                     restarted = again = True
                     result.notes.append(
                         f"the Datastore changed during the download ({total} -> {found} records): started again"
                     )
-                    for old in folder.glob("page-*"):
-                        old.unlink()
                     pages.clear()
+                    held.clear()
+                    state["generation"] = state.get("generation", 0) + 1
                 else:
                     result.notes.append(
                         f"the Datastore changed again during the download ({total} -> {found} records): some "
@@ -714,15 +738,17 @@ def download_datastore(
             total = found
             state["num_found"] = total
             _write_json(folder / "query.json", state)
+            hand_on(held)
             if not again and missing_after(k) < _n_pages(total, rows):
                 following = missing_after(k)
                 next_page = (following, ahead.submit(ask, following))
             try:
-                pages[k] = _write_page(folder, k, answer, resp, rows)
+                pages[k] = _write_page(folder, k, answer, resp, rows, state.get("generation", 0))
             except KizunaError as exc:  # an answer of a shape kizuna does not know
                 result.stopped = exc
                 break
             result.downloaded += 1
+            hand_on([pages[k]])
             if on_progress:
                 on_progress(min(total, (k + 1) * rows), total, f"page {k + 1} of {max(1, _n_pages(total, rows))}")
             k = 0 if again else k + 1
@@ -730,6 +756,7 @@ def download_datastore(
         if next_page is not None:  # the run stopped with a page on its way: let it arrive, unused
             next_page[1].cancel()
         ahead.shutdown(wait=True)
+    hand_on(held)  # nothing was asked (every page was there): the count stands
     n = _n_pages(total or 0, rows)
     for j in range(n):
         if j in pages:
@@ -739,13 +766,26 @@ def download_datastore(
     result.cached = sum(1 for j in pages if j < n) - result.downloaded
     result.activities = total
     arrived = sum(f.get("activities", 0) for j, side in pages.items() if j < n for f in side["files"])
-    complete = result.stopped is None and not result.failed and all(j in pages for j in range(n))
+    complete = (
+        result.stopped is None
+        and not result.failed
+        and all(j in pages for j in range(n))
+        and not (cancel is not None and cancel.is_set())
+    )
     if complete and total is not None and arrived != total:
         result.notes.append(f"the Datastore reported {total} activities but {arrived} arrived")
     if complete:
         state.update(complete=True, pages=n, completed_at=datetime.now(UTC).isoformat())
         _write_json(folder / "query.json", state)
     return result
+
+
+def _tidy(folder: Path, sides: Iterable[dict[str, Any]]) -> None:
+    """Remove page files no kept page refers to (an earlier generation, a half-written ``.part``)."""
+    keep = {f["name"] for side in sides for f in side["files"]}
+    for p in folder.glob("page-*.xml*"):
+        if p.name not in keep:
+            p.unlink(missing_ok=True)
 
 
 # Page failures ``keep_going`` passes over: they concern one answer. Others (no key, refused, rate
@@ -773,7 +813,9 @@ def _check_json(resp: Response) -> None:
         )
 
 
-def _write_page(folder: Path, k: int, answer: dict[str, Any], resp: Response, rows: int) -> dict[str, Any]:
+def _write_page(
+    folder: Path, k: int, answer: dict[str, Any], resp: Response, rows: int, generation: int = 0
+) -> dict[str, Any]:
     """One page of the Datastore's answer as IATI XML: one ``<iati-activities>`` document per dataset
     version on the page (an activity keeps its file's version), then its provenance beside it."""
     by_version: dict[str, list[str]] = {}
@@ -797,7 +839,7 @@ def _write_page(folder: Path, k: int, answer: dict[str, Any], resp: Response, ro
     files = []
     stamp = resp.retrieved_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     for j, (version, acts) in enumerate(sorted(by_version.items())):
-        name = f"page-{k:06d}.xml" if j == 0 else f"page-{k:06d}-{j}.xml"
+        name = f"page-{k:06d}" + (f"-g{generation}" if generation else "") + (f"-{j}" if j else "") + ".xml"
         path = folder / name
         head = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="{_attr(version)}"'
@@ -822,6 +864,10 @@ def _write_page(folder: Path, k: int, answer: dict[str, Any], resp: Response, ro
 
 def _attr(v: str) -> str:
     return re.sub(r"[^0-9A-Za-z.]", "", v) or "2.03"
+
+
+def _ready(folder: Path, side: dict[str, Any]) -> list[Ready]:
+    return [(folder / f["name"], _provenance(side), f["sha256"]) for f in side["files"]]
 
 
 def _add_page(result: Fetched, folder: Path, side: dict[str, Any]) -> None:
@@ -920,6 +966,8 @@ def download_registry(
     http: Http,
     on_progress: Progress | None = None,
     keep_going: bool = False,
+    sink: Sink | None = None,
+    cancel: threading.Event | None = None,
 ) -> Fetched:
     """Download the selected publishers' activity files listed by the Registry into the cache. A file
     is downloaded again only when the Registry's hash or modification time for it changed (or with
@@ -950,6 +998,8 @@ def download_registry(
             f"{skipped} of the publishers' {len(datasets)} files left out (other country or not modified)"
         )
     for i, d in enumerate(todo):
+        if cancel is not None and cancel.is_set():
+            break
         folder = result.folder / _safe(d.publisher)
         dest = folder / f"{_safe(d.name)}.xml"
         side_path = dest.with_suffix(".json")
@@ -987,6 +1037,8 @@ def download_registry(
         result.files.append(dest)
         result.provenance[dest] = _provenance(side)
         result.sha256[dest] = side["files"][0]["sha256"]
+        if sink:
+            sink([(dest, result.provenance[dest], result.sha256[dest])])
         if on_progress:
             on_progress(i + 1, len(todo), d.name)
     return result
@@ -1062,14 +1114,18 @@ def download(
     keep_going: bool = False,
     on_progress: Progress | None = None,
     http: Http | None = None,
+    sink: Sink | None = None,
+    cancel: threading.Event | None = None,
 ) -> Fetched:
-    """Download the selection into the cache (see the module's notes); return the files to ingest."""
+    """Download the selection into the cache (see the module's notes); return the files to ingest.
+    ``sink`` hears of each page's or file's files as soon as they are whole (cached ones first);
+    ``cancel`` stops the run between two requests."""
     key, host = _key_for(options)
     client = http or Http(options, key=key, key_host=host)
     if options.source == "datastore":
-        result = download_datastore(options, sel, client, on_progress, keep_going)
+        result = download_datastore(options, sel, client, on_progress, keep_going, sink, cancel)
     elif options.source == "registry":
-        result = download_registry(options, sel, client, on_progress, keep_going)
+        result = download_registry(options, sel, client, on_progress, keep_going, sink, cancel)
     else:
         raise InputError(
             "fetch.source", f"unknown source '{options.source}'", Where(field="--source"), "datastore or registry"
@@ -1094,20 +1150,69 @@ def fetch(
     on_file: Callable[[Path, int, int], None] | None = None,
     http: Http | None = None,
 ) -> FetchSummary:
-    """Download the selection (:func:`download`), then ingest the files through the one ingest path
+    """Download the selection (:func:`download`) and ingest the files through the one ingest path
     (:func:`kizuna.ledger.ingest.ingest_paths`: a transaction per file or per batch of small files,
-    idempotent by sha256), recording each file's URL, time retrieved and sha256 on its imports row."""
-    from kizuna.ledger.ingest import ingest_paths
+    idempotent by sha256), recording each file's URL, time retrieved and sha256 on its imports row.
 
-    fetched = download(options, sel, keep_going=keep_going, on_progress=on_progress, http=http)
-    summary = ingest_paths(
-        ws,
-        fetched.files,
-        on_file,
-        keep_going=keep_going,
-        provenance=fetched.provenance,
-        known_sha256=fetched.sha256,  # each file was hashed as it was written, or checked just now
-    )
+    The two overlap: the download runs in a thread, and the files that are whole are ingested, in the
+    order they arrived, while the next ones download (an ingest leaves a core idle part of the time;
+    the download fills it). A download that stops early has its files before the stop ingested, then
+    its error raised, as the ingest rule has it for a bad file."""
+    from kizuna.ledger.ingest import IngestSummary, ingest_paths
+
+    arrived: queue.Queue[list[Ready] | None] = queue.Queue()
+    cancel = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["fetched"] = download(
+                options, sel, keep_going=keep_going, on_progress=on_progress, http=http, sink=arrived.put, cancel=cancel
+            )
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+        finally:
+            arrived.put(None)
+
+    worker = threading.Thread(target=run, name="kizuna-fetch", daemon=True)
+    worker.start()
+    summary = IngestSummary()
+    known = 0
+    try:
+        finished = False
+        while not finished:
+            batch = [arrived.get()]  # wait for the next whole file, then take all that are whole
+            while True:
+                try:
+                    batch.append(arrived.get_nowait())
+                except queue.Empty:
+                    break
+            finished = batch[-1] is None
+            items = [item for part in batch if part is not None for item in part]
+            if not items:
+                continue
+            offset, known = known, known + len(items)
+
+            def progress(path: Path, i: int, n: int, offset: int = offset, known: int = known) -> None:
+                if on_file:
+                    on_file(path, offset + i, known)
+
+            part_summary = ingest_paths(
+                ws,
+                [p for p, _, _ in items],
+                progress,
+                keep_going=keep_going,
+                provenance={p: prov for p, prov, _ in items},
+                known_sha256={p: sha for p, _, sha in items},  # hashed as written, or checked just now
+            )
+            summary.files.extend(part_summary.files)
+    except BaseException:
+        cancel.set()  # the download stops before its next request; its thread ends with the process
+        raise
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    fetched: Fetched = outcome["fetched"]
     if fetched.stopped is not None:
-        raise fetched.stopped  # after the files before it are in, as the ingest rule has it
+        raise fetched.stopped  # after the files before it are in
     return FetchSummary(fetched, summary)
