@@ -59,7 +59,6 @@ import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -692,8 +691,7 @@ def download_datastore(
 
     # The next page is asked for while this one is written (one request in flight at a time, so the
     # service sees the same polite sequence): the wait for the answer overlaps the work on the last.
-    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kizuna-fetch")
-    next_page: tuple[int, Future[Response]] | None = None
+    next_page: tuple[int, _Ahead] | None = None
     try:
         k = 0
         while total is None or k < _n_pages(total, rows):
@@ -741,7 +739,7 @@ def download_datastore(
             hand_on(held)
             if not again and missing_after(k) < _n_pages(total, rows):
                 following = missing_after(k)
-                next_page = (following, ahead.submit(ask, following))
+                next_page = (following, _Ahead(ask, following))
             try:
                 pages[k] = _write_page(folder, k, answer, resp, rows, state.get("generation", 0))
             except KizunaError as exc:  # an answer of a shape kizuna does not know
@@ -752,10 +750,11 @@ def download_datastore(
             if on_progress:
                 on_progress(min(total, (k + 1) * rows), total, f"page {k + 1} of {max(1, _n_pages(total, rows))}")
             k = 0 if again else k + 1
-    finally:
+    except BaseException:
+        raise  # a page on its way is left to its daemon thread (Ctrl-C does not wait for it)
+    else:
         if next_page is not None:  # the run stopped with a page on its way: let it arrive, unused
-            next_page[1].cancel()
-        ahead.shutdown(wait=True)
+            next_page[1].join()
     hand_on(held)  # nothing was asked (every page was there): the count stands
     n = _n_pages(total or 0, rows)
     for j in range(n):
@@ -778,6 +777,31 @@ def download_datastore(
         state.update(complete=True, pages=n, completed_at=datetime.now(UTC).isoformat())
         _write_json(folder / "query.json", state)
     return result
+
+
+class _Ahead:
+    """One request on its way in a daemon thread (a plain thread: Ctrl-C need not wait for it)."""
+
+    def __init__(self, ask: Callable[[int], Response], k: int):
+        self._out: list[Any] = []
+        self._thread = threading.Thread(target=self._run, args=(ask, k), name="kizuna-fetch-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, ask: Callable[[int], Response], k: int) -> None:
+        try:
+            self._out.append(ask(k))
+        except BaseException as exc:  # raised again in the caller's thread by result()
+            self._out.append(exc)
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Response:
+        self._thread.join()
+        out = self._out[0]
+        if isinstance(out, BaseException):
+            raise out
+        return out
 
 
 def _tidy(folder: Path, sides: Iterable[dict[str, Any]]) -> None:
