@@ -331,6 +331,7 @@ class FakeIati:
     gzip: bool = False  # compress answers for clients that accept gzip
     timeout_delay: float = 2.0  # how long a 'timeout' fault holds the answer back
     max_rows: int = 1000
+    frozen: bool = False  # the activities will not change: each answer is built once, then sent as built
     faults: list[Fault] = field(default_factory=list)
     requests: list[Seen] = field(default_factory=list)
 
@@ -338,6 +339,7 @@ class FakeIati:
         self.activities = sorted(self.activities, key=lambda a: a.identifier)
         self._lock = threading.Lock()
         self._found_cache: dict[Any, list[Activity]] = {}
+        self._answers: dict[tuple[str, str, int, int], bytes] = {}
         self._docs: dict[tuple[int, tuple[str, ...]], tuple[str, bytes]] = {}
 
     @property
@@ -466,6 +468,10 @@ class FakeIati:
         except ValueError as exc:
             self._send(h, 400, json.dumps({"error": {"msg": str(exc), "code": 400}}).encode(), "application/json", "-")
             return
+        key = (params.get("q", "*:*"), params.get("fl", ""), rows, start)
+        if self.frozen and key in self._answers:
+            self._send(h, 200, self._answers[key], "application/json;charset=utf-8", "select")
+            return
         found = self._found(params.get("q", "*:*"), match)
         fields = [f for f in ("iati_identifier", "dataset_version", "iati_xml") if f in (params.get("fl") or "")]
         docs = b",".join(self._doc(a, tuple(fields) or ("iati_identifier",)) for a in found[start : start + rows])
@@ -478,6 +484,8 @@ class FakeIati:
             + docs
             + b"]}}"
         )
+        if self.frozen:
+            self._answers[key] = body
         self._send(h, 200, body, "application/json;charset=utf-8", "select")
 
     def _found(self, q: str, match: Any) -> list[Activity]:
@@ -567,7 +575,7 @@ def main() -> None:
     args = ap.parse_args()
     files = [q for p in args.folders for q in (sorted(p.rglob("*.xml")) if p.is_dir() else [p])]
     acts = from_files(files) + generate(args.generate, args.country)
-    fake = FakeIati(acts, datasets_from_files(files), key=args.key, port=args.port).start()
+    fake = FakeIati(acts, datasets_from_files(files), key=args.key, port=args.port, frozen=True).start()
     print(f"fake IATI Datastore: {fake.datastore_url} ({len(acts)} activities)", flush=True)
     print(f"fake IATI Registry:  {fake.registry_url} ({len(fake.datasets)} files)", flush=True)
     print(
