@@ -161,11 +161,9 @@ class Workspace:
         warnings: dict[str, int] | None = None,
         source_url: str | None = None,
         retrieved_at: datetime | None = None,
-        source_sha256: str | None = None,
     ) -> int:
         """Record an import's provenance inside the caller's transaction; return its ``import_id``.
-        A downloaded file also gives where it came from: ``source_url``, ``retrieved_at`` (UTC) and the
-        ``source_sha256`` of the bytes as received."""
+        A downloaded file also gives where it came from: ``source_url`` and ``retrieved_at`` (UTC)."""
         import_id = self.reserve_import_ids(con, 1)[0]
         self.record_imports(
             con,
@@ -181,7 +179,6 @@ class Workspace:
                     "warnings": warnings,
                     "source_url": source_url,
                     "retrieved_at": retrieved_at,
-                    "source_sha256": source_sha256,
                 }
             ],
         )
@@ -194,7 +191,7 @@ class Workspace:
     def record_imports(self, con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
         """Record several imports' provenance in one statement (ids from :meth:`reserve_import_ids`):
         each row has ``import_id, kind, path, sha256, publisher, version, counts, warnings``, and a
-        downloaded file's ``source_url, retrieved_at, source_sha256`` (see :meth:`record_import`)."""
+        downloaded file's ``source_url, retrieved_at`` (see :meth:`record_import`)."""
         if not rows:
             return
         import pyarrow as pa  # here: most commands never record an import
@@ -214,16 +211,14 @@ class Workspace:
                 "imported_at": pa.array([now] * len(rows), pa.timestamp("us")),
                 "source_url": pa.array([r.get("source_url") for r in rows], pa.string()),
                 "retrieved_at": pa.array([_utc_naive(r.get("retrieved_at")) for r in rows], pa.timestamp("us")),
-                "source_sha256": pa.array([r.get("source_sha256") for r in rows], pa.string()),
             }
         )
         con.register("_import_rows", table)
         try:
             con.execute(
                 "INSERT INTO imports (import_id, kind, file_name, file_path, sha256, publisher, version, counts,"
-                " warnings, imported_at, source_url, retrieved_at, source_sha256) SELECT import_id, kind, file_name,"
-                " file_path, sha256, publisher, version, counts, warnings, imported_at, source_url, retrieved_at,"
-                " source_sha256 FROM _import_rows"
+                " warnings, imported_at, source_url, retrieved_at) SELECT import_id, kind, file_name, file_path,"
+                " sha256, publisher, version, counts, warnings, imported_at, source_url, retrieved_at FROM _import_rows"
             )
         finally:
             con.unregister("_import_rows")

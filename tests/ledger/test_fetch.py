@@ -318,18 +318,29 @@ def test_the_real_datastore_without_a_key_fails_before_any_request(tmp_path, mon
 def test_provenance_url_time_and_sha256_are_recorded_on_import(tmp_path, fake):
     before = datetime.now(UTC).replace(tzinfo=None)
     result, _ = _run(tmp_path, fake, SS)
+    after = datetime.now(UTC).replace(tzinfo=None)
     with open_workspace(tmp_path / "w.duckdb", read_only=True) as ws:
-        rows = ws.query("SELECT file_name, sha256, source_url, retrieved_at, source_sha256 FROM imports ORDER BY 1")
+        rows = ws.query("SELECT file_name, file_path, sha256, source_url, retrieved_at FROM imports ORDER BY 1")
     assert [r["file_name"] for r in rows] == [f"page-{k:06d}.xml" for k in range(5)]
     for k, r in enumerate(rows):
-        assert (
-            r["source_url"].startswith(fake.datastore_url + "/activity/select?")
-            and f"start={50 * k}" in r["source_url"]
-        )
-        assert before <= r["retrieved_at"] <= datetime.now(UTC).replace(tzinfo=None)
-        with urllib.request.urlopen(r["source_url"]) as resp:  # the same question gives the same bytes
-            assert r["source_sha256"] == hashlib.sha256(resp.read()).hexdigest()
-        assert r["sha256"] == hashlib.sha256(result.fetched.files[k].read_bytes()).hexdigest()
+        url = r["source_url"]
+        assert url.startswith(fake.datastore_url + "/activity/select?") and f"start={50 * k}" in url
+        assert before <= r["retrieved_at"] <= after
+        assert r["sha256"] == hashlib.sha256(Path(r["file_path"]).read_bytes()).hexdigest()
+        # The file holds exactly the activities the URL answers with.
+        with urllib.request.urlopen(url) as resp:
+            xmls = [d["iati_xml"] for d in json.loads(resp.read())["response"]["docs"]]
+        assert Path(r["file_path"]).read_text().count("<iati-activity ") == len(xmls) == min(50, 230 - 50 * k)
+        assert all(x in Path(r["file_path"]).read_text() for x in xmls)
+
+
+def test_a_registry_files_provenance_is_its_publishers_url(tmp_path):
+    with _registry_fake() as fake:
+        _run(tmp_path, fake, f.Selection(publishers=("XZ-AG2",)), source="registry")
+        with open_workspace(tmp_path / "w.duckdb", read_only=True) as ws:
+            (row,) = ws.query("SELECT sha256, source_url, retrieved_at FROM imports")
+        assert row["source_url"] == f"{fake.url}/files/agency2/agency2-ss.xml"
+        assert row["sha256"] == hashlib.sha256(fake.datasets[3].data).hexdigest() and row["retrieved_at"] is not None
 
 
 def test_a_local_ingest_records_no_provenance(tmp_path, fake):
@@ -338,9 +349,7 @@ def test_a_local_ingest_records_no_provenance(tmp_path, fake):
         from kizuna.ledger.ingest import ingest_paths
 
         ingest_paths(ws, [tmp_path / "a.xml"])
-        assert ws.query("SELECT source_url, retrieved_at, source_sha256 FROM imports") == [
-            {"source_url": None, "retrieved_at": None, "source_sha256": None}
-        ]
+        assert ws.query("SELECT source_url, retrieved_at FROM imports") == [{"source_url": None, "retrieved_at": None}]
 
 
 def test_a_page_the_ingest_refuses_is_listed_with_keep_going_and_the_others_land(tmp_path, fake, capsys):

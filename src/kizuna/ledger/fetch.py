@@ -27,7 +27,7 @@ Cache layout (next to the workspace by default: ``<workspace folder>/kizuna-fetc
 
     datastore/<selection>-<hash>/query.json        the query, numFound, started/completed (UTC)
     datastore/<selection>-<hash>/page-000000.xml   activities 0..rows-1 as one IATI document
-    datastore/<selection>-<hash>/page-000000.json  its provenance: URL, time retrieved, sha256
+    datastore/<selection>-<hash>/page-000000.json  its provenance: URL, time retrieved, files' sha256
     registry/<publisher>/<dataset>.xml (+ .json)    a publisher's file and its provenance
 
 A page or file lands under its final name only once it is whole (written to ``.part``, then renamed),
@@ -242,7 +242,7 @@ class Response:
     status: int
     headers: dict[str, str]
     retrieved_at: datetime
-    sha256: str  # of the bytes as received (before any gzip decoding)
+    sha256: str | None  # of the file written (``dest``), as its bytes went to disk
     size: int  # bytes received
     body: bytes | None = None  # when read into memory (JSON answers)
     path: Path | None = None  # when streamed to a file
@@ -388,7 +388,7 @@ class Http:
         length = headers.get("content-length")
         gzipped = headers.get("content-encoding", "").lower() == "gzip"
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
-        h = hashlib.sha256()
+        h = hashlib.sha256() if dest is not None else None
         got = 0
         chunks: list[bytes] = []
         out = open(_part(dest), "wb") if dest is not None else None  # noqa: SIM115 - closed below
@@ -405,9 +405,9 @@ class Http:
                 if not block:
                     break
                 got += len(block)
-                h.update(block)
                 data = inflate.decompress(block) if inflate is not None else block
-                if out is not None:
+                if out is not None and h is not None:
+                    h.update(data)
                     out.write(data)
                 else:
                     chunks.append(data)
@@ -421,7 +421,7 @@ class Http:
             if out is not None:
                 out.close()
         self.bytes += got
-        r = Response(url, resp.status, headers, datetime.now(UTC), h.hexdigest(), got)
+        r = Response(url, resp.status, headers, datetime.now(UTC), h.hexdigest() if h else None, got)
         if dest is not None:
             r.path = _part(dest)  # renamed to ``dest`` once checked whole (see :meth:`get`)
         else:
@@ -530,7 +530,6 @@ def _provenance(side: dict[str, Any]) -> dict[str, Any]:
     return {
         "source_url": side["url"],
         "retrieved_at": datetime.fromisoformat(side["retrieved_at"]),
-        "source_sha256": side["source_sha256"],
     }
 
 
@@ -877,7 +876,6 @@ def _write_page(
     side = {
         "url": resp.url,
         "retrieved_at": resp.retrieved_at.isoformat(),
-        "source_sha256": resp.sha256,
         "start": k * rows,
         "num_found": answer["response"]["numFound"],
         "files": files,
@@ -1051,10 +1049,9 @@ def download_registry(
             side = {
                 "url": d.url,
                 "retrieved_at": resp.retrieved_at.isoformat(),
-                "source_sha256": resp.sha256,
                 "registry_hash": d.hash,
                 "registry_modified": d.modified,
-                "files": [{"name": dest.name, "sha256": _sha256(dest)}],
+                "files": [{"name": dest.name, "sha256": resp.sha256}],  # hashed as it was written
             }
             _write_json(side_path, side)
             result.downloaded += 1

@@ -59,7 +59,7 @@ SMALL_FILES_PARALLEL_BYTES = 8 << 20  # below this, starting the worker pool cos
 
 
 # Where a file came from when it was downloaded (``kizuna fetch``): recorded on its ``imports`` row.
-# Keys: source_url, retrieved_at (UTC datetime), source_sha256 (of the bytes as received).
+# Keys: source_url, retrieved_at (UTC datetime).
 Provenance = Mapping[str, Any]
 
 

@@ -1,6 +1,5 @@
--- Where a downloaded file came from (`kizuna fetch`): the URL asked, when the answer arrived (UTC),
--- and the sha256 of the bytes as received (the imports row's own sha256 is that of the file ingested,
--- which for a Datastore page is the XML kizuna wrote from the JSON answer). Empty for local files.
+-- Where a downloaded file came from (`kizuna fetch`): the URL asked and when the answer arrived (UTC).
+-- With the row's own sha256 (of the file ingested, as downloaded or as written from a Datastore page)
+-- that is the file's provenance. Empty for files ingested from disk.
 ALTER TABLE imports ADD COLUMN source_url VARCHAR;
 ALTER TABLE imports ADD COLUMN retrieved_at TIMESTAMP;
-ALTER TABLE imports ADD COLUMN source_sha256 VARCHAR;
