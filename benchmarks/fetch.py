@@ -15,7 +15,9 @@ own), each into a fresh workspace:
   the same bytes, already on disk). It reads each file to hash it, as ``kizuna ingest`` does; the fetch
   hands the ingest the hashes it took as it wrote the files.
 
-The fetch overhead is (fetch - disk) / disk. Peak memory is given as the child's RSS, and as the
+The fetch overhead is (fetch - disk) / disk, in wall time (medians of alternating runs) and in CPU
+seconds of each side's process and parse workers (which hardly move when other work shares the
+machine; the stand-in server's CPU is given apart). Peak memory is given as the child's RSS, and as the
 proportional set size of the child with its parse workers, sampled every 20 ms in one extra run whose
 time is not counted (as ``benchmarks/ingest.py`` does).
 
@@ -39,8 +41,26 @@ from ingest import SAMPLER  # benchmarks/ingest.py, beside this script: the PSS 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "_data" / "fetch"
 
+# CPU seconds of the timed work: this process (all its threads) plus the parse workers, which the
+# fork server reaps (read from its /proc stat, as benchmarks/ingest_breakdown.py does). Unlike wall time,
+# it hardly moves when other work shares the machine.
+CPU = """
+import os, time
+from multiprocessing import forkserver
+
+def tree_cpu(c0):
+    time.sleep(0.3)  # let the fork server reap the last workers
+    own = time.process_time() - c0
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not pid:
+        return own
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return own + sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+"""
+
 CHILD = {
     "fetch": SAMPLER
+    + CPU
     + """
 import resource, sys, time, tempfile, shutil
 from pathlib import Path
@@ -55,12 +75,14 @@ with tempfile.TemporaryDirectory() as d:
     ws = open_workspace(Path(d) / "bench.duckdb")
     ws.con.execute("SET threads TO 2")
     last = [0.0]
+    c0 = time.process_time()
     t = time.perf_counter()
     def on_progress(*a):
         last[0] = time.perf_counter()
     result = f.fetch(ws, options, f.Selection(country="SS"), on_progress=on_progress)
     dt = time.perf_counter() - t
     t_down = last[0] - t  # the last page written (the ingest runs alongside the download)
+    cpu = tree_cpu(c0)
     fetched = result.fetched
     acts = ws.scalar("SELECT count(*) FROM activities")
     ws.close()
@@ -68,11 +90,12 @@ with tempfile.TemporaryDirectory() as d:
         shutil.rmtree(keep, ignore_errors=True)
         shutil.copytree(fetched.folder, keep)
 done.set()
-print({"seconds": dt, "download": t_down, "activities": acts, "requests": fetched.requests,
+print({"seconds": dt, "download": t_down, "cpu": cpu, "activities": acts, "requests": fetched.requests,
        "pages": len(fetched.files), "mb": fetched.bytes / 1e6,
        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "tree_mb": peak[0] / 1024 or None})
 """,
     "disk": SAMPLER
+    + CPU
     + """
 import resource, sys, time, tempfile
 from pathlib import Path
@@ -86,13 +109,15 @@ files = sorted(folder.glob("page-*.xml"))
 with tempfile.TemporaryDirectory() as d:
     ws = open_workspace(Path(d) / "bench.duckdb")
     ws.con.execute("SET threads TO 2")
+    c0 = time.process_time()
     t = time.perf_counter()
     s = ingest_paths(ws, files)
     dt = time.perf_counter() - t
+    cpu = tree_cpu(c0)
     acts = ws.scalar("SELECT count(*) FROM activities")
     ws.close()
 done.set()
-print({"seconds": dt, "activities": acts, "mb": sum(p.stat().st_size for p in files) / 1e6,
+print({"seconds": dt, "cpu": cpu, "activities": acts, "mb": sum(p.stat().st_size for p in files) / 1e6,
        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "tree_mb": peak[0] / 1024 or None})
 """,
 }
@@ -110,6 +135,12 @@ def run_child(name: str, *args: str, sample: bool = False) -> dict:
     if out.returncode != 0:
         raise SystemExit(f"{name} failed: {out.stderr[-3000:]}")
     return eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 - our own child's dict literal
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds a process has used so far (from /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(n: int) -> tuple[subprocess.Popen, str]:
@@ -143,9 +174,11 @@ def main() -> None:
         # answers (a real Datastore's work is not on this machine's cores); then the two sides
         # alternate, so that a busy machine's noise falls on both alike.
         run_child("fetch", url, str(pages))
-        fetch_runs, disk_runs = [], []
+        fetch_runs, disk_runs, server_cpu = [], [], []
         for _ in range(args.repeat):
+            before = proc_cpu(server.pid)
             fetch_runs.append(run_child("fetch", url, "-"))
+            server_cpu.append(proc_cpu(server.pid) - before)
             disk_runs.append(run_child("disk", str(pages), "-"))
         fetch_sampled = run_child("fetch", url, "-", sample=True)
         disk_sampled = run_child("disk", str(pages), "-", sample=True)
@@ -175,6 +208,12 @@ def main() -> None:
         f"  peak memory, fetch: RSS {rss:.0f} MB, with its parse workers (PSS) {fetch_sampled['tree_mb']:.0f} MB; "
         f"ingest from disk: RSS {max(r['rss_mb'] for r in [*disk_runs, disk_sampled]):.0f} MB, "
         f"PSS {disk_sampled['tree_mb']:.0f} MB (target < 500 MB)"
+    )
+    fc = statistics.median(r["cpu"] for r in fetch_runs)
+    dc = statistics.median(r["cpu"] for r in disk_runs)
+    print(
+        f"  CPU (process and parse workers), medians: fetch + ingest {fc:.2f} s, ingest from disk {dc:.2f} s:"
+        f" the fetch adds {(fc - dc) / dc * 100:.1f} %; the stand-in server used {statistics.median(server_cpu):.2f} s"
     )
     print(f"  with the default --min-interval 1 s the run waits {f0['requests'] - 1} s more between requests")
     shutil.rmtree(pages, ignore_errors=True)
