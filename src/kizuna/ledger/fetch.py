@@ -1161,6 +1161,9 @@ class FetchSummary:
     ingest: Any  # kizuna.ledger.ingest.IngestSummary
 
 
+BATCH_WAIT = 2.0  # seconds a downloaded file may wait for others before a batch of them is ingested
+
+
 def fetch(
     ws: Any,
     options: FetchOptions,
@@ -1175,10 +1178,13 @@ def fetch(
     (:func:`kizuna.ledger.ingest.ingest_paths`: a transaction per file or per batch of small files,
     idempotent by sha256), recording each file's URL, time retrieved and sha256 on its imports row.
 
-    The two overlap: the download runs in a thread, and the files that are whole are ingested, in the
-    order they arrived, while the next ones download (an ingest leaves a core idle part of the time;
-    the download fills it). A download that stops early has its files before the stop ingested, then
-    its error raised, as the ingest rule has it for a bad file."""
+    The two overlap when the download is slow: it runs in a thread, and files are ingested in the order
+    they arrived, in batches: a batch starts when the download has ended, or when its first file has
+    waited :data:`BATCH_WAIT` seconds (a polite download from the real service: pages come a second or
+    more apart, and the ingest fits in between). A fast download (a local mirror) ends before that and
+    its files are ingested as one batch: each batch costs a transaction, a worker pool and a
+    double-counting pass, more than an overlap saves on two cores. A download that stops early has its
+    files before the stop ingested, then its error raised, as the ingest rule has it for a bad file."""
     from kizuna.ledger.ingest import IngestSummary, ingest_paths
 
     arrived: queue.Queue[list[Ready] | None] = queue.Queue()
@@ -1202,10 +1208,11 @@ def fetch(
     try:
         finished = False
         while not finished:
-            batch = [arrived.get()]  # wait for the next whole file, then take all that are whole
-            while True:
+            batch = [arrived.get()]  # wait for the next whole file, then for more, up to BATCH_WAIT
+            deadline = time.monotonic() + BATCH_WAIT
+            while batch[-1] is not None:
                 try:
-                    batch.append(arrived.get_nowait())
+                    batch.append(arrived.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
             finished = batch[-1] is None
