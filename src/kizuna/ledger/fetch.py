@@ -826,6 +826,7 @@ def _check_json(resp: Response) -> None:
         answer = resp.parsed = json.loads(resp.body or b"")
     except ValueError as exc:  # not JSON, or bytes cut inside a character
         raise _Retry("truncated", f"the answer is not whole JSON: {exc}") from exc
+    resp.body = None  # parsed: the bytes need not stay
     r = answer.get("response") if isinstance(answer, dict) else None
     if not isinstance(r, dict) or not isinstance(r.get("docs"), list) or "numFound" not in r:
         raise KizunaError(
@@ -1152,7 +1153,23 @@ def download(
             "fetch.source", f"unknown source '{options.source}'", Where(field="--source"), "datastore or registry"
         )
     result.requests, result.retries, result.bytes = client.requests, client.retries, client.bytes
+    _give_back_memory()
     return result
+
+
+def _give_back_memory() -> None:
+    """Return the heap the answers used to the system (glibc keeps freed memory for reuse): the
+    ingest that follows, with its parse workers, should have it."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+    except OSError:  # not glibc: nothing to do
+        pass
 
 
 @dataclass
