@@ -103,7 +103,8 @@ def test_a_country_of_20000_activities_is_fetched_and_ingested_and_the_second_ru
             assert second.fetched.requests == 0 and second.fetched.cached == 20 and second.fetched.downloaded == 0
             assert {r.status for r in second.ingest.files} == {"skipped"}
             assert ws.scalar("SELECT count(*) FROM activities") == 20_000
-            assert ws.scalar("SELECT count(*) FROM imports") == 20
+            assert ws.scalar("SELECT count(*) FROM imports") == 40  # each page of 1,000 is two files of 500
+    assert len(first.fetched.files) == len(second.fetched.files) == 40
     size = sum(p.stat().st_size for p in first.fetched.files) / 20_000
     assert 3_000 < size < 8_000  # realistic activities: a few KB each
 
@@ -522,3 +523,18 @@ def test_a_selection_is_needed(tmp_path, fake):
     with pytest.raises(KizunaError) as exc:
         _run(tmp_path, fake, f.Selection())
     assert exc.value.code == "fetch.no_selection" and fake.requests == []
+
+
+def test_each_activity_keeps_its_files_version(tmp_path):
+    acts = generate(30, "SS", seed=8)
+    for a in acts[::3]:
+        a.version = "2.01"
+    with FakeIati(acts) as fake:
+        result, _ = _run(tmp_path, fake, SS)
+    versions = {}
+    for p in result.fetched.files:
+        head = p.read_text()[:200]
+        version = head.split('version="')[2].split('"')[0]  # after the XML declaration's own version
+        versions[version] = versions.get(version, 0) + p.read_text().count("<iati-activity ")
+    assert versions == {"2.01": 10, "2.03": 20}
+    assert len(_ids(tmp_path / "w.duckdb")) == 30
