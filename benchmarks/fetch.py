@@ -91,7 +91,7 @@ with tempfile.TemporaryDirectory() as d:
         shutil.copytree(fetched.folder, keep)
 done.set()
 print({"seconds": dt, "download": t_down, "cpu": cpu, "activities": acts, "requests": fetched.requests,
-       "pages": len(fetched.files), "mb": fetched.bytes / 1e6,
+       "pages": len(fetched.files), "mb": fetched.bytes / 1e6,  # pages: the files written
        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "tree_mb": peak[0] / 1024 or None})
 """,
     "disk": SAMPLER
@@ -192,7 +192,7 @@ def main() -> None:
     dx = statistics.median(r["seconds"] for r in disk_runs)
     f0 = fetch_runs[0]
     print(
-        f"\ninput: {args.activities} activities, {f0['pages']} pages of 1,000, {f0['requests']} requests, "
+        f"\ninput: {args.activities} activities, {f0['requests']} requests of 1,000 (pages), {f0['pages']} files, "
         f"{f0['mb']:.1f} MB of JSON over loopback, {disk_runs[0]['mb']:.1f} MB of IATI XML written"
     )
     runs = ", ".join(f"{r['seconds']:.2f}" for r in fetch_runs)
