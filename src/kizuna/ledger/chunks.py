@@ -17,7 +17,7 @@ import re
 import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
@@ -263,7 +263,7 @@ class ParallelParse:
     caller's imports. ``close()`` (or the end of iteration) stops the pool.
     """
 
-    def __init__(self, tasks: list[tuple[Any, ...]], n_workers: int | None = None):
+    def __init__(self, tasks: Iterable[tuple[Any, ...]], n_workers: int | None = None):
         self.n = n_workers or workers()
         ctx = get_context("forkserver")
         ctx.set_forkserver_preload(["kizuna.ledger.worker_preload"])
@@ -278,8 +278,10 @@ class ParallelParse:
         return cls([(parse_chunk, str(path), plan.header, c, str(out_dir)) for c in plan.chunks], n_workers)
 
     @classmethod
-    def files(cls, paths: list[Path], out_dir: Path, n_workers: int | None = None) -> ParallelParse:
-        return cls([(parse_file, str(p), str(out_dir), f"f{i}") for i, p in enumerate(paths)], n_workers)
+    def files(cls, paths: Iterable[Path], out_dir: Path, n_workers: int | None = None) -> ParallelParse:
+        """Whole files, as ``paths`` gives them: it may be a generator that waits for each next file
+        (a download under way); it is drawn from where the next task is submitted."""
+        return cls(((parse_file, str(p), str(out_dir), f"f{i}") for i, p in enumerate(paths)), n_workers)
 
     def _start(self) -> None:
         for _ in range(self.n + 1):

@@ -1190,9 +1190,6 @@ class FetchSummary:
     ingest: Any  # kizuna.ledger.ingest.IngestSummary
 
 
-BATCH_WAIT = 2.0  # seconds a downloaded file may wait for others before a batch of them is ingested
-
-
 def fetch(
     ws: Any,
     options: FetchOptions,
@@ -1204,17 +1201,15 @@ def fetch(
     http: Http | None = None,
 ) -> FetchSummary:
     """Download the selection (:func:`download`) and ingest the files through the one ingest path
-    (:func:`kizuna.ledger.ingest.ingest_paths`: a transaction per file or per batch of small files,
-    idempotent by sha256), recording each file's URL, time retrieved and sha256 on its imports row.
+    (:func:`kizuna.ledger.ingest.ingest_arriving`, by the rules of ``ingest_paths``: a transaction per
+    file or per group of small files, idempotent by sha256), recording each file's URL and time
+    retrieved on its imports row.
 
-    The two overlap when the download is slow: it runs in a thread, and files are ingested in the order
-    they arrived, in batches: a batch starts when the download has ended, or when its first file has
-    waited :data:`BATCH_WAIT` seconds (a polite download from the real service: pages come a second or
-    more apart, and the ingest fits in between). A fast download (a local mirror) ends before that and
-    its files are ingested as one batch: each batch costs a transaction, a worker pool and a
-    double-counting pass, more than an overlap saves on two cores. A download that stops early has its
-    files before the stop ingested, then its error raised, as the ingest rule has it for a bad file."""
-    from kizuna.ledger.ingest import IngestSummary, ingest_paths
+    The two overlap: the download runs in a thread and hands over each file as soon as it is whole;
+    the ingest parses it while the next ones download (an ingest leaves part of two cores idle, and
+    the download fills it). A download that stops early has its files before the stop ingested, then
+    its error raised, as the ingest rule has it for a bad file."""
+    from kizuna.ledger.ingest import ingest_arriving
 
     arrived: queue.Queue[list[Ready] | None] = queue.Queue()
     cancel = threading.Event()
@@ -1230,39 +1225,15 @@ def fetch(
         finally:
             arrived.put(None)
 
+    def arrivals() -> Iterator[tuple[Path, str, dict[str, Any]]]:
+        while (ready := arrived.get()) is not None:
+            for path, prov, sha in ready:
+                yield path, sha, prov
+
     worker = threading.Thread(target=run, name="kizuna-fetch", daemon=True)
     worker.start()
-    summary = IngestSummary()
-    known = 0
     try:
-        finished = False
-        while not finished:
-            batch = [arrived.get()]  # wait for the next whole file, then for more, up to BATCH_WAIT
-            deadline = time.monotonic() + BATCH_WAIT
-            while batch[-1] is not None:
-                try:
-                    batch.append(arrived.get(timeout=max(0.0, deadline - time.monotonic())))
-                except queue.Empty:
-                    break
-            finished = batch[-1] is None
-            items = [item for part in batch if part is not None for item in part]
-            if not items:
-                continue
-            offset, known = known, known + len(items)
-
-            def progress(path: Path, i: int, n: int, offset: int = offset, known: int = known) -> None:
-                if on_file:
-                    on_file(path, offset + i, known)
-
-            part_summary = ingest_paths(
-                ws,
-                [p for p, _, _ in items],
-                progress,
-                keep_going=keep_going,
-                provenance={p: prov for p, prov, _ in items},
-                known_sha256={p: sha for p, _, sha in items},  # hashed as written, or checked just now
-            )
-            summary.files.extend(part_summary.files)
+        summary = ingest_arriving(ws, arrivals(), on_file, keep_going=keep_going)
     except BaseException:
         cancel.set()  # the download stops before its next request; its thread ends with the process
         raise

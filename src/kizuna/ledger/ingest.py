@@ -8,10 +8,11 @@ imported and each bad one is reported with its error.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,42 +295,147 @@ def ingest_small_files(
     ``failed`` result with its error) and the files after it load as if it were not there.
     """
     total = total if total is not None else len(paths)
-    skipped: dict[Path, FileResult] = {}
-    todo: list[tuple[Path, str]] = []
     known = known_sha256 or {}
     shas = [known.get(p) or file_sha256(p) for p in paths]
     imported = ws.imported_hashes("iati", shas)
-    first_of: dict[str, Path] = {}  # a file repeated in the run is read once, at its first copy
+    # Starting the worker pool costs more than it saves for a few small files: count what will be read.
+    fresh = {sha: p for p, sha in reversed(list(zip(paths, shas, strict=True))) if sha not in imported}
+    pool = workers() > 1 and sum(p.stat().st_size for p in fresh.values()) >= SMALL_FILES_PARALLEL_BYTES
+    prov = provenance or {}
+    results, _ = _small_files_group(
+        ws,
+        iter([(p, sha, prov.get(p, {})) for p, sha in zip(paths, shas, strict=True)]),
+        imported.__contains__,
+        pool,
+        (lambda path, k: on_file(path, first + k, total)) if on_file else None,
+        keep_going,
+    )
+    return results
+
+
+Arrival = tuple[Path, str, Provenance]  # a whole file: its path, sha256 and provenance
+
+
+def ingest_arriving(
+    ws: Workspace,
+    arrivals: Iterable[Arrival],
+    on_file: Callable[[Path, int, int], None] | None = None,
+    *,
+    keep_going: bool = False,
+) -> IngestSummary:
+    """Ingest files as they arrive from a download under way (``kizuna fetch``), by the rules of
+    :func:`ingest_paths`: a run of small IATI files is one group (one transaction, at most
+    :data:`GROUP_FILES` files or :data:`GROUP_BYTES`), whose first file is parsed while the next ones
+    still download; any other file is ingested on its own. ``arrivals`` may block while the next file
+    downloads. ``on_file`` hears (file, its index, the number of files arrived so far)."""
+    summary = IngestSummary()
+    it = iter(arrivals)
+    ahead: Arrival | None = next(it, None)
+    done = 0
+
+    def progress(path: Path, k: int) -> None:
+        if on_file:
+            on_file(path, done + k, done + k + 1)
+
+    previous = ws.scalar("SELECT current_setting('memory_limit')")
+    ws.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+    # Whether a file is imported already is asked where the parse pool asks for its next file (its
+    # starter thread among others): through a connection of its own, not the one loading.
+    cursor = ws.con.cursor()
+
+    def is_imported(sha: str) -> bool:
+        return bool(cursor.execute("SELECT 1 FROM imports WHERE kind = 'iati' AND sha256 = ?", [sha]).fetchall())
+
+    try:
+        while ahead is not None:
+            path, sha, prov = ahead
+            if not _is_small_iati(path):
+                if on_file:
+                    on_file(path, done, done + 1)
+                try:
+                    summary.files.append(ingest_file(ws, path, provenance=prov, sha256=sha))
+                except KizunaError as exc:
+                    if not keep_going:
+                        raise
+                    summary.files.append(FileResult(path, _kind(path), "failed", error=exc))
+                done += 1
+                ahead = next(it, None)
+                continue
+            results, ahead = _small_files_group(
+                ws, itertools.chain([ahead], it), is_imported, workers() > 1, progress, keep_going
+            )
+            summary.files.extend(results)
+            done += len(results)
+    finally:
+        cursor.close()
+        ws.con.execute(f"SET memory_limit = '{previous}'")
+    return summary
+
+
+def _is_small_iati(path: Path) -> bool:
+    return path.suffix.lower() in IATI_SUFFIXES and path.stat().st_size < PARALLEL_MIN_BYTES
+
+
+def _small_files_group(
+    ws: Workspace,
+    items: Iterator[Arrival],
+    is_imported: Callable[[str], bool],
+    pool: bool,
+    on_file: Callable[[Path, int], None] | None,
+    keep_going: bool,
+) -> tuple[list[FileResult], Arrival | None]:
+    """One group of small IATI files (see :func:`ingest_small_files`), read from ``items`` as they come:
+    each file is looked at (imported already, a copy of one earlier in the group, or to be read) and
+    handed to the parse as soon as it is there. The group ends with ``items``, or at the first file that
+    is not a small IATI file or would pass the group's limits: that one is returned, unread."""
+    order: list[Path] = []
+    skipped: dict[Path, FileResult] = {}
+    todo: deque[tuple[Path, str]] = deque()  # handed to the parse, in order
+    prov: dict[Path, Provenance] = {}
+    first_of: dict[str, Path] = {}  # a file repeated in the group is read once, at its first copy
     twin: dict[Path, Path] = {}
-    for path, sha in zip(paths, shas, strict=True):
-        if sha in imported:
-            skipped[path] = FileResult(path, "iati", "skipped")
-        elif sha in first_of:
-            skipped[path] = FileResult(path, "iati", "skipped")
-            twin[path] = first_of[sha]
-        else:
-            first_of[sha] = path
-            todo.append((path, sha))
-    position = {p: k for k, p in enumerate(paths)}
+    leftover: list[Arrival] = []
+
+    def to_read() -> Iterator[Path]:
+        # Runs where the parse asks for its next file (its starter thread, then the caller's thread).
+        size = 0
+        for item in items:
+            path, sha, p = item
+            if order and (not _is_small_iati(path) or len(order) >= GROUP_FILES or size >= GROUP_BYTES):
+                leftover.append(item)
+                return
+            order.append(path)
+            prov[path] = p
+            if sha in first_of:
+                skipped[path] = FileResult(path, "iati", "skipped")
+                twin[path] = first_of[sha]
+            elif is_imported(sha):
+                skipped[path] = FileResult(path, "iati", "skipped")
+            else:
+                first_of[sha] = path
+                todo.append((path, sha))
+                size += path.stat().st_size
+                yield path
+
     errors: list[KizunaError] = []
     failed: dict[Path, FileResult] = {}
     loaded: dict[Path, FileResult] = {}
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
         parse: Iterator[ChunkResult | KizunaError]
-        pool = None
-        if workers() > 1 and sum(p.stat().st_size for p, _ in todo) >= SMALL_FILES_PARALLEL_BYTES:
-            pool = ParallelParse.files([p for p, _ in todo], Path(tmp))
-            parse = pool.outcomes()
+        parallel = None
+        if pool:
+            parallel = ParallelParse.files(to_read(), Path(tmp))
+            parse = parallel.outcomes()
         else:
-            parse = _parse_in_process([p for p, _ in todo], tmp)
+            parse = _parse_in_process(to_read(), tmp)
 
         def parsed() -> Iterator[tuple[Path, str, ChunkResult]]:
             # In file order, up to the first file that cannot be read (its error is kept for later),
             # or past it when keeping going.
-            for path, sha in todo:
+            for res in parse:
+                path, sha = todo.popleft()
                 if on_file:
-                    on_file(path, first + position[path], total)
-                res = next(parse)
+                    on_file(path, order.index(path))
                 if isinstance(res, KizunaError):
                     failed[path] = FileResult(path, "iati", "failed", error=res)
                     if keep_going:
@@ -341,21 +447,23 @@ def ingest_small_files(
         limit = ws.scalar("SELECT current_setting('memory_limit')")
         ws.con.execute(f"SET memory_limit = '{SMALL_FILES_MEMORY_LIMIT}'")
         try:
-            if todo:
-                loaded = {r.path: r for r in _load_small_files(ws, parsed(), len(todo), provenance or {})}
+            files = parsed()
+            head = next(files, None)  # no transaction for a group with nothing to read
+            if head is not None:
+                loaded = {r.path: r for r in _load_small_files(ws, itertools.chain([head], files), prov)}
         finally:
             ws.con.execute(f"SET memory_limit = '{limit}'")
-            if pool is not None:
-                pool.close()
+            if parallel is not None:
+                parallel.close()
     if errors:
         raise errors[0]
     for copy, original in twin.items():  # a copy of a refused file is refused with it
         if original in failed:
             skipped[copy] = FileResult(copy, "iati", "failed", error=failed[original].error)
-    return [skipped.get(p) or loaded.get(p) or failed[p] for p in paths]
+    return [skipped.get(p) or loaded.get(p) or failed[p] for p in order], (leftover[0] if leftover else None)
 
 
-def _parse_in_process(paths: list[Path], tmp: str) -> Iterator[ChunkResult | KizunaError]:
+def _parse_in_process(paths: Iterable[Path], tmp: str) -> Iterator[ChunkResult | KizunaError]:
     """Each file parsed here, in order; one that cannot be read yields its error (see
     :meth:`ParallelParse.outcomes`)."""
     for k, p in enumerate(paths):
@@ -368,17 +476,16 @@ def _parse_in_process(paths: list[Path], tmp: str) -> Iterator[ChunkResult | Kiz
 def _load_small_files(
     ws: Workspace,
     parsed: Iterator[tuple[Path, str, ChunkResult]],
-    n: int,
     provenance: Mapping[Path, Provenance],
 ) -> list[FileResult]:
-    """One transaction for up to ``n`` small files, loaded as the workers hand them back: see
-    :func:`ingest_small_files`."""
+    """One transaction for the small files ``parsed`` hands over, loaded as the workers hand them
+    back: see :func:`ingest_small_files`."""
     results: list[FileResult] = []
     shas: list[str] = []
     with ws.transaction() as con:
         ensure_codelists(con)
         money.ensure_rates(con)
-        import_ids = ws.reserve_import_ids(con, n)
+        import_ids: list[int] = []
         file_of_uid: dict[str, int] = {}
         warnings: list[list[Any]] = []
         # Files are inserted many at a time, until one repeats an activity of those pending: the pending
@@ -402,6 +509,7 @@ def _load_small_files(
             seen.clear()
 
         for k, (path, sha, res) in enumerate(parsed):
+            import_ids.extend(ws.reserve_import_ids(con, 1))  # files come one by one, as they are read
             r = FileResult(path, "iati", "imported", import_id=import_ids[k])
             r.activities, r.transactions, r.version = res.activities, res.transactions, res.version
             if res.publishers:
