@@ -10,7 +10,8 @@ Two sources, each as its owner documents it:
   ``{"response": {"numFound", "start", "docs": [...]}}``; the ``iati_xml`` field of a document is
   the activity's XML as published (the documentation: "You can pass iati_xml to the fl parameter to
   get back a string of the XML of the activity"), ``dataset_version`` its file's ``@version``. Each
-  page becomes one ``<iati-activities>`` document in the cache (one per version on the page). Every
+  page becomes ``<iati-activities>`` documents in the cache (of at most 500 activities, one or more
+  per version on the page). Every
   request carries the subscription key of IATI's API Gateway in the ``Ocp-Apim-Subscription-Key``
   header (https://developer.iatistandard.org; an "Exploratory" key allows 5 calls a minute, 100 a
   week; "Full Access" is unlimited with high rate limits).
@@ -26,7 +27,8 @@ Two sources, each as its owner documents it:
 Cache layout (next to the workspace by default: ``<workspace folder>/kizuna-fetch/``)::
 
     datastore/<selection>-<hash>/query.json        the query, numFound, started/completed (UTC)
-    datastore/<selection>-<hash>/page-000000.xml   activities 0..rows-1 as one IATI document
+    datastore/<selection>-<hash>/page-000000.xml   the page's activities as IATI documents of 500
+    datastore/<selection>-<hash>/page-000000-1.xml (and so on)
     datastore/<selection>-<hash>/page-000000.json  its provenance: URL, time retrieved, files' sha256
     registry/<publisher>/<dataset>.xml (+ .json)    a publisher's file and its provenance
 
