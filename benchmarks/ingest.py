@@ -119,6 +119,35 @@ def build_input(target_mb: int) -> tuple[Path, int, int]:
     return out, acts, txs
 
 
+SAMPLER = """
+import os, threading
+
+def tree_pss_kb(root):
+    # Proportional set size of this process and its descendants (parse workers, their fork server):
+    # PSS splits pages shared after fork, so the sum is the memory the whole ingest really holds.
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                parent.setdefault(int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    total, stack = 0, [root]
+    while stack:
+        p = stack.pop()
+        try:
+            total += sum(int(l.split()[1]) for l in open(f"/proc/{p}/smaps_rollup") if l.startswith("Pss:"))
+        except OSError:
+            pass
+        stack.extend(parent.get(p, []))
+    return total
+
+peak, done = [0], threading.Event()
+def sample():
+    while not done.wait(0.02):
+        peak[0] = max(peak[0], tree_pss_kb(os.getpid()))
+"""
+
 CHILD = {
     "floor": """
 import resource, sys, time
@@ -153,36 +182,13 @@ dt = time.perf_counter() - t
 print({"seconds": dt, "activities": acts, "transactions": txs,
        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 """,
-    "kizuna": """
-import os, resource, sys, threading, time, tempfile
+    "kizuna": SAMPLER
+    + """
+import resource, sys, time, tempfile
 from pathlib import Path
 from kizuna.workspace import open_workspace
 from kizuna.ledger.ingest import ingest_paths
 
-def tree_pss_kb(root):
-    # Proportional set size of this process and its descendants (parse workers, their fork server):
-    # PSS splits pages shared after fork, so the sum is the memory the whole ingest really holds.
-    parent = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                parent.setdefault(int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
-            except (OSError, IndexError, ValueError):
-                pass
-    total, stack = 0, [root]
-    while stack:
-        p = stack.pop()
-        try:
-            total += sum(int(l.split()[1]) for l in open(f"/proc/{p}/smaps_rollup") if l.startswith("Pss:"))
-        except OSError:
-            pass
-        stack.extend(parent.get(p, []))
-    return total
-
-peak, done = [0], threading.Event()
-def sample():
-    while not done.wait(0.02):
-        peak[0] = max(peak[0], tree_pss_kb(os.getpid()))
 if sys.argv[3:] == ["--sample"]:
     threading.Thread(target=sample, daemon=True).start()
 path = sys.argv[1]

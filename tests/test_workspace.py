@@ -22,7 +22,9 @@ def test_migrations_apply_once_and_in_order(ws_path):
 def test_transaction_rolls_back_everything_on_error(ws):
     before = ws.table_counts()
     with pytest.raises(RuntimeError), ws.transaction() as con:
-        con.execute("INSERT INTO imports VALUES (99, 'iati', 'f.xml', NULL, 'abc', NULL, NULL, NULL, NULL, now())")
+        con.execute(
+            "INSERT INTO imports (import_id, kind, file_name, sha256, imported_at) VALUES (99, 'iati', 'f.xml', 'abc', now())"
+        )
         raise RuntimeError("boom")
     assert ws.table_counts() == before
 

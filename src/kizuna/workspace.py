@@ -177,8 +177,11 @@ class Workspace:
         version: str | None = None,
         counts: dict[str, int] | None = None,
         warnings: dict[str, int] | None = None,
+        source_url: str | None = None,
+        retrieved_at: datetime | None = None,
     ) -> int:
-        """Record an import's provenance inside the caller's transaction; return its ``import_id``."""
+        """Record an import's provenance inside the caller's transaction; return its ``import_id``.
+        A downloaded file also gives where it came from: ``source_url`` and ``retrieved_at`` (UTC)."""
         import_id = self.reserve_import_ids(con, 1)[0]
         self.record_imports(
             con,
@@ -192,6 +195,8 @@ class Workspace:
                     "version": version,
                     "counts": counts,
                     "warnings": warnings,
+                    "source_url": source_url,
+                    "retrieved_at": retrieved_at,
                 }
             ],
         )
@@ -203,7 +208,8 @@ class Workspace:
 
     def record_imports(self, con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
         """Record several imports' provenance in one statement (ids from :meth:`reserve_import_ids`):
-        each row has ``import_id, kind, path, sha256, publisher, version, counts, warnings``."""
+        each row has ``import_id, kind, path, sha256, publisher, version, counts, warnings``, and a
+        downloaded file's ``source_url, retrieved_at`` (see :meth:`record_import`)."""
         if not rows:
             return
         import pyarrow as pa  # here: most commands never record an import
@@ -221,14 +227,16 @@ class Workspace:
                 "counts": [json.dumps(r.get("counts") or {}) for r in rows],
                 "warnings": [json.dumps(r.get("warnings") or {}) for r in rows],
                 "imported_at": pa.array([now] * len(rows), pa.timestamp("us")),
+                "source_url": pa.array([r.get("source_url") for r in rows], pa.string()),
+                "retrieved_at": pa.array([_utc_naive(r.get("retrieved_at")) for r in rows], pa.timestamp("us")),
             }
         )
         con.register("_import_rows", table)
         try:
             con.execute(
                 "INSERT INTO imports (import_id, kind, file_name, file_path, sha256, publisher, version, counts,"
-                " warnings, imported_at) SELECT import_id, kind, file_name, file_path, sha256, publisher, version,"
-                " counts, warnings, imported_at FROM _import_rows"
+                " warnings, imported_at, source_url, retrieved_at) SELECT import_id, kind, file_name, file_path,"
+                " sha256, publisher, version, counts, warnings, imported_at, source_url, retrieved_at FROM _import_rows"
             )
         finally:
             con.unregister("_import_rows")
@@ -248,6 +256,11 @@ class Workspace:
         cur = self.con.execute(sql, params or [])
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def _utc_naive(t: datetime | None) -> datetime | None:
+    """A time as the naive UTC the ``imports`` table stores (an aware one is converted)."""
+    return t.astimezone(UTC).replace(tzinfo=None) if t is not None and t.tzinfo is not None else t
 
 
 def open_workspace(path: Path | str | None = None, *, read_only: bool = False, create: bool = True) -> Workspace:

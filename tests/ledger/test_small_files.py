@@ -145,7 +145,7 @@ def test_large_files_among_small_ones_keep_the_folders_order(tmp_path, monkeypat
     runs = []
     real = ingest.ingest_small_files
     monkeypatch.setattr(
-        ingest, "ingest_small_files", lambda ws, group, *a: runs.append(len(group)) or real(ws, group, *a)
+        ingest, "ingest_small_files", lambda ws, group, *a, **kw: runs.append(len(group)) or real(ws, group, *a, **kw)
     )
     with open_workspace(tmp_path / "mixed.duckdb") as ws:
         ingest_paths(ws, [tmp_path / "corpus"])
@@ -164,3 +164,35 @@ def test_a_bad_first_file_imports_nothing_and_leaves_no_trace(tmp_path):
         assert exc.value.where.file == str(files[0])
         for table in ("imports", "activities", "transactions", "flows", "ledger_warnings"):
             assert ws.scalar(f"SELECT count(*) FROM {table}") == 0, table
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in process", "in workers"])
+def test_files_ingested_as_they_arrive_give_the_ledger_of_a_folder(tmp_path, monkeypatch, parallel):
+    # kizuna fetch hands files over one by one while the next ones download: the parse of the first
+    # ones starts at once. The ledger must be the one ingesting the finished folder gives.
+    import time
+
+    from kizuna.workspace import file_sha256
+
+    files = _copies(tmp_path, 2)
+    with open_workspace(tmp_path / "folder.duckdb") as ws:
+        ingest_paths(ws, files)
+        folder = _dump(ws)
+    monkeypatch.setenv("KIZUNA_WORKERS", "2" if parallel else "1")
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 1_000_000)  # two of the shared files come alone
+
+    def arriving():
+        for f in files:
+            time.sleep(0.02)  # a download under way
+            yield f, file_sha256(f), {"source_url": f"http://example.org/{f.name}"}
+
+    with open_workspace(tmp_path / "arriving.duckdb") as ws:
+        summary = ingest.ingest_arriving(ws, arriving())
+        arrived = _dump(ws)
+        urls = [r[0] for r in ws.con.execute("SELECT source_url FROM imports ORDER BY import_id").fetchall()]
+        again = ingest.ingest_arriving(ws, arriving())
+    assert [r.path for r in summary.files] == files and {r.status for r in summary.files} == {"imported"}
+    assert urls == [f"http://example.org/{f.name}" for f in files]
+    assert {r.status for r in again.files} == {"skipped"}
+    for t in folder:  # every ledger table, and the imports rows (bar the provenance _dump does not read)
+        assert arrived[t] == folder[t], t

@@ -17,14 +17,14 @@ import re
 import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from kizuna.errors import InputError, Where
+from kizuna.errors import InputError, KizunaError, Where
 from kizuna.ledger.iati import IatiReader, check_prolog
 from kizuna.ledger.store import build_batch, write_batch
 
@@ -268,7 +268,7 @@ class ParallelParse:
     caller's imports. ``close()`` (or the end of iteration) stops the pool.
     """
 
-    def __init__(self, tasks: list[tuple[Any, ...]], n_workers: int | None = None):
+    def __init__(self, tasks: Iterable[tuple[Any, ...]], n_workers: int | None = None):
         self.n = n_workers or workers()
         ctx = get_context("forkserver")
         ctx.set_forkserver_preload(["kizuna.ledger.worker_preload"])
@@ -283,8 +283,10 @@ class ParallelParse:
         return cls([(parse_chunk, str(path), plan.header, c, str(out_dir)) for c in plan.chunks], n_workers)
 
     @classmethod
-    def files(cls, paths: list[Path], out_dir: Path, n_workers: int | None = None) -> ParallelParse:
-        return cls([(parse_file, str(p), str(out_dir), f"f{i}") for i, p in enumerate(paths)], n_workers)
+    def files(cls, paths: Iterable[Path], out_dir: Path, n_workers: int | None = None) -> ParallelParse:
+        """Whole files, as ``paths`` gives them: it may be a generator that waits for each next file
+        (a download under way); it is drawn from where the next task is submitted."""
+        return cls(((parse_file, str(p), str(out_dir), f"f{i}") for i, p in enumerate(paths)), n_workers)
 
     def _start(self) -> None:
         for _ in range(self.n + 1):
@@ -296,11 +298,23 @@ class ParallelParse:
             self.pending.append(self.ex.submit(*task))
 
     def __iter__(self) -> Iterator[ChunkResult]:
+        for res in self.outcomes():
+            if isinstance(res, KizunaError):
+                raise res
+            yield res
+
+    def outcomes(self) -> Iterator[ChunkResult | KizunaError]:
+        """Like iterating, but a task that fails with a :class:`KizunaError` yields it and the others
+        go on (``ingest --keep-going`` reads every good file of a folder with a bad one)."""
         self.starter.join()
         try:
             while self.pending:
-                res = self.pending.popleft().result()
+                fut = self.pending.popleft()
                 self._submit_next()
+                try:
+                    res: ChunkResult | KizunaError = fut.result()
+                except KizunaError as exc:
+                    res = exc
                 yield res
         finally:
             self.close()

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kizuna.errors import InputError, Where
+from kizuna.ledger.fetch import DATASTORE_URL, KEY_ENV, PAGE_ROWS, REGISTRY_URL, Source
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
 from kizuna.workspace import open_workspace
+
+if TYPE_CHECKING:
+    from kizuna.ledger.ingest import IngestSummary
 
 CountryOpt = Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. SS.")]
 SectorOpt = Annotated[str | None, typer.Option("--sector", help="DAC code or prefix, e.g. 152 or 15220.")]
@@ -30,9 +34,20 @@ def _date(raw: str | None, opt: str) -> date | None:
         raise InputError("cli.bad_date", f"'{raw}' is not a date", Where(field=opt), hint="use YYYY-MM-DD") from None
 
 
+KeepGoingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-going",
+        help="Import every good file; list each refused one with its error and exit 2 at the end "
+        "(without it the first bad file stops the run; the files before it stay imported).",
+    ),
+]
+
+
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="IATI .xml files, 3W .csv/.xlsx sheets, or folders of them.")],
     workspace: WorkspaceOpt = None,
+    keep_going: KeepGoingOpt = False,
 ) -> None:
     """Import IATI activity files and 3W/4W sheets into the workspace (one transaction per file)."""
     from rich.console import Console
@@ -58,8 +73,15 @@ def ingest(
         def on_file(path: Path, i: int, n: int) -> None:
             progress.update(task, completed=i, description=f"ingesting {path.name}")
 
-        summary = ingest_paths(ws, files, on_file=on_file)
+        summary = ingest_paths(ws, files, on_file=on_file, keep_going=keep_going)
         progress.update(task, completed=len(files))
+    if report_ingest(summary):
+        raise typer.Exit(code=2)
+
+
+def report_ingest(summary: IngestSummary) -> int:
+    """The ingest table and totals on stdout; each refused file as one error line on stderr. Returns how
+    many were refused (``--keep-going``: the command then exits with status 2)."""
     rows = [
         {
             "file": f.path.name,
@@ -75,10 +97,145 @@ def ingest(
     ]
     render(rows, Format.table, None, title="Ingested")
     warn = summary.warnings_by_kind()
+    failed = summary.failed
     typer.echo(
         f"{len(summary.files)} files, {summary.activities} activities, {summary.transactions} transactions, "
-        f"{sum(warn.values())} warnings" + (": " + ", ".join(f"{k} {v}" for k, v in warn.items()) if warn else "")
+        f"{sum(warn.values())} warnings"
+        + (": " + ", ".join(f"{k} {v}" for k, v in warn.items()) if warn else "")
+        + (f"; {len(failed)} refused" if failed else "")
     )
+    for f in failed:
+        assert f.error is not None
+        typer.echo(f.error.one_line(), err=True)
+    return len(failed)
+
+
+def fetch(
+    country: CountryOpt = None,
+    publisher: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--publisher",
+            help="Reporting-org ref (US-GOV-1) or Registry short name (usaid); repeat or comma-separate.",
+        ),
+    ] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Activities running on or after YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Activities running on or before YYYY-MM-DD.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Only records updated since YYYY-MM-DD[THH:MM:SSZ], or 'last' (since this selection's last "
+            "complete download).",
+        ),
+    ] = None,
+    source: Annotated[
+        Source, typer.Option("--source", help="datastore (by country or publisher) or registry (publishers' files).")
+    ] = Source.datastore,
+    datastore_url: Annotated[
+        str, typer.Option("--datastore-url", help="IATI Datastore API base URL (a local stand-in for demos).")
+    ] = DATASTORE_URL,
+    registry_url: Annotated[
+        str, typer.Option("--registry-url", help="CKAN-compatible package_search base URL of the IATI Registry.")
+    ] = REGISTRY_URL,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="Cache folder (default: kizuna-fetch/ beside the workspace).")
+    ] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Download again what the cache holds.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be asked and where it would go; download nothing.")
+    ] = False,
+    keep_going: KeepGoingOpt = False,
+    key_env: Annotated[
+        str, typer.Option("--key-env", help="Environment variable holding the Datastore subscription key.")
+    ] = KEY_ENV,
+    min_interval: Annotated[
+        float, typer.Option("--min-interval", min=0.0, help="Seconds between the starts of two requests.")
+    ] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for an answer.")] = 60.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Attempts after the first, per request.")] = 5,
+    rows: Annotated[int, typer.Option("--rows", min=1, help="Activities per Datastore request.")] = PAGE_ROWS,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Download IATI activities (Datastore or Registry) into a local cache and ingest them (needs a network)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from kizuna.ledger import fetch as f
+    from kizuna.workspace import default_path
+
+    ws_path = workspace or default_path()
+    options = f.FetchOptions(
+        cache_dir=cache or f.default_cache_dir(ws_path),
+        source=source.value,
+        datastore_url=datastore_url,
+        registry_url=registry_url,
+        rows=rows,
+        timeout=timeout,
+        retries=retries,
+        min_interval=min_interval,
+        refresh=refresh,
+        key_env=key_env,
+    )
+    sel = f.Selection(
+        country=f.check_country(country) if country else None,
+        publishers=tuple(p.strip() for raw in publisher or [] for p in raw.split(",") if p.strip()),
+        date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"),
+    )
+    sel = f.resolve_since(options, sel, f.parse_since(since) if since else None)
+    if dry_run:
+        plan = f.plan(options, sel)
+        for label, value in (
+            ("source", plan.source),
+            ("selection", plan.selection),
+            ("first request", plan.first_request),
+            ("cache", f"{plan.folder} ({plan.cache})"),
+            ("key", plan.key),
+            ("politeness", plan.politeness),
+        ):
+            typer.echo(f"{label:14s} {value}")
+        typer.echo("dry run: nothing downloaded, the workspace untouched")
+        return
+    err = Console(stderr=True)
+    with (
+        open_workspace(ws_path) as ws,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress,
+    ):
+        down = progress.add_task("fetching", total=None)
+        load = progress.add_task("ingesting", total=None, visible=False)
+
+        def on_progress(done: int, total: int | None, what: str) -> None:
+            progress.update(down, completed=done, total=total, description=f"fetching {what}")
+
+        def on_file(path: Path, i: int, n: int) -> None:
+            progress.update(load, completed=i, total=n, visible=True, description=f"ingesting {path.name}")
+
+        result = f.fetch(ws, options, sel, keep_going=keep_going, on_progress=on_progress, on_file=on_file)
+    d = result.fetched
+    n = d.downloaded + d.cached
+    unit = ("page" if d.source == "datastore" else "file") + ("" if n == 1 else "s")
+    typer.echo(
+        f"{d.source}: {sel.describe()}: "
+        + (f"{d.activities} activities, " if d.activities is not None else "")
+        + f"{n} {unit} ({d.downloaded} downloaded, {d.cached} from the cache); "
+        f"{d.requests} requests, {d.retries} retries, {d.bytes / 1e6:.1f} MB; cache {d.folder}"
+    )
+    for note in d.notes:
+        typer.echo(f"note: {note}")
+    refused = report_ingest(result.ingest)
+    for what, exc in d.failed:
+        typer.echo(f"{exc.one_line()} [{what}]", err=True)
+    if refused or d.failed:
+        raise typer.Exit(code=2)
 
 
 def activities(
@@ -243,6 +400,7 @@ def alias_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, ou
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
+    app.command("fetch")(fetch)
     app.command("activities")(activities)
     app.command("flows")(flows)
     app.command("sources")(sources)

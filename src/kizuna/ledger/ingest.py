@@ -1,21 +1,24 @@
 """Ingest IATI XML files and 3W/4W sheets into the workspace: the library call behind ``kizuna ingest``.
 
 Each file is one transaction: it lands whole (activities, transactions, flows, warnings, provenance)
-or not at all. A file already imported (same sha256) is skipped and changes nothing.
+or not at all. A file already imported (same sha256) is skipped and changes nothing. The first bad
+file stops a run (the files before it stay imported), unless ``keep_going``: then every good file is
+imported and each bad one is reported with its error.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kizuna.errors import InputError, Where
+from kizuna.errors import InputError, KizunaError, Where
 from kizuna.ledger import money
 from kizuna.ledger.chunks import (
     PARALLEL_MIN_BYTES,
@@ -56,11 +59,16 @@ FLUSH_FILES = 48  # small files per insert (and per flows build), loaded while t
 SMALL_FILES_PARALLEL_BYTES = 8 << 20  # below this, starting the worker pool costs more than it saves
 
 
+# Where a file came from when it was downloaded (``kizuna fetch``): recorded on its ``imports`` row.
+# Keys: source_url, retrieved_at (UTC datetime).
+Provenance = Mapping[str, Any]
+
+
 @dataclass
 class FileResult:
     path: Path
     kind: str
-    status: str  # 'imported' | 'skipped'
+    status: str  # 'imported' | 'skipped' | 'failed' (only with keep_going; see ``error``)
     import_id: int | None = None
     publisher: str | None = None
     version: str | None = None
@@ -68,11 +76,16 @@ class FileResult:
     transactions: int = 0
     replaced: int = 0
     warnings: dict[str, int] = field(default_factory=dict)
+    error: KizunaError | None = None  # why a 'failed' file was refused
 
 
 @dataclass
 class IngestSummary:
     files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
 
     @property
     def activities(self) -> int:
@@ -113,10 +126,22 @@ def ingest_paths(
     ws: Workspace,
     paths: Iterable[Path | str],
     on_file: Callable[[Path, int, int], None] | None = None,
+    *,
+    keep_going: bool = False,
+    provenance: Mapping[Path, Provenance] | None = None,
+    known_sha256: Mapping[Path, str] | None = None,
 ) -> IngestSummary:
     """Ingest every file, in order; stop at the first bad file (earlier files stay imported, the bad one
-    not at all). Runs of small IATI files are ingested together (see :func:`ingest_small_files`)."""
+    not at all). Runs of small IATI files are ingested together (see :func:`ingest_small_files`).
+
+    With ``keep_going``, a file that cannot be read (a :class:`KizunaError`) is left out whole, as it
+    would be at a stop, and the run goes on: the summary lists it as ``failed`` with its error.
+    ``provenance`` gives, by path, where downloaded files came from (recorded on their imports rows);
+    ``known_sha256`` the hashes of files the caller has just written or checked (not read again).
+    """
     files = expand_paths(paths)
+    prov = provenance or {}
+    known = known_sha256 or {}
     summary = IngestSummary()
     # Bulk loads do not need DuckDB's default buffer pool (80% of RAM): a small one keeps the
     # process's peak memory flat in the input size; DuckDB spills what does not fit.
@@ -127,21 +152,42 @@ def ingest_paths(
         while i < len(files):
             group = _small_iati_run(files, i)
             if len(group) > 1:
-                summary.files.extend(ingest_small_files(ws, group, on_file, i, len(files)))
+                summary.files.extend(
+                    ingest_small_files(
+                        ws, group, on_file, i, len(files), keep_going=keep_going, provenance=prov, known_sha256=known
+                    )
+                )
                 i += len(group)
                 continue
             if on_file:
                 on_file(files[i], i, len(files))
-            summary.files.append(ingest_file(ws, files[i]))
+            try:
+                summary.files.append(
+                    ingest_file(ws, files[i], provenance=prov.get(files[i]), sha256=known.get(files[i]))
+                )
+            except KizunaError as exc:
+                if not keep_going:
+                    raise
+                summary.files.append(FileResult(files[i], _kind(files[i]), "failed", error=exc))
             i += 1
     finally:
         ws.con.execute(f"SET memory_limit = '{previous}'")
     return summary
 
 
-def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResult:
-    """Ingest one file as one transaction."""
-    kind = kind or ("iati" if path.suffix.lower() in IATI_SUFFIXES else "3w")
+def _kind(path: Path) -> str:
+    return "iati" if path.suffix.lower() in IATI_SUFFIXES else "3w"
+
+
+def ingest_file(
+    ws: Workspace,
+    path: Path,
+    kind: str | None = None,
+    provenance: Provenance | None = None,
+    sha256: str | None = None,
+) -> FileResult:
+    """Ingest one file as one transaction (``sha256``: the file's, when the caller knows it already)."""
+    kind = kind or _kind(path)
     if path.suffix.lower() not in IATI_SUFFIXES | SHEET_SUFFIXES:
         raise InputError(
             "ingest.unknown_type",
@@ -153,19 +199,21 @@ def ingest_file(ws: Workspace, path: Path, kind: str | None = None) -> FileResul
     # (an already imported file then stops them) and opens the transaction.
     parallel = _start_parallel(path) if kind == "iati" else None
     try:
-        sha = file_sha256(path)
+        sha = sha256 or file_sha256(path)
         if ws.already_imported(kind, sha):
             return FileResult(path, kind, "skipped")
-        return _ingest(ws, path, kind, sha, parallel)
+        return _ingest(ws, path, kind, sha, parallel, provenance or {})
     finally:
         if parallel is not None:
             parallel.close()
 
 
-def _ingest(ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel | None) -> FileResult:
+def _ingest(
+    ws: Workspace, path: Path, kind: str, sha: str, parallel: _Parallel | None, provenance: Provenance
+) -> FileResult:
     result = FileResult(path, kind, "imported")
     with ws.transaction() as con:
-        import_id = ws.record_import(con, kind=kind, path=path, sha256=sha)
+        import_id = ws.record_import(con, kind=kind, path=path, sha256=sha, **provenance)
         result.import_id = import_id
 
         def setup() -> None:  # reference tables the flows need (loaded when the workspace was created)
@@ -231,6 +279,10 @@ def ingest_small_files(
     on_file: Callable[[Path, int, int], None] | None = None,
     first: int = 0,
     total: int | None = None,
+    *,
+    keep_going: bool = False,
+    provenance: Mapping[Path, Provenance] | None = None,
+    known_sha256: Mapping[Path, str] | None = None,
 ) -> list[FileResult]:
     """Ingest small IATI files together: hashed (files imported already are skipped), parsed in worker
     processes, and loaded as they come back, in one transaction (one ``imports`` row per file), 48
@@ -240,66 +292,201 @@ def ingest_small_files(
 
     Each file still lands whole or not at all, in order: a later file repeating an activity of an
     earlier one replaces it, as separate imports would. At the first file that cannot be read, the
-    files before it are committed and its error is raised.
+    files before it are committed and its error is raised; with ``keep_going`` it is left out (a
+    ``failed`` result with its error) and the files after it load as if it were not there.
     """
     total = total if total is not None else len(paths)
+    known = known_sha256 or {}
+    shas = [known.get(p) or file_sha256(p) for p in paths]
+    imported = ws.imported_hashes("iati", shas)
+    # Starting the worker pool costs more than it saves for a few small files: count what will be read.
+    fresh = {sha: p for p, sha in reversed(list(zip(paths, shas, strict=True))) if sha not in imported}
+    pool = workers() > 1 and sum(p.stat().st_size for p in fresh.values()) >= SMALL_FILES_PARALLEL_BYTES
+    prov = provenance or {}
+    results, _ = _small_files_group(
+        ws,
+        iter([(p, sha, prov.get(p, {})) for p, sha in zip(paths, shas, strict=True)]),
+        imported.__contains__,
+        pool,
+        (lambda path, k: on_file(path, first + k, total)) if on_file else None,
+        keep_going,
+    )
+    return results
+
+
+Arrival = tuple[Path, str, Provenance]  # a whole file: its path, sha256 and provenance
+
+
+def ingest_arriving(
+    ws: Workspace,
+    arrivals: Iterable[Arrival],
+    on_file: Callable[[Path, int, int], None] | None = None,
+    *,
+    keep_going: bool = False,
+) -> IngestSummary:
+    """Ingest files as they arrive from a download under way (``kizuna fetch``), by the rules of
+    :func:`ingest_paths`: a run of small IATI files is one group (one transaction, at most
+    :data:`GROUP_FILES` files or :data:`GROUP_BYTES`), whose first file is parsed while the next ones
+    still download; any other file is ingested on its own. ``arrivals`` may block while the next file
+    downloads. ``on_file`` hears (file, its index, the number of files arrived so far)."""
+    summary = IngestSummary()
+    it = iter(arrivals)
+    ahead: Arrival | None = next(it, None)
+    done = 0
+
+    def progress(path: Path, k: int) -> None:
+        if on_file:
+            on_file(path, done + k, done + k + 1)
+
+    previous = ws.scalar("SELECT current_setting('memory_limit')")
+    ws.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+    # Whether a file is imported already is asked where the parse pool asks for its next file (its
+    # starter thread among others): through a connection of its own, not the one loading.
+    cursor = ws.con.cursor()
+
+    def is_imported(sha: str) -> bool:
+        return bool(cursor.execute("SELECT 1 FROM imports WHERE kind = 'iati' AND sha256 = ?", [sha]).fetchall())
+
+    try:
+        while ahead is not None:
+            path, sha, prov = ahead
+            if not _is_small_iati(path):
+                if on_file:
+                    on_file(path, done, done + 1)
+                try:
+                    summary.files.append(ingest_file(ws, path, provenance=prov, sha256=sha))
+                except KizunaError as exc:
+                    if not keep_going:
+                        raise
+                    summary.files.append(FileResult(path, _kind(path), "failed", error=exc))
+                done += 1
+                ahead = next(it, None)
+                continue
+            results, ahead = _small_files_group(
+                ws, itertools.chain([ahead], it), is_imported, workers() > 1, progress, keep_going
+            )
+            summary.files.extend(results)
+            done += len(results)
+    finally:
+        cursor.close()
+        ws.con.execute(f"SET memory_limit = '{previous}'")
+    return summary
+
+
+def _is_small_iati(path: Path) -> bool:
+    return path.suffix.lower() in IATI_SUFFIXES and path.stat().st_size < PARALLEL_MIN_BYTES
+
+
+def _small_files_group(
+    ws: Workspace,
+    items: Iterator[Arrival],
+    is_imported: Callable[[str], bool],
+    pool: bool,
+    on_file: Callable[[Path, int], None] | None,
+    keep_going: bool,
+) -> tuple[list[FileResult], Arrival | None]:
+    """One group of small IATI files (see :func:`ingest_small_files`), read from ``items`` as they come:
+    each file is looked at (imported already, a copy of one earlier in the group, or to be read) and
+    handed to the parse as soon as it is there. The group ends with ``items``, or at the first file that
+    is not a small IATI file or would pass the group's limits: that one is returned, unread."""
+    order: list[Path] = []
     skipped: dict[Path, FileResult] = {}
-    todo: list[tuple[Path, str]] = []
-    shas = [file_sha256(p) for p in paths]
-    hashes = ws.imported_hashes("iati", shas)  # and, below, those seen earlier in the run
-    for path, sha in zip(paths, shas, strict=True):
-        if sha in hashes:
-            skipped[path] = FileResult(path, "iati", "skipped")
-        else:
-            hashes.add(sha)
-            todo.append((path, sha))
-    position = {p: k for k, p in enumerate(paths)}
-    errors: list[InputError] = []
+    todo: deque[tuple[Path, str]] = deque()  # handed to the parse, in order
+    prov: dict[Path, Provenance] = {}
+    first_of: dict[str, Path] = {}  # a file repeated in the group is read once, at its first copy
+    twin: dict[Path, Path] = {}
+    leftover: list[Arrival] = []
+
+    def to_read() -> Iterator[Path]:
+        # Runs where the parse asks for its next file (its starter thread, then the caller's thread).
+        size = 0
+        for item in items:
+            path, sha, p = item
+            if order and (not _is_small_iati(path) or len(order) >= GROUP_FILES or size >= GROUP_BYTES):
+                leftover.append(item)
+                return
+            order.append(path)
+            prov[path] = p
+            if sha in first_of:
+                skipped[path] = FileResult(path, "iati", "skipped")
+                twin[path] = first_of[sha]
+            elif is_imported(sha):
+                skipped[path] = FileResult(path, "iati", "skipped")
+            else:
+                first_of[sha] = path
+                todo.append((path, sha))
+                size += path.stat().st_size
+                yield path
+
+    errors: list[KizunaError] = []
+    failed: dict[Path, FileResult] = {}
     loaded: dict[Path, FileResult] = {}
     with tempfile.TemporaryDirectory(prefix="kizuna-ingest-") as tmp:
-        parse: Iterator[ChunkResult]
-        pool = None
-        if workers() > 1 and sum(p.stat().st_size for p, _ in todo) >= SMALL_FILES_PARALLEL_BYTES:
-            pool = ParallelParse.files([p for p, _ in todo], Path(tmp))
-            parse = iter(pool)
+        parse: Iterator[ChunkResult | KizunaError]
+        parallel = None
+        if pool:
+            parallel = ParallelParse.files(to_read(), Path(tmp))
+            parse = parallel.outcomes()
         else:
-            parse = (parse_file(str(p), tmp, f"f{k}") for k, (p, _) in enumerate(todo))
+            parse = _parse_in_process(to_read(), tmp)
 
         def parsed() -> Iterator[tuple[Path, str, ChunkResult]]:
-            # In file order, up to the first file that cannot be read (its error is kept for later).
-            for path, sha in todo:
+            # In file order, up to the first file that cannot be read (its error is kept for later),
+            # or past it when keeping going.
+            for res in parse:
+                path, sha = todo.popleft()
                 if on_file:
-                    on_file(path, first + position[path], total)
-                try:
-                    res = next(parse)
-                except InputError as exc:
-                    errors.append(exc)
+                    on_file(path, order.index(path))
+                if isinstance(res, KizunaError):
+                    failed[path] = FileResult(path, "iati", "failed", error=res)
+                    if keep_going:
+                        continue
+                    errors.append(res)
                     return
                 yield path, sha, res
 
         limit = ws.scalar("SELECT current_setting('memory_limit')")
         ws.con.execute(f"SET memory_limit = '{SMALL_FILES_MEMORY_LIMIT}'")
         try:
-            if todo:
-                loaded = {r.path: r for r in _load_small_files(ws, parsed(), len(todo))}
+            files = parsed()
+            head = next(files, None)  # no transaction for a group with nothing to read
+            if head is not None:
+                loaded = {r.path: r for r in _load_small_files(ws, itertools.chain([head], files), prov)}
         finally:
             ws.con.execute(f"SET memory_limit = '{limit}'")
-            if pool is not None:
-                pool.close()
+            if parallel is not None:
+                parallel.close()
     if errors:
         raise errors[0]
-    return [skipped.get(p) or loaded[p] for p in paths]
+    for copy, original in twin.items():  # a copy of a refused file is refused with it
+        if original in failed:
+            skipped[copy] = FileResult(copy, "iati", "failed", error=failed[original].error)
+    return [skipped.get(p) or loaded.get(p) or failed[p] for p in order], (leftover[0] if leftover else None)
 
 
-def _load_small_files(ws: Workspace, parsed: Iterator[tuple[Path, str, ChunkResult]], n: int) -> list[FileResult]:
-    """One transaction for up to ``n`` small files, loaded as the workers hand them back: see
-    :func:`ingest_small_files`."""
+def _parse_in_process(paths: Iterable[Path], tmp: str) -> Iterator[ChunkResult | KizunaError]:
+    """Each file parsed here, in order; one that cannot be read yields its error (see
+    :meth:`ParallelParse.outcomes`)."""
+    for k, p in enumerate(paths):
+        try:
+            yield parse_file(str(p), tmp, f"f{k}")
+        except KizunaError as exc:
+            yield exc
+
+
+def _load_small_files(
+    ws: Workspace,
+    parsed: Iterator[tuple[Path, str, ChunkResult]],
+    provenance: Mapping[Path, Provenance],
+) -> list[FileResult]:
+    """One transaction for the small files ``parsed`` hands over, loaded as the workers hand them
+    back: see :func:`ingest_small_files`."""
     results: list[FileResult] = []
     shas: list[str] = []
     with ws.transaction() as con:
         ensure_codelists(con)
         money.ensure_rates(con)
-        import_ids = ws.reserve_import_ids(con, n)
+        import_ids: list[int] = []
         file_of_uid: dict[str, int] = {}
         warnings: list[list[Any]] = []
         # Files are inserted many at a time, until one repeats an activity of those pending: the pending
@@ -323,6 +510,7 @@ def _load_small_files(ws: Workspace, parsed: Iterator[tuple[Path, str, ChunkResu
             seen.clear()
 
         for k, (path, sha, res) in enumerate(parsed):
+            import_ids.extend(ws.reserve_import_ids(con, 1))  # files come one by one, as they are read
             r = FileResult(path, "iati", "imported", import_id=import_ids[k])
             r.activities, r.transactions, r.version = res.activities, res.transactions, res.version
             if res.publishers:
@@ -353,6 +541,7 @@ def _load_small_files(ws: Workspace, parsed: Iterator[tuple[Path, str, ChunkResu
                     "version": r.version,
                     "counts": {"activities": r.activities, "transactions": r.transactions, "replaced": r.replaced},
                     "warnings": r.warnings,
+                    **provenance.get(r.path, {}),
                 }
                 for r, sha in zip(results, shas, strict=True)
             ],

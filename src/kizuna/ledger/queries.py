@@ -43,10 +43,10 @@ def checked_country(ws: Workspace, code: str | None) -> str | None:
 
 
 def list_sources(ws: Workspace) -> list[dict[str, Any]]:
-    """Every import, newest first, with its provenance."""
+    """Every import, newest first, with its provenance (and, for a downloaded file, where and when from)."""
     return ws.query(
         "SELECT import_id, kind, file_name, sha256, publisher, version, counts, warnings,"
-        " imported_at FROM imports ORDER BY import_id DESC"
+        " imported_at, source_url, retrieved_at FROM imports ORDER BY import_id DESC"
     )
 
 
