@@ -52,3 +52,27 @@ def pytest_sessionfinish(session, exitstatus):
             with contextlib.suppress(Exception):  # already closed
                 obj.close()
     gc.collect()
+
+
+REAL_IATI = [
+    "state-southsudan.xml",
+    "usadf-southsudan.xml",
+    "hhs-southsudan.xml",
+    "acfspain-ss.xml",
+    "usaid-cf.xml",
+    "dod-afghanistan.xml",
+]
+
+
+@pytest.fixture(scope="session")
+def real_iati_path(tmp_path_factory) -> Path:
+    """A workspace holding the six real IATI files of ../shared/data/iati, built once per test session
+    (tests open it read-only)."""
+    from kizuna.ledger.ingest import ingest_paths
+    from kizuna.workspace import open_workspace
+
+    paths = [shared_path("iati", f) for f in REAL_IATI]
+    path = tmp_path_factory.mktemp("real-iati") / "real.duckdb"
+    with open_workspace(path) as ws:
+        ingest_paths(ws, paths)
+    return path

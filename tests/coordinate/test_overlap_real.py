@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from tests.conftest import shared_path
 
 from kizuna.coordinate.evidence import TEXT_EVIDENCE
 from kizuna.coordinate.load import load_ledger
@@ -15,17 +14,9 @@ from kizuna.coordinate.overlap import find_overlaps
 from kizuna.workspace import open_workspace
 
 pytestmark = pytest.mark.shared
-IATI = ["state-southsudan.xml", "usadf-southsudan.xml", "hhs-southsudan.xml", "acfspain-ss.xml", "usaid-cf.xml",
-        "dod-afghanistan.xml"]
-
-
 @pytest.fixture(scope="module")
-def lf(tmp_path_factory):
-    from kizuna.ledger.ingest import ingest_paths
-
-    path = tmp_path_factory.mktemp("real") / "real.duckdb"
-    with open_workspace(path) as ws:
-        ingest_paths(ws, [shared_path("iati", f) for f in IATI])
+def lf(real_iati_path):
+    with open_workspace(real_iati_path, read_only=True) as ws:
         return load_ledger(ws)
 
 

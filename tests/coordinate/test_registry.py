@@ -155,18 +155,9 @@ def test_one_name_per_identifier_whatever_the_activity_says(ws, builder):
 
 # --------------------------------------------------------------------------- the real files
 
-IATI = ["state-southsudan.xml", "usadf-southsudan.xml", "hhs-southsudan.xml", "acfspain-ss.xml", "usaid-cf.xml",
-        "dod-afghanistan.xml"]
-
-
 @pytest.fixture(scope="module")
-def real(tmp_path_factory):
-    from kizuna.ledger.ingest import ingest_paths
-
-    path = tmp_path_factory.mktemp("real") / "real.duckdb"
-    with open_workspace(path) as ws:
-        ingest_paths(ws, [shared_path("iati", f) for f in IATI])
-    return path
+def real(real_iati_path):
+    return real_iati_path
 
 
 @pytest.mark.shared

@@ -6,26 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.conftest import shared_path
-
-from kizuna.workspace import open_workspace
 
 pytestmark = pytest.mark.shared
-IATI = ["state-southsudan.xml", "usadf-southsudan.xml", "hhs-southsudan.xml", "acfspain-ss.xml", "usaid-cf.xml",
-        "dod-afghanistan.xml"]
-
-
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def client(real_iati_path):
     from fastapi.testclient import TestClient
 
-    from kizuna.ledger.ingest import ingest_paths
     from kizuna.web.app import create_app
 
-    path = tmp_path_factory.mktemp("real") / "real.duckdb"
-    with open_workspace(path) as ws:
-        ingest_paths(ws, [shared_path("iati", f) for f in IATI])
-    with TestClient(create_app(path), raise_server_exceptions=False) as c:
+    with TestClient(create_app(real_iati_path), raise_server_exceptions=False) as c:
         yield c
 
 
