@@ -39,7 +39,13 @@ def checked_country(ws: Workspace, code: str | None) -> str | None:
         return None
     from kizuna.reference.countries import check_country
 
-    return check_country(code, [r["country"] for r in ledger_countries(ws)])
+    # the codes alone (no per-country activity counts): one hash aggregate, even over millions of flows
+    held = ws.con.execute(
+        "SELECT code FROM activity_countries UNION SELECT code FROM transaction_countries"
+        " UNION SELECT country FROM locations WHERE country IS NOT NULL"
+        " UNION SELECT country FROM flows WHERE country IS NOT NULL"
+    ).fetchall()
+    return check_country(code, [r[0] for r in held])
 
 
 def list_sources(ws: Workspace) -> list[dict[str, Any]]:
