@@ -82,6 +82,14 @@ def _ledger_and_areas(workspace: Path | None, country: str | None = None):
         return load_ledger(ws), area_names(ws, country)
 
 
+def _top(top: int | None) -> None:
+    """``--top N`` keeps N rows: 0 or less would silently show nothing."""
+    if top is not None and top < 1:
+        raise InputError(
+            "cli.bad_top", f"--top {top} keeps no row", Where(field="--top"), hint="give 1 or more, e.g. --top 10"
+        )
+
+
 def _years(year_from: int | None, year_to: int | None) -> None:
     if year_from is not None and year_to is not None and year_from > year_to:
         raise InputError(
@@ -155,6 +163,7 @@ def overlaps(
     their evidence tier (site, admin2, admin1, country) and reasons; records of one grant collapsed."""
     from kizuna.coordinate.overlap import find_overlaps
 
+    _top(top)
     _years(year_from, year_to)
     if max_km <= 0:
         raise InputError("cli.bad_distance", "--max-km must be positive", Where(field="--max-km"), hint="e.g. 25")
@@ -239,6 +248,7 @@ def gaps(
     from kizuna.coordinate.needs_store import current_needs_id, needs_source, store_needs, stored_needs_table
     from kizuna.geo.areas import area_names
 
+    _top(top)
     _years(year_from, year_to)
     if measure not in ("commitments", "disbursements", "expenditure"):
         raise InputError(

@@ -5,6 +5,7 @@ Each command parses its options, calls one library function and renders the resu
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -322,7 +323,11 @@ def warnings(
     from kizuna.ledger.queries import list_warnings
 
     with open_workspace(workspace, read_only=True) as ws:
-        render(list_warnings(ws, import_id) + org_ref_warnings(ws, import_id), fmt, out, title="Warnings")
+        rows = list_warnings(ws, import_id) + org_ref_warnings(ws, import_id)
+    if not rows and fmt is Format.table and out is None:
+        print("no warnings" + (f" for import {import_id}" if import_id is not None else ""), file=sys.stderr)
+        return
+    render(rows, fmt, out, title="Warnings")
 
 
 codelists_app = typer.Typer(
