@@ -52,7 +52,7 @@ def _num(
             "screen.bad_number", f"cannot read {value!r} as a number", Where(file=file, row=row, field=fld)
         ) from None
     if (lo is not None and v < lo) or (hi is not None and v > hi):
-        hint = "latitude and longitude look swapped" if fld in ("lat", "latitude") else None
+        hint = latitude_hint(v) if fld in ("lat", "latitude") else None
         raise InputError(
             "screen.coordinate_range",
             f"{v:g} is outside [{lo:g}, {hi:g}]",
@@ -60,6 +60,14 @@ def _num(
             hint=hint,
         )
     return v
+
+
+def latitude_hint(v: float) -> str:
+    """What a latitude outside [-90, 90] most likely is: a longitude (the columns swapped) only when it could
+    be one; otherwise a typo. A swap is judged with both coordinates by ``facts.check_sites_plausible``."""
+    if abs(v) <= 180:
+        return "latitude must be within [-90, 90]: a typo, or a longitude (are the two columns swapped?)"
+    return "latitude must be within [-90, 90] and this is no longitude either: check the value for a typo"
 
 
 def _community_row(props: dict[str, Any], lat: Any, lon: Any, file: str, row: int) -> dict[str, Any]:

@@ -127,14 +127,18 @@ def _parse_float(df: pl.DataFrame, column: str, file: str, lo: float, hi: float)
         )
     out = (val < lo) | (val > hi)
     if out.any():
+        from kizuna.screen.context import latitude_hint
+
         i = _first(out)
         raise InputError(
             "screen.coordinate_range",
             f"{val[i]} is outside [{lo:g}, {hi:g}]",
             Where(file=file, row=i + 1, field=column),
-            hint="are latitude and longitude swapped?"
-            if column in ("latitude", "lat")
-            else "longitude must be within [-180, 180]",
+            hint=(
+                latitude_hint(float(val[i]))
+                if column in ("latitude", "lat")
+                else "longitude must be within [-180, 180]"
+            ),
         )
     return val
 
