@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from kizuna import __version__
-from kizuna.errors import KizunaError
+from kizuna import __version__, i18n
+from kizuna.errors import KizunaError, Where
 
 app = typer.Typer(
     name="kizuna",
@@ -26,7 +26,25 @@ app = typer.Typer(
 @app.callback(invoke_without_command=True)
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="KIZUNA_LANG",
+            help="Language of tables, messages and reports: en or ja (default: KIZUNA_LANG, else en).",
+        ),
+    ] = None,
 ) -> None:
+    if lang is not None:
+        if not i18n.normalise(lang):
+            raise KizunaError(
+                "cli.bad_lang",
+                i18n.N_("unknown language {lang!r}"),
+                Where(field="--lang"),
+                hint=i18n.N_("use en or ja"),
+                params={"lang": lang},
+            )
+        i18n.set_language(lang)
     if version:
         typer.echo(f"kizuna {__version__}")
         raise typer.Exit()
@@ -63,6 +81,7 @@ _register_parts()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    i18n.set_language(i18n.from_environment())
     try:
         rv = app(args=argv, standalone_mode=False)
     except KizunaError as exc:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kizuna.i18n import N_, gettext
+
 
 @dataclass(frozen=True)
 class Where:
@@ -25,13 +27,13 @@ class Where:
         if self.file:
             parts.append(self.file)
         if self.line is not None:
-            parts.append(f"line {self.line}")
+            parts.append(gettext(N_("line {n}")).format(n=self.line))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(gettext(N_("row {n}")).format(n=self.row))
         if self.field:
-            parts.append(f"field '{self.field}'")
+            parts.append(gettext(N_("field '{name}'")).format(name=self.field))
         if self.key:
-            parts.append(f"key '{self.key}'")
+            parts.append(gettext(N_("key '{name}'")).format(name=self.key))
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,6 +46,11 @@ class KizunaError(Exception):
 
     ``code`` is stable (tests and API clients match on it); ``message`` says what is wrong;
     ``where`` says where; ``hint`` says what to do about it.
+
+    Message and hint are catalogue message ids (English): mark literals with ``N_`` and pass the
+    changing parts as ``params`` (``N_("longer than {n} characters")``, ``params={"n": 200}``), so
+    each surface shows them in its reader's language. Without ``params`` the text is used as given
+    (translated when the catalogue has it).
     """
 
     code: str
@@ -51,16 +58,26 @@ class KizunaError(Exception):
     where: Where = field(default_factory=Where)
     hint: str | None = None
     status: int = 400  # HTTP status the API uses for it
+    params: dict[str, Any] | None = None
+
+    def text(self) -> str:
+        """The message in the current language."""
+        return _localise(self.message, self.params) or ""
+
+    def hint_text(self) -> str | None:
+        """The hint in the current language."""
+        return _localise(self.hint, self.params)
 
     def __post_init__(self) -> None:
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
         loc = self.where.describe()
+        message, hint = self.text(), self.hint_text()
         text = f"error[{self.code}]: "
-        text += f"{loc}: {self.message}" if loc else self.message
-        if self.hint:
-            text += f" (hint: {self.hint})"
+        text += f"{loc}: {message}" if loc else message
+        if hint:
+            text += gettext(N_(" (hint: {hint})")).format(hint=hint)
         return text.replace("\n", " ")
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,9 +85,9 @@ class KizunaError(Exception):
         return {
             "error": {
                 "code": self.code,
-                "message": self.message,
+                "message": self.text(),
                 "where": self.where.to_dict(),
-                "hint": self.hint,
+                "hint": self.hint_text(),
             }
         }
 
@@ -82,12 +99,33 @@ class KizunaError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Errors cross process boundaries (parallel ingest workers): rebuild from fields, not args.
-        return (_rebuild, (type(self), self.code, self.message, self.where, self.hint, self.status))
+        return (_rebuild, (type(self), self.code, self.message, self.where, self.hint, self.status, self.params))
 
 
-def _rebuild(cls: type[KizunaError], code: str, message: str, where: Where, hint: str | None, status: int) -> Any:
+def _localise(text: str | None, params: dict[str, Any] | None) -> str | None:
+    if not text:
+        return text
+    out = gettext(text)
+    if params:
+        try:
+            out = out.format(**params)
+        except (KeyError, IndexError, ValueError):
+            out = text.format(**params)
+    return out
+
+
+def _rebuild(
+    cls: type[KizunaError],
+    code: str,
+    message: str,
+    where: Where,
+    hint: str | None,
+    status: int,
+    params: dict[str, Any] | None = None,
+) -> Any:
     err = cls.__new__(cls)
     err.code, err.message, err.where, err.hint, err.status = code, message, where, hint, status
+    err.params = params
     Exception.__init__(err, err.one_line())
     return err
 
@@ -103,5 +141,12 @@ class SpecError(KizunaError):
 class NotFound(KizunaError):
     """Something asked for is not in the workspace."""
 
-    def __init__(self, code: str, message: str, where: Where | None = None, hint: str | None = None):
-        super().__init__(code, message, where or Where(), hint, status=404)
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        where: Where | None = None,
+        hint: str | None = None,
+        params: dict[str, Any] | None = None,
+    ):
+        super().__init__(code, message, where or Where(), hint, status=404, params=params)

@@ -229,3 +229,37 @@ def test_screening_events_carry_no_actor_names(client):
 
     assert '"date", "category", "sub_category", "fatalities", "lat", "lon"' in inspect.getsource(screen_map)
     assert client.get("/api/v1/screening-events").json()["items"] == []
+
+
+# --- language ------------------------------------------------------------------------------------
+
+
+def test_lang_query_sets_html_lang_and_is_remembered_in_a_cookie(client):
+    r = client.get("/?lang=ja")
+    assert r.status_code == 200 and '<html lang="ja">' in r.text
+    assert "概要" in r.text and r.headers["content-language"] == "ja"
+    assert "kizuna_lang=ja" in r.headers["set-cookie"]
+    again = client.get("/presence", cookies={"kizuna_lang": "ja"})
+    assert '<html lang="ja">' in again.text
+    client.cookies.clear()
+
+
+def test_accept_language_is_the_fallback_and_the_query_wins(client):
+    client.cookies.clear()
+    r = client.get("/", headers={"Accept-Language": "ja-JP,ja;q=0.9"})
+    assert '<html lang="ja">' in r.text and "set-cookie" not in r.headers
+    en = client.get("/?lang=en", headers={"Accept-Language": "ja"})
+    assert '<html lang="en">' in en.text and "Overview" in en.text
+    client.cookies.clear()
+
+
+def test_every_page_has_a_language_switch_that_keeps_the_page(client):
+    client.cookies.clear()
+    r = client.get("/presence")
+    assert 'href="/presence?lang=ja"' in r.text and 'hreflang="ja"' in r.text
+
+
+def test_api_errors_are_in_the_request_language(client):
+    client.cookies.clear()
+    r = client.get("/api/v1/no-such-thing", headers={"Accept-Language": "ja"})
+    assert r.status_code == 404 and set(r.json()["error"]) == {"code", "message", "where", "hint"}

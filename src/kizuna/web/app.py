@@ -29,7 +29,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kizuna import __version__
+from kizuna import __version__, i18n
 from kizuna.errors import KizunaError, Where
 from kizuna.web.render import render_page
 from kizuna.web.store import ReadOnlyStore
@@ -55,6 +55,25 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
 ]
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+LANG_COOKIE = "kizuna_lang"
+LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+def request_language(scope: Scope) -> tuple[str, bool]:
+    """The language of a request, and whether it was chosen with ``?lang=`` (then it is remembered in
+    a cookie). Order: ``?lang=``, the ``kizuna_lang`` cookie, ``Accept-Language``, English."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    chosen = i18n.normalise((query.get("lang") or [None])[-1])
+    if chosen:
+        return chosen, True
+    headers = dict(scope.get("headers") or [])
+    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == LANG_COOKIE and i18n.normalise(value):
+            return i18n.normalise(value) or i18n.DEFAULT, False
+    return i18n.negotiate(headers.get(b"accept-language", b"").decode("latin-1")) or i18n.DEFAULT, False
 
 
 def is_api(path: str) -> bool:
@@ -142,14 +161,25 @@ class Guard:
                 await self._send_headers_too(error_response(path, err), scope, receive, send)
                 return
         started_at = time.perf_counter()
-        key = (path, scope.get("query_string", b""))
+        lang, chosen = request_language(scope)
+        i18n.set_language(lang)
+        lang_headers = [(b"content-language", lang.encode()), (b"vary", b"Accept-Language, Cookie")]
+        if chosen:
+            lang_headers.append(
+                (b"set-cookie", f"{LANG_COOKIE}={lang}; Path=/; Max-Age={LANG_COOKIE_AGE}; SameSite=Lax".encode())
+            )
+        key = (path, scope.get("query_string", b"") + b"#" + lang.encode())
         cacheable = self.cache is not None and scope.get("method") == "GET" and not path.startswith("/static/")
         if cacheable:
             hit = self.cache.get(key)  # type: ignore[union-attr]
             if hit is not None:
                 status, headers, body = hit
                 await send(
-                    {"type": "http.response.start", "status": status, "headers": [*headers, _timing(started_at)]}
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [*headers, *lang_headers, _timing(started_at)],
+                    }
                 )
                 await send({"type": "http.response.body", "body": body})
                 return
@@ -164,7 +194,11 @@ class Guard:
                     (k, v) for k, v in message.get("headers", []) if k.lower() not in {h for h, _ in SECURITY_HEADERS}
                 ]
                 captured["status"], captured["headers"] = message["status"], headers + SECURITY_HEADERS
-                message = {**message, "headers": [*headers, *SECURITY_HEADERS, _timing(started_at)]}
+                if not path.startswith("/static/"):
+                    headers = [(k, v) for k, v in headers if k.lower() not in (b"content-language", b"vary")]
+                    message = {**message, "headers": [*headers, *SECURITY_HEADERS, *lang_headers, _timing(started_at)]}
+                else:
+                    message = {**message, "headers": [*headers, *SECURITY_HEADERS, _timing(started_at)]}
             elif message["type"] == "http.response.body" and cacheable:
                 captured["chunks"].append(message.get("body", b""))
                 if not message.get("more_body") and captured.get("status") == 200:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from kizuna import i18n
 from kizuna.errors import KizunaError, Where
 from kizuna.web import charts
 from kizuna.web.datasets import DATASETS, FILTERS, Result, fetch, ready, synthetic
@@ -259,11 +260,11 @@ def page(
 
 
 def cached_page(handler: Callable[[Request], HTMLResponse]) -> Callable[[Request], HTMLResponse]:
-    """Remember each page's HTML by path and query: the workspace cannot change while it is served."""
+    """Remember each page's HTML by path, query and language: the workspace cannot change while it is served."""
 
     @functools.wraps(handler)
     def wrapper(request: Request) -> HTMLResponse:
-        key = ("page", request.url.path, tuple(sorted(request.query_params.multi_items())))
+        key = ("page", i18n.current(), request.url.path, tuple(sorted(request.query_params.multi_items())))
 
         def build() -> tuple[int, bytes]:
             response = handler(request)
