@@ -58,11 +58,11 @@ def add_missing(po_path: Path, under: str) -> int:
             cat = read_po(fh, locale="ja")
     else:
         cat = Catalog(locale="ja", project="Kizuna", fuzzy=False)
-    n = 0
+    before = len(cat)
     for msgid, filename, line in missing():
         if filename.startswith(under) and msgid not in cat:
             cat.add(msgid, "", locations=[(filename, line)])
-            n += 1
+    n = len(cat) - before
     with po_path.open("wb") as fh:
         write_po(fh, cat, width=0, omit_header=False, sort_output=False)
     return n
