@@ -80,7 +80,12 @@ def code_name(codelist: str, code: str | None, english: str | None = None, lang:
 
 def sector_name(code: str | None, english: str | None = None, lang: str | None = None) -> str | None:
     """A DAC 5-digit purpose code (codelist ``Sector``) or 3-digit category (``SectorCategory``) by name;
-    anything else (a humanitarian cluster, a project's own sector) by ``code_name('Cluster', ...)``."""
+    anything else (a humanitarian cluster, a project's own sector) by ``code_name('Cluster', ...)``.
+
+    Clusters are keyed by Kizuna's cluster names (:mod:`kizuna.coordinate.sectors`); a 3W spelling
+    ("WASH", "ES/NFI") or an HNO sector code ("WSH") is first normalised to that name. ``DAC 152`` (the
+    cluster level's key for a DAC category with no cluster) is named as the category.
+    """
     if code is None or code == "":
         return None
     c = str(code).strip()
@@ -88,4 +93,15 @@ def sector_name(code: str | None, english: str | None = None, lang: str | None =
         return code_name("Sector", c, english, lang)
     if c.isdigit() and len(c) == 3:
         return code_name("SectorCategory", c, english, lang)
+    if c.startswith("DAC ") and c[4:].isdigit() and len(c) == 7:
+        return code_name("SectorCategory", c[4:], english, lang)
+    if ("Cluster", c) not in japanese() and ("Cluster", c) not in english_names():
+        from kizuna.coordinate.sectors import needs_sector_cluster
+
+        canonical = needs_sector_cluster(c)
+        if canonical:
+            # English keeps the caller's or the data's own spelling; other languages name the cluster.
+            if (i18n.normalise(lang) or i18n.current()) == "en":
+                return english or c
+            return code_name("Cluster", canonical, english, lang)
     return code_name("Cluster", c, english, lang)
