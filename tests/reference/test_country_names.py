@@ -91,3 +91,30 @@ def test_every_override_row_names_a_country_and_says_why():
     for code, (name, note) in japanese_overrides().items():
         assert country_name(code, "en") is not None, code
         assert name and note, code
+
+
+def test_a_country_filter_error_reads_in_the_language_of_the_moment_with_the_country_named():
+    from kizuna.errors import InputError
+    from kizuna.reference.countries import check_country
+
+    with i18n.use("en"):
+        with pytest.raises(InputError) as en:
+            check_country("fr", ["SS", "AF"])
+        assert en.value.code == "country.absent"
+        assert en.value.text() == "the workspace holds nothing for France (FR)"
+        assert en.value.hint_text() == "countries in this workspace: AF, SS"
+    with i18n.use("ja"):
+        with pytest.raises(InputError) as ja:
+            check_country("fr", ["SS", "AF"])
+        assert ja.value.text() == "このワークスペースにはフランス（FR）のデータがありません"
+        assert ja.value.hint_text() == "このワークスペースの国・地域：AF, SS"
+        with pytest.raises(InputError) as unknown:
+            check_country("Q1", [])
+        assert unknown.value.code == "country.unknown"
+        assert unknown.value.text() == "「Q1」は ISO 3166-1 alpha-2 の国コードではありません"
+
+
+def test_kosovo_is_a_country_filter_iati_data_can_hold():
+    from kizuna.reference.countries import check_country
+
+    assert check_country("xk", ["XK", "SS"]) == "XK"

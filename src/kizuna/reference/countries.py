@@ -14,6 +14,7 @@ from importlib import resources
 
 from kizuna import i18n
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 
 # The synthetic demo's fictional country (user-assigned ISO code range XA-XZ): never a real place.
 SYNTHETIC_COUNTRIES = {"XZ": "Republic of Kaltara (synthetic)"}
@@ -91,12 +92,24 @@ def check_country(code: str | None, known: Iterable[str], field: str = "country"
     held = sorted({k.strip().upper() for k in known if k})
     if c in held:
         return c
-    shown = ", ".join(held[:_HINT_MAX]) + (f" and {len(held) - _HINT_MAX} more" if len(held) > _HINT_MAX else "")
-    hint = f"countries in this workspace: {shown}" if held else "the workspace holds no country yet: ingest data first"
+    params: dict[str, object] = {"code": code.strip(), "c": c, "shown": ", ".join(held[:_HINT_MAX])}
+    if not held:
+        hint = N_("the workspace holds no country yet: ingest data first")
+    elif len(held) > _HINT_MAX:
+        hint = N_("countries in this workspace: {shown} and {more} more")
+        params["more"] = len(held) - _HINT_MAX
+    else:
+        hint = N_("countries in this workspace: {shown}")
     name = country_name(c) if len(c) == 2 and c.isalpha() else None
     if name is None:
-        msg = f"'{code.strip()}' is not an ISO 3166-1 alpha-2 country code"
-        raise InputError("country.unknown", msg, Where(field=field), hint=hint)
+        msg = N_("'{code}' is not an ISO 3166-1 alpha-2 country code")
+        raise InputError("country.unknown", msg, Where(field=field), hint=hint, params=params)
+    params["name"] = name
     raise InputError(
-        "country.absent", f"the workspace holds nothing for {name} ({c})", Where(field=field), hint=hint, status=404
+        "country.absent",
+        N_("the workspace holds nothing for {name} ({c})"),
+        Where(field=field),
+        hint=hint,
+        status=404,
+        params=params,
     )
