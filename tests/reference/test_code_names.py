@@ -6,6 +6,8 @@ import csv
 from importlib import resources
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kizuna import i18n
 from kizuna.reference.codelists import builtin_rows
@@ -133,3 +135,14 @@ def test_a_duplicate_row_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(names.resources, "files", lambda _pkg: _Files())
     with pytest.raises(ValueError, match="named twice"):
         names.read_names("dup.csv", "name_ja")
+
+
+@given(
+    codelist=st.sampled_from([*TRANSLATED_LISTS, "Cluster", "measure.indicator", "Nonexistent"]),
+    code=st.text(min_size=1, max_size=12).filter(lambda s: s.strip() != ""),
+    lang=st.sampled_from(["en", "ja", None, "fr"]),
+)
+def test_any_code_gets_a_non_empty_name_in_any_language(codelist, code, lang):
+    name = code_name(codelist, code, lang=lang)
+    assert isinstance(name, str) and name.strip()
+    assert isinstance(sector_name(code, lang=lang), str)
