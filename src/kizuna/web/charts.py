@@ -21,6 +21,7 @@ The specs carry no ``$schema`` URL so nothing in a page names a remote host.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,7 +42,7 @@ LAYER_STYLE = {
 LAYER_NAMES = {
     "Activities": N_("Activities"),
     "Communities": N_("Communities"),
-    "Events": N_("Conflict events"),
+    "Events": N_("Events"),
     "Project site": N_("Project site"),
     "Activity A": N_("Activity A"),
     "Activity B": N_("Activity B"),
@@ -249,6 +250,38 @@ def _shape_bounds(shapes: dict[str, Any] | None) -> list[tuple[float, float]]:
     return corners
 
 
+LABEL_MIN_WIDTH = 560  # px: a map narrower than this shows its areas' names in tooltips only
+
+
+def _mercator_y(lat: float) -> float:
+    """Mercator y of ``lat`` in degree units (so it compares with longitudes)."""
+    rad = math.radians(max(-85.0, min(85.0, lat)))
+    return math.degrees(math.log(math.tan(math.pi / 4 + rad / 2)))
+
+
+def readable_labels(
+    labels: list[dict[str, Any]], box: tuple[float, float, float, float], height: int, width: int = LABEL_MIN_WIDTH
+) -> list[dict[str, Any]]:
+    """The labels (``{name, lon, lat}``) that can be written without overlapping, first come first
+    kept, on a Mercator map of ``box`` (west, south, east, north) fitted to ``width`` x ``height`` px
+    (the narrowest map that shows labels: wider maps spread them further apart)."""
+    west, south, east, north = box
+    y0, y1 = _mercator_y(south), _mercator_y(north)
+    scale = min(width / max(east - west, 1e-9), height / max(y1 - y0, 1e-9))  # px per degree
+    kept: list[dict[str, Any]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for r in labels:
+        if r.get("lon") is None or r.get("lat") is None or not r.get("name"):
+            continue
+        x, y = (r["lon"] - west) * scale, (y1 - _mercator_y(r["lat"])) * scale
+        half = text_width(str(r["name"]), 10) / 2
+        b = (x - half, y - 8, x + half, y + 8)
+        if all(b[2] <= o[0] or o[2] <= b[0] or b[3] <= o[1] or o[3] <= b[1] for o in boxes):
+            boxes.append(b)
+            kept.append({"name": r["name"], "lon": r["lon"], "lat": r["lat"]})
+    return kept
+
+
 def map_spec(
     layers: dict[str, list[dict[str, Any]]],
     tooltip: dict[str, list[str]],
@@ -327,12 +360,21 @@ def map_spec(
                 },
             }
         )
-    if labels:
+    readable = readable_labels(labels or [], (west, south, east, north), height)
+    if readable:
         layer.append(
             {
-                "data": {"values": [{"name": r["name"], "lon": r["lon"], "lat": r["lat"]} for r in labels]},
-                # the shapes underneath carry the same names for assistive technology
-                "mark": {"type": "text", "fontSize": 10, "color": "#4a4436", "aria": False, "tooltip": None},
+                "data": {"values": readable},
+                # the shapes underneath carry the same names for assistive technology; below
+                # LABEL_MIN_WIDTH px the map is too small for names that do not overlap
+                "mark": {
+                    "type": "text",
+                    "fontSize": 10,
+                    "color": "#4a4436",
+                    "aria": False,
+                    "tooltip": None,
+                    "opacity": {"expr": f"containerSize()[0] < {LABEL_MIN_WIDTH} ? 0 : 1"},
+                },
                 "encoding": {
                     "longitude": {"field": "lon", "type": "quantitative"},
                     "latitude": {"field": "lat", "type": "quantitative"},
