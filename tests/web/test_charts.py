@@ -34,9 +34,7 @@ def cells(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_a_matrix_over_several_countries_has_one_cell_per_key_with_the_sum():
-    spec = charts.heat_spec(
-        presence_rows(), "ally", "sector", "usd_disbursements", "d", "Ally", "Sector", fmt=".3~s"
-    )
+    spec = charts.heat_spec(presence_rows(), "ally", "sector", "usd_disbursements", "d", "Ally", "Sector", fmt=".3~s")
     assert spec is not None
     keys = Counter((c["x"], c["y"]) for c in cells(spec))
     assert max(keys.values()) == 1
@@ -147,7 +145,11 @@ def test_titles_tooltips_and_values_are_in_japanese_on_a_japanese_page():
         )
     assert spec is not None and bars is not None
     assert spec["encoding"]["x"]["title"] == "同盟国・同志国"
-    assert [t["title"] for t in spec["encoding"]["tooltip"]] == ["同盟国・同志国", "セクター（分野）", "支出額（米ドル）"]
+    assert [t["title"] for t in spec["encoding"]["tooltip"]] == [
+        "同盟国・同志国",
+        "セクター（分野）",
+        "支出額（米ドル）",
+    ]
     assert "$418億" in {c["label"] for c in cells(spec)}
     assert bars["encoding"]["x"]["title"] == "米ドル"
     assert "億" in bars["encoding"]["x"]["axis"]["labelExpr"]
@@ -215,7 +217,9 @@ def all_specs() -> dict[str, dict[str, Any]]:
         ),
         "score": charts.score_spec([{"rank": 1, "ally_a": "A", "ally_b": "B", "score": 0.8}], "d"),
         "gap": charts.gap_spec([{"rank": 1, "area_name": "Bor", "sector": "Protection", "gap_score": 0.7}], "d"),
-        "hhi": charts.hhi_spec([{"country": "SS", "sector": "152", "hhi": 0.4, "concentration": "highly concentrated"}], "d"),
+        "hhi": charts.hhi_spec(
+            [{"country": "SS", "sector": "152", "hhi": 0.4, "concentration": "highly concentrated"}], "d"
+        ),
         "contribution": charts.contribution_spec([{"indicator": "water", "contribution_pct": 0.3}], "d"),
         "risk": charts.risk_spec([{"rule_id": "R1", "impact": 4, "likelihood": 3, "significance": "High"}], "d"),
         "interval": charts.interval_spec(
