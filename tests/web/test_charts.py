@@ -290,3 +290,13 @@ def test_map_layers_are_named_in_the_page_language():
     assert spec is not None
     colour = spec["layer"][-1]["encoding"]["color"]
     assert colour["scale"]["domain"] == ["紛争事象"]
+
+
+def test_subgroups_that_are_area_codes_are_shown_by_the_names_given():
+    rows = [{"group_label": "XZ01", "estimate": 0.24, "lo": 0.17, "hi": 0.34}]
+    spec = charts.interval_spec(
+        rows, "group_label", "estimate", "lo", "hi", "d", "H", "Area", names={"group_label": {"XZ01": "Northmarch"}}
+    )
+    assert spec is not None
+    assert spec["data"]["values"][0]["category"] == "Northmarch"
+    assert spec["data"]["values"][0]["ci_text"] == "17.0% to 34.0%"

@@ -874,9 +874,11 @@ def interval_spec(
     x_title: str,
     category_title: str | None = None,
     percent: bool = True,
+    names: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> dict[str, Any] | None:
     """Point estimates with confidence-interval whiskers, one row per category; ``percent``: the
-    estimates are fractions, written as percentages."""
+    estimates are fractions, written as percentages; ``names``: {field: {code: name}} for categories
+    that are codes (admin-1 P-codes, say)."""
     kept = [r for r in rows if r.get(estimate) is not None]
     if not kept:
         return None
@@ -886,7 +888,7 @@ def interval_spec(
 
     values = [
         {
-            "category": display_name(category, r),
+            "category": display_name(category, r, names),
             "estimate": r.get(estimate),
             "low": r.get(low),
             "high": r.get(high),
