@@ -48,6 +48,8 @@ def real_server(real_iati_path: Path, own_tmp: Path) -> Iterator[str]:
             proc.kill()
             pytest.fail(f"the real-file server did not start: {log_path.read_text(errors='replace')[-2000:]}")
         time.sleep(0.2)
+    # the first page builds the workspace's results: do it here, not inside a browser's page timeout
+    httpx.get(base + "/", timeout=180)
     yield base
     log.close()
     proc.terminate()

@@ -61,9 +61,9 @@ def browser():
 
 
 def drawn(page, url):
-    page.goto(url)
+    page.goto(url, timeout=120_000)  # a page's first build on a busy machine can take a while
     # a selector, not wait_for_function: that evaluates a string, which the page's CSP forbids
-    page.wait_for_selector("body[data-charts]", state="attached", timeout=20_000)
+    page.wait_for_selector("body[data-charts]", state="attached", timeout=60_000)
     assert page.evaluate("document.body.dataset.charts") == "ready"
 
 
