@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from kizuna.errors import KizunaError, NotFound, Where
+from kizuna.i18n import N_
+from kizuna.i18n import gettext as _
 from kizuna.web.queries import register_detail
 from kizuna.workspace import Workspace, file_sha256
 
@@ -49,9 +51,10 @@ def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
     if detail is None:
         raise NotFound(
             "screen.no_register",
-            f"no screening register {register}",
+            N_("no screening register {register}"),
             Where(field="register"),
-            hint="see /api/v1/screening-registers for the registers in this workspace",
+            hint=N_("see /api/v1/screening-registers for the registers in this workspace"),
+            params={"register": register},
         )
     layers = json.loads(detail["layers"] or "{}")
     proposal = Path(detail["file_path"] or "")
@@ -87,7 +90,7 @@ def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
                         }
                     )
     if not out["site"]:
-        out["missing"].append(proposal.name or "the proposal file")
+        out["missing"].append(proposal.name or _("the proposal file"))
     path = _verified(folder, layers.get("communities"))
     if path is not None:
         out["communities"] = read_communities(path).select("name", "group", "population", "lat", "lon").to_dicts()

@@ -31,7 +31,15 @@
       if (!source) return;
       var spec = JSON.parse(source.textContent);
       // ast: evaluate expressions with the interpreter: no eval, so no 'unsafe-eval' in the CSP.
-      var options = { actions: false, renderer: "svg", ast: true, defaultStyle: false, tooltip: false };
+      // tooltip: vega-tooltip's handler without its injected <style> (the CSP allows no inline style);
+      // style.css styles #vg-tooltip-element. Values arrive preformatted in the page's language.
+      var options = {
+        actions: false,
+        renderer: "svg",
+        ast: true,
+        defaultStyle: false,
+        tooltip: { disableDefaultStyle: true, theme: "kizuna", anchor: "cursor" }
+      };
       pending.push(
         window.vegaEmbed(el, spec, options).then(function (result) {
           el.dataset.drawn = "true";
