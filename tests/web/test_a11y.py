@@ -33,7 +33,7 @@ def describe(violations: list[dict[str, Any]]) -> str:
         lines.append(f"  [{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} element(s))")
         for node in v["nodes"][:8]:
             target = " ".join(" > ".join(t) if isinstance(t, list) else t for t in node["target"])
-            lines.append(f"      {target}")
+            lines.append(f"      {target}  {' '.join(node.get('html', '').split())[:160]}")
             summary = (node.get("failureSummary") or "").replace("\n", " ")
             if summary:
                 lines.append(f"        {summary[:300]}")

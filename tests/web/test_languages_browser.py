@@ -105,15 +105,27 @@ def english_words(text: str) -> list[str]:
 
 
 def offending(items: list[dict[str, str]], lang: str) -> list[str]:
-    out = []
+    """One line per distinct offending text: the text, the other-language words, how many elements
+    show it and the path of the first."""
+    seen: dict[str, list[Any]] = {}
     for item in items:
+        text = item["text"]
         if lang == "ja":
-            words = english_words(item["text"])
-            if words:
-                out.append(f"  {item['path']}: {item['text'][:160]!r} (English: {', '.join(words[:8])})")
-        elif JAPANESE.search(item["text"]):
-            out.append(f"  {item['path']}: {item['text'][:160]!r}")
-    return out
+            words = english_words(text)
+            if not words:
+                continue
+            note = f" (English: {', '.join(dict.fromkeys(words[:8]))})"
+        elif JAPANESE.search(text):
+            note = ""
+        else:
+            continue
+        if text in seen:
+            seen[text][2] += 1
+        else:
+            seen[text] = [item["path"], note, 1]
+    return [
+        f"  {text[:160]!r}{note}{f' ×{n}' if n > 1 else ''} at {path}" for text, (path, note, n) in seen.items()
+    ]
 
 
 def page_text(browser: Any, url: str) -> dict[str, Any]:
@@ -139,7 +151,7 @@ def test_every_ui_string_is_in_the_language_of_the_page(request, chromium, which
     if bad:
         other = "English" if lang == "ja" else "Japanese"
         pytest.fail(
-            f"{path}?lang={lang} ({which} workspace): {len(bad)} UI string(s) in {other}"
+            f"{path}?lang={lang} ({which} workspace): {len(bad)} distinct UI text(s) in {other}"
             " (mark data values translate=\"no\"; pass UI text through the catalogue):\n" + "\n".join(bad),
             pytrace=False,
         )
@@ -165,4 +177,9 @@ def test_the_english_word_finder(text, words):
 
 def test_japanese_is_found_on_an_english_page():
     items = [{"path": "p", "text": "Committed 約束額"}, {"path": "q", "text": "Committed (USD)"}]
-    assert offending(items, "en") == ["  p: 'Committed 約束額'"]
+    assert offending(items, "en") == ["  'Committed 約束額' at p"]
+
+
+def test_a_text_shown_many_times_is_listed_once():
+    items = [{"path": f"td:nth-of-type({n})", "text": "Download CSV"} for n in (1, 2, 3)]
+    assert offending(items, "ja") == ["  'Download CSV' (English: Download) ×3 at td:nth-of-type(1)"]
