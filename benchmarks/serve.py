@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -198,7 +199,7 @@ async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict
     The client is a few lines of asyncio streams rather than httpx: on 2 shared cores httpx spent about
     7x the server's CPU per request, so it measured itself more than the server.
     """
-    results: dict[str, list] = {
+    results: dict[str, Any] = {
         "latency": [],
         "server": [],
         "errors": [],
@@ -211,6 +212,7 @@ async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict
     async def worker(k: int) -> None:
         reader, writer = await asyncio.open_connection(host, int(port))
         i = k
+        status: int | str = 0
         try:
             while time.perf_counter() < deadline:
                 url = urls[i % len(urls)]
@@ -223,7 +225,7 @@ async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict
                     if "dur=" in timing:
                         results["server"].append(float(timing.split("dur=")[1].split(";")[0]))
                 except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                    ok, status = False, exc
+                    ok, status = False, str(exc) or type(exc).__name__
                     writer.close()
                     reader, writer = await asyncio.open_connection(host, int(port))
                 ms = (time.perf_counter() - t0) * 1000

@@ -88,7 +88,10 @@ def serving(workspace: Path, needs: Path | None) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code = "import sys; from kizuna.web import serve; serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), sys.argv[3] or None)"
+    code = (
+        "import sys; from kizuna.web import serve;"
+        " serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), sys.argv[3] or None)"
+    )
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(workspace), str(port), str(needs or "")],
         env=ENV,
@@ -141,6 +144,7 @@ def photograph(browser, base: str, pages: dict[str, str], prefix: str, out: Path
 def report_pngs(browser, workspace: Path, needs: Path | None, out: Path, tmp: Path, width: int, pages: int) -> None:
     """The accountability report in each language: HTML from the CLI, PDF from Chromium, PNGs of its first pages."""
     import pypdfium2 as pdfium
+    from playwright.sync_api import Error as PlaywrightError
 
     for lang in LANGS:
         html = tmp / f"report-{lang}.html"
@@ -148,10 +152,17 @@ def report_pngs(browser, workspace: Path, needs: Path | None, out: Path, tmp: Pa
         cmd += ["--country", "XZ", "--out", str(html)]
         if needs is not None:
             cmd += ["--needs", str(needs)]
-        subprocess.run(cmd, env=ENV, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ctx = browser.new_context(locale=lang)
         page = ctx.new_page()
-        page.goto(html.as_uri())
+        page.goto(html.as_uri(), wait_until="load")
+        try:  # the report draws its charts with vega-embed and counts them in kizunaChartsRendered
+            page.wait_for_function(
+                "() => typeof KIZUNA_CHARTS === 'undefined' || window.kizunaChartsRendered >= KIZUNA_CHARTS.length",
+                timeout=30_000,
+            )
+        except PlaywrightError:
+            page.wait_for_timeout(2_000)  # a report that draws its charts another way: give it time
         pdf = tmp / f"report-{lang}.pdf"
         page.pdf(path=str(pdf), format="A4", print_background=True)
         ctx.close()
