@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render, to_json_records, write_xlsx
 from kizuna.workspace import open_workspace
@@ -86,7 +87,11 @@ def _top(top: int | None) -> None:
     """``--top N`` keeps N rows: 0 or less would silently show nothing."""
     if top is not None and top < 1:
         raise InputError(
-            "cli.bad_top", f"--top {top} keeps no row", Where(field="--top"), hint="give 1 or more, e.g. --top 10"
+            "cli.bad_top",
+            N_("--top {top} keeps no row"),
+            Where(field="--top"),
+            hint=N_("give 1 or more, e.g. --top 10"),
+            params={"top": top},
         )
 
 
@@ -94,9 +99,10 @@ def _years(year_from: int | None, year_to: int | None) -> None:
     if year_from is not None and year_to is not None and year_from > year_to:
         raise InputError(
             "cli.bad_period",
-            f"--from {year_from} is after --to {year_to}",
+            N_("--from {year_from} is after --to {year_to}"),
             Where(field="--from"),
-            hint="give --from <= --to",
+            hint=N_("give --from <= --to"),
+            params={"year_from": year_from, "year_to": year_to},
         )
 
 
@@ -166,7 +172,12 @@ def overlaps(
     _top(top)
     _years(year_from, year_to)
     if max_km <= 0:
-        raise InputError("cli.bad_distance", "--max-km must be positive", Where(field="--max-km"), hint="e.g. 25")
+        raise InputError(
+            "cli.bad_distance",
+            N_("--max-km must be positive"),
+            Where(field="--max-km"),
+            hint=N_("e.g. 25"),
+        )
     res = find_overlaps(
         _ledger(workspace),
         country=country,
@@ -253,13 +264,14 @@ def gaps(
     if measure not in ("commitments", "disbursements", "expenditure"):
         raise InputError(
             "cli.bad_measure",
-            f"unknown measure {measure!r}",
+            N_("unknown measure {measure!r}"),
             Where(field="--measure"),
-            hint="commitments, disbursements or expenditure",
+            hint=N_("commitments, disbursements or expenditure"),
+            params={"measure": measure},
         )
     if needs_file is not None and needs is not None:
         raise InputError(
-            "cli.two_needs", "give the needs table once", Where(field="--needs"), hint="use --needs FILE only"
+            "cli.two_needs", N_("give the needs table once"), Where(field="--needs"), hint=N_("use --needs FILE only")
         )
     source = None
     if needs is not None:
@@ -293,9 +305,10 @@ def gaps(
     except ValueError:
         raise InputError(
             "cli.bad_sector",
-            f"{sector!r} is neither a cluster nor a DAC code",
+            N_("{sector!r} is neither a cluster nor a DAC code"),
             Where(field="--sector"),
-            hint="e.g. Health, WASH, FSC, PRO_GBV, 122 or 12220",
+            hint=N_("e.g. Health, WASH, FSC, PRO_GBV, 122 or 12220"),
+            params={"sector": sector},
         ) from None
     df = res.table
     if top is not None:
@@ -418,18 +431,19 @@ def accountability(
         if out.suffix.lower() != ".xlsx":
             raise InputError(
                 "report.format",
-                f"cannot write the report as {out.suffix!r}",
+                N_("cannot write the report as {suffix!r}"),
                 Where(file=str(out)),
-                hint="use --out report.html, --out report.xlsx, or -f json/csv",
+                hint=N_("use --out report.html, --out report.xlsx, or -f json/csv"),
+                params={"suffix": out.suffix},
             )
         fmt = Format.xlsx
     if fmt is Format.xlsx:
         if out is None:
             raise InputError(
                 "output.no_path",
-                "XLSX output needs a file",
+                N_("XLSX output needs a file"),
                 Where(field="--out"),
-                hint="add --out report.xlsx (or report.html)",
+                hint=N_("add --out report.xlsx (or report.html)"),
             )
         write_xlsx(sheets, out)
         print(f"wrote {out}", file=sys.stderr)
@@ -550,7 +564,11 @@ def allies_unrule(prefix: Annotated[str, typer.Argument()], workspace: Workspace
     with open_workspace(workspace) as ws:
         if not remove_rule(ws, prefix):
             raise InputError(
-                "allies.no_rule", f"no rule for prefix {prefix!r}", Where(key=prefix), hint="see `kizuna allies list`"
+                "allies.no_rule",
+                N_("no rule for prefix {prefix!r}"),
+                Where(key=prefix),
+                hint=N_("see `kizuna allies list`"),
+                params={"prefix": prefix},
             )
     print(f"removed {prefix}")
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.ledger.fetch import DATASTORE_URL, KEY_ENV, PAGE_ROWS, REGISTRY_URL, Source
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
@@ -32,7 +33,13 @@ def _date(raw: str | None, opt: str) -> date | None:
     try:
         return datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
-        raise InputError("cli.bad_date", f"'{raw}' is not a date", Where(field=opt), hint="use YYYY-MM-DD") from None
+        raise InputError(
+            "cli.bad_date",
+            N_("'{raw}' is not a date"),
+            Where(field=opt),
+            hint=N_("use YYYY-MM-DD"),
+            params={"raw": raw},
+        ) from None
 
 
 KeepGoingOpt = Annotated[

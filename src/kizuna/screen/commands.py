@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.options import WorkspaceOpt
 from kizuna.output import Format, render
 from kizuna.workspace import open_workspace
@@ -27,9 +28,10 @@ def parse_as_of(text: str | None) -> date:
     except ValueError:
         raise InputError(
             "screen.bad_date",
-            f"cannot read the date {text!r}",
+            N_("cannot read the date {text!r}"),
             Where(field="--as-of"),
-            hint="write it as YYYY-MM-DD",
+            hint=N_("write it as YYYY-MM-DD"),
+            params={"text": text},
         ) from None
 
 
