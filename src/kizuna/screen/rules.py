@@ -244,9 +244,9 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
             if e not in known:
                 raise SpecError(
                     "screen.bad_rule",
-                    N_("unknown evidence fact {error!r}"),
+                    N_("unknown evidence fact {fact!r}"),
                     Where(file=file, key=rid, field="evidence"),
-                    params={"error": e},
+                    params={"fact": e},
                 )
         adjust = []
         for j, a in enumerate(r.get("adjust") or []):
@@ -254,9 +254,9 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
             if set(a) - ADJUST_KEYS:
                 raise SpecError(
                     "screen.bad_rule",
-                    N_("unknown key {a!r}"),
+                    N_("unknown key {key!r}"),
                     w,
-                    params={"a": sorted(set(a) - ADJUST_KEYS)[0]},
+                    params={"key": sorted(set(a) - ADJUST_KEYS)[0]},
                 )
             adjust.append(
                 Adjustment(
@@ -299,9 +299,9 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
         if o.get("at_least") not in CATEGORIES:
             raise SpecError(
                 "screen.bad_matrix",
-                N_("unknown category {o!r}"),
+                N_("unknown category {name!r}"),
                 Where(file=file, key="matrix.overrides"),
-                params={"o": o.get('at_least')},
+                params={"name": o.get("at_least")},
             )
         overrides.append(
             (
