@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from kizuna.errors import InputError, Where
-from kizuna.i18n import N_
+from kizuna.i18n import N_, _
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render, to_json_records, write_xlsx
 from kizuna.workspace import open_workspace
@@ -138,11 +138,11 @@ def who(
         areas=areas,
     )
     if shared:
-        render(shared_sectors(df), fmt, out, title="Sectors shared by organisations")
+        render(shared_sectors(df), fmt, out, title=_("Sectors shared by organisations"))
         return
     if fmt is Format.table and "org_key" in df.columns:
         df = df.drop("org_key")
-    render(df, fmt, out, title="Who does what where")
+    render(df, fmt, out, title=_("Who does what where"))
 
 
 def overlaps(
@@ -196,9 +196,9 @@ def overlaps(
         df = df.select(
             "country", "rank", "score", "evidence", "org_name_a", "title_a", "org_name_b", "title_b", "reasons"
         )
-    render(df, fmt, out, title="Overlap candidates")
+    render(df, fmt, out, title=_("Overlap candidates"))
     for note in res.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(_("note: {note}").format(note=note), file=sys.stderr)
 
 
 class GapLevel(StrEnum):
@@ -330,7 +330,7 @@ def gaps(
         print(f"note[needs_table]: {source}", file=sys.stderr)
     for note in res.notes:
         print(f"note[{note['code']}]: {note['message']}", file=sys.stderr)
-    render(df, fmt, out, title="Gaps - need against presence")
+    render(df, fmt, out, title=_("Gaps - need against presence"))
 
 
 def division_cmd(
@@ -385,7 +385,7 @@ def division_cmd(
         from kizuna.coordinate.model import with_sector_names
 
         df = with_sector_names(df, lf)
-    render(df, fmt, out, title=f"Division of labour - {view.value}")
+    render(df, fmt, out, title=_("Division of labour - {view}").format(view=view.value))
 
 
 def accountability(
@@ -423,7 +423,7 @@ def accountability(
     )
     if out is not None and out.suffix.lower() in (".html", ".htm"):
         write_report(rep, out)
-        print(f"wrote {out}", file=sys.stderr)
+        print(_("wrote {files}").format(files=out), file=sys.stderr)
         _print_limits(rep.limits)
         return
     sheets = rep.sheets()
@@ -446,7 +446,7 @@ def accountability(
                 hint=N_("add --out report.xlsx (or report.html)"),
             )
         write_xlsx(sheets, out)
-        print(f"wrote {out}", file=sys.stderr)
+        print(_("wrote {files}").format(files=out), file=sys.stderr)
     elif fmt is Format.json:
         text = json.dumps({k: to_json_records(v) for k, v in sheets.items()}, indent=2, ensure_ascii=False) + "\n"
         if out is None:
@@ -456,13 +456,13 @@ def accountability(
     elif fmt is Format.csv:
         render(rep.summary, fmt, out)
     else:
-        render(rep.summary, fmt, None, title=f"Accountability {country} - summary by ally")
-        render(rep.by_sector, fmt, None, title="By sector")
+        render(rep.summary, fmt, None, title=_("Accountability {country} - summary by ally").format(country=country))
+        render(rep.by_sector, fmt, None, title=_("By sector"))
         render(
             rep.overlaps.select("rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b"),
             fmt,
             None,
-            title="Overlaps between allies",
+            title=_("Overlaps between allies"),
         )
     _print_limits(rep.limits)
 
@@ -481,7 +481,7 @@ def allies_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, o
             " UNION ALL SELECT 'org', org_key, ally, 'user', org_name FROM coordinate_org_allies"
             " ORDER BY kind, key"
         )
-    render(rows, fmt, out, title="Allies")
+    render(rows, fmt, out, title=_("Allies"))
 
 
 def allies_orgs(
@@ -496,7 +496,7 @@ def allies_orgs(
     df = o.group_by("org_key", "ally", "ally_source").agg(
         pl.col("org_name").first(), pl.col("activity_uid").n_unique().alias("n_activities")
     )
-    render(df.sort("ally", "org_key"), fmt, out, title="Organisations and their allies")
+    render(df.sort("ally", "org_key"), fmt, out, title=_("Organisations and their allies"))
 
 
 def allies_set(
@@ -533,7 +533,7 @@ def allies_registry(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.tabl
             "SELECT ref, name, name_ja, ally, agency, org_type, same_as, origin, source FROM org_registry"
             " ORDER BY ally, ref"
         )
-    render(rows, fmt, out, title="Organisation registry")
+    render(rows, fmt, out, title=_("Organisation registry"))
 
 
 def allies_register(
@@ -570,7 +570,7 @@ def allies_unrule(prefix: Annotated[str, typer.Argument()], workspace: Workspace
                 hint=N_("see `kizuna allies list`"),
                 params={"prefix": prefix},
             )
-    print(f"removed {prefix}")
+    print(_("removed {prefix}").format(prefix=prefix))
 
 
 def register(app: typer.Typer) -> None:
