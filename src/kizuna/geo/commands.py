@@ -36,7 +36,7 @@ def boundaries_add(
                     "kind": res.kind,
                     "status": res.status,
                     "areas": _counts(res.counts),
-                    "points placed": res.located_points,
+                    "points_placed": res.located_points,
                 }
             )
             for w in res.warnings:
