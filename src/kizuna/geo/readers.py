@@ -302,7 +302,7 @@ def _read_zip(path: Path, level: int | None) -> BoundaryFile:
             "boundaries.bad_zip",
             N_("not a zip file: {error}"),
             Where(file=str(path)),
-            params={"error": exc},
+            params={"error": str(exc)},
         ) from None
     with z:
         infos = z.infolist()
@@ -408,7 +408,7 @@ def _projection(prj: io.BytesIO | None, path: Path) -> Any:
             N_("the .prj cannot be read: {error}"),
             Where(file=str(path)),
             hint=N_("is it a WKT .prj?"),
-            params={"error": exc},
+            params={"error": str(exc)},
         ) from None
     if crs.is_geographic and crs.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
         return None
@@ -435,7 +435,7 @@ def _read_codab_xlsx(path: Path) -> BoundaryFile:
             "boundaries.xlsx",
             N_("cannot open the workbook: {error}"),
             Where(file=str(path)),
-            params={"error": exc},
+            params={"error": str(exc)},
         ) from None
     areas: list[Area] = []
     try:

@@ -458,7 +458,9 @@ class Http:
             if inflate is not None and not inflate.eof:
                 raise _Retry("truncated", N_("the compressed answer ends before its end"))
         except zlib.error as exc:
-            raise _Retry("truncated", N_("the compressed answer is damaged: {error}"), params={"error": exc}) from exc
+            raise _Retry(
+                "truncated", N_("the compressed answer is damaged: {error}"), params={"error": str(exc)}
+            ) from exc
         finally:
             if out is not None:
                 out.close()
@@ -873,7 +875,7 @@ def _check_json(resp: Response) -> None:
     try:
         answer = resp.parsed = json.loads(resp.body or b"")
     except ValueError as exc:  # not JSON, or bytes cut inside a character
-        raise _Retry("truncated", N_("the answer is not whole JSON: {error}"), params={"error": exc}) from exc
+        raise _Retry("truncated", N_("the answer is not whole JSON: {error}"), params={"error": str(exc)}) from exc
     resp.body = None  # parsed: the bytes need not stay
     r = answer.get("response") if isinstance(answer, dict) else None
     if not isinstance(r, dict) or not isinstance(r.get("docs"), list) or "numFound" not in r:
@@ -1012,7 +1014,7 @@ def _check_registry(resp: Response) -> None:
     try:
         answer = resp.parsed = json.loads(resp.body or b"")
     except ValueError as exc:
-        raise _Retry("truncated", N_("the answer is not whole JSON: {error}"), params={"error": exc}) from exc
+        raise _Retry("truncated", N_("the answer is not whole JSON: {error}"), params={"error": str(exc)}) from exc
     r = answer.get("result") if isinstance(answer, dict) else None
     if not isinstance(r, dict) or not isinstance(r.get("results"), list):
         raise KizunaError(

@@ -199,7 +199,7 @@ def _rows(path: Path) -> Iterator[list[str]]:
                 N_("cannot open the workbook: {error}"),
                 Where(file=str(path)),
                 hint=N_("is it a real .xlsx file (not .xls renamed)?"),
-                params={"error": exc},
+                params={"error": str(exc)},
             ) from None
         try:
             ws = wb.worksheets[0]

@@ -135,7 +135,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> pl.DataFrame:
             N_("cannot open the workbook: {error}"),
             Where(file=str(path)),
             hint=N_("is it an .xlsx file (not .xls or .csv renamed)?"),
-            params={"error": exc},
+            params={"error": str(exc)},
         ) from exc
     try:
         if sheet is not None and sheet not in wb.sheetnames:
@@ -181,7 +181,7 @@ def read_stat(path: Path, kind: str) -> tuple[pl.DataFrame, dict[str, str], dict
             N_("cannot read the {kind} file: {error}"),
             Where(file=str(path)),
             hint=N_("is the file complete and really SPSS/Stata?"),
-            params={"kind": kind.upper(), "error": exc},
+            params={"kind": kind.upper(), "error": str(exc)},
         ) from exc
     var_labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
     val_labels = {
@@ -206,7 +206,7 @@ def read_xlsform(path: Path) -> dict[str, dict[str, Any]]:
             N_("cannot open the XLSForm: {error}"),
             Where(file=str(path)),
             hint=N_("pass the form's .xlsx (sheets 'survey' and 'choices')"),
-            params={"error": exc},
+            params={"error": str(exc)},
         ) from exc
 
     def table(name: str) -> list[dict[str, Any]]:

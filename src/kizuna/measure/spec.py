@@ -283,7 +283,7 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
             N_("not valid TOML: {error}"),
             Where(file=file),
             hint=N_("check quotes, brackets and '=' signs on that line"),
-            params={"error": exc},
+            params={"error": str(exc)},
         ) from exc
     _check_keys(raw, TOP_KEYS, "", file)
     title = raw.get("title", "Vital-core index")

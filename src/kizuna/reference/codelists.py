@@ -180,7 +180,7 @@ def download(con: Any, timeout: float = 20.0) -> dict[str, int]:
                     "you seem to be offline; the built-in codes stay in use "
                     "(or run `kizuna codelists load DIR` with a local copy)"
                 ),
-                params={"wanted": wanted, "error": exc},
+                params={"wanted": wanted, "error": str(exc)},
             ) from None
         name, rows = parse_codelist_xml(data, url)
         con.execute("DELETE FROM codelist_items WHERE codelist = ?", [name])

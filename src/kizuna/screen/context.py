@@ -142,7 +142,7 @@ def _features(path: Path) -> list[dict[str, Any]]:
             "screen.bad_geojson",
             N_("not valid JSON: {error}"),
             Where(file=str(path)),
-            params={"error": exc},
+            params={"error": str(exc)},
         ) from None
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         return list(doc.get("features") or [])
@@ -185,7 +185,7 @@ def read_boundaries(path: Path | str) -> Boundaries:
                 "screen.bad_geometry",
                 N_("cannot read the geometry: {error}"),
                 Where(file=file, row=i, field="geometry"),
-                params={"error": exc},
+                params={"error": str(exc)},
             ) from None
         xmin, ymin, xmax, ymax = geom.bounds
         if ymin < -90 or ymax > 90 or xmin < -180 or xmax > 180:

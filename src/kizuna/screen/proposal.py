@@ -611,7 +611,7 @@ def read_proposals(path: Path | str, types: dict[str, dict[str, Any]]) -> list[P
                 "screen.bad_toml",
                 N_("cannot read TOML: {error}"),
                 Where(file=file),
-                params={"error": exc},
+                params={"error": str(exc)},
             ) from None
     elif suffix in (".yaml", ".yml"):
         import yaml
