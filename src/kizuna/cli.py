@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.one_line(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(i18n.gettext(i18n.N_("interrupted")), file=sys.stderr)
         return 130
     except Exception as exc:
         # Usage errors from Typer's vendored click (and click itself): their own one-line message.
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return int(exc.exit_code)
         if type(exc).__name__ == "Abort":
-            print("aborted", file=sys.stderr)
+            print(i18n.gettext(i18n.N_("aborted")), file=sys.stderr)
             return 1
         raise
     return int(rv or 0) if isinstance(rv, int) else 0

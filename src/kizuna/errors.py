@@ -130,6 +130,28 @@ def _rebuild(
     return err
 
 
+class Message:
+    """A message id with its parameters, put into words when it is shown (in the language of that moment).
+
+    For a message nested in another as a parameter (a retry's cause inside "... (after 3 attempts)", a
+    parser's complaint inside a spec error): ``str()`` and ``format()`` give the text in the current language.
+    """
+
+    __slots__ = ("text", "params")
+
+    def __init__(self, text: str, params: dict[str, Any] | None = None):
+        self.text, self.params = text, params
+
+    def __str__(self) -> str:
+        return _localise(self.text, self.params) or ""
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"Message({self.text!r}, {self.params!r})"
+
+
 class InputError(KizunaError):
     """Bad input data: a file, row or field that cannot be read as given."""
 

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from kizuna.errors import KizunaError, Where
+from kizuna.i18n import N_
 
 DEFAULT_PATH = Path("kizuna.duckdb")
 FLOW_RULES_MIGRATION = 5  # 0005_flows_regions_dates: the money rules of issue 11 (regions, value dates)
@@ -269,9 +270,9 @@ def open_workspace(path: Path | str | None = None, *, read_only: bool = False, c
     if not p.exists() and (read_only or not create):
         raise KizunaError(
             "workspace.missing",
-            "no workspace here",
+            N_("no workspace here"),
             Where(file=str(p)),
-            hint="run `kizuna demo` or `kizuna ingest FILE` first, or pass --workspace PATH",
+            hint=N_("run `kizuna demo` or `kizuna ingest FILE` first, or pass --workspace PATH"),
             status=404,
         )
     try:
@@ -279,9 +280,10 @@ def open_workspace(path: Path | str | None = None, *, read_only: bool = False, c
     except duckdb.Error as exc:
         raise KizunaError(
             "workspace.open",
-            f"cannot open the workspace: {str(exc).splitlines()[0]}",
+            N_("cannot open the workspace: {error}"),
             Where(file=str(p)),
-            hint="is another kizuna process writing to it? Is it a DuckDB 2.x file?",
+            hint=N_("is another kizuna process writing to it? Is it a DuckDB 2.x file?"),
+            params={"error": str(exc).splitlines()[0]},
         ) from exc
     ws = Workspace(con, p, read_only)
     if not read_only:

@@ -51,7 +51,7 @@ def test_bad_needs_tables_are_named_by_file_row_and_field(tmp_path, content, cod
     p.write_text(content, encoding="utf-8")
     with pytest.raises(InputError) as e:
         read_needs(p)
-    assert e.value.code == code and where in e.value.one_line() and e.value.hint
+    assert e.value.code == code and where in e.value.one_line() and e.value.hint_text()
 
 
 def test_unsupported_or_missing_files(tmp_path):

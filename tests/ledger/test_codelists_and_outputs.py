@@ -36,7 +36,7 @@ def test_update_without_network_is_one_clear_error_and_keeps_the_built_in_names(
         ensure_codelists(con)
     with pytest.raises(KizunaError) as ei, ws.transaction() as con:
         download(con)
-    assert ei.value.code == "codelist.offline" and "offline" in ei.value.hint
+    assert ei.value.code == "codelist.offline" and "offline" in ei.value.hint_text()
     assert _name(ws, "SectorCategory", "720") == "Emergency Response"  # the failed update changed nothing
 
 

@@ -130,8 +130,8 @@ def test_a_retry_after_beyond_max_wait_stops_the_run_after_ingesting_the_pages_b
     fake.fault("select", "429", after=2, retry_after="86400")  # a weekly quota, not a blip
     with pytest.raises(KizunaError) as exc:
         _run(tmp_path, fake, SS, max_wait=300)
-    assert exc.value.code == "fetch.rate_limited" and "86400" in exc.value.message
-    assert "Exploratory" in exc.value.hint
+    assert exc.value.code == "fetch.rate_limited" and "86400" in exc.value.text()
+    assert "Exploratory" in exc.value.hint_text()
     assert len(_ids(tmp_path / "w.duckdb")) == 100  # pages 1-2 are in, as the ingest rule has it
 
 
@@ -149,7 +149,7 @@ def test_500_every_time_gives_up_with_a_clear_error(tmp_path, fake):
     fake.fault("select", "500", times=99)
     with pytest.raises(KizunaError) as exc:
         _run(tmp_path, fake, SS, retries=2)
-    assert exc.value.code == "fetch.server" and "after 3 attempts" in exc.value.message
+    assert exc.value.code == "fetch.server" and "after 3 attempts" in exc.value.text()
     assert exc.value.where.file.startswith(fake.datastore_url)
 
 
@@ -165,7 +165,7 @@ def test_a_body_always_truncated_is_refused_and_never_half_ingested(tmp_path, fa
     fake.fault("select", "truncate", after=1, times=99)
     with pytest.raises(KizunaError) as exc:
         _run(tmp_path, fake, SS, retries=2)
-    assert exc.value.code == "fetch.truncated" and "cut short" in exc.value.message
+    assert exc.value.code == "fetch.truncated" and "cut short" in exc.value.text()
     folder = next((tmp_path / "cache" / "datastore").iterdir())
     assert sorted(p.name for p in folder.glob("page-*")) == ["page-000000.json", "page-000000.xml"]
     assert _ids(tmp_path / "w.duckdb") == sorted(a.identifier for a in fake.activities if "SS" in a.countries)[:50]
@@ -184,7 +184,7 @@ def test_a_server_that_never_answers_in_time_gives_fetch_timeout(tmp_path):
         fake.fault("select", "timeout", times=9)
         with pytest.raises(KizunaError) as exc:
             _run(tmp_path, fake, SS, timeout=0.2, retries=1)
-    assert exc.value.code == "fetch.timeout" and "raise --timeout" in exc.value.hint
+    assert exc.value.code == "fetch.timeout" and "raise --timeout" in exc.value.hint_text()
 
 
 def test_an_interrupted_download_resumes_where_it_stopped(tmp_path, fake):

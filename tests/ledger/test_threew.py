@@ -84,7 +84,7 @@ def test_bad_rows_name_file_row_and_field_and_store_nothing(ws, tmp_path, body, 
         ingest_file(ws, path)
     err = ei.value
     assert err.code == code and err.where.row == row and err.where.field == field
-    assert "bad.csv" in err.one_line() and err.hint
+    assert "bad.csv" in err.one_line() and err.hint_text()
     assert ws.table_counts() == before
 
 

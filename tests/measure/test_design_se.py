@@ -165,7 +165,7 @@ def test_bad_weights_are_errors_naming_rows():
     with pytest.raises(InputError) as e:
         make_design(np.array([1.0, 0.0, -1.0, np.nan]))
     assert e.value.code == "measure.bad_weight"
-    assert "rows 2, 3, 4" in (e.value.hint or "")
+    assert "rows 2, 3, 4" in (e.value.hint_text() or "")
 
 
 def test_logit_ci_at_the_bounds_is_degenerate():

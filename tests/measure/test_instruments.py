@@ -305,14 +305,14 @@ def test_out_of_range_answers_list_the_rows():
         _score("who5", rows, items)
     err = e.value
     assert err.code == "measure.out_of_range"
-    assert "rows 2, 4, 5" in err.message and err.where.row == 2 and err.where.field == "q1"
+    assert "rows 2, 4, 5" in err.text() and err.where.row == 2 and err.where.field == "q1"
 
 
 def test_text_answers_are_an_error_naming_rows():
     frame = pl.DataFrame({"now": ["5", "five", "7"], "future": [5, 5, 5]})
     with pytest.raises(InputError) as e:
         score("cantril", frame, {"now": "now", "future": "future"})
-    assert e.value.code == "measure.not_a_number" and "rows 2" in e.value.message
+    assert e.value.code == "measure.not_a_number" and "rows 2" in e.value.text()
 
 
 def test_spec_errors_for_items_and_options():
@@ -322,7 +322,7 @@ def test_spec_errors_for_items_and_options():
     assert e.value.code == "spec.missing_item"
     with pytest.raises(SpecError) as e:
         score("who5", frame, {"q9": "a"})
-    assert e.value.code == "spec.unknown_item" and "q1" in (e.value.hint or "")
+    assert e.value.code == "spec.unknown_item" and "q1" in (e.value.hint_text() or "")
     with pytest.raises(SpecError) as e:
         score("k6", frame, {f"q{i}": "a" for i in range(1, 7)}, options={"coding": "2-6"})
     assert e.value.code == "spec.bad_option"

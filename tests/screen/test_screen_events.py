@@ -172,7 +172,7 @@ def test_event_latitude_out_of_range_names_row(tmp_path):
     with pytest.raises(InputError) as e:
         read_events(p)
     assert e.value.code == "screen.coordinate_range" and e.value.where.field == "latitude"
-    assert "swapped" in (e.value.hint or "")
+    assert "swapped" in (e.value.hint_text() or "")
 
 
 def test_unknown_layout_is_refused(tmp_path):

@@ -93,13 +93,13 @@ def test_latitude_swapped_with_longitude(tmp_path, catalogue):
         GOOD_TOML.replace("lat = 8.0", "lat = 130.0").replace("lon = 30.009", "lon = 8.0"),
     )
     assert e.code == "screen.latlon_swapped" and e.where.field == "sites[0].lat"
-    assert "swapped" in e.hint
+    assert "swapped" in e.hint_text()
 
 
 def test_unknown_project_type(tmp_path, catalogue):
     e = _err(tmp_path, catalogue, GOOD_TOML.replace('type = "Well/Borehole"', 'type = "spaceport"'))
     assert e.code == "screen.unknown_project_type" and e.where.field == "type"
-    assert "well" in e.hint
+    assert "well" in e.hint_text()
 
 
 def test_malformed_consultation_date(tmp_path, catalogue):

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.reference.orgs import norm_name, norm_name_expr
 from kizuna.workspace import Workspace
 
@@ -121,7 +122,13 @@ def assign_allies(
 def _check(value: str, field: str) -> str:
     v = (value or "").strip()
     if not v:
-        raise InputError("allies.empty", f"{field} is empty", Where(field=field), hint=f"give a non-empty {field}")
+        raise InputError(
+            "allies.empty",
+            N_("{field} is empty"),
+            Where(field=field),
+            hint=N_("give a non-empty {field}"),
+            params={"field": field},
+        )
     return v
 
 
@@ -174,9 +181,10 @@ def register_org(
     if not is_org_identifier(ref):
         raise InputError(
             "allies.bad_ref",
-            f"{ref!r} is not an IATI organisation identifier",
+            N_("{ref!r} is not an IATI organisation identifier"),
             Where(field="ref"),
-            hint="identifiers look like US-GOV-1, XM-DAC-701-8 or GB-CHC-202918 (agency prefix, then the number)",
+            hint=N_("identifiers look like US-GOV-1, XM-DAC-701-8 or GB-CHC-202918 (agency prefix, then the number)"),
+            params={"ref": ref},
         )
     with ws.transaction() as con:
         con.execute("DELETE FROM org_registry WHERE ref = ?", [ref])

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_, _
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render, to_json_records, write_xlsx
 from kizuna.workspace import open_workspace
@@ -86,7 +87,11 @@ def _top(top: int | None) -> None:
     """``--top N`` keeps N rows: 0 or less would silently show nothing."""
     if top is not None and top < 1:
         raise InputError(
-            "cli.bad_top", f"--top {top} keeps no row", Where(field="--top"), hint="give 1 or more, e.g. --top 10"
+            "cli.bad_top",
+            N_("--top {top} keeps no row"),
+            Where(field="--top"),
+            hint=N_("give 1 or more, e.g. --top 10"),
+            params={"top": top},
         )
 
 
@@ -94,9 +99,10 @@ def _years(year_from: int | None, year_to: int | None) -> None:
     if year_from is not None and year_to is not None and year_from > year_to:
         raise InputError(
             "cli.bad_period",
-            f"--from {year_from} is after --to {year_to}",
+            N_("--from {year_from} is after --to {year_to}"),
             Where(field="--from"),
-            hint="give --from <= --to",
+            hint=N_("give --from <= --to"),
+            params={"year_from": year_from, "year_to": year_to},
         )
 
 
@@ -132,11 +138,11 @@ def who(
         areas=areas,
     )
     if shared:
-        render(shared_sectors(df), fmt, out, title="Sectors shared by organisations")
+        render(shared_sectors(df), fmt, out, title=_("Sectors shared by organisations"))
         return
     if fmt is Format.table and "org_key" in df.columns:
         df = df.drop("org_key")
-    render(df, fmt, out, title="Who does what where")
+    render(df, fmt, out, title=_("Who does what where"))
 
 
 def overlaps(
@@ -166,7 +172,12 @@ def overlaps(
     _top(top)
     _years(year_from, year_to)
     if max_km <= 0:
-        raise InputError("cli.bad_distance", "--max-km must be positive", Where(field="--max-km"), hint="e.g. 25")
+        raise InputError(
+            "cli.bad_distance",
+            N_("--max-km must be positive"),
+            Where(field="--max-km"),
+            hint=N_("e.g. 25"),
+        )
     res = find_overlaps(
         _ledger(workspace),
         country=country,
@@ -185,9 +196,9 @@ def overlaps(
         df = df.select(
             "country", "rank", "score", "evidence", "org_name_a", "title_a", "org_name_b", "title_b", "reasons"
         )
-    render(df, fmt, out, title="Overlap candidates")
+    render(df, fmt, out, title=_("Overlap candidates"))
     for note in res.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(_("note: {note}").format(note=note), file=sys.stderr)
 
 
 class GapLevel(StrEnum):
@@ -253,13 +264,14 @@ def gaps(
     if measure not in ("commitments", "disbursements", "expenditure"):
         raise InputError(
             "cli.bad_measure",
-            f"unknown measure {measure!r}",
+            N_("unknown measure {measure!r}"),
             Where(field="--measure"),
-            hint="commitments, disbursements or expenditure",
+            hint=N_("commitments, disbursements or expenditure"),
+            params={"measure": measure},
         )
     if needs_file is not None and needs is not None:
         raise InputError(
-            "cli.two_needs", "give the needs table once", Where(field="--needs"), hint="use --needs FILE only"
+            "cli.two_needs", N_("give the needs table once"), Where(field="--needs"), hint=N_("use --needs FILE only")
         )
     source = None
     if needs is not None:
@@ -293,9 +305,10 @@ def gaps(
     except ValueError:
         raise InputError(
             "cli.bad_sector",
-            f"{sector!r} is neither a cluster nor a DAC code",
+            N_("{sector!r} is neither a cluster nor a DAC code"),
             Where(field="--sector"),
-            hint="e.g. Health, WASH, FSC, PRO_GBV, 122 or 12220",
+            hint=N_("e.g. Health, WASH, FSC, PRO_GBV, 122 or 12220"),
+            params={"sector": sector},
         ) from None
     df = res.table
     if top is not None:
@@ -317,7 +330,7 @@ def gaps(
         print(f"note[needs_table]: {source}", file=sys.stderr)
     for note in res.notes:
         print(f"note[{note['code']}]: {note['message']}", file=sys.stderr)
-    render(df, fmt, out, title="Gaps - need against presence")
+    render(df, fmt, out, title=_("Gaps - need against presence"))
 
 
 def division_cmd(
@@ -372,7 +385,7 @@ def division_cmd(
         from kizuna.coordinate.model import with_sector_names
 
         df = with_sector_names(df, lf)
-    render(df, fmt, out, title=f"Division of labour - {view.value}")
+    render(df, fmt, out, title=_("Division of labour - {view}").format(view=view.value))
 
 
 def accountability(
@@ -410,7 +423,7 @@ def accountability(
     )
     if out is not None and out.suffix.lower() in (".html", ".htm"):
         write_report(rep, out)
-        print(f"wrote {out}", file=sys.stderr)
+        print(_("wrote {files}").format(files=out), file=sys.stderr)
         _print_limits(rep.limits)
         return
     sheets = rep.sheets()
@@ -418,21 +431,22 @@ def accountability(
         if out.suffix.lower() != ".xlsx":
             raise InputError(
                 "report.format",
-                f"cannot write the report as {out.suffix!r}",
+                N_("cannot write the report as {suffix!r}"),
                 Where(file=str(out)),
-                hint="use --out report.html, --out report.xlsx, or -f json/csv",
+                hint=N_("use --out report.html, --out report.xlsx, or -f json/csv"),
+                params={"suffix": out.suffix},
             )
         fmt = Format.xlsx
     if fmt is Format.xlsx:
         if out is None:
             raise InputError(
                 "output.no_path",
-                "XLSX output needs a file",
+                N_("XLSX output needs a file"),
                 Where(field="--out"),
-                hint="add --out report.xlsx (or report.html)",
+                hint=N_("add --out report.xlsx (or report.html)"),
             )
         write_xlsx(sheets, out)
-        print(f"wrote {out}", file=sys.stderr)
+        print(_("wrote {files}").format(files=out), file=sys.stderr)
     elif fmt is Format.json:
         text = json.dumps({k: to_json_records(v) for k, v in sheets.items()}, indent=2, ensure_ascii=False) + "\n"
         if out is None:
@@ -442,13 +456,13 @@ def accountability(
     elif fmt is Format.csv:
         render(rep.summary, fmt, out)
     else:
-        render(rep.summary, fmt, None, title=f"Accountability {country} - summary by ally")
-        render(rep.by_sector, fmt, None, title="By sector")
+        render(rep.summary, fmt, None, title=_("Accountability {country} - summary by ally").format(country=country))
+        render(rep.by_sector, fmt, None, title=_("By sector"))
         render(
             rep.overlaps.select("rank", "score", "activity_uid_a", "ally_a", "activity_uid_b", "ally_b"),
             fmt,
             None,
-            title="Overlaps between allies",
+            title=_("Overlaps between allies"),
         )
     _print_limits(rep.limits)
 
@@ -467,7 +481,7 @@ def allies_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, o
             " UNION ALL SELECT 'org', org_key, ally, 'user', org_name FROM coordinate_org_allies"
             " ORDER BY kind, key"
         )
-    render(rows, fmt, out, title="Allies")
+    render(rows, fmt, out, title=_("Allies"))
 
 
 def allies_orgs(
@@ -482,7 +496,7 @@ def allies_orgs(
     df = o.group_by("org_key", "ally", "ally_source").agg(
         pl.col("org_name").first(), pl.col("activity_uid").n_unique().alias("n_activities")
     )
-    render(df.sort("ally", "org_key"), fmt, out, title="Organisations and their allies")
+    render(df.sort("ally", "org_key"), fmt, out, title=_("Organisations and their allies"))
 
 
 def allies_set(
@@ -519,7 +533,7 @@ def allies_registry(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.tabl
             "SELECT ref, name, name_ja, ally, agency, org_type, same_as, origin, source FROM org_registry"
             " ORDER BY ally, ref"
         )
-    render(rows, fmt, out, title="Organisation registry")
+    render(rows, fmt, out, title=_("Organisation registry"))
 
 
 def allies_register(
@@ -550,9 +564,13 @@ def allies_unrule(prefix: Annotated[str, typer.Argument()], workspace: Workspace
     with open_workspace(workspace) as ws:
         if not remove_rule(ws, prefix):
             raise InputError(
-                "allies.no_rule", f"no rule for prefix {prefix!r}", Where(key=prefix), hint="see `kizuna allies list`"
+                "allies.no_rule",
+                N_("no rule for prefix {prefix!r}"),
+                Where(key=prefix),
+                hint=N_("see `kizuna allies list`"),
+                params={"prefix": prefix},
             )
-    print(f"removed {prefix}")
+    print(_("removed {prefix}").format(prefix=prefix))
 
 
 def register(app: typer.Typer) -> None:

@@ -27,8 +27,9 @@ from pathlib import Path
 
 import polars as pl
 
-from kizuna.errors import InputError, Where
+from kizuna.errors import InputError, Message, Where
 from kizuna.geo.pcodes import country_of_pcode, iso2
+from kizuna.i18n import N_
 
 NEEDS_COLUMNS = {
     "country": ("country", "#country+code", "country_code", "iso2"),
@@ -83,7 +84,7 @@ def read_needs(path: Path) -> pl.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise InputError("needs.missing", "file not found", Where(file=str(path)), hint="check the path")
+        raise InputError("needs.missing", N_("file not found"), Where(file=str(path)), hint=N_("check the path"))
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
@@ -93,18 +94,20 @@ def read_needs(path: Path) -> pl.DataFrame:
         else:
             raise InputError(
                 "needs.format",
-                f"unsupported file type {suffix!r}",
+                N_("unsupported file type {suffix!r}"),
                 Where(file=str(path)),
-                hint="give a .csv or .xlsx file",
+                hint=N_("give a .csv or .xlsx file"),
+                params={"suffix": suffix},
             )
     except InputError:
         raise
     except Exception as exc:  # polars raises several types for unreadable files
         raise InputError(
             "needs.unreadable",
-            f"cannot read the table: {str(exc).splitlines()[0]}",
+            N_("cannot read the table: {error}"),
             Where(file=str(path)),
-            hint="is it a UTF-8 CSV or an XLSX file?",
+            hint=N_("is it a UTF-8 CSV or an XLSX file?"),
+            params={"error": str(exc).splitlines()[0]},
         ) from exc
     first_data_row = 2
     if df.height and all(str(v or "").strip().startswith("#") for v in df.row(0) if v):
@@ -122,16 +125,16 @@ def read_needs(path: Path) -> pl.DataFrame:
     if "sector" not in picked or not ({"adm1", "adm2"} & set(picked)):
         raise InputError(
             "needs.columns",
-            "the needs table needs a sector column and an adm1 or adm2 column",
+            N_("the needs table needs a sector column and an adm1 or adm2 column"),
             Where(file=str(path)),
-            hint="columns: adm1, adm2, sector, severity, pin (or OCHA's HNO table with its HXL row)",
+            hint=N_("columns: adm1, adm2, sector, severity, pin (or OCHA's HNO table with its HXL row)"),
         )
     if not ({"severity", "pin"} & set(picked)):
         raise InputError(
             "needs.columns",
-            "the needs table needs a severity or a people-in-need column",
+            N_("the needs table needs a severity or a people-in-need column"),
             Where(file=str(path), field="severity/pin"),
-            hint="add severity (1-5) or pin",
+            hint=N_("add severity (1-5) or pin"),
         )
     out = pl.DataFrame(
         {
@@ -151,18 +154,19 @@ def read_needs(path: Path) -> pl.DataFrame:
             i = int(bad[0])
             raise InputError(
                 "needs.bad_number",
-                f"{num} {col[i]!r} is not a non-negative number",
+                N_("{num} {col!r} is not a non-negative number"),
                 Where(file=str(path), row=i + first_data_row, field=picked[num]),
-                hint="use plain numbers, e.g. 4 or 12000",
+                hint=N_("use plain numbers, e.g. 4 or 12000"),
+                params={"num": num, "col": col[i]},
             )
         out = out.with_columns(parsed.alias(num))
     empty_sector = out.get_column("sector").is_null().arg_true()
     if len(empty_sector):
         raise InputError(
             "needs.empty_sector",
-            "a row has no sector",
+            N_("a row has no sector"),
             Where(file=str(path), row=int(empty_sector[0]) + first_data_row, field=picked["sector"]),
-            hint="give a cluster name or DAC code on every row",
+            hint=N_("give a cluster name or DAC code on every row"),
         )
     breakdown = {k: lower[_key(n)] for k, (names, _all) in HNO_TOTALS.items() for n in names if _key(n) in lower}
     if breakdown:
@@ -187,18 +191,24 @@ def _hno_totals(
         row = missing.sort("_row").row(0, named=True)
         raise InputError(
             "needs.no_total",
-            f"{row['adm2'] or row['adm1'] or 'national'} / {row['sector']} has breakdown rows but no total row",
+            N_("{area} / {sector} has breakdown rows but no total row"),
             Where(file=str(path), row=row["_row"] + first),
-            hint="an HNO table gives each area x sector once with gender a, age ALL, disabled a, group ALL",
+            hint=N_("an HNO table gives each area x sector once with gender a, age ALL, disabled a, group ALL"),
+            params={"area": row['adm2'] or row['adm1'] or Message(N_("national")), "sector": row['sector']},
         )
     repeated = groups.filter(pl.col("n") > 1)
     if repeated.height:
         row = repeated.sort("_row").row(0, named=True)
         raise InputError(
             "needs.repeated_total",
-            f"{row['adm2'] or row['adm1'] or 'national'} / {row['sector']} has {row['n']} total rows",
+            N_("{area} / {sector} has {n} total rows"),
             Where(file=str(path), row=row["_row"] + first),
-            hint="each area x sector needs exactly one total row",
+            hint=N_("each area x sector needs exactly one total row"),
+            params={
+                "area": row["adm2"] or row["adm1"] or Message(N_("national")),
+                "sector": row["sector"],
+                "n": row["n"],
+            },
         )
     return marked.filter(pl.col("_total")).drop("_total", "_row")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kizuna.errors import KizunaError, Where
+from kizuna.i18n import N_
 from kizuna.workspace import open_workspace
 
 DEFAULT_DIR = Path("kizuna-demo")
@@ -53,9 +54,9 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
         if not _is_demo_workspace(workspace):
             raise KizunaError(
                 "demo.not_demo_workspace",
-                "this workspace holds data that is not the demo's; the demo will not overwrite it",
+                N_("this workspace holds data that is not the demo's; the demo will not overwrite it"),
                 Where(file=str(workspace)),
-                hint="pass --workspace with a new path, e.g. kizuna-demo/kizuna.duckdb",
+                hint=N_("pass --workspace with a new path, e.g. kizuna-demo/kizuna.duckdb"),
             )
         workspace.unlink()
         Path(str(workspace) + ".wal").unlink(missing_ok=True)

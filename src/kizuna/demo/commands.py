@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from kizuna import i18n
+from kizuna.i18n import _
+
 
 def demo(
     workspace: Annotated[
@@ -26,17 +29,26 @@ def demo(
     summary = build_demo(workspace, inputs, seed=seed)
     led = summary.steps["ledger"]
     typer.echo(
-        f"SYNTHETIC demo built in {summary.seconds:.1f} s: {summary.workspace} "
-        f"({led['activities']} activities, {led['transactions']} transactions; inputs in {summary.inputs})"
+        _(
+            "SYNTHETIC demo built in {seconds} s: {workspace} "
+            "({activities} activities, {transactions} transactions; inputs in {inputs})"
+        ).format(
+            seconds=i18n.number(summary.seconds, 1),
+            workspace=summary.workspace,
+            activities=i18n.number(led["activities"]),
+            transactions=i18n.number(led["transactions"]),
+            inputs=summary.inputs,
+        )
     )
     for name, step in summary.steps.items():
+        # one line per step: the step's name and its counts as key=value (names of data, kept as they are)
         if name != "ledger" and isinstance(step, dict):
             typer.echo(f"  {name}: " + ", ".join(f"{k}={v}" for k, v in step.items() if not isinstance(v, dict | list)))
     if no_serve:
         return
     from kizuna.web import serve
 
-    typer.echo(f"dashboard on http://{host}:{port}/ (Ctrl-C to stop)")
+    typer.echo(_("dashboard on http://{host}:{port}/ (Ctrl-C to stop)").format(host=host, port=port))
     serve(summary.workspace, host, port, needs=summary.inputs / "coordinate" / "kaltara-needs.csv")
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from kizuna.i18n import _
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
 from kizuna.workspace import open_workspace
@@ -35,12 +36,12 @@ def boundaries_add(
                     "kind": res.kind,
                     "status": res.status,
                     "areas": _counts(res.counts),
-                    "points placed": res.located_points,
+                    "points_placed": res.located_points,
                 }
             )
             for w in res.warnings:
-                typer.echo(f"warning: {f.name}: {w}", err=True)
-    render(rows, Format.table, None, title="Boundaries")
+                typer.echo(_("warning: {file}: {warning}").format(file=f.name, warning=w), err=True)
+    render(rows, Format.table, None, title=_("Boundaries"))
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -67,7 +68,7 @@ def boundaries_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.tabl
             )
             for r in rows:
                 r["files"] = ", ".join(r["files"])
-    render(rows, fmt, out, title="Admin areas")
+    render(rows, fmt, out, title=_("Admin areas"))
 
 
 def boundaries_names(
@@ -81,7 +82,7 @@ def boundaries_names(
 
     with open_workspace(workspace, read_only=True) as ws:
         df = area_names(ws, country)
-    render(df, fmt, out, title="Area names")
+    render(df, fmt, out, title=_("Area names"))
 
 
 def register(app: typer.Typer) -> None:

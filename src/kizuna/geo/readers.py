@@ -32,8 +32,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kizuna.errors import InputError, Where
+from kizuna.errors import InputError, Message, Where
 from kizuna.geo.pcodes import country_of_pcode, iso2
+from kizuna.i18n import N_
 
 GAZETTEER_COLUMNS = ("location", "admin level", "p-code", "name", "parent p-code")
 MAX_ZIP_BYTES = 2 << 30  # a zipped shapefile that unpacks to more than this is refused (zip bombs)
@@ -65,7 +66,7 @@ def read_boundaries(path: Path, level: int | None = None) -> BoundaryFile:
     of every feature of a single-level file whose properties do not say it."""
     path = Path(path)
     if not path.exists():
-        raise InputError("boundaries.missing", "file not found", Where(file=str(path)), hint="check the path")
+        raise InputError("boundaries.missing", N_("file not found"), Where(file=str(path)), hint=N_("check the path"))
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         return _read_geojson(path, level)
@@ -77,9 +78,10 @@ def read_boundaries(path: Path, level: int | None = None) -> BoundaryFile:
         return _read_gazetteer(path)
     raise InputError(
         "boundaries.format",
-        f"cannot read boundaries from a {suffix or 'nameless'} file",
+        N_("cannot read boundaries from a {suffix} file"),
         Where(file=str(path)),
-        hint="give a .geojson, a zipped shapefile (.zip), a COD-AB .xlsx or the P-code gazetteer .csv",
+        hint=N_("give a .geojson, a zipped shapefile (.zip), a COD-AB .xlsx or the P-code gazetteer .csv"),
+        params={"suffix": suffix or Message(N_("nameless"))},
     )
 
 
@@ -135,16 +137,18 @@ def area_from_properties(
     if not pcode:
         raise InputError(
             "boundaries.no_pcode",
-            f"feature {feature} has no P-code",
+            N_("feature {feature} has no P-code"),
             Where(file=str(path), row=feature),
-            hint="COD-AB files carry adm1_pcode/adm2_pcode (or ADM1_PCODE ...); geoBoundaries shapeID",
+            hint=N_("COD-AB files carry adm1_pcode/adm2_pcode (or ADM1_PCODE ...); geoBoundaries shapeID"),
+            params={"feature": feature},
         )
     if lvl is None or not 0 < lvl <= 5:
         raise InputError(
             "boundaries.no_level",
-            f"feature {feature} ({pcode}) has no admin level 1-5",
+            N_("feature {feature} ({pcode}) has no admin level 1-5"),
             Where(file=str(path), row=feature),
-            hint="give --level 1 or --level 2 for a file whose properties do not say it",
+            hint=N_("give --level 1 or --level 2 for a file whose properties do not say it"),
+            params={"feature": feature, "pcode": pcode},
         )
     name = None
     if "shapename" in p and not levels:
@@ -178,33 +182,37 @@ def _polygon(geom: Any, feature: int, path: Path, repaired: list[int]) -> Any:
     if geom is None:
         raise InputError(
             "boundaries.no_geometry",
-            f"feature {feature} has no geometry",
+            N_("feature {feature} has no geometry"),
             Where(file=str(path), row=feature),
-            hint="every boundary feature needs a Polygon or MultiPolygon",
+            hint=N_("every boundary feature needs a Polygon or MultiPolygon"),
+            params={"feature": feature},
         )
     try:
         g = geom if isinstance(geom, shapely.Geometry) else shape(geom)
     except Exception as exc:  # shapely raises several kinds for malformed coordinates
         raise InputError(
             "boundaries.bad_geometry",
-            f"feature {feature}: the geometry cannot be read ({str(exc).splitlines()[0]})",
+            N_("feature {feature}: the geometry cannot be read ({error})"),
             Where(file=str(path), row=feature),
-            hint="coordinates must be [longitude, latitude] rings",
+            hint=N_("coordinates must be [longitude, latitude] rings"),
+            params={"feature": feature, "error": str(exc).splitlines()[0]},
         ) from None
     if g.is_empty or g.geom_type not in ("Polygon", "MultiPolygon"):
         raise InputError(
             "boundaries.bad_geometry",
-            f"feature {feature} is a {g.geom_type if not g.is_empty else 'empty geometry'}, not a polygon",
+            N_("feature {feature} is a {geometry}, not a polygon"),
             Where(file=str(path), row=feature),
-            hint="admin boundaries are Polygons or MultiPolygons",
+            hint=N_("admin boundaries are Polygons or MultiPolygons"),
+            params={"feature": feature, "geometry": g.geom_type if not g.is_empty else Message(N_("empty geometry"))},
         )
     minx, miny, maxx, maxy = g.bounds
     if not (-180.0 <= minx <= maxx <= 180.0 and -90.0 <= miny <= maxy <= 90.0):
         raise InputError(
             "boundaries.not_lonlat",
-            f"feature {feature}: coordinates ({minx:.0f}, {miny:.0f}) are not longitude/latitude",
+            N_("feature {feature}: coordinates ({minx:.0f}, {miny:.0f}) are not longitude/latitude"),
             Where(file=str(path), row=feature),
-            hint="reproject to WGS 84 (EPSG:4326), or give the zipped shapefile with its .prj",
+            hint=N_("reproject to WGS 84 (EPSG:4326), or give the zipped shapefile with its .prj"),
+            params={"feature": feature, "minx": minx, "miny": miny},
         )
     if not g.is_valid:
         repaired.append(feature)
@@ -230,35 +238,42 @@ def _read_geojson(path: Path, level: int | None) -> BoundaryFile:
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(
             "boundaries.bad_json",
-            f"not JSON: {str(exc).splitlines()[0]}",
+            N_("not JSON: {error}"),
             Where(file=str(path)),
-            hint="is it a GeoJSON file?",
+            hint=N_("is it a GeoJSON file?"),
+            params={"error": str(exc).splitlines()[0]},
         ) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise InputError(
             "boundaries.not_features",
-            "not a GeoJSON FeatureCollection",
+            N_("not a GeoJSON FeatureCollection"),
             Where(file=str(path)),
-            hint="boundary files are FeatureCollections of (multi)polygons with P-code properties",
+            hint=N_("boundary files are FeatureCollections of (multi)polygons with P-code properties"),
         )
     crs = str(((doc.get("crs") or {}).get("properties") or {}).get("name", ""))
     if crs and not re.search(r"(CRS84|4326)$", crs):
         raise InputError(
             "boundaries.not_lonlat",
-            f"the file declares the coordinate system {crs}",
+            N_("the file declares the coordinate system {crs}"),
             Where(file=str(path)),
-            hint="reproject to WGS 84 (EPSG:4326) longitude/latitude",
+            hint=N_("reproject to WGS 84 (EPSG:4326) longitude/latitude"),
+            params={"crs": crs},
         )
     areas: list[Area] = []
     repaired: list[int] = []
     for i, feat in enumerate(doc["features"], start=1):
         if not isinstance(feat, dict):
-            raise InputError("boundaries.bad_feature", f"feature {i} is not an object", Where(file=str(path), row=i))
+            raise InputError(
+                "boundaries.bad_feature",
+                N_("feature {i} is not an object"),
+                Where(file=str(path), row=i),
+                params={"i": i},
+            )
         area = area_from_properties(feat.get("properties") or {}, i, path, level)
         area.geometry = _polygon(feat.get("geometry"), i, path, repaired)
         areas.append(area)
     if not areas:
-        raise InputError("boundaries.empty", "the file has no features", Where(file=str(path)))
+        raise InputError("boundaries.empty", N_("the file has no features"), Where(file=str(path)))
     return BoundaryFile("geojson", _merge_parts(areas), _repair_warning(repaired))
 
 
@@ -283,24 +298,29 @@ def _read_zip(path: Path, level: int | None) -> BoundaryFile:
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError("boundaries.bad_zip", f"not a zip file: {exc}", Where(file=str(path))) from None
+        raise InputError(
+            "boundaries.bad_zip",
+            N_("not a zip file: {error}"),
+            Where(file=str(path)),
+            params={"error": str(exc)},
+        ) from None
     with z:
         infos = z.infolist()
         if sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
             raise InputError(
                 "boundaries.too_large",
-                "the archive unpacks to more than 2 GiB",
+                N_("the archive unpacks to more than 2 GiB"),
                 Where(file=str(path)),
-                hint="unpack it and give the shapefile's own zip",
+                hint=N_("unpack it and give the shapefile's own zip"),
             )
         names = {i.filename.lower(): i.filename for i in infos if not i.filename.endswith("/")}
         shps = sorted(n for n in names if n.endswith(".shp"))
         if not shps:
             raise InputError(
                 "boundaries.no_shapefile",
-                "the zip holds no .shp file",
+                N_("the zip holds no .shp file"),
                 Where(file=str(path)),
-                hint="a zipped shapefile holds name.shp, name.dbf and name.shx (and name.prj)",
+                hint=N_("a zipped shapefile holds name.shp, name.dbf and name.shx (and name.prj)"),
             )
         areas: list[Area] = []
         warnings: list[str] = []
@@ -311,8 +331,9 @@ def _read_zip(path: Path, level: int | None) -> BoundaryFile:
             if parts[".dbf"] is None:
                 raise InputError(
                     "boundaries.no_dbf",
-                    f"{names[shp]} has no .dbf beside it (its attributes: P-codes and names)",
+                    N_("{names} has no .dbf beside it (its attributes: P-codes and names)"),
                     Where(file=str(path)),
+                    params={"names": names[shp]},
                 )
             got, warns = _read_shapefile(z, parts, path, level, offset)
             areas.extend(got)
@@ -340,8 +361,9 @@ def _read_shapefile(
     except Exception as exc:  # pyshp raises its own and struct errors for broken files
         raise InputError(
             "boundaries.bad_shapefile",
-            f"cannot read {parts['.shp']}: {str(exc).splitlines()[0]}",
+            N_("cannot read {value}: {error}"),
             Where(file=str(path)),
+            params={"value": parts['.shp'], "error": str(exc).splitlines()[0]},
         ) from None
     fields = [f[0] for f in reader.fields[1:]]
     areas: list[Area] = []
@@ -361,8 +383,9 @@ def _read_shapefile(
     except Exception as exc:
         raise InputError(
             "boundaries.bad_shapefile",
-            f"cannot read {parts['.shp']}: {str(exc).splitlines()[0]}",
+            N_("cannot read {value}: {error}"),
             Where(file=str(path)),
+            params={"value": parts['.shp'], "error": str(exc).splitlines()[0]},
         ) from None
     finally:
         reader.close()
@@ -381,7 +404,11 @@ def _projection(prj: io.BytesIO | None, path: Path) -> Any:
         crs = pyproj.CRS.from_wkt(prj.read().decode("utf-8", "replace"))
     except pyproj.exceptions.CRSError as exc:
         raise InputError(
-            "boundaries.bad_prj", f"the .prj cannot be read: {exc}", Where(file=str(path)), hint="is it a WKT .prj?"
+            "boundaries.bad_prj",
+            N_("the .prj cannot be read: {error}"),
+            Where(file=str(path)),
+            hint=N_("is it a WKT .prj?"),
+            params={"error": str(exc)},
         ) from None
     if crs.is_geographic and crs.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
         return None
@@ -404,7 +431,12 @@ def _read_codab_xlsx(path: Path) -> BoundaryFile:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken zip/XML
-        raise InputError("boundaries.xlsx", f"cannot open the workbook: {exc}", Where(file=str(path))) from None
+        raise InputError(
+            "boundaries.xlsx",
+            N_("cannot open the workbook: {error}"),
+            Where(file=str(path)),
+            params={"error": str(exc)},
+        ) from None
     areas: list[Area] = []
     try:
         for ws in wb.worksheets:
@@ -425,9 +457,9 @@ def _read_codab_xlsx(path: Path) -> BoundaryFile:
     if not areas:
         raise InputError(
             "boundaries.empty",
-            "no sheet named admin1/admin2/... with adm{N}_pcode columns",
+            N_("no sheet named admin1/admin2/... with adm{N}_pcode columns"),
             Where(file=str(path)),
-            hint="give an OCHA COD-AB workbook (sheets caf_admin1, caf_admin2, ...)",
+            hint=N_("give an OCHA COD-AB workbook (sheets caf_admin1, caf_admin2, ...)"),
         )
     return BoundaryFile("cod-ab-xlsx", areas)
 
@@ -436,16 +468,17 @@ def _read_gazetteer(path: Path) -> BoundaryFile:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError("boundaries.encoding", "the file is not UTF-8 text", Where(file=str(path))) from None
+        raise InputError("boundaries.encoding", N_("the file is not UTF-8 text"), Where(file=str(path))) from None
     rows: Iterator[list[str]] = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(rows, [])]
     missing = [c for c in GAZETTEER_COLUMNS if c not in header]
     if missing:
         raise InputError(
             "boundaries.gazetteer_columns",
-            f"a P-code list needs the columns Location, Admin Level, P-Code, Name, Parent P-Code; missing {missing}",
+            N_("a P-code list needs the columns Location, Admin Level, P-Code, Name, Parent P-Code; missing {missing}"),
             Where(file=str(path), row=1),
-            hint="the HDX global P-codes CSV has them; boundaries come as .geojson or a zipped shapefile",
+            hint=N_("the HDX global P-codes CSV has them; boundaries come as .geojson or a zipped shapefile"),
+            params={"missing": missing},
         )
     col = {c: header.index(c) for c in GAZETTEER_COLUMNS}
     valid_col = header.index("valid from date") if "valid from date" in header else None
@@ -459,13 +492,14 @@ def _read_gazetteer(path: Path) -> BoundaryFile:
         except ValueError:
             raise InputError(
                 "boundaries.bad_level",
-                f"admin level {cell['admin level']!r} is not a number",
+                N_("admin level {value!r} is not a number"),
                 Where(file=str(path), row=i, field="Admin Level"),
-                hint="1 for provinces/states, 2 for districts/counties",
+                hint=N_("1 for provinces/states, 2 for districts/counties"),
+                params={"value": cell['admin level']},
             ) from None
         if not cell["p-code"]:
             raise InputError(
-                "boundaries.no_pcode", "the row has no P-code", Where(file=str(path), row=i, field="P-Code")
+                "boundaries.no_pcode", N_("the row has no P-code"), Where(file=str(path), row=i, field="P-Code")
             )
         country = iso2(cell["location"]) or country_of_pcode(cell["p-code"])
         parent = cell["parent p-code"] or None
@@ -474,5 +508,5 @@ def _read_gazetteer(path: Path) -> BoundaryFile:
         valid = _date(row[valid_col]) if valid_col is not None and valid_col < len(row) else None
         areas.append(Area(country, lvl, cell["p-code"], cell["name"] or None, parent, i, None, valid))
     if not areas:
-        raise InputError("boundaries.empty", "the P-code list has no rows", Where(file=str(path)))
+        raise InputError("boundaries.empty", N_("the P-code list has no rows"), Where(file=str(path)))
     return BoundaryFile("gazetteer", areas)

@@ -43,6 +43,21 @@ LABELS: dict[str, str] = {
     "se": N_("Standard error"),
     "lo": N_("95% CI low"),
     "hi": N_("95% CI high"),
+    # CLI tables (issue 12, CLI text): kizuna ingest / fetch / boundaries add / measure
+    "file": N_("File"),
+    "kind": N_("Kind"),
+    "status": N_("Status"),
+    "publisher": N_("Publisher"),
+    "activities": N_("Activities"),
+    "transactions": N_("Transactions"),
+    "replaced": N_("Replaced"),
+    "warnings": N_("Warnings"),
+    "areas": N_("Areas"),
+    "points_placed": N_("Points placed"),
+    "round": N_("Round"),
+    "measure": N_("Measure"),
+    "estimate": N_("Estimate"),
+    "n": N_("N"),
 }
 
 

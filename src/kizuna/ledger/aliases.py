@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.reference.orgs import norm_name
 from kizuna.workspace import Workspace
 
@@ -14,12 +15,12 @@ def add_alias(ws: Workspace, alias: str, org_name: str, org_ref: str | None = No
     if not norm:
         raise InputError(
             "alias.empty",
-            "the alias has no letters or digits",
+            N_("the alias has no letters or digits"),
             Where(field="alias"),
-            hint="give the name as it is written in the sheets",
+            hint=N_("give the name as it is written in the sheets"),
         )
     if not org_name.strip():
-        raise InputError("alias.no_name", "the organisation name is empty", Where(field="--name"))
+        raise InputError("alias.no_name", N_("the organisation name is empty"), Where(field="--name"))
     with ws.transaction() as con:
         con.execute(
             "INSERT OR REPLACE INTO org_aliases VALUES (?, ?, ?, ?)", [norm, alias, org_ref or None, org_name.strip()]

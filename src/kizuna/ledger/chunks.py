@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kizuna.errors import InputError, KizunaError, Where
+from kizuna.i18n import N_
 from kizuna.ledger.iati import IatiReader, check_prolog
 from kizuna.ledger.store import build_batch, write_batch
 
@@ -132,9 +133,9 @@ def plan_chunks(path: Path, chunk_bytes: int | None = None) -> ChunkPlan | None:
             total_lines = _count_newlines(fh, 0, size) + 1
             raise InputError(
                 "xml.malformed",
-                "the file ends before </iati-activities>: it looks truncated",
+                N_("the file ends before </iati-activities>: it looks truncated"),
                 Where(file=str(path), line=total_lines),
-                hint="the download may have been cut short; download it again",
+                hint=N_("the download may have been cut short; download it again"),
             )
         chunks: list[Chunk] = []
         pos = root_end + 1

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kizuna import i18n
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_, _, ngettext
 from kizuna.ledger.fetch import DATASTORE_URL, KEY_ENV, PAGE_ROWS, REGISTRY_URL, Source
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
@@ -32,7 +34,13 @@ def _date(raw: str | None, opt: str) -> date | None:
     try:
         return datetime.strptime(raw, "%Y-%m-%d").date()
     except ValueError:
-        raise InputError("cli.bad_date", f"'{raw}' is not a date", Where(field=opt), hint="use YYYY-MM-DD") from None
+        raise InputError(
+            "cli.bad_date",
+            N_("'{raw}' is not a date"),
+            Where(field=opt),
+            hint=N_("use YYYY-MM-DD"),
+            params={"raw": raw},
+        ) from None
 
 
 KeepGoingOpt = Annotated[
@@ -63,16 +71,16 @@ def ingest(
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed}/{task.total} files"),
+            TextColumn(_("{task.completed}/{task.total} files")),
             console=err,
             transient=True,
             disable=not err.is_terminal,
         ) as progress,
     ):
-        task = progress.add_task("ingesting", total=len(files))
+        task = progress.add_task(_("ingesting"), total=len(files))
 
         def on_file(path: Path, i: int, n: int) -> None:
-            progress.update(task, completed=i, description=f"ingesting {path.name}")
+            progress.update(task, completed=i, description=_("ingesting {name}").format(name=path.name))
 
         summary = ingest_paths(ws, files, on_file=on_file, keep_going=keep_going)
         progress.update(task, completed=len(files))
@@ -96,15 +104,21 @@ def report_ingest(summary: IngestSummary) -> int:
         }
         for f in summary.files
     ]
-    render(rows, Format.table, None, title="Ingested")
+    render(rows, Format.table, None, title=_("Ingested"))
     warn = summary.warnings_by_kind()
     failed = summary.failed
-    typer.echo(
-        f"{len(summary.files)} files, {summary.activities} activities, {summary.transactions} transactions, "
-        f"{sum(warn.values())} warnings"
-        + (": " + ", ".join(f"{k} {v}" for k, v in warn.items()) if warn else "")
-        + (f"; {len(failed)} refused" if failed else "")
+    num = i18n.number
+    line = _("{files} files, {activities} activities, {transactions} transactions, {warnings} warnings").format(
+        files=num(len(summary.files)),
+        activities=num(summary.activities),
+        transactions=num(summary.transactions),
+        warnings=num(sum(warn.values())),
     )
+    if warn:  # warning kinds are codes (e.g. percentage_normalised), kept as they are
+        line += _(": {counts}").format(counts=", ".join(f"{k} {num(v)}" for k, v in warn.items()))
+    if failed:
+        line += _("; {n} refused").format(n=num(len(failed)))
+    typer.echo(line)
     for f in failed:
         assert f.error is not None
         typer.echo(f.error.one_line(), err=True)
@@ -188,15 +202,15 @@ def fetch(
     if dry_run:
         plan = f.plan(options, sel)
         for label, value in (
-            ("source", plan.source),
-            ("selection", plan.selection),
-            ("first request", plan.first_request),
-            ("cache", f"{plan.folder} ({plan.cache})"),
-            ("key", plan.key),
-            ("politeness", plan.politeness),
+            (N_("source"), plan.source),
+            (N_("selection"), plan.selection),
+            (N_("first request"), plan.first_request),
+            (N_("cache"), f"{plan.folder} ({plan.cache})"),
+            (N_("key"), plan.key),
+            (N_("politeness"), plan.politeness),
         ):
-            typer.echo(f"{label:14s} {value}")
-        typer.echo("dry run: nothing downloaded, the workspace untouched")
+            typer.echo(f"{_(label):14s} {value}")
+        typer.echo(_("dry run: nothing downloaded, the workspace untouched"))
         return
     err = Console(stderr=True)
     with (
@@ -211,27 +225,42 @@ def fetch(
             disable=not err.is_terminal,
         ) as progress,
     ):
-        down = progress.add_task("fetching", total=None)
-        load = progress.add_task("ingesting", total=None, visible=False)
+        down = progress.add_task(_("fetching"), total=None)
+        load = progress.add_task(_("ingesting"), total=None, visible=False)
 
         def on_progress(done: int, total: int | None, what: str) -> None:
-            progress.update(down, completed=done, total=total, description=f"fetching {what}")
+            progress.update(down, completed=done, total=total, description=_("fetching {what}").format(what=what))
 
         def on_file(path: Path, i: int, n: int) -> None:
-            progress.update(load, completed=i, total=n, visible=True, description=f"ingesting {path.name}")
+            desc = _("ingesting {name}").format(name=path.name)
+            progress.update(load, completed=i, total=n, visible=True, description=desc)
 
         result = f.fetch(ws, options, sel, keep_going=keep_going, on_progress=on_progress, on_file=on_file)
     d = result.fetched
     n = d.downloaded + d.cached
-    unit = ("page" if d.source == "datastore" else "file") + ("" if n == 1 else "s")
+    num = i18n.number
+    if d.source == "datastore":
+        got = ngettext("{n} page ({downloaded} downloaded, {cached} from the cache)",
+                       "{n} pages ({downloaded} downloaded, {cached} from the cache)", n)
+    else:
+        got = ngettext("{n} file ({downloaded} downloaded, {cached} from the cache)",
+                       "{n} files ({downloaded} downloaded, {cached} from the cache)", n)
+    got = got.format(n=num(n), downloaded=num(d.downloaded), cached=num(d.cached))
+    if d.activities is not None:
+        got = _("{n} activities, {rest}").format(n=num(d.activities), rest=got)
     typer.echo(
-        f"{d.source}: {sel.describe()}: "
-        + (f"{d.activities} activities, " if d.activities is not None else "")
-        + f"{n} {unit} ({d.downloaded} downloaded, {d.cached} from the cache); "
-        f"{d.requests} requests, {d.retries} retries, {d.bytes / 1e6:.1f} MB; cache {d.folder}"
+        _("{source}: {selection}: {got}; {requests} requests, {retries} retries, {mb} MB; cache {folder}").format(
+            source=d.source,
+            selection=sel.describe(),
+            got=got,
+            requests=num(d.requests),
+            retries=num(d.retries),
+            mb=num(d.bytes / 1e6, 1),
+            folder=d.folder,
+        )
     )
     for note in d.notes:
-        typer.echo(f"note: {note}")
+        typer.echo(_("note: {note}").format(note=note))
     refused = report_ingest(result.ingest)
     for what, exc in d.failed:
         typer.echo(f"{exc.one_line()} [{what}]", err=True)
@@ -263,7 +292,7 @@ def activities(
         end=_date(date_to, "--to"),
     )
     with open_workspace(workspace, read_only=True) as ws:
-        render(list_activities(ws, flt, limit=limit), fmt, out, title="Activities")
+        render(list_activities(ws, flt, limit=limit), fmt, out, title=_("Activities"))
 
 
 def flows(
@@ -300,7 +329,7 @@ def flows(
         year_to=year_to,
     )
     with open_workspace(workspace, read_only=True) as ws:
-        render(flow_totals(ws, q), fmt, out, title="Flows (USD)")
+        render(flow_totals(ws, q), fmt, out, title=_("Flows (USD)"))
 
 
 def sources(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
@@ -308,7 +337,7 @@ def sources(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: 
     from kizuna.ledger.queries import list_sources
 
     with open_workspace(workspace, read_only=True) as ws:
-        render(list_sources(ws), fmt, out, title="Imports")
+        render(list_sources(ws), fmt, out, title=_("Imports"))
 
 
 def warnings(
@@ -325,9 +354,12 @@ def warnings(
     with open_workspace(workspace, read_only=True) as ws:
         rows = list_warnings(ws, import_id) + org_ref_warnings(ws, import_id)
     if not rows and fmt is Format.table and out is None:
-        print("no warnings" + (f" for import {import_id}" if import_id is not None else ""), file=sys.stderr)
+        if import_id is None:
+            print(_("no warnings"), file=sys.stderr)
+        else:
+            print(_("no warnings for import {import_id}").format(import_id=import_id), file=sys.stderr)
         return
-    render(rows, fmt, out, title="Warnings")
+    render(rows, fmt, out, title=_("Warnings"))
 
 
 codelists_app = typer.Typer(
@@ -342,7 +374,8 @@ def codelists_update(workspace: WorkspaceOpt = None) -> None:
 
     with open_workspace(workspace) as ws, ws.transaction() as con:
         counts = download(con)
-    typer.echo(", ".join(f"{k} {v}" for k, v in counts.items()))
+    # codelist names stay as IATI writes them
+    typer.echo(", ".join(f"{k} {i18n.number(v)}" for k, v in counts.items()))
 
 
 @codelists_app.command("load")
@@ -354,7 +387,11 @@ def codelists_load(
 
     with open_workspace(workspace) as ws, ws.transaction() as con:
         counts = load_folder(con, folder)
-    typer.echo(f"loaded {sum(counts.values())} codes from {len(counts)} codelists")
+    typer.echo(
+        _("loaded {codes} codes from {lists} codelists").format(
+            codes=i18n.number(sum(counts.values())), lists=i18n.number(len(counts))
+        )
+    )
 
 
 @codelists_app.command("show")
@@ -399,7 +436,10 @@ def alias_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, ou
     """List the aliases."""
     with open_workspace(workspace, read_only=True) as ws:
         render(
-            ws.query("SELECT alias, org_name, org_ref FROM org_aliases ORDER BY alias_norm"), fmt, out, title="Aliases"
+            ws.query("SELECT alias, org_name, org_ref FROM org_aliases ORDER BY alias_norm"),
+            fmt,
+            out,
+            title=_("Aliases"),
         )
 
 

@@ -69,7 +69,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kizuna import __version__
-from kizuna.errors import InputError, KizunaError, Where
+from kizuna.errors import InputError, KizunaError, Message, Where
+from kizuna.i18n import N_
 
 DATASTORE_URL = "https://api.iatistandard.org/datastore"
 REGISTRY_URL = "https://dashboard.iatistandard.org/api/limited-ckan-compatible"
@@ -179,9 +180,10 @@ def parse_since(raw: str) -> datetime | str:
     except ValueError:
         raise InputError(
             "cli.bad_date",
-            f"'{raw}' is not a date or time",
+            N_("'{raw}' is not a date or time"),
             Where(field="--since"),
-            hint="use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or 'last'",
+            hint=N_("use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or 'last'"),
+            params={"raw": raw},
         ) from None
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
@@ -195,9 +197,10 @@ def check_country(code: str) -> str:
         return c
     raise InputError(
         "fetch.country",
-        f"'{code}' is not an ISO 3166-1 alpha-2 country code",
+        N_("'{code}' is not an ISO 3166-1 alpha-2 country code"),
         Where(field="--country"),
-        hint="two letters, e.g. SS (South Sudan), AF (Afghanistan), CF (Central African Republic)",
+        hint=N_("two letters, e.g. SS (South Sudan), AF (Afghanistan), CF (Central African Republic)"),
+        params={"code": code},
     )
 
 
@@ -233,9 +236,10 @@ def default_cache_dir(workspace: Path) -> Path:
 class _Retry(Exception):
     """A failure worth another attempt: ``code`` names it for the final error if attempts run out."""
 
-    def __init__(self, code: str, message: str, wait: float | None = None):
+    def __init__(self, code: str, message: str, wait: float | None = None, params: dict[str, Any] | None = None):
         super().__init__(message)
-        self.code, self.message, self.wait = code, message, wait
+        # the message is a catalogue id: shown inside the final error in the reader's language
+        self.code, self.message, self.wait = code, Message(message, params), wait
 
 
 @dataclass
@@ -327,9 +331,10 @@ class Http:
                 if attempt >= self.o.retries:
                     raise KizunaError(
                         f"fetch.{exc.code}",
-                        f"{exc.message} (after {attempt + 1} attempts)",
+                        N_("{message} (after {attempt} attempts)"),
                         Where(file=url),
                         hint=_HINTS.get(exc.code),
+                        params={"message": exc.message, "attempt": attempt + 1},
                     ) from None
                 attempt += 1
                 self.retries += 1
@@ -348,13 +353,21 @@ class Http:
         except urllib.error.HTTPError as exc:
             self._http_error(url, exc)
         except TimeoutError as exc:
-            raise _Retry("timeout", f"no answer within {self.o.timeout:g} s") from exc
+            raise _Retry("timeout", N_("no answer within {timeout:g} s"), params={"timeout": self.o.timeout}) from exc
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError):
-                raise _Retry("timeout", f"no answer within {self.o.timeout:g} s") from exc
-            raise _Retry("offline", f"cannot reach the server: {exc.reason}") from exc
+                raise _Retry(
+                    "timeout",
+                    N_("no answer within {timeout:g} s"),
+                    params={"timeout": self.o.timeout},
+                ) from exc
+            raise _Retry("offline", N_("cannot reach the server: {reason}"), params={"reason": exc.reason}) from exc
         except (ConnectionError, http.client.HTTPException) as exc:
-            raise _Retry("offline", f"the connection failed: {type(exc).__name__}") from exc
+            raise _Retry(
+                "offline",
+                N_("the connection failed: {error_type}"),
+                params={"error_type": type(exc).__name__},
+            ) from exc
         with resp:
             return self._read(url, resp, dest)
 
@@ -367,22 +380,33 @@ class Http:
             if wait is not None and wait > self.o.max_wait:
                 raise KizunaError(
                     "fetch.rate_limited",
-                    f"the server asks to wait {wait:.0f} s before the next request (HTTP {status})",
+                    N_("the server asks to wait {wait:.0f} s before the next request (HTTP {status})"),
                     Where(file=url),
                     hint=_HINTS["rate_limited"],
+                    params={"wait": wait, "status": status},
                 )
-            raise _Retry("rate_limited" if status == 429 else "server", f"HTTP {status}", wait)
+            raise _Retry(
+                "rate_limited" if status == 429 else "server",
+                N_("HTTP {status}"),
+                wait,
+                params={"status": status},
+            )
         if status in RETRY_STATUSES:
-            raise _Retry("server", f"HTTP {status} from the server")
+            raise _Retry("server", N_("HTTP {status} from the server"), params={"status": status})
         if status in (401, 403):
             raise KizunaError(
-                "fetch.unauthorized", f"HTTP {status}: the server refused the request", Where(file=url), _HINTS["key"]
+                "fetch.unauthorized",
+                N_("HTTP {status}: the server refused the request"),
+                Where(file=url),
+                _HINTS["key"],
+                params={"status": status},
             )
         raise KizunaError(
             "fetch.not_found" if status == 404 else "fetch.http",
-            f"HTTP {status} {exc.reason}",
+            N_("HTTP {status} {reason}"),
             Where(file=url),
-            hint="check the URL and the selection" if status == 404 else None,
+            hint=N_("check the URL and the selection") if status == 404 else None,
+            params={"status": status, "reason": exc.reason},
         )
 
     def _read(self, url: str, resp: Any, dest: Path | None) -> Response:
@@ -399,11 +423,23 @@ class Http:
                 try:
                     block = resp.read(1 << 20)
                 except http.client.IncompleteRead as exc:
-                    raise _Retry("truncated", f"the answer was cut short after {got + len(exc.partial)} bytes") from exc
+                    raise _Retry(
+                        "truncated",
+                        N_("the answer was cut short after {got} bytes"),
+                        params={"got": got + len(exc.partial)},
+                    ) from exc
                 except TimeoutError as exc:
-                    raise _Retry("timeout", f"the answer stalled for {self.o.timeout:g} s") from exc
+                    raise _Retry(
+                        "timeout",
+                        N_("the answer stalled for {timeout:g} s"),
+                        params={"timeout": self.o.timeout},
+                    ) from exc
                 except (ConnectionError, http.client.HTTPException) as exc:
-                    raise _Retry("truncated", f"the connection dropped after {got} bytes") from exc
+                    raise _Retry(
+                        "truncated",
+                        N_("the connection dropped after {got} bytes"),
+                        params={"got": got},
+                    ) from exc
                 if not block:
                     break
                 got += len(block)
@@ -414,11 +450,17 @@ class Http:
                 else:
                     chunks.append(data)
             if length is not None and length.isdigit() and got < int(length):
-                raise _Retry("truncated", f"the answer was cut short: {got} of {length} bytes")
+                raise _Retry(
+                    "truncated",
+                    N_("the answer was cut short: {got} of {length} bytes"),
+                    params={"got": got, "length": length},
+                )
             if inflate is not None and not inflate.eof:
-                raise _Retry("truncated", "the compressed answer ends before its end")
+                raise _Retry("truncated", N_("the compressed answer ends before its end"))
         except zlib.error as exc:
-            raise _Retry("truncated", f"the compressed answer is damaged: {exc}") from exc
+            raise _Retry(
+                "truncated", N_("the compressed answer is damaged: {error}"), params={"error": str(exc)}
+            ) from exc
         finally:
             if out is not None:
                 out.close()
@@ -431,17 +473,23 @@ class Http:
         return r
 
 
+# Hints are catalogue ids (translated where shown); the key hint names KEY_ENV's value literally.
 _HINTS = {
-    "key": f"the IATI Datastore needs a free subscription key from https://developer.iatistandard.org: "
-    f"put it in the environment variable {KEY_ENV} (or the one --key-env names)",
-    "rate_limited": "an Exploratory key allows 5 calls a minute and 100 a week; wait, raise --min-interval, "
-    "or ask IATI for a Full Access key",
-    "timeout": "the service is slow or unreachable: try again later, or raise --timeout",
-    "offline": "you seem to be offline, or the service is down: the cache keeps what arrived; run again later",
-    "truncated": "the answer kept arriving cut short: run again later (what arrived whole is kept)",
-    "server": "the service kept failing: run again later (what arrived whole is kept)",
-    "bad_response": "the service answered something kizuna does not understand: check --datastore-url",
+    "key": N_(
+        "the IATI Datastore needs a free subscription key from https://developer.iatistandard.org: "
+        "put it in the environment variable IATI_API_KEY (or the one --key-env names)"
+    ),
+    "rate_limited": N_(
+        "an Exploratory key allows 5 calls a minute and 100 a week; wait, raise --min-interval, "
+        "or ask IATI for a Full Access key"
+    ),
+    "timeout": N_("the service is slow or unreachable: try again later, or raise --timeout"),
+    "offline": N_("you seem to be offline, or the service is down: the cache keeps what arrived; run again later"),
+    "truncated": N_("the answer kept arriving cut short: run again later (what arrived whole is kept)"),
+    "server": N_("the service kept failing: run again later (what arrived whole is kept)"),
+    "bad_response": N_("the service answered something kizuna does not understand: check --datastore-url"),
 }
+assert KEY_ENV in _HINTS["key"]
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -586,9 +634,9 @@ def resolve_since(options: FetchOptions, sel: Selection, since: datetime | str |
     if not starts:
         raise InputError(
             "fetch.since_last",
-            "the cache holds no complete download of this selection to continue from",
+            N_("the cache holds no complete download of this selection to continue from"),
             Where(file=str(root), field="--since"),
-            hint="run it once without --since, or give a date: --since 2026-01-01",
+            hint=N_("run it once without --since, or give a date: --since 2026-01-01"),
         )
     return replace(sel, since=max(starts))
 
@@ -616,9 +664,9 @@ def download_datastore(
     if not (sel.country or sel.publishers):
         raise InputError(
             "fetch.no_selection",
-            "give a country or a publisher to fetch",
+            N_("give a country or a publisher to fetch"),
             Where(field="--country"),
-            hint="e.g. kizuna fetch --country SS, or --publisher US-GOV-1",
+            hint=N_("e.g. kizuna fetch --country SS, or --publisher US-GOV-1"),
         )
     folder, base_key = _datastore_folder(options, sel)
     result = Fetched("datastore", folder)
@@ -827,13 +875,13 @@ def _check_json(resp: Response) -> None:
     try:
         answer = resp.parsed = json.loads(resp.body or b"")
     except ValueError as exc:  # not JSON, or bytes cut inside a character
-        raise _Retry("truncated", f"the answer is not whole JSON: {exc}") from exc
+        raise _Retry("truncated", N_("the answer is not whole JSON: {error}"), params={"error": str(exc)}) from exc
     resp.body = None  # parsed: the bytes need not stay
     r = answer.get("response") if isinstance(answer, dict) else None
     if not isinstance(r, dict) or not isinstance(r.get("docs"), list) or "numFound" not in r:
         raise KizunaError(
             "fetch.bad_response",
-            "the answer has no response.numFound and response.docs",
+            N_("the answer has no response.numFound and response.docs"),
             Where(file=resp.url),
             hint=_HINTS["bad_response"],
         )
@@ -859,9 +907,10 @@ def _write_page(
         if not isinstance(xml, str) or "<iati-activity" not in xml[:200]:
             raise KizunaError(
                 "fetch.bad_response",
-                f"activity {doc.get('iati_identifier', '?')} has no iati_xml",
+                N_("activity {activity} has no iati_xml"),
                 Where(file=resp.url),
                 hint=_HINTS["bad_response"],
+                params={"activity": doc.get('iati_identifier', '?')},
             )
         version = doc.get("dataset_version")
         if isinstance(version, list):
@@ -965,14 +1014,14 @@ def _check_registry(resp: Response) -> None:
     try:
         answer = resp.parsed = json.loads(resp.body or b"")
     except ValueError as exc:
-        raise _Retry("truncated", f"the answer is not whole JSON: {exc}") from exc
+        raise _Retry("truncated", N_("the answer is not whole JSON: {error}"), params={"error": str(exc)}) from exc
     r = answer.get("result") if isinstance(answer, dict) else None
     if not isinstance(r, dict) or not isinstance(r.get("results"), list):
         raise KizunaError(
             "fetch.bad_response",
-            "the answer has no result.results",
+            N_("the answer has no result.results"),
             Where(file=resp.url),
-            hint="check --registry-url (a CKAN package_search endpoint)",
+            hint=N_("check --registry-url (a CKAN package_search endpoint)"),
         )
 
 
@@ -988,12 +1037,16 @@ def _check_iati_file(resp: Response) -> None:
     if _COMMENT.sub(b"", tail).rstrip().endswith(b"</iati-activities>"):
         return
     if b"<iati-activities" in head:
-        raise _Retry("truncated", f"the file ends before </iati-activities> ({size} bytes arrived)")
+        raise _Retry(
+            "truncated",
+            N_("the file ends before </iati-activities> ({size} bytes arrived)"),
+            params={"size": size},
+        )
     raise KizunaError(
         "fetch.not_iati",
-        "the publisher's server did not answer with an IATI activity file",
+        N_("the publisher's server did not answer with an IATI activity file"),
         Where(file=resp.url),
-        hint="the Registry's link may be stale: ask the publisher, or try again later",
+        hint=N_("the Registry's link may be stale: ask the publisher, or try again later"),
     )
 
 
@@ -1014,10 +1067,12 @@ def download_registry(
     if not sel.publishers:
         raise InputError(
             "fetch.no_selection",
-            "the Registry lists files by publisher: give --publisher",
+            N_("the Registry lists files by publisher: give --publisher"),
             Where(field="--publisher"),
-            hint="e.g. --publisher US-GOV-1 (or a Registry short name such as usaid); "
-            "--source datastore selects by country",
+            hint=N_(
+                "e.g. --publisher US-GOV-1 (or a Registry short name such as usaid); "
+                "--source datastore selects by country"
+            ),
         )
     result = Fetched("registry", options.cache_dir / "registry")
     datasets = [d for p in sel.publishers for d in _registry_datasets(options, p, http)]
@@ -1102,7 +1157,11 @@ def _key_for(options: FetchOptions) -> tuple[str | None, str | None]:
     key = options.api_key()
     if key is None and options.datastore_url.rstrip("/") == DATASTORE_URL:
         raise KizunaError(
-            "fetch.no_key", f"no API key in ${options.key_env}", Where(field=options.key_env), _HINTS["key"]
+            "fetch.no_key",
+            N_("no API key in ${key_env}"),
+            Where(field=options.key_env),
+            _HINTS["key"],
+            params={"key_env": options.key_env},
         )
     return key, urllib.parse.urlsplit(options.datastore_url).netloc
 
@@ -1164,7 +1223,11 @@ def download(
         result = download_registry(options, sel, client, on_progress, keep_going, sink, cancel)
     else:
         raise InputError(
-            "fetch.source", f"unknown source '{options.source}'", Where(field="--source"), "datastore or registry"
+            "fetch.source",
+            N_("unknown source '{source}'"),
+            Where(field="--source"),
+            N_("datastore or registry"),
+            params={"source": options.source},
         )
     result.requests, result.retries, result.bytes = client.requests, client.retries, client.bytes
     _give_back_memory()

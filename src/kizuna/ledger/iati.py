@@ -31,6 +31,7 @@ from typing import Any
 from lxml import etree
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 
 SUPPORTED_VERSIONS = ("2.01", "2.02", "2.03")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -242,9 +243,9 @@ def check_prolog(path: Path) -> None:
             line = text.count("\n", 0, j) + 1
             raise InputError(
                 "xml.doctype",
-                "the file declares a DOCTYPE; entities and DTDs are refused (XML bomb / external entity guard)",
+                N_("the file declares a DOCTYPE; entities and DTDs are refused (XML bomb / external entity guard)"),
                 Where(file=str(path), line=line),
-                hint="IATI files need no DOCTYPE: remove it, or check where this file came from",
+                hint=N_("IATI files need no DOCTYPE: remove it, or check where this file came from"),
             )
         else:
             return  # the root element: the prolog is clean
@@ -311,9 +312,9 @@ class IatiReader:
                 if self.header is None:
                     raise InputError(
                         "iati.not_iati",
-                        "no <iati-activities> root element",
+                        N_("no <iati-activities> root element"),
                         Where(file=str(self.path), line=self._ln(el.sourceline)),
-                        hint="is this an IATI activity file (not an organisation file)?",
+                        hint=N_("is this an IATI activity file (not an organisation file)?"),
                     )
                 act = self._read_activity(el)
                 # Free what we have read: the element and the siblings before it.
@@ -327,18 +328,19 @@ class IatiReader:
             line = self._ln(exc.lineno) if exc.lineno else None
             raise InputError(
                 "xml.malformed",
-                f"not well-formed XML: {exc.msg}",
+                N_("not well-formed XML: {msg}"),
                 Where(file=str(self.path), line=line),
-                hint="the file may be truncated or not UTF-8; download it again",
+                hint=N_("the file may be truncated or not UTF-8; download it again"),
+                params={"msg": exc.msg},
             ) from None
         finally:
             del ctx
         if self.header is None:
             raise InputError(
                 "iati.not_iati",
-                "no <iati-activities> root element",
+                N_("no <iati-activities> root element"),
                 Where(file=str(self.path)),
-                hint="is this an IATI activity file?",
+                hint=N_("is this an IATI activity file?"),
             )
 
     def _read_header(self, root: etree._Element) -> FileHeader:
@@ -390,9 +392,9 @@ class IatiReader:
         if not ident:
             raise InputError(
                 "iati.no_identifier",
-                "activity without an iati-identifier",
+                N_("activity without an iati-identifier"),
                 Where(file=str(self.path), line=self._ln(el.sourceline), field="iati-identifier"),
-                hint="every activity needs a unique iati-identifier; fix the file at its source",
+                hint=N_("every activity needs a unique iati-identifier; fix the file at its source"),
             )
         act = Activity(iati_identifier=ident, line=self._ln(el.sourceline) or 0)
         act.default_currency = (el.get("default-currency") or "").strip().upper() or None

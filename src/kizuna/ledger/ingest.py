@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kizuna.errors import InputError, KizunaError, Where
+from kizuna.i18n import N_
 from kizuna.ledger import money
 from kizuna.ledger.chunks import (
     PARALLEL_MIN_BYTES,
@@ -115,9 +116,9 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
         else:
             raise InputError(
                 "ingest.not_found",
-                "no such file or folder",
+                N_("no such file or folder"),
                 Where(file=str(p)),
-                hint="check the path; folders are searched for .xml, .csv and .xlsx files",
+                hint=N_("check the path; folders are searched for .xml, .csv and .xlsx files"),
             )
     return out
 
@@ -191,9 +192,10 @@ def ingest_file(
     if path.suffix.lower() not in IATI_SUFFIXES | SHEET_SUFFIXES:
         raise InputError(
             "ingest.unknown_type",
-            f"cannot tell what kind of file '{path.suffix}' is",
+            N_("cannot tell what kind of file '{suffix}' is"),
             Where(file=str(path)),
-            hint="IATI activity files end in .xml; 3W sheets in .csv or .xlsx",
+            hint=N_("IATI activity files end in .xml; 3W sheets in .csv or .xlsx"),
+            params={"suffix": path.suffix},
         )
     # A large IATI file starts parsing in worker processes at once, while this process hashes it
     # (an already imported file then stops them) and opens the transaction.

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.workspace import Workspace
 
 SPEND_TYPES = ("3", "4")  # disbursement, expenditure
@@ -72,13 +73,17 @@ class ActivityFilter:
         if self.sector is not None and not (self.sector.isdigit() and 1 <= len(self.sector) <= 5):
             raise InputError(
                 "filter.sector",
-                f"'{self.sector}' is not a DAC sector code or prefix",
+                N_("'{sector}' is not a DAC sector code or prefix"),
                 Where(field="sector"),
-                hint="e.g. 152 or 15220",
+                hint=N_("e.g. 152 or 15220"),
+                params={"sector": self.sector},
             )
         if self.start and self.end and self.end < self.start:
             raise InputError(
-                "filter.dates", "the end date is before the start date", Where(field="end"), hint="swap --from and --to"
+                "filter.dates",
+                N_("the end date is before the start date"),
+                Where(field="end"),
+                hint=N_("swap --from and --to"),
             )
 
     def where(self) -> tuple[str, list[Any]]:
@@ -177,17 +182,19 @@ class FlowQuery:
         if self.level not in (3, 5):
             raise InputError(
                 "flows.level",
-                f"sector level {self.level} is not 3 or 5",
+                N_("sector level {level} is not 3 or 5"),
                 Where(field="level"),
-                hint="use --level 3 (DAC category) or --level 5 (purpose code)",
+                hint=N_("use --level 3 (DAC category) or --level 5 (purpose code)"),
+                params={"level": self.level},
             )
         bad = [t for t in self.types if not t.isdigit()]
         if bad:
             raise InputError(
                 "flows.types",
-                f"transaction types {bad} are not codes",
+                N_("transaction types {bad} are not codes"),
                 Where(field="types"),
-                hint="e.g. --types 3,4 (disbursement, expenditure) or 2 (commitment)",
+                hint=N_("e.g. --types 3,4 (disbursement, expenditure) or 2 (commitment)"),
+                params={"bad": bad},
             )
 
 

@@ -44,6 +44,7 @@ from typing import Any
 from kizuna.coordinate.sectors import VOCAB10_CODE, normalise_cluster
 from kizuna.errors import InputError, Where
 from kizuna.geo.pcodes import country_of_pcode, iso2, resolve_alias
+from kizuna.i18n import N_
 from kizuna.ledger.iati import Activity
 from kizuna.reference.orgs import name_slug, norm_name
 
@@ -180,9 +181,9 @@ def _rows(path: Path) -> Iterator[list[str]]:
         except UnicodeDecodeError:
             raise InputError(
                 "3w.encoding",
-                "the sheet is not UTF-8 text",
+                N_("the sheet is not UTF-8 text"),
                 Where(file=str(path)),
-                hint="save it as 'CSV UTF-8' from your spreadsheet program",
+                hint=N_("save it as 'CSV UTF-8' from your spreadsheet program"),
             ) from None
         yield from csv.reader(io.StringIO(text))
     elif suffix == ".xlsx":
@@ -195,9 +196,10 @@ def _rows(path: Path) -> Iterator[list[str]]:
         except Exception as exc:  # openpyxl raises many kinds for a broken zip/XML
             raise InputError(
                 "3w.xlsx",
-                f"cannot open the workbook: {exc}",
+                N_("cannot open the workbook: {error}"),
                 Where(file=str(path)),
-                hint="is it a real .xlsx file (not .xls renamed)?",
+                hint=N_("is it a real .xlsx file (not .xls renamed)?"),
+                params={"error": str(exc)},
             ) from None
         try:
             ws = wb.worksheets[0]
@@ -206,7 +208,7 @@ def _rows(path: Path) -> Iterator[list[str]]:
         finally:
             wb.close()
     else:
-        raise InputError("3w.type", "a 3W sheet must be .csv or .xlsx", Where(file=str(path)))
+        raise InputError("3w.type", N_("a 3W sheet must be .csv or .xlsx"), Where(file=str(path)))
 
 
 def _cut_element(data: bytes, tag: bytes) -> bytes:
@@ -449,9 +451,10 @@ def _parse_date(raw: str, path: Path, row: int, fname: str) -> date | None:
             continue
     raise InputError(
         "3w.bad_date",
-        f"'{raw}' is not a date",
+        N_("'{raw}' is not a date"),
         Where(file=str(path), row=row, field=fname),
-        hint="use YYYY-MM-DD (or DD/MM/YYYY)",
+        hint=N_("use YYYY-MM-DD (or DD/MM/YYYY)"),
+        params={"raw": raw},
     )
 
 
@@ -493,16 +496,18 @@ def _coordinates(lat_s: str, lon_s: str, path: Path, rownum: int) -> tuple[float
     except ValueError:
         raise InputError(
             "3w.bad_coordinate",
-            f"'{lat_s}, {lon_s}' is not a latitude, longitude pair",
+            N_("'{lat}, {lon}' is not a latitude, longitude pair"),
             Where(file=str(path), row=rownum, field="#geo+lat"),
-            hint="decimal degrees, e.g. 8.12 and 30.41",
+            hint=N_("decimal degrees, e.g. 8.12 and 30.41"),
+            params={"lat": lat_s, "lon": lon_s},
         ) from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InputError(
             "3w.bad_coordinate",
-            f"latitude {lat} / longitude {lon} out of range",
+            N_("latitude {lat} / longitude {lon} out of range"),
             Where(file=str(path), row=rownum, field="#geo+lat"),
-            hint="latitude is -90..90, longitude -180..180; are they swapped?",
+            hint=N_("latitude is -90..90, longitude -180..180; are they swapped?"),
+            params={"lat": lat, "lon": lon},
         )
     return lat, lon
 
@@ -516,9 +521,10 @@ def _people(raw: str, path: Path, rownum: int) -> int | None:
     except ValueError:
         raise InputError(
             "3w.bad_number",
-            f"'{raw}' is not a number of people",
+            N_("'{raw}' is not a number of people"),
             Where(file=str(path), row=rownum, field="#reached"),
-            hint="write a whole number such as 1200",
+            hint=N_("write a whole number such as 1200"),
+            params={"raw": raw},
         ) from None
 
 
@@ -533,10 +539,12 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
     if lay is None or ("org" not in lay.cols and "org_acronym" not in lay.cols):
         raise InputError(
             "3w.no_header",
-            "found neither an HXL hashtag row nor recognisable headers",
+            N_("found neither an HXL hashtag row nor recognisable headers"),
             Where(file=str(path), row=1),
-            hint="add an HXL row (#org, #sector, #adm1+name, ...) or headers such as "
-            "'Organisation', 'Sector', 'Admin1'",
+            hint=N_(
+                "add an HXL row (#org, #sector, #adm1+name, ...) or headers such as "
+                "'Organisation', 'Sector', 'Admin1'"
+            ),
         )
     cols = lay.cols
     if not ({"sector", "sector_code", "cluster_code"} & set(cols)):
@@ -546,9 +554,9 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
     if not ({"sector", "sector_code", "cluster_code"} & set(cols)):
         raise InputError(
             "3w.no_sector",
-            "no sector column",
+            N_("no sector column"),
             Where(file=str(path), row=lay.header_idx + 1, field="#sector"),
-            hint="add a #sector (cluster name) or #sector+code (DAC code) column",
+            hint=N_("add a #sector (cluster name) or #sector+code (DAC code) column"),
         )
     sheet = ThreeWSheet(activities=[], hxl=lay.hxl, columns=dict(cols))
     notes = _Notes()
@@ -582,9 +590,9 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
         if not org:
             raise InputError(
                 "3w.no_org",
-                "no organisation on this row",
+                N_("no organisation on this row"),
                 Where(file=str(path), row=rownum, field="#org"),
-                hint="every 3W row needs the organisation that does the work",
+                hint=N_("every 3W row needs the organisation that does the work"),
             )
         found = aliases.get(norm_name(org)) or (aliases.get(norm_name(acronym)) if acronym else None)
         ref, org_name = found or (None, org)
@@ -603,9 +611,10 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
         if start and end and end < start:
             raise InputError(
                 "3w.dates_reversed",
-                f"end {end} is before start {start}",
+                N_("end {end} is before start {start}"),
                 Where(file=str(path), row=rownum, field="#date+end"),
-                hint="swap the two dates",
+                hint=N_("swap the two dates"),
+                params={"end": end, "start": start},
             )
         title = get("activity") or None
         sector_name = get("sector")
@@ -703,9 +712,10 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
             if not sector_code.isdigit() or len(sector_code) not in (3, 5):
                 raise InputError(
                     "3w.bad_sector_code",
-                    f"'{sector_code}' is not a DAC 3- or 5-digit code",
+                    N_("'{sector_code}' is not a DAC 3- or 5-digit code"),
                     Where(file=str(path), row=rownum, field="#sector+code"),
-                    hint="use a DAC purpose code such as 15220, or leave it empty and give #sector",
+                    hint=N_("use a DAC purpose code such as 15220, or leave it empty and give #sector"),
+                    params={"sector_code": sector_code},
                 )
             act.sectors.append(("1" if len(sector_code) == 5 else "2", sector_code, 100.0))
         if sector_name or cluster_code:

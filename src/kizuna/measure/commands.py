@@ -9,6 +9,8 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from kizuna import i18n
+from kizuna.i18n import _
 from kizuna.options import WorkspaceOpt
 from kizuna.output import Format, render
 
@@ -41,13 +43,15 @@ def measure_cmd(
     summary = res.summary.select(
         pl.col("round"), pl.col("measure"), pl.col("b").alias("estimate"), "se", "lo", "hi", "n"
     )
-    render(summary, fmt, out, title=f"{res.spec.title}: k = {res.spec.k:g}%", float_digits=4)
+    render(summary, fmt, out, title=f"{res.spec.title}: k = {res.spec.k:g}%", float_digits=4)  # the spec's own title
     for note in res.notes:
         print(note, file=sys.stderr)
     if run.run_id is not None:
-        state = "stored as" if run.created else "already stored as"
-        print(f"{state} run {run.run_id}", file=sys.stderr)
-    print(f"wrote {len(run.written)} files to {out_dir}", file=sys.stderr)
+        stored = _("stored as run {run_id}") if run.created else _("already stored as run {run_id}")
+        print(stored.format(run_id=run.run_id), file=sys.stderr)
+    print(
+        _("wrote {n} files to {folder}").format(n=i18n.number(len(run.written)), folder=out_dir), file=sys.stderr
+    )
 
 
 def register(app: typer.Typer) -> None:

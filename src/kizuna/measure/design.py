@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 
 LONELY_PSU_RULES = ("centered", "certainty", "fail")
 
@@ -124,9 +125,10 @@ def make_design(
     if lonely_psu not in LONELY_PSU_RULES:
         raise InputError(
             "measure.lonely_psu",
-            f"unknown lonely_psu rule '{lonely_psu}'",
+            N_("unknown lonely_psu rule '{lonely_psu}'"),
             Where(file=file, key="design.lonely_psu"),
-            hint=f"allowed: {', '.join(LONELY_PSU_RULES)}",
+            hint=N_("allowed: {allowed}"),
+            params={"lonely_psu": lonely_psu, "allowed": ', '.join(LONELY_PSU_RULES)},
         )
     if n is None:
         for col in (weight, strata, psu):
@@ -140,9 +142,10 @@ def make_design(
         bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
         raise InputError(
             "measure.bad_weight",
-            f"{bad.size} weights are missing, zero or negative",
+            N_("{size} weights are missing, zero or negative"),
             Where(file=file, row=int(bad[0]) + 1, field="weight"),
-            hint=f"rows {', '.join(str(int(r) + 1) for r in bad[:10])}; weights must be > 0",
+            hint=N_("rows {rows}; weights must be > 0"),
+            params={"size": bad.size, "rows": ', '.join(str(int(r) + 1) for r in bad[:10])},
         )
     s_codes, n_strata = (np.zeros(n, dtype=np.int64), 1) if strata is None else _codes(np.asarray(strata))
     if psu is None:
@@ -161,9 +164,10 @@ def make_design(
             h = int(np.flatnonzero(counts == 1)[0])
             raise InputError(
                 "measure.lonely_psu",
-                f"{int((counts == 1).sum())} strata have a single PSU (stratum code #{h})",
+                N_("{counts} strata have a single PSU (stratum code #{h})"),
                 Where(file=file, field="strata"),
-                hint='set design.lonely_psu = "centered" or "certainty"',
+                hint=N_('set design.lonely_psu = "centered" or "certainty"'),
+                params={"counts": int((counts == 1).sum()), "h": h},
             )
     return design
 

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from kizuna.errors import InputError, SpecError, Where
+from kizuna.errors import InputError, Message, SpecError, Where
+from kizuna.i18n import N_
 
 MAX_ROWS_LISTED = 20
 
@@ -222,9 +223,9 @@ def _cari(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, 
     else:
         raise SpecError(
             "spec.cari_econ",
-            "CARI needs an economic-vulnerability item",
+            N_("CARI needs an economic-vulnerability item"),
             Where(key="instruments.<name>.items"),
-            hint="map 'fes' (share 0..1) or 'ecmen' (1, 3 or 4)",
+            hint=N_("map 'fes' (share 0..1) or 'ecmen' (1, 3 or 4)"),
         )
     coping = (col["lcs"] + econ) / 2
     raw = (current + coping) / 2
@@ -482,7 +483,7 @@ def _validate(
         present = ~np.isnan(v)
         if item.startswith("priority"):
             bad = present & ~np.isin(v, np.arange(1, 28))
-            allowed = "an item number 1..27"
+            allowed: str | Message = Message(N_("an item number 1..27"))
         elif inst.kind == "cari":
             lo, hi = {"fcs": (0.0, 112.0), "rcsi": (0.0, 56.0), "lcs": (1.0, 4.0), "fes": (0.0, 1.0)}.get(
                 item, (1.0, 4.0)
@@ -490,7 +491,7 @@ def _validate(
             bad = present & ((v < lo) | (v > hi))
             if item == "ecmen":
                 bad = present & ~np.isin(v, band_tables()["cari"]["ecmen_codes"])
-            allowed = "one of 1, 3, 4" if item == "ecmen" else f"{lo}..{hi}"
+            allowed = Message(N_("one of 1, 3, 4")) if item == "ecmen" else f"{lo}..{hi}"
         elif inst.codes is not None:
             bad = present & ~np.isin(v, inst.codes)
             allowed = inst.item_range()
@@ -501,16 +502,31 @@ def _validate(
             bad = present & ((v < lo) | (v > hi))
             if inst.integer:
                 bad |= present & (v != np.round(v))
-            allowed = f"{lo:g}..{hi:g}" + (" (whole numbers)" if inst.integer else "")
+            allowed = (
+                Message(N_("{lo:g}..{hi:g} (whole numbers)"), {"lo": lo, "hi": hi})
+                if inst.integer
+                else f"{lo:g}..{hi:g}"
+            )
         if bad.any():
             rows = np.flatnonzero(bad) + 1
             listed = ", ".join(str(int(r)) for r in rows[:MAX_ROWS_LISTED])
-            more = f" and {rows.size - MAX_ROWS_LISTED} more" if rows.size > MAX_ROWS_LISTED else ""
+            more: str | Message = ""
+            if rows.size > MAX_ROWS_LISTED:
+                more = Message(N_(" and {n} more"), {"n": rows.size - MAX_ROWS_LISTED})
             raise InputError(
                 "measure.out_of_range",
-                f"{name} ({inst.kind}) item '{item}': {rows.size} answers outside {allowed} in rows {listed}{more}",
+                N_("{name} ({kind}) item '{item}': {size} answers outside {allowed} in rows {listed}{more}"),
                 Where(file=file, row=int(rows[0]), field=columns[j]),
-                hint="fix or blank these answers, or map the item to another column in the spec",
+                hint=N_("fix or blank these answers, or map the item to another column in the spec"),
+                params={
+                    "name": name,
+                    "kind": inst.kind,
+                    "item": item,
+                    "size": rows.size,
+                    "allowed": allowed,
+                    "listed": listed,
+                    "more": more,
+                },
             )
 
 
@@ -525,10 +541,10 @@ def _numeric_matrix(frame: pl.DataFrame, columns: list[str], name: str, file: st
                 rows = (bad.arg_true() + 1).to_list()
                 raise InputError(
                     "measure.not_a_number",
-                    f"{name}: column '{c}' has {len(rows)} answers that are not numbers "
-                    f"(rows {', '.join(map(str, rows[:MAX_ROWS_LISTED]))})",
+                    N_("{name}: column '{c}' has {n} answers that are not numbers (rows {rows})"),
                     Where(file=file, row=rows[0], field=c),
-                    hint="instruments take numeric answer codes; map labels to codes first",
+                    hint=N_("instruments take numeric answer codes; map labels to codes first"),
+                    params={"name": name, "c": c, "n": len(rows), "rows": ', '.join(map(str, rows[:MAX_ROWS_LISTED]))},
                 )
             s = conv
         elif s.dtype == pl.Boolean:
@@ -556,9 +572,10 @@ def score(
     if kind not in INSTRUMENTS:
         raise SpecError(
             "spec.unknown_instrument",
-            f"unknown instrument type '{kind}'",
+            N_("unknown instrument type '{kind}'"),
             Where(key=f"instruments.{name}.type"),
-            hint=f"allowed: {', '.join(INSTRUMENTS)}",
+            hint=N_("allowed: {instruments}"),
+            params={"kind": kind, "instruments": ', '.join(INSTRUMENTS)},
         )
     inst = INSTRUMENTS[kind]
     opts = dict(inst.options)
@@ -566,9 +583,15 @@ def score(
         if key not in inst.options:
             raise SpecError(
                 "spec.unknown_option",
-                f"instrument '{name}' ({kind}) has no option '{key}'",
+                N_("instrument '{name}' ({kind}) has no option '{key}'"),
                 Where(key=f"instruments.{name}.{key}"),
-                hint=f"allowed: {', '.join(inst.options) or 'none'}",
+                hint=N_("allowed: {items}"),
+                params={
+                    "name": name,
+                    "kind": kind,
+                    "key": key,
+                    "items": ", ".join(inst.options) or Message(N_("none")),
+                },
             )
         opts[key] = value
     _check_options(kind, name, opts)
@@ -576,9 +599,10 @@ def score(
     if unknown:
         raise SpecError(
             "spec.unknown_item",
-            f"instrument '{name}' ({kind}) has no item '{unknown[0]}'",
+            N_("instrument '{name}' ({kind}) has no item '{unknown}'"),
             Where(key=f"instruments.{name}.items.{unknown[0]}"),
-            hint=f"allowed: {', '.join(inst.items)}",
+            hint=N_("allowed: {items}"),
+            params={"name": name, "kind": kind, "unknown": unknown[0], "items": ', '.join(inst.items)},
         )
     required = inst.required if inst.required is not None else inst.items
     if kind == "hhs":
@@ -587,17 +611,19 @@ def score(
     if missing:
         raise SpecError(
             "spec.missing_item",
-            f"instrument '{name}' ({kind}) needs item '{missing[0]}'",
+            N_("instrument '{name}' ({kind}) needs item '{missing}'"),
             Where(key=f"instruments.{name}.items"),
-            hint=f"map every one of: {', '.join(required)}",
+            hint=N_("map every one of: {required}"),
+            params={"name": name, "kind": kind, "missing": missing[0], "required": ', '.join(required)},
         )
     for item, col in items.items():
         if col not in frame.columns:
             raise SpecError(
                 "spec.unknown_column",
-                f"instrument '{name}' item '{item}' names column '{col}', which the survey does not have",
+                N_("instrument '{name}' item '{item}' names column '{col}', which the survey does not have"),
                 Where(file=file, key=f"instruments.{name}.items.{item}"),
-                hint=f"columns: {', '.join(frame.columns[:30])}",
+                hint=N_("columns: {columns}"),
+                params={"name": name, "item": item, "col": col, "columns": ', '.join(frame.columns[:30])},
             )
     order = [i for i in inst.items if i in items]
     if kind == "hhs":
@@ -614,9 +640,10 @@ def score(
             rows = np.flatnonzero(occ_bad.any(axis=1)) + 1
             raise InputError(
                 "measure.out_of_range",
-                f"{name} (hhs): occurrence answers must be 0 or 1; rows {', '.join(map(str, rows[:MAX_ROWS_LISTED]))}",
+                N_("{name} (hhs): occurrence answers must be 0 or 1; rows {rows}"),
                 Where(file=file, row=int(rows[0])),
-                hint="occurrence: 0 no, 1 yes; frequency: 1 rarely, 2 sometimes, 3 often",
+                hint=N_("occurrence: 0 no, 1 yes; frequency: 1 rarely, 2 sometimes, 3 often"),
+                params={"name": name, "rows": ', '.join(map(str, rows[:MAX_ROWS_LISTED]))},
             )
     if inst.reverse:
         for j, item in enumerate(order):
@@ -642,7 +669,8 @@ def _check_options(kind: str, name: str, opts: dict[str, Any]) -> None:
         if key in allowed and value not in allowed[key]:
             raise SpecError(
                 "spec.bad_option",
-                f"instrument '{name}' ({kind}): {key} = '{value}' is not allowed",
+                N_("instrument '{name}' ({kind}): {key} = '{value}' is not allowed"),
                 Where(key=f"instruments.{name}.{key}"),
-                hint=f"allowed: {', '.join(allowed[key])}",
+                hint=N_("allowed: {allowed}"),
+                params={"name": name, "kind": kind, "key": key, "value": value, "allowed": ', '.join(allowed[key])},
             )

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from kizuna.errors import KizunaError, Where
+from kizuna.i18n import N_
 from kizuna.measure.report import render_html
 from kizuna.measure.run import MeasureResult
 from kizuna.output import to_csv_text, to_json_records, write_xlsx
@@ -19,9 +20,10 @@ def write_outputs(result: MeasureResult, out_dir: Path, *, file: str, sha256: st
     except OSError as exc:
         raise KizunaError(
             "measure.out_dir",
-            f"cannot create the output folder: {exc.strerror}",
+            N_("cannot create the output folder: {strerror}"),
             Where(file=str(out_dir)),
-            hint="pass --out-dir to a writable folder",
+            hint=N_("pass --out-dir to a writable folder"),
+            params={"strerror": exc.strerror},
         ) from exc
     written: list[Path] = []
     tables = result.tables()

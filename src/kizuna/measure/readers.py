@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.workspace import file_sha256
 
 NULL_VALUES = ["", "NA", "N/A", "n/a"]
@@ -97,18 +98,19 @@ def read_csv(path: Path) -> pl.DataFrame:
     except pl.exceptions.NoDataError as exc:
         raise InputError(
             "survey.empty",
-            "the survey file is empty",
+            N_("the survey file is empty"),
             Where(file=str(path)),
-            hint="export the data again with a header row",
+            hint=N_("export the data again with a header row"),
         ) from exc
     except (pl.exceptions.ComputeError, UnicodeDecodeError) as exc:
         msg = str(exc).splitlines()[0]
         code = "survey.encoding" if "utf" in msg.lower() else "survey.csv"
         raise InputError(
             code,
-            f"cannot read the CSV: {msg}",
+            N_("cannot read the CSV: {msg}"),
             Where(file=str(path)),
-            hint="save it as UTF-8 CSV with one header row",
+            hint=N_("save it as UTF-8 CSV with one header row"),
+            params={"msg": msg},
         ) from exc
 
 
@@ -130,17 +132,19 @@ def read_xlsx(path: Path, sheet: str | None = None) -> pl.DataFrame:
     except Exception as exc:  # openpyxl raises several kinds for a broken zip
         raise InputError(
             "survey.xlsx",
-            f"cannot open the workbook: {exc}",
+            N_("cannot open the workbook: {error}"),
             Where(file=str(path)),
-            hint="is it an .xlsx file (not .xls or .csv renamed)?",
+            hint=N_("is it an .xlsx file (not .xls or .csv renamed)?"),
+            params={"error": str(exc)},
         ) from exc
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise InputError(
                 "survey.sheet",
-                f"no sheet '{sheet}'",
+                N_("no sheet '{sheet}'"),
                 Where(file=str(path), key="survey.sheet"),
-                hint=f"sheets: {', '.join(wb.sheetnames)}",
+                hint=N_("sheets: {sheets}"),
+                params={"sheet": sheet, "sheets": ', '.join(wb.sheetnames)},
             )
         ws = wb[sheet] if sheet else wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
@@ -148,9 +152,9 @@ def read_xlsx(path: Path, sheet: str | None = None) -> pl.DataFrame:
         if header is None:
             raise InputError(
                 "survey.empty",
-                "the sheet is empty",
+                N_("the sheet is empty"),
                 Where(file=str(path)),
-                hint="the first row must hold the column names",
+                hint=N_("the first row must hold the column names"),
             )
         names = [str(h).strip() if h is not None else f"column_{j + 1}" for j, h in enumerate(header)]
         cols: list[list[Any]] = [[] for _ in names]
@@ -174,9 +178,10 @@ def read_stat(path: Path, kind: str) -> tuple[pl.DataFrame, dict[str, str], dict
     except Exception as exc:  # pyreadstat.ReadstatError and friends
         raise InputError(
             f"survey.{kind}",
-            f"cannot read the {kind.upper()} file: {exc}",
+            N_("cannot read the {kind} file: {error}"),
             Where(file=str(path)),
-            hint="is the file complete and really SPSS/Stata?",
+            hint=N_("is the file complete and really SPSS/Stata?"),
+            params={"kind": kind.upper(), "error": str(exc)},
         ) from exc
     var_labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
     val_labels = {
@@ -198,9 +203,10 @@ def read_xlsform(path: Path) -> dict[str, dict[str, Any]]:
     except Exception as exc:
         raise InputError(
             "survey.xlsform",
-            f"cannot open the XLSForm: {exc}",
+            N_("cannot open the XLSForm: {error}"),
             Where(file=str(path)),
-            hint="pass the form's .xlsx (sheets 'survey' and 'choices')",
+            hint=N_("pass the form's .xlsx (sheets 'survey' and 'choices')"),
+            params={"error": str(exc)},
         ) from exc
 
     def table(name: str) -> list[dict[str, Any]]:
@@ -220,9 +226,9 @@ def read_xlsform(path: Path) -> dict[str, dict[str, Any]]:
     if not survey:
         raise InputError(
             "survey.xlsform",
-            "the XLSForm has no 'survey' sheet",
+            N_("the XLSForm has no 'survey' sheet"),
             Where(file=str(path)),
-            hint="an XLSForm has sheets 'survey' and 'choices'",
+            hint=N_("an XLSForm has sheets 'survey' and 'choices'"),
         )
 
     def label(row: dict[str, Any]) -> str | None:
@@ -313,10 +319,13 @@ def apply_xlsform(frame: pl.DataFrame, form: dict[str, dict[str, Any]]) -> tuple
                 bad = unknown.arg_true()
                 raise InputError(
                     "survey.unknown_choice",
-                    f"'{col}' has {bad.len()} answers that are neither a choice name nor a label of "
-                    f"list '{q['list']}' (first: {mapped[int(bad[0])]!r})",
+                    N_(
+                        "'{col}' has {bad} answers that are neither a choice name nor a label of "
+                        "list '{list}' (first: {mapped!r})"
+                    ),
                     Where(row=int(bad[0]) + 1, field=col),
-                    hint="check the XLSForm matches this export's version",
+                    hint=N_("check the XLSForm matches this export's version"),
+                    params={"col": col, "bad": bad.len(), "list": q['list'], "mapped": mapped[int(bad[0])]},
                 )
             updates.append(_maybe_numeric(mapped).alias(col))
             val_labels[col] = {_num_key(k): v for k, v in choices.items()}
@@ -347,9 +356,10 @@ def protect_identifiers(
         if col not in frame.columns:
             raise InputError(
                 "survey.unknown_column",
-                f"the spec names column '{col}', which the survey does not have",
+                N_("the spec names column '{col}', which the survey does not have"),
                 Where(file=file, field=col, key="survey.id_columns / survey.drop_columns"),
-                hint=f"columns: {', '.join(frame.columns[:30])}",
+                hint=N_("columns: {columns}"),
+                params={"col": col, "columns": ', '.join(frame.columns[:30])},
             )
     drop = list(drop_columns)
     hashed = list(id_columns)
@@ -381,7 +391,7 @@ def read_survey(
     """
     p = Path(path)
     if not p.exists():
-        raise InputError("survey.missing", "survey file not found", Where(file=str(p)), hint="check the path")
+        raise InputError("survey.missing", N_("survey file not found"), Where(file=str(p)), hint=N_("check the path"))
     ext = p.suffix.lower().lstrip(".")
     var_labels: dict[str, str] = {}
     val_labels: dict[str, dict[Any, str]] = {}
@@ -394,9 +404,10 @@ def read_survey(
     else:
         raise InputError(
             "survey.format",
-            f"unknown survey format '.{ext}'",
+            N_("unknown survey format '.{ext}'"),
             Where(file=str(p)),
-            hint="use .csv, .xlsx, .sav or .dta",
+            hint=N_("use .csv, .xlsx, .sav or .dta"),
+            params={"ext": ext},
         )
     kobo = _is_kobo(frame.columns) or xlsform is not None
     fmt = ext
@@ -407,9 +418,10 @@ def read_survey(
         except InputError as exc:
             raise InputError(
                 exc.code,
-                exc.message,
+                exc.message,  # already a catalogue id with its params: the same error, placed in the file
                 Where(file=str(p), row=exc.where.row, field=exc.where.field),
                 hint=exc.hint,
+                params=exc.params,
             ) from exc
         var_labels.update(vl)
         val_labels.update(cl)

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from kizuna.errors import InputError, SpecError, Where
+from kizuna.i18n import N_
 from kizuna.measure import af
 from kizuna.measure.design import make_design
 from kizuna.measure.instruments import score
@@ -63,9 +64,10 @@ def _col(frame: pl.DataFrame, name: str, key: str, file: str | None) -> pl.Serie
     if name not in frame.columns:
         raise SpecError(
             "spec.unknown_column",
-            f"'{key}' names column '{name}', which the survey does not have",
+            N_("'{key}' names column '{name}', which the survey does not have"),
             Where(file=file, key=key),
-            hint=f"columns: {', '.join(frame.columns[:40])}",
+            hint=N_("columns: {columns}"),
+            params={"key": key, "name": name, "columns": ', '.join(frame.columns[:40])},
         )
     return frame.get_column(name)
 
@@ -88,10 +90,10 @@ def deprivation(series: pl.Series, ind: IndicatorSpec, file: str | None = None) 
                 row = int(bad.arg_true()[0]) + 1
                 raise InputError(
                     "measure.not_a_number",
-                    f"indicator '{ind.name}': column '{ind.column}' has text where the rule "
-                    f"'{rule.describe()}' needs numbers",
+                    N_("indicator '{name}': column '{column}' has text where the rule '{rule}' needs numbers"),
                     Where(file=file, row=row, field=ind.column),
-                    hint="use eq/in with text classes, or clean the column",
+                    hint=N_("use eq/in with text classes, or clean the column"),
+                    params={"name": ind.name, "column": ind.column, "rule": rule.describe()},
                 )
             s = conv
         v = s.cast(pl.Float64, strict=False).fill_null(np.nan).to_numpy()
@@ -160,14 +162,15 @@ def run_measure(
         if clash:
             raise SpecError(
                 "spec.column_clash",
-                f"instrument '{inst.name}' would overwrite column '{clash[0]}'",
+                N_("instrument '{name}' would overwrite column '{clash}'"),
                 Where(file=file, key=f"instruments.{inst.name}"),
-                hint="rename the instrument (its outputs are named <name>_<output>)",
+                hint=N_("rename the instrument (its outputs are named <name>_<output>)"),
+                params={"name": inst.name, "clash": clash[0]},
             )
         frame = frame.hstack(out)
     n = frame.height
     if n == 0:
-        raise InputError("survey.empty", "the survey has no rows", Where(file=file), hint="check the export")
+        raise InputError("survey.empty", N_("the survey has no rows"), Where(file=file), hint=N_("check the export"))
     names = [i.name for i in spec.indicators]
     g0 = np.empty((n, len(names)))
     for j, ind in enumerate(spec.indicators):
@@ -180,9 +183,9 @@ def run_measure(
     if n_used == 0:
         raise InputError(
             "measure.no_complete_rows",
-            "no person has every indicator",
+            N_("no person has every indicator"),
             Where(file=file),
-            hint="check the indicator columns; persons with any missing indicator are dropped",
+            hint=N_("check the indicator columns; persons with any missing indicator are dropped"),
         )
     if n_used < n:
         notes.append(
@@ -200,9 +203,10 @@ def run_measure(
             row = int(np.flatnonzero(keep)[int(s.is_null().arg_true()[0])]) + 1
             raise InputError(
                 "measure.design_missing",
-                f"design column '{name}' has {s.null_count()} missing values",
+                N_("design column '{name}' has {value} missing values"),
                 Where(file=file, row=row, field=name),
-                hint="every person needs a weight, stratum and PSU",
+                hint=N_("every person needs a weight, stratum and PSU"),
+                params={"name": name, "value": s.null_count()},
             )
         return s.to_numpy()
 
@@ -213,9 +217,10 @@ def run_measure(
         except ValueError as exc:
             raise InputError(
                 "measure.bad_weight",
-                f"weight column '{spec.weight}' is not numeric",
+                N_("weight column '{weight}' is not numeric"),
                 Where(file=file, field=spec.weight),
-                hint="weights must be numbers > 0",
+                hint=N_("weights must be numbers > 0"),
+                params={"weight": spec.weight},
             ) from exc
     design = make_design(
         w,
@@ -232,9 +237,10 @@ def run_measure(
         if MISSING_GROUP in rounds.labels:
             raise InputError(
                 "measure.time_missing",
-                f"time column '{spec.time}' has missing values",
+                N_("time column '{time}' has missing values"),
                 Where(file=file, field=spec.time),
-                hint="every person needs a round",
+                hint=N_("every person needs a round"),
+                params={"time": spec.time},
             )
         if spec.year:
             yv = _col(kept, spec.year, "af.year", file).cast(pl.Float64, strict=False).to_numpy()

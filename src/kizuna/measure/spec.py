@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kizuna.errors import SpecError, Where
+from kizuna.errors import Message, SpecError, Where
+from kizuna.i18n import N_
 from kizuna.measure.af import nested_equal_weights
 from kizuna.measure.design import LONELY_PSU_RULES
 from kizuna.measure.instruments import INSTRUMENTS
@@ -131,8 +132,11 @@ class Spec:
         return ""
 
 
-def _err(code: str, message: str, key: str, hint: str, file: str | None) -> SpecError:
-    return SpecError(code, message, Where(file=file, key=key), hint=hint)
+def _err(
+    code: str, message: str, key: str, hint: str, file: str | None, params: dict[str, Any] | None = None
+) -> SpecError:
+    """A spec error at ``key``; ``message``/``hint`` are catalogue ids (N_-marked) with ``params``."""
+    return SpecError(code, message, Where(file=file, key=key), hint=hint, params=params)
 
 
 def _check_keys(table: dict[str, Any], allowed: set[str], prefix: str, file: str | None) -> None:
@@ -141,10 +145,11 @@ def _check_keys(table: dict[str, Any], allowed: set[str], prefix: str, file: str
             full = f"{prefix}.{key}" if prefix else key
             raise _err(
                 "spec.unknown_key",
-                f"unknown key '{full}'",
+                N_("unknown key '{full}'"),
                 full,
-                f"allowed{' in [' + prefix + ']' if prefix else ''}: {', '.join(sorted(allowed))}",
+                N_("allowed in [{prefix}]: {allowed}") if prefix else N_("allowed: {allowed}"),
                 file,
+                params={"full": full, "prefix": prefix, "allowed": ", ".join(sorted(allowed))},
             )
 
 
@@ -153,10 +158,11 @@ def _str(table: dict[str, Any], key: str, prefix: str, file: str | None, default
     if v is not None and not isinstance(v, str):
         raise _err(
             "spec.bad_value",
-            f"'{prefix}.{key}' must be a string (a column name), not {v!r}",
+            N_("'{prefix}.{key}' must be a string (a column name), not {value!r}"),
             f"{prefix}.{key}",
-            'write it in quotes, e.g. "weight"',
+            N_('write it in quotes, e.g. "weight"'),
             file,
+            params={"prefix": prefix, "key": key, "value": v},
         )
     return v
 
@@ -168,10 +174,11 @@ def _str_list(table: dict[str, Any], key: str, prefix: str, file: str | None) ->
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
         raise _err(
             "spec.bad_value",
-            f"'{prefix}.{key}' must be a list of column names",
+            N_("'{prefix}.{key}' must be a list of column names"),
             f"{prefix}.{key}",
-            'e.g. ["area", "region"]',
+            N_('e.g. ["area", "region"]'),
             file,
+            params={"prefix": prefix, "key": key},
         )
     return v
 
@@ -180,10 +187,11 @@ def _number(v: Any, key: str, file: str | None, lo: float, hi: float) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo <= v <= hi):
         raise _err(
             "spec.bad_value",
-            f"'{key}' must be a number from {lo:g} to {hi:g}, not {v!r}",
+            N_("'{key}' must be a number from {lo:g} to {hi:g}, not {value!r}"),
             key,
-            f"a number in [{lo:g}, {hi:g}]",
+            N_("a number in [{lo:g}, {hi:g}]"),
             file,
+            params={"key": key, "lo": lo, "hi": hi, "value": v},
         )
     return float(v)
 
@@ -195,40 +203,51 @@ def parse_rule(raw: Any, key: str, file: str | None) -> Rule:
     if not isinstance(raw, dict) or len(raw) != 1:
         raise _err(
             "spec.bad_rule",
-            f"'{key}' must be a table with one operator, not {raw!r}",
+            N_("'{key}' must be a table with one operator, not {raw!r}"),
             key,
-            f'e.g. {{ le = 50 }} or {{ in = ["poor"] }}; operators: {", ".join(RULE_OPS)}',
+            N_('e.g. {{ le = 50 }} or {{ in = ["poor"] }}; operators: {rule_ops}'),
             file,
+            params={"key": key, "raw": raw, "rule_ops": ", ".join(RULE_OPS)},
         )
     op, operand = next(iter(raw.items()))
     if op not in RULE_OPS:
         raise _err(
             "spec.bad_rule",
-            f"unknown operator '{op}' in '{key}'",
+            N_("unknown operator '{op}' in '{key}'"),
             f"{key}.{op}",
-            f"allowed: {', '.join(RULE_OPS)}",
+            N_("allowed: {rule_ops}"),
             file,
+            params={"op": op, "key": key, "rule_ops": ', '.join(RULE_OPS)},
         )
     if op in ("in", "not_in"):
         if not isinstance(operand, list) or not operand:
             raise _err(
                 "spec.bad_rule",
-                f"'{key}.{op}' needs a non-empty list",
+                N_("'{key}.{op}' needs a non-empty list"),
                 f"{key}.{op}",
-                'e.g. { in = ["poor", "borderline"] }',
+                N_('e.g. {{ in = ["poor", "borderline"] }}'),
                 file,
+                params={"key": key, "op": op},
             )
     elif op in ("lt", "le", "gt", "ge"):
         if isinstance(operand, bool) or not isinstance(operand, (int, float)):
             raise _err(
                 "spec.bad_rule",
-                f"'{key}.{op}' compares numbers; got {operand!r}",
+                N_("'{key}.{op}' compares numbers; got {operand!r}"),
                 f"{key}.{op}",
-                "use eq/in for text classes",
+                N_("use eq/in for text classes"),
                 file,
+                params={"key": key, "op": op, "operand": operand},
             )
     elif not isinstance(operand, (int, float, str, bool)):
-        raise _err("spec.bad_rule", f"'{key}.{op}' needs a number or text", f"{key}.{op}", "e.g. { eq = 1 }", file)
+        raise _err(
+            "spec.bad_rule",
+            N_("'{key}.{op}' needs a number or text"),
+            f"{key}.{op}",
+            N_("e.g. {{ eq = 1 }}"),
+            file,
+            params={"key": key, "op": op},
+        )
     return Rule(op, operand)
 
 
@@ -239,10 +258,15 @@ def load_spec(path: Path | str) -> Spec:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise SpecError(
-            "spec.missing", "spec file not found", Where(file=str(p)), hint="pass --spec PATH to a TOML file"
+            "spec.missing", N_("spec file not found"), Where(file=str(p)), hint=N_("pass --spec PATH to a TOML file")
         ) from exc
     except UnicodeDecodeError as exc:
-        raise SpecError("spec.encoding", "spec file is not UTF-8", Where(file=str(p)), hint="save it as UTF-8") from exc
+        raise SpecError(
+            "spec.encoding",
+            N_("spec file is not UTF-8"),
+            Where(file=str(p)),
+            hint=N_("save it as UTF-8"),
+        ) from exc
     spec = parse_spec(text, file=str(p))
     if spec.xlsform is not None and not spec.xlsform.is_absolute():
         spec.xlsform = p.parent / spec.xlsform
@@ -256,9 +280,10 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(
             "spec.toml",
-            f"not valid TOML: {exc}",
+            N_("not valid TOML: {error}"),
             Where(file=file),
-            hint="check quotes, brackets and '=' signs on that line",
+            hint=N_("check quotes, brackets and '=' signs on that line"),
+            params={"error": str(exc)},
         ) from exc
     _check_keys(raw, TOP_KEYS, "", file)
     title = raw.get("title", "Vital-core index")
@@ -270,10 +295,11 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
     if lonely not in LONELY_PSU_RULES:
         raise _err(
             "spec.bad_value",
-            f"design.lonely_psu = '{lonely}' is not allowed",
+            N_("design.lonely_psu = '{lonely}' is not allowed"),
             "design.lonely_psu",
-            f"allowed: {', '.join(LONELY_PSU_RULES)}",
+            N_("allowed: {allowed}"),
             file,
+            params={"lonely": lonely, "allowed": ', '.join(LONELY_PSU_RULES)},
         )
 
     instruments: list[InstrumentSpec] = []
@@ -282,38 +308,42 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
         if not isinstance(tbl, dict):
             raise _err(
                 "spec.bad_value",
-                f"'{key}' must be a table",
+                N_("'{key}' must be a table"),
                 key,
-                "[instruments.NAME] with type and items",
+                N_("[instruments.NAME] with type and items"),
                 file,
+                params={"key": key},
             )
         kind = tbl.get("type", name)
         if kind not in INSTRUMENTS:
             raise _err(
                 "spec.unknown_instrument",
-                f"unknown instrument type '{kind}'",
+                N_("unknown instrument type '{kind}'"),
                 f"{key}.type",
-                f"allowed: {', '.join(INSTRUMENTS)}",
+                N_("allowed: {instruments}"),
                 file,
+                params={"kind": kind, "instruments": ', '.join(INSTRUMENTS)},
             )
         items = tbl.get("items")
         if not isinstance(items, dict) or not all(isinstance(v, str) for v in items.values()):
             raise _err(
                 "spec.bad_value",
-                f"'{key}.items' must map item keys to column names",
+                N_("'{key}.items' must map item keys to column names"),
                 f"{key}.items",
-                f"items of {kind}: {', '.join(INSTRUMENTS[kind].items)}",
+                N_("items of {kind}: {instruments}"),
                 file,
+                params={"key": key, "kind": kind, "instruments": ', '.join(INSTRUMENTS[kind].items)},
             )
         opts = {k: v for k, v in tbl.items() if k not in ("type", "items")}
         for o in opts:
             if o not in INSTRUMENTS[kind].options:
                 raise _err(
                     "spec.unknown_key",
-                    f"unknown key '{key}.{o}'",
+                    N_("unknown key '{key}.{o}'"),
                     f"{key}.{o}",
-                    f"allowed: type, items{''.join(', ' + x for x in INSTRUMENTS[kind].options)}",
+                    N_("allowed: type, items{value}"),
                     file,
+                    params={"key": key, "o": o, "value": ''.join(', ' + x for x in INSTRUMENTS[kind].options)},
                 )
         instruments.append(InstrumentSpec(name, kind, {str(k): v for k, v in items.items()}, opts))
     inst_names = {i.name: i for i in instruments}
@@ -323,25 +353,33 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
     if not raw_inds:
         raise _err(
             "spec.no_indicators",
-            "the spec defines no indicators",
+            N_("the spec defines no indicators"),
             "indicators",
-            "add [indicators.NAME] tables with column (or instrument + output) and deprived_if",
+            N_("add [indicators.NAME] tables with column (or instrument + output) and deprived_if"),
             file,
         )
     for name, tbl in raw_inds.items():
         key = f"indicators.{name}"
         if not isinstance(tbl, dict):
-            raise _err("spec.bad_value", f"'{key}' must be a table", key, "column and deprived_if", file)
+            raise _err(
+                "spec.bad_value",
+                N_("'{key}' must be a table"),
+                key,
+                N_("column and deprived_if"),
+                file,
+                params={"key": key},
+            )
         _check_keys(tbl, INDICATOR_KEYS, key, file)
         inst = _str(tbl, "instrument", key, file)
         if inst is not None:
             if inst not in inst_names:
                 raise _err(
                     "spec.unknown_instrument",
-                    f"'{key}.instrument' names '{inst}', which is not defined",
+                    N_("'{key}.instrument' names '{inst}', which is not defined"),
                     f"{key}.instrument",
-                    f"defined instruments: {', '.join(inst_names) or 'none'}",
+                    N_("defined instruments: {items}"),
                     file,
+                    params={"key": key, "inst": inst, "items": ', '.join(inst_names) or Message(N_("none"))},
                 )
             kind = inst_names[inst].kind
             output = _str(tbl, "output", key, file) or "class"
@@ -349,10 +387,11 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
             if output not in outs:
                 raise _err(
                     "spec.bad_value",
-                    f"'{key}.output' = '{output}' is not an output of {kind}",
+                    N_("'{key}.output' = '{output}' is not an output of {kind}"),
                     f"{key}.output",
-                    f"allowed: {', '.join(outs)}",
+                    N_("allowed: {outs}"),
                     file,
+                    params={"key": key, "output": output, "kind": kind, "outs": ', '.join(outs)},
                 )
             column = f"{inst}_{output}"
         else:
@@ -360,10 +399,11 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
             if not column:
                 raise _err(
                     "spec.missing_key",
-                    f"'{key}' needs 'column' or 'instrument'",
+                    N_("'{key}' needs 'column' or 'instrument'"),
                     key,
-                    'column = "d_nutr" or instrument = "fcs", output = "class"',
+                    N_('column = "d_nutr" or instrument = "fcs", output = "class"'),
                     file,
+                    params={"key": key},
                 )
         rule = parse_rule(tbl.get("deprived_if"), f"{key}.deprived_if", file)
         indicators.append(IndicatorSpec(name, column, rule, str(tbl.get("label", name)), inst))
@@ -380,27 +420,30 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
             if not isinstance(inds, list) or not inds or not all(isinstance(x, str) for x in inds):
                 raise _err(
                     "spec.bad_value",
-                    f"'{key}' must be a non-empty list of indicator names",
+                    N_("'{key}' must be a non-empty list of indicator names"),
                     key,
-                    f"indicators: {', '.join(ind_names)}",
+                    N_("indicators: {ind_names}"),
                     file,
+                    params={"key": key, "ind_names": ', '.join(ind_names)},
                 )
             for ind in inds:
                 if ind not in ind_names:
                     raise _err(
                         "spec.unknown_indicator",
-                        f"'{key}' names indicator '{ind}', which is not defined",
+                        N_("'{key}' names indicator '{ind}', which is not defined"),
                         key,
-                        f"defined indicators: {', '.join(ind_names)}",
+                        N_("defined indicators: {ind_names}"),
                         file,
+                        params={"key": key, "ind": ind, "ind_names": ', '.join(ind_names)},
                     )
                 if ind in seen:
                     raise _err(
                         "spec.bad_value",
-                        f"indicator '{ind}' is in more than one dimension",
+                        N_("indicator '{ind}' is in more than one dimension"),
                         key,
-                        "each indicator belongs to exactly one dimension",
+                        N_("each indicator belongs to exactly one dimension"),
                         file,
+                        params={"ind": ind},
                     )
                 seen.add(ind)
             dims[dim] = list(inds)
@@ -408,10 +451,11 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
         if unused:
             raise _err(
                 "spec.bad_value",
-                f"indicator '{unused[0]}' is in no dimension",
+                N_("indicator '{unused}' is in no dimension"),
                 "dimensions",
-                "list every indicator under one dimension",
+                N_("list every indicator under one dimension"),
                 file,
+                params={"unused": unused[0]},
             )
 
     dw_raw = raw.get("dimension_weights")
@@ -420,28 +464,31 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
             if dim not in dims:
                 raise _err(
                     "spec.unknown_key",
-                    f"unknown dimension '{dim}' in dimension_weights",
+                    N_("unknown dimension '{dim}' in dimension_weights"),
                     f"dimension_weights.{dim}",
-                    f"dimensions: {', '.join(dims)}",
+                    N_("dimensions: {dims}"),
                     file,
+                    params={"dim": dim, "dims": ', '.join(dims)},
                 )
             _number(v, f"dimension_weights.{dim}", file, 0, 1)
         if set(dw_raw) != set(dims):
             missing = [d for d in dims if d not in dw_raw]
             raise _err(
                 "spec.bad_value",
-                f"dimension_weights has no weight for '{missing[0]}'",
+                N_("dimension_weights has no weight for '{missing}'"),
                 "dimension_weights",
-                "give every dimension a weight, or none (nested equal weights)",
+                N_("give every dimension a weight, or none (nested equal weights)"),
                 file,
+                params={"missing": missing[0]},
             )
         if not math.isclose(sum(dw_raw.values()), 1.0, abs_tol=WEIGHT_TOLERANCE):
             raise _err(
                 "spec.bad_weights",
-                f"dimension weights sum to {sum(dw_raw.values()):.6g}, not 1",
+                N_("dimension weights sum to {sum:.6g}, not 1"),
                 "dimension_weights",
-                "make them sum to 1",
+                N_("make them sum to 1"),
                 file,
+                params={"sum": sum(dw_raw.values())},
             )
     weights = nested_equal_weights(dims, dw_raw)
     iw_raw = raw.get("indicator_weights")
@@ -450,27 +497,30 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
             if ind not in ind_names:
                 raise _err(
                     "spec.unknown_indicator",
-                    f"unknown indicator '{ind}' in indicator_weights",
+                    N_("unknown indicator '{ind}' in indicator_weights"),
                     f"indicator_weights.{ind}",
-                    f"indicators: {', '.join(ind_names)}",
+                    N_("indicators: {ind_names}"),
                     file,
+                    params={"ind": ind, "ind_names": ', '.join(ind_names)},
                 )
             _number(v, f"indicator_weights.{ind}", file, 0, 1)
         if set(iw_raw) != set(ind_names):
             raise _err(
                 "spec.bad_value",
-                "indicator_weights must give every indicator a weight",
+                N_("indicator_weights must give every indicator a weight"),
                 "indicator_weights",
-                f"indicators: {', '.join(ind_names)}",
+                N_("indicators: {ind_names}"),
                 file,
+                params={"ind_names": ', '.join(ind_names)},
             )
         if not math.isclose(sum(iw_raw.values()), 1.0, abs_tol=WEIGHT_TOLERANCE):
             raise _err(
                 "spec.bad_weights",
-                f"indicator weights sum to {sum(iw_raw.values()):.6g}, not 1",
+                N_("indicator weights sum to {sum:.6g}, not 1"),
                 "indicator_weights",
-                "make them sum to 1",
+                N_("make them sum to 1"),
                 file,
+                params={"sum": sum(iw_raw.values())},
             )
         weights = {k: float(v) for k, v in iw_raw.items()}
 
@@ -480,18 +530,18 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
     if k == 0:
         raise _err(
             "spec.bad_value",
-            "'af.k' must be above 0 (k = 0 counts everyone as poor)",
+            N_("'af.k' must be above 0 (k = 0 counts everyone as poor)"),
             "af.k",
-            "a percent in (0, 100]; the global MPI uses 33",
+            N_("a percent in (0, 100]; the global MPI uses 33"),
             file,
         )
     sweep_raw = af.get("k_sweep", list(range(10, 101, 10)))
     if not isinstance(sweep_raw, list):
         raise _err(
             "spec.bad_value",
-            "'af.k_sweep' must be a list of percents",
+            N_("'af.k_sweep' must be a list of percents"),
             "af.k_sweep",
-            "e.g. [20, 33, 50]",
+            N_("e.g. [20, 33, 50]"),
             file,
         )
     sweep = sorted({_number(v, "af.k_sweep", file, 0.001, 100) for v in sweep_raw} | {k})

@@ -23,6 +23,7 @@ import pyarrow as pa
 from lxml import etree
 
 from kizuna.errors import InputError, KizunaError, Where
+from kizuna.i18n import N_
 from kizuna.workspace import scalar
 
 IATI_CODELIST_URL = "https://iatistandard.org/reference_downloads/203/codelists/downloads/clv3/xml/{name}.xml"
@@ -110,17 +111,18 @@ def parse_codelist_xml(data: bytes, origin: str) -> tuple[str, list[Row]]:
     except etree.XMLSyntaxError as exc:
         raise InputError(
             "codelist.malformed",
-            f"not well-formed XML: {exc.msg}",
+            N_("not well-formed XML: {msg}"),
             Where(file=origin, line=exc.lineno),
-            hint="download the codelist again",
+            hint=N_("download the codelist again"),
+            params={"msg": exc.msg},
         ) from None
     name = root.get("name")
     if root.tag != "codelist" or not name:
         raise InputError(
             "codelist.not_codelist",
-            "not an IATI codelist file",
+            N_("not an IATI codelist file"),
             Where(file=origin),
-            hint="expected a <codelist name=...> root",
+            hint=N_("expected a <codelist name=...> root"),
         )
     rows = []
     for item in root.iter("codelist-item"):
@@ -144,9 +146,9 @@ def load_folder(con: Any, folder: Path) -> dict[str, int]:
     if not files:
         raise InputError(
             "codelist.empty_folder",
-            "no codelist .xml files here",
+            N_("no codelist .xml files here"),
             Where(file=str(folder)),
-            hint="point at a folder of IATI codelist XML files (e.g. IATI-Codelists/xml)",
+            hint=N_("point at a folder of IATI codelist XML files (e.g. IATI-Codelists/xml)"),
         )
     counts: dict[str, int] = {}
     for f in files:
@@ -172,10 +174,13 @@ def download(con: Any, timeout: float = 20.0) -> dict[str, int]:
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise KizunaError(
                 "codelist.offline",
-                f"cannot download {wanted}: {exc}",
+                N_("cannot download {wanted}: {error}"),
                 Where(file=url),
-                hint="you seem to be offline; the built-in codes stay in use "
-                "(or run `kizuna codelists load DIR` with a local copy)",
+                hint=N_(
+                    "you seem to be offline; the built-in codes stay in use "
+                    "(or run `kizuna codelists load DIR` with a local copy)"
+                ),
+                params={"wanted": wanted, "error": str(exc)},
             ) from None
         name, rows = parse_codelist_xml(data, url)
         con.execute("DELETE FROM codelist_items WHERE codelist = ?", [name])

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_, _
 from kizuna.options import WorkspaceOpt
 from kizuna.output import Format, render
 from kizuna.workspace import open_workspace
@@ -27,9 +28,10 @@ def parse_as_of(text: str | None) -> date:
     except ValueError:
         raise InputError(
             "screen.bad_date",
-            f"cannot read the date {text!r}",
+            N_("cannot read the date {text!r}"),
             Where(field="--as-of"),
-            hint="write it as YYYY-MM-DD",
+            hint=N_("write it as YYYY-MM-DD"),
+            params={"text": text},
         ) from None
 
 
@@ -71,8 +73,8 @@ def screen_cmd(
         )
     paths = write_reports(run.registers, out_dir)
     title = " / ".join(f"{r.proposal_id}: {r.category}" for r in run.registers)
-    render(summary_rows(run.registers), fmt, out, title=f"Do-no-harm register ({title})")
-    print("wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
+    render(summary_rows(run.registers), fmt, out, title=_("Do-no-harm register ({proposals})").format(proposals=title))
+    print(_("wrote {files}").format(files=", ".join(str(p) for p in paths.values())), file=sys.stderr)
 
 
 def registers_cmd(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
@@ -80,7 +82,7 @@ def registers_cmd(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table,
     from kizuna.screen.store import list_registers
 
     with open_workspace(workspace, read_only=True) as ws:
-        render(list_registers(ws), fmt, out, title="Screening registers")
+        render(list_registers(ws), fmt, out, title=_("Screening registers"))
 
 
 def register(app: typer.Typer) -> None:

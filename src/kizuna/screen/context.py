@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 
 COMMUNITY_SCHEMA = {
     "name": pl.String,
@@ -43,21 +44,25 @@ def _num(
 ) -> float | None:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if required:
-            raise InputError("screen.missing_value", "a value is required", Where(file=file, row=row, field=fld))
+            raise InputError("screen.missing_value", N_("a value is required"), Where(file=file, row=row, field=fld))
         return None
     try:
         v = float(value)
     except (TypeError, ValueError):
         raise InputError(
-            "screen.bad_number", f"cannot read {value!r} as a number", Where(file=file, row=row, field=fld)
+            "screen.bad_number",
+            N_("cannot read {value!r} as a number"),
+            Where(file=file, row=row, field=fld),
+            params={"value": value},
         ) from None
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         hint = latitude_hint(v) if fld in ("lat", "latitude") else None
         raise InputError(
             "screen.coordinate_range",
-            f"{v:g} is outside [{lo:g}, {hi:g}]",
+            N_("{value:g} is outside [{lo:g}, {hi:g}]"),
             Where(file=file, row=row, field=fld),
             hint=hint,
+            params={"value": v, "lo": lo, "hi": hi},
         )
     return v
 
@@ -66,15 +71,15 @@ def latitude_hint(v: float) -> str:
     """What a latitude outside [-90, 90] most likely is: a longitude (the columns swapped) only when it could
     be one; otherwise a typo. A swap is judged with both coordinates by ``facts.check_sites_plausible``."""
     if abs(v) <= 180:
-        return "latitude must be within [-90, 90]: a typo, or a longitude (are the two columns swapped?)"
-    return "latitude must be within [-90, 90] and this is no longitude either: check the value for a typo"
+        return N_("latitude must be within [-90, 90]: a typo, or a longitude (are the two columns swapped?)")
+    return N_("latitude must be within [-90, 90] and this is no longitude either: check the value for a typo")
 
 
 def _community_row(props: dict[str, Any], lat: Any, lon: Any, file: str, row: int) -> dict[str, Any]:
     name = props.get("name")
     if name is None or str(name).strip() == "":
         raise InputError(
-            "screen.missing_value", "every community needs a name", Where(file=file, row=row, field="name")
+            "screen.missing_value", N_("every community needs a name"), Where(file=file, row=row, field="name")
         )
     pop = _num(props.get("population"), file, row, "population", 0, None, required=False)
     group = props.get("group")
@@ -92,7 +97,7 @@ def read_communities(path: Path | str) -> pl.DataFrame:
     path = Path(path)
     file = str(path)
     if not path.exists():
-        raise InputError("screen.missing_file", "no such file", Where(file=file, field="--communities"))
+        raise InputError("screen.missing_file", N_("no such file"), Where(file=file, field="--communities"))
     rows: list[dict[str, Any]] = []
     if path.suffix.lower() in (".geojson", ".json"):
         for i, feat in enumerate(_features(path), start=1):
@@ -100,8 +105,9 @@ def read_communities(path: Path | str) -> pl.DataFrame:
             if geom.get("type") != "Point":
                 raise InputError(
                     "screen.bad_geometry",
-                    f"communities must be Points, not {geom.get('type')}",
+                    N_("communities must be Points, not {geom}"),
                     Where(file=file, row=i, field="geometry"),
+                    params={"geom": geom.get('type')},
                 )
             lon, lat = (geom.get("coordinates") or [None, None])[:2]
             rows.append(_community_row(feat.get("properties") or {}, lat, lon, file, i))
@@ -117,9 +123,10 @@ def read_communities(path: Path | str) -> pl.DataFrame:
                 if key is None:
                     raise InputError(
                         "screen.missing_column",
-                        f"the communities file has no '{need}' column",
+                        N_("the communities file has no '{need}' column"),
                         Where(file=file, line=1, field=need),
-                        hint="columns: name, lat, lon, population (optional), group (optional)",
+                        hint=N_("columns: name, lat, lon, population (optional), group (optional)"),
+                        params={"need": need},
                     )
             for i, rec in enumerate(reader, start=1):
                 props = {k: rec.get(h) for k, h in header.items()}
@@ -131,12 +138,17 @@ def _features(path: Path) -> list[dict[str, Any]]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError("screen.bad_geojson", f"not valid JSON: {exc}", Where(file=str(path))) from None
+        raise InputError(
+            "screen.bad_geojson",
+            N_("not valid JSON: {error}"),
+            Where(file=str(path)),
+            params={"error": str(exc)},
+        ) from None
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         return list(doc.get("features") or [])
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         return [doc]
-    raise InputError("screen.bad_geojson", "expected a GeoJSON FeatureCollection", Where(file=str(path)))
+    raise InputError("screen.bad_geojson", N_("expected a GeoJSON FeatureCollection"), Where(file=str(path)))
 
 
 @dataclass
@@ -162,7 +174,7 @@ def read_boundaries(path: Path | str) -> Boundaries:
     path = Path(path)
     file = str(path)
     if not path.exists():
-        raise InputError("screen.missing_file", "no such file", Where(file=file, field="--boundaries"))
+        raise InputError("screen.missing_file", N_("no such file"), Where(file=file, field="--boundaries"))
     b = Boundaries()
     for i, feat in enumerate(_features(path), start=1):
         props = feat.get("properties") or {}
@@ -171,16 +183,17 @@ def read_boundaries(path: Path | str) -> Boundaries:
         except Exception as exc:  # shapely raises several types on broken GeoJSON geometry
             raise InputError(
                 "screen.bad_geometry",
-                f"cannot read the geometry: {exc}",
+                N_("cannot read the geometry: {error}"),
                 Where(file=file, row=i, field="geometry"),
+                params={"error": str(exc)},
             ) from None
         xmin, ymin, xmax, ymax = geom.bounds
         if ymin < -90 or ymax > 90 or xmin < -180 or xmax > 180:
             raise InputError(
                 "screen.coordinate_range",
-                "coordinates outside lon [-180, 180] / lat [-90, 90]",
+                N_("coordinates outside lon [-180, 180] / lat [-90, 90]"),
                 Where(file=file, row=i, field="geometry"),
-                hint="GeoJSON positions are [longitude, latitude]",
+                hint=N_("GeoJSON positions are [longitude, latitude]"),
             )
         name = props.get("name") or f"feature {i}"
         if geom.geom_type in ("Polygon", "MultiPolygon"):
@@ -192,8 +205,9 @@ def read_boundaries(path: Path | str) -> Boundaries:
         else:
             raise InputError(
                 "screen.bad_geometry",
-                f"boundaries must be polygons or lines, not {geom.geom_type}",
+                N_("boundaries must be polygons or lines, not {geom_type}"),
                 Where(file=file, row=i, field="geometry"),
+                params={"geom_type": geom.geom_type},
             )
     parts = [ln["geom"] for ln in b.lines]
     grouped = [p for p in b.polygons if p["group"] is not None]

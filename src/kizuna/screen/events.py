@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 
 GED_REQUIRED = ("id", "type_of_violence", "latitude", "longitude", "date_start", "where_prec", "best")
 ACLED_REQUIRED = (
@@ -106,9 +107,10 @@ def _parse_dates(df: pl.DataFrame, column: str, file: str) -> pl.Series:
         value = raw[i]
         raise InputError(
             "screen.bad_date",
-            f"cannot read the date {value!r}",
+            N_("cannot read the date {value!r}"),
             Where(file=file, row=i + 1, field=column),
-            hint="write dates as YYYY-MM-DD (ACLED's '16 May 2025' style is also read)",
+            hint=N_("write dates as YYYY-MM-DD (ACLED's '16 May 2025' style is also read)"),
+            params={"value": value},
         )
     return out
 
@@ -121,9 +123,10 @@ def _parse_float(df: pl.DataFrame, column: str, file: str, lo: float, hi: float)
         i = _first(bad)
         raise InputError(
             "screen.bad_number",
-            f"cannot read {raw[i]!r} as a number",
+            N_("cannot read {raw!r} as a number"),
             Where(file=file, row=i + 1, field=column),
-            hint="decimal degrees, e.g. 8.25",
+            hint=N_("decimal degrees, e.g. 8.25"),
+            params={"raw": raw[i]},
         )
     out = (val < lo) | (val > hi)
     if out.any():
@@ -132,13 +135,14 @@ def _parse_float(df: pl.DataFrame, column: str, file: str, lo: float, hi: float)
         i = _first(out)
         raise InputError(
             "screen.coordinate_range",
-            f"{val[i]} is outside [{lo:g}, {hi:g}]",
+            N_("{val} is outside [{lo:g}, {hi:g}]"),
             Where(file=file, row=i + 1, field=column),
             hint=(
                 latitude_hint(float(val[i]))
                 if column in ("latitude", "lat")
-                else "longitude must be within [-180, 180]"
+                else N_("longitude must be within [-180, 180]")
             ),
+            params={"val": val[i], "lo": lo, "hi": hi},
         )
     return val
 
@@ -151,8 +155,9 @@ def _parse_int(df: pl.DataFrame, column: str, file: str, default: int | None = N
         i = _first(bad)
         raise InputError(
             "screen.bad_number",
-            f"cannot read {raw[i]!r} as a whole number",
+            N_("cannot read {raw!r} as a whole number"),
             Where(file=file, row=i + 1, field=column),
+            params={"raw": raw[i]},
         )
     if default is not None:
         val = val.fill_null(default)
@@ -169,15 +174,16 @@ def read_events(path: Path | str, *, point_only: bool = True) -> EventTable:
     path = Path(path)
     file = str(path)
     if not path.exists():
-        raise InputError("screen.missing_file", "no such file", Where(file=file, field="--events"))
+        raise InputError("screen.missing_file", N_("no such file"), Where(file=file, field="--events"))
     try:
         df = pl.read_csv(path, infer_schema=False, encoding="utf8")
     except Exception as exc:  # polars raises several types for broken CSV
         raise InputError(
             "screen.bad_csv",
-            f"cannot read as CSV: {str(exc).splitlines()[0]}",
+            N_("cannot read as CSV: {error}"),
             Where(file=file),
-            hint="UCDP GED or ACLED CSV export, UTF-8",
+            hint=N_("UCDP GED or ACLED CSV export, UTF-8"),
+            params={"error": str(exc).splitlines()[0]},
         ) from exc
     cols = {c.strip().lower(): c for c in df.columns}
     df = df.rename({v: k for k, v in cols.items()})
@@ -191,9 +197,10 @@ def read_events(path: Path | str, *, point_only: bool = True) -> EventTable:
         missing = ged_missing if len(ged_missing) <= len(acled_missing) else acled_missing
         raise InputError(
             "screen.unknown_event_layout",
-            f"neither a UCDP GED nor an ACLED file; missing {missing}",
+            N_("neither a UCDP GED nor an ACLED file; missing {missing}"),
             Where(file=file, field=missing[0]),
-            hint="the header must carry the UCDP GED 23.1 or ACLED export column names",
+            hint=N_("the header must carry the UCDP GED 23.1 or ACLED export column names"),
+            params={"missing": missing},
         )
     table.path = path
     if point_only:
@@ -215,8 +222,9 @@ def _from_ged(df: pl.DataFrame, file: str) -> EventTable:
         i = _first(bad)
         raise InputError(
             "screen.bad_code",
-            f"type_of_violence {tov[i]!r} is not 1, 2 or 3",
+            N_("type_of_violence {tov!r} is not 1, 2 or 3"),
             Where(file=file, row=i + 1, field="type_of_violence"),
+            params={"tov": tov[i]},
         )
     prec = _parse_int(df, "where_prec", file)
     best = _parse_int(df, "best", file, default=0)
@@ -261,9 +269,10 @@ def _from_acled(df: pl.DataFrame, file: str) -> EventTable:
         i = _first(bad)
         raise InputError(
             "screen.bad_code",
-            f"unknown ACLED event_type {df['event_type'][i]!r}",
+            N_("unknown ACLED event_type {event_type!r}"),
             Where(file=file, row=i + 1, field="event_type"),
-            hint="one of " + ", ".join(sorted(ACLED_CATEGORY)),
+            hint=N_("one of {acled_category}"),
+            params={"event_type": df['event_type'][i], "acled_category": ", ".join(sorted(ACLED_CATEGORY))},
         )
     prec = _parse_int(df, "geo_precision", file)
     fat = _parse_int(df, "fatalities", file, default=0)

@@ -18,6 +18,8 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
+from kizuna.i18n import N_
+
 _CMP = {
     ast.Lt: operator.lt,
     ast.LtE: operator.le,
@@ -31,7 +33,14 @@ _CONSTS = {"true": True, "false": False, "True": True, "False": False, "null": N
 
 
 class ExprError(ValueError):
-    """A trigger that is not in the language; the message says which part."""
+    """A trigger that is not in the language; the message says which part.
+
+    ``message`` is a catalogue id and ``params`` its values (``str()`` is the English text), so the spec
+    error that carries it on is shown in the reader's language."""
+
+    def __init__(self, message: str, params: dict[str, Any] | None = None):
+        self.message, self.params = message, params
+        super().__init__(message.format(**params) if params else message)
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,7 @@ def parse(text: str, known: set[str] | None = None) -> Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise ExprError(f"cannot parse {text!r}: {exc.msg}") from None
+        raise ExprError(N_("cannot parse {text!r}: {msg}"), params={"text": text, "msg": exc.msg}) from None
     names: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -85,13 +94,19 @@ def parse(text: str, known: set[str] | None = None) -> Expr:
                 *_BIN,
             ),
         ):
-            raise ExprError(f"{type(node).__name__} is not allowed in a trigger ({text!r})")
+            raise ExprError(
+                N_("{construct} is not allowed in a trigger ({text!r})"),
+                params={"construct": type(node).__name__, "text": text},
+            )
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str, bool, type(None))):
-            raise ExprError(f"constant {node.value!r} is not allowed ({text!r})")
+            raise ExprError(
+                N_("constant {value!r} is not allowed ({text!r})"),
+                params={"value": node.value, "text": text},
+            )
     if known is not None:
         unknown = sorted(set(names) - known)
         if unknown:
-            raise ExprError(f"unknown fact {unknown[0]!r} in {text!r}")
+            raise ExprError(N_("unknown fact {unknown!r} in {text!r}"), params={"unknown": unknown[0], "text": text})
     return Expr(text, tree, tuple(dict.fromkeys(names)))
 
 
@@ -175,4 +190,7 @@ def _eval(node: ast.AST, facts: dict[str, Any]) -> Any:
                     results.append(None)
             left = right
         return _and(results)
-    raise ExprError(f"{type(node).__name__} is not allowed")  # unreachable after parse()
+    raise ExprError(
+        N_("{construct} is not allowed"),
+        params={"construct": type(node).__name__},
+    )  # unreachable after parse()

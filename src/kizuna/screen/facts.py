@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from kizuna.i18n import N_
 from kizuna.screen.context import Boundaries
 from kizuna.screen.geo import PointIndex, densify_line, min_distance_km
 from kizuna.screen.proposal import Proposal
@@ -244,9 +245,10 @@ def check_sites_plausible(p: Proposal, ctx: Context, margin_deg: float = 2.0) ->
                 fld = f"sites[{k}].lat" if s.kind == "point" else f"sites[{k}].line[{j}]"
                 raise InputError(
                     "screen.latlon_swapped",
-                    f"({la:g}, {lo:g}) is far from every community but ({lo:g}, {la:g}) is among them",
+                    N_("({la:g}, {lo:g}) is far from every community but ({lo:g}, {la:g}) is among them"),
                     Where(file=p.source, row=p.source_row, field=fld),
-                    hint="latitude and longitude look swapped",
+                    hint=N_("latitude and longitude look swapped"),
+                    params={"la": la, "lo": lo},
                 )
 
 

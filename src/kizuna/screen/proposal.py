@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 
 LAND_ACQUISITION = ("none", "voluntary_donation", "expropriation")
 COUNTERPART_ROLES = (
@@ -148,8 +149,11 @@ class _Ctx:
         self.file = file
         self.row = row
 
-    def err(self, code: str, msg: str, fld: str, hint: str | None = None) -> InputError:
-        return InputError(code, msg, Where(file=self.file, row=self.row, field=fld), hint=hint)
+    def err(
+        self, code: str, msg: str, fld: str, hint: str | None = None, params: dict[str, Any] | None = None
+    ) -> InputError:
+        """An error at this proposal row; ``msg``/``hint`` are catalogue ids (N_-marked) with ``params``."""
+        return InputError(code, msg, Where(file=self.file, row=self.row, field=fld), hint=hint, params=params)
 
 
 def _bool(v: Any, c: _Ctx, fld: str) -> bool | None:
@@ -162,7 +166,13 @@ def _bool(v: Any, c: _Ctx, fld: str) -> bool | None:
         return True
     if s in ("false", "no", "n", "0"):
         return False
-    raise c.err("screen.bad_value", f"{v!r} is not yes/no", fld, hint="true, false or unknown")
+    raise c.err(
+        "screen.bad_value",
+        N_("{value!r} is not yes/no"),
+        fld,
+        hint=N_("true, false or unknown"),
+        params={"value": v},
+    )
 
 
 def _date(v: Any, c: _Ctx, fld: str) -> date | None:
@@ -178,24 +188,30 @@ def _date(v: Any, c: _Ctx, fld: str) -> date | None:
             return datetime.strptime(s, fmt).date()
         except ValueError:
             continue
-    raise c.err("screen.bad_date", f"cannot read the date {s!r}", fld, hint="write dates as YYYY-MM-DD")
+    raise c.err(
+        "screen.bad_date",
+        N_("cannot read the date {value!r}"),
+        fld,
+        hint=N_("write dates as YYYY-MM-DD"),
+        params={"value": s},
+    )
 
 
 def _num(v: Any, c: _Ctx, fld: str, lo: float | None = None, hi: float | None = None) -> float | None:
     if v is None or (isinstance(v, str) and v.strip() in ("", "unknown")):
         return None
     if isinstance(v, bool):
-        raise c.err("screen.bad_number", f"{v!r} is not a number", fld)
+        raise c.err("screen.bad_number", N_("{value!r} is not a number"), fld, params={"value": v})
     try:
         x = float(str(v).replace(",", "").strip()) if isinstance(v, str) else float(v)
     except (TypeError, ValueError):
-        raise c.err("screen.bad_number", f"cannot read {v!r} as a number", fld) from None
+        raise c.err("screen.bad_number", N_("cannot read {value!r} as a number"), fld, params={"value": v}) from None
     if x != x:  # NaN
-        raise c.err("screen.bad_number", "NaN is not a number", fld)
+        raise c.err("screen.bad_number", N_("NaN is not a number"), fld)
     if lo is not None and x < lo:
-        raise c.err("screen.out_of_range", f"{x:g} is below {lo:g}", fld)
+        raise c.err("screen.out_of_range", N_("{value:g} is below {lo:g}"), fld, params={"value": x, "lo": lo})
     if hi is not None and x > hi:
-        raise c.err("screen.out_of_range", f"{x:g} is above {hi:g}", fld)
+        raise c.err("screen.out_of_range", N_("{value:g} is above {hi:g}"), fld, params={"value": x, "hi": hi})
     return x
 
 
@@ -204,7 +220,12 @@ def _choice(v: Any, allowed: tuple[str, ...], c: _Ctx, fld: str) -> str | None:
         return None
     s = str(v).strip().lower().replace(" ", "_").replace("-", "_")
     if s not in allowed:
-        raise c.err("screen.bad_value", f"{v!r} is not one of {', '.join(allowed)}", fld)
+        raise c.err(
+            "screen.bad_value",
+            N_("{value!r} is not one of {allowed}"),
+            fld,
+            params={"value": v, "allowed": ', '.join(allowed)},
+        )
     return s
 
 
@@ -218,7 +239,13 @@ def _flags(v: Any, allowed: tuple[str, ...], c: _Ctx, fld: str) -> list[str]:
         if not s:
             continue
         if s not in allowed:
-            raise c.err("screen.bad_value", f"unknown flag {x!r}", fld, hint="one of " + ", ".join(allowed))
+            raise c.err(
+                "screen.bad_value",
+                N_("unknown flag {value!r}"),
+                fld,
+                hint=N_("one of {allowed}"),
+                params={"value": x, "allowed": ", ".join(allowed)},
+            )
         out.append(s)
     return out
 
@@ -227,20 +254,31 @@ def _coord(lat: Any, lon: Any, c: _Ctx, fld: str) -> tuple[float, float]:
     la = _num(lat, c, f"{fld}.lat")
     lo = _num(lon, c, f"{fld}.lon")
     if la is None:
-        raise c.err("screen.missing_site", "the site has no latitude", f"{fld}.lat")
+        raise c.err("screen.missing_site", N_("the site has no latitude"), f"{fld}.lat")
     if lo is None:
-        raise c.err("screen.missing_site", "the site has no longitude", f"{fld}.lon")
+        raise c.err("screen.missing_site", N_("the site has no longitude"), f"{fld}.lon")
     if not -90 <= la <= 90:
         if -90 <= lo <= 90 and -180 <= la <= 180:
             raise c.err(
                 "screen.latlon_swapped",
-                f"latitude {la:g} is out of range and longitude {lo:g} would be a valid latitude",
+                N_("latitude {la:g} is out of range and longitude {lo:g} would be a valid latitude"),
                 f"{fld}.lat",
-                hint="latitude and longitude look swapped",
+                hint=N_("latitude and longitude look swapped"),
+                params={"la": la, "lo": lo},
             )
-        raise c.err("screen.coordinate_range", f"latitude {la:g} is outside [-90, 90]", f"{fld}.lat")
+        raise c.err(
+            "screen.coordinate_range",
+            N_("latitude {la:g} is outside [-90, 90]"),
+            f"{fld}.lat",
+            params={"la": la},
+        )
     if not -180 <= lo <= 180:
-        raise c.err("screen.coordinate_range", f"longitude {lo:g} is outside [-180, 180]", f"{fld}.lon")
+        raise c.err(
+            "screen.coordinate_range",
+            N_("longitude {lo:g} is outside [-180, 180]"),
+            f"{fld}.lon",
+            params={"lo": lo},
+        )
     return la, lo
 
 
@@ -248,9 +286,10 @@ def normalise_type(v: Any, types: dict[str, dict[str, Any]], c: _Ctx) -> str:
     if v is None or str(v).strip() == "":
         raise c.err(
             "screen.missing_value",
-            "the proposal has no project type",
+            N_("the proposal has no project type"),
             "type",
-            hint="one of " + ", ".join(sorted(types)),
+            hint=N_("one of {types}"),
+            params={"types": ", ".join(sorted(types))},
         )
     s = str(v).strip().lower().replace("-", " ").replace("/", " ").replace("_", " ")
     s = " ".join(s.split())
@@ -260,9 +299,10 @@ def normalise_type(v: Any, types: dict[str, dict[str, Any]], c: _Ctx) -> str:
             return key
     raise c.err(
         "screen.unknown_project_type",
-        f"unknown project type {v!r}",
+        N_("unknown project type {value!r}"),
         "type",
-        hint="one of " + ", ".join(sorted(types)) + " (or add it to the catalogue)",
+        hint=N_("one of {types} (or add it to the catalogue)"),
+        params={"value": v, "types": ", ".join(sorted(types))},
     )
 
 
@@ -295,9 +335,10 @@ def _check_keys(d: dict[str, Any], c: _Ctx) -> None:
                     fld = f"{part}[{k}].{key}" if isinstance(v, list) else f"{part}.{key}"
                     raise c.err(
                         "screen.unknown_key",
-                        f"unknown key {key!r}",
+                        N_("unknown key {key!r}"),
                         fld,
-                        hint="known keys: " + ", ".join(sorted(allowed)),
+                        hint=N_("known keys: {allowed}"),
+                        params={"key": key, "allowed": ", ".join(sorted(allowed))},
                     )
 
 
@@ -305,9 +346,9 @@ def _sites(raw: Any, c: _Ctx) -> list[Site]:
     if not raw:
         raise c.err(
             "screen.missing_site",
-            "the proposal has no site",
+            N_("the proposal has no site"),
             "sites",
-            hint="add [[sites]] with lat and lon, or a line",
+            hint=N_("add [[sites]] with lat and lon, or a line"),
         )
     if isinstance(raw, dict):
         raw = [raw]
@@ -315,16 +356,16 @@ def _sites(raw: Any, c: _Ctx) -> list[Site]:
     for k, s in enumerate(raw):
         fld = f"sites[{k}]"
         if not isinstance(s, dict):
-            raise c.err("screen.bad_value", "a site is a table with lat and lon, or a line", fld)
+            raise c.err("screen.bad_value", N_("a site is a table with lat and lon, or a line"), fld)
         name = str(s.get("name") or f"site {k + 1}")
         if s.get("line") is not None:
             line = s["line"]
             if not isinstance(line, list) or len(line) < 2:
-                raise c.err("screen.bad_value", "a line needs at least two [lat, lon] vertices", f"{fld}.line")
+                raise c.err("screen.bad_value", N_("a line needs at least two [lat, lon] vertices"), f"{fld}.line")
             lats, lons = [], []
             for j, v in enumerate(line):
                 if not isinstance(v, (list, tuple)) or len(v) != 2:
-                    raise c.err("screen.bad_value", "each vertex is [lat, lon]", f"{fld}.line[{j}]")
+                    raise c.err("screen.bad_value", N_("each vertex is [lat, lon]"), f"{fld}.line[{j}]")
                 la, lo = _coord(v[0], v[1], c, f"{fld}.line[{j}]")
                 lats.append(la)
                 lons.append(lo)
@@ -363,14 +404,15 @@ def proposal_from_dict(
         if key not in known:
             raise c.err(
                 "screen.unknown_key",
-                f"unknown key {key!r}",
+                N_("unknown key {key!r}"),
                 key,
-                hint="known keys: " + ", ".join(sorted(known)),
+                hint=N_("known keys: {known}"),
+                params={"key": key, "known": ", ".join(sorted(known))},
             )
     _check_keys(d, c)
     pid = d.get("id")
     if pid is None or str(pid).strip() == "":
-        raise c.err("screen.missing_value", "the proposal has no id", "id")
+        raise c.err("screen.missing_value", N_("the proposal has no id"), "id")
     ptype = normalise_type(d.get("type", d.get("project_type")), types, c)
     sites = _sites(d.get("sites"), c)
     partners: list[Partner] = []
@@ -386,21 +428,21 @@ def proposal_from_dict(
                 )
             )
         else:
-            raise c.err("screen.bad_value", "a partner is a name or a table with a name", f"partners[{k}]")
+            raise c.err("screen.bad_value", N_("a partner is a name or a table with a name"), f"partners[{k}]")
     cp = d.get("counterpart") or {}
     if not isinstance(cp, dict):
-        raise c.err("screen.bad_value", "counterpart is a table (name, role, flags)", "counterpart")
+        raise c.err("screen.bad_value", N_("counterpart is a table (name, role, flags)"), "counterpart")
     land = d.get("land") or {}
     if not isinstance(land, dict):
-        raise c.err("screen.bad_value", "land is a table (acquisition, households_displaced, ...)", "land")
+        raise c.err("screen.bad_value", N_("land is a table (acquisition, households_displaced, ...)"), "land")
     hh = _num(land.get("households_displaced"), c, "land.households_displaced", 0)
     if hh is not None and hh != int(hh):
-        raise c.err("screen.bad_number", "households_displaced must be a whole number", "land.households_displaced")
+        raise c.err("screen.bad_number", N_("households_displaced must be a whole number"), "land.households_displaced")
     cons: list[Consultation] = []
     raw_cons = d.get("consultations")
     for k, x in enumerate(raw_cons or []):
         if not isinstance(x, dict) or not x.get("community"):
-            raise c.err("screen.bad_value", "a consultation names its community", f"consultations[{k}].community")
+            raise c.err("screen.bad_value", N_("a consultation names its community"), f"consultations[{k}].community")
         cons.append(
             Consultation(
                 str(x["community"]).strip(),
@@ -414,9 +456,10 @@ def proposal_from_dict(
         if k not in SAFEGUARDS:
             raise c.err(
                 "screen.unknown_key",
-                f"unknown safeguard {k!r}",
+                N_("unknown safeguard {key!r}"),
                 f"safeguards.{k}",
-                hint="one of " + ", ".join(SAFEGUARDS),
+                hint=N_("one of {safeguards}"),
+                params={"key": k, "safeguards": ", ".join(SAFEGUARDS)},
             )
     return Proposal(
         id=str(pid).strip(),
@@ -468,7 +511,12 @@ def _csv_to_dict(rec: dict[str, str], c: _Ctx) -> dict[str, Any]:
         for j, pair in enumerate(_split(val("line"))):
             parts = pair.replace(",", " ").split()
             if len(parts) != 2:
-                raise c.err("screen.bad_value", f"vertex {pair!r} is not 'lat lon'", f"line[{j}]")
+                raise c.err(
+                    "screen.bad_value",
+                    N_("vertex {pair!r} is not 'lat lon'"),
+                    f"line[{j}]",
+                    params={"pair": pair},
+                )
             line.append(parts)
         sites: list[dict[str, Any]] = [{"name": val("site_name") or "line", "line": line}]
     elif val("lat") is not None or val("lon") is not None:
@@ -522,7 +570,7 @@ def read_proposals(path: Path | str, types: dict[str, dict[str, Any]]) -> list[P
     path = Path(path)
     file = str(path)
     if not path.exists():
-        raise InputError("screen.missing_file", "no such file", Where(file=file, field="PROPOSAL"))
+        raise InputError("screen.missing_file", N_("no such file"), Where(file=file, field="PROPOSAL"))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         out: list[Proposal] = []
@@ -532,7 +580,7 @@ def read_proposals(path: Path | str, types: dict[str, dict[str, Any]]) -> list[P
             if "id" not in cols or not ({"type", "project_type"} & cols):
                 raise InputError(
                     "screen.missing_column",
-                    "a proposal CSV needs 'id' and 'type' columns",
+                    N_("a proposal CSV needs 'id' and 'type' columns"),
                     Where(file=file, line=1, field="id" if "id" not in cols else "type"),
                 )
             seen: set[str] = set()
@@ -540,21 +588,31 @@ def read_proposals(path: Path | str, types: dict[str, dict[str, Any]]) -> list[P
                 c = _Ctx(file, i)
                 p = proposal_from_dict(_csv_to_dict(rec, c), types, file, i)
                 if p.id in seen:
-                    raise c.err("screen.duplicate_id", f"proposal id {p.id!r} appears twice", "id")
+                    raise c.err(
+                        "screen.duplicate_id",
+                        N_("proposal id {id!r} appears twice"),
+                        "id",
+                        params={"id": p.id},
+                    )
                 seen.add(p.id)
                 out.append(p)
         if not out:
-            raise InputError("screen.empty", "the CSV holds no proposal", Where(file=file))
+            raise InputError("screen.empty", N_("the CSV holds no proposal"), Where(file=file))
         return out
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise InputError("screen.encoding", "not UTF-8 text", Where(file=file)) from None
+        raise InputError("screen.encoding", N_("not UTF-8 text"), Where(file=file)) from None
     if suffix == ".toml":
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise InputError("screen.bad_toml", f"cannot read TOML: {exc}", Where(file=file)) from None
+            raise InputError(
+                "screen.bad_toml",
+                N_("cannot read TOML: {error}"),
+                Where(file=file),
+                params={"error": str(exc)},
+            ) from None
     elif suffix in (".yaml", ".yml"):
         import yaml
 
@@ -564,16 +622,18 @@ def read_proposals(path: Path | str, types: dict[str, dict[str, Any]]) -> list[P
             line = getattr(getattr(exc, "problem_mark", None), "line", None)
             raise InputError(
                 "screen.bad_yaml",
-                f"cannot read YAML: {str(exc).splitlines()[0]}",
+                N_("cannot read YAML: {error}"),
                 Where(file=file, line=None if line is None else line + 1),
+                params={"error": str(exc).splitlines()[0]},
             ) from None
     else:
         raise InputError(
             "screen.unknown_format",
-            f"unknown proposal format {suffix!r}",
+            N_("unknown proposal format {suffix!r}"),
             Where(file=file),
-            hint="a .toml or .yaml file for one proposal, .csv for a batch",
+            hint=N_("a .toml or .yaml file for one proposal, .csv for a batch"),
+            params={"suffix": suffix},
         )
     if not isinstance(data, dict):
-        raise InputError("screen.bad_value", "a proposal file holds one table of keys", Where(file=file))
+        raise InputError("screen.bad_value", N_("a proposal file holds one table of keys"), Where(file=file))
     return [proposal_from_dict(data, types, file)]

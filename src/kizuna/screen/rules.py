@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kizuna.errors import SpecError, Where
+from kizuna.i18n import N_
 from kizuna.screen.expr import Expr, ExprError, parse
 
 CATEGORIES = ("Low", "Moderate", "Substantial", "High")
@@ -118,7 +119,7 @@ def worst(categories: list[str]) -> str:
 def _load_file(path: Path) -> dict[str, Any]:
     file = str(path)
     if not path.exists():
-        raise SpecError("screen.missing_file", "no such catalogue file", Where(file=file, field="--catalogue"))
+        raise SpecError("screen.missing_file", N_("no such catalogue file"), Where(file=file, field="--catalogue"))
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
@@ -129,10 +130,13 @@ def _load_file(path: Path) -> dict[str, Any]:
             data = tomllib.loads(text)
     except Exception as exc:  # tomllib and yaml raise their own error types
         raise SpecError(
-            "screen.bad_catalogue", f"cannot read the catalogue: {str(exc).splitlines()[0]}", Where(file=file)
+            "screen.bad_catalogue",
+            N_("cannot read the catalogue: {error}"),
+            Where(file=file),
+            params={"error": str(exc).splitlines()[0]},
         ) from None
     if not isinstance(data, dict):
-        raise SpecError("screen.bad_catalogue", "the catalogue is a table of keys", Where(file=file))
+        raise SpecError("screen.bad_catalogue", N_("the catalogue is a table of keys"), Where(file=file))
     return data
 
 
@@ -181,20 +185,26 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
 
     def expr(text: Any, where: Where, names: set[str]) -> Expr:
         if not isinstance(text, str):
-            raise SpecError("screen.bad_rule", "a trigger is a text condition", where)
+            raise SpecError("screen.bad_rule", N_("a trigger is a text condition"), where)
         try:
             return parse(text, names)
         except ExprError as exc:
             raise SpecError(
                 "screen.bad_trigger",
-                str(exc),
+                exc.message,  # a catalogue id (N_-marked in screen/expr.py), with its params
                 where,
-                hint="see docs/screen.md for the condition language and the fact names",
+                hint=N_("see docs/screen.md for the condition language and the fact names"),
+                params=exc.params,
             ) from None
 
     def score(v: Any, where: Where) -> int:
         if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 5:
-            raise SpecError("screen.bad_rule", f"{v!r} is not a whole number from 1 to 5", where)
+            raise SpecError(
+                "screen.bad_rule",
+                N_("{value!r} is not a whole number from 1 to 5"),
+                where,
+                params={"value": v},
+            )
         return v
 
     rules: list[Rule] = []
@@ -202,35 +212,52 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
     for k, r in enumerate(data["rules"]):
         rid = r.get("id") or f"rules[{k}]"
         if not r.get("id"):
-            raise SpecError("screen.bad_rule", "a rule needs an id", Where(file=file, key=rid, field="id"))
+            raise SpecError("screen.bad_rule", N_("a rule needs an id"), Where(file=file, key=rid, field="id"))
         if rid in seen:
-            raise SpecError("screen.bad_rule", f"rule id {rid!r} appears twice", Where(file=file, key=rid))
+            raise SpecError(
+                "screen.bad_rule",
+                N_("rule id {rid!r} appears twice"),
+                Where(file=file, key=rid),
+                params={"rid": rid},
+            )
         seen.add(rid)
         extra = set(r) - RULE_KEYS
         if extra:
             raise SpecError(
                 "screen.bad_rule",
-                f"unknown key {sorted(extra)[0]!r}",
+                N_("unknown key {extra!r}"),
                 Where(file=file, key=rid, field=sorted(extra)[0]),
-                hint="keys: " + ", ".join(sorted(RULE_KEYS)),
+                hint=N_("keys: {rule_keys}"),
+                params={"extra": sorted(extra)[0], "rule_keys": ", ".join(sorted(RULE_KEYS))},
             )
         for req in ("question", "when", "impact", "likelihood", "source", "mitigation"):
             if r.get(req) in (None, ""):
-                raise SpecError("screen.bad_rule", f"the rule has no {req}", Where(file=file, key=rid, field=req))
+                raise SpecError(
+                    "screen.bad_rule",
+                    N_("the rule has no {req}"),
+                    Where(file=file, key=rid, field=req),
+                    params={"req": req},
+                )
         fam = r.get("family", "other")
         ev = list(r.get("evidence") or [])
         for e in ev:
             if e not in known:
                 raise SpecError(
                     "screen.bad_rule",
-                    f"unknown evidence fact {e!r}",
+                    N_("unknown evidence fact {fact!r}"),
                     Where(file=file, key=rid, field="evidence"),
+                    params={"fact": e},
                 )
         adjust = []
         for j, a in enumerate(r.get("adjust") or []):
             w = Where(file=file, key=rid, field=f"adjust[{j}]")
             if set(a) - ADJUST_KEYS:
-                raise SpecError("screen.bad_rule", f"unknown key {sorted(set(a) - ADJUST_KEYS)[0]!r}", w)
+                raise SpecError(
+                    "screen.bad_rule",
+                    N_("unknown key {key!r}"),
+                    w,
+                    params={"key": sorted(set(a) - ADJUST_KEYS)[0]},
+                )
             adjust.append(
                 Adjustment(
                     expr(a.get("when"), w, known),
@@ -260,19 +287,21 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
         if name not in CATEGORIES:
             raise SpecError(
                 "screen.bad_matrix",
-                f"unknown category {name!r}",
+                N_("unknown category {name!r}"),
                 Where(file=file, key="matrix.bands"),
-                hint="one of " + ", ".join(CATEGORIES),
+                hint=N_("one of {categories}"),
+                params={"name": name, "categories": ", ".join(CATEGORIES)},
             )
     if not bands:
-        raise SpecError("screen.bad_matrix", "the matrix has no bands", Where(file=file, key="matrix.bands"))
+        raise SpecError("screen.bad_matrix", N_("the matrix has no bands"), Where(file=file, key="matrix.bands"))
     overrides = []
     for o in m.get("overrides", []):
         if o.get("at_least") not in CATEGORIES:
             raise SpecError(
                 "screen.bad_matrix",
-                f"unknown category {o.get('at_least')!r}",
+                N_("unknown category {name!r}"),
                 Where(file=file, key="matrix.overrides"),
+                params={"name": o.get("at_least")},
             )
         overrides.append(
             (
@@ -285,7 +314,7 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
         if not isinstance(spec, dict) or not spec.get("dac3"):
             raise SpecError(
                 "screen.bad_catalogue",
-                "a project type needs a dac3 sector",
+                N_("a project type needs a dac3 sector"),
                 Where(file=file, key=f"project_types.{key}", field="dac3"),
             )
     params = {k: float(v) for k, v in (data.get("parameters") or {}).items()}
