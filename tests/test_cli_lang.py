@@ -146,11 +146,9 @@ HELPERS = {"err": (1, 3), "_err": (1, 3), "_Retry": (1, None), "ExprError": (0, 
 # Files whose raises belong to another part of issue 12 and were not converted when this test was written.
 # The test fails as soon as one of them is clean, so the entry is removed then rather than going stale.
 PENDING = {
-    "reference/countries.py",  # the lead converts its two raises
     "web/app.py",  # the pages part (web/)
     "web/datasets.py",
     "web/pages.py",
-    "web/screen_map.py",
     "output.py",  # the reports part (output.py, */report.py)
     "coordinate/report.py",
 }
