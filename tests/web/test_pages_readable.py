@@ -90,7 +90,9 @@ def test_long_text_wraps_in_a_wide_column_and_very_long_text_opens_in_place():
 def test_codes_are_shown_by_name():
     assert cell("sector", "122")["text"] != "122" and cell("sector", "122")["title"] == "122"
     assert cell("country", "XZ")["text"] == "Republic of Kaltara (synthetic)"
-    assert "," in cell("sectors", "152, 151")["text"] and "152" not in cell("sectors", "152, 151")["text"]
+    listed = cell("sectors", "152, 151")
+    assert listed["cls"] == "list" and len(listed["items"]) == 2 and "152" not in listed["items"]
+    assert cell("sectors", "Food Security")["text"] == "Food Security"  # names stay as they are
 
 
 # --- headings -------------------------------------------------------------------------------------------

@@ -129,11 +129,6 @@ def _joined(names: list[str]) -> str:
     return ("、" if i18n.current() == "ja" else ", ").join(names)
 
 
-def sector_names(value: Any) -> str:
-    """A comma-separated list of sector codes, by name."""
-    return _joined([sector_name(c.strip()) or c.strip() for c in str(value).split(",") if c.strip()])
-
-
 def _plain(value: Any) -> str:
     if isinstance(value, dict | list):
         return ", ".join(_items(value)) if value else "—"
@@ -199,7 +194,10 @@ def cell(column: str, value: Any, names: Names | None = None) -> dict[str, Any]:
     if column in SECTOR_COLUMNS:
         return {**out, "text": sector_name(text) or text, "title": text}
     if column == "sectors":
-        return {**out, "text": sector_names(text), "cls": "text"}
+        codes = [c.strip() for c in text.split(",") if c.strip()]
+        if all(c.isdigit() for c in codes):  # a list of DAC codes: their names, one a line
+            items = [sector_name(c) or c for c in codes]
+            return {**out, "cls": "list", "items": items, "text": _joined(items)}
     if column == "country":
         return {**out, "text": country_name(text), "title": text}
     if column == "countries":
