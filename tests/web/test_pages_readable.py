@@ -359,3 +359,15 @@ def test_headings_descend_one_level_at_a_time(demo):
         levels = [int(h) for h in re.findall(r"<h([1-6])[\s>]", demo.get(path).text)]
         assert levels[0] == 1 and levels.count(1) == 1, path
         assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), path
+
+
+def test_kizunas_own_codes_and_countries_are_shown_by_name_in_the_readers_language(demo):
+    from kizuna.reference.names import code_name
+
+    html = demo.get("/screening?lang=ja").text
+    assert code_name("screen.project_type", "police_training", lang="ja") in html
+    assert ">police_training<" not in html
+    html = demo.get("/vital-core?lang=ja").text
+    assert code_name("measure.indicator", "hesper_psy", lang="ja") in html and ">hesper_psy<" not in html
+    html = demo.get("/?lang=ja").text
+    assert "カルタラ共和国" in html

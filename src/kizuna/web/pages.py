@@ -104,6 +104,15 @@ LONG_TEXT = {"reason", "reasons", "why", "question", "mitigation", "source", "de
 TITLE_TEXT = {"title", "title_a", "title_b", "publisher_name", "org_name", "org_name_a", "org_name_b"}
 SECTOR_COLUMNS = {"sector", "sector_code", "needs_sector"}
 AREA_COLUMNS = {"adm1", "adm2", "admin1", "place"}
+# columns holding Kizuna's own codes, shown by name (kizuna.reference.names: names_en.csv / names_ja.csv)
+CODE_LISTS = {
+    "indicator": "measure.indicator",
+    "dimension": "measure.dimension",
+    "project_type": "screen.project_type",
+    "family": "screen.rule_family",
+    "significance": "screen.significance",
+    "category": "screen.significance",
+}
 LONG_CHARS = 360  # longer text goes into a details row: a cell stays a few lines tall
 HASH_CHARS = 12
 LIST_ITEMS = 6
@@ -205,10 +214,8 @@ def cell(column: str, value: Any, names: Names | None = None) -> dict[str, Any]:
     if column in AREA_COLUMNS and names is not None:
         name = names.area(text)
         return {**out, "text": name, "title": text if name != text else None}
-    if column == "indicator":
-        return {**out, "text": code_name("measure.indicator", text) or text, "title": text}
-    if column == "project_type":
-        return {**out, "text": code_name("screen.project_type", text) or text, "title": text}
+    if column in CODE_LISTS:
+        return {**out, "text": code_name(CODE_LISTS[column], text) or text, "title": text}
     if column in LONG_TEXT or len(text) > 80:
         if len(text) > LONG_CHARS:
             return {**out, "text": text[: LONG_CHARS // 2].rsplit(" ", 1)[0] + "…", "cls": "long", "full": text}
@@ -951,7 +958,11 @@ def screening(request: Request) -> HTMLResponse:
         return page(request, N_("Screening"), INTRO_SCREEN, [empty_block(_("Screening"), registers.empty_reason or "")])
     choices: dict[str, list[Option]] = {
         "register": [
-            (str(r["register_id"]), f"#{r['register_id']} {r['proposal_id']} — {r['category']}", True)
+            (
+                str(r["register_id"]),
+                f"#{r['register_id']} {r['proposal_id']} — {code_name('screen.significance', str(r['category']))}",
+                True,
+            )
             for r in registers.rows
         ]
     }
@@ -989,7 +1000,7 @@ def screening(request: Request) -> HTMLResponse:
         figures(
             (N_("Proposal"), str(reg["proposal_id"])),
             (N_("Project type"), code_name("screen.project_type", str(reg["project_type"])) or ""),
-            (N_("Category"), str(reg["category"])),
+            (N_("Category"), code_name("screen.significance", str(reg["category"])) or ""),
             (N_("Risks"), i18n.number(reg["n_risks"])),
             (N_("Unknowns"), i18n.number(reg["n_gaps"])),
         ),
