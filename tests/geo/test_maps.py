@@ -66,5 +66,5 @@ def test_the_presence_page_draws_the_countrys_areas(tmp_path):
     app.state.store.close()
     assert '"properties.name"' in page and '"pcode": "SS0101"' in page
     assert '"name": "Central Equatoria"' in page  # an admin-1 label
-    assert "no activity here has coordinates" in page and "admin areas shown" in page
+    assert "no activity in this workspace has coordinates" in page and "admin areas shown" in page
     assert len(page) < 400_000  # simplified shapes keep the page small

@@ -98,3 +98,88 @@ def server(demo_ws: Path, own_tmp: Path) -> Iterator[str]:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def serve_workspace(path: Path, log_path: Path, needs: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `kizuna serve` (uvicorn) over ``path`` on 127.0.0.1 and a free port; returns the process and
+    its base URL once it answers. Without ``needs`` the server uses the needs table stored in the workspace."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
+    code = (
+        "import sys; from kizuna.web import serve; "
+        "serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)"
+    )
+    args = [sys.executable, "-c", code, str(path), str(port)] + ([str(needs)] if needs else [])
+    log = log_path.open("wb")  # noqa: SIM115 — a file, not a pipe: a full pipe stalls the server
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/api/v1", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the server did not start: {log_path.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def real_needs_ws(real_iati_path: Path, own_tmp: Path) -> Path:
+    """The six real IATI files plus the real Afghanistan HNO stored as the needs table (as `kizuna gaps
+    --needs` stores it), so the Gaps page has real rows: a copy of ``real_iati_path``."""
+    from tests.conftest import shared_path
+
+    from kizuna.coordinate.needs_store import store_needs
+    from kizuna.workspace import open_workspace
+
+    (own_tmp / "real-needs").mkdir()
+    path = own_tmp / "real-needs" / "real.duckdb"
+    shutil.copyfile(real_iati_path, path)
+    with open_workspace(path) as ws:
+        store_needs(ws, shared_path("needs", "afg_hno_2024.csv"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_pages_server(real_needs_ws: Path, own_tmp: Path) -> Iterator[str]:
+    """The dashboard over the real-file workspace (with its stored needs table); yields its base URL."""
+    proc, base = serve_workspace(real_needs_ws, own_tmp / "real-pages-server.log")
+    yield base
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def demo_stored_server(demo_ws: Path, own_tmp: Path) -> Iterator[str]:
+    """`kizuna serve` over the demo as `kizuna demo --no-serve` leaves it: no --needs, the stored table."""
+    proc, base = serve_workspace(demo_ws, own_tmp / "demo-stored-server.log")
+    yield base
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Chromium (Debian's) for the session's browser tests."""
+    exe = Path("/usr/bin/chromium")
+    if not exe.exists():
+        msg = "/usr/bin/chromium is missing: install Debian's chromium package to run the browser tests"
+        if os.environ.get("KIZUNA_REQUIRE_BROWSER"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(exe), args=args)
+        yield b
+        b.close()

@@ -17,6 +17,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from kizuna import i18n
+from kizuna.i18n import _, translate
 from kizuna.output import to_csv_text, xlsx_bytes
 from kizuna.web.datasets import DATASETS, FILTERS, Dataset, fetch, ready, synthetic
 from kizuna.web.store import ReadOnlyStore
@@ -93,8 +95,8 @@ def index(request: Request) -> dict[str, Any]:
         "datasets": [
             {
                 "name": d.name,
-                "title": d.title,
-                "description": d.description,
+                "title": _(d.title),
+                "description": _(d.description),
                 "part": d.part,
                 "url": f"/api/v1/{d.name}",
                 "filters": list(d.filters),
@@ -110,7 +112,7 @@ def encode(ds: Dataset, rows: list[dict[str, Any]], fmt: OutFormat) -> tuple[str
     name = f"kizuna-{ds.name}"
     if fmt is OutFormat.csv:
         return "text/csv; charset=utf-8", f"{name}.csv", (to_csv_text(rows) if rows else "").encode("utf-8")
-    return XLSX, f"{name}.xlsx", xlsx_bytes(rows, sheet=ds.title[:31])
+    return XLSX, f"{name}.xlsx", xlsx_bytes(rows, sheet=_(ds.title)[:31])
 
 
 def _endpoint_for(ds: Dataset) -> Any:
@@ -120,7 +122,16 @@ def _endpoint_for(ds: Dataset) -> Any:
         offset: int = kw.pop("offset")
         store = store_of(request)
         paged = fmt is OutFormat.json
-        key = ("api", ds.name, fmt.value, limit if paged else 0, offset if paged else 0, tuple(sorted(kw.items())))
+        # the body carries translated text (title, empty state): one cache entry per language
+        key = (
+            "api",
+            i18n.current(),
+            ds.name,
+            fmt.value,
+            limit if paged else 0,
+            offset if paged else 0,
+            tuple(sorted(kw.items())),
+        )
 
         def build() -> tuple[str, str | None, bytes]:
             result = fetch(store, ds.name, kw)
@@ -128,12 +139,12 @@ def _endpoint_for(ds: Dataset) -> Any:
                 return encode(ds, result.rows, fmt)
             body = {
                 "dataset": ds.name,
-                "title": ds.title,
+                "title": _(ds.title),
                 "total": result.total,
                 "limit": limit,
                 "offset": offset,
                 "filters": {k: kw.get(k) for k in ds.filters},
-                "empty": result.empty_reason,
+                "empty": translate(result.empty_reason),
                 "items": result.rows[offset : offset + limit],
             }
             return "application/json", None, json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")

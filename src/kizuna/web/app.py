@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kizuna import __version__, i18n
 from kizuna.errors import KizunaError, Where
+from kizuna.i18n import N_, gettext
 from kizuna.web.render import render_page
 from kizuna.web.store import ReadOnlyStore
 
@@ -85,16 +86,18 @@ def error_response(path: str, err: KizunaError) -> Response:
     if is_api(path):
         return JSONResponse(err.to_dict(), status_code=err.status)
     return HTMLResponse(
-        render_page("error.html", {"error": err.to_dict()["error"], "status": err.status, "title": "Error"}),
+        render_page(
+            "error.html", {"error": err.to_dict()["error"], "status": err.status, "title": gettext(N_("Error"))}
+        ),
         status_code=err.status,
     )
 
 
 INTERNAL = KizunaError(
     "server.internal",
-    "the server could not answer this request",
+    N_("the server could not answer this request"),
     Where(),
-    hint="the server log has the details; try again or report it",
+    hint=N_("the server log has the details; try again or report it"),
     status=500,
 )
 
@@ -154,9 +157,10 @@ class Guard:
             if name not in self.allowed_hosts:
                 err = KizunaError(
                     "http.bad_host",
-                    "this server answers only on its own address",
+                    N_("this server answers only on its own address"),
                     Where(field="Host"),
-                    hint=f"open http://127.0.0.1 (got host {host[:60]!r})",
+                    hint=N_("open http://127.0.0.1 (got host {host!r})"),
+                    params={"host": host[:60]},
                 )
                 await self._send_headers_too(error_response(path, err), scope, receive, send)
                 return
@@ -249,13 +253,13 @@ def _validation_error(exc: RequestValidationError) -> KizunaError:
     loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body")]
     field = ".".join(loc) or None
     msg = str(first.get("msg", "invalid request"))
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return KizunaError(
         "request.invalid",
-        f"{msg}{more}",
+        N_("invalid parameter: {detail} (and {more} more)") if len(errors) > 1 else N_("invalid parameter: {detail}"),
         Where(field=field),
-        hint="see /api/v1/openapi.json for the parameters this endpoint takes",
+        hint=N_("see /api/v1/openapi.json for the parameters this endpoint takes"),
         status=422,
+        params={"detail": msg, "more": len(errors) - 1},
     )
 
 
@@ -263,17 +267,17 @@ def _http_error(exc: StarletteHTTPException, path: str) -> KizunaError:
     if exc.status_code == 404:
         return KizunaError(
             "http.not_found",
-            "no such page or endpoint",
+            N_("no such page or endpoint"),
             Where(key=path[:200]),
-            hint="the API's endpoints are listed at /api/v1",
+            hint=N_("the API's endpoints are listed at /api/v1"),
             status=404,
         )
     if exc.status_code == 405:
         return KizunaError(
             "http.method_not_allowed",
-            "this server is read-only: use GET",
+            N_("this server is read-only: use GET"),
             Where(key=path[:200]),
-            hint="only GET (and HEAD) requests are answered",
+            hint=N_("only GET (and HEAD) requests are answered"),
             status=405,
         )
     return KizunaError(f"http.{exc.status_code}", str(exc.detail), Where(key=path[:200]), status=exc.status_code)

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.output import to_json_records
 from kizuna.web import queries
 from kizuna.web.store import ReadOnlyStore
@@ -36,19 +37,26 @@ class Filter:
 FILTERS: dict[str, Filter] = {
     f.name: f
     for f in (
-        Filter("country", "Country", "ISO 3166-1 alpha-2 code of the country, e.g. XZ"),
-        Filter("ally", "Ally", "ally name as kizuna.coordinate assigns it, e.g. Japan or Ally A"),
-        Filter("publisher", "Publisher", "reporting publisher's organisation ref, e.g. US-GOV-1"),
-        Filter("sector", "Sector", "DAC sector code or prefix (vocabulary 1 or 2), e.g. 152 or 15220"),
-        Filter("adm1", "Area", "first-level administrative area code or name, e.g. XZ01"),
+        Filter("country", N_("Country"), N_("ISO 3166-1 alpha-2 code of the country, e.g. XZ")),
+        Filter("ally", N_("Ally"), N_("ally name as kizuna.coordinate assigns it, e.g. Japan or Ally A")),
+        Filter("publisher", N_("Publisher"), N_("reporting publisher's organisation ref, e.g. US-GOV-1")),
+        Filter(
+            "sector",
+            N_("Sector"),
+            N_(
+                "DAC sector code or prefix (vocabulary 1 or 2), e.g. 152 or 15220; "
+                "on Gaps, a humanitarian cluster such as Health"
+            ),
+        ),
+        Filter("adm1", N_("Area"), N_("first-level administrative area code or name, e.g. XZ01")),
         Filter(
             "activity",
-            "Activity",
-            "activity ids (reporting-org ref|iati-identifier), comma-separated; other filters then do not apply",
+            N_("Activity"),
+            N_("activity ids (reporting-org ref|iati-identifier), comma-separated; other filters then do not apply"),
         ),
-        Filter("register", "Register", "screening register id (a number), e.g. 1"),
-        Filter("group", "Subgroups", "subgroup variable of the vital-core run: all, admin1, sex, ..."),
-        Filter("round", "Round", "survey round of the vital-core run, e.g. 1"),
+        Filter("register", N_("Register"), N_("screening register id (a number), e.g. 1")),
+        Filter("group", N_("Subgroups"), N_("subgroup variable of the vital-core run: all, admin1, sex, ...")),
+        Filter("round", N_("Round"), N_("survey round of the vital-core run, e.g. 1")),
     )
 }
 
@@ -96,6 +104,18 @@ def frames(ctx: Ctx) -> Any:
     return ctx.store.cached(("ledger-frames",), load_ledger, keep=True)
 
 
+# Values of the ``ally`` column that name a group of organisations, not an ally: the registry's UN,
+# multilateral and NGO groups, its catch-all of other governments, and kizuna.coordinate.allies'
+# fallbacks by organisation type ("NGOs", "Multilaterals") and for nothing known ("Other").
+NOT_ALLIES = frozenset({"UN", "Multilaterals", "NGOs", "Other governments", "Other"})
+
+
+def is_ally(name: str | None) -> bool:
+    """Whether an ``ally`` value names an ally (a government or public donor such as the United States,
+    Japan, the EU or the demo's Ally A), not a group of UN agencies, multilaterals or NGOs."""
+    return bool(name) and name not in NOT_ALLIES
+
+
 def ally_uids(ctx: Ctx, ally: str) -> set[str]:
     """Activities whose reporting organisation counts under ``ally`` (kizuna.coordinate's mapping)."""
     from kizuna.coordinate.model import activity_orgs
@@ -126,7 +146,13 @@ def as_int(value: str | None, field: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise InputError(f"filter.{field}", f"{value!r} is not a number", Where(field=field), hint="e.g. 1") from None
+        raise InputError(
+            f"filter.{field}",
+            N_("{value!r} is not a number"),
+            Where(field=field),
+            hint=N_("e.g. 1"),
+            params={"value": value},
+        ) from None
 
 
 # --- ledger ------------------------------------------------------------------------------------
@@ -174,6 +200,17 @@ def _points(
         theirs = ally_uids(ctx, ally)
         rows = [r for r in rows if r["activity_uid"] in theirs]
     return rows
+
+
+def _publishers(ctx: Ctx, country: str | None = None) -> Any:
+    """Publishers with their money; a 3W organisation (key ``3W:…``) that records no money is left
+    out: a 3W sheet says who works where, not how much, so it would only add zero-value rows to the
+    money tables and charts."""
+    return [
+        r
+        for r in queries.publishers(ctx.ws, country)
+        if not (str(r.get("publisher_ref") or "").startswith("3W:") and not r["committed_usd"] and not r["spent_usd"])
+    ]
 
 
 def _ws(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -230,6 +267,13 @@ def _gaps(ctx: Ctx, country: str | None = None, sector: str | None = None, adm1:
         return []
     df = _gap_result(ctx, country).table
     return narrow(df, adm1=adm1).filter(sector_matches("sector", sector) | (pl.col("sector") == (sector or "")))
+
+
+def gap_sectors(store: ReadOnlyStore, country: str | None) -> list[str]:
+    """The sectors the gap rows use (humanitarian clusters, as the needs table names them), for the
+    Gaps page's sector filter: offering DAC codes there would empty the page."""
+    rows = fetch(store, "gaps", {"country": country}).rows
+    return sorted({str(r["sector"]) for r in rows if r.get("sector")})
 
 
 def _gap_notes(ctx: Ctx, country: str | None = None) -> Any:
@@ -315,9 +359,9 @@ def queries_latest_register(ws: Workspace) -> int | None:
     return ws.scalar("SELECT max(register_id) FROM screen_registers")
 
 
-LEDGER_EMPTY = "no activities yet — run `kizuna ingest FILE` (IATI XML or a 3W sheet) or `kizuna demo`"
-MEASURE_EMPTY = "no vital-core results yet — run `kizuna measure SURVEY --spec SPEC.toml`"
-SCREEN_EMPTY = "no screening registers yet — run `kizuna screen PROPOSAL.toml`"
+LEDGER_EMPTY = N_("no activities yet — run `kizuna ingest FILE` (IATI XML or a 3W sheet) or `kizuna demo`")
+MEASURE_EMPTY = N_("no vital-core results yet — run `kizuna measure SURVEY --spec SPEC.toml`")
+SCREEN_EMPTY = N_("no screening registers yet — run `kizuna screen PROPOSAL.toml`")
 WHERE = ("country", "ally", "publisher", "sector", "adm1")
 MONEY = ("activities", "flows", "coordinate_ally_rules")
 
@@ -340,8 +384,8 @@ DATASETS: dict[str, Dataset] = {
     for d in (
         _d(
             "countries",
-            "Countries",
-            "Countries with activities, most activities first.",
+            N_("Countries"),
+            N_("Countries with activities, most activities first."),
             _ws(queries.countries),
             (),
             ("activities", "activity_countries"),
@@ -350,9 +394,12 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "publishers",
-            "Totals by publisher",
-            "Each publisher's activities and money in USD: committed (type 2), spent (types 3 and 4).",
-            _ws(queries.publishers),
+            N_("Totals by publisher"),
+            N_(
+                "Each publisher's activities and money in USD: committed (type 2), spent (types 3 and 4); "
+                "3W organisations without money are left out."
+            ),
+            _publishers,
             ("country",),
             ("activities", "flows"),
             LEDGER_EMPTY,
@@ -360,8 +407,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "activities",
-            "Activities",
-            "Activities with their publisher, status, dates, countries, sectors and spend in USD (ledger).",
+            N_("Activities"),
+            N_("Activities with their publisher, status, dates, countries, sectors and spend in USD (ledger)."),
             _activities,
             WHERE,
             ("activities",),
@@ -370,8 +417,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "activity-points",
-            "Activity locations",
-            "Activity locations with coordinates, for maps.",
+            N_("Activity locations"),
+            N_("Activity locations with coordinates, for maps."),
             _points,
             (*WHERE, "activity"),
             ("activities", "locations"),
@@ -380,8 +427,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "sectors",
-            "Sectors",
-            "DAC sectors of activities with names, most activities first.",
+            N_("Sectors"),
+            N_("DAC sectors of activities with names, most activities first."),
             _ws(queries.sectors),
             ("country",),
             ("activities", "activity_sectors"),
@@ -390,8 +437,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "areas",
-            "Areas",
-            "First-level administrative areas named by activity locations.",
+            N_("Areas"),
+            N_("First-level administrative areas named by activity locations."),
             _ws(queries.admin_areas),
             ("country",),
             ("activities", "locations"),
@@ -400,19 +447,21 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "sources",
-            "Sources",
-            "Every import with its provenance: file, sha256, publisher, counts, time.",
+            N_("Sources"),
+            N_("Every import with its provenance: file, sha256, publisher, counts, time."),
             _sources,
             (),
             ("imports",),
-            "no imports yet — run `kizuna ingest FILE` or `kizuna demo`",
+            N_("no imports yet — run `kizuna ingest FILE` or `kizuna demo`"),
             "ledger",
         ),
         _d(
             "presence",
-            "Who does what where",
-            "Ally x DAC 3-digit sector (x area when one is chosen): activities, organisations and USD "
-            "(kizuna.coordinate presence).",
+            N_("Who does what where"),
+            N_(
+                "Ally x DAC 3-digit sector (x area when one is chosen): activities, organisations and USD "
+                "(kizuna.coordinate presence)."
+            ),
             _presence,
             ("country", "ally", "sector", "adm1"),
             MONEY,
@@ -421,9 +470,11 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "overlaps",
-            "Overlap candidates",
-            "Pairs of activities of different organisations in the same sector, place and time, scored, "
-            "with reasons (kizuna.coordinate).",
+            N_("Overlap candidates"),
+            N_(
+                "Pairs of activities of different organisations in the same sector, place and time, scored, "
+                "with reasons (kizuna.coordinate)."
+            ),
             _overlaps,
             ("country", "ally", "sector"),
             MONEY,
@@ -432,18 +483,18 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "gaps",
-            "Gaps",
-            "Area x sector ranked by high need and low presence (kizuna.coordinate).",
+            N_("Gaps"),
+            N_("Area x sector ranked by high need and low presence (kizuna.coordinate)."),
             _gaps,
             ("country", "sector", "adm1"),
             MONEY,
-            "no needs table — store one with `kizuna gaps --needs NEEDS.csv` (or `kizuna serve --needs NEEDS.csv`)",
+            N_("no needs table — store one with `kizuna gaps --needs NEEDS.csv` (`kizuna demo` stores the demo's)"),
             "coordinate",
         ),
         _d(
             "gap-notes",
-            "What the data cannot show",
-            "Statements that go with the gaps: no needs table, no subnational locations, money with no area.",
+            N_("What the data cannot show"),
+            N_("Statements that go with the gaps: no needs table, no subnational locations, money with no area."),
             _gap_notes,
             ("country",),
             MONEY,
@@ -452,8 +503,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "division-concentration",
-            "Concentration by sector",
-            "Donors per sector: HHI, effective number of donors, lead donor (allies, disbursements).",
+            N_("Concentration by sector"),
+            N_("Donors per sector: HHI, effective number of donors, lead donor (allies, disbursements)."),
             _division("concentration"),
             ("country", "sector"),
             MONEY,
@@ -462,8 +513,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "division-shares",
-            "Shares by sector",
-            "Each ally's share of a sector's disbursements.",
+            N_("Shares by sector"),
+            N_("Each ally's share of a sector's disbursements."),
             _division("shares"),
             ("country", "ally", "sector"),
             MONEY,
@@ -472,8 +523,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "division-rca",
-            "Comparative advantage",
-            "Revealed comparative advantage (Balassa) of each ally in each sector, across the ledger.",
+            N_("Comparative advantage"),
+            N_("Revealed comparative advantage (Balassa) of each ally in each sector, across the ledger."),
             _division("rca"),
             ("ally", "sector"),
             MONEY,
@@ -482,8 +533,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "division-significance",
-            "Significant relationships",
-            "Which allies are significant donors to a country (OECD DAC method).",
+            N_("Significant relationships"),
+            N_("Which allies are significant donors to a country (OECD DAC method)."),
             _division("significance"),
             ("country", "ally"),
             MONEY,
@@ -492,8 +543,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "division-sectors",
-            "Sectors per ally",
-            "Sectors each ally works in per country, against the EU Code of Conduct's three.",
+            N_("Sectors per ally"),
+            N_("Sectors each ally works in per country, against the EU Code of Conduct's three."),
             _division("sectors"),
             ("country", "ally"),
             MONEY,
@@ -502,8 +553,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "vital-core-runs",
-            "Vital-core runs",
-            "Stored vital-core runs: title, k, rows used, data sha256.",
+            N_("Vital-core runs"),
+            N_("Stored vital-core runs: title, k, rows used, data sha256."),
             _runs,
             (),
             ("measure_runs",),
@@ -512,8 +563,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "vital-core-estimates",
-            "Vital-core estimates",
-            "H (headcount), A (intensity) and M0 (adjusted headcount) with SE and CI, by round and subgroup.",
+            N_("Vital-core estimates"),
+            N_("H (headcount), A (intensity) and M0 (adjusted headcount) with SE and CI, by round and subgroup."),
             _ws(queries.vital_core_estimates),
             ("group", "round"),
             ("measure_runs", "measure_estimates"),
@@ -522,8 +573,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "vital-core-contributions",
-            "Contributions by indicator",
-            "Censored headcounts and percentage contributions of each indicator to M0.",
+            N_("Contributions by indicator"),
+            N_("Censored headcounts and percentage contributions of each indicator to M0."),
             _ws(queries.vital_core_contributions),
             ("group", "round"),
             ("measure_runs", "measure_estimates"),
@@ -532,8 +583,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "vital-core-changes",
-            "Change over time",
-            "Changes of H, A and M0 between rounds, absolute and relative, with CI.",
+            N_("Change over time"),
+            N_("Changes of H, A and M0 between rounds, absolute and relative, with CI."),
             _ws(queries.vital_core_changes),
             ("group",),
             ("measure_runs", "measure_changes"),
@@ -542,8 +593,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "vital-core-groups",
-            "Subgroup variables",
-            "Subgroup variables of the latest vital-core run.",
+            N_("Subgroup variables"),
+            N_("Subgroup variables of the latest vital-core run."),
             _ws(queries.vital_core_groups),
             (),
             ("measure_runs", "measure_estimates"),
@@ -552,8 +603,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "needs",
-            "Needs by area",
-            "Share deprived and people in need by area and dimension, from the latest vital-core run.",
+            N_("Needs by area"),
+            N_("Share deprived and people in need by area and dimension, from the latest vital-core run."),
             _needs,
             ("adm1",),
             ("measure_runs", "measure_needs"),
@@ -562,8 +613,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "screening-registers",
-            "Screening registers",
-            "Do-no-harm risk registers: proposal, category, risks, gaps, provenance.",
+            N_("Screening registers"),
+            N_("Do-no-harm risk registers: proposal, category, risks, gaps, provenance."),
             _registers,
             (),
             ("screen_registers",),
@@ -572,8 +623,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "screening-risks",
-            "Risks",
-            "Each rule that fired: why (facts), impact x likelihood, mitigation.",
+            N_("Risks"),
+            N_("Each rule that fired: why (facts), impact x likelihood, mitigation."),
             lambda ctx, register=None: queries.register_risks(ctx.ws, as_int(register, "register")),
             ("register",),
             ("screen_registers", "screen_risks"),
@@ -582,8 +633,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "screening-gaps",
-            "Unknowns",
-            "Rules that could not be decided for want of facts.",
+            N_("Unknowns"),
+            N_("Rules that could not be decided for want of facts."),
             lambda ctx, register=None: queries.register_gaps(ctx.ws, as_int(register, "register")),
             ("register",),
             ("screen_registers",),
@@ -592,8 +643,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "screening-site",
-            "Project site",
-            "The register's project site (vertices of a line site).",
+            N_("Project site"),
+            N_("The register's project site (vertices of a line site)."),
             _register_layer("site"),
             ("register",),
             ("screen_registers",),
@@ -602,8 +653,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "screening-communities",
-            "Communities",
-            "Communities of the register's layer (name, group, people).",
+            N_("Communities"),
+            N_("Communities of the register's layer (name, group, people)."),
             _register_layer("communities"),
             ("register",),
             ("screen_registers",),
@@ -612,8 +663,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         _d(
             "screening-events",
-            "Conflict events",
-            "Events of the register's layer near the site: date, category, fatalities.",
+            N_("Conflict events"),
+            N_("Events of the register's layer near the site: date, category, fatalities."),
             _register_layer("events"),
             ("register",),
             ("screen_registers",),
@@ -651,9 +702,38 @@ def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) ->
         clean["country"] = check_country(clean["country"], known)
     key = ("dataset", name, tuple(sorted(clean.items())))
     rows = store.cached(key, lambda ws: to_json_records(ds.fetch(Ctx(ws, store), **clean)))
-    if not rows and name == "gaps" and store.needs_table() is None:
+    if rows:
+        return Result(ds, rows, None)
+    if name == "gaps" and store.needs_table() is None:
         return Result(ds, [], ds.empty)
-    return Result(ds, rows, None if rows else "nothing matches these filters")
+    return Result(ds, [], empty_reason(store, name, clean))
+
+
+# Why a dataset with data in its part holds no rows, when no filter explains it.
+NONE: dict[str, str] = {
+    "activity-points": N_("no activity in this workspace has coordinates: its files give no point locations"),
+    "areas": N_("no activity location in this workspace names a first-level area"),
+    "overlaps": N_("no two activities of different organisations share a sector, a place and a time"),
+    "gaps": N_("the needs table and the ledger have no area and sector in common"),
+    "screening-site": N_("the register's proposal file is not beside the workspace's record of it"),
+}
+NO_MATCH = N_("nothing matches these filters")
+NO_ROWS = N_("this workspace holds no rows for this table")
+
+
+def empty_reason(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) -> str:
+    """Why dataset ``name`` is empty for ``filters``: a filter narrowed it away, or the workspace has
+    none at all (then "nothing matches these filters" would mislead: say what is missing)."""
+    if any(filters.values()):
+        everywhere = {k: None for k in filters}
+        key = ("dataset", name, tuple(sorted(everywhere.items())))
+        try:
+            held = store.cached(key, lambda ws: to_json_records(DATASETS[name].fetch(Ctx(ws, store), **everywhere)))
+        except Exception:  # noqa: BLE001 — some datasets need their filter: then the filter is why
+            return NO_MATCH
+        if held:
+            return NO_MATCH
+    return NONE.get(name, NO_ROWS)
 
 
 def synthetic(store: ReadOnlyStore) -> bool:

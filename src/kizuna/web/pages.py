@@ -1,14 +1,21 @@
 """Server-rendered pages. Each page is a list of blocks (figures, charts, maps, tables, empty states)
 built from datasets (:mod:`kizuna.web.datasets`); a table's downloads are the API's CSV/XLSX.
 
-Filters are a plain GET form, so every view has a URL to share and works without JavaScript;
-``static/app.js`` submits the form when a control changes and draws the charts. Maps load their
-points from the API with the page's filters.
+Filters are a plain GET form with an Apply button, so every view has a URL to share and works
+without JavaScript (nothing submits on change: arrow keys move through a list without reloading).
+``static/app.js`` draws the charts; maps load their points from the API with the page's filters.
+
+Every string a person reads goes through the catalogue (:mod:`kizuna.i18n`): titles and labels are
+message ids marked with ``N_`` and translated when the page is rendered; codes are shown by name
+(:mod:`kizuna.reference.names`, :mod:`kizuna.reference.countries`, the workspace's area names) and
+table cells are formatted by :func:`cell` in the reader's locale.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -18,8 +25,11 @@ from fastapi.responses import HTMLResponse
 
 from kizuna import i18n
 from kizuna.errors import KizunaError, Where
+from kizuna.i18n import N_, _
+from kizuna.i18n.columns import label as heading
+from kizuna.reference.names import code_name, sector_name
 from kizuna.web import charts
-from kizuna.web.datasets import DATASETS, FILTERS, Result, fetch, ready, synthetic
+from kizuna.web.datasets import DATASETS, FILTERS, Result, fetch, gap_sectors, is_ally, ready, synthetic
 from kizuna.web.render import render_page
 from kizuna.web.store import ReadOnlyStore
 
@@ -28,23 +38,18 @@ router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 100  # rows a page shows; downloads carry all of them
 MAX_FILTER_LEN = 200
 MAP_POINTS = 1000  # the API's page limit: a map loads one page of points
-SYNTHETIC_COUNTRIES = {"XZ": "Republic of Kaltara (synthetic)"}
+# the parts of an error's "where", named on error pages
+WHERE_NAMES = (N_("file"), N_("line"), N_("row"), N_("field"), N_("key"))
 
 
 def country_name(code: str | None, name: str | None = None) -> str:
+    """A country by its name in the reader's language (:func:`kizuna.reference.countries.country_name`);
+    ``name`` (the ledger's) when the reference has none; "All countries" for no code."""
     if not code:
-        return "All countries"
-    if code in SYNTHETIC_COUNTRIES:
-        return SYNTHETIC_COUNTRIES[code]
-    if name:
-        return f"{name} ({code})"
-    try:
-        import pycountry
+        return _("All countries")
+    from kizuna.reference.countries import country_name as reference_name
 
-        c = pycountry.countries.get(alpha_2=code)
-        return f"{c.name} ({code})" if c else code
-    except (ImportError, LookupError):
-        return code
+    return reference_name(code) or name or code
 
 
 def read_filters(request: Request, names: tuple[str, ...]) -> dict[str, str | None]:
@@ -54,10 +59,11 @@ def read_filters(request: Request, names: tuple[str, ...]) -> dict[str, str | No
         if value is not None and len(value) > MAX_FILTER_LEN:
             raise KizunaError(
                 "request.invalid",
-                f"the filter is longer than {MAX_FILTER_LEN} characters",
+                N_("the filter is longer than {n} characters"),
                 Where(field=name),
-                hint="choose a value from the list",
+                hint=N_("choose a value from the list"),
                 status=422,
+                params={"n": MAX_FILTER_LEN},
             )
         out[name] = (value.strip() or None) if value is not None else None
     return out
@@ -73,6 +79,150 @@ def api_url(name: str, filters: Mapping[str, str | None], **extra: Any) -> str:
     return f"/api/v1/{name}?{urlencode({**kept, **extra})}"
 
 
+# --- cells: values as a person reads them --------------------------------------------------------
+
+MONEY_COLUMNS = re.compile(r"^(usd|usd_.*|.*_usd)$")
+PER_PERSON = {"usd_per_pin", "pin_per_org"}
+PERCENT_COLUMNS = {
+    "share",
+    "lead_share",
+    "share_deprived",
+    "share_deprived_poor",
+    "contribution_pct",
+    "contribution_lo",
+    "contribution_hi",
+    "share_of_country",
+    "donor_global_share",
+    "time_share",
+    "censored_headcount",
+    "uncensored_headcount",
+    "disbursed_per_committed",
+}
+DATE_COLUMNS = {"start_date", "end_date", "as_of", "date"}
+STRUCTURED = {"why", "unknown_facts", "counts", "warnings", "adjustments", "layers", "facts", "next_steps"}
+LONG_TEXT = {"reason", "reasons", "why", "question", "mitigation", "source", "description", "adjustments"}
+TITLE_TEXT = {"title", "title_a", "title_b", "publisher_name", "org_name", "org_name_a", "org_name_b"}
+SECTOR_COLUMNS = {"sector", "sector_code", "needs_sector"}
+AREA_COLUMNS = {"adm1", "adm2", "admin1", "place"}
+# columns holding Kizuna's own codes, shown by name (kizuna.reference.names: names_en.csv / names_ja.csv)
+CODE_LISTS = {
+    "indicator": "measure.indicator",
+    "dimension": "measure.dimension",
+    "project_type": "screen.project_type",
+    "family": "screen.rule_family",
+    "significance": "screen.significance",
+    "category": "screen.significance",
+}
+LONG_CHARS = 360  # longer text goes into a details row: a cell stays a few lines tall
+HASH_CHARS = 12
+LIST_ITEMS = 6
+
+
+def _structured(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _items(value: Any) -> list[str]:
+    """A dict or list as list items ("key: value"), values formatted by locale."""
+    if isinstance(value, dict):
+        return [f"{k}: {_plain(v)}" for k, v in value.items()]
+    return [_plain(v) for v in value]
+
+
+def _joined(names: list[str]) -> str:
+    return ("、" if i18n.current() == "ja" else ", ").join(names)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return ", ".join(_items(value)) if value else "—"
+    return i18n.cell(value)
+
+
+class Names:
+    """Names of the codes a page shows, in the reader's language: areas by the workspace's names."""
+
+    def __init__(self, store: ReadOnlyStore):
+        self.store = store
+
+    @functools.cached_property
+    def areas(self) -> dict[str, str]:
+        if not self.store.has_tables("admin_areas"):
+            return {}
+
+        def load(ws: Any) -> dict[str, str]:
+            from kizuna.geo.areas import area_names
+
+            df = area_names(ws)
+            return dict(zip(df.get_column("pcode").to_list(), df.get_column("name").to_list(), strict=True))
+
+        return self.store.cached(("area-names",), load, keep=True)
+
+    def area(self, code: Any) -> str:
+        return self.areas.get(str(code), str(code)) if code not in (None, "") else ""
+
+
+def cell(column: str, value: Any, names: Names | None = None) -> dict[str, Any]:
+    """One table cell as the page shows it: ``text``, a CSS class (``num``, ``long``, ``hash``,
+    ``list``), the full value as ``title`` where it is shortened, and ``data`` (a data value, marked
+    ``translate="no"``) — numbers in the locale's format, money whole, shares as percentages, dates and
+    times without microseconds, codes by name, JSON as a list."""
+    out: dict[str, Any] = {"text": "", "cls": "", "title": None, "items": None, "data": True, "full": None}
+    if value is None or value == "":
+        return out
+    if isinstance(value, bool):
+        return {**out, "text": _("yes") if value else _("no"), "data": False}
+    if isinstance(value, int | float):
+        if column in PERCENT_COLUMNS:
+            text = i18n.percent(value, 1)
+        elif MONEY_COLUMNS.match(column) and column not in PER_PERSON:
+            text = i18n.number(round(value))
+        elif column in ("k",):
+            text = i18n.percent(value / 100)
+        else:
+            small = isinstance(value, float) and abs(value) < 1000 and not value.is_integer()
+            text = i18n.number(value, 3 if small else None)
+        return {**out, "text": text, "cls": "num"}
+    if column in STRUCTURED:
+        parsed = _structured(value)
+        if isinstance(parsed, dict | list):
+            items = _items(parsed)
+            return {**out, "cls": "list", "items": items, "text": str(len(items))}
+    text = str(value)
+    if "sha256" in column and len(text) > HASH_CHARS:
+        return {**out, "text": text[:HASH_CHARS] + "…", "cls": "hash", "title": text, "full": text}
+    if column.endswith("_at") or column == "created":
+        return {**out, "text": i18n.moment(text)}
+    if column in DATE_COLUMNS:
+        return {**out, "text": i18n.day(text)}
+    if column in SECTOR_COLUMNS:
+        return {**out, "text": sector_name(text) or text, "title": text}
+    if column == "sectors":
+        codes = [c.strip() for c in text.split(",") if c.strip()]
+        if all(c.isdigit() for c in codes):  # a list of DAC codes: their names, one a line
+            items = [sector_name(c) or c for c in codes]
+            return {**out, "cls": "list", "items": items, "text": _joined(items)}
+    if column == "country":
+        return {**out, "text": country_name(text), "title": text}
+    if column == "countries":
+        return {**out, "text": _joined([country_name(c.strip()) for c in text.split(",") if c.strip()])}
+    if column in AREA_COLUMNS and names is not None:
+        name = names.area(text)
+        return {**out, "text": name, "title": text if name != text else None}
+    if column in CODE_LISTS:
+        return {**out, "text": code_name(CODE_LISTS[column], text) or text, "title": text}
+    if column in LONG_TEXT or len(text) > 80:
+        if len(text) > LONG_CHARS:
+            return {**out, "text": text[: LONG_CHARS // 2].rsplit(" ", 1)[0] + "…", "cls": "long", "full": text}
+        return {**out, "text": text, "cls": "long"}
+    return {**out, "text": text, "cls": "text" if column in TITLE_TEXT else ""}
+
+
 # --- blocks ------------------------------------------------------------------------------------
 
 
@@ -82,18 +232,30 @@ def table_block(
     title: str | None = None,
     columns: list[str] | None = None,
     rows: int = TABLE_ROWS,
+    names: Names | None = None,
 ) -> dict[str, Any]:
+    """A table of a dataset: human headings (:func:`kizuna.i18n.columns.label`), cells by :func:`cell`,
+    a count in words, and the downloads of the whole filtered table."""
     data = result.rows
     cols = [c for c in columns if not data or c in data[0]] if columns else (list(data[0]) if data else [])
+    total = result.total
+    shown = min(total, rows)
     return {
         "kind": "table",
         "id": result.dataset.name,
-        "title": title or result.dataset.title,
-        "description": result.dataset.description,
-        "columns": cols,
-        "rows": [[r.get(c) for c in cols] for r in data[:rows]],
-        "total": result.total,
-        "empty": result.empty_reason,
+        "title": title or _(result.dataset.title),
+        "description": _(result.dataset.description),
+        "columns": [heading(c) for c in cols],
+        "rows": [[cell(c, r.get(c), names) for c in cols] for r in data[:rows]],
+        "total": total,
+        "count": (
+            _("Showing {shown} of {total} rows — download for all.").format(
+                shown=i18n.number(shown), total=i18n.number(total)
+            )
+            if total > shown
+            else i18n.ngettext("{n} row.", "{n} rows.", total).format(n=i18n.number(total))
+        ),
+        "empty": i18n.translate(result.empty_reason),
         "downloads": {f: api_url(result.dataset.name, filters, format=f) for f in ("csv", "xlsx")},
         "api": api_url(result.dataset.name, filters),
     }
@@ -102,12 +264,13 @@ def table_block(
 def chart_block(
     block_id: str, title: str, spec: dict[str, Any] | None, empty: str | None, kind: str = "chart", wide: bool = False
 ) -> dict[str, Any]:
+    """A chart or map; ``title`` translated already, ``empty`` a message id (translated here)."""
     return {
         "kind": kind,
         "id": block_id,
         "title": title,
         "spec": spec,
-        "empty": empty or "nothing to draw",
+        "empty": i18n.translate(empty) or _("nothing to draw"),
         "label": (spec or {}).get("description", title),
         "wide": wide,
     }
@@ -119,20 +282,22 @@ def notes_block(block_id: str, title: str, notes: list[dict[str, Any]]) -> dict[
 
 
 def empty_block(title: str, message: str) -> dict[str, Any]:
-    return {"kind": "empty", "title": title, "empty": message}
+    return {"kind": "empty", "id": "empty", "title": title, "empty": i18n.translate(message)}
 
 
 def figures(*items: tuple[str, str]) -> dict[str, Any]:
-    return {"kind": "figures", "items": list(items)}
+    """Key figures: (label message id, value already formatted)."""
+    return {"kind": "figures", "id": "figures", "items": [(_(k), v) for k, v in items]}
 
 
 def activity_map(
-    store: ReadOnlyStore, filters: dict[str, str | None], empty: str | None, title: str = "Map of activities"
+    store: ReadOnlyStore, filters: dict[str, str | None], empty: str | None, title: str = N_("Map of activities")
 ) -> dict[str, Any]:
     """The map of activity locations over the workspace's admin boundaries (:mod:`kizuna.geo`): the
     browser loads the points from the API with these filters; the areas carry their names as tooltips,
     and the admin-1 areas are labelled. With no country chosen only admin-1 areas are drawn (pages
-    stay small); with one, its finest level."""
+    stay small); with one, its finest level. With no points, the title and the empty state say why:
+    the filters match none, or the workspace's files give no coordinates at all."""
     from kizuna.geo.areas import boundary_shapes
 
     points = fetch(store, "activity-points", filters)
@@ -152,16 +317,20 @@ def activity_map(
     spec = charts.map_spec(
         {"Activities": points.rows},
         MAP_TOOLTIP,
-        "Map: activity locations as points over admin areas",
+        _("Map: activity locations as points over admin areas"),
         urls={"Activities": api_url("activity-points", filters, limit=MAP_POINTS)},
         shapes=shapes,
         labels=labels,
     )
+    why = points.empty_reason or empty
+    text = _(title)
     if points.total > MAP_POINTS:
-        title += f" (the first {MAP_POINTS:,} of {points.total:,} locations: filter to see the rest)"
+        text = _("{title} (the first {n} of {total} locations: filter to see the rest)").format(
+            title=text, n=i18n.number(MAP_POINTS), total=i18n.number(points.total)
+        )
     elif not points.rows and shapes["features"]:
-        title += f" — {empty or points.empty_reason or 'no activity here has coordinates'}; admin areas shown"
-    return chart_block("map", title, spec, points.empty_reason or empty, kind="map")
+        text = _("{title} — {why}; admin areas shown").format(title=text, why=i18n.translate(why))
+    return chart_block("map", text, spec, why, kind="map")
 
 
 MAP_TOOLTIP = {
@@ -177,12 +346,14 @@ ACTIVITY_COLUMNS = ["title", "publisher_name", "status", "start_date", "end_date
 
 # --- the page frame --------------------------------------------------------------------------------
 
+Option = tuple[str, str, bool]  # value, label, whether the label is a data value (marked translate="no")
+
 
 def _options(
     rows: list[dict[str, Any]], value: str, label: Callable[[dict[str, Any]], str], all_label: str | None
-) -> list[tuple[str, str]]:
-    head = [("", all_label)] if all_label else []
-    return head + [(str(r[value]), label(r)) for r in rows if r.get(value) is not None]
+) -> list[Option]:
+    head: list[Option] = [("", _(all_label), False)] if all_label else []
+    return head + [(str(r[value]), label(r), True) for r in rows if r.get(value) is not None]
 
 
 def _unique(rows: list[dict[str, Any]], *columns: str) -> list[dict[str, Any]]:
@@ -190,49 +361,81 @@ def _unique(rows: list[dict[str, Any]], *columns: str) -> list[dict[str, Any]]:
     return [{"v": v} for v in seen]
 
 
+def _area_option(names: Names, code: str) -> str:
+    name = names.area(code)
+    return name if name == code else f"{name} ({code})"
+
+
 def filter_form(
-    store: ReadOnlyStore, filters: dict[str, str | None], choices: dict[str, list[tuple[str, str]]] | None = None
+    store: ReadOnlyStore,
+    filters: dict[str, str | None],
+    choices: dict[str, list[Option]] | None = None,
+    sectors: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Form controls for ``filters``: selects listing what the workspace holds (or ``choices``)."""
+    """Form controls for ``filters``: selects listing what the workspace holds (or ``choices``).
+
+    ``sectors``: the sectors to offer (the Gaps page offers the clusters its rows use); by default
+    the DAC sectors of the ledger's activities. The ally filter offers allies only."""
     country = filters.get("country")
+    names = Names(store)
     controls = []
     for name, value in filters.items():
         f = FILTERS[name]
-        control: dict[str, Any] = {"name": name, "label": f.label, "value": value or "", "help": f.description}
+        control: dict[str, Any] = {"name": name, "label": _(f.label), "value": value or "", "help": _(f.description)}
         if choices and name in choices:
             control["options"] = choices[name]
         elif name == "country":
             control["options"] = _options(
                 fetch(store, "countries", {}).rows,
                 "country",
-                lambda r: f"{country_name(r['country'], r.get('name'))} — {r['activities']:,} activities",
-                "All countries",
+                lambda r: _("{country} — {n} activities").format(
+                    country=country_name(r["country"], r.get("name")), n=i18n.number(r["activities"])
+                ),
+                N_("All countries"),
             )
         elif name == "publisher":
             control["options"] = _options(
                 fetch(store, "publishers", {"country": country}).rows,
                 "publisher_ref",
                 lambda r: r.get("publisher_name") or r["publisher_ref"],
-                "All publishers",
+                N_("All publishers"),
             )
         elif name == "ally":
-            rows = fetch(store, "presence", {"country": country}).rows
-            control["options"] = _options(_unique(rows, "ally"), "v", lambda r: r["v"], "All allies")
+            rows = [r for r in fetch(store, "presence", {"country": country}).rows if is_ally(r.get("ally"))]
+            control["options"] = _options(_unique(rows, "ally"), "v", lambda r: r["v"], N_("All allies"))
+        elif name == "sector" and sectors is not None:
+            control["options"] = _options(
+                [{"s": s} for s in sectors], "s", lambda r: sector_name(r["s"]) or r["s"], N_("All sectors")
+            )
         elif name == "sector":
             control["options"] = _options(
                 fetch(store, "sectors", {"country": country}).rows,
                 "sector",
-                lambda r: f"{r['sector']} {r.get('name') or ''}".strip(),
-                "All sectors",
+                lambda r: f"{r['sector']} {sector_name(r['sector'], r.get('name')) or ''}".strip(),
+                N_("All sectors"),
             )
         elif name == "adm1":
             control["options"] = _options(
-                fetch(store, "areas", {"country": country}).rows, "adm1", lambda r: r["adm1"], "All areas"
+                fetch(store, "areas", {"country": country}).rows,
+                "adm1",
+                lambda r: _area_option(names, r["adm1"]),
+                N_("All areas"),
             )
-        if "options" in control and value and all(v != value for v, _ in control["options"]):
-            control["options"].append((value, f"{value} (no data)"))
+        if "options" in control and value and all(o[0] != value for o in control["options"]):
+            control["options"].append((value, _("{value} (no data)").format(value=value), True))
         controls.append(control)
     return controls
+
+
+def _unique_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Blocks with distinct ids (two tables of one dataset on a page would repeat ids in the HTML)."""
+    seen: dict[str, int] = {}
+    out = []
+    for b in blocks:
+        base = str(b.get("id") or b["kind"])
+        seen[base] = seen.get(base, 0) + 1
+        out.append({**b, "id": base if seen[base] == 1 else f"{base}-{seen[base]}"})
+    return out
 
 
 def page(
@@ -241,19 +444,24 @@ def page(
     intro: str,
     blocks: list[dict[str, Any]],
     filters: dict[str, str | None] | None = None,
-    choices: dict[str, list[tuple[str, str]]] | None = None,
+    choices: dict[str, list[Option]] | None = None,
+    sectors: list[str] | None = None,
 ) -> HTMLResponse:
+    """A page: ``title`` and ``intro`` are message ids (translated here), ``blocks`` built already.
+    The language switch keeps every parameter of the current view; the navigation keeps the country."""
     store = store_of(request)
     filters = filters or {}
     country = filters.get("country") or request.query_params.get("country") or ""
+    current = [(k, v) for k, v in request.query_params.multi_items() if k != "lang" and v]
     ctx = {
-        "title": title,
-        "intro": intro,
-        "blocks": blocks,
+        "title": _(title),
+        "intro": _(intro),
+        "blocks": _unique_ids(blocks),
         "path": request.url.path,
-        "controls": filter_form(store, filters, choices) if filters else [],
+        "controls": filter_form(store, filters, choices, sectors) if filters else [],
         "synthetic": synthetic(store),
         "keep": urlencode({"country": country}) if country else "",
+        "keep_all": urlencode(current),
         "workspace": store.path.name,
     }
     return HTMLResponse(render_page("page.html", ctx), headers={"Cache-Control": "no-store"})
@@ -279,98 +487,133 @@ def cached_page(handler: Callable[[Request], HTMLResponse]) -> Callable[[Request
 # --- pages ------------------------------------------------------------------------------------------
 
 
+def allies_figure(presence: Result) -> str:
+    """The number of allies present (:func:`kizuna.web.datasets.is_ally`: not UN, multilateral or NGO
+    groups), or a dash when the ledger has no presence rows."""
+    if not presence.rows:
+        return "—"
+    return i18n.number(len({r["ally"] for r in presence.rows if is_ally(r.get("ally"))}))
+
+
 @router.get("/", response_class=HTMLResponse)
 @cached_page
 def overview(request: Request) -> HTMLResponse:
     store = store_of(request)
+    names = Names(store)
     filters = read_filters(request, ("country",))
     publishers = fetch(store, "publishers", filters)
     acts = fetch(store, "activities", filters)
     points = fetch(store, "activity-points", filters)
     presence = fetch(store, "presence", filters)
-    allies = sorted({r["ally"] for r in presence.rows if r.get("ally")})
     blocks = [
         figures(
-            ("Country", country_name(filters["country"])),
-            ("Activities", f"{acts.total:,}"),
-            ("Allies", f"{len(allies):,}" if presence.rows else "—"),
-            ("Publishers", f"{publishers.total:,}"),
-            ("Mapped locations", f"{points.total:,}"),
+            (N_("Country"), country_name(filters["country"])),
+            (N_("Activities"), i18n.number(acts.total)),
+            (N_("Allies"), allies_figure(presence)),
+            (N_("Publishers"), i18n.number(publishers.total)),
+            (N_("Mapped locations"), i18n.number(points.total)),
         ),
         chart_block(
             "allies-chart",
-            "Money by publisher (USD)",
+            _("Money by publisher (USD)"),
             charts.bar_spec(
                 publishers.rows,
                 "publisher_name",
-                {"committed_usd": "Committed", "spent_usd": "Spent"},
-                "Bar chart: USD committed and spent by each publisher",
+                {"committed_usd": _("Committed"), "spent_usd": _("Spent")},
+                _("Bar chart: USD committed and spent by each publisher"),
             ),
-            publishers.empty_reason or "no money recorded",
+            publishers.empty_reason or N_("no money recorded"),
         ),
-        activity_map(store, filters, acts.empty_reason or "no activity has coordinates"),
+        activity_map(store, filters, acts.empty_reason),
         chart_block(
             "ally-chart",
-            "Disbursements by ally and sector (USD)",
+            _("Disbursements by ally and sector (USD)"),
             charts.heat_spec(
                 presence.rows,
                 "ally",
                 "sector",
                 "usd_disbursements",
-                "Heat matrix: USD disbursed by each ally in each DAC 3-digit sector",
-                "Ally",
-                "Sector",
+                _("Heat matrix: USD disbursed by each ally in each DAC 3-digit sector"),
+                _("Ally"),
+                _("Sector"),
                 fmt=".3~s",
             ),
             presence.empty_reason,
             wide=True,
         ),
-        table_block(publishers, filters),
-        table_block(acts, filters, columns=ACTIVITY_COLUMNS),
+        table_block(publishers, filters, names=names),
+        table_block(acts, filters, columns=ACTIVITY_COLUMNS, names=names),
     ]
-    return page(request, "Overview", "Who works in this country, with how much money, and where.", blocks, filters)
+    return page(
+        request, N_("Overview"), N_("Who works in this country, with how much money, and where."), blocks, filters
+    )
 
 
 @router.get("/presence", response_class=HTMLResponse)
 @cached_page
 def who_does_what_where(request: Request) -> HTMLResponse:
     store = store_of(request)
+    names = Names(store)
     filters = read_filters(request, ("country", "ally", "sector", "adm1"))
     matrix = fetch(store, "presence", filters)
     acts = fetch(store, "activities", filters)
-    where = f" in {filters['adm1']}" if filters["adm1"] else ""
+    title = (
+        _("Activities by ally and sector in {area}").format(area=names.area(filters["adm1"]))
+        if filters["adm1"]
+        else _("Activities by ally and sector")
+    )
     blocks = [
         chart_block(
             "matrix",
-            f"Activities by ally and sector{where}",
+            title,
             charts.heat_spec(
                 matrix.rows,
                 "ally",
                 "sector",
                 "n_activities",
-                "Heat matrix: number of activities by ally and DAC 3-digit sector",
-                "Ally",
-                "Sector",
+                _("Heat matrix: number of activities by ally and DAC 3-digit sector"),
+                _("Ally"),
+                _("Sector"),
             ),
             matrix.empty_reason,
         ),
-        activity_map(store, filters, acts.empty_reason or "no activity here has coordinates"),
-        table_block(matrix, filters),
-        table_block(acts, filters, columns=ACTIVITY_COLUMNS),
+        activity_map(store, filters, acts.empty_reason),
+        table_block(matrix, filters, names=names),
+        table_block(acts, filters, columns=ACTIVITY_COLUMNS, names=names),
     ]
     return page(
         request,
-        "Who does what where",
-        "Presence of each ally by sector and area: activities, organisations and money.",
+        N_("Who does what where"),
+        N_("Presence of each ally by sector and area: activities, organisations and money."),
         blocks,
         filters,
     )
+
+
+OVERLAP_COLUMNS = [
+    "rank",
+    "score",
+    "ally_a",
+    "title_a",
+    "ally_b",
+    "title_b",
+    "sector_code",
+    "spatial",
+    "place",
+    "distance_km",
+    "overlap_days",
+    "text_similarity",
+    "reasons",
+    "activity_uid_a",
+    "activity_uid_b",
+]
 
 
 @router.get("/overlaps", response_class=HTMLResponse)
 @cached_page
 def overlaps(request: Request) -> HTMLResponse:
     store = store_of(request)
+    names = Names(store)
     filters = read_filters(request, ("country", "ally", "sector"))
     wanted = (request.query_params.get("pair") or "")[:20]
     result = fetch(store, "overlaps", filters)
@@ -382,7 +625,7 @@ def overlaps(request: Request) -> HTMLResponse:
         spec = charts.map_spec(
             {"Activity A": pts[uids[0]], "Activity B": pts[uids[1]]},
             MAP_TOOLTIP,
-            f"Map: locations of overlap pair {chosen['rank']}",
+            _("Map: locations of overlap pair {rank}").format(rank=chosen["rank"]),
             urls={
                 "Activity A": api_url("activity-points", {"activity": uids[0]}),
                 "Activity B": api_url("activity-points", {"activity": uids[1]}),
@@ -392,8 +635,11 @@ def overlaps(request: Request) -> HTMLResponse:
             {
                 "kind": "pair",
                 "id": "pair",
-                "title": f"Pair {chosen['rank']}: score {chosen['score']:.3f}",
+                "title": _("Pair {rank}: score {score}").format(
+                    rank=chosen["rank"], score=i18n.number(chosen["score"], 3)
+                ),
                 "row": chosen,
+                "reasons": [t.strip() for t in str(chosen.get("reasons") or "").split(";") if t.strip()],
                 "choices": [
                     (str(r["rank"]), f"#{r['rank']} {r['ally_a']} × {r['ally_b']} — {(r.get('title_a') or '')[:60]}")
                     for r in result.rows[:200]
@@ -402,109 +648,115 @@ def overlaps(request: Request) -> HTMLResponse:
             }
         )
         blocks.append(
-            chart_block("map", "Map of the pair", spec, "neither activity of this pair has coordinates", kind="map")
+            chart_block(
+                "map", _("Map of the pair"), spec, N_("neither activity of this pair has coordinates"), kind="map"
+            )
         )
         blocks.append(
             chart_block(
                 "scores",
-                "Scores of the top pairs",
-                charts.score_spec(result.rows[:15], "Bar chart: scores of the 15 best overlap candidates"),
+                _("Scores of the top pairs"),
+                charts.score_spec(result.rows[:15], _("Bar chart: scores of the 15 best overlap candidates")),
                 None,
             )
         )
-    blocks.append(
-        table_block(
-            result,
-            filters,
-            columns=[
-                "rank",
-                "score",
-                "ally_a",
-                "title_a",
-                "ally_b",
-                "title_b",
-                "sector_code",
-                "spatial",
-                "place",
-                "distance_km",
-                "overlap_days",
-                "text_similarity",
-                "reasons",
-                "activity_uid_a",
-                "activity_uid_b",
-            ],
-        )
-    )
+    blocks.append(table_block(result, filters, columns=OVERLAP_COLUMNS, names=names))
     return page(
         request,
-        "Overlaps",
-        "Pairs of activities that may duplicate each other, best first, each with its reasons.",
+        N_("Overlaps"),
+        N_("Pairs of activities that may duplicate each other, best first, each with its reasons."),
         blocks,
         filters,
     )
+
+
+GAP_COLUMNS = [
+    "rank",
+    "area_name",
+    "adm1",
+    "adm2",
+    "sector",
+    "severity",
+    "pin",
+    "n_orgs",
+    "n_activities",
+    "usd",
+    "usd_per_pin",
+    "need_score",
+    "coverage_score",
+    "gap_score",
+    "reason",
+]
+
+
+def needs_source_note(store: ReadOnlyStore, country: str | None) -> dict[str, Any] | None:
+    """Which needs table the Gaps page compares with the ledger, and where it came from."""
+    if store.needs_path is not None:
+        return {
+            "code": "needs_table",
+            "message": _("Needs table: {file} (given to kizuna serve)").format(file=store.needs_path.name),
+        }
+    if not store.has_tables("needs_tables"):
+        return None
+
+    def find(ws: Any) -> str | None:
+        from kizuna.coordinate.needs_store import current_needs_id, needs_source
+
+        needs_id = current_needs_id(ws, country)
+        return needs_source(ws, needs_id) if needs_id is not None else None
+
+    source = store.cached(("needs-source", country), find)
+    if source is None:
+        return None
+    return {"code": "needs_table", "message": _("Needs table: {file} (stored in the workspace)").format(file=source)}
 
 
 @router.get("/gaps", response_class=HTMLResponse)
 @cached_page
 def gaps(request: Request) -> HTMLResponse:
     store = store_of(request)
+    names = Names(store)
     filters = read_filters(request, ("country", "sector", "adm1"))
     ranked = fetch(store, "gaps", filters)
     needs = fetch(store, "needs", {"adm1": filters["adm1"]})
-    notes = fetch(store, "gap-notes", {"country": filters["country"]})
+    notes = fetch(store, "gap-notes", {"country": filters["country"]}).rows
+    source = needs_source_note(store, filters["country"])
     blocks = [
-        notes_block("gap-notes", "What the data cannot show", notes.rows),
+        notes_block("gap-notes", _("What the data cannot show"), ([source] if source else []) + notes),
         chart_block(
             "gap-chart",
-            "Largest gaps (need × lack of presence)",
-            charts.gap_spec(ranked.rows[:25], "Bar chart: gap scores of the 25 largest gaps"),
+            _("Largest gaps (need × lack of presence)"),
+            charts.gap_spec(ranked.rows[:25], _("Bar chart: gap scores of the 25 largest gaps")),
             ranked.empty_reason,
         ),
         chart_block(
             "needs-chart",
-            "Share deprived by area and dimension (vital-core survey)",
+            _("Share deprived by area and dimension (vital-core survey)"),
             charts.heat_spec(
                 needs.rows,
                 "dimension",
                 "admin1",
                 "share_deprived",
-                "Heat matrix: share of people deprived by area and dimension",
-                "Dimension",
-                "Area",
+                _("Heat matrix: share of people deprived by area and dimension"),
+                _("Dimension"),
+                _("Area"),
                 fmt=".0%",
             ),
             needs.empty_reason,
         ),
-        table_block(
-            ranked,
-            filters,
-            columns=[
-                "rank",
-                "area_name",
-                "adm1",
-                "adm2",
-                "sector",
-                "severity",
-                "pin",
-                "n_orgs",
-                "n_activities",
-                "usd",
-                "usd_per_pin",
-                "need_score",
-                "coverage_score",
-                "gap_score",
-                "reason",
-            ],
-        ),
-        table_block(needs, {"adm1": filters["adm1"]}),
+        table_block(ranked, filters, columns=GAP_COLUMNS, names=names),
+        table_block(needs, {"adm1": filters["adm1"]}, names=names),
     ]
     return page(
         request,
-        "Gaps",
-        "Where need is high and presence is low: the needs table against the ledger, "
-        "and the needs the vital-core survey measured.",
+        N_("Gaps"),
+        N_(
+            "Where need is high and presence is low: the needs table against the ledger, "
+            "and the needs the vital-core survey measured."
+        ),
         blocks,
         filters,
+        sectors=gap_sectors(store, filters["country"]),
     )
 
 
@@ -512,6 +764,7 @@ def gaps(request: Request) -> HTMLResponse:
 @cached_page
 def division(request: Request) -> HTMLResponse:
     store = store_of(request)
+    names = Names(store)
     filters = read_filters(request, ("country", "ally", "sector"))
     conc = fetch(store, "division-concentration", filters)
     shares = fetch(store, "division-shares", filters)
@@ -521,23 +774,23 @@ def division(request: Request) -> HTMLResponse:
     blocks = [
         chart_block(
             "shares-chart",
-            "Each ally's share of a sector's disbursements",
+            _("Each ally's share of a sector's disbursements"),
             charts.heat_spec(
                 shares.rows,
                 "donor",
                 "sector",
                 "share",
-                "Heat matrix: share of each sector's disbursements by ally",
-                "Ally",
-                "Sector",
+                _("Heat matrix: share of each sector's disbursements by ally"),
+                _("Ally"),
+                _("Sector"),
                 fmt=".0%",
             ),
             shares.empty_reason,
         ),
         chart_block(
             "hhi-chart",
-            "Concentration by sector (HHI)",
-            charts.hhi_spec(conc.rows, "Bar chart: Herfindahl-Hirschman index of donors in each sector"),
+            _("Concentration by sector (HHI)"),
+            charts.hhi_spec(conc.rows, _("Bar chart: Herfindahl-Hirschman index of donors in each sector")),
             conc.empty_reason,
         ),
         table_block(
@@ -555,38 +808,50 @@ def division(request: Request) -> HTMLResponse:
                 "concentration",
                 "reason",
             ],
+            names=names,
         ),
-        table_block(sig, filters),
-        table_block(per, filters),
-        table_block(rca, filters),
-        table_block(shares, filters),
+        table_block(sig, filters, names=names),
+        table_block(per, filters, names=names),
+        table_block(rca, filters, names=names),
+        table_block(shares, filters, names=names),
     ]
     return page(
         request,
-        "Division of labour",
-        "Shares, concentration (HHI), significant relationships and comparative advantage of allies.",
+        N_("Division of labour"),
+        N_("Shares, concentration (HHI), significant relationships and comparative advantage of allies."),
         blocks,
         filters,
     )
+
+
+INTRO_VC = N_(
+    "Human security of the vital core: the Alkire–Foster headcount H, intensity A and adjusted "
+    "headcount M0 with design-based 95% confidence intervals, by subgroup and over time."
+)
+
+
+def group_label(group_var: str) -> str:
+    """A subgroup variable as the Subgroups filter offers it."""
+    if group_var == "all":
+        return _("whole population")
+    return _("by {variable}").format(variable=heading(group_var))
 
 
 @router.get("/vital-core", response_class=HTMLResponse)
 @cached_page
 def vital_core(request: Request) -> HTMLResponse:
     store = store_of(request)
+    names = Names(store)
     filters = read_filters(request, ("group", "round"))
     groups = fetch(store, "vital-core-groups", {}).rows
-    choices = {
-        "group": _options(
-            groups,
-            "group_var",
-            lambda r: "whole population" if r["group_var"] == "all" else f"by {r['group_var']}",
-            None,
-        )
+    choices: dict[str, list[Option]] = {
+        "group": [(str(g["group_var"]), group_label(str(g["group_var"])), False) for g in groups]
     }
     overall = fetch(store, "vital-core-estimates", {"group": "all"})
     rounds = sorted({r["round"] for r in overall.rows if r.get("round")})
-    choices["round"] = [("", "Latest round")] + [(r, f"Round {r}") for r in rounds]
+    choices["round"] = [("", _("Latest round"), False)] + [
+        (r, _("Round {round}").format(round=r), False) for r in rounds
+    ]
     latest = filters["round"] or (rounds[-1] if rounds else None)
     group = filters["group"] or next((g["group_var"] for g in groups if g["group_var"] != "all"), "all")
     sub = fetch(store, "vital-core-estimates", {"group": group, "round": latest})
@@ -594,27 +859,36 @@ def vital_core(request: Request) -> HTMLResponse:
     changes = fetch(store, "vital-core-changes", {"group": group})
     runs = fetch(store, "vital-core-runs", {})
     if not runs.rows:
-        return page(request, "Vital core", INTRO_VC, [empty_block("Vital core", runs.empty_reason or "")])
+        return page(request, N_("Vital core"), INTRO_VC, [empty_block(_("Vital core"), runs.empty_reason or "")])
     run = runs.rows[0]
     h = {r["round"]: r for r in overall.rows if r["measure"] == "H"}
     blocks = [
         figures(
-            ("Survey", str(run.get("title") or "")),
-            ("Poverty cut-off k", f"{run['k']:g}%"),
-            ("People in sample", f"{run['n_used']:,} of {run['n_rows']:,}"),
-            *[(f"H, round {k}", f"{v['estimate']:.1%} ({v['lo']:.1%}–{v['hi']:.1%})") for k, v in h.items()],
+            (N_("Survey"), str(run.get("title") or "")),
+            (N_("Poverty cut-off k"), i18n.percent(run["k"] / 100)),
+            (
+                N_("People in sample"),
+                _("{used} of {rows}").format(used=i18n.number(run["n_used"]), rows=i18n.number(run["n_rows"])),
+            ),
+            *[
+                (
+                    _("H, round {round}").format(round=k),
+                    f"{i18n.percent(v['estimate'], 1)} ({i18n.percent(v['lo'], 1)}–{i18n.percent(v['hi'], 1)})",
+                )
+                for k, v in h.items()
+            ],
         ),
         chart_block(
             "trend",
-            "Change over time: H, A and M0 with 95% CIs",
+            _("Change over time: H, A and M0 with 95% CIs"),
             charts.line_spec(
                 overall.rows,
                 "round",
                 "estimate",
                 "measure",
-                "Line chart: H, A and M0 by survey round with CIs",
-                "Round",
-                "Estimate",
+                _("Line chart: H, A and M0 by survey round with CIs"),
+                _("Round"),
+                _("Estimate"),
                 low="lo",
                 high="hi",
             ),
@@ -622,51 +896,74 @@ def vital_core(request: Request) -> HTMLResponse:
         ),
         chart_block(
             "subgroups",
-            f"Headcount H by subgroup, round {latest}",
+            _("Headcount H by subgroup, round {round}").format(round=latest),
             charts.interval_spec(
                 [r for r in sub.rows if r["measure"] == "H"],
                 "group_label",
                 "estimate",
                 "lo",
                 "hi",
-                "Dot plot: headcount ratio H with 95% CIs by subgroup",
-                "H (share vital-core poor)",
-                group if group != "all" else "Population",
+                _("Dot plot: headcount ratio H with 95% CIs by subgroup"),
+                _("H (share vital-core poor)"),
+                heading(group) if group != "all" else _("Population"),
             ),
             sub.empty_reason,
         ),
         chart_block(
             "contrib",
-            f"Contribution of each indicator to M0, round {latest}",
-            charts.contribution_spec(contrib.rows, "Bar chart: percentage contribution of each indicator to M0"),
+            _("Contribution of each indicator to M0, round {round}").format(round=latest),
+            charts.contribution_spec(contrib.rows, _("Bar chart: percentage contribution of each indicator to M0")),
             contrib.empty_reason,
         ),
-        table_block(overall, {"group": "all"}, title="Estimates (whole population)"),
-        table_block(sub, {"group": group, "round": latest}, title=f"Estimates by subgroup ({group})"),
-        table_block(contrib, {"group": "all", "round": latest}),
-        table_block(changes, {"group": group}),
-        table_block(runs, {}),
+        table_block(overall, {"group": "all"}, title=_("Estimates (whole population)"), names=names),
+        table_block(
+            sub,
+            {"group": group, "round": latest},
+            title=_("Estimates by subgroup ({group})").format(group=group_label(group)),
+            names=names,
+        ),
+        table_block(contrib, {"group": "all", "round": latest}, names=names),
+        table_block(changes, {"group": group}, names=names),
+        table_block(runs, {}, names=names),
     ]
-    return page(request, "Vital core", INTRO_VC, blocks, {**filters, "group": group}, choices)
+    return page(request, N_("Vital core"), INTRO_VC, blocks, {**filters, "group": group}, choices)
 
 
-INTRO_VC = (
-    "Human security of the vital core: the Alkire–Foster headcount H, intensity A and adjusted "
-    "headcount M0 with design-based 95% confidence intervals, by subgroup and over time."
+INTRO_SCREEN = N_(
+    "Do-no-harm risk registers of proposed projects: each rule that fired and why, its impact × "
+    "likelihood, the project's category and the mitigations."
 )
+RISK_COLUMNS = [
+    "rule_id",
+    "family",
+    "significance",
+    "score",
+    "impact",
+    "likelihood",
+    "question",
+    "why",
+    "mitigation",
+    "source",
+]
 
 
 @router.get("/screening", response_class=HTMLResponse)
 @cached_page
 def screening(request: Request) -> HTMLResponse:
     store = store_of(request)
+    names = Names(store)
     filters = read_filters(request, ("register",))
     registers = fetch(store, "screening-registers", {})
     if not registers.rows:
-        return page(request, "Screening", INTRO_SCREEN, [empty_block("Screening", registers.empty_reason or "")])
-    choices = {
+        return page(request, N_("Screening"), INTRO_SCREEN, [empty_block(_("Screening"), registers.empty_reason or "")])
+    choices: dict[str, list[Option]] = {
         "register": [
-            (str(r["register_id"]), f"#{r['register_id']} {r['proposal_id']} — {r['category']}") for r in registers.rows
+            (
+                str(r["register_id"]),
+                f"#{r['register_id']} {r['proposal_id']} — {code_name('screen.significance', str(r['category']))}",
+                True,
+            )
+            for r in registers.rows
         ]
     }
     reg_id = filters["register"] or str(registers.rows[0]["register_id"])
@@ -674,10 +971,11 @@ def screening(request: Request) -> HTMLResponse:
     if reg is None:
         raise KizunaError(
             "screen.no_register",
-            f"no screening register {reg_id}",
+            N_("no screening register {register}"),
             Where(field="register"),
-            hint="choose one from the list",
+            hint=N_("choose one from the list"),
             status=404,
+            params={"register": reg_id},
         )
     chosen = {"register": reg_id}
     risks = fetch(store, "screening-risks", chosen)
@@ -685,11 +983,13 @@ def screening(request: Request) -> HTMLResponse:
     site = fetch(store, "screening-site", chosen)
     communities = fetch(store, "screening-communities", chosen)
     events = fetch(store, "screening-events", chosen)
-    missing = "" if site.rows else "the proposal file is not beside the workspace's record of it (moved or changed)"
+    missing = (
+        None if site.rows else N_("the proposal file is not beside the workspace's record of it (moved or changed)")
+    )
     spec = charts.map_spec(
         {"Project site": site.rows, "Communities": communities.rows, "Events": events.rows},
         MAP_TOOLTIP,
-        "Map: the project site, communities and conflict events near it",
+        _("Map: the project site, communities and conflict events near it"),
         urls={
             "Project site": api_url("screening-site", chosen, limit=MAP_POINTS),
             "Communities": api_url("screening-communities", chosen, limit=MAP_POINTS),
@@ -698,58 +998,38 @@ def screening(request: Request) -> HTMLResponse:
     )
     blocks = [
         figures(
-            ("Proposal", str(reg["proposal_id"])),
-            ("Project type", str(reg["project_type"])),
-            ("Category", str(reg["category"])),
-            ("Risks", str(reg["n_risks"])),
-            ("Unknowns", str(reg["n_gaps"])),
+            (N_("Proposal"), str(reg["proposal_id"])),
+            (N_("Project type"), code_name("screen.project_type", str(reg["project_type"])) or ""),
+            (N_("Category"), code_name("screen.significance", str(reg["category"])) or ""),
+            (N_("Risks"), i18n.number(reg["n_risks"])),
+            (N_("Unknowns"), i18n.number(reg["n_gaps"])),
         ),
-        chart_block("map", "Map of the site, communities and events", spec, missing, kind="map"),
+        chart_block("map", _("Map of the site, communities and events"), spec, missing, kind="map"),
         chart_block(
             "risk-chart",
-            "Risks by impact and likelihood",
-            charts.risk_spec(risks.rows, "Scatter: each risk's impact against its likelihood"),
+            _("Risks by impact and likelihood"),
+            charts.risk_spec(risks.rows, _("Scatter: each risk's impact against its likelihood")),
             risks.empty_reason,
         ),
-        table_block(
-            risks,
-            chosen,
-            columns=[
-                "rule_id",
-                "family",
-                "significance",
-                "score",
-                "impact",
-                "likelihood",
-                "question",
-                "why",
-                "mitigation",
-                "source",
-            ],
-        ),
-        table_block(unknown, chosen),
-        table_block(registers, {}),
-        table_block(communities, chosen),
-        table_block(events, chosen),
+        table_block(risks, chosen, columns=RISK_COLUMNS, names=names),
+        table_block(unknown, chosen, names=names),
+        table_block(registers, {}, names=names),
+        table_block(communities, chosen, names=names),
+        table_block(events, chosen, names=names),
     ]
-    return page(request, "Screening", INTRO_SCREEN, blocks, filters, choices)
-
-
-INTRO_SCREEN = (
-    "Do-no-harm risk registers of proposed projects: each rule that fired and why, its impact × "
-    "likelihood, the project's category and the mitigations."
-)
+    return page(request, N_("Screening"), INTRO_SCREEN, blocks, filters, choices)
 
 
 @router.get("/sources", response_class=HTMLResponse)
 @cached_page
 def sources(request: Request) -> HTMLResponse:
-    result = fetch(store_of(request), "sources", {})
+    store = store_of(request)
+    result = fetch(store, "sources", {})
     return page(
         request,
-        "Sources",
-        "The provenance of every import: file, checksum, publisher, counts, time.",
-        [table_block(result, {})],
+        N_("Sources"),
+        N_("The provenance of every import: file, checksum, publisher, counts, time."),
+        [table_block(result, {}, names=Names(store))],
     )
 
 
@@ -759,7 +1039,7 @@ def api_page(request: Request) -> HTMLResponse:
     rows = [
         {
             "endpoint": f"/api/v1/{d.name}",
-            "title": d.title,
+            "title": _(d.title),
             "filters": ", ".join(d.filters) or "—",
             "ready": ready(store, d),
         }
@@ -767,9 +1047,11 @@ def api_page(request: Request) -> HTMLResponse:
     ]
     return page(
         request,
-        "API",
-        "A read-only JSON API with the data of every page. The OpenAPI document is at "
-        "/api/v1/openapi.json; lists take limit and offset and return total; add format=csv or "
-        "format=xlsx to download.",
-        [{"kind": "endpoints", "title": "Endpoints", "rows": rows}],
+        N_("API"),
+        N_(
+            "A read-only JSON API with the data of every page. The OpenAPI document is at "
+            "/api/v1/openapi.json; lists take limit and offset and return total; add format=csv or "
+            "format=xlsx to download."
+        ),
+        [{"kind": "endpoints", "id": "endpoints", "title": _("Endpoints"), "rows": rows}],
     )

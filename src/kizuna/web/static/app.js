@@ -1,20 +1,9 @@
-// Kizuna dashboard: submit the filter form when a control changes, and draw the Vega-Lite
-// charts and maps whose specs the page carries in <script type="application/json"> blocks.
-// No inline scripts (the content security policy forbids them) and no network beyond this server.
+// Kizuna dashboard: draw the Vega-Lite charts and maps whose specs the page carries in <script type="application/json"> blocks.
+// Filters are applied with their Apply button only (no submit on change: arrow keys must move
+// through a list without reloading the page). No inline scripts (the content security policy forbids them) and no network beyond this server.
 "use strict";
 
 (function () {
-  function autosubmit() {
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
-      el.addEventListener("change", function () {
-        if (el.form) {
-          document.body.setAttribute("aria-busy", "true");
-          el.form.requestSubmit();
-        }
-      });
-    });
-  }
-
   function draw() {
     var targets = document.querySelectorAll(".vega[data-spec]");
     if (!targets.length) {
@@ -62,7 +51,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    autosubmit();
     draw();
   });
 })();
