@@ -121,7 +121,6 @@ LABELS: dict[str, str] = {
     "lon": N_("Longitude"),
     "message": N_("Message"),
     "mitigation": N_("Mitigation"),
-    "n": N_("Sample size"),
     "n_donors": N_("Donors"),
     "n_dropped": N_("Rows dropped"),
     "n_gaps": N_("Unknowns"),
