@@ -172,7 +172,8 @@ def ally_summaries(rep: AccountabilityReport, areas: pl.DataFrame | None = None)
                 n_acts,
             )
         ).format(n=_data(i18n.number(n_acts)), orgs=_data(i18n.number(int(r["n_orgs"] or 0))))
-        paras.append(Markup("{} {}").format(first, count))
+        # Japanese runs sentences together; English puts a space between them
+        paras.append(Markup("{}{}{}").format(first, "" if i18n.current() == "ja" else " ", count))
         sec = (
             rep.by_sector.filter((pl.col("ally") == ally) & (pl.col("usd_disbursements") > 0))
             .sort("usd_disbursements", descending=True)

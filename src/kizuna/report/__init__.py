@@ -68,10 +68,11 @@ KINDS: dict[str, Formatter] = {
     "int": lambda v: "" if _blank(v) else i18n.number(int(v)),
     "percent": lambda v: "" if _blank(v) else i18n.percent(float(v)),
     "score": lambda v: "" if _blank(v) else i18n.number(float(v), 2),
+    "est": lambda v: "" if _blank(v) else i18n.number(float(v), 4),
     "day": lambda v: "" if _blank(v) else i18n.day(v if isinstance(v, date | datetime | str) else str(v)),
     "yesno": lambda v: "" if v is None else (i18n.gettext("yes") if v else i18n.gettext("no")),
 }
-NUMERIC = {"money", "compact", "number", "int", "percent", "score"}
+NUMERIC = {"money", "compact", "number", "int", "percent", "score", "est"}
 # kinds whose cells hold data values (names, titles, identifiers): never translated by a browser
 DATA_KINDS = {"data"}
 
@@ -99,9 +100,10 @@ def table(
     widths: dict[str, str] | None = None,
 ) -> Table | None:
     """``df`` as a :class:`Table`: ``columns`` are (column, kind) pairs in order (kind: ``text`` for
-    our own words, ``data`` for data values, ``money``/``compact``/``number``/``int``/``percent``/``score``/
-    ``day``/``yesno``); a column the frame lacks, or whose every cell is empty, is dropped. ``headings``
-    replaces :func:`label` for some columns (message ids). ``None`` when ``df`` is None."""
+    our own words, ``data`` for data values, ``money``/``compact``/``number``/``int``/``percent``/
+    ``score`` (2 decimals)/``est`` (4 decimals)/``day``/``yesno``); a column the frame lacks, or whose
+    every cell is empty, is dropped. ``headings`` replaces :func:`label` for some columns (message ids).
+    ``None`` when ``df`` is None."""
     if df is None:
         return None
     if columns is None:
