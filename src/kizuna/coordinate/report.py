@@ -320,11 +320,15 @@ def _tables(rep: AccountabilityReport, areas: pl.DataFrame | None) -> dict[str, 
     money = [("usd_commitments", "compact"), ("usd_disbursements", "compact"), ("usd_expenditure", "compact")]
     share = [("disbursed_per_committed", "percent")]
     summary = table(
-        rep.summary.with_columns(pl.col("usd_expenditure").replace(0.0, None)),
+        rep.summary.sort(["usd_disbursements", "ally"], descending=[True, False]).with_columns(
+            pl.col("usd_expenditure").replace(0.0, None)
+        ),
         [("ally", "data"), ("n_activities", "int"), ("n_orgs", "int"), *money, *share],
     )
     by_sector = table(
-        _named_sectors(rep.by_sector).with_columns(pl.col("usd_expenditure").replace(0.0, None)),
+        _named_sectors(rep.by_sector.sort("ally", "sector", nulls_last=True)).with_columns(
+            pl.col("usd_expenditure").replace(0.0, None)
+        ),
         [("ally", "data"), ("sector_name", "data"), ("n_activities", "int"), *money, *share],
         widths={"ally": "14%", "sector_name": "30%"},
     )
@@ -338,7 +342,10 @@ def _tables(rep: AccountabilityReport, areas: pl.DataFrame | None) -> dict[str, 
         if located.height
         else None
     )
-    ov = rep.overlaps
+    # pairs of equal score come in any order from the analysis: order them by score, then by their ids,
+    # and number them here, so the page is the same on every run
+    ov = rep.overlaps.sort(["score", "activity_uid_a", "activity_uid_b"], descending=[True, False, False])
+    ov = ov.with_columns(pl.int_range(1, ov.height + 1, dtype=pl.Int64).alias("rank"))
     overlaps = None
     if ov.height:
         rows = ov.select(
@@ -387,7 +394,7 @@ def _tables(rep: AccountabilityReport, areas: pl.DataFrame | None) -> dict[str, 
             ],
             headings={"rank": N_("No."), "area": N_("Area"), "gap_score": N_("Gap score")},
         )
-    conc = _named_sectors(rep.concentration).with_columns(
+    conc = _named_sectors(rep.concentration.sort(["usd", "sector"], descending=[True, False])).with_columns(
         pl.col("concentration").map_elements(lambda v: _(CONCENTRATION.get(v, v)), return_dtype=pl.String)
     )
     concentration = table(
@@ -405,12 +412,12 @@ def _tables(rep: AccountabilityReport, areas: pl.DataFrame | None) -> dict[str, 
         widths={"sector_name": "24%"},
     )
     rca = table(
-        _named_sectors(rep.rca).sort("donor", "rca", descending=[False, True]),
+        _named_sectors(rep.rca).sort("donor", "rca", "sector", descending=[False, True, False]),
         [("donor", "data"), ("sector_name", "data"), ("usd", "compact"), ("rca", "score")],
         css="auto",
     )
     significance = table(
-        rep.significance,
+        rep.significance.sort("donor"),
         [
             ("donor", "data"),
             ("usd", "compact"),
@@ -421,7 +428,8 @@ def _tables(rep: AccountabilityReport, areas: pl.DataFrame | None) -> dict[str, 
         ],
         css="auto",
     )
-    spa = rep.sectors_per_ally
+    # ties in the analysis come in any order: sort so the page is the same on every run
+    spa = rep.sectors_per_ally.sort(["n_sectors", "donor"], descending=[True, False])
     if "sectors" in spa.columns:
         spa = spa.with_columns(
             pl.col("sectors").map_elements(
