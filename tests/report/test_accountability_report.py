@@ -169,7 +169,7 @@ def test_the_xlsx_has_human_headings_in_the_language_and_a_notes_sheet(kaltara, 
 def test_every_xlsx_download_keeps_formulas_out_and_gains_a_notes_sheet():
     from kizuna.output import xlsx_bytes
 
-    data = xlsx_bytes([{"title": "=HYPERLINK(\"http://x\")", "usd_disbursements": 5.0}], sheet="activities")
+    data = xlsx_bytes([{"title": '=HYPERLINK("http://x")', "usd_disbursements": 5.0}], sheet="activities")
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["activities", "Notes"]
     ws = wb["activities"]

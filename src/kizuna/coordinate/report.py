@@ -14,6 +14,7 @@ every network request, so it opens offline and leaks nothing. Its stylesheet
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ def country_label(code: str) -> str:
     return str(name or code)
 
 
-def _join(items: list[str]) -> str:
+def _join(items: Sequence[str]) -> str:
     """A list in running text: ``a, b and c`` / 「a、b、c」 (HTML-safe when the items are)."""
     from babel.lists import format_list
 
@@ -62,7 +63,7 @@ def _join(items: list[str]) -> str:
     if all(isinstance(x, Markup) for x in items):
         # format_list sees plain text: join escaped items, then trust the result
         return Markup(format_list([str(x) for x in items], locale=i18n.current()))
-    return format_list(items, locale=i18n.current())
+    return format_list(list(items), locale=i18n.current())
 
 
 def _data(value: Any) -> Markup:
