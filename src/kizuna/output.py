@@ -89,6 +89,15 @@ def to_csv_text(data: pl.DataFrame | Sequence[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+class Sheets(dict[str, Any]):
+    """Tables by sheet name that also say what each sheet holds (``about``: sheet -> message id), so a
+    caller that only passes the tables on to :func:`write_xlsx` still gets the descriptions on the Notes sheet."""
+
+    def __init__(self, tables: Mapping[str, Any], about: Mapping[str, str] | None = None) -> None:
+        super().__init__(tables)
+        self.about: dict[str, str] = dict(about or {})
+
+
 NOTES_SHEET = N_("Notes")
 # a sheet with this key and a single ``note`` column is merged into the Notes sheet (reports pass their notes so)
 NOTES_KEY = "notes"
@@ -118,7 +127,7 @@ def _notes_rows(
     rows: list[tuple[str, str]] = [(_("Sheet"), _("What it holds"))]
     for sheet, about, n in written:
         count = i18n.ngettext("{n} row", "{n} rows", n).format(n=i18n.number(n))
-        rows.append((sheet, f"{about} ({count})" if about else count))
+        rows.append((sheet, _("{about} ({count})").format(about=about, count=count) if about else count))
     rows.append(("", ""))
     rows.append((_("Source"), _("Made by Kizuna {version} from the workspace.").format(version=__version__)))
     rows.extend((_("Source"), s) for s in sources)
@@ -156,6 +165,8 @@ def write_xlsx(
     """
     import xlsxwriter
 
+    if about is None:
+        about = getattr(sheets, "about", None)
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
     bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})

@@ -25,6 +25,7 @@ from kizuna.coordinate.model import LedgerFrames, ledger_country, with_sector_na
 from kizuna.coordinate.overlap import find_overlaps
 from kizuna.coordinate.presence import presence
 from kizuna.i18n import N_
+from kizuna.output import Sheets
 
 # what each sheet of the report's XLSX holds (message ids, by sheet key; the Notes sheet shows them)
 SHEET_ABOUT: dict[str, str] = {
@@ -85,7 +86,8 @@ class AccountabilityReport:
     areas: pl.DataFrame | None = None
 
     def sheets(self) -> dict[str, pl.DataFrame]:
-        """The report's tables by sheet name (for XLSX and JSON)."""
+        """The report's tables by sheet name (for XLSX and JSON); as :class:`kizuna.output.Sheets`, they carry
+        what each sheet holds for the XLSX's Notes sheet."""
         out = {
             "summary": self.summary,
             "by sector": self.by_sector,
@@ -106,7 +108,7 @@ class AccountabilityReport:
             {"note": [limit_text(lim) for lim in self.limits] + [gettext(n) for n in self.notes]},
             schema={"note": pl.String},
         )
-        return out
+        return Sheets(out, SHEET_ABOUT)
 
 
 def _realisation(df: pl.DataFrame) -> pl.DataFrame:
