@@ -138,4 +138,5 @@ def test_xlsx_sheet_names_are_made_legal():
     from kizuna.output import xlsx_bytes
 
     data = xlsx_bytes([{"a": 1}], sheet="Accountability: XZ [2020/21]? and a long tail")
-    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["Accountability- XZ -2020-21-- a"]
+    # every workbook ends with its Notes sheet (kizuna.output.write_xlsx)
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames == ["Accountability- XZ -2020-21-- a", "Notes"]

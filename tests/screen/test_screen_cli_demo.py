@@ -48,7 +48,7 @@ def test_screen_command_prints_writes_and_stores(tmp_path, capsys):
     html = (out / "register.html").read_text(encoding="utf-8")
     assert "Amber Ford" in html and "<script" not in html and "http://" not in html and "https://" not in html
     wb = openpyxl.load_workbook(out / "register.xlsx")
-    assert wb.sheetnames == ["summary", "risks", "gaps", "facts"]
+    assert wb.sheetnames == ["summary", "risks", "gaps", "facts", "Notes"]
     assert wb["summary"]["E2"].value == "High"
     with open_workspace(ws_path, read_only=True) as ws:
         regs = ws.query(

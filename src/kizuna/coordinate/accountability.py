@@ -24,6 +24,45 @@ from kizuna.coordinate.limits import data_limits
 from kizuna.coordinate.model import LedgerFrames, ledger_country, with_sector_names
 from kizuna.coordinate.overlap import find_overlaps
 from kizuna.coordinate.presence import presence
+from kizuna.i18n import N_
+from kizuna.output import Sheets
+
+# what each sheet of the report's XLSX holds (message ids, by sheet key; the Notes sheet shows them)
+SHEET_ABOUT: dict[str, str] = {
+    "summary": N_(
+        "Per ally: activities, organisations, committed, disbursed and spent (USD), disbursed per committed."
+    ),
+    "by sector": N_("Per ally and DAC sector: committed and disbursed (USD)."),
+    "by area": N_(
+        "Per ally and first-level area (admin1): committed and disbursed (USD); empty when no activity has a "
+        "subnational location."
+    ),
+    "overlaps": N_(
+        "Pairs of activities of different allies in the same sector, place and time, with a score (0-1) and the "
+        "reasons: candidates to talk over, not findings."
+    ),
+    "gaps": N_("Needs against presence by area and sector, ranked by gap score."),
+    "division - sectors": N_(
+        "Per sector: allies present, the lead ally's share, concentration (HHI) and effective number of allies."
+    ),
+    "division - RCA": N_(
+        "Revealed comparative advantage (Balassa index) of each ally in each sector, across the whole ledger."
+    ),
+    "division - significance": N_("Significant aid relationships (OECD categories A-D) in this country."),
+    "division - sectors per ally": N_("How many sectors each ally works in, against the EU Code of Conduct's three."),
+}
+# sheet names, marked for the catalogue (write_xlsx translates them)
+SHEET_NAMES = (
+    N_("summary"),
+    N_("by sector"),
+    N_("by area"),
+    N_("overlaps"),
+    N_("gaps"),
+    N_("division - sectors"),
+    N_("division - RCA"),
+    N_("division - significance"),
+    N_("division - sectors per ally"),
+)
 
 
 @dataclass
@@ -43,9 +82,12 @@ class AccountabilityReport:
     notes: list[str] = field(default_factory=list)
     # what the data cannot show (kizuna.coordinate.limits): {code, message}
     limits: list[dict[str, str]] = field(default_factory=list)
+    # area names (kizuna.geo.areas.area_names) when the builder was given them, for the rendered report
+    areas: pl.DataFrame | None = None
 
     def sheets(self) -> dict[str, pl.DataFrame]:
-        """The report's tables by sheet name (for XLSX and JSON)."""
+        """The report's tables by sheet name (for XLSX and JSON); as :class:`kizuna.output.Sheets`, they carry
+        what each sheet holds for the XLSX's Notes sheet."""
         out = {
             "summary": self.summary,
             "by sector": self.by_sector,
@@ -58,10 +100,15 @@ class AccountabilityReport:
         }
         if self.gaps is not None:
             out["gaps"] = self.gaps
+        from kizuna.i18n import gettext
+        from kizuna.report import limit_text
+
+        # the statements in the reader's language (write_xlsx folds this sheet into its Notes sheet)
         out["notes"] = pl.DataFrame(
-            {"note": [lim["message"] for lim in self.limits] + (self.notes or ["(none)"])}
+            {"note": [limit_text(lim) for lim in self.limits] + [gettext(n) for n in self.notes]},
+            schema={"note": pl.String},
         )
-        return out
+        return Sheets(out, SHEET_ABOUT)
 
 
 def _realisation(df: pl.DataFrame) -> pl.DataFrame:
@@ -141,12 +188,16 @@ def build_accountability(
     in_country = money.filter(pl.col("country") == country)
     notes = list(ov.notes)
     notes.append(
-        "Money: USD from the ledger's flows (ECB rates at value date); flows the ledger marks as the "
-        "same money counted at its funder are left out."
+        N_(
+            "Money: USD from the ledger's flows (ECB rates at value date); flows the ledger marks as the "
+            "same money counted at its funder are left out."
+        )
     )
     notes.append(
-        "Division of labour uses disbursements (transaction type 3); RCA and significance are computed "
-        "across the whole ledger (all countries), shares and HHI within this country."
+        N_(
+            "Division of labour uses disbursements (transaction type 3); RCA and significance are computed "
+            "across the whole ledger (all countries), shares and HHI within this country."
+        )
     )
     return AccountabilityReport(
         country=country,
@@ -166,6 +217,7 @@ def build_accountability(
             data_limits(lf, country, needs_given=needs is not None, year_from=year_from, year_to=year_to),
             gap_res.notes if gap_res is not None else [],
         ),
+        areas=areas,
     )
 
 
