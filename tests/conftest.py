@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,22 @@ def real_iati_path(tmp_path_factory) -> Path:
     with open_workspace(path) as ws:
         ingest_paths(ws, paths)
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Chromium (Debian's) for every browser test of the session: Playwright's sync API
+    allows one running instance per thread, so no test starts its own."""
+    exe = Path("/usr/bin/chromium")
+    if not exe.exists():
+        msg = "/usr/bin/chromium is missing: install Debian's chromium package to run the browser tests"
+        if os.environ.get("KIZUNA_REQUIRE_BROWSER"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(exe), args=args)
+        yield b
+        b.close()

@@ -87,3 +87,19 @@ def test_the_cli_takes_lang_and_kizuna_lang_and_refuses_an_unknown_language():
     ja = _cli("--lang", "xx", "--version", env_lang="ja")  # the error itself in KIZUNA_LANG's language
     assert "不明な言語です" in ja.stderr
     assert _cli("--lang", "ja", "--version").returncode == 0
+
+
+def test_a_statement_of_what_the_data_cannot_show_reads_in_the_readers_language():
+    from kizuna.coordinate.gaps import MEASURE_LABELS
+
+    n = i18n.note(
+        "money_without_location",
+        "{share} of the USD {total} of {measure} in {country} is in activities with"
+        " no subnational location: it is counted in no area",
+        share="40%", total="1,000", measure=MEASURE_LABELS["usd_disbursements"], country="AF", words=("measure",),
+    )
+    assert n["message"].startswith("40% of the USD 1,000 of disbursements in AF")
+    assert i18n.note_text(n) == n["message"]
+    with i18n.use("ja"):
+        assert i18n.note_text(n) == "AFの支出額（1,000米ドル）のうち40%は地方レベルの所在地がない案件のもので、どの地域にも計上されていません"
+    assert i18n.note_text({"code": "x", "message": "plain {text}"}) == "plain {text}"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import openpyxl
 import polars as pl
@@ -150,42 +148,22 @@ def test_cli_bad_inputs_give_one_line_errors(demo, capsys, tmp_path, cli_registe
     assert code == 2 and "report.format" in err and "r.pdf" in err and len(err.strip().splitlines()) == 1
 
 
-def test_html_report_opens_offline_in_headless_chromium_with_a_chart_per_ally(demo, tmp_path):
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        msg = "/usr/bin/chromium is missing: the browser test needs Debian's chromium package"
-        if os.environ.get("KIZUNA_REQUIRE_BROWSER"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from playwright.sync_api import sync_playwright
-
+def test_html_report_opens_offline_in_headless_chromium_with_a_chart_per_ally(demo, tmp_path, chromium):
     rep = build_accountability(demo["lf"], "XZ")
     page_path = write_report(rep, tmp_path / "report.html")
     n_allies = rep.summary.height
     requests: list[str] = []
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(chromium),
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(page_path.as_uri())
-            page.wait_for_function(f"window.kizunaChartsRendered >= {n_allies}", timeout=30_000)
-            charts = page.locator(".vega-chart svg").count()
-            titles = page.locator(".vega-chart").evaluate_all("els => els.map(e => e.dataset.ally)")
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    try:
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_path.as_uri())
+        page.wait_for_function(f"window.kizunaChartsRendered >= {n_allies}", timeout=30_000)
+        charts = page.locator(".vega-chart svg").count()
+        titles = page.locator(".vega-chart").evaluate_all("els => els.map(e => e.dataset.ally)")
+    finally:
+        page.close()
     assert errors == []
     assert requests == [page_path.as_uri()], requests  # nothing but the page itself
     assert charts == n_allies and sorted(titles) == sorted(rep.summary.get_column("ally").to_list())

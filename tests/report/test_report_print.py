@@ -4,7 +4,6 @@ or figure is wider than that width (nothing runs off the page). One Chromium for
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,20 +16,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        msg = "/usr/bin/chromium is missing: the print test needs Debian's chromium package"
-        if os.environ.get("KIZUNA_REQUIRE_BROWSER"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(chromium):
+    return chromium
 
 
 WIDER = """(w) => [...document.querySelectorAll('table, .chart, figure, svg, ul, p, h1, h2, h3')]

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,31 +58,6 @@ def _release(name: str, stop) -> None:
         stop(entry["value"])
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright; one per session."""
-    if not CHROMIUM.exists():
-        msg = "/usr/bin/chromium is missing: install Debian's chromium package to run the browser tests"
-        if os.environ.get("KIZUNA_REQUIRE_BROWSER"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-
-    def start() -> tuple[Any, Any]:
-        from playwright.sync_api import sync_playwright
-
-        pw = sync_playwright().start()
-        return pw, pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-
-    def stop(value: tuple[Any, Any]) -> None:
-        pw, browser = value
-        browser.close()
-        pw.stop()
-
-    entry = _acquire("chromium", start)
-    yield entry["value"][1]
-    _release("chromium", stop)
-
-
 def start_server(workspace: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     """`kizuna serve` (uvicorn) over ``workspace`` on 127.0.0.1 and a free port; (process, base URL)."""
     with socket.socket() as s:
@@ -116,15 +90,6 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-@pytest.fixture(scope="session")
-def real_server(real_iati_path: Path, own_tmp: Path) -> Iterator[str]:
-    """A real `kizuna serve` over the workspace of the six real IATI files (``real_iati_path``, which
-    skips when ../shared is absent); yields its base URL. One per session."""
-    entry = _acquire("real_server", lambda: start_server(real_iati_path, own_tmp / "real-server.log"))
-    yield entry["value"][1]
-    _release("real_server", lambda value: stop_server(value[0]))
 
 
 def workspaces(request: pytest.FixtureRequest, which: str) -> str:

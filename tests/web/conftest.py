@@ -168,18 +168,7 @@ def demo_stored_server(demo_ws: Path, own_tmp: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
-    """One headless Chromium (Debian's) for the session's browser tests."""
-    exe = Path("/usr/bin/chromium")
-    if not exe.exists():
-        msg = "/usr/bin/chromium is missing: install Debian's chromium package to run the browser tests"
-        if os.environ.get("KIZUNA_REQUIRE_BROWSER"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from playwright.sync_api import sync_playwright
-
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(exe), args=args)
-        yield b
-        b.close()
+def real_server(real_pages_server: str) -> str:
+    """The dashboard over the real-file workspace (six real IATI files, the Afghanistan HNO stored):
+    one server for every real-data browser test."""
+    return real_pages_server

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser_support import LANGS, PAGES, chromium, load, real_server, workspaces  # noqa: F401
+from browser_support import LANGS, PAGES, load, workspaces
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 

@@ -6,12 +6,10 @@ language."""
 from __future__ import annotations
 
 import json
-import os
 from itertools import combinations
 from pathlib import Path
 
 import pytest
-from real_server import real_server  # noqa: F401 — the session fixture
 
 from kizuna.web.charts import contrast
 
@@ -46,18 +44,8 @@ MATRICES = [("/", "ally-chart"), ("/presence", "matrix"), ("/division", "shares-
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        msg = "/usr/bin/chromium is missing: install Debian's chromium package to run the browser tests"
-        if os.environ.get("KIZUNA_REQUIRE_BROWSER"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium
 
 
 def drawn(page, url):
@@ -73,7 +61,7 @@ def intersect(a, b, tolerance=0.5):
 
 @pytest.mark.shared
 @pytest.mark.parametrize("width", [1280, 390])
-def test_no_two_texts_of_a_heat_matrix_overlap_on_the_real_files(browser, real_server, width):  # noqa: F811
+def test_no_two_texts_of_a_heat_matrix_overlap_on_the_real_files(browser, real_server, width):
     ctx = browser.new_context(viewport={"width": width, "height": 900})
     page = ctx.new_page()
     try:
@@ -147,7 +135,7 @@ def check_tooltip(page, block, selector):
 
 
 @pytest.mark.shared
-def test_the_heat_matrix_tooltip_names_the_cell_and_its_value_in_either_language(browser, real_server):  # noqa: F811
+def test_the_heat_matrix_tooltip_names_the_cell_and_its_value_in_either_language(browser, real_server):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     try:

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from kizuna import i18n
 from kizuna.errors import InputError, Where
 from kizuna.i18n import N_, _
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
@@ -329,7 +330,7 @@ def gaps(
     if source:
         print(f"note[needs_table]: {source}", file=sys.stderr)
     for note in res.notes:
-        print(f"note[{note['code']}]: {note['message']}", file=sys.stderr)
+        print(f"note[{note['code']}]: {i18n.note_text(note)}", file=sys.stderr)
     render(df, fmt, out, title=_("Gaps - need against presence"))
 
 

@@ -55,6 +55,7 @@ from kizuna.coordinate.sectors import (
     needs_sector_cluster,
     resolve_sector,
 )
+from kizuna.i18n import N_, _, note
 
 ALL_SECTORS = "All sectors"  # how the intersectoral need (HNO sector ALL) is written in the output
 # Areas of responsibility of the Protection cluster (IASC): 3W sheets often report their partners under
@@ -62,10 +63,10 @@ ALL_SECTORS = "All sectors"  # how the intersectoral need (HNO sector ALL) is wr
 PROTECTION_AORS = ("Child Protection", "Gender Based Violence", "Housing, Land and Property", "Mine Action")
 RANKINGS = ("auto", "gap", "pin_per_org")
 MEASURE_LABELS = {
-    "usd_disbursements": "disbursements",
-    "usd_commitments": "commitments",
-    "usd_expenditure": "expenditure",
-    "usd_incoming": "incoming funds",
+    "usd_disbursements": N_("disbursements"),
+    "usd_commitments": N_("commitments"),
+    "usd_expenditure": N_("expenditure"),
+    "usd_incoming": N_("incoming funds"),
 }
 TYPE_OF_MEASURE: dict[str, tuple[str, ...]] = {
     "usd_commitments": ("2",),
@@ -262,8 +263,8 @@ def gaps(
 # --- what the data cannot show -----------------------------------------------------------------------
 
 
-def _note(code: str, message: str) -> dict[str, str]:
-    return {"code": code, "message": message}
+def _note(code: str, template: str, **params: Any) -> dict[str, Any]:
+    return note(code, template, **params)
 
 
 def _countries_of(lf: LedgerFrames) -> list[str]:
@@ -297,8 +298,8 @@ def _unplaced_countries(lf: LedgerFrames, countries: list[str]) -> tuple[list[st
 def presence_unknown(lf: LedgerFrames, countries: list[str]) -> dict[str, str]:
     """Countries whose presence by area the ledger cannot show, with the reason in words."""
     absent, unlocated = _unplaced_countries(lf, countries)
-    out = {c: f"the ledger has no activity in {c}" for c in absent}
-    out.update({c: f"the ledger has no subnational locations in {c}" for c, _n in unlocated})
+    out = {c: _("the ledger has no activity in {country}").format(country=c) for c in absent}
+    out.update({c: _("the ledger has no subnational locations in {country}").format(country=c) for c, _n in unlocated})
     return out
 
 
@@ -325,17 +326,22 @@ def ledger_notes(
         notes.append(
             _note(
                 "no_activities_in_country",
-                f"the ledger has no activity in {', '.join(absent)}: presence there is unknown, not absent",
+                N_("the ledger has no activity in {countries}: presence there is unknown, not absent"),
+                countries=", ".join(absent),
             )
         )
     if unlocated:
-        listed = ", ".join(f"{c} ({n} activities)" for c, n in unlocated)
+        listed = ", ".join(f"{c} ({n})" for c, n in unlocated)
         notes.append(
             _note(
                 "no_subnational_locations",
-                f"no subnational locations: no activity in {listed} has an admin-1/admin-2 area or coordinates,"
-                " so presence by area cannot be shown — an area listing no organisation is unknown, not empty"
-                " (3W sheets with P-codes, or IATI locations with coordinates and `kizuna boundaries add`, fill it)",
+                N_(
+                    "no subnational locations: no activity in {countries} (activities in brackets) has an"
+                    " admin-1/admin-2 area or coordinates, so presence by area cannot be shown — an area listing no"
+                    " organisation is unknown, not empty (3W sheets with P-codes, or IATI locations with coordinates"
+                    " and `kizuna boundaries add`, fill it)"
+                ),
+                countries=listed,
             )
         )
     located = _located(lf)
@@ -358,8 +364,15 @@ def ledger_notes(
             notes.append(
                 _note(
                     "money_without_location",
-                    f"{_share(unplaced / total)} of the USD {total:,.0f} of {label} in {c} is in activities with"
-                    " no subnational location: it is counted in no area",
+                    N_(
+                        "{share} of the USD {total} of {measure} in {country} is in activities with"
+                        " no subnational location: it is counted in no area"
+                    ),
+                    share=_share(unplaced / total),
+                    total=f"{total:,.0f}",
+                    measure=label,
+                    country=c,
+                    words=("measure",),
                 )
             )
         if cluster_level:
@@ -384,8 +397,16 @@ def ledger_notes(
                 notes.append(
                     _note(
                         "ledger_sectors_without_cluster",
-                        f"{_share(off / total)} of the USD {total:,.0f} of {label} in {c} is in DAC sectors with no"
-                        f" humanitarian cluster ({named}): it is not compared with needs by cluster",
+                        N_(
+                            "{share} of the USD {total} of {measure} in {country} is in DAC sectors with no"
+                            " humanitarian cluster ({sectors}): it is not compared with needs by cluster"
+                        ),
+                        share=_share(off / total),
+                        total=f"{total:,.0f}",
+                        measure=label,
+                        country=c,
+                        sectors=named,
+                        words=("measure",),
                     )
                 )
     return notes
@@ -394,9 +415,9 @@ def ledger_notes(
 def _share(x: float) -> str:
     """A share as a whole percentage; a share that rounds to 0 or 100 without being it says so."""
     if 0 < x < 0.005:
-        return "under 1%"
+        return "<1%"
     if 0.995 <= x < 1:
-        return "over 99%"
+        return ">99%"
     return f"{x:.0%}"
 
 

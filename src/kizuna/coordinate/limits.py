@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from kizuna.coordinate.model import LedgerFrames
+from kizuna.i18n import N_, note
 
 SPEND = ("3", "4")  # IATI TransactionType: disbursement, expenditure
 
@@ -32,7 +33,6 @@ def data_limits(
 
     countries = [country] if country else None
     out = ledger_notes(lf, countries, year_from=year_from, year_to=year_to, cluster_level=False)
-    where = f" in {country}" if country else ""
     flows = lf.flows.filter(pl.col("counted") & pl.col("type_code").is_in(list(SPEND)))
     if country:
         flows = flows.filter(pl.col("country") == country)
@@ -43,29 +43,49 @@ def data_limits(
     total = float(flows.get_column("usd").fill_null(0).sum() or 0)
     if needs_given is False:
         out.append(
-            {
-                "code": "needs.none",
-                "message": "No needs table: gaps (need against presence) cannot be computed. Add one with"
-                " `kizuna gaps --needs FILE` (people in need by area and sector, e.g. OCHA's HNO table).",
-            }
+            note(
+                "needs.none",
+                N_(
+                    "No needs table: gaps (need against presence) cannot be computed. Add one with"
+                    " `kizuna gaps --needs FILE` (people in need by area and sector, e.g. OCHA's HNO table)."
+                ),
+            )
         )
     no_sector = float(flows.filter(pl.col("sector").is_null()).get_column("usd").fill_null(0).sum() or 0)
     share = _share(no_sector / total if total else 0.0)
     if no_sector > 0:
         out.append(
-            {
-                "code": "sectors.unspecified",
-                "message": f"{share} of the money spent{where} (USD {no_sector:,.0f}) has no"
-                " DAC sector: it counts in totals but in no sector.",
-            }
+            note(
+                "sectors.unspecified",
+                N_(
+                    "{share} of the money spent in {country} (USD {usd}) has no DAC sector:"
+                    " it counts in totals but in no sector."
+                )
+                if country
+                else N_(
+                    "{share} of the money spent (USD {usd}) has no DAC sector: it counts in totals but in no sector."
+                ),
+                share=share,
+                country=country or "",
+                usd=f"{no_sector:,.0f}",
+            )
         )
     no_rate = flows.filter(pl.col("usd").is_null()).height
     if no_rate:
         out.append(
-            {
-                "code": "fx.missing",
-                "message": f"{no_rate} money rows{where} have no exchange rate for their date (ECB rates): they are"
-                " left out of USD totals, never guessed.",
-            }
+            note(
+                "fx.missing",
+                N_(
+                    "{n} money rows in {country} have no exchange rate for their date (ECB rates): they are"
+                    " left out of USD totals, never guessed."
+                )
+                if country
+                else N_(
+                    "{n} money rows have no exchange rate for their date (ECB rates): they are"
+                    " left out of USD totals, never guessed."
+                ),
+                n=no_rate,
+                country=country or "",
+            )
         )
     return out

@@ -239,3 +239,35 @@ def cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ("、" if _current.get() == "ja" else ", ").join(cell(v) for v in value)
     return str(value)
+
+
+# --- statements of analyses (notes, limits) --------------------------------------------------------
+
+
+def note(code: str, template: str, *, words: tuple[str, ...] = (), **params: Any) -> dict[str, Any]:
+    """A statement an analysis makes (a note, a limit of the data): ``{code, message, template, params}``.
+
+    ``message`` is the English text (for logs, JSON and tests); ``template`` is its catalogue id and
+    ``params`` its changing parts, so every surface can show it in its reader's language with
+    :func:`note_text`. Mark the template with ``N_`` where it is written. ``words``: names of params that
+    are themselves catalogue ids (e.g. a measure's name), translated when shown; other params are data.
+    """
+    out = {"code": code, "message": template.format(**params), "template": template, "params": params}
+    if words:
+        out["words"] = list(words)
+    return out
+
+
+def note_text(statement: dict[str, Any]) -> str:
+    """A statement made by :func:`note` (or a plain ``{code, message}``) in the current language."""
+    template = statement.get("template") or statement.get("message") or ""
+    params = statement.get("params")
+    if params and statement.get("words"):
+        params = {k: gettext(v) if k in statement["words"] and isinstance(v, str) else v for k, v in params.items()}
+    text = gettext(str(template))
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return str(template).format(**params)
+    return text

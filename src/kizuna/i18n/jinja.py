@@ -38,6 +38,7 @@ def environment(package: str, folder: str = "templates") -> Environment:
         moment=i18n.moment,
         heading=label,
         t=i18n.translate,
+        note=i18n.note_text,
     )
     env.globals["current_language"] = i18n.current
     env.globals["language_names"] = i18n.LANGUAGE_NAMES

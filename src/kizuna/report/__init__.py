@@ -134,14 +134,6 @@ def table(
 
 
 def limit_text(lim: dict[str, Any]) -> str:
-    """A statement of :func:`kizuna.coordinate.limits.data_limits` in the reader's language: its message is
-    a message id; ``params`` (when the statement carries them) fill its placeholders."""
-    msg = str(lim.get("message") or "")
-    params = lim.get("params")
-    text = i18n.gettext(msg)
-    if params:
-        try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
-            return msg.format(**params)
-    return text
+    """A statement of :func:`kizuna.coordinate.limits.data_limits` in the reader's language
+    (see :func:`kizuna.i18n.note_text`)."""
+    return i18n.note_text(lim)
