@@ -18,6 +18,7 @@ from kizuna.coordinate.model import (
     FLOW_SCHEMA,
     LINK_SCHEMA,
     LOCATION_SCHEMA,
+    ORG_LANG_SCHEMA,
     ORG_SCHEMA,
     OVERRIDE_SCHEMA,
     RECEIVER_SCHEMA,
@@ -117,6 +118,19 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
     registry = _frame(
         ws, "SELECT ref, name, name_ja, ally, agency, org_type, aliases, same_as FROM org_registry", REGISTRY_SCHEMA
     )
+    org_langs = _frame(
+        ws,
+        """
+        SELECT a.publisher_ref AS org_ref, n.text AS org_name, n.lang, 0 AS other
+        FROM narratives n JOIN activities a USING (activity_uid)
+        WHERE n.element = 'reporting-org' AND n.lang IS NOT NULL
+        UNION ALL
+        SELECT p.ref, n.text, n.lang, 1 FROM narratives n
+        JOIN participating_orgs p ON p.activity_uid = n.activity_uid AND p.seq = n.seq
+        WHERE n.element = 'participating-org' AND n.lang IS NOT NULL
+        """,
+        ORG_LANG_SCHEMA,
+    )
     receivers = _frame(
         ws,
         """
@@ -142,7 +156,20 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
         CODE_SCHEMA,
     )
     return LedgerFrames(
-        acts, orgs, sectors, locs, flows, countries, links, rules, overrides, registry, receivers, upstream, codes
+        acts,
+        orgs,
+        sectors,
+        locs,
+        flows,
+        countries,
+        links,
+        rules,
+        overrides,
+        registry,
+        receivers,
+        upstream,
+        codes,
+        org_langs=org_langs,
     )
 
 

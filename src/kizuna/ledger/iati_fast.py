@@ -49,6 +49,7 @@ from kizuna.ledger.store import COLUMNS, _arrow_type, activity_uid
 ROOT = "/iati-activities/iati-activity"
 VERSION_RE = re.compile(rb"""\sversion\s*=\s*["']([^"']*)["']""")
 XMLNS_RE = re.compile(rb"""xmlns:([\w.-]+)\s*=""")
+XML_LANG_RE = re.compile(rb"""\sxml:lang\s*=\s*["']([^"']*)["']""")
 
 # Local names of every element read below: a namespaced extension element with one of these names
 # would be taken for the IATI element (xml2arrow matches local names), so its presence makes us decline.
@@ -65,6 +66,16 @@ _KIDS = [
     ("a_hum", "@humanitarian"),
     ("a_hier", "@hierarchy"),
     ("a_lu", "@last-updated-datetime"),
+    # xml:lang (xml2arrow matches the local name; fast_tables declines a document with any other "lang=")
+    ("a_lang", "@lang"),
+    ("ro_nlang", "reporting-org/narrative/@lang"),
+    ("ro_elang", "reporting-org/@lang"),
+    ("ti_nlang", "title/narrative/@lang"),
+    ("ti_elang", "title/@lang"),
+    ("de_nlang", "description/narrative/@lang"),
+    ("de_elang", "description/@lang"),
+    ("po_nlang", "participating-org/narrative/@lang"),
+    ("po_elang", "participating-org/@lang"),
     ("ident", "iati-identifier"),
     ("ro_ref", "reporting-org/@ref"),
     ("ro_type", "reporting-org/@type"),
@@ -124,6 +135,10 @@ _TX = [
     ("re_act", "receiver-org/@receiver-activity-id"),
     ("re_narr", "receiver-org/narrative"),
     ("re_text", "receiver-org"),
+    ("pr_nlang", "provider-org/narrative/@lang"),
+    ("pr_elang", "provider-org/@lang"),
+    ("re_nlang", "receiver-org/narrative/@lang"),
+    ("re_elang", "receiver-org/@lang"),
     ("ds_narr", "description/narrative"),
     ("ds_text", "description"),
     ("ts_vocab", "sector/@vocabulary"),
@@ -304,6 +319,35 @@ def _name(narr: pa.Array, text: pa.Array) -> pa.Array:
     return pc.coalesce(_strip(narr), _strip(text))
 
 
+def _lang(raw: pa.Array) -> pa.Array:
+    """kizuna.ledger.iati.lang_code: trimmed, lower case, blank as absent."""
+    return _strip(pc.utf8_lower(raw))
+
+
+def _narr_lang(narr: pa.Array, nlang: pa.Array, elang: pa.Array) -> pa.Array:
+    """The language kizuna.ledger.iati.narratives gives the text :func:`_name` picks, before the
+    activity's default: the narrative's xml:lang when the narrative has text, else the element's."""
+    return pc.if_else(pc.is_valid(_strip(narr)), _lang(nlang), _lang(elang))
+
+
+def _narratives(
+    uid: pa.Array, element: str, seq: Any, ord_: Any, lang: pa.Array, text: pa.Array, kind: pa.Array | None = None
+) -> pa.Table:
+    n = len(uid)
+    return _table(
+        "narratives",
+        {
+            "activity_uid": uid,
+            "element": pa.array([element] * n, pa.string()),
+            "seq": seq,
+            "ord": ord_,
+            "lang": lang,
+            "text": text,
+            "kind": kind if kind is not None else pa.nulls(n, pa.string()),
+        },
+    )
+
+
 _NP_TYPES = {"uint32": np.uint32, "int32": np.int32, "int64": np.int64, "uint64": np.uint64, "double": np.float64}
 
 
@@ -396,6 +440,10 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     if not version.startswith("2."):  # 1.0x or undeclared: 1.x codes are mapped by the reference reader
         raise Decline("not IATI 2.0x")
     prefixes = tuple(XMLNS_RE.findall(data[root.start() : root_end + 1]))
+    if _other_lang_attribute(data):
+        raise Decline("a lang attribute other than xml:lang")  # the extractor would read it as xml:lang
+    lm = XML_LANG_RE.search(data[root.start() : root_end + 1])
+    file_lang = (lm.group(1).decode("utf-8", "replace").strip().lower() or None) if lm else None
     # One scan finds the activities, their transactions and locations, and the marks of the activities
     # the extractor cannot read exactly.
     # found[1]: activity starts, [2]: transactions, [3]: locations, [0]: marks (the match's last group)
@@ -436,7 +484,7 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
                 else b"".join([header, *(data[starts[i] : ends[i]] for i in easy), b"</iati-activities>"])
             )
             try:
-                part = _extract(doc, lines[easy], import_id, (expect[0][easy], expect[1][easy]))
+                part = _extract(doc, lines[easy], import_id, (expect[0][easy], expect[1][easy]), file_lang)
             except _Unseen as u:
                 # A transaction or location the extractor saw no row for (no child element it reads):
                 # those activities go to the reference reader, the rest are extracted again.
@@ -453,6 +501,20 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     res.version = version or "unknown"
     res.newlines = newlines
     return res
+
+
+def _other_lang_attribute(data: bytes) -> bool:
+    """Whether ``data`` may hold a ``lang`` attribute that is not ``xml:lang`` (``lang="en"``,
+    ``ns2:lang="en"``): xml2arrow matches attributes by local name and would read it as ``xml:lang``.
+    ``?lang=en`` in a URL is text, not an attribute. One pass of ``bytes.find`` (no regex: this runs on
+    every byte of every file)."""
+    i = data.find(b"lang=")
+    while i >= 0:
+        before = data[i - 4 : i]
+        if before != b"xml:" and (before[-1:].isspace() or before[-1:] == b":"):
+            return True
+        i = data.find(b"lang=", i + 5)
+    return False
 
 
 class _Unseen(Exception):
@@ -527,7 +589,11 @@ def _merge(a: FastResult | None, b: FastResult) -> FastResult:
 
 
 def _extract(
-    data: bytes, lines: np.ndarray, import_id: int, expect: tuple[np.ndarray, np.ndarray] | None = None
+    data: bytes,
+    lines: np.ndarray,
+    import_id: int,
+    expect: tuple[np.ndarray, np.ndarray] | None = None,
+    file_lang: str | None = None,
 ) -> FastResult:
     """One xml2arrow pass over a document whose activities start on ``lines``. ``expect`` holds each
     activity's count of transaction and location elements: an activity with one the extractor saw no
@@ -561,8 +627,11 @@ def _extract(
     default_cur = _upper_strip(a_cur_raw)
     pub_ref = _last_per(k_act, n, _strip(kc("ro_ref")))
     pub_type = _last_per(k_act, n, _nonempty(kc("ro_type")))
-    pub_name = _last_per(k_act, n, _name(kc("ro_narr"), kc("ro_text")))
-    title = _last_per(k_act, n, _name(kc("ti_narr"), kc("ti_text")))
+    ro_name = _name(kc("ro_narr"), kc("ro_text"))
+    pub_name = _last_per(k_act, n, ro_name)
+    ti_name = _name(kc("ti_narr"), kc("ti_text"))
+    title = _last_per(k_act, n, ti_name)
+    default_lang = pc.coalesce(_lang(kc("a_lang").take(first_idx)), pa.scalar(file_lang, pa.string()))
     # Description: the last general one (type 1 or none) with text, else the first other one with text.
     de_text = _name(kc("de_narr"), kc("de_text"))
     de_type = kc("de_type")
@@ -610,6 +679,7 @@ def _extract(
             "start_date": pc.coalesce(dates["2"], dates["1"]),
             "end_date": pc.coalesce(dates["4"], dates["3"]),
             "last_updated": kc("a_lu").take(first_idx),
+            "default_lang": default_lang,
         },
     )
     t["activities"] = acts
@@ -634,6 +704,50 @@ def _extract(
                 "org_activity_id": _strip(kc("po_act").filter(m)),
             },
         )
+    narrs: list[pa.Table] = []
+
+    def kid_narratives(element: str, name: pa.Array, p: str, kind: pa.Array | None = None) -> None:
+        """One narrative per element of this kind with text (several narratives make the activity hard)."""
+        valid = _np(name.is_valid())
+        if not valid.any():
+            return
+        g, m = k_act[valid], pa.array(valid)
+        lang = _narr_lang(kc(f"{p}_narr").filter(m), kc(f"{p}_nlang").filter(m), kc(f"{p}_elang").filter(m))
+        narrs.append(
+            _narratives(
+                uid_arr.take(pa.array(g)),
+                element,
+                _seq_within(g),
+                np.ones(len(g), dtype=np.int32),
+                pc.coalesce(lang, default_lang.take(pa.array(g))),
+                name.filter(m),
+                kind.filter(m) if kind is not None else None,
+            )
+        )
+
+    kid_narratives("title", ti_name, "ti")
+    kid_narratives("description", de_text, "de", de_type)
+    kid_narratives("reporting-org", ro_name, "ro")
+    if "participating_orgs" in t:
+        po_name = _name(kc("po_narr"), kc("po_text"))
+        has = _np(po_name.is_valid()) & po
+        if has.any():
+            g_all = k_act[po]
+            seq_all = _seq_within(g_all)
+            keep = has[po]  # among the participating-org rows, those with a name
+            m = pa.array(has)
+            g = g_all[keep]
+            lang = _narr_lang(kc("po_narr").filter(m), kc("po_nlang").filter(m), kc("po_elang").filter(m))
+            narrs.append(
+                _narratives(
+                    uid_arr.take(pa.array(g)),
+                    "participating-org",
+                    seq_all[keep],
+                    np.ones(len(g), dtype=np.int32),
+                    pc.coalesce(lang, default_lang.take(pa.array(g))),
+                    po_name.filter(m),
+                )
+            )
     rc_code = _upper_strip(kc("rc_code"))
     rc = _np(rc_code.is_valid())
     rc_pct = _map(kc("rc_pct"), _pct, pa.float64())
@@ -721,7 +835,9 @@ def _extract(
                 "value_date": _dates(kc("bu_vd").filter(m)),
             },
         )
-    n_tx = _transactions(t, tx, uid_arr, default_cur, warnings, n, k_act, kids)
+    n_tx = _transactions(t, tx, uid_arr, default_cur, warnings, n, k_act, kids, default_lang, narrs)
+    if narrs:
+        t["narratives"] = pa.concat_tables(narrs) if len(narrs) > 1 else narrs[0]
     _locations(t, loc, uid_arr, n)
     _percentage_warnings(
         warnings, uids, lines, k_act, n, (rc_code, rc_pct), (rr_code, rr_vocab, rr_pct), (se_code, se_vocab, se_pct)
@@ -749,6 +865,8 @@ def _transactions(
     n: int,
     k_act: np.ndarray,
     kids: pa.RecordBatch,
+    default_lang: pa.Array,
+    narrs: list[pa.Table],
 ) -> int:
     if not tx.num_rows:
         return 0
@@ -804,6 +922,25 @@ def _transactions(
             "description": only(ds, _name(col("ds_narr"), col("ds_text"))),
         },
     )
+
+    for element, p in (("provider-org", "pr"), ("receiver-org", "re")):
+        name = _name(col(f"{p}_narr"), col(f"{p}_text"))
+        valid = _np(name.is_valid())
+        if not valid.any():
+            continue
+        m = pa.array(valid)
+        rows = tid[valid]  # a transaction's provider (receiver) narratives in document order, numbered on
+        lang = _narr_lang(col(f"{p}_narr").filter(m), col(f"{p}_nlang").filter(m), col(f"{p}_elang").filter(m))
+        narrs.append(
+            _narratives(
+                uid.take(pa.array(rows)),
+                element,
+                seq[rows],
+                _seq_within(rows),
+                pc.coalesce(lang, default_lang.take(pa.array(tx_act[rows]))),
+                name.filter(m),
+            )
+        )
 
     def per_row(table: str, code: pa.Array, **extra: pa.Array) -> None:
         """One row per child element with a code, keyed to its transaction."""

@@ -114,13 +114,24 @@ def encode(ds: Dataset, rows: list[dict[str, Any]], fmt: OutFormat) -> tuple[str
 
 
 def _endpoint_for(ds: Dataset) -> Any:
+    from kizuna import i18n  # titles and organisation names are chosen per language (issue 12)
+
     def endpoint(request: Request, **kw: Any) -> Response:
         fmt: OutFormat = kw.pop("format")
         limit: int = kw.pop("limit")
         offset: int = kw.pop("offset")
         store = store_of(request)
         paged = fmt is OutFormat.json
-        key = ("api", ds.name, fmt.value, limit if paged else 0, offset if paged else 0, tuple(sorted(kw.items())))
+        # the body carries translated text (title, empty state): one cache entry per language
+        key = (
+            "api",
+            i18n.current(),
+            ds.name,
+            fmt.value,
+            limit if paged else 0,
+            offset if paged else 0,
+            tuple(sorted(kw.items())),
+        )
 
         def build() -> tuple[str, str | None, bytes]:
             result = fetch(store, ds.name, kw)
