@@ -242,6 +242,19 @@ def test_list_activities_follows_the_language_of_the_moment(jica_ws):
     assert ja[JICA_UID]["title"] == "南スーダン地域警察研修"
 
 
+def test_the_coordinate_frames_choose_titles_by_the_same_rule(jica_ws):
+    from kizuna.coordinate.load import load_ledger
+    from kizuna.coordinate.model import titles
+
+    lf = load_ledger(jica_ws)
+    assert lf.titles.height == 2  # only the activity published with several titles is loaded
+    for lang in ("ja", "en", "fr"):
+        expected = activity_titles(jica_ws, lang)
+        assert dict(titles(lf, lang).iter_rows()) == expected
+    with i18n.use("ja"):
+        assert dict(titles(lf).iter_rows())[JICA_UID] == "南スーダン地域警察研修"
+
+
 @pytest.mark.parametrize(("given", "expected"), [("ja-JP", "ja"), ("EN_us", "en"), ("es", "es"), ("x'; --", "ja")])
 def test_data_lang_is_a_bare_language_subtag(given, expected):
     with i18n.use("ja"):

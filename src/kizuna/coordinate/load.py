@@ -25,6 +25,7 @@ from kizuna.coordinate.model import (
     REGISTRY_SCHEMA,
     RULE_SCHEMA,
     SECTOR_SCHEMA,
+    TITLE_SCHEMA,
     UPSTREAM_SCHEMA,
     LedgerFrames,
 )
@@ -121,15 +122,28 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
     org_langs = _frame(
         ws,
         """
-        SELECT a.publisher_ref AS org_ref, n.text AS org_name, n.lang, 0 AS other
-        FROM narratives n JOIN activities a USING (activity_uid)
-        WHERE n.element = 'reporting-org' AND n.lang IS NOT NULL
-        UNION ALL
-        SELECT p.ref, n.text, n.lang, 1 FROM narratives n
-        JOIN participating_orgs p ON p.activity_uid = n.activity_uid AND p.seq = n.seq
-        WHERE n.element = 'participating-org' AND n.lang IS NOT NULL
+        SELECT org_ref, org_name, lang, min(other) AS other, count(*) AS n FROM (
+            SELECT a.publisher_ref AS org_ref, n.text AS org_name, split_part(n.lang, '-', 1) AS lang, 0 AS other
+            FROM narratives n JOIN activities a USING (activity_uid)
+            WHERE n.element = 'reporting-org' AND n.lang IS NOT NULL
+            UNION ALL
+            SELECT p.ref, n.text, split_part(n.lang, '-', 1), 1 FROM narratives n
+            JOIN participating_orgs p ON p.activity_uid = n.activity_uid AND p.seq = n.seq
+            WHERE n.element = 'participating-org' AND n.lang IS NOT NULL)
+        GROUP BY ALL
         """,
         ORG_LANG_SCHEMA,
+    )
+    # titles of the activities published with several (one title is activities.title already)
+    titles = _frame(
+        ws,
+        """
+        SELECT n.activity_uid, n.seq, n.ord, n.lang, a.default_lang, n.text AS title
+        FROM narratives n JOIN activities a USING (activity_uid)
+        WHERE n.element = 'title' AND n.activity_uid IN (
+            SELECT activity_uid FROM narratives WHERE element = 'title' GROUP BY 1 HAVING count(*) > 1)
+        """,
+        TITLE_SCHEMA,
     )
     receivers = _frame(
         ws,
@@ -170,6 +184,7 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
         upstream,
         codes,
         org_langs=org_langs,
+        titles=titles,
     )
 
 

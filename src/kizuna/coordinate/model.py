@@ -70,7 +70,17 @@ COUNTRY_SCHEMA = {"activity_uid": pl.String, "country": pl.String}
 LINK_SCHEMA = {"uid_a": pl.String, "uid_b": pl.String}
 # organisation names with their language (issue 12): reporting-org (other 0) and participating-org
 # (other 1) narratives, every language kept (migrations/0007_narratives.sql)
-ORG_LANG_SCHEMA = {"org_ref": pl.String, "org_name": pl.String, "lang": pl.String, "other": pl.Int64}
+# (counted per distinct name: n narratives; lang is the primary subtag)
+ORG_LANG_SCHEMA = {"org_ref": pl.String, "org_name": pl.String, "lang": pl.String, "other": pl.Int64, "n": pl.Int64}
+# every title narrative of the activities published with several titles (issue 12)
+TITLE_SCHEMA = {
+    "activity_uid": pl.String,
+    "seq": pl.Int64,
+    "ord": pl.Int64,
+    "lang": pl.String,
+    "default_lang": pl.String,
+    "title": pl.String,
+}
 RECEIVER_SCHEMA = {"activity_uid": pl.String, "org_ref": pl.String, "org_name": pl.String}
 UPSTREAM_SCHEMA = {"activity_uid": pl.String, "upstream_id": pl.String}
 CODE_SCHEMA = {"codelist": pl.String, "code": pl.String, "name": pl.String}
@@ -115,6 +125,8 @@ class LedgerFrames:
     codes: pl.DataFrame = field(default_factory=lambda: empty(CODE_SCHEMA))
     # organisation names in each language they were published in (ORG_LANG_SCHEMA), for org_names
     org_langs: pl.DataFrame = field(default_factory=lambda: empty(ORG_LANG_SCHEMA))
+    # title narratives of activities with several titles (TITLE_SCHEMA), for titles()
+    titles: pl.DataFrame = field(default_factory=lambda: empty(TITLE_SCHEMA))
 
 
 def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
@@ -333,18 +345,48 @@ def org_names(lf: LedgerFrames, lang: str | None = None) -> pl.DataFrame:
         else pl.DataFrame(schema={"org_key": pl.String, "org_name": pl.String})
     )
     own = (
-        lf.org_langs.filter(
-            (pl.col("lang").str.split("-").list.first() == ui) & pl.col("org_name").is_not_null()
-        )
+        lf.org_langs.filter((pl.col("lang") == ui) & pl.col("org_name").is_not_null())
         .with_columns(org_key_expr())
         .group_by("org_key", "org_name")
-        .agg(pl.col("other").min(), pl.len().alias("n"))
+        .agg(pl.col("other").min(), pl.col("n").sum())
         .sort(["org_key", "other", "n", "org_name"], descending=[False, False, True, False])
         .unique("org_key", keep="first", maintain_order=True)
         .select("org_key", "org_name")
     )
     first = pl.concat([in_lang, own.join(in_lang, on="org_key", how="anti")])
     return pl.concat([first, fallback.join(first, on="org_key", how="anti")])
+
+
+def titles(lf: LedgerFrames, lang: str | None = None) -> pl.DataFrame:
+    """Each activity's title for a reader of ``lang`` (default: the language of the moment): the rule
+    of docs/languages.md, "Multilingual data" (:func:`kizuna.ledger.queries.titles_sql` in SQL): the
+    title in that language, else English, else the activity's default language, else the first in
+    document order; ``activities.title`` for an activity published with one title. Columns:
+    activity_uid, title."""
+    from kizuna.ledger.queries import data_lang
+
+    ui = data_lang(lang)
+    p = pl.col("lang").str.split("-").list.first()
+    rank = (
+        pl.when(p == ui)
+        .then(0)
+        .when(p == "en")
+        .then(1)
+        .when(p == pl.col("default_lang").str.split("-").list.first())
+        .then(2)
+        .otherwise(3)
+    )
+    several = (
+        lf.titles.with_columns(rank.alias("_r"))
+        .sort(["activity_uid", "_r", "seq", "ord"])
+        .unique("activity_uid", keep="first", maintain_order=True)
+        .select("activity_uid", pl.col("title").alias("_t"))
+    )
+    return (
+        lf.activities.select("activity_uid", "title")
+        .join(several, on="activity_uid", how="left")
+        .select("activity_uid", pl.coalesce("_t", "title").alias("title"))
+    )
 
 
 def replaced_refs(lf: LedgerFrames) -> pl.DataFrame:
