@@ -66,16 +66,13 @@ _KIDS = [
     ("a_hum", "@humanitarian"),
     ("a_hier", "@hierarchy"),
     ("a_lu", "@last-updated-datetime"),
-    # xml:lang (xml2arrow matches the local name; fast_tables declines a document with any other "lang=")
+    # xml:lang (xml2arrow matches the local name; fast_tables declines a document with any other "lang=");
+    # text written in an element itself, with the element's xml:lang, is left to the reference reader
     ("a_lang", "@lang"),
     ("ro_nlang", "reporting-org/narrative/@lang"),
-    ("ro_elang", "reporting-org/@lang"),
     ("ti_nlang", "title/narrative/@lang"),
-    ("ti_elang", "title/@lang"),
     ("de_nlang", "description/narrative/@lang"),
-    ("de_elang", "description/@lang"),
     ("po_nlang", "participating-org/narrative/@lang"),
-    ("po_elang", "participating-org/@lang"),
     ("ident", "iati-identifier"),
     ("ro_ref", "reporting-org/@ref"),
     ("ro_type", "reporting-org/@type"),
@@ -136,9 +133,7 @@ _TX = [
     ("re_narr", "receiver-org/narrative"),
     ("re_text", "receiver-org"),
     ("pr_nlang", "provider-org/narrative/@lang"),
-    ("pr_elang", "provider-org/@lang"),
     ("re_nlang", "receiver-org/narrative/@lang"),
-    ("re_elang", "receiver-org/@lang"),
     ("ds_narr", "description/narrative"),
     ("ds_text", "description"),
     ("ts_vocab", "sector/@vocabulary"),
@@ -324,10 +319,15 @@ def _lang(raw: pa.Array) -> pa.Array:
     return _strip(pc.utf8_lower(raw))
 
 
-def _narr_lang(narr: pa.Array, nlang: pa.Array, elang: pa.Array) -> pa.Array:
-    """The language kizuna.ledger.iati.narratives gives the text :func:`_name` picks, before the
-    activity's default: the narrative's xml:lang when the narrative has text, else the element's."""
-    return pc.if_else(pc.is_valid(_strip(narr)), _lang(nlang), _lang(elang))
+def _narr_lang(narr: pa.Array, nlang: pa.Array, acts: np.ndarray) -> pa.Array:
+    """The language kizuna.ledger.iati.narratives gives a narrative's text, before the activity's
+    default: its xml:lang. ``narr``, ``nlang``: the rows of elements with text; ``acts``: their
+    activities. Text written in the element itself (IATI 1.0x style, or beside an empty narrative)
+    has the element's xml:lang, which is not extracted: those activities go to the reference reader."""
+    own = pc.is_null(_strip(narr))
+    if pc.any(own).as_py():
+        raise _Unseen(np.unique(acts[_np(own)]).tolist())
+    return _lang(nlang)
 
 
 def _narratives(
@@ -474,7 +474,7 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     hard = set(np.nonzero(per_activity(found[0]))[0].tolist())
     header = data[: root_end + 1]
     res: FastResult | None = None
-    for _attempt in range(2):
+    for _attempt in range(3):  # unseen transactions or locations, then text outside narratives
         easy = [i for i in range(n) if i not in hard]
         part: FastResult | None = None
         if easy:
@@ -714,7 +714,7 @@ def _extract(
         if not valid.any():
             return
         g, m = k_act[valid], pa.array(valid)
-        lang = _narr_lang(kc(f"{p}_narr").filter(m), kc(f"{p}_nlang").filter(m), kc(f"{p}_elang").filter(m))
+        lang = _narr_lang(kc(f"{p}_narr").filter(m), kc(f"{p}_nlang").filter(m), g)
         narrs.append(
             _narratives(
                 uid_arr.take(pa.array(g)),
@@ -739,7 +739,7 @@ def _extract(
             keep = has[po]  # among the participating-org rows, those with a name
             m = pa.array(has)
             g = g_all[keep]
-            lang = _narr_lang(kc("po_narr").filter(m), kc("po_nlang").filter(m), kc("po_elang").filter(m))
+            lang = _narr_lang(kc("po_narr").filter(m), kc("po_nlang").filter(m), g)
             narrs.append(
                 _narratives(
                     uid_arr.take(pa.array(g)),
@@ -932,7 +932,7 @@ def _transactions(
             continue
         m = pa.array(valid)
         rows = tid[valid]  # a transaction's provider (receiver) narratives in document order, numbered on
-        lang = _narr_lang(col(f"{p}_narr").filter(m), col(f"{p}_nlang").filter(m), col(f"{p}_elang").filter(m))
+        lang = _narr_lang(col(f"{p}_narr").filter(m), col(f"{p}_nlang").filter(m), tx_act[rows])
         narrs.append(
             _narratives(
                 uid.take(pa.array(rows)),
