@@ -122,6 +122,7 @@ def test_old_workspaces_gain_the_table_and_keep_their_titles(ws_path):
 
     w = open_workspace(ws_path)
     # a workspace from before migration 0007: no narratives table, no default_lang, one title per activity
+    w.con.execute("DROP VIEW all_narratives")
     w.con.execute("DROP TABLE narratives")
     w.con.execute("ALTER TABLE activities DROP COLUMN default_lang")
     w.con.execute("DELETE FROM schema_migrations WHERE version = 7")
@@ -392,7 +393,7 @@ def test_every_language_of_the_real_files_is_kept(where, ws):
     ingest_paths(ws, [path])
     stored = {
         (e, lang): n
-        for e, lang, n in ws.con.execute("SELECT element, lang, count(*) FROM narratives GROUP BY ALL").fetchall()
+        for e, lang, n in ws.con.execute("SELECT element, lang, count(*) FROM all_narratives GROUP BY ALL").fetchall()
     }
     assert stored == expected
     assert len({lang for _, lang in expected}) >= 1

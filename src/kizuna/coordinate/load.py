@@ -127,7 +127,7 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
             FROM narratives n JOIN activities a USING (activity_uid)
             WHERE n.element = 'reporting-org' AND n.lang IS NOT NULL
             UNION ALL
-            SELECT p.ref, n.text, split_part(n.lang, '-', 1), 1 FROM narratives n
+            SELECT p.ref, n.text, split_part(n.lang, '-', 1), 1 FROM all_narratives n
             JOIN participating_orgs p ON p.activity_uid = n.activity_uid AND p.seq = n.seq
             WHERE n.element = 'participating-org' AND n.lang IS NOT NULL)
         GROUP BY ALL

@@ -507,7 +507,8 @@ class IatiReader:
                 if name is None and not _has_any(child, ("role", "ref", "type", "activity-id")):
                     continue  # an element with nothing in it says nothing
                 org_seq += 1
-                _keep(act, "participating-org", org_seq, ns)
+                if not _implied(ns, dlang):
+                    _keep(act, "participating-org", org_seq, ns)
                 role = self._code("role", child.get("role"))
                 act.participating_orgs.append(
                     (
@@ -629,7 +630,8 @@ class IatiReader:
         # One pass over the children: a transaction has a dozen of them and find() would rescan each time.
         # Each should appear once; should one repeat, each value comes from the last that has it.
         own_currency = None
-        n_pr = n_re = 0  # provider / receiver narratives so far (several elements continue the count)
+        pr_ns: list[tuple[str | None, str]] = []  # provider / receiver narratives of every such element
+        re_ns: list[tuple[str | None, str]] = []
         for child in el.iterchildren():
             tag = child.tag
             if tag == "transaction-type":
@@ -647,15 +649,13 @@ class IatiReader:
             elif tag == "provider-org":
                 t.provider_ref = (child.get("ref") or "").strip() or t.provider_ref
                 ns = narratives(child, act.default_lang)
-                _keep(act, "provider-org", seq, ns, first=n_pr + 1)
-                n_pr += len(ns)
+                pr_ns += ns
                 t.provider_name = pick_narrative(ns, act.default_lang, act.default_lang) or t.provider_name
                 t.provider_activity_id = (child.get("provider-activity-id") or "").strip() or t.provider_activity_id
             elif tag == "receiver-org":
                 t.receiver_ref = (child.get("ref") or "").strip() or t.receiver_ref
                 ns = narratives(child, act.default_lang)
-                _keep(act, "receiver-org", seq, ns, first=n_re + 1)
-                n_re += len(ns)
+                re_ns += ns
                 t.receiver_name = pick_narrative(ns, act.default_lang, act.default_lang) or t.receiver_name
                 t.receiver_activity_id = (child.get("receiver-activity-id") or "").strip() or t.receiver_activity_id
             elif tag == "description":
@@ -673,6 +673,9 @@ class IatiReader:
                 if code:
                     t.regions.append((code, _region_vocabulary(child.get("vocabulary"))))
         t.currency = own_currency or act.default_currency
+        for element, ns in (("provider-org", pr_ns), ("receiver-org", re_ns)):
+            if not _implied(ns, act.default_lang):
+                _keep(act, element, seq, ns)
         if t.value_date is None:
             t.value_date = t.date  # value-date is required; the transaction date is the closest stand-in
         return t
@@ -830,6 +833,14 @@ def _keep(
 ) -> None:
     """Add the narratives ``ns`` of one element to ``act.narratives`` (``ord`` counting from ``first``)."""
     act.narratives.extend((element, seq, i, lang, text, kind) for i, (lang, text) in enumerate(ns, start=first))
+
+
+def _implied(ns: list[tuple[str | None, str]], default: str | None) -> bool:
+    """Whether an organisation's narratives are implied by what the ledger stores anyway: one narrative,
+    in the activity's default language, is the name column itself (``participating_orgs.name``,
+    ``transactions.provider_name`` / ``receiver_name``); the view ``all_narratives`` adds it back.
+    Most organisation names are of this kind, so the ``narratives`` table stays small."""
+    return len(ns) == 1 and ns[0][0] == default
 
 
 def _has_any(el: etree._Element, attrs: tuple[str, ...]) -> bool:

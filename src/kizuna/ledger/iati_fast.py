@@ -330,6 +330,11 @@ def _narr_lang(narr: pa.Array, nlang: pa.Array, acts: np.ndarray) -> pa.Array:
     return _lang(nlang)
 
 
+def _same(a: pa.Array, b: pa.Array) -> pa.Array:
+    """Element-wise equality where two nulls are equal (never null)."""
+    return pc.or_kleene(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b))).fill_null(False)
+
+
 def _narratives(
     uid: pa.Array, element: str, seq: Any, ord_: Any, lang: pa.Array, text: pa.Array, kind: pa.Array | None = None
 ) -> pa.Table:
@@ -739,17 +744,22 @@ def _extract(
             keep = has[po]  # among the participating-org rows, those with a name
             m = pa.array(has)
             g = g_all[keep]
-            lang = _narr_lang(kc("po_narr").filter(m), kc("po_nlang").filter(m), g)
-            narrs.append(
-                _narratives(
-                    uid_arr.take(pa.array(g)),
-                    "participating-org",
-                    seq_all[keep],
-                    np.ones(len(g), dtype=np.int32),
-                    pc.coalesce(lang, default_lang.take(pa.array(g))),
-                    po_name.filter(m),
+            dflt = default_lang.take(pa.array(g))
+            lang = pc.coalesce(_narr_lang(kc("po_narr").filter(m), kc("po_nlang").filter(m), g), dflt)
+            # one narrative in the activity's language is participating_orgs.name (iati._implied)
+            own = ~_np(_same(lang, dflt))
+            if own.any():
+                o = pa.array(own)
+                narrs.append(
+                    _narratives(
+                        uid_arr.take(pa.array(g[own])),
+                        "participating-org",
+                        seq_all[keep][own],
+                        np.ones(int(own.sum()), dtype=np.int32),
+                        lang.filter(o),
+                        po_name.filter(m).filter(o),
+                    )
                 )
-            )
     rc_code = _upper_strip(kc("rc_code"))
     rc = _np(rc_code.is_valid())
     rc_pct = _map(kc("rc_pct"), _pct, pa.float64())
@@ -932,17 +942,22 @@ def _transactions(
             continue
         m = pa.array(valid)
         rows = tid[valid]  # a transaction's provider (receiver) narratives in document order, numbered on
-        lang = _narr_lang(col(f"{p}_narr").filter(m), col(f"{p}_nlang").filter(m), tx_act[rows])
-        narrs.append(
-            _narratives(
-                uid.take(pa.array(rows)),
-                element,
-                seq[rows],
-                _seq_within(rows),
-                pc.coalesce(lang, default_lang.take(pa.array(tx_act[rows]))),
-                name.filter(m),
+        dflt = default_lang.take(pa.array(tx_act[rows]))
+        lang = pc.coalesce(_narr_lang(col(f"{p}_narr").filter(m), col(f"{p}_nlang").filter(m), tx_act[rows]), dflt)
+        # one narrative in the activity's language is the transactions' name column (iati._implied)
+        own = ~((np.bincount(rows, minlength=n_tx)[rows] == 1) & _np(_same(lang, dflt)))
+        if own.any():
+            o = pa.array(own)
+            narrs.append(
+                _narratives(
+                    uid.take(pa.array(rows[own])),
+                    element,
+                    seq[rows][own],
+                    _seq_within(rows)[own],
+                    lang.filter(o),
+                    name.filter(m).filter(o),
+                )
             )
-        )
 
     def per_row(table: str, code: pa.Array, **extra: pa.Array) -> None:
         """One row per child element with a code, keyed to its transaction."""

@@ -95,8 +95,9 @@ def narratives_sql(element: str, lang: str | None = None) -> str:
     one_per_activity = element in ("title", "description")
     part = "n.activity_uid" if one_per_activity else "n.activity_uid, n.seq"
     general = "CASE WHEN coalesce(n.kind, '1') = '1' THEN 0 ELSE 1 END, " if element == "description" else ""
+    table = "narratives" if one_per_activity else "all_narratives"  # organisations: with their name columns
     return f"""
-        SELECT n.activity_uid, n.seq, n.text FROM narratives n JOIN activities a USING (activity_uid)
+        SELECT n.activity_uid, n.seq, n.text FROM {table} n JOIN activities a USING (activity_uid)
         WHERE n.element = '{element}'
         QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY {rank}, {general}n.seq, n.ord) = 1
     """
@@ -135,7 +136,7 @@ def org_names_sql(lang: str | None = None) -> str:
             FROM narratives n JOIN activities a USING (activity_uid)
             WHERE n.element = 'reporting-org' AND a.publisher_ref IS NOT NULL AND split_part(n.lang, '-', 1) = '{ui}'
             UNION ALL
-            SELECT p.ref, n.text, 1 FROM narratives n
+            SELECT p.ref, n.text, 1 FROM all_narratives n
             JOIN participating_orgs p ON p.activity_uid = n.activity_uid AND p.seq = n.seq
             WHERE n.element = 'participating-org' AND p.ref IS NOT NULL AND split_part(n.lang, '-', 1) = '{ui}'
         ), best AS (
@@ -162,7 +163,7 @@ def activity_titles(ws: Workspace, lang: str | None = None, uids: list[str] | No
 def activity_narratives(ws: Workspace, uid: str) -> list[dict[str, Any]]:
     """Every narrative stored for one activity, in document order: element, seq, ord, lang, text, kind."""
     return ws.query(
-        "SELECT element, seq, ord, lang, text, kind FROM narratives WHERE activity_uid = ?"
+        "SELECT element, seq, ord, lang, text, kind FROM all_narratives WHERE activity_uid = ?"
         " ORDER BY element, seq, ord",
         [uid],
     )

@@ -14,3 +14,23 @@ CREATE TABLE narratives (
 );
 -- The activity's default language: iati-activity/@xml:lang, else iati-activities/@xml:lang (lower case).
 ALTER TABLE activities ADD COLUMN default_lang VARCHAR;
+-- An organisation element (participating-org; a transaction's provider-org or receiver-org, all of its
+-- elements together) with ONE narrative in the activity's default language is not repeated in
+-- `narratives`: that narrative is the name column already stored. This view gives every narrative.
+CREATE VIEW all_narratives AS
+SELECT activity_uid, element, seq, ord, lang, text, kind FROM narratives
+UNION ALL
+SELECT p.activity_uid, 'participating-org', p.seq, 1, a.default_lang, p.name, NULL
+FROM participating_orgs p JOIN activities a USING (activity_uid)
+WHERE a.source = 'iati' AND p.name IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM narratives n WHERE n.activity_uid = p.activity_uid AND n.element = 'participating-org' AND n.seq = p.seq)
+UNION ALL
+SELECT t.activity_uid, 'provider-org', t.seq, 1, a.default_lang, t.provider_name, NULL
+FROM transactions t JOIN activities a USING (activity_uid)
+WHERE a.source = 'iati' AND t.provider_name IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM narratives n WHERE n.activity_uid = t.activity_uid AND n.element = 'provider-org' AND n.seq = t.seq)
+UNION ALL
+SELECT t.activity_uid, 'receiver-org', t.seq, 1, a.default_lang, t.receiver_name, NULL
+FROM transactions t JOIN activities a USING (activity_uid)
+WHERE a.source = 'iati' AND t.receiver_name IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM narratives n WHERE n.activity_uid = t.activity_uid AND n.element = 'receiver-org' AND n.seq = t.seq);
