@@ -113,7 +113,7 @@ def test_the_activity_language_wins_over_the_files_and_unknown_stays_unknown(ws,
     (tmp_path / "a.xml").write_text(doc, encoding="utf-8")
     (tmp_path / "b.xml").write_text(other, encoding="utf-8")
     ingest_paths(ws, [tmp_path / "a.xml", tmp_path / "b.xml"])
-    got = dict(ws.con.execute("SELECT text, lang FROM narratives").fetchall())
+    got = dict(ws.con.execute("SELECT text, lang FROM all_narratives").fetchall())
     assert got == {"Agua": "es", "Eau": "fr", "Water": None}
 
 
@@ -167,8 +167,7 @@ EDGE_DOCS = {
 def test_both_ingest_paths_store_the_same_narratives(case, tmp_path):
     path = tmp_path / f"{case}.xml"
     data = EDGE_DOCS[case].encode("utf-8")
-    fast = assert_same(path, data)  # every table, narratives included
-    assert fast.tables["narratives"].num_rows > 0
+    assert_same(path, data)  # every table, narratives included
 
 
 @pytest.mark.parametrize(
@@ -184,10 +183,10 @@ def test_a_lang_attribute_that_is_not_xml_lang_goes_to_the_reference_reader(attr
 
 def test_a_lang_parameter_in_a_url_is_not_an_attribute(tmp_path):
     doc = """<iati-activities version="2.03"><iati-activity xml:lang="en"><iati-identifier>U-1</iati-identifier>
-      <reporting-org ref="XM-U"/><title><narrative>See https://example.org/p?lang=en</narrative></title>
+      <reporting-org ref="XM-U"/><title><narrative xml:lang="fr">Voir https://example.org/p?lang=en</narrative></title>
       </iati-activity></iati-activities>"""
     fast = assert_same(tmp_path / "u.xml", doc.encode())
-    assert fast.tables["narratives"].column("lang").to_pylist() == ["en"]
+    assert fast.tables["narratives"].column("lang").to_pylist() == ["fr"]
 
 
 # --------------------------------------------------------------------------- the selection rule

@@ -124,7 +124,7 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
         """
         SELECT org_ref, org_name, lang, min(other) AS other, count(*) AS n FROM (
             SELECT a.publisher_ref AS org_ref, n.text AS org_name, split_part(n.lang, '-', 1) AS lang, 0 AS other
-            FROM narratives n JOIN activities a USING (activity_uid)
+            FROM all_narratives n JOIN activities a USING (activity_uid)
             WHERE n.element = 'reporting-org' AND n.lang IS NOT NULL
             UNION ALL
             SELECT p.ref, n.text, split_part(n.lang, '-', 1), 1 FROM all_narratives n

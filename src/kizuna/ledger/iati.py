@@ -567,9 +567,25 @@ class IatiReader:
                     act.budgets.append(self._read_budget(child, len(act.budgets) + 1, act))
             elif tag == "result":
                 act.results.append(self._read_result(child, lang))
+        self._drop_implied(act)
         self._check_percentages(act)
         self._v1_warning(act)
         return act
+
+    @staticmethod
+    def _drop_implied(act: Activity) -> None:
+        """An activity's one title, one (general) description or one reporting-org name, in its own
+        language, is the column the activities table holds anyway (title, description, publisher_name):
+        not repeated in ``narratives`` (the view ``all_narratives`` adds it back; see :func:`_implied`)."""
+        drop = set()
+        for element in ("title", "description", "reporting-org"):
+            rows = [i for i, n in enumerate(act.narratives) if n[0] == element]
+            if len(rows) == 1:
+                n = act.narratives[rows[0]]
+                if n[3] == act.default_lang and (element != "description" or n[5] in (None, "1")):
+                    drop.add(rows[0])
+        if drop:
+            act.narratives = [n for i, n in enumerate(act.narratives) if i not in drop]
 
     def _value(
         self, el: etree._Element | None, act: Activity, what: str

@@ -719,16 +719,26 @@ def _extract(
         if not valid.any():
             return
         g, m = k_act[valid], pa.array(valid)
-        lang = _narr_lang(kc(f"{p}_narr").filter(m), kc(f"{p}_nlang").filter(m), g)
+        dflt = default_lang.take(pa.array(g))
+        lang = pc.coalesce(_narr_lang(kc(f"{p}_narr").filter(m), kc(f"{p}_nlang").filter(m), g), dflt)
+        kinds = kind.filter(m) if kind is not None else None
+        # the activity's one such narrative, in its language, is its activities column (iati._drop_implied)
+        implied = (np.bincount(g, minlength=n)[g] == 1) & _np(_same(lang, dflt))
+        if kinds is not None:
+            implied &= _np(pc.or_kleene(pc.is_null(kinds), pc.equal(kinds, "1")).fill_null(False))
+        own = ~implied
+        if not own.any():
+            return
+        o = pa.array(own)
         narrs.append(
             _narratives(
-                uid_arr.take(pa.array(g)),
+                uid_arr.take(pa.array(g[own])),
                 element,
-                _seq_within(g),
-                np.ones(len(g), dtype=np.int32),
-                pc.coalesce(lang, default_lang.take(pa.array(g))),
-                name.filter(m),
-                kind.filter(m) if kind is not None else None,
+                _seq_within(g)[own],
+                np.ones(int(own.sum()), dtype=np.int32),
+                lang.filter(o),
+                name.filter(m).filter(o),
+                kinds.filter(o) if kinds is not None else None,
             )
         )
 

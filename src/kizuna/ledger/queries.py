@@ -83,19 +83,22 @@ def narrative_rank_sql(lang: str | None = None, n: str = "n", a: str = "a") -> s
     )
 
 
-def narratives_sql(element: str, lang: str | None = None) -> str:
+def narratives_sql(element: str, lang: str | None = None, table: str = "all_narratives") -> str:
     """SQL of one narrative per element: ``activity_uid, seq, text`` for every ``element`` ('title',
     'description', 'reporting-org', 'participating-org', 'provider-org', 'receiver-org') of every
     activity, the text chosen by the rule above for a reader of ``lang`` (default: the language of
     the moment). Titles and descriptions have one row per activity (``seq`` of the one chosen): for
-    descriptions, a general one (type 1 or none) before the others in the same language."""
+    descriptions, a general one (type 1 or none) before the others in the same language. ``table``:
+    ``all_narratives`` (every narrative), or ``narratives`` (only those the single-value columns do
+    not already hold, for a caller that falls back to those columns)."""
+    if table not in ("all_narratives", "narratives"):
+        raise ValueError(f"unknown narratives table {table!r}")
     if element not in _ELEMENTS:
         raise ValueError(f"unknown narrative element {element!r}; use one of {sorted(_ELEMENTS)}")
     rank = narrative_rank_sql(lang)
     one_per_activity = element in ("title", "description")
     part = "n.activity_uid" if one_per_activity else "n.activity_uid, n.seq"
     general = "CASE WHEN coalesce(n.kind, '1') = '1' THEN 0 ELSE 1 END, " if element == "description" else ""
-    table = "narratives" if one_per_activity else "all_narratives"  # organisations: with their name columns
     return f"""
         SELECT n.activity_uid, n.seq, n.text FROM {table} n JOIN activities a USING (activity_uid)
         WHERE n.element = '{element}'
@@ -114,7 +117,7 @@ def titles_sql(lang: str | None = None) -> str:
     narratives table existed). Join it: ``LEFT JOIN ({titles_sql()}) tl USING (activity_uid)``."""
     return f"""
         SELECT a.activity_uid, coalesce(t.text, a.title) AS title
-        FROM activities a LEFT JOIN ({narratives_sql("title", lang)}) t USING (activity_uid)
+        FROM activities a LEFT JOIN ({narratives_sql("title", lang, "narratives")}) t USING (activity_uid)
     """
 
 
@@ -133,7 +136,7 @@ def org_names_sql(lang: str | None = None) -> str:
     return f"""
         WITH seen AS (
             SELECT a.publisher_ref AS ref, n.text AS name, 0 AS other
-            FROM narratives n JOIN activities a USING (activity_uid)
+            FROM all_narratives n JOIN activities a USING (activity_uid)
             WHERE n.element = 'reporting-org' AND a.publisher_ref IS NOT NULL AND split_part(n.lang, '-', 1) = '{ui}'
             UNION ALL
             SELECT p.ref, n.text, 1 FROM all_narratives n

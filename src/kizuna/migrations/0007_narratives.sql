@@ -14,11 +14,26 @@ CREATE TABLE narratives (
 );
 -- The activity's default language: iati-activity/@xml:lang, else iati-activities/@xml:lang (lower case).
 ALTER TABLE activities ADD COLUMN default_lang VARCHAR;
--- An organisation element (participating-org; a transaction's provider-org or receiver-org, all of its
--- elements together) with ONE narrative in the activity's default language is not repeated in
--- `narratives`: that narrative is the name column already stored. This view gives every narrative.
+-- ONE narrative in the activity's default language is not repeated in `narratives` when it is a column
+-- stored anyway: the activity's only title (activities.title), only description, if general
+-- (description), only reporting-org name (publisher_name); a participating-org's name (name); a
+-- transaction's provider-org / receiver-org name (provider_name / receiver_name). Most published
+-- text is of this kind, so the table holds what the columns cannot: other languages. This view gives
+-- every narrative.
 CREATE VIEW all_narratives AS
 SELECT activity_uid, element, seq, ord, lang, text, kind FROM narratives
+UNION ALL
+SELECT a.activity_uid, 'title', 1, 1, a.default_lang, a.title, NULL FROM activities a
+WHERE a.source = 'iati' AND a.title IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM narratives n WHERE n.activity_uid = a.activity_uid AND n.element = 'title')
+UNION ALL
+SELECT a.activity_uid, 'description', 1, 1, a.default_lang, a.description, NULL FROM activities a
+WHERE a.source = 'iati' AND a.description IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM narratives n WHERE n.activity_uid = a.activity_uid AND n.element = 'description')
+UNION ALL
+SELECT a.activity_uid, 'reporting-org', 1, 1, a.default_lang, a.publisher_name, NULL FROM activities a
+WHERE a.source = 'iati' AND a.publisher_name IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM narratives n WHERE n.activity_uid = a.activity_uid AND n.element = 'reporting-org')
 UNION ALL
 SELECT p.activity_uid, 'participating-org', p.seq, 1, a.default_lang, p.name, NULL
 FROM participating_orgs p JOIN activities a USING (activity_uid)
