@@ -696,7 +696,8 @@ def _extract(
         return k_act[mask], pa.array(mask)
 
     # participating-org: every element with anything in it, numbered in order.
-    po = _any_valid([kc("po_role"), kc("po_ref"), kc("po_type"), kc("po_act"), _name(kc("po_narr"), kc("po_text"))])
+    po_name = _name(kc("po_narr"), kc("po_text"))
+    po = _any_valid([kc("po_role"), kc("po_ref"), kc("po_type"), kc("po_act"), po_name])
     g, m = rows_of(po)
     if len(g):
         t["participating_orgs"] = _table(
@@ -707,7 +708,7 @@ def _extract(
                 "role": _map(kc("po_role").filter(m), _int_digits, pa.int32()),
                 "ref": _strip(kc("po_ref").filter(m)),
                 "type": kc("po_type").filter(m),
-                "name": _name(kc("po_narr"), kc("po_text")).filter(m),
+                "name": po_name.filter(m),
                 "org_activity_id": _strip(kc("po_act").filter(m)),
             },
         )
@@ -746,7 +747,6 @@ def _extract(
     kid_narratives("description", de_text, "de", de_type)
     kid_narratives("reporting-org", ro_name, "ro")
     if "participating_orgs" in t:
-        po_name = _name(kc("po_narr"), kc("po_text"))
         has = _np(po_name.is_valid()) & po
         if has.any():
             g_all = k_act[po]
@@ -918,6 +918,7 @@ def _transactions(
     vd = pc.coalesce(per_tx(_dates(col("v_vd"))), date)
     pr = _any_valid([col(c) for c in ("pr_ref", "pr_act", "pr_narr", "pr_text")])
     re_ = _any_valid([col(c) for c in ("re_ref", "re_act", "re_narr", "re_text")])
+    names = {"pr": _name(col("pr_narr"), col("pr_text")), "re": _name(col("re_narr"), col("re_text"))}
     ds = _any_valid([col(c) for c in ("ds_narr", "ds_text")])
 
     def only(mask: np.ndarray, values: pa.Array) -> pa.Array:
@@ -935,10 +936,10 @@ def _transactions(
             "currency": cur,
             "value_date": vd,
             "provider_ref": only(pr, _strip(col("pr_ref"))),
-            "provider_name": only(pr, _name(col("pr_narr"), col("pr_text"))),
+            "provider_name": only(pr, names["pr"]),
             "provider_activity_id": only(pr, _strip(col("pr_act"))),
             "receiver_ref": only(re_, _strip(col("re_ref"))),
-            "receiver_name": only(re_, _name(col("re_narr"), col("re_text"))),
+            "receiver_name": only(re_, names["re"]),
             "receiver_activity_id": only(re_, _strip(col("re_act"))),
             "humanitarian": _map(col("t_hum").take(first_idx), _bool, pa.bool_()),
             "description": only(ds, _name(col("ds_narr"), col("ds_text"))),
@@ -946,7 +947,7 @@ def _transactions(
     )
 
     for element, p in (("provider-org", "pr"), ("receiver-org", "re")):
-        name = _name(col(f"{p}_narr"), col(f"{p}_text"))
+        name = names[p]
         valid = _np(name.is_valid())
         if not valid.any():
             continue
