@@ -18,12 +18,14 @@ from kizuna.coordinate.model import (
     FLOW_SCHEMA,
     LINK_SCHEMA,
     LOCATION_SCHEMA,
+    ORG_LANG_SCHEMA,
     ORG_SCHEMA,
     OVERRIDE_SCHEMA,
     RECEIVER_SCHEMA,
     REGISTRY_SCHEMA,
     RULE_SCHEMA,
     SECTOR_SCHEMA,
+    TITLE_SCHEMA,
     UPSTREAM_SCHEMA,
     LedgerFrames,
 )
@@ -117,6 +119,32 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
     registry = _frame(
         ws, "SELECT ref, name, name_ja, ally, agency, org_type, aliases, same_as FROM org_registry", REGISTRY_SCHEMA
     )
+    org_langs = _frame(
+        ws,
+        """
+        SELECT org_ref, org_name, lang, min(other) AS other, count(*) AS n FROM (
+            SELECT a.publisher_ref AS org_ref, n.text AS org_name, split_part(n.lang, '-', 1) AS lang, 0 AS other
+            FROM all_narratives n JOIN activities a USING (activity_uid)
+            WHERE n.element = 'reporting-org' AND n.lang IS NOT NULL
+            UNION ALL
+            SELECT p.ref, n.text, split_part(n.lang, '-', 1), 1 FROM all_narratives n
+            JOIN participating_orgs p ON p.activity_uid = n.activity_uid AND p.seq = n.seq
+            WHERE n.element = 'participating-org' AND n.lang IS NOT NULL)
+        GROUP BY ALL
+        """,
+        ORG_LANG_SCHEMA,
+    )
+    # titles of the activities published with several (one title is activities.title already)
+    titles = _frame(
+        ws,
+        """
+        SELECT n.activity_uid, n.seq, n.ord, n.lang, a.default_lang, n.text AS title
+        FROM narratives n JOIN activities a USING (activity_uid)
+        WHERE n.element = 'title' AND n.activity_uid IN (
+            SELECT activity_uid FROM narratives WHERE element = 'title' GROUP BY 1 HAVING count(*) > 1)
+        """,
+        TITLE_SCHEMA,
+    )
     receivers = _frame(
         ws,
         """
@@ -142,7 +170,21 @@ def load_ledger(ws: Workspace) -> LedgerFrames:
         CODE_SCHEMA,
     )
     return LedgerFrames(
-        acts, orgs, sectors, locs, flows, countries, links, rules, overrides, registry, receivers, upstream, codes
+        acts,
+        orgs,
+        sectors,
+        locs,
+        flows,
+        countries,
+        links,
+        rules,
+        overrides,
+        registry,
+        receivers,
+        upstream,
+        codes,
+        org_langs=org_langs,
+        titles=titles,
     )
 
 

@@ -68,6 +68,19 @@ FLOW_SCHEMA = {
 }
 COUNTRY_SCHEMA = {"activity_uid": pl.String, "country": pl.String}
 LINK_SCHEMA = {"uid_a": pl.String, "uid_b": pl.String}
+# organisation names with their language (issue 12): reporting-org (other 0) and participating-org
+# (other 1) narratives, every language kept (migrations/0007_narratives.sql)
+# (counted per distinct name: n narratives; lang is the primary subtag)
+ORG_LANG_SCHEMA = {"org_ref": pl.String, "org_name": pl.String, "lang": pl.String, "other": pl.Int64, "n": pl.Int64}
+# every title narrative of the activities published with several titles (issue 12)
+TITLE_SCHEMA = {
+    "activity_uid": pl.String,
+    "seq": pl.Int64,
+    "ord": pl.Int64,
+    "lang": pl.String,
+    "default_lang": pl.String,
+    "title": pl.String,
+}
 RECEIVER_SCHEMA = {"activity_uid": pl.String, "org_ref": pl.String, "org_name": pl.String}
 UPSTREAM_SCHEMA = {"activity_uid": pl.String, "upstream_id": pl.String}
 CODE_SCHEMA = {"codelist": pl.String, "code": pl.String, "name": pl.String}
@@ -110,6 +123,10 @@ class LedgerFrames:
     upstream: pl.DataFrame = field(default_factory=lambda: empty(UPSTREAM_SCHEMA))
     # code names (IATI codelists: Sector, SectorCategory), so outputs show names, not codes
     codes: pl.DataFrame = field(default_factory=lambda: empty(CODE_SCHEMA))
+    # organisation names in each language they were published in (ORG_LANG_SCHEMA), for org_names
+    org_langs: pl.DataFrame = field(default_factory=lambda: empty(ORG_LANG_SCHEMA))
+    # title narratives of activities with several titles (TITLE_SCHEMA), for titles()
+    titles: pl.DataFrame = field(default_factory=lambda: empty(TITLE_SCHEMA))
 
 
 def activity_orgs(lf: LedgerFrames, role: str = "reporting") -> pl.DataFrame:
@@ -179,7 +196,7 @@ def generic_org_expr(key: pl.Expr) -> pl.Expr:
     return k.str.contains(_CHANNEL_CATEGORY) | k.str.contains(_GENERIC_NAME)
 
 
-def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
+def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames, lang: str | None = None) -> pl.DataFrame:
     """The one organisation resolution every page, command and report uses.
 
     ``orgs`` has activity_uid, role (IATI OrganisationRole code; null for the publisher), org_ref,
@@ -195,8 +212,9 @@ def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
     4. else it is known by its name only ('name': key ``name:<normalised name>``).
 
     An organisation known by name only (or a 3W pseudo-ref) whose name is that of exactly one
-    identified organisation *is* that organisation. Names are then one per key (:func:`org_names`).
-    Adds org_key and resolution; org_name becomes the key's one name.
+    identified organisation *is* that organisation. Names are then one per key and language
+    (:func:`org_names`; ``lang`` defaults to the language of the moment, :func:`kizuna.i18n.current`).
+    Adds org_key and resolution; org_name becomes the key's one name in that language.
     """
     reg_refs = lf.registry.get_column("ref").to_list()
     reg_names = registry_names(lf.registry)
@@ -246,7 +264,7 @@ def resolve_orgs(orgs: pl.DataFrame, lf: LedgerFrames) -> pl.DataFrame:
         .alias("org_name"),
     )
     out = _unify_by_name(out.with_columns(org_key_expr()), lf, reg_names)
-    names = org_names(lf)
+    names = org_names(lf, lang)
     out = (
         out.join(names.rename({"org_name": "_canon"}), on="org_key", how="left")
         .with_columns(pl.coalesce("_canon", "org_name", "org_ref", "org_key").alias("org_name"))
@@ -292,10 +310,19 @@ def _unify_by_name(chosen: pl.DataFrame, lf: LedgerFrames, reg_names: pl.DataFra
     ).drop("_nn", "_ref")
 
 
-def org_names(lf: LedgerFrames) -> pl.DataFrame:
-    """One display name per org_key, by the rule of the workspace view ``org_names``: the registry's
-    name; else the most frequent name the organisation gives itself as a publisher; else the most
-    frequent name others give it; ties to the alphabetically first. Columns: org_key, org_name."""
+def org_names(lf: LedgerFrames, lang: str | None = None) -> pl.DataFrame:
+    """One display name per org_key for a reader of ``lang`` (default: the language of the moment).
+
+    The rule (docs/languages.md, "Multilingual data"; in SQL :func:`kizuna.ledger.queries.org_names_sql`):
+    the registry's name in that language (``name`` in English, ``name_ja`` in Japanese); else the
+    most frequent name the organisation gives itself in that language as a publisher, else the most
+    frequent name others give it in that language; else, whatever the language, the rule of the
+    workspace view ``org_names``: the registry's name; else the most frequent name the organisation
+    gives itself as a publisher; else the most frequent name others give it; ties to the
+    alphabetically first. Columns: org_key, org_name."""
+    from kizuna.ledger.queries import data_lang
+
+    ui = data_lang(lang)
     pub = lf.activities.select(
         pl.col("publisher_ref").alias("org_ref"), pl.col("publisher_name").alias("org_name"), pl.lit(0).alias("other")
     )
@@ -310,7 +337,56 @@ def org_names(lf: LedgerFrames) -> pl.DataFrame:
         .select("org_key", "org_name")
     )
     reg = lf.registry.select(pl.col("ref").alias("org_key"), pl.col("name").alias("org_name"))
-    return pl.concat([reg, seen.join(reg, on="org_key", how="anti")])
+    fallback = pl.concat([reg, seen.join(reg, on="org_key", how="anti")])
+    reg_col = {"en": "name", "ja": "name_ja"}.get(ui)
+    in_lang = (
+        lf.registry.select(pl.col("ref").alias("org_key"), pl.col(reg_col).alias("org_name")).drop_nulls()
+        if reg_col
+        else pl.DataFrame(schema={"org_key": pl.String, "org_name": pl.String})
+    )
+    own = (
+        lf.org_langs.filter((pl.col("lang") == ui) & pl.col("org_name").is_not_null())
+        .with_columns(org_key_expr())
+        .group_by("org_key", "org_name")
+        .agg(pl.col("other").min(), pl.col("n").sum())
+        .sort(["org_key", "other", "n", "org_name"], descending=[False, False, True, False])
+        .unique("org_key", keep="first", maintain_order=True)
+        .select("org_key", "org_name")
+    )
+    first = pl.concat([in_lang, own.join(in_lang, on="org_key", how="anti")])
+    return pl.concat([first, fallback.join(first, on="org_key", how="anti")])
+
+
+def titles(lf: LedgerFrames, lang: str | None = None) -> pl.DataFrame:
+    """Each activity's title for a reader of ``lang`` (default: the language of the moment): the rule
+    of docs/languages.md, "Multilingual data" (:func:`kizuna.ledger.queries.titles_sql` in SQL): the
+    title in that language, else English, else the activity's default language, else the first in
+    document order; ``activities.title`` for an activity published with one title. Columns:
+    activity_uid, title."""
+    from kizuna.ledger.queries import data_lang
+
+    ui = data_lang(lang)
+    p = pl.col("lang").str.split("-").list.first()
+    rank = (
+        pl.when(p == ui)
+        .then(0)
+        .when(p == "en")
+        .then(1)
+        .when(p == pl.col("default_lang").str.split("-").list.first())
+        .then(2)
+        .otherwise(3)
+    )
+    several = (
+        lf.titles.with_columns(rank.alias("_r"))
+        .sort(["activity_uid", "_r", "seq", "ord"])
+        .unique("activity_uid", keep="first", maintain_order=True)
+        .select("activity_uid", pl.col("title").alias("_t"))
+    )
+    return (
+        lf.activities.select("activity_uid", "title")
+        .join(several, on="activity_uid", how="left")
+        .select("activity_uid", pl.coalesce("_t", "title").alias("title"))
+    )
 
 
 def replaced_refs(lf: LedgerFrames) -> pl.DataFrame:

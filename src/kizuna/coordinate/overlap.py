@@ -45,6 +45,7 @@ from kizuna.coordinate.model import (
     generic_org_expr,
     ledger_country,
     resolve_orgs,
+    titles,
     with_sector_names,
 )
 from kizuna.coordinate.sectors import DAC3
@@ -809,6 +810,8 @@ def overlap_table(
     if top_per_country is not None:
         df = df.filter(pl.col("rank") <= top_per_country)
     side = acts.select("id", "activity_uid", "org_key", "org_name", "ally", "title")
+    if lf is not None:  # shown in the reader's language (issue 12; the text score keeps acts' title)
+        side = side.drop("title").join(titles(lf), on="activity_uid", how="left")
     df = (
         cands.decode(df)
         .join(side.rename({c: f"{c}_a" for c in side.columns if c != "id"}), left_on="a", right_on="id")

@@ -67,6 +67,10 @@ GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
 EXPONENT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+\Z")
 
 
+# (element, seq, ord, lang, text, kind): one row of the ``narratives`` table (migrations/0007_narratives.sql)
+Narrative = tuple[str, int, int, str | None, str, str | None]
+
+
 @dataclass(slots=True)
 class Transaction:
     seq: int
@@ -122,12 +126,18 @@ class Activity:
     transactions: list[Transaction] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+    # iati-activity/@xml:lang, else iati-activities/@xml:lang (lower case); None: not declared
+    default_lang: str | None = None
+    # Every narrative of the title, descriptions and organisation names, in every language:
+    # (element, seq, ord, lang, text, kind) as the ``narratives`` table holds them (migration 0007)
+    narratives: list[Narrative] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class FileHeader:
     version: str
     generated: str | None
+    lang: str | None = None  # iati-activities/@xml:lang, lower case
 
 
 def _text(el: etree._Element | None) -> str | None:
@@ -159,6 +169,61 @@ def narrative(el: etree._Element | None, lang: str | None) -> str | None:
         if key in found:
             return found[key]
     return first
+
+
+def lang_code(raw: str | None) -> str | None:
+    """An ``xml:lang`` value as stored: trimmed and lower case (BCP 47 tags are case-insensitive,
+    RFC 5646 section 2.1.1); ``None`` when absent or blank."""
+    if raw is None:
+        return None
+    return raw.strip().lower() or None
+
+
+def narratives(el: etree._Element, default: str | None) -> list[tuple[str | None, str]]:
+    """Every narrative of ``el`` that has text, in document order, as ``(language, text)``: the
+    narrative's ``xml:lang``, else ``default`` (the activity's language, else the file's). With no
+    narrative holding text, the element's own text (IATI 1.0x writes it there), in the element's
+    ``xml:lang``, else ``default``."""
+    out: list[tuple[str | None, str]] = []
+    for n in el.iterchildren("narrative"):
+        t = _text(n)
+        if t:
+            out.append((lang_code(n.get(XML_LANG)) or default, t))
+    if not out:
+        t = _text(el)
+        if t:
+            out.append((lang_code(el.get(XML_LANG)) or default, t))
+    return out
+
+
+def lang_rank(lang: str | None, ui: str | None, default: str | None) -> int:
+    """Where a narrative in ``lang`` stands for a reader of language ``ui`` (lower is better): 0 the
+    reader's language, 1 English, 2 the activity's default language, 3 any other or unknown. Languages
+    compare by their primary subtag (``en-GB`` is English). The rule of docs/languages.md,
+    "Multilingual data"; :func:`kizuna.ledger.queries.narrative_rank_sql` is the same rule in SQL."""
+    p = lang.split("-", 1)[0] if lang else None
+    if p is None:
+        return 3
+    if ui and p == ui.split("-", 1)[0]:
+        return 0
+    if p == "en":
+        return 1
+    if default and p == default.split("-", 1)[0]:
+        return 2
+    return 3
+
+
+def pick_narrative(narrs: list[tuple[str | None, str]], ui: str | None, default: str | None) -> str | None:
+    """The text a reader of language ``ui`` sees (:func:`lang_rank`; ties to the first in document
+    order); ``None`` for no narrative."""
+    best: tuple[int, str] | None = None
+    for lang, text in narrs:
+        r = lang_rank(lang, ui, default)
+        if best is None or r < best[0]:
+            best = (r, text)
+            if r == 0:
+                break
+    return best[1] if best else None
 
 
 def parse_amount(raw: str) -> tuple[float | None, str | None]:
@@ -348,7 +413,9 @@ class IatiReader:
         # No @version: 2.0x requires it (iati-activities/@version), 1.0x did not; the 1.x-only codes are
         # never valid 2.0x codes, so reading them as 1.x codes cannot change a 2.0x file's meaning.
         self.v1 = version == "" or version.startswith("1.")
-        return FileHeader(version=version or "unknown", generated=root.get("generated-datetime"))
+        return FileHeader(
+            version=version or "unknown", generated=root.get("generated-datetime"), lang=lang_code(root.get(XML_LANG))
+        )
 
     def _code(self, kind: str, raw: str | None) -> str | None:
         """``raw`` as read: in a 1.0x document, a 1.0x code of this kind becomes its 2.0x code."""
@@ -402,7 +469,9 @@ class IatiReader:
         h = el.get("hierarchy")
         act.hierarchy = int(h) if h and h.strip().isdigit() else None
         act.last_updated = el.get("last-updated-datetime")
+        dlang = act.default_lang = lang_code(lang) or (self.header.lang if self.header else None)
         org_seq = 0
+        n_title = n_desc = n_ro = 0  # elements of each kind with text, for narratives' seq
         # Extension elements ({namespace}name) match no branch and are ignored. The most frequent
         # children come first: this loop runs for every element of every activity.
         for child in el.iterchildren():
@@ -413,20 +482,35 @@ class IatiReader:
                 # One is allowed; should there be more, each value comes from the last that has it.
                 act.publisher_ref = (child.get("ref") or "").strip() or act.publisher_ref
                 act.publisher_type = child.get("type") or act.publisher_type
-                act.publisher_name = narrative(child, lang) or act.publisher_name
+                ns = narratives(child, dlang)
+                if ns:
+                    n_ro += 1
+                    _keep(act, "reporting-org", n_ro, ns)
+                act.publisher_name = pick_narrative(ns, dlang, dlang) or act.publisher_name
             elif tag == "title":
-                act.title = narrative(child, lang) or act.title
+                ns = narratives(child, dlang)
+                if ns:
+                    n_title += 1
+                    _keep(act, "title", n_title, ns)
+                act.title = pick_narrative(ns, dlang, dlang) or act.title
             elif tag == "description":
                 # The general description (type 1 or none) wins; others fill in when it is absent.
                 dtype = child.get("type")
-                text = narrative(child, lang)
+                ns = narratives(child, dlang)
+                if ns:
+                    n_desc += 1
+                    _keep(act, "description", n_desc, ns, dtype)
+                text = pick_narrative(ns, dlang, dlang)
                 if text and (act.description is None or dtype in (None, "1")):
                     act.description = text
             elif tag == "participating-org":
-                name = narrative(child, lang)
+                ns = narratives(child, dlang)
+                name = pick_narrative(ns, dlang, dlang)
                 if name is None and not _has_any(child, ("role", "ref", "type", "activity-id")):
                     continue  # an element with nothing in it says nothing
                 org_seq += 1
+                if not _implied(ns, dlang):
+                    _keep(act, "participating-org", org_seq, ns)
                 role = self._code("role", child.get("role"))
                 act.participating_orgs.append(
                     (
@@ -485,9 +569,25 @@ class IatiReader:
                     act.budgets.append(self._read_budget(child, len(act.budgets) + 1, act))
             elif tag == "result":
                 act.results.append(self._read_result(child, lang))
+        self._drop_implied(act)
         self._check_percentages(act)
         self._v1_warning(act)
         return act
+
+    @staticmethod
+    def _drop_implied(act: Activity) -> None:
+        """An activity's one title, one (general) description or one reporting-org name, in its own
+        language, is the column the activities table holds anyway (title, description, publisher_name):
+        not repeated in ``narratives`` (the view ``all_narratives`` adds it back; see :func:`_implied`)."""
+        drop = set()
+        for element in ("title", "description", "reporting-org"):
+            rows = [i for i, n in enumerate(act.narratives) if n[0] == element]
+            if len(rows) == 1:
+                n = act.narratives[rows[0]]
+                if n[3] == act.default_lang and (element != "description" or n[5] in (None, "1")):
+                    drop.add(rows[0])
+        if drop:
+            act.narratives = [n for i, n in enumerate(act.narratives) if i not in drop]
 
     def _value(
         self, el: etree._Element | None, act: Activity, what: str
@@ -548,6 +648,8 @@ class IatiReader:
         # One pass over the children: a transaction has a dozen of them and find() would rescan each time.
         # Each should appear once; should one repeat, each value comes from the last that has it.
         own_currency = None
+        pr_ns: list[tuple[str | None, str]] = []  # provider / receiver narratives of every such element
+        re_ns: list[tuple[str | None, str]] = []
         for child in el.iterchildren():
             tag = child.tag
             if tag == "transaction-type":
@@ -564,11 +666,15 @@ class IatiReader:
                 own_currency = (child.get("currency") or "").strip().upper() or own_currency
             elif tag == "provider-org":
                 t.provider_ref = (child.get("ref") or "").strip() or t.provider_ref
-                t.provider_name = narrative(child, lang) or t.provider_name
+                ns = narratives(child, act.default_lang)
+                pr_ns += ns
+                t.provider_name = pick_narrative(ns, act.default_lang, act.default_lang) or t.provider_name
                 t.provider_activity_id = (child.get("provider-activity-id") or "").strip() or t.provider_activity_id
             elif tag == "receiver-org":
                 t.receiver_ref = (child.get("ref") or "").strip() or t.receiver_ref
-                t.receiver_name = narrative(child, lang) or t.receiver_name
+                ns = narratives(child, act.default_lang)
+                re_ns += ns
+                t.receiver_name = pick_narrative(ns, act.default_lang, act.default_lang) or t.receiver_name
                 t.receiver_activity_id = (child.get("receiver-activity-id") or "").strip() or t.receiver_activity_id
             elif tag == "description":
                 t.description = narrative(child, lang) or t.description
@@ -585,6 +691,9 @@ class IatiReader:
                 if code:
                     t.regions.append((code, _region_vocabulary(child.get("vocabulary"))))
         t.currency = own_currency or act.default_currency
+        for element, ns in (("provider-org", pr_ns), ("receiver-org", re_ns)):
+            if not _implied(ns, act.default_lang):
+                _keep(act, element, seq, ns)
         if t.value_date is None:
             t.value_date = t.date  # value-date is required; the transaction date is the closest stand-in
         return t
@@ -735,6 +844,21 @@ def _type_unknown_message(seq: int, code: str) -> str:
         f"transaction {seq} has type {code!r}, not a TransactionType code of IATI 2.0x (1-13):"
         " kept as published, counted in no money view"
     )
+
+
+def _keep(
+    act: Activity, element: str, seq: int, ns: list[tuple[str | None, str]], kind: str | None = None, first: int = 1
+) -> None:
+    """Add the narratives ``ns`` of one element to ``act.narratives`` (``ord`` counting from ``first``)."""
+    act.narratives.extend((element, seq, i, lang, text, kind) for i, (lang, text) in enumerate(ns, start=first))
+
+
+def _implied(ns: list[tuple[str | None, str]], default: str | None) -> bool:
+    """Whether an organisation's narratives are implied by what the ledger stores anyway: one narrative,
+    in the activity's default language, is the name column itself (``participating_orgs.name``,
+    ``transactions.provider_name`` / ``receiver_name``); the view ``all_narratives`` adds it back.
+    Most organisation names are of this kind, so the ``narratives`` table stays small."""
+    return len(ns) == 1 and ns[0][0] == default
 
 
 def _has_any(el: etree._Element, attrs: tuple[str, ...]) -> bool:

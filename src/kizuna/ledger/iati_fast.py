@@ -49,6 +49,7 @@ from kizuna.ledger.store import COLUMNS, _arrow_type, activity_uid
 ROOT = "/iati-activities/iati-activity"
 VERSION_RE = re.compile(rb"""\sversion\s*=\s*["']([^"']*)["']""")
 XMLNS_RE = re.compile(rb"""xmlns:([\w.-]+)\s*=""")
+XML_LANG_RE = re.compile(rb"""\sxml:lang\s*=\s*["']([^"']*)["']""")
 
 # Local names of every element read below: a namespaced extension element with one of these names
 # would be taken for the IATI element (xml2arrow matches local names), so its presence makes us decline.
@@ -65,6 +66,13 @@ _KIDS = [
     ("a_hum", "@humanitarian"),
     ("a_hier", "@hierarchy"),
     ("a_lu", "@last-updated-datetime"),
+    # xml:lang (xml2arrow matches the local name; fast_tables declines a document with any other "lang=");
+    # text written in an element itself, with the element's xml:lang, is left to the reference reader
+    ("a_lang", "@lang"),
+    ("ro_nlang", "reporting-org/narrative/@lang"),
+    ("ti_nlang", "title/narrative/@lang"),
+    ("de_nlang", "description/narrative/@lang"),
+    ("po_nlang", "participating-org/narrative/@lang"),
     ("ident", "iati-identifier"),
     ("ro_ref", "reporting-org/@ref"),
     ("ro_type", "reporting-org/@type"),
@@ -124,6 +132,8 @@ _TX = [
     ("re_act", "receiver-org/@receiver-activity-id"),
     ("re_narr", "receiver-org/narrative"),
     ("re_text", "receiver-org"),
+    ("pr_nlang", "provider-org/narrative/@lang"),
+    ("re_nlang", "receiver-org/narrative/@lang"),
     ("ds_narr", "description/narrative"),
     ("ds_text", "description"),
     ("ts_vocab", "sector/@vocabulary"),
@@ -304,6 +314,45 @@ def _name(narr: pa.Array, text: pa.Array) -> pa.Array:
     return pc.coalesce(_strip(narr), _strip(text))
 
 
+def _lang(raw: pa.Array) -> pa.Array:
+    """kizuna.ledger.iati.lang_code: trimmed, lower case, blank as absent."""
+    return _strip(pc.utf8_lower(raw))
+
+
+def _narr_lang(narr: pa.Array, nlang: pa.Array, acts: np.ndarray) -> pa.Array:
+    """The language kizuna.ledger.iati.narratives gives a narrative's text, before the activity's
+    default: its xml:lang. ``narr``, ``nlang``: the rows of elements with text; ``acts``: their
+    activities. Text written in the element itself (IATI 1.0x style, or beside an empty narrative)
+    has the element's xml:lang, which is not extracted: those activities go to the reference reader."""
+    own = pc.is_null(_strip(narr))
+    if pc.any(own).as_py():
+        raise _Unseen(np.unique(acts[_np(own)]).tolist())
+    return _lang(nlang)
+
+
+def _same(a: pa.Array, b: pa.Array) -> pa.Array:
+    """Element-wise equality where two nulls are equal (never null)."""
+    return pc.or_kleene(pc.equal(a, b), pc.and_(pc.is_null(a), pc.is_null(b))).fill_null(False)
+
+
+def _narratives(
+    uid: pa.Array, element: str, seq: Any, ord_: Any, lang: pa.Array, text: pa.Array, kind: pa.Array | None = None
+) -> pa.Table:
+    n = len(uid)
+    return _table(
+        "narratives",
+        {
+            "activity_uid": uid,
+            "element": pa.array([element] * n, pa.string()),
+            "seq": seq,
+            "ord": ord_,
+            "lang": lang,
+            "text": text,
+            "kind": kind if kind is not None else pa.nulls(n, pa.string()),
+        },
+    )
+
+
 _NP_TYPES = {"uint32": np.uint32, "int32": np.int32, "int64": np.int64, "uint64": np.uint64, "double": np.float64}
 
 
@@ -396,6 +445,10 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     if not version.startswith("2."):  # 1.0x or undeclared: 1.x codes are mapped by the reference reader
         raise Decline("not IATI 2.0x")
     prefixes = tuple(XMLNS_RE.findall(data[root.start() : root_end + 1]))
+    if _other_lang_attribute(data):
+        raise Decline("a lang attribute other than xml:lang")  # the extractor would read it as xml:lang
+    lm = XML_LANG_RE.search(data[root.start() : root_end + 1])
+    file_lang = (lm.group(1).decode("utf-8", "replace").strip().lower() or None) if lm else None
     # One scan finds the activities, their transactions and locations, and the marks of the activities
     # the extractor cannot read exactly.
     # found[1]: activity starts, [2]: transactions, [3]: locations, [0]: marks (the match's last group)
@@ -426,7 +479,7 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     hard = set(np.nonzero(per_activity(found[0]))[0].tolist())
     header = data[: root_end + 1]
     res: FastResult | None = None
-    for _attempt in range(2):
+    for _attempt in range(3):  # unseen transactions or locations, then text outside narratives
         easy = [i for i in range(n) if i not in hard]
         part: FastResult | None = None
         if easy:
@@ -436,7 +489,7 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
                 else b"".join([header, *(data[starts[i] : ends[i]] for i in easy), b"</iati-activities>"])
             )
             try:
-                part = _extract(doc, lines[easy], import_id, (expect[0][easy], expect[1][easy]))
+                part = _extract(doc, lines[easy], import_id, (expect[0][easy], expect[1][easy]), file_lang)
             except _Unseen as u:
                 # A transaction or location the extractor saw no row for (no child element it reads):
                 # those activities go to the reference reader, the rest are extracted again.
@@ -453,6 +506,22 @@ def fast_tables(data: bytes, import_id: int, line_offset: int = 0, path: str = "
     res.version = version or "unknown"
     res.newlines = newlines
     return res
+
+
+def _other_lang_attribute(data: bytes) -> bool:
+    """Whether ``data`` may hold a ``lang`` attribute that is not ``xml:lang`` (``lang="en"``,
+    ``ns2:lang="en"``): xml2arrow matches attributes by local name and would read it as ``xml:lang``.
+    ``?lang=en`` in a URL is text, not an attribute. ``bytes`` searches only (no regex: this runs on
+    every byte of every file): two counts settle the common case, where every one is ``xml:lang``."""
+    if data.count(b"lang=") == data.count(b"xml:lang="):
+        return False
+    i = data.find(b"lang=")
+    while i >= 0:
+        before = data[i - 4 : i]
+        if before != b"xml:" and (before[-1:].isspace() or before[-1:] == b":"):
+            return True
+        i = data.find(b"lang=", i + 5)
+    return False
 
 
 class _Unseen(Exception):
@@ -527,7 +596,11 @@ def _merge(a: FastResult | None, b: FastResult) -> FastResult:
 
 
 def _extract(
-    data: bytes, lines: np.ndarray, import_id: int, expect: tuple[np.ndarray, np.ndarray] | None = None
+    data: bytes,
+    lines: np.ndarray,
+    import_id: int,
+    expect: tuple[np.ndarray, np.ndarray] | None = None,
+    file_lang: str | None = None,
 ) -> FastResult:
     """One xml2arrow pass over a document whose activities start on ``lines``. ``expect`` holds each
     activity's count of transaction and location elements: an activity with one the extractor saw no
@@ -561,8 +634,11 @@ def _extract(
     default_cur = _upper_strip(a_cur_raw)
     pub_ref = _last_per(k_act, n, _strip(kc("ro_ref")))
     pub_type = _last_per(k_act, n, _nonempty(kc("ro_type")))
-    pub_name = _last_per(k_act, n, _name(kc("ro_narr"), kc("ro_text")))
-    title = _last_per(k_act, n, _name(kc("ti_narr"), kc("ti_text")))
+    ro_name = _name(kc("ro_narr"), kc("ro_text"))
+    pub_name = _last_per(k_act, n, ro_name)
+    ti_name = _name(kc("ti_narr"), kc("ti_text"))
+    title = _last_per(k_act, n, ti_name)
+    default_lang = pc.coalesce(_lang(kc("a_lang").take(first_idx)), pa.scalar(file_lang, pa.string()))
     # Description: the last general one (type 1 or none) with text, else the first other one with text.
     de_text = _name(kc("de_narr"), kc("de_text"))
     de_type = kc("de_type")
@@ -610,6 +686,7 @@ def _extract(
             "start_date": pc.coalesce(dates["2"], dates["1"]),
             "end_date": pc.coalesce(dates["4"], dates["3"]),
             "last_updated": kc("a_lu").take(first_idx),
+            "default_lang": default_lang,
         },
     )
     t["activities"] = acts
@@ -619,7 +696,8 @@ def _extract(
         return k_act[mask], pa.array(mask)
 
     # participating-org: every element with anything in it, numbered in order.
-    po = _any_valid([kc("po_role"), kc("po_ref"), kc("po_type"), kc("po_act"), _name(kc("po_narr"), kc("po_text"))])
+    po_name = _name(kc("po_narr"), kc("po_text"))
+    po = _any_valid([kc("po_role"), kc("po_ref"), kc("po_type"), kc("po_act"), po_name])
     g, m = rows_of(po)
     if len(g):
         t["participating_orgs"] = _table(
@@ -630,10 +708,68 @@ def _extract(
                 "role": _map(kc("po_role").filter(m), _int_digits, pa.int32()),
                 "ref": _strip(kc("po_ref").filter(m)),
                 "type": kc("po_type").filter(m),
-                "name": _name(kc("po_narr"), kc("po_text")).filter(m),
+                "name": po_name.filter(m),
                 "org_activity_id": _strip(kc("po_act").filter(m)),
             },
         )
+    narrs: list[pa.Table] = []
+
+    def kid_narratives(element: str, name: pa.Array, p: str, kind: pa.Array | None = None) -> None:
+        """One narrative per element of this kind with text (several narratives make the activity hard)."""
+        valid = _np(name.is_valid())
+        if not valid.any():
+            return
+        g, m = k_act[valid], pa.array(valid)
+        dflt = default_lang.take(pa.array(g))
+        lang = pc.coalesce(_narr_lang(kc(f"{p}_narr").filter(m), kc(f"{p}_nlang").filter(m), g), dflt)
+        kinds = kind.filter(m) if kind is not None else None
+        # the activity's one such narrative, in its language, is its activities column (iati._drop_implied)
+        implied = (np.bincount(g, minlength=n)[g] == 1) & _np(_same(lang, dflt))
+        if kinds is not None:
+            implied &= _np(pc.or_kleene(pc.is_null(kinds), pc.equal(kinds, "1")).fill_null(False))
+        own = ~implied
+        if not own.any():
+            return
+        o = pa.array(own)
+        narrs.append(
+            _narratives(
+                uid_arr.take(pa.array(g[own])),
+                element,
+                _seq_within(g)[own],
+                np.ones(int(own.sum()), dtype=np.int32),
+                lang.filter(o),
+                name.filter(m).filter(o),
+                kinds.filter(o) if kinds is not None else None,
+            )
+        )
+
+    kid_narratives("title", ti_name, "ti")
+    kid_narratives("description", de_text, "de", de_type)
+    kid_narratives("reporting-org", ro_name, "ro")
+    if "participating_orgs" in t:
+        has = _np(po_name.is_valid()) & po
+        if has.any():
+            g_all = k_act[po]
+            seq_all = _seq_within(g_all)
+            keep = has[po]  # among the participating-org rows, those with a name
+            m = pa.array(has)
+            g = g_all[keep]
+            dflt = default_lang.take(pa.array(g))
+            lang = pc.coalesce(_narr_lang(kc("po_narr").filter(m), kc("po_nlang").filter(m), g), dflt)
+            # one narrative in the activity's language is participating_orgs.name (iati._implied)
+            own = ~_np(_same(lang, dflt))
+            if own.any():
+                o = pa.array(own)
+                narrs.append(
+                    _narratives(
+                        uid_arr.take(pa.array(g[own])),
+                        "participating-org",
+                        seq_all[keep][own],
+                        np.ones(int(own.sum()), dtype=np.int32),
+                        lang.filter(o),
+                        po_name.filter(m).filter(o),
+                    )
+                )
     rc_code = _upper_strip(kc("rc_code"))
     rc = _np(rc_code.is_valid())
     rc_pct = _map(kc("rc_pct"), _pct, pa.float64())
@@ -721,7 +857,9 @@ def _extract(
                 "value_date": _dates(kc("bu_vd").filter(m)),
             },
         )
-    n_tx = _transactions(t, tx, uid_arr, default_cur, warnings, n, k_act, kids)
+    n_tx = _transactions(t, tx, uid_arr, default_cur, warnings, n, k_act, kids, default_lang, narrs)
+    if narrs:
+        t["narratives"] = pa.concat_tables(narrs) if len(narrs) > 1 else narrs[0]
     _locations(t, loc, uid_arr, n)
     _percentage_warnings(
         warnings, uids, lines, k_act, n, (rc_code, rc_pct), (rr_code, rr_vocab, rr_pct), (se_code, se_vocab, se_pct)
@@ -749,6 +887,8 @@ def _transactions(
     n: int,
     k_act: np.ndarray,
     kids: pa.RecordBatch,
+    default_lang: pa.Array,
+    narrs: list[pa.Table],
 ) -> int:
     if not tx.num_rows:
         return 0
@@ -778,6 +918,7 @@ def _transactions(
     vd = pc.coalesce(per_tx(_dates(col("v_vd"))), date)
     pr = _any_valid([col(c) for c in ("pr_ref", "pr_act", "pr_narr", "pr_text")])
     re_ = _any_valid([col(c) for c in ("re_ref", "re_act", "re_narr", "re_text")])
+    names = {"pr": _name(col("pr_narr"), col("pr_text")), "re": _name(col("re_narr"), col("re_text"))}
     ds = _any_valid([col(c) for c in ("ds_narr", "ds_text")])
 
     def only(mask: np.ndarray, values: pa.Array) -> pa.Array:
@@ -795,15 +936,39 @@ def _transactions(
             "currency": cur,
             "value_date": vd,
             "provider_ref": only(pr, _strip(col("pr_ref"))),
-            "provider_name": only(pr, _name(col("pr_narr"), col("pr_text"))),
+            "provider_name": only(pr, names["pr"]),
             "provider_activity_id": only(pr, _strip(col("pr_act"))),
             "receiver_ref": only(re_, _strip(col("re_ref"))),
-            "receiver_name": only(re_, _name(col("re_narr"), col("re_text"))),
+            "receiver_name": only(re_, names["re"]),
             "receiver_activity_id": only(re_, _strip(col("re_act"))),
             "humanitarian": _map(col("t_hum").take(first_idx), _bool, pa.bool_()),
             "description": only(ds, _name(col("ds_narr"), col("ds_text"))),
         },
     )
+
+    for element, p in (("provider-org", "pr"), ("receiver-org", "re")):
+        name = names[p]
+        valid = _np(name.is_valid())
+        if not valid.any():
+            continue
+        m = pa.array(valid)
+        rows = tid[valid]  # a transaction's provider (receiver) narratives in document order, numbered on
+        dflt = default_lang.take(pa.array(tx_act[rows]))
+        lang = pc.coalesce(_narr_lang(col(f"{p}_narr").filter(m), col(f"{p}_nlang").filter(m), tx_act[rows]), dflt)
+        # one narrative in the activity's language is the transactions' name column (iati._implied)
+        own = ~((np.bincount(rows, minlength=n_tx)[rows] == 1) & _np(_same(lang, dflt)))
+        if own.any():
+            o = pa.array(own)
+            narrs.append(
+                _narratives(
+                    uid.take(pa.array(rows[own])),
+                    element,
+                    seq[rows][own],
+                    _seq_within(rows)[own],
+                    lang.filter(o),
+                    name.filter(m).filter(o),
+                )
+            )
 
     def per_row(table: str, code: pa.Array, **extra: pa.Array) -> None:
         """One row per child element with a code, keyed to its transaction."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -47,6 +48,129 @@ def checked_country(ws: Workspace, code: str | None) -> str | None:
         " UNION SELECT country FROM flows WHERE country IS NOT NULL"
     ).fetchall()
     return check_country(code, [r[0] for r in held])
+
+
+# --------------------------------------------------------------------------- multilingual data
+# One selection rule for every narrative a view shows (docs/languages.md, "Multilingual data"): for a
+# reader of language L, the narrative in L; else in English; else in the activity's default language
+# (iati-activity/@xml:lang, else iati-activities/@xml:lang); else the first in document order. The
+# same rule in Python: kizuna.ledger.iati.lang_rank / pick_narrative.
+
+_LANG_TAG = re.compile(r"[a-z]{2,8}")
+
+
+def data_lang(lang: str | None = None) -> str:
+    """The primary language subtag a view selects narratives for: ``lang`` (any BCP 47 tag: ``ja``,
+    ``en-GB``, ``es``), else the language of the moment (:func:`kizuna.i18n.current`). Letters only,
+    lower case, so it can be written into SQL as a literal."""
+    if lang:
+        tag = lang.strip().replace("_", "-").split("-", 1)[0].lower()
+        if _LANG_TAG.fullmatch(tag):
+            return tag
+    from kizuna import i18n
+
+    return i18n.current()
+
+
+def narrative_rank_sql(lang: str | None = None, n: str = "n", a: str = "a") -> str:
+    """SQL rank of a narrative (alias ``n``, of ``narratives``) for a reader of ``lang`` (lower is
+    better; ``a`` is its ``activities`` row): 0 the reader's language, 1 English, 2 the activity's
+    default language, 3 any other or unknown (:func:`kizuna.ledger.iati.lang_rank`)."""
+    ui = data_lang(lang)
+    p = f"split_part({n}.lang, '-', 1)"
+    return (
+        f"CASE WHEN {p} = '{ui}' THEN 0 WHEN {p} = 'en' THEN 1"
+        f" WHEN {p} = split_part({a}.default_lang, '-', 1) THEN 2 ELSE 3 END"
+    )
+
+
+def narratives_sql(element: str, lang: str | None = None, table: str = "all_narratives") -> str:
+    """SQL of one narrative per element: ``activity_uid, seq, text`` for every ``element`` ('title',
+    'description', 'reporting-org', 'participating-org', 'provider-org', 'receiver-org') of every
+    activity, the text chosen by the rule above for a reader of ``lang`` (default: the language of
+    the moment). Titles and descriptions have one row per activity (``seq`` of the one chosen): for
+    descriptions, a general one (type 1 or none) before the others in the same language. ``table``:
+    ``all_narratives`` (every narrative), or ``narratives`` (only those the single-value columns do
+    not already hold, for a caller that falls back to those columns)."""
+    if table not in ("all_narratives", "narratives"):
+        raise ValueError(f"unknown narratives table {table!r}")
+    if element not in _ELEMENTS:
+        raise ValueError(f"unknown narrative element {element!r}; use one of {sorted(_ELEMENTS)}")
+    rank = narrative_rank_sql(lang)
+    one_per_activity = element in ("title", "description")
+    part = "n.activity_uid" if one_per_activity else "n.activity_uid, n.seq"
+    general = "CASE WHEN coalesce(n.kind, '1') = '1' THEN 0 ELSE 1 END, " if element == "description" else ""
+    return f"""
+        SELECT n.activity_uid, n.seq, n.text FROM {table} n JOIN activities a USING (activity_uid)
+        WHERE n.element = '{element}'
+        QUALIFY row_number() OVER (PARTITION BY {part} ORDER BY {rank}, {general}n.seq, n.ord) = 1
+    """
+
+
+_ELEMENTS = frozenset(
+    ("title", "description", "reporting-org", "participating-org", "provider-org", "receiver-org")
+)
+
+
+def titles_sql(lang: str | None = None) -> str:
+    """SQL of ``activity_uid, title``: each activity's title for a reader of ``lang`` (the rule
+    above), else its stored ``activities.title`` (3W rows, and workspaces ingested before the
+    narratives table existed). Join it: ``LEFT JOIN ({titles_sql()}) tl USING (activity_uid)``."""
+    return f"""
+        SELECT a.activity_uid, coalesce(t.text, a.title) AS title
+        FROM activities a LEFT JOIN ({narratives_sql("title", lang, "narratives")}) t USING (activity_uid)
+    """
+
+
+def org_names_sql(lang: str | None = None) -> str:
+    """SQL of ``ref, name``: one name per organisation identifier for a reader of ``lang``.
+
+    The rule (docs/languages.md, "Multilingual data"; the same as
+    :func:`kizuna.coordinate.model.org_names`): the registry's name in that language (``name`` in
+    English, ``name_ja`` in Japanese); else the name the organisation gives itself in that language as
+    a publisher (reporting-org), the most frequent; else the name others give it in that language
+    (participating-org); else the language-blind name of the ``org_names`` view (registry name, else
+    self-reported, else most frequent). Join it: ``LEFT JOIN ({org_names_sql()}) o ON o.ref = ...``."""
+    ui = data_lang(lang)
+    registry = {"en": "o.name_source = 'registry' THEN o.name", "ja": "o.name_ja IS NOT NULL THEN o.name_ja"}.get(ui)
+    first = f"CASE WHEN {registry} END, " if registry else ""
+    return f"""
+        WITH seen AS (
+            SELECT a.publisher_ref AS ref, n.text AS name, 0 AS other
+            FROM all_narratives n JOIN activities a USING (activity_uid)
+            WHERE n.element = 'reporting-org' AND a.publisher_ref IS NOT NULL AND split_part(n.lang, '-', 1) = '{ui}'
+            UNION ALL
+            SELECT p.ref, n.text, 1 FROM all_narratives n
+            JOIN participating_orgs p ON p.activity_uid = n.activity_uid AND p.seq = n.seq
+            WHERE n.element = 'participating-org' AND p.ref IS NOT NULL AND split_part(n.lang, '-', 1) = '{ui}'
+        ), best AS (
+            SELECT ref, first(name ORDER BY other, n DESC, name) AS name
+            FROM (SELECT ref, name, min(other) AS other, count(*) AS n FROM seen GROUP BY ref, name)
+            GROUP BY ref
+        )
+        SELECT o.ref, coalesce({first}b.name, o.name) AS name
+        FROM org_names o LEFT JOIN best b ON b.ref = o.ref
+    """
+
+
+def activity_titles(ws: Workspace, lang: str | None = None, uids: list[str] | None = None) -> dict[str, str | None]:
+    """Each activity's title for a reader of ``lang`` (default: the language of the moment), by the
+    rule of :func:`titles_sql`: ``{activity_uid: title}``, for ``uids`` or every activity."""
+    sql = f"SELECT activity_uid, title FROM ({titles_sql(lang)})"
+    params: list[Any] = []
+    if uids is not None:
+        sql += " WHERE activity_uid IN (SELECT unnest(?::VARCHAR[]))"
+        params.append(list(uids))
+    return {r["activity_uid"]: r["title"] for r in ws.query(sql, params)}
+
+
+def activity_narratives(ws: Workspace, uid: str) -> list[dict[str, Any]]:
+    """Every narrative stored for one activity, in document order: element, seq, ord, lang, text, kind."""
+    return ws.query(
+        "SELECT element, seq, ord, lang, text, kind FROM all_narratives WHERE activity_uid = ?"
+        " ORDER BY element, seq, ord",
+        [uid],
+    )
 
 
 def list_sources(ws: Workspace) -> list[dict[str, Any]]:
@@ -131,7 +255,7 @@ def list_activities(
     where, params = flt.where()
     sql = f"""
         SELECT a.activity_uid, a.iati_identifier, a.source, a.publisher_ref,
-               coalesce(o.name, a.publisher_name) AS publisher_name, a.title,
+               coalesce(o.name, a.publisher_name) AS publisher_name, tl.title,
                coalesce(st.name, a.status_code) AS status, a.start_date, a.end_date,
                (SELECT string_agg(DISTINCT c, ',' ORDER BY c) FROM (
                     SELECT code AS c FROM activity_countries WHERE activity_uid = a.activity_uid
@@ -148,7 +272,8 @@ def list_activities(
                (SELECT sum(usd) FROM flows f WHERE f.activity_uid = a.activity_uid AND f.counted
                   AND f.type_code IN ('3','4')) AS spend_usd
         FROM activities a
-        LEFT JOIN org_names o ON o.ref = a.publisher_ref
+        LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref
+        LEFT JOIN ({titles_sql()}) tl USING (activity_uid)
         LEFT JOIN codelist_items st ON st.codelist = 'ActivityStatus' AND st.code = a.status_code
         WHERE {where}
         ORDER BY a.publisher_ref, a.iati_identifier
@@ -233,7 +358,7 @@ def flow_totals(ws: Workspace, q: FlowQuery | None = None) -> list[dict[str, Any
                count(*) FILTER (WHERE f.usd IS NULL) AS rows_without_rate
         FROM flows f
         JOIN activities a USING (activity_uid)
-        LEFT JOIN org_names o ON o.ref = f.publisher_ref
+        LEFT JOIN ({org_names_sql()}) o ON o.ref = f.publisher_ref
         LEFT JOIN codelist_items cn ON cn.codelist = 'Country' AND cn.code = f.country
         LEFT JOIN codelist_items rn ON rn.codelist = 'Region' AND rn.code = f.region AND f.region_vocabulary = '1'
         LEFT JOIN codelist_items sn ON sn.codelist = '{name_list}' AND sn.code = {sector_col}

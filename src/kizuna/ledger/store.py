@@ -27,7 +27,7 @@ from kizuna.ledger.iati import Activity
 
 BATCH = 5000
 
-# Column order of each child table, as in migrations/0002_ledger.sql.
+# Column order of each child table, as in migrations/0002_ledger.sql (and 0007_narratives.sql).
 COLUMNS: dict[str, list[str]] = {
     "activities": [
         "activity_uid",
@@ -53,6 +53,7 @@ COLUMNS: dict[str, list[str]] = {
         "end_date",
         "last_updated",
         "reached",
+        "default_lang",
     ],
     "participating_orgs": ["activity_uid", "seq", "role", "ref", "type", "name", "org_activity_id"],
     "activity_countries": ["activity_uid", "code", "percentage"],
@@ -105,6 +106,8 @@ COLUMNS: dict[str, list[str]] = {
         "description",
     ],
     "transaction_sectors": ["activity_uid", "seq", "vocabulary", "code"],
+    # every language of titles, descriptions and organisation names (migrations/0007_narratives.sql)
+    "narratives": ["activity_uid", "element", "seq", "ord", "lang", "text", "kind"],
     "transaction_countries": ["activity_uid", "seq", "code"],
     "transaction_regions": ["activity_uid", "seq", "code", "vocabulary"],
     "results": ["activity_uid", "result_seq", "type", "aggregation_status", "title"],
@@ -133,6 +136,7 @@ COLUMNS: dict[str, list[str]] = {
 # Arrow types of the non-text columns (the rest are strings): explicit types make the hand-over to
 # DuckDB several times faster than letting pyarrow infer them from Python objects.
 _INT = {"import_id", "line", "hierarchy", "seq", "role", "result_seq", "indicator_seq", "period_seq", "baseline_year"}
+_INT.add("ord")  # narratives (0007)
 _FLOAT = {"percentage", "lat", "lon", "value"}
 _DATE = {
     "planned_start",
@@ -230,7 +234,10 @@ def _add_activity(b: Batch, act: Activity, uid: str, import_id: int, source: str
         end,
         act.last_updated,
         reached,
+        act.default_lang,
     )
+    for narr in act.narratives:
+        b.add("narratives", uid, *narr)
     for org in act.participating_orgs:
         b.add("participating_orgs", uid, *org)
     for code, pct in act.countries:

@@ -231,7 +231,7 @@ def _presence(
 
     level = "adm1" if adm1 else "country"
     df = ctx.store.cached(
-        ("presence", level, country),
+        ("presence", level, country, queries.data_lang()),  # names per language
         lambda _ws: presence(frames(ctx), by="ally", sector_level="dac3", admin_level=level, country=country),
     )
     df = narrow(df, ally=ally, **({"adm1": adm1} if adm1 else {})).filter(sector_matches("sector", sector))
@@ -241,7 +241,8 @@ def _presence(
 def _overlaps(ctx: Ctx, country: str | None = None, ally: str | None = None, sector: str | None = None) -> Any:
     from kizuna.coordinate.overlap import find_overlaps
 
-    res = ctx.store.cached(("overlaps", country), lambda _ws: find_overlaps(frames(ctx), country=country))
+    key = ("overlaps", country, queries.data_lang())  # names per language
+    res = ctx.store.cached(key, lambda _ws: find_overlaps(frames(ctx), country=country))
     df = res.pairs.drop("org_key_a", "org_key_b", strict=False)
     if ally:
         df = df.filter((pl.col("ally_a") == ally) | (pl.col("ally_b") == ally))
@@ -259,7 +260,7 @@ def _gap_result(ctx: Ctx, country: str | None) -> Any:
         areas = area_names(ws, country) if ctx.store.has_tables("admin_areas") else None
         return gap_analysis(frames(ctx), needs, areas=areas, country=country)
 
-    return ctx.store.cached(("gap-analysis", country), run)
+    return ctx.store.cached(("gap-analysis", country, queries.data_lang()), run)
 
 
 def _gaps(ctx: Ctx, country: str | None = None, sector: str | None = None, adm1: str | None = None) -> Any:
@@ -286,7 +287,7 @@ def _money(ctx: Ctx) -> pl.DataFrame:
 
     # donors as allies, their funding role, disbursements (type 3), DAC 3-digit sectors
     return ctx.store.cached(
-        ("donor-money",),
+        ("donor-money", queries.data_lang()),
         lambda _ws: donor_money(frames(ctx), by="ally", role="funding", type_code="3", sector_level="dac3"),
     )
 
@@ -304,7 +305,7 @@ def _division(view: str) -> Callable[..., Any]:
         }[view]
         from kizuna.coordinate.model import with_sector_names
 
-        df = ctx.store.cached(("division", view), lambda _ws: fn(_money(ctx)))
+        df = ctx.store.cached(("division", view, queries.data_lang()), lambda _ws: fn(_money(ctx)))
         if "sector" in df.columns and "sector_name" not in df.columns:
             df = with_sector_names(df, frames(ctx))
         if "country" in df.columns:
@@ -700,7 +701,7 @@ def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) ->
 
         known = store.cached(("ledger-countries",), lambda ws: [r["country"] for r in queries.countries(ws)], keep=True)
         clean["country"] = check_country(clean["country"], known)
-    key = ("dataset", name, tuple(sorted(clean.items())))
+    key = ("dataset", name, queries.data_lang(), tuple(sorted(clean.items())))  # titles, names per language
     rows = store.cached(key, lambda ws: to_json_records(ds.fetch(Ctx(ws, store), **clean)))
     if rows:
         return Result(ds, rows, None)

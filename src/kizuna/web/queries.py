@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kizuna.ledger.queries import ActivityFilter
+from kizuna.ledger.queries import ActivityFilter, org_names_sql, titles_sql
+from kizuna.ledger.queries import data_lang as data_lang  # the language cache keys of datasets carry
 from kizuna.workspace import Workspace
 
 # IATI TransactionType codes: 2 = outgoing commitment; 3 = disbursement, 4 = expenditure.
@@ -61,7 +62,8 @@ def publishers(ws: Workspace, country: str | None = None) -> list[dict[str, Any]
     return ws.query(
         f"""
         WITH act AS (SELECT a.activity_uid, a.publisher_ref, coalesce(o.name, a.publisher_name) AS publisher_name
-                     FROM activities a LEFT JOIN org_names o ON o.ref = a.publisher_ref WHERE {where}),
+                     FROM activities a LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref
+                     WHERE {where}),
         money AS (
             SELECT f.activity_uid,
                    sum(f.usd) FILTER (WHERE f.type_code IN {COMMITMENT}) AS committed,
@@ -122,12 +124,14 @@ def activity_points(
     extra = ([country.upper()] if country else []) + ([adm1] if adm1 else [])
     return ws.query(
         f"""
-        SELECT a.activity_uid, a.iati_identifier, a.title, coalesce(o.name, a.publisher_name) AS publisher_name,
+        SELECT a.activity_uid, a.iati_identifier, tl.title, coalesce(o.name, a.publisher_name) AS publisher_name,
                l.name AS place, l.adm1, l.adm2, round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
-        FROM locations l JOIN activities a USING (activity_uid) LEFT JOIN org_names o ON o.ref = a.publisher_ref
+        FROM locations l JOIN activities a USING (activity_uid)
+        LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref
+        LEFT JOIN ({titles_sql()}) tl ON tl.activity_uid = a.activity_uid
         WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180
           AND {where} {in_country} {in_area}
-        ORDER BY a.title, a.activity_uid, l.seq
+        ORDER BY tl.title, a.activity_uid, l.seq
         """,
         params + extra,
     )
@@ -147,7 +151,8 @@ def presence(
         SELECT coalesce(l.adm1, '(unspecified)') AS adm1, a.publisher_ref,
                any_value(coalesce(o.name, a.publisher_name)) AS publisher_name,
                count(DISTINCT a.activity_uid) AS activities
-        FROM activities a LEFT JOIN locations l USING (activity_uid) LEFT JOIN org_names o ON o.ref = a.publisher_ref
+        FROM activities a LEFT JOIN locations l USING (activity_uid)
+        LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref
         WHERE {where} {"AND l.adm1 = ?" if adm1 else ""}
         GROUP BY 1, 2 ORDER BY adm1, publisher_name
         """,
@@ -175,10 +180,12 @@ def activity_points_of(ws: Workspace, uids: list[str]) -> list[dict[str, Any]]:
     if not uids:
         return []
     return ws.query(
-        """
-        SELECT a.activity_uid, a.iati_identifier, a.title, coalesce(o.name, a.publisher_name) AS publisher_name,
+        f"""
+        SELECT a.activity_uid, a.iati_identifier, tl.title, coalesce(o.name, a.publisher_name) AS publisher_name,
                l.name AS place, l.adm1, l.adm2, round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
-        FROM locations l JOIN activities a USING (activity_uid) LEFT JOIN org_names o ON o.ref = a.publisher_ref
+        FROM locations l JOIN activities a USING (activity_uid)
+        LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref
+        LEFT JOIN ({titles_sql()}) tl ON tl.activity_uid = a.activity_uid
         WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180 AND list_contains(?, a.activity_uid)
         ORDER BY a.activity_uid, l.seq
         """,
