@@ -116,7 +116,6 @@ def encode(ds: Dataset, rows: list[dict[str, Any]], fmt: OutFormat) -> tuple[str
 
 
 def _endpoint_for(ds: Dataset) -> Any:
-    from kizuna import i18n  # titles and organisation names are chosen per language (issue 12)
 
     def endpoint(request: Request, **kw: Any) -> Response:
         fmt: OutFormat = kw.pop("format")
