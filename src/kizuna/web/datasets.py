@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from kizuna import i18n
 from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
 from kizuna.output import to_json_records
@@ -279,7 +280,7 @@ def gap_sectors(store: ReadOnlyStore, country: str | None) -> list[str]:
 
 def _gap_notes(ctx: Ctx, country: str | None = None) -> Any:
     """What the data cannot show, for gaps: the analysis's notes (no needs table, no locations, ...)."""
-    return _gap_result(ctx, country).notes
+    return [{"code": n["code"], "message": i18n.note_text(n)} for n in _gap_result(ctx, country).notes]
 
 
 def _money(ctx: Ctx) -> pl.DataFrame:
