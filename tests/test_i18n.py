@@ -103,3 +103,17 @@ def test_a_statement_of_what_the_data_cannot_show_reads_in_the_readers_language(
     with i18n.use("ja"):
         assert i18n.note_text(n) == "AFの支出額（1,000米ドル）のうち40%は地方レベルの所在地がない案件のもので、どの地域にも計上されていません"
     assert i18n.note_text({"code": "x", "message": "plain {text}"}) == "plain {text}"
+
+
+def test_each_message_id_is_translated_in_one_po_file_only():
+    """Two files translating one id would let the file order pick the wording; one id, one home."""
+    from babel.messages.pofile import read_po
+
+    homes: dict[str, list[str]] = {}
+    for path in sorted((i18n.CATALOGUE_DIR / "ja").glob("*.po")):
+        with path.open("rb") as fh:
+            for m in read_po(fh, locale="ja"):
+                if m.id:
+                    homes.setdefault(m.id if isinstance(m.id, str) else m.id[0], []).append(path.name)
+    twice = {k: v for k, v in homes.items() if len(v) > 1}
+    assert not twice, twice

@@ -106,8 +106,14 @@ def _base(description: str) -> dict[str, Any]:
             "font": FONT,
             "view": {"stroke": None},
             # labels give way on narrow screens: at most 30 % of the chart's width, 60-220 px
-            "axis": {"labelLimit": {"expr": "clamp(containerSize()[0] * 0.3, 60, 220)"}, "labelOverlap": "greedy"},
-            "legend": {"labelLimit": 200},
+            # aria off for axes and legends: Vega would describe them in English words ("X-axis titled ...");
+            # the chart's container carries a description in the page's language, and the data are in tables
+            "axis": {
+                "labelLimit": {"expr": "clamp(containerSize()[0] * 0.3, 60, 220)"},
+                "labelOverlap": "greedy",
+                "aria": False,
+            },
+            "legend": {"labelLimit": 200, "aria": False},
         },
     }
 

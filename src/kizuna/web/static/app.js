@@ -31,6 +31,12 @@
       };
       pending.push(
         window.vegaEmbed(el, spec, options).then(function (result) {
+          // Vega names its parts with English role descriptions ("visualization", "group mark
+          // container"); the container's role="img" and aria-label already say what it is, in the page's language.
+          el.removeAttribute("aria-roledescription");
+          el.querySelectorAll("[aria-roledescription]").forEach(function (n) {
+            n.removeAttribute("aria-roledescription");
+          });
           el.dataset.drawn = "true";
           el.dataset.marks = String(countMarks(el));
         })
