@@ -422,8 +422,11 @@ def _share(x: float) -> str:
 
 
 def _dac3_share(code: str | None, share: float) -> str:
-    name = DAC3.get(code or "", ("", None))[0]
-    return f"{code or 'unspecified'} {name} {_share(share)}".replace("  ", " ")
+    """``152 Conflict, peace and security 64%``, the name in the language of the moment."""
+    from kizuna.reference.names import sector_name
+
+    name = sector_name(code, DAC3.get(code or "", ("", None))[0]) if code else ""
+    return f"{code or '—'} {name} {_share(share)}".replace("  ", " ")
 
 
 def _national(needs: pl.DataFrame) -> pl.DataFrame:
@@ -491,10 +494,19 @@ def gap_analysis(
         empty_notes = [
             _note(
                 "no_needs",
-                "no needs table"
-                + (f" for {country}" if country and needs is not None else "")
-                + ": gaps need one (kizuna gaps --needs FILE stores it; OCHA's HNO table or a simple area x"
-                " sector table)",
+                N_(
+                    "no needs table for {country}: gaps need one (kizuna gaps --needs FILE stores it; OCHA's HNO"
+                    " table or a simple area x sector table)"
+                ),
+                country=country,
+            )
+            if country and needs is not None
+            else _note(
+                "no_needs",
+                N_(
+                    "no needs table: gaps need one (kizuna gaps --needs FILE stores it; OCHA's HNO table or a"
+                    " simple area x sector table)"
+                ),
             )
         ]
         empty_notes += ledger_notes(lf, notes_for, measure=measure, year_from=year_from, year_to=year_to)
@@ -527,8 +539,9 @@ def gap_analysis(
             notes.append(
                 _note(
                     "needs_sectors_without_cluster",
-                    f"needs sector(s) {', '.join(codes)} map to no humanitarian cluster: their {unmapped.height}"
-                    " row(s) are not ranked",
+                    N_("needs sector(s) {sectors} map to no humanitarian cluster: their {n} row(s) are not ranked"),
+                    sectors=", ".join(codes),
+                    n=unmapped.height,
                 )
             )
             needs = needs.filter(pl.col("sector").is_not_null())
@@ -614,17 +627,23 @@ def gap_analysis(
         notes.append(
             _note(
                 "aor_as_protection",
-                f"the ledger names no organisation under {', '.join(sorted(aor_folded))} (3W sheets report them"
-                " under Protection): those needs are compared with the Protection cluster's presence",
+                N_(
+                    "the ledger names no organisation under {sectors} (3W sheets report them"
+                    " under Protection): those needs are compared with the Protection cluster's presence"
+                ),
+                sectors=", ".join(sorted(aor_folded)),
             )
         )
     if ranked_by:
         how = {
-            "gap": "ranked by gap score (need x lack of money and organisations)",
-            "pin_per_org": "ranked by people in need per organisation present (no money reaches these areas in"
-            " the ledger); areas with no organisation first",
+            "gap": N_("ranked by gap score (need x lack of money and organisations)"),
+            "pin_per_org": N_(
+                "ranked by people in need per organisation present (no money reaches these areas in"
+                " the ledger); areas with no organisation first"
+            ),
         }
-        notes.append(_note("ranked_by", "; ".join(how[m] for m in sorted(ranked_by))))
+        for m in sorted(ranked_by):
+            notes.append(_note("ranked_by", how[m]))
     if areas is not None:
         area_codes = (
             pl.concat([table.filter(pl.col("level") == "adm2").get_column("adm2"), table.get_column("adm1")])
@@ -636,8 +655,13 @@ def gap_analysis(
             notes.append(
                 _note(
                     "needs_areas_unnamed",
-                    f"{unnamed.len()} of {area_codes.len()} areas of the needs table have no name in this workspace"
-                    f" (e.g. {', '.join(unnamed.sort().head(3).to_list())}): kizuna boundaries add the gazetteer",
+                    N_(
+                        "{n} of {total} areas of the needs table have no name in this workspace"
+                        " (e.g. {examples}): kizuna boundaries add the gazetteer"
+                    ),
+                    n=unnamed.len(),
+                    total=area_codes.len(),
+                    examples=", ".join(unnamed.sort().head(3).to_list()),
                 )
             )
     for r in national.iter_rows(named=True):
@@ -645,9 +669,15 @@ def gap_analysis(
             notes.append(
                 _note(
                     "needs_national_total",
-                    f"people in need, national as the table gives it: {_fmt(r['pin_national'])}; the sum over its"
-                    f" {r['summed_level'] or 'areas'}: {_fmt(r['pin_sum'])} (the source rounds each area; figures"
-                    " are never added across levels or sectors)",
+                    N_(
+                        "people in need, national as the table gives it: {national}; the sum over its"
+                        " {level}: {total} (the source rounds each area; figures are never added across levels"
+                        " or sectors)"
+                    ),
+                    national=_fmt(r["pin_national"]),
+                    level=r["summed_level"] or N_("areas"),
+                    total=_fmt(r["pin_sum"]),
+                    words=("level",),
                 )
             )
     return GapsResult(table, notes, national, "/".join(sorted(ranked_by)) or None)

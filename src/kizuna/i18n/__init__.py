@@ -252,7 +252,8 @@ def note(code: str, template: str, *, words: tuple[str, ...] = (), **params: Any
     :func:`note_text`. Mark the template with ``N_`` where it is written. ``words``: names of params that
     are themselves catalogue ids (e.g. a measure's name), translated when shown; other params are data.
     """
-    out = {"code": code, "message": template.format(**params), "template": template, "params": params}
+    message = template.format(**params) if params else template
+    out = {"code": code, "message": message, "template": template, "params": params}
     if words:
         out["words"] = list(words)
     return out

@@ -39,6 +39,11 @@ LABELS: dict[str, str] = {
     "hhi": N_("Concentration (HHI)"),
     "rca": N_("Comparative advantage (RCA)"),
     # measure
+    # common survey subgroup variables (a spec's own variables fall back to a tidied name)
+    "sex": N_("Sex"),
+    "displacement": N_("Displacement status"),
+    "age_group": N_("Age group"),
+    "urban_rural": N_("Urban or rural"),
     "group_var": N_("Grouped by"),
     "se": N_("Standard error"),
     "lo": N_("95% CI low"),
