@@ -22,7 +22,7 @@ def test_a_country_with_no_subnational_location_says_so(ws, builder):
     builder.activity("A|1", "US-GOV-1", sectors=[("15220", 100)], locations=[], flows=[("3", 2021, "15220", 10.0)])
     got = _by_code(data_limits(load_ledger(ws), "XZ", needs_given=False))
     assert set(got) == {"no_subnational_locations", "money_without_location", "needs.none"}
-    assert "no activity in XZ (1 activities) has an admin-1/admin-2 area or coordinates" in got["no_subnational_locations"]
+    assert "no activity in XZ (1) has an admin-1/admin-2 area or coordinates" in got["no_subnational_locations"]
 
 
 def test_partly_located_money_is_stated_as_a_share_and_money_without_a_sector_too(ws, builder):

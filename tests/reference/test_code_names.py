@@ -146,3 +146,14 @@ def test_any_code_gets_a_non_empty_name_in_any_language(codelist, code, lang):
     name = code_name(codelist, code, lang=lang)
     assert isinstance(name, str) and name.strip()
     assert isinstance(sector_name(code, lang=lang), str)
+
+
+@pytest.mark.parametrize(
+    "value, ja",
+    [("Japan", "日本"), ("United States", "アメリカ合衆国"), ("NGOs", "NGO"), ("UN", "国連"), ("Ally A", "Ally A")],
+)
+def test_an_ally_reads_in_the_readers_language_and_stays_its_key_in_english(value, ja):
+    from kizuna.reference.names import ally_name
+
+    assert ally_name(value, "en") == value
+    assert ally_name(value, "ja") == ja

@@ -336,8 +336,8 @@ def ledger_notes(
             _note(
                 "no_subnational_locations",
                 N_(
-                    "no subnational locations: no activity in {countries} (activities in brackets) has an"
-                    " admin-1/admin-2 area or coordinates, so presence by area cannot be shown — an area listing no"
+                    "no subnational locations: no activity in {countries} has an admin-1/admin-2 area or"
+                    " coordinates (activities in brackets), so presence by area cannot be shown — an area listing no"
                     " organisation is unknown, not empty (3W sheets with P-codes, or IATI locations with coordinates"
                     " and `kizuna boundaries add`, fill it)"
                 ),

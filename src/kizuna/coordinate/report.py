@@ -26,7 +26,7 @@ from kizuna import i18n
 from kizuna.coordinate.accountability import SHEET_ABOUT, AccountabilityReport
 from kizuna.i18n import N_, _
 from kizuna.output import write_xlsx
-from kizuna.reference.names import sector_name
+from kizuna.reference.names import ally_name, sector_name
 from kizuna.report import CSP, Table, environment, limit_text, table, vega_bundle
 
 TOP_SECTORS = 3
@@ -152,7 +152,7 @@ def ally_summaries(rep: AccountabilityReport, areas: pl.DataFrame | None = None)
         ally = r["ally"]
         paras: list[str] = []
         values = {
-            "ally": _data(ally),
+            "ally": _data(ally_name(ally) or ally),
             "country": country,
             "committed": _data(i18n.money(r["usd_commitments"] or 0.0, compact=True)),
             "disbursed": _data(i18n.money(r["usd_disbursements"] or 0.0, compact=True)),
@@ -240,7 +240,7 @@ def ally_summaries(rep: AccountabilityReport, areas: pl.DataFrame | None = None)
                 )
             else:
                 paras.append(_say(N_("It disbursed nothing in the areas of the largest gaps ({areas})."), areas=names))
-        out.append({"ally": ally, "paragraphs": paras})
+        out.append({"ally": ally_name(ally) or ally, "paragraphs": paras})
     return out
 
 

@@ -105,3 +105,43 @@ def sector_name(code: str | None, english: str | None = None, lang: str | None =
                 return english or c
             return code_name("Cluster", canonical, english, lang)
     return code_name("Cluster", c, english, lang)
+
+
+# The groups kizuna.coordinate.allies puts organisations under when they belong to no government ally.
+ALLY_GROUPS = {
+    "UN": i18n.N_("UN"),
+    "Multilaterals": i18n.N_("Multilaterals"),
+    "NGOs": i18n.N_("NGOs"),
+    "Other governments": i18n.N_("Other governments"),
+    "Other": i18n.N_("Other"),
+}
+
+
+@lru_cache(maxsize=1)
+def _countries_by_english_name() -> dict[str, str]:
+    import pycountry
+
+    out = {c.name: c.alpha_2 for c in pycountry.countries}
+    out.update({getattr(c, "common_name", c.name): c.alpha_2 for c in pycountry.countries})
+    out.update({"United States": "US", "United Kingdom": "GB", "South Korea": "KR", "Korea": "KR"})
+    return out
+
+
+def ally_name(value: str | None, lang: str | None = None) -> str | None:
+    """An ally as a reader of ``lang`` names it: a government ally by its country's name ("Japan" ->
+    「日本」, "United States" -> 「アメリカ合衆国」), a group (UN, NGOs, Other ...) through the catalogue,
+    anything else (a synthetic ally, "European Union") as it is. The value itself stays the key filters use."""
+    if not value:
+        return value
+    lang = i18n.normalise(lang) or i18n.current()
+    if lang == i18n.DEFAULT:
+        return value
+    if value in ALLY_GROUPS:
+        with i18n.use(lang):
+            return i18n.gettext(ALLY_GROUPS[value])
+    code = _countries_by_english_name().get(value)
+    if code:
+        from kizuna.reference.countries import country_name
+
+        return country_name(code, lang) or value
+    return value

@@ -28,7 +28,7 @@ from typing import Any
 from kizuna import i18n
 from kizuna.i18n import N_, columns
 from kizuna.i18n import gettext as _
-from kizuna.reference.names import code_name, sector_name
+from kizuna.reference.names import ally_name, code_name, sector_name
 
 LAYER_STYLE = {
     "Activities": ("#1f5f99", "circle"),
@@ -184,6 +184,8 @@ def display_name(field: str, row: Mapping[str, Any], names: Mapping[str, Mapping
         return sector_name(str(code), own) or str(code)
     if own:
         return str(own)
+    if field in ("ally", "donor"):
+        return ally_name(str(code)) or str(code)
     if field == "indicator":
         return code_name("measure.indicator", str(code)) or str(code)
     if field == "dimension":

@@ -27,7 +27,7 @@ from kizuna import i18n
 from kizuna.errors import KizunaError, Where
 from kizuna.i18n import N_, _
 from kizuna.i18n.columns import label as heading
-from kizuna.reference.names import code_name, sector_name
+from kizuna.reference.names import ally_name, code_name, sector_name
 from kizuna.web import charts
 from kizuna.web.datasets import DATASETS, FILTERS, Result, fetch, gap_sectors, is_ally, ready, synthetic
 from kizuna.web.render import render_page
@@ -105,6 +105,7 @@ TITLE_TEXT = {"title", "title_a", "title_b", "publisher_name", "org_name", "org_
 SECTOR_COLUMNS = {"sector", "sector_code", "needs_sector"}
 AREA_COLUMNS = {"adm1", "adm2", "admin1", "place"}
 # columns holding Kizuna's own codes, shown by name (kizuna.reference.names: names_en.csv / names_ja.csv)
+ALLY_COLUMNS = frozenset({"ally", "ally_a", "ally_b", "lead_donor", "donor"})
 CODE_LISTS = {
     "indicator": "measure.indicator",
     "dimension": "measure.dimension",
@@ -207,6 +208,8 @@ def cell(column: str, value: Any, names: Names | None = None) -> dict[str, Any]:
         if all(c.isdigit() for c in codes):  # a list of DAC codes: their names, one a line
             items = [sector_name(c) or c for c in codes]
             return {**out, "cls": "list", "items": items, "text": _joined(items)}
+    if column in ALLY_COLUMNS:
+        return {**out, "text": ally_name(text) or text}
     if column == "country":
         return {**out, "text": country_name(text), "title": text}
     if column == "countries":
