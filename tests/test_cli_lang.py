@@ -146,11 +146,6 @@ HELPERS = {"err": (1, 3), "_err": (1, 3), "_Retry": (1, None), "ExprError": (0, 
 # Files whose raises belong to another part of issue 12 and were not converted when this test was written.
 # The test fails as soon as one of them is clean, so the entry is removed then rather than going stale.
 PENDING = {
-    "web/app.py",  # the pages part (web/)
-    "web/datasets.py",
-    "web/pages.py",
-    "output.py",  # the reports part (output.py, */report.py)
-    "coordinate/report.py",
 }
 
 

@@ -232,10 +232,10 @@ def render(
     if fmt is Format.xlsx:
         if out is None:
             raise KizunaError(
-                "output.no_path", "XLSX output needs a file", Where(field="--out"), hint="add --out result.xlsx"
+                "output.no_path", N_("XLSX output needs a file"), Where(field="--out"), hint=N_("add --out result.xlsx")
             )
         write_xlsx({(title or "data"): data}, out)
-        print(f"wrote {out}", file=sys.stderr)
+        print(_("wrote {path}").format(path=out), file=sys.stderr)
         return
     if fmt is Format.csv:
         text = to_csv_text(data)
@@ -248,7 +248,7 @@ def render(
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
-        print(f"wrote {out}", file=sys.stderr)
+        print(_("wrote {path}").format(path=out), file=sys.stderr)
 
 
 def _fmt(v: Any, digits: int) -> str:

@@ -154,7 +154,7 @@ def test_the_heat_matrix_tooltip_names_the_cell_and_its_value_in_either_language
         cell.hover(force=True)
         page.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
         text = page.inner_text("#vg-tooltip-element")
-        assert "同盟国・同志国\tUnited States" in text and "$419.3億" in text
+        assert "同盟国・同志国\tアメリカ合衆国" in text and "$419.3億" in text  # the ally by its Japanese name
         # the tooltip is styled by the page's own style sheet: no <style> injected (the CSP forbids it)
         assert page.evaluate("document.querySelectorAll('style').length") == 0
         assert page.evaluate("getComputedStyle(document.getElementById('vg-tooltip-element')).position") == "fixed"

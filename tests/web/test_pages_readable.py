@@ -251,6 +251,7 @@ class _UiText(HTMLParser):
 
 ALLOWED = {
     "IATI",
+    "WASH",  # the water, sanitation and hygiene cluster: Japanese documents write it in Latin letters
     "API",
     "CSV",
     "XLSX",

@@ -240,7 +240,7 @@ def ally_summaries(rep: AccountabilityReport, areas: pl.DataFrame | None = None)
                 )
             else:
                 paras.append(_say(N_("It disbursed nothing in the areas of the largest gaps ({areas})."), areas=names))
-        out.append({"ally": ally_name(ally) or ally, "paragraphs": paras})
+        out.append({"ally": ally, "label": ally_name(ally) or ally, "paragraphs": paras})
     return out
 
 

@@ -280,7 +280,14 @@ def _http_error(exc: StarletteHTTPException, path: str) -> KizunaError:
             hint=N_("only GET (and HEAD) requests are answered"),
             status=405,
         )
-    return KizunaError(f"http.{exc.status_code}", str(exc.detail), Where(key=path[:200]), status=exc.status_code)
+    reason = "{detail}"  # Starlette's own reason phrase (e.g. "Request Entity Too Large"): not ours to translate
+    return KizunaError(
+        f"http.{exc.status_code}",
+        reason,
+        Where(key=path[:200]),
+        status=exc.status_code,
+        params={"detail": str(exc.detail)},
+    )
 
 
 def create_app(
