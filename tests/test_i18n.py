@@ -117,3 +117,15 @@ def test_each_message_id_is_translated_in_one_po_file_only():
                     homes.setdefault(m.id if isinstance(m.id, str) else m.id[0], []).append(path.name)
     twice = {k: v for k, v in homes.items() if len(v) > 1}
     assert not twice, twice
+
+
+def test_a_said_note_is_english_text_and_reads_in_the_readers_language():
+    import json
+    import pickle
+
+    said = i18n.Said("{n} funder/implementer links (the same money reported twice) are not treated as overlaps", n=3)
+    assert said == "3 funder/implementer links (the same money reported twice) are not treated as overlaps"
+    assert json.loads(json.dumps([said])) == [str(said)] and pickle.loads(pickle.dumps(said)).params == {"n": 3}
+    with i18n.use("ja"):
+        assert i18n.gettext(said) == "資金提供機関と実施機関のつながり3件（同じ資金の二重報告）は重複として扱っていません"
+        assert i18n.translate(said) == i18n.gettext(said)

@@ -199,7 +199,7 @@ def overlaps(
         )
     render(df, fmt, out, title=_("Overlap candidates"))
     for note in res.notes:
-        print(_("note: {note}").format(note=note), file=sys.stderr)
+        print(_("note: {note}").format(note=_(note)), file=sys.stderr)
 
 
 class GapLevel(StrEnum):

@@ -49,6 +49,7 @@ from kizuna.coordinate.model import (
     with_sector_names,
 )
 from kizuna.coordinate.sectors import DAC3
+from kizuna.i18n import N_, Said
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 WEIGHTS = {"sector": 0.20, "space": 0.20, "time": 0.16, "text": 0.24, "link": 0.20}
@@ -102,7 +103,7 @@ def prepare(
     n0 = a.height
     a = a.filter(pl.col("s").is_not_null())
     if a.height < n0:
-        notes.append(f"{n0 - a.height} activities have no dates and no transactions: not compared")
+        notes.append(Said(N_("{n} activities have no dates and no transactions: not compared"), n=n0 - a.height))
     scope = pl.lit(True)
     if year_from is not None:
         scope = scope & (pl.col("e").dt.year() >= year_from)
@@ -541,8 +542,14 @@ def candidate_pairs(
     stats["pairs"] = best.height
     if truncated:
         notes.append(
-            f"{truncated} activities had more than {max_window} candidates in a block; each was compared "
-            f"with the {max_window} nearest in start date only (raise max_window)"
+            Said(
+                N_(
+                    "{n} activities had more than {window} candidates in a block; each was compared "
+                    "with the {window} nearest in start date only (raise max_window)"
+                ),
+                n=truncated,
+                window=max_window,
+            )
         )
     return Candidates(best, notes, stats, sector_codes, place_codes)
 
@@ -918,7 +925,10 @@ def find_overlaps(
     )
     if links.height:
         notes.append(
-            f"{links.height} funder/implementer links (the same money reported twice) are not treated as overlaps"
+            Said(
+                N_("{n} funder/implementer links (the same money reported twice) are not treated as overlaps"),
+                n=links.height,
+            )
         )
     a = cands.pairs.get_column("a").to_numpy()
     b = cands.pairs.get_column("b").to_numpy()
@@ -938,8 +948,13 @@ def find_overlaps(
     scored = collapse_grants(scored, grant)
     if scored.height < n_records:
         notes.append(
-            f"{n_records - scored.height} pairs of records of split grants (records of one publisher sharing an"
-            " award number, or a title and implementing partners) collapsed into the best pair of each two grants"
+            Said(
+                N_(
+                    "{n} pairs of records of split grants (records of one publisher sharing an award number, or a"
+                    " title and implementing partners) collapsed into the best pair of each two grants"
+                ),
+                n=n_records - scored.height,
+            )
         )
     if not show_all:
         evidence = (
@@ -952,9 +967,15 @@ def find_overlaps(
         scored = scored.filter(evidence)
         if hidden:
             notes.append(
-                f"{hidden} pairs whose only evidence is the same country and sector (no subnational location,"
-                f" no shared partner or funding chain, text similarity below {TEXT_EVIDENCE}) are not listed;"
-                " --all lists them"
+                Said(
+                    N_(
+                        "{n} pairs whose only evidence is the same country and sector (no subnational location,"
+                        " no shared partner or funding chain, text similarity below {threshold}) are not listed;"
+                        " --all lists them"
+                    ),
+                    n=hidden,
+                    threshold=TEXT_EVIDENCE,
+                )
             )
     table = overlap_table(scored, cands, acts, countries, top_per_country, min_score, lf)
     return OverlapResult(table, notes + cands.notes, {**cands.stats, "listed": table.height})

@@ -113,9 +113,35 @@ def catalogue(lang: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+class Said(str):
+    """An English sentence that remembers its catalogue template and parameters: it is a plain ``str``
+    (logs, JSON, tests read the English), and :func:`gettext` puts it into the current language. For
+    analyses whose notes are lists of strings (overlap notes)."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> Said:
+        obj = super().__new__(cls, template.format(**params))
+        obj.template, obj.params = template, params
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_said, (self.template, self.params))
+
+
+def _said(template: str, params: dict[str, Any]) -> Said:
+    return Said(template, **params)
+
+
 def gettext(message: str) -> str:
-    """``message`` (an English message id) in the current language."""
+    """``message`` (an English message id, or a :class:`Said`) in the current language."""
     lang = _current.get()
+    if isinstance(message, Said):
+        if lang == DEFAULT:
+            return str.__str__(message)
+        found = catalogue(lang).get(message.template)
+        return (found[0] if found else message.template).format(**message.params)
     if lang == DEFAULT or not message:
         return message
     found = catalogue(lang).get(message)
