@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kizuna.i18n import N_, gettext
+from kizuna.i18n import N_, gettext, localise
 
 
 @dataclass(frozen=True)
@@ -103,15 +103,7 @@ class KizunaError(Exception):
 
 
 def _localise(text: str | None, params: dict[str, Any] | None) -> str | None:
-    if not text:
-        return text
-    out = gettext(text)
-    if params:
-        try:
-            out = out.format(**params)
-        except (KeyError, IndexError, ValueError):
-            out = text.format(**params)
-    return out
+    return localise(text, params) if text else text
 
 
 def _rebuild(

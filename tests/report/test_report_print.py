@@ -11,7 +11,6 @@ import pytest
 from kizuna import i18n
 from kizuna.report import PRINTABLE_WIDTH_PX
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.browser
 
 

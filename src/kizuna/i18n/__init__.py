@@ -138,10 +138,7 @@ def gettext(message: str) -> str:
     """``message`` (an English message id, or a :class:`Said`) in the current language."""
     lang = _current.get()
     if isinstance(message, Said):
-        if lang == DEFAULT:
-            return str.__str__(message)
-        found = catalogue(lang).get(message.template)
-        return (found[0] if found else message.template).format(**message.params)
+        return str.__str__(message) if lang == DEFAULT else localise(message.template, message.params)
     if lang == DEFAULT or not message:
         return message
     found = catalogue(lang).get(message)
@@ -291,10 +288,16 @@ def note_text(statement: dict[str, Any]) -> str:
     params = statement.get("params")
     if params and statement.get("words"):
         params = {k: gettext(v) if k in statement["words"] and isinstance(v, str) else v for k, v in params.items()}
-    text = gettext(str(template))
+    return localise(str(template), params)
+
+
+def localise(text: str, params: dict[str, Any] | None = None) -> str:
+    """Message id ``text`` in the current language, its ``{placeholders}`` filled from ``params``
+    (a translation whose placeholders do not match falls back to the English text)."""
+    out = gettext(text)
     if params:
         try:
-            return text.format(**params)
+            return out.format(**params)
         except (KeyError, IndexError, ValueError):
-            return str(template).format(**params)
-    return text
+            return text.format(**params)
+    return out

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from kizuna.i18n import N_
-from kizuna.i18n.columns import label as heading  # noqa: F401 — re-exported for older callers
 from kizuna.i18n.jinja import environment
 
 NAV = [
