@@ -39,6 +39,14 @@ def ws(ws_path: Path):
     w.close()
 
 
+def pytest_collection_modifyitems(config, items):
+    # A test that drives Chromium without the `browser` marker escapes `-m "not browser"` runs and the
+    # CI rule that a missing browser fails: refuse to collect it rather than let it hide.
+    unmarked = [i.nodeid for i in items if "chromium" in getattr(i, "fixturenames", ()) and not i.get_closest_marker("browser")]
+    if unmarked:
+        raise pytest.UsageError("tests use the chromium fixture without @pytest.mark.browser: " + ", ".join(unmarked))
+
+
 def pytest_sessionfinish(session, exitstatus):
     # Close the DuckDB connections tests left open (apps built without a lifespan, module fixtures),
     # so the binding's leak report at interpreter exit does not trail the test summary.

@@ -148,6 +148,7 @@ def test_cli_bad_inputs_give_one_line_errors(demo, capsys, tmp_path, cli_registe
     assert code == 2 and "report.format" in err and "r.pdf" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.browser
 def test_html_report_opens_offline_in_headless_chromium_with_a_chart_per_ally(demo, tmp_path, chromium):
     rep = build_accountability(demo["lf"], "XZ")
     page_path = write_report(rep, tmp_path / "report.html")

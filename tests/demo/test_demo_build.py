@@ -1,8 +1,10 @@
-"""`kizuna demo`: one command builds a labelled-synthetic workspace with every part filled, quickly."""
+"""`kizuna demo`: one command builds a labelled-synthetic workspace with every part filled.
+
+How fast it builds is measured by benchmarks, not asserted here (these machines are shared and noisy)."""
 
 from __future__ import annotations
 
-import time
+import json
 
 import pytest
 
@@ -15,23 +17,31 @@ from kizuna.workspace import open_workspace
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
-    t0 = time.perf_counter()
     summary = build_demo(root / "kizuna.duckdb", root / "inputs")
-    return summary, time.perf_counter() - t0
+    return summary, root
 
 
-def test_demo_builds_every_part_in_under_a_minute(demo):
-    summary, seconds = demo
-    assert seconds < 60
+def test_demo_builds_every_part(demo):
+    summary, root = demo
+    planted = json.loads((root / "inputs" / "coordinate" / "ledger" / "planted_overlaps.json").read_text())
     with open_workspace(summary.workspace, read_only=True) as ws:
         counts = ws.table_counts()
-        assert 150 <= counts["activities"] <= 400  # 150-300 IATI activities plus the 3W rows
-        assert counts["flows"] > 0 and counts["transactions"] > 0
+        # 150-300 IATI activities (the generator's range) plus the 3W rows
+        n_iati = ws.scalar("SELECT count(*) FROM activities WHERE source = 'iati'")
+        assert 150 <= n_iati <= 300
+        assert counts["activities"] == summary.steps["ledger"]["activities"]
+        assert counts["transactions"] == summary.steps["ledger"]["transactions"]
+        # every transaction becomes at least one flow (a split across sectors/countries gives more)
+        assert counts["flows"] >= counts["transactions"]
         assert ws.scalar("SELECT count(DISTINCT currency) FROM transactions WHERE currency IN ('USD','JPY','EUR')") == 3
-        # every part left results
-        for table in ("measure_runs", "screen_registers"):
-            assert counts.get(table, 0) > 0, table
-    assert summary.steps["coordinate"]["overlap_candidates"] > 0
+        # measure: one run over the two survey rounds; screen: one register per demo proposal
+        assert counts["measure_runs"] == 1
+        assert ws.scalar("SELECT count(DISTINCT round) FROM measure_estimates") == 2
+        assert counts["screen_registers"] == summary.steps["screen"]["proposals"] == 4
+        # the malformed records the generator plants are reported as warnings, not dropped silently
+        assert counts["ledger_warnings"] == summary.steps["ledger"]["warnings"] >= len(planted["malformed"])
+    # every planted overlap is among the candidates (their ranking is specified in tests/coordinate)
+    assert summary.steps["coordinate"]["overlap_candidates"] >= len(planted["planted_overlaps"])
     assert (summary.workspace.parent / "reports" / "accountability-XZ.html").exists()
 
 

@@ -6,7 +6,6 @@ import resource
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -74,10 +73,8 @@ def test_hostile_xml_is_refused_without_expansion(ws, tmp_path, doc, name):
     path = tmp_path / name
     path.write_text(doc)
     before = ws.table_counts()
-    t0 = time.perf_counter()
     with pytest.raises(InputError) as ei:
         ingest_paths(ws, [path])
-    assert time.perf_counter() - t0 < 2.0
     assert ei.value.code == "xml.doctype"
     assert ei.value.where.line == 2
     assert ws.table_counts() == before
@@ -102,9 +99,8 @@ def test_the_parser_itself_does_not_expand_entities_even_past_the_prolog_guard(t
             print("refused", e)
         print("chars", n)
     """)
-    t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
-    assert time.perf_counter() - t0 < 15
+    # the child's RLIMIT_CPU bounds it; the timeout only keeps a hung child from hanging the suite
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     chars = int(out.stdout.split("chars")[-1])
     assert chars < 10_000  # 'lol' x 10^9 would be 3 GB

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import polars as pl
@@ -18,10 +17,8 @@ def demo(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("demo")
     ws = open_workspace(tmp / "ws.duckdb")
-    t0 = time.perf_counter()
     summary = build_demo(ws, tmp)
-    elapsed = time.perf_counter() - t0
-    yield ws, tmp, summary, elapsed
+    yield ws, tmp, summary
     ws.close()
 
 
@@ -35,9 +32,8 @@ def test_survey_is_deterministic_and_has_the_design():
     assert set(a["sex"].unique().to_list()) == {"female", "male"}
 
 
-def test_demo_builds_fast_and_labels_itself_synthetic(demo):
-    ws, tmp, summary, elapsed = demo
-    assert elapsed < 10
+def test_demo_labels_itself_synthetic(demo):
+    ws, tmp, summary = demo
     assert summary["synthetic"] is True and summary["run_id"] == 1
     html = Path(summary["report"]).read_text()
     assert "(synthetic)" in html
@@ -49,7 +45,7 @@ def test_demo_builds_fast_and_labels_itself_synthetic(demo):
 
 
 def test_demo_improves_between_rounds_and_idps_are_worse_off(demo):
-    _, tmp, summary, _ = demo
+    _, tmp, summary = demo
     assert summary["M0_round2"] < summary["M0_round1"]
     sub = pl.read_csv(tmp / "measure" / "subgroups.csv")
     disp = {
@@ -60,7 +56,7 @@ def test_demo_improves_between_rounds_and_idps_are_worse_off(demo):
 
 
 def test_spec_mixes_physical_and_psychological_dimensions(demo):
-    _, tmp, _, _ = demo
+    _, tmp, _ = demo
     ind = pl.read_csv(tmp / "measure" / "indicators.csv")
     dims = set(ind["dimension"].unique().to_list())
     assert {"food", "water", "shelter", "health", "safety"} <= dims
@@ -71,7 +67,7 @@ def test_spec_mixes_physical_and_psychological_dimensions(demo):
 
 
 def test_needs_table_for_coordinate(demo):
-    ws, _, _, _ = demo
+    ws, _, _ = demo
     needs = stored_needs(ws)
     assert set(needs["admin1"].unique().to_list()) == set(ADMIN1)
     assert needs.height == 6 * 9  # 8 dimensions + the vital-core headcount, per admin1
