@@ -36,11 +36,12 @@ BOUND_NOTE = N_("† SE 0: estimate at a bound, interval not informative")
 
 def bound_flag(df: pl.DataFrame) -> pl.Expr:
     """True where the SE is 0 or the interval is a point (the estimate at 0 or 1); null where the SE
-    is missing (an empty domain)."""
-    expr = pl.col("se").abs() <= SE_ZERO
+    is undefined (an empty domain, or A where no one is poor)."""
+    se = pl.col("se")
+    expr = se.abs() <= SE_ZERO
     if "lo" in df.columns and "hi" in df.columns:
-        expr = expr | (pl.col("lo") == pl.col("hi"))
-    return expr
+        expr = expr | (pl.col("lo").is_not_nan() & (pl.col("lo") == pl.col("hi")))
+    return pl.when(se.is_null() | se.is_nan()).then(None).otherwise(expr)
 
 
 def flag_bounds(df: pl.DataFrame) -> pl.DataFrame:
