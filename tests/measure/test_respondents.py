@@ -9,7 +9,7 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-from wfp_survey import N, PLANTED_ID, PLANTED_NAME, PLANTED_PHONE, SPEC, survey_frame, write_survey
+from wfp_survey import PLANTED_ID, PLANTED_NAME, PLANTED_PHONE, SPEC, N, survey_frame, write_survey
 
 from kizuna.measure.api import measure_file
 from kizuna.measure.instruments import score

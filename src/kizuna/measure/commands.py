@@ -67,7 +67,7 @@ def headline(res: MeasureResult) -> tuple[pl.DataFrame, bool]:
     from kizuna.measure.outputs import flag_bounds, in_measure_order, mark_bounds  # lazy: CLI start-up
 
     table, marked = mark_bounds(flag_bounds(in_measure_order(res.summary)))
-    cols = [pl.col("round"), pl.col("measure"), pl.col("b").alias("estimate"), "se", "lo", "hi", "n"]
+    cols: list[pl.Expr | str] = ["round", "measure", pl.col("b").alias("estimate"), "se", "lo", "hi", "n"]
     summary = table.select(*cols, "note") if marked else table.select(*cols)
     return summary, marked
 

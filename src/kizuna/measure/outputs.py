@@ -18,8 +18,8 @@ from typing import Any
 
 import polars as pl
 
-from kizuna.errors import KizunaError, Where
 from kizuna import i18n
+from kizuna.errors import KizunaError, Where
 from kizuna.i18n import N_, _
 from kizuna.measure.af import ALL, MEASURES
 from kizuna.measure.respondents import RespondentTable

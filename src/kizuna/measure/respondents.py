@@ -51,9 +51,7 @@ def key_columns(spec: Spec, hashed: list[str]) -> list[str]:
     return [c for c in hashed if c not in spec.id_columns]
 
 
-def respondent_table(
-    frame: pl.DataFrame, spec: Spec, *, hashed: list[str], file: str | None = None
-) -> RespondentTable:
+def respondent_table(frame: pl.DataFrame, spec: Spec, *, hashed: list[str], file: str | None = None) -> RespondentTable:
     """One row per row of ``frame`` (the survey as read, identifiers already hashed): ``row`` (1-based
     data row, header excluded), the hashed key columns, the round (``af.time``) when set, every
     instrument output ``<name>_<output>``, each indicator's deprivation as ``deprived_<indicator>``
@@ -82,9 +80,7 @@ def respondent_table(
         cols += out.get_columns()
         scored = scored.hstack([c for c in out.get_columns() if c.name not in scored.columns])
     if spec.indicators:
-        g0 = np.column_stack(
-            [deprivation(scored.get_column(ind.column), ind, file) for ind in spec.indicators]
-        )
+        g0 = np.column_stack([deprivation(scored.get_column(ind.column), ind, file) for ind in spec.indicators])
         w = np.array([spec.weights[ind.name] for ind in spec.indicators])
         for j, ind in enumerate(spec.indicators):
             cols.append(pl.Series(DEPRIVED_PREFIX + ind.name, g0[:, j]).fill_nan(None).cast(pl.Int8))
