@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from kizuna.errors import SpecError
 from kizuna.measure.instruments import apply_bands, band_tables, fcs_4pt, score
@@ -35,6 +37,18 @@ def test_fes_classes_take_their_lower_bound_as_every_current_wfp_script():
     assert fes_class([0.7499]) == ["3"]
     assert fes_class([0.75]) == ["4"]
     assert fes_class([0.0, 1.0, float("nan")]) == ["1", "4", None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=0.0, max_value=1.0, allow_nan=False))
+@example(0.50)
+@example(0.65)
+@example(0.75)
+def test_fes_class_equals_wfps_r_case_when_for_any_share(fes):
+    # FES.R (WFP-VAM/RAMResourcesScripts, 2026): case_when(FES < 0.50 ~ 1, FES >= 0.50 & FES < 0.65 ~ 2,
+    # FES >= 0.65 & FES < 0.75 ~ 3, FES >= 0.75 ~ 4)
+    expected = 1 if fes < 0.50 else 2 if fes < 0.65 else 3 if fes < 0.75 else 4
+    assert fes_class([fes]) == [str(expected)]
 
 
 def test_fes_boundaries_reach_cari_through_the_coping_domain():
