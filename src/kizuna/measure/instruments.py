@@ -61,6 +61,16 @@ def apply_bands(values: np.ndarray, bands: list[dict[str, Any]]) -> list[str | N
     return out.tolist()
 
 
+def level_labels(levels: np.ndarray, labels: dict[int, str]) -> list[str | None]:
+    """The label of each whole-number level (``labels[level]``); NaN or a level without a label
+    gives None. Vectorised: one pass per label, not per row."""
+    v = np.asarray(levels, dtype=np.float64)
+    out = np.full(v.shape[0], None, dtype=object)
+    for level, label in labels.items():
+        out[v == level] = label
+    return out.tolist()
+
+
 @dataclass(frozen=True)
 class Instrument:
     """A scored instrument.
@@ -184,7 +194,7 @@ def _lcs(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, A
             level = np.where(used[:, cols].any(axis=1), np.maximum(level, sev), level)
     level = np.where(np.isnan(x).all(axis=1), np.nan, level)
     labels = {int(k): v for k, v in t["levels"].items()}
-    return {"max_coping": level, "class": [labels.get(int(v)) if not np.isnan(v) else None for v in level]}
+    return {"max_coping": level, "class": level_labels(level, labels)}
 
 
 def fcs_4pt(fcs_score: np.ndarray, rcsi_score: np.ndarray, thresholds: str = "default") -> np.ndarray:
@@ -252,7 +262,10 @@ def _cari(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, 
     col = {name: x[:, i] for i, name in enumerate(items)}
     current = fcs_4pt(col["fcs"], col["rcsi"], options["thresholds"])
     if "fes" in col:
-        econ = np.array([float(v) if v is not None else np.nan for v in apply_bands(col["fes"], t["fes"]["bands"])])
+        fes_cls = np.array(apply_bands(col["fes"], t["fes"]["bands"]), dtype=object)
+        econ = np.full(fes_cls.shape[0], np.nan)
+        for label in {b["label"] for b in t["fes"]["bands"]}:
+            econ[fes_cls == label] = float(label)
     elif "ecmen" in col:
         econ = col["ecmen"]
     else:
@@ -277,7 +290,7 @@ def _cari(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, 
         "coping": coping,
         "unrounded": raw,
         "score": cari,
-        "class": [labels.get(int(v)) if not np.isnan(v) else None for v in cari],
+        "class": level_labels(cari, labels),
     }
 
 
