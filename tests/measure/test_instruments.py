@@ -131,22 +131,23 @@ def test_lcs_max_coping_counts_20_and_30_as_used():
 
 
 def test_cari_rounds_half_up_and_uses_the_fes_boundaries():
-    # WFP CARI (2021); our rule: round half up (2.5 -> 3), as WFP's SPSS RND() and Stata round()
+    # WFP CARI (2021); our rule: round half up (2.5 -> 3), as WFP's SPSS RND() and Stata round();
+    # FES lower bounds inclusive (0.65 -> 3, 0.75 -> 4) as every current WFP FES script
     items = ["fcs", "rcsi", "lcs", "fes"]
     rows = [
         [40, 4, 3, 0.70],  # acceptable + rCSI 4 -> 2; coping (3 + 3)/2 = 3; (2 + 3)/2 = 2.5 -> 3
         [40, 3, 1, 0.40],  # 1; coping (1 + 1)/2 = 1 -> 1
-        [40, 3, 2, 0.65],  # FES 0.65 is class 2: coping 2; (1 + 2)/2 = 1.5 -> 2
-        [40, 3, 2, 0.75],  # FES 0.75 is class 3: coping 2.5; (1 + 2.5)/2 = 1.75 -> 2
+        [40, 3, 2, 0.65],  # FES 0.65 is class 3: coping 2.5; (1 + 2.5)/2 = 1.75 -> 2
+        [40, 3, 2, 0.75],  # FES 0.75 is class 4: coping 3; (1 + 3)/2 = 2 -> 2
         [20, 10, 4, 0.80],  # poor 4; coping 4 -> 4
         [30, 10, 3, 0.60],  # borderline 3; coping (3 + 2)/2 = 2.5; (3 + 2.5)/2 = 2.75 -> 3
-        [40, None, 3, 0.6],  # complete-case rule -> missing
+        [40, None, 3, 0.6],  # WFP's rule: rCSI missing leaves acceptable at 1; (1 + 2.5)/2 = 1.75 -> 2
     ]
     out = _score("cari", rows, items)
-    assert out["cari_current"].to_list() == [2.0, 1.0, 1.0, 1.0, 4.0, 3.0, None]
-    assert out["cari_coping"].to_list() == [3.0, 1.0, 2.0, 2.5, 4.0, 2.5, 2.5]
-    assert out["cari_unrounded"].to_list() == [2.5, 1.0, 1.5, 1.75, 4.0, 2.75, None]
-    assert out["cari_score"].to_list() == [3.0, 1.0, 2.0, 2.0, 4.0, 3.0, None]
+    assert out["cari_current"].to_list() == [2.0, 1.0, 1.0, 1.0, 4.0, 3.0, 1.0]
+    assert out["cari_coping"].to_list() == [3.0, 1.0, 2.5, 3.0, 4.0, 2.5, 2.5]
+    assert out["cari_unrounded"].to_list() == [2.5, 1.0, 1.75, 2.0, 4.0, 2.75, 1.75]
+    assert out["cari_score"].to_list() == [3.0, 1.0, 2.0, 2.0, 4.0, 3.0, 2.0]
     assert out["cari_class"][0] == "moderately_food_insecure"
     assert round_half_up([0.5, 1.5, 2.5, -0.5]).tolist() == [1.0, 2.0, 3.0, 0.0]
 

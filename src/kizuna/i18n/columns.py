@@ -215,6 +215,8 @@ LABELS: dict[str, str] = {
     "source": N_("Source"),
     "unknown": N_("Unknown facts"),
     "fact": N_("Fact"),
+    # measure, WFP items (issue 13, mwfp): the flag of an estimate whose SE is 0
+    "at_bound": N_("SE 0 (estimate at a bound)"),
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kizuna.measure.outputs import write_outputs
 from kizuna.measure.readers import read_survey
+from kizuna.measure.respondents import respondent_table
 from kizuna.measure.run import MeasureResult, run_measure
 from kizuna.measure.spec import load_spec
 from kizuna.measure.store import store_result
@@ -45,5 +46,12 @@ def measure_file(
         run_id, created = store_result(
             ws, result, path=Path(survey), data_sha256=data.sha256, hashed=data.hashed, dropped=data.dropped
         )
-    written = write_outputs(result, out_dir, file=Path(survey).name, sha256=data.sha256) if out_dir else []
+    written: list[Path] = []
+    if out_dir:
+        # one row per respondent, keyed by the hashed id (never a raw one): for targeting
+        respondents = respondent_table(data.frame, spec, hashed=data.hashed, file=str(survey))
+        result.notes.extend(respondents.notes)
+        written = write_outputs(
+            result, out_dir, file=Path(survey).name, sha256=data.sha256, respondents=respondents
+        )
     return MeasureRun(result, run_id, created, written, data.sha256)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -13,6 +13,9 @@ from kizuna import i18n
 from kizuna.i18n import _
 from kizuna.options import WorkspaceOpt
 from kizuna.output import Format, render
+
+if TYPE_CHECKING:
+    from kizuna.measure.run import MeasureResult
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json (the summary).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the summary to this file.")]
@@ -40,10 +43,13 @@ def measure_cmd(
         if ws is not None:
             ws.close()
     res = run.result
-    summary = res.summary.select(
-        pl.col("round"), pl.col("measure"), pl.col("b").alias("estimate"), "se", "lo", "hi", "n"
-    )
+    summary, flagged = headline(res)
     render(summary, fmt, out, title=f"{res.spec.title}: k = {res.spec.k:g}%", float_digits=4)  # the spec's own title
+    from kizuna.measure.outputs import BOUND_NOTE, design_line
+
+    print(design_line(res.design), file=sys.stderr)
+    if flagged:
+        print(_(BOUND_NOTE), file=sys.stderr)
     for note in res.notes:
         print(note, file=sys.stderr)
     if run.run_id is not None:
@@ -52,6 +58,18 @@ def measure_cmd(
     print(
         _("wrote {n} files to {folder}").format(n=i18n.number(len(run.written)), folder=out_dir), file=sys.stderr
     )
+
+
+def headline(res: MeasureResult) -> tuple[pl.DataFrame, bool]:
+    """The printed table: M0, H, A per round (in that order) with SE, CI and persons, and a ``note``
+    column marking with † an estimate whose SE is 0 (at a bound: a point "interval"). Returns the
+    table and whether any row is marked."""
+    from kizuna.measure.outputs import flag_bounds, in_measure_order, mark_bounds  # lazy: CLI start-up
+
+    table, marked = mark_bounds(flag_bounds(in_measure_order(res.summary)))
+    cols: list[pl.Expr | str] = ["round", "measure", pl.col("b").alias("estimate"), "se", "lo", "hi", "n"]
+    summary = table.select(*cols, "note") if marked else table.select(*cols)
+    return summary, marked
 
 
 def register(app: typer.Typer) -> None:

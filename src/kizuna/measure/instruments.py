@@ -61,6 +61,16 @@ def apply_bands(values: np.ndarray, bands: list[dict[str, Any]]) -> list[str | N
     return out.tolist()
 
 
+def level_labels(levels: np.ndarray, labels: dict[int, str]) -> list[str | None]:
+    """The label of each whole-number level (``labels[level]``); NaN or a level without a label
+    gives None. Vectorised: one pass per label, not per row."""
+    v = np.asarray(levels, dtype=np.float64)
+    out = np.full(v.shape[0], None, dtype=object)
+    for level, label in labels.items():
+        out[v == level] = label
+    return out.tolist()
+
+
 @dataclass(frozen=True)
 class Instrument:
     """A scored instrument.
@@ -184,40 +194,78 @@ def _lcs(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, A
             level = np.where(used[:, cols].any(axis=1), np.maximum(level, sev), level)
     level = np.where(np.isnan(x).all(axis=1), np.nan, level)
     labels = {int(k): v for k, v in t["levels"].items()}
-    return {"max_coping": level, "class": [labels.get(int(v)) if not np.isnan(v) else None for v in level]}
+    return {"max_coping": level, "class": level_labels(level, labels)}
 
 
 def fcs_4pt(fcs_score: np.ndarray, rcsi_score: np.ndarray, thresholds: str = "default") -> np.ndarray:
-    """CARI current-status class: FCS acceptable 1 (2 if rCSI ≥ 4), borderline 3, poor 4."""
+    """CARI current-status class (1–4): FCS acceptable 1 (2 if rCSI ≥ 4), borderline 3, poor 4.
+
+    A missing rCSI leaves the FCS class as it is (an acceptable FCS stays 1), as WFP's SPSS
+    ``DO IF (rCSI >= 4)`` and pandas ``data.loc[data['rCSI'] >= 4]`` do; a missing FCS gives NaN.
+    (WFP's Stata ``recode ... if rCSI >= 4`` would make it 2, Stata's missing being above every
+    number, and its R ``if_else`` would make it NA; the complete-case rule sidesteps the question.)
+
+    Source: WFP, *CARI technical guidance*, 2nd ed. (2021), current-status domain;
+    WFP-VAM/RAMResourcesScripts CARI-FES.sps / CARI-FES.do / CARI-FES-tidyverse.R.
+    """
     t = band_tables()
     cls = np.array(apply_bands(fcs_score, t["fcs"]["bands"][thresholds]), dtype=object)
     pts = t["cari"]["fcs_4pt"]
     out = np.full(fcs_score.shape[0], np.nan)
     for label, v in pts.items():
         out[cls == label] = v
-    marginal = (out == 1) & (rcsi_score >= t["cari"]["rcsi_min_for_marginal"])
+    with np.errstate(invalid="ignore"):
+        marginal = (out == 1) & (rcsi_score >= t["cari"]["rcsi_min_for_marginal"])
     out[marginal] = 2
-    out[np.isnan(rcsi_score)] = np.nan
     return out
+
+
+CARI_MISSING_RULES = ("available", "complete_case")
+
+
+def _mean_present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row mean of two columns over the values present (NaN only when both are missing): the rule
+    of SPSS ``MEAN()``, Stata ``egen rowmean()``, R ``rowMeans(na.rm = TRUE)`` and pandas
+    ``mean(axis=1)``."""
+    both = np.column_stack([a, b])
+    n = (~np.isnan(both)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, np.nansum(both, axis=1) / np.maximum(n, 1), np.nan)
 
 
 def _cari(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, Any]) -> dict[str, Any]:
     """CARI (2021 edition). Items: fcs (score), rcsi (score), lcs (max coping 1–4) and either fes
-    (food expenditure share 0..1 → class <0.5 1, ≤0.65 2, ≤0.75 3, else 4) or ecmen (1, 3 or 4).
+    (food expenditure share 0..1 → class < 0.50 1, 0.50 ≤ FES < 0.65 2, 0.65 ≤ FES < 0.75 3,
+    ≥ 0.75 4: lower bounds inclusive, so 0.65 is 3 and 0.75 is 4) or ecmen (1, 3 or 4).
     Current status = FCS 4-point (acceptable 1, 2 if rCSI ≥ 4; borderline 3; poor 4); coping
     capacity = mean(LCS, economic class); CARI = mean(current, coping) **rounded half up**
-    (2.5 → 3, WFP's SPSS ``RND``/Stata ``round``; R and pandas would give 2). Complete-case rule of
-    WFP's SPSS/Stata scripts: any input missing → CARI missing. 1 food secure, 2 marginally food
-    secure, 3 moderately, 4 severely food insecure.
+    (2.5 → 3, WFP's SPSS ``RND``/Stata ``round``; R and pandas would give 2). 1 food secure,
+    2 marginally food secure, 3 moderately, 4 severely food insecure.
+
+    Missing inputs (option ``missing``):
+
+    - ``"available"`` (default, WFP's rule): every mean is over the values present — coping is
+      LCS alone when the economic class is missing (and the reverse), CARI is the current status
+      alone when both coping inputs are missing (and the reverse); only a household with no input
+      at all has no CARI. This is what every current WFP script does: SPSS ``MEAN()``, Stata
+      ``egen rowmean()``, R ``rowMeans(na.rm = TRUE)``, pandas ``mean(axis=1)``.
+    - ``"complete_case"``: any of FCS, rCSI, LCS or the economic input missing → CARI missing
+      (current, coping and unrounded are still given where their own inputs are present).
 
     Source: WFP, *CARI technical guidance*, 2nd ed. (2021); WFP-VAM/RAMResourcesScripts
-    Indicators/Consolidated-Approach-to-Reporting-Indicators-of-Food-Security (CARI-FES.sps, .do).
+    Indicators/Consolidated-Approach-to-Reporting-Indicators-of-Food-Security: CARI-FES.sps,
+    CARI-FES.do, CARI-ECMEN.sps, CARI-ECMEN.do (HEAD d18c07a, 2026-02-27), CARI-FES-tidyverse.R and
+    CARI-FES.py (commit fee3f97); FES cut-offs: Indicators/Food-expenditure-share FES.R, FES.sps,
+    FES.do, FES-indicator-calculation.py (commit ad88e3f; see ``bands.toml``).
     """
     t = band_tables()
     col = {name: x[:, i] for i, name in enumerate(items)}
     current = fcs_4pt(col["fcs"], col["rcsi"], options["thresholds"])
     if "fes" in col:
-        econ = np.array([float(v) if v is not None else np.nan for v in apply_bands(col["fes"], t["fes"]["bands"])])
+        fes_cls = np.array(apply_bands(col["fes"], t["fes"]["bands"]), dtype=object)
+        econ = np.full(fes_cls.shape[0], np.nan)
+        for label in {b["label"] for b in t["fes"]["bands"]}:
+            econ[fes_cls == label] = float(label)
     elif "ecmen" in col:
         econ = col["ecmen"]
     else:
@@ -227,8 +275,14 @@ def _cari(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, 
             Where(key="instruments.<name>.items"),
             hint=N_("map 'fes' (share 0..1) or 'ecmen' (1, 3 or 4)"),
         )
-    coping = (col["lcs"] + econ) / 2
-    raw = (current + coping) / 2
+    if options.get("missing", "available") == "complete_case":
+        coping = (col["lcs"] + econ) / 2
+        raw = (current + coping) / 2
+        incomplete = np.isnan(col["fcs"]) | np.isnan(col["rcsi"]) | np.isnan(col["lcs"]) | np.isnan(econ)
+        raw = np.where(incomplete, np.nan, raw)
+    else:
+        coping = _mean_present(col["lcs"], econ)
+        raw = _mean_present(current, coping)
     cari = round_half_up(raw)
     labels = {int(k): v for k, v in t["cari"]["levels"].items()}
     return {
@@ -236,7 +290,7 @@ def _cari(x: np.ndarray, inst: Instrument, items: list[str], options: dict[str, 
         "coping": coping,
         "unrounded": raw,
         "score": cari,
-        "class": [labels.get(int(v)) if not np.isnan(v) else None for v in cari],
+        "class": level_labels(cari, labels),
     }
 
 
@@ -412,7 +466,7 @@ INSTRUMENTS: dict[str, Instrument] = {
         hi=112,
         required=("fcs", "rcsi", "lcs"),
         integer=False,
-        options={"thresholds": "default"},
+        options={"thresholds": "default", "missing": "available"},
     ),
     "who5": Instrument(
         "who5",
@@ -664,6 +718,7 @@ def _check_options(kind: str, name: str, opts: dict[str, Any]) -> None:
         "thresholds": ("default", "high_sugar_oil"),
         "coding": ("0-4", "1-5"),
         "bands": ("bands", "primary_care_bands"),
+        "missing": CARI_MISSING_RULES,
     }
     for key, value in opts.items():
         if key in allowed and value not in allowed[key]:

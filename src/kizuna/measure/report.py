@@ -166,6 +166,8 @@ def _table(df: pl.DataFrame | None) -> report.Table | None:
             cols.append((c, "int"))
         elif dt.is_float():
             cols.append((c, "number" if c in COUNTS else "est"))
+        elif c == "note":
+            cols.append((c, "text"))  # the † mark of an estimate at a bound: ours, not data
         else:
             cols.append((c, "data"))
     return report.table(df, cols)
@@ -173,12 +175,29 @@ def _table(df: pl.DataFrame | None) -> report.Table | None:
 
 def render_html(result: MeasureResult, *, file: str, sha256: str) -> str:
     """The report page as one self-contained HTML string, in the language of the moment."""
+    from kizuna.measure.outputs import (  # outputs imports this module to write the page
+        BOUND_NOTE,
+        design_line,
+        flag_bounds,
+        flag_subgroups,
+        in_measure_order,
+        mark_bounds,
+    )
+
     k = result.spec.k
-    summary = result.summary.select("round", "measure", "b", "se", "lo", "hi", "n", "pop")
+    summary, flagged = mark_bounds(
+        flag_bounds(in_measure_order(result.summary.select("round", "measure", "b", "se", "lo", "hi", "n", "pop")))
+    )
+    subgroups, flagged_sub = mark_bounds(flag_subgroups(result.subgroups, result.estimates, k))
     ind = result.indicators.filter(pl.col("k") == k).pivot(
         on="measure", index=["round", "dimension", "indicator", "weight"], values="b"
     )
     ch = result.changes.filter(pl.col("group_var") == "all") if not result.changes.is_empty() else result.changes
+    ch, flagged_ch = mark_bounds(flag_bounds(ch))
+    needs, flagged_needs = mark_bounds(flag_bounds(result.needs)) if result.needs is not None else (None, False)
+    notes = [design_line(result.design)] + [i18n.translate(n) or "" for n in result.notes]
+    if flagged or flagged_sub or flagged_ch or flagged_needs:
+        notes.append(_(BOUND_NOTE))
     specs = json.dumps(chart_specs(result), allow_nan=False, default=str, ensure_ascii=False).replace("</", "<\\/")
     return (
         report.environment()
@@ -191,12 +210,12 @@ def render_html(result: MeasureResult, *, file: str, sha256: str) -> str:
             file=file,
             sha=sha256,
             spec_sha=result.spec.sha256,
-            notes=[i18n.translate(n) for n in result.notes],
+            notes=notes,
             summary=_table(summary.with_columns(pl.col("pop").round(0))),
             indicators=_table(ind),
-            subgroups=_table(result.subgroups) if not result.subgroups.is_empty() else None,
-            changes=_table(ch) if not result.changes.is_empty() else None,
-            needs=_table(result.needs) if result.needs is not None else None,
+            subgroups=_table(subgroups) if not subgroups.is_empty() else None,
+            changes=_table(ch) if not ch.is_empty() else None,
+            needs=_table(needs),
             bundle=Markup(vega_bundle()),
             specs=Markup(specs),
         )

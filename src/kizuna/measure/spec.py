@@ -486,9 +486,9 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
                 "spec.bad_weights",
                 N_("dimension weights sum to {sum:.6g}, not 1"),
                 "dimension_weights",
-                N_("make them sum to 1"),
+                N_("make them sum to 1 (within {tol:g})"),
                 file,
-                params={"sum": sum(dw_raw.values())},
+                params={"sum": sum(dw_raw.values()), "tol": WEIGHT_TOLERANCE},
             )
     weights = nested_equal_weights(dims, dw_raw)
     iw_raw = raw.get("indicator_weights")
@@ -518,9 +518,9 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
                 "spec.bad_weights",
                 N_("indicator weights sum to {sum:.6g}, not 1"),
                 "indicator_weights",
-                N_("make them sum to 1"),
+                N_("make them sum to 1 (within {tol:g})"),
                 file,
-                params={"sum": sum(iw_raw.values())},
+                params={"sum": sum(iw_raw.values()), "tol": WEIGHT_TOLERANCE},
             )
         weights = {k: float(v) for k, v in iw_raw.items()}
 
