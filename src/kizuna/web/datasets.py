@@ -20,7 +20,6 @@ from typing import Any
 import polars as pl
 
 from kizuna import i18n
-from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
 from kizuna.output import to_json_records
 from kizuna.web import queries
@@ -744,7 +743,9 @@ def _known_areas(store: ReadOnlyStore) -> list[str]:
 
     def load() -> list[str]:
         held = set(_distinct("SELECT DISTINCT adm1 AS v FROM locations WHERE adm1 IS NOT NULL", "locations")(store))
-        held |= set(_distinct("SELECT DISTINCT admin1 AS v FROM measure_needs WHERE admin1 IS NOT NULL", "measure_needs")(store))
+        held |= set(
+            _distinct("SELECT DISTINCT admin1 AS v FROM measure_needs WHERE admin1 IS NOT NULL", "measure_needs")(store)
+        )
         if store.needs_table() is not None and _has_rows(store, *MONEY):
             held |= {str(r["adm1"]) for r in fetch(store, "gaps", {}).rows if r.get("adm1")}
         return sorted(held)
