@@ -774,10 +774,14 @@ KNOWN: dict[str, Callable[[ReadOnlyStore], list[str]]] = {
     ),
     "adm1": _known_areas,
     "register": _distinct("SELECT register_id AS v FROM screen_registers", "screen_registers"),
-    "group": lambda store: (
-        [str(r["group_var"]) for r in store.cached(("known", "group"), queries.vital_core_groups, keep=True)]
-        if store.has_tables("measure_runs", "measure_estimates")
-        else []
+    # "all" (the whole population) is every run's first group, and the vital-core page's default
+    "group": lambda store: sorted(
+        {"all"}
+        | (
+            {str(r["group_var"]) for r in store.cached(("known", "group"), queries.vital_core_groups, keep=True)}
+            if store.has_tables("measure_runs", "measure_estimates")
+            else set()
+        )
     ),
     "round": _distinct(
         "SELECT DISTINCT round AS v FROM measure_estimates"
@@ -800,8 +804,8 @@ def check_filters(
     """``filters`` checked by :mod:`kizuna.validate` against what the workspace holds: a blank is no
     filter; a value of the wrong kind is a 400, one it does not hold a 404, each naming the held ones.
 
-    ``dataset``: the dataset the filters are for; the needs table's sector names (clusters) are sectors
-    of ``gaps`` only (None: a page's filters, checked again by each dataset it draws)."""
+    ``dataset``: the dataset the filters are for (a page: its main one); the needs table's sector
+    names (clusters) are sectors of ``gaps`` only."""
     from kizuna import validate
 
     out: dict[str, str | None] = {}
@@ -812,7 +816,7 @@ def check_filters(
         elif name == "country":
             out[name] = validate.check_country(value, known_values(store, "country"))
         elif name == "sector":
-            names_ok = dataset in (None, "gaps")
+            names_ok = dataset == "gaps"
             out[name] = validate.check_sector(
                 value, known_values(store, "sector"), known_sector_names(store) if names_ok else ()
             )

@@ -62,9 +62,10 @@ def country_name(code: str | None, name: str | None = None) -> str:
     return reference_name(code) or name or code
 
 
-def read_filters(request: Request, names: tuple[str, ...]) -> dict[str, str | None]:
+def read_filters(request: Request, names: tuple[str, ...], dataset: str | None = None) -> dict[str, str | None]:
     """The page's filters from the query string, checked against what the workspace holds: a value it
-    does not hold is the error the API gives for it (:func:`kizuna.web.datasets.check_filters`)."""
+    does not hold is the error the API gives for it (:func:`kizuna.web.datasets.check_filters`;
+    ``dataset``: the page's main dataset, ``gaps`` for the page whose sectors are the needs table's)."""
     out: dict[str, str | None] = {}
     for name in names:
         value = request.query_params.get(name)
@@ -79,7 +80,7 @@ def read_filters(request: Request, names: tuple[str, ...]) -> dict[str, str | No
             )
         out[name] = (value.strip() or None) if value is not None else None
     # the API's rule (kizuna.validate through datasets.check_filters): same status, code and hint
-    return check_filters(store_of(request), names, out)
+    return check_filters(store_of(request), names, out, dataset)
 
 
 def store_of(request: Request) -> ReadOnlyStore:
@@ -732,7 +733,7 @@ def needs_source_note(store: ReadOnlyStore, country: str | None) -> dict[str, An
 def gaps(request: Request) -> HTMLResponse:
     store = store_of(request)
     names = Names(store)
-    filters = read_filters(request, ("country", "sector", "adm1"))
+    filters = read_filters(request, ("country", "sector", "adm1"), "gaps")
     ranked = fetch(store, "gaps", filters)
     needs = fetch(store, "needs", {"adm1": filters["adm1"]})
     notes = fetch(store, "gap-notes", {"country": filters["country"]}).rows
