@@ -3,7 +3,8 @@
 Every list endpoint takes its filters, ``limit`` (1–1000, default 100) and ``offset`` and returns
 ``{dataset, title, total, limit, offset, filters, empty, items}``; ``format=csv`` or ``format=xlsx``
 returns the whole filtered table as a download instead (cells made formula-safe by
-:mod:`kizuna.output`).
+:mod:`kizuna.output`). A filter value the workspace does not hold is an error (400 of the wrong kind,
+404 not held; :mod:`kizuna.validate`), and the OpenAPI document declares the values each filter takes.
 """
 
 from __future__ import annotations

@@ -3,10 +3,13 @@
 ``create_app(workspace_path)`` opens the workspace read-only and wires the parts together:
 
 - a guard (pure ASGI middleware) that adds security headers to every response, refuses
-  unexpected Host headers when the server listens on loopback (DNS rebinding), and turns any
-  unexpected exception into the one error shape (status 500) with no stack trace for the client;
+  unexpected Host headers when the server listens on loopback (DNS rebinding), answers HEAD as GET
+  without the body (RFC 9110 §9.3.2), and turns any unexpected exception into the one error shape
+  (status 500) with no stack trace for the client;
 - error handlers that render every error — ours, 404/405 and FastAPI's 422 validation errors —
-  as exactly :meth:`kizuna.errors.KizunaError.to_dict` under ``/api`` and as an error page elsewhere;
+  as exactly :meth:`kizuna.errors.KizunaError.to_dict` under ``/api`` and as an error page elsewhere
+  (a 405 with ``Allow: GET, HEAD``, RFC 9110 §15.5.6);
+- the OpenAPI document with each filter's values as this workspace holds them (:func:`kizuna.web.api.declare_filters`);
 - static files (``/static``), including the Vega bundle from ``vl_convert.javascript_bundle()``
   served from memory so charts and maps need no CDN.
 """
