@@ -202,7 +202,8 @@ def test_an_empty_map_says_the_files_have_no_coordinates_not_that_the_filters_ma
 
 
 def test_a_filter_that_narrows_to_nothing_says_so(demo):
-    body = demo.get("/api/v1/activities", params={"ally": "Ally A", "sector": "99999"}).json()
+    # both values are held (Ally A works elsewhere, others in water supply 14030): together they match none
+    body = demo.get("/api/v1/activities", params={"ally": "Ally A", "sector": "14030"}).json()
     assert body["total"] == 0 and body["empty"] == "nothing matches these filters"
 
 
@@ -213,9 +214,11 @@ def test_the_api_serves_titles_empty_states_and_errors_in_the_readers_language(d
     assert demo.get("/api/v1/gaps?lang=ja").json()["title"] == "支援の空白"
     index = {d["name"]: d for d in demo.get("/api/v1?lang=ja").json()["datasets"]}
     assert index["overlaps"]["title"] == "重複候補"
-    assert demo.get("/api/v1/activities?lang=ja&sector=99999").json()["empty"] == "条件に一致するデータはありません"
+    empty = demo.get("/api/v1/activities?lang=ja&ally=Ally%20A&sector=14030").json()["empty"]
+    assert empty == "条件に一致するデータはありません"
     err = demo.get("/api/v1/screening-risks?register=abc&lang=ja").json()["error"]
-    assert err["message"] == "'abc' は数値ではありません" and err["hint"] == "例: 1"
+    assert err["message"] == "'abc' は登録簿の番号ではありません"
+    assert err["hint"] == "このワークスペースにある値: 1, 2, 3, 4"
     # the API's cache keeps one answer per language
     assert demo.get("/api/v1/gaps?lang=en").json()["title"] == "Gaps"
 

@@ -145,9 +145,9 @@ def test_invalid_parameters_are_a_422_in_the_error_shape(client, query):
 
 
 def test_a_library_error_keeps_its_code_and_hint(client):
-    err = assert_error_shape(client.get("/api/v1/activities?sector=abc"), 400, "filter.sector")
+    err = assert_error_shape(client.get("/api/v1/activities?sector=abc"), 400, "sector.unknown")
     assert err["where"] == {"field": "sector"}
-    assert err["hint"] == "e.g. 152 or 15220"
+    assert err["hint"] == "values this workspace holds: 140, 152"  # the fixture's DAC categories
 
 
 def test_writes_are_refused_in_the_error_shape(client):

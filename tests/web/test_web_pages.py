@@ -183,7 +183,10 @@ def test_serve_command_binds_to_loopback_by_default(monkeypatch, mini_ws):
     assert result.exit_code == 0, result.output
     assert (calls["host"], calls["port"]) == ("127.0.0.1", 8000)
     assert "http://127.0.0.1:8000/" in result.output
-    result = CliRunner().invoke(cli, ["serve", "-w", str(mini_ws), "--host", "0.0.0.0", "--port", "9001"])
+    calls["app"].state.store.close()
+    # another address needs --public (tests/web/test_web_validation.py has the refusal)
+    args = ["serve", "-w", str(mini_ws), "--host", "0.0.0.0", "--port", "9001", "--public"]
+    result = CliRunner().invoke(cli, args)
     assert (calls["host"], calls["port"]) == ("0.0.0.0", 9001)
     calls["app"].state.store.close()
 

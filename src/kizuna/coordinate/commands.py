@@ -85,26 +85,15 @@ def _ledger_and_areas(workspace: Path | None, country: str | None = None):
 
 
 def _top(top: int | None) -> None:
-    """``--top N`` keeps N rows: 0 or less would silently show nothing."""
-    if top is not None and top < 1:
-        raise InputError(
-            "cli.bad_top",
-            N_("--top {top} keeps no row"),
-            Where(field="--top"),
-            hint=N_("give 1 or more, e.g. --top 10"),
-            params={"top": top},
-        )
+    from kizuna.validate import check_top  # the one home of the check, shared with the web
+
+    check_top(top)
 
 
 def _years(year_from: int | None, year_to: int | None) -> None:
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise InputError(
-            "cli.bad_period",
-            N_("--from {year_from} is after --to {year_to}"),
-            Where(field="--from"),
-            hint=N_("give --from <= --to"),
-            params={"year_from": year_from, "year_to": year_to},
-        )
+    from kizuna.validate import check_period
+
+    check_period(year_from, year_to)
 
 
 def who(

@@ -194,14 +194,10 @@ class ActivityFilter:
     source: str | None = None  # 'iati' | '3w'
 
     def validate(self) -> None:
-        if self.sector is not None and not (self.sector.isdigit() and 1 <= len(self.sector) <= 5):
-            raise InputError(
-                "filter.sector",
-                N_("'{sector}' is not a DAC sector code or prefix"),
-                Where(field="sector"),
-                hint=N_("e.g. 152 or 15220"),
-                params={"sector": self.sector},
-            )
+        if self.sector is not None:
+            from kizuna.validate import check_sector_form  # one home for sector values (CLI, API, pages)
+
+            check_sector_form(self.sector)
         if self.start and self.end and self.end < self.start:
             raise InputError(
                 "filter.dates",

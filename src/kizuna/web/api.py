@@ -3,13 +3,15 @@
 Every list endpoint takes its filters, ``limit`` (1–1000, default 100) and ``offset`` and returns
 ``{dataset, title, total, limit, offset, filters, empty, items}``; ``format=csv`` or ``format=xlsx``
 returns the whole filtered table as a download instead (cells made formula-safe by
-:mod:`kizuna.output`).
+:mod:`kizuna.output`). A filter value the workspace does not hold is an error (400 of the wrong kind,
+404 not held; :mod:`kizuna.validate`), and the OpenAPI document declares the values each filter takes.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -74,7 +76,10 @@ class Index(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "not found"},
+    404: {
+        "model": ErrorResponse,
+        "description": "not found, or a filter value this workspace does not hold (`<filter>.absent`)",
+    },
     422: {"model": ErrorResponse, "description": "invalid parameters"},
     500: {"model": ErrorResponse, "description": "server error (no details are sent to clients)"},
 }
@@ -203,6 +208,10 @@ for _ds in DATASETS.values():
         summary=_ds.title,
         responses={
             **ERRORS,
+            400: {
+                "model": ErrorResponse,
+                "description": "a filter value of the wrong kind (`<filter>.unknown`, e.g. register=abc)",
+            },
             200: {
                 "content": {"text/csv": {}, XLSX: {}},
                 "description": "a page of rows (JSON), or a CSV / XLSX download",
@@ -210,3 +219,37 @@ for _ds in DATASETS.values():
         },
         tags=[_ds.part],
     )
+
+
+def filter_schema(store: ReadOnlyStore, name: str, clusters: bool = False) -> dict[str, Any]:
+    """The JSON Schema of filter ``name`` on this workspace, as :func:`kizuna.web.datasets.check_filters`
+    accepts it: the values it holds as an ``enum`` ("" = no filter), or a ``pattern`` where they are too
+    many to list (activity ids) or are prefixes (sectors). With none held, any value is a 404."""
+    from kizuna.web.datasets import known_sector_names, known_values
+
+    base: dict[str, Any] = {"type": "string", "maxLength": 200}
+    if name == "sector":
+        # the needs table's sectors (clusters) are sectors of the gaps only
+        names = "".join("|" + re.escape(n) for n in known_sector_names(store)) if clusters else ""
+        return {**base, "pattern": f"^(|[0-9]{{1,5}}{names})$"}
+    if name == "register":
+        held = known_values(store, "register")
+        return {**base, "enum": ["", *held]} if held else {**base, "pattern": "^(|[0-9]{1,18})$"}
+    if name == "activity":
+        return base
+    held = known_values(store, name)
+    return {**base, "enum": ["", *held]} if held else base
+
+
+def declare_filters(doc: dict[str, Any], store: ReadOnlyStore) -> dict[str, Any]:
+    """``doc`` (the OpenAPI document) with each dataset's filters declared as this workspace checks them."""
+    schemas = {name: filter_schema(store, name) for name in FILTERS}
+    schemas["sector (gaps)"] = filter_schema(store, "sector", clusters=True)
+    for ds in DATASETS.values():
+        op = doc.get("paths", {}).get(f"/api/v1/{ds.name}", {}).get("get")
+        for param in (op or {}).get("parameters", []):
+            name = param.get("name")
+            if param.get("in") == "query" and name in schemas:
+                key = "sector (gaps)" if (name, ds.name) == ("sector", "gaps") else name
+                param["schema"] = {**schemas[key], "description": param.get("description", "")}
+    return doc

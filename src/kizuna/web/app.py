@@ -3,10 +3,13 @@
 ``create_app(workspace_path)`` opens the workspace read-only and wires the parts together:
 
 - a guard (pure ASGI middleware) that adds security headers to every response, refuses
-  unexpected Host headers when the server listens on loopback (DNS rebinding), and turns any
-  unexpected exception into the one error shape (status 500) with no stack trace for the client;
+  unexpected Host headers when the server listens on loopback (DNS rebinding), answers HEAD as GET
+  without the body (RFC 9110 §9.3.2), and turns any unexpected exception into the one error shape
+  (status 500) with no stack trace for the client;
 - error handlers that render every error — ours, 404/405 and FastAPI's 422 validation errors —
-  as exactly :meth:`kizuna.errors.KizunaError.to_dict` under ``/api`` and as an error page elsewhere;
+  as exactly :meth:`kizuna.errors.KizunaError.to_dict` under ``/api`` and as an error page elsewhere
+  (a 405 with ``Allow: GET, HEAD``, RFC 9110 §15.5.6);
+- the OpenAPI document with each filter's values as this workspace holds them (:func:`kizuna.web.api.declare_filters`);
 - static files (``/static``), including the Vega bundle from ``vl_convert.javascript_bundle()``
   served from memory so charts and maps need no CDN.
 """
@@ -150,6 +153,10 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope.get("method") == "HEAD":
+            # RFC 9110 §9.3.2: HEAD is GET without the content; the same status and headers (its
+            # Content-Length is the GET body's). The server's own scope keeps HEAD, so it sends nothing.
+            scope, send = {**scope, "method": "GET"}, _without_body(send)
         path = scope.get("path", "")
         if self.allowed_hosts is not None:
             host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
@@ -224,6 +231,20 @@ class Guard:
             await send(message)
 
         await response(scope, receive, send_with_headers)
+
+
+def _without_body(send: Send) -> Send:
+    """``send`` that drops the bytes of the response body (for HEAD), keeping its framing."""
+
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_headers_only
+
+
+ALLOW = "GET, HEAD"  # every page, API endpoint and static file: the server is read-only
 
 
 class VegaBundle:
@@ -333,7 +354,18 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(request.url.path, _http_error(exc, request.url.path))
+        response = error_response(request.url.path, _http_error(exc, request.url.path))
+        if exc.status_code == 405:
+            response.headers["Allow"] = ALLOW  # RFC 9110 §15.5.6: a 405 lists the methods answered
+        return response
+
+    def openapi() -> dict[str, Any]:
+        # the filters' values (enums, patterns) are this workspace's, which cannot change while served
+        if app.openapi_schema is None:
+            app.openapi_schema = api.declare_filters(FastAPI.openapi(app), store)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega_bundle(request: Request) -> Response:

@@ -20,7 +20,6 @@ from typing import Any
 import polars as pl
 
 from kizuna import i18n
-from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
 from kizuna.output import to_json_records
 from kizuna.web import queries
@@ -142,18 +141,8 @@ def narrow(df: pl.DataFrame, **equal: str | None) -> pl.DataFrame:
 
 
 def as_int(value: str | None, field: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InputError(
-            f"filter.{field}",
-            N_("{value!r} is not a number"),
-            Where(field=field),
-            hint=N_("e.g. 1"),
-            params={"value": value},
-        ) from None
+    """A numeric filter (``register``) as a number; :func:`check_filters` has checked its form already."""
+    return int(value) if value else None
 
 
 # --- ledger ------------------------------------------------------------------------------------
@@ -691,17 +680,14 @@ def ready(store: ReadOnlyStore, ds: Dataset) -> bool:
 
 
 def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) -> Result:
-    """The rows of dataset ``name`` for ``filters`` (unknown filters ignored, blanks = no filter)."""
+    """The rows of dataset ``name`` for ``filters`` (filters it does not take ignored, blanks = no
+    filter; a value the workspace does not hold is an error: :func:`check_filters`)."""
     ds = DATASETS[name]
+    # one rule for every dataset and page (kizuna.validate): a value the workspace does not hold is an
+    # error naming the ones it holds, even where the part has not run (then the hint says what to run)
+    clean = check_filters(store, ds.filters, filters, name)
     if not ready(store, ds):
         return Result(ds, [], ds.empty)
-    clean = {k: (filters.get(k) or None) for k in ds.filters}
-    if clean.get("country"):
-        # one rule for every dataset: case-insensitive, and a country the ledger does not hold is an error
-        from kizuna.reference.countries import check_country
-
-        known = store.cached(("ledger-countries",), lambda ws: [r["country"] for r in queries.countries(ws)], keep=True)
-        clean["country"] = check_country(clean["country"], known)
     key = ("dataset", name, queries.data_lang(), tuple(sorted(clean.items())))  # titles, names per language
     rows = store.cached(key, lambda ws: to_json_records(ds.fetch(Ctx(ws, store), **clean)))
     if rows:
@@ -709,6 +695,152 @@ def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) ->
     if name == "gaps" and store.needs_table() is None:
         return Result(ds, [], ds.empty)
     return Result(ds, [], empty_reason(store, name, clean))
+
+
+# --- the values filters take (checked by kizuna.validate, declared in the OpenAPI document) ---------
+
+
+def _has_rows(store: ReadOnlyStore, *tables: str) -> bool:
+    return store.has_tables(*tables) and ready(store, Dataset("", "", "", lambda ctx: [], (), tables))
+
+
+def _distinct(sql: str, *tables: str) -> Callable[[ReadOnlyStore], list[str]]:
+    def load(store: ReadOnlyStore) -> list[str]:
+        if not store.has_tables(*tables):
+            return []
+        return sorted({str(r["v"]) for r in store.cached(("known-sql", sql), lambda ws: ws.query(sql), keep=True)})
+
+    return load
+
+
+def _known_countries(store: ReadOnlyStore) -> list[str]:
+    if not store.has_tables("activities", "activity_countries"):
+        return []
+    return store.cached(("ledger-countries",), lambda ws: [r["country"] for r in queries.countries(ws)], keep=True)
+
+
+def _known_allies(store: ReadOnlyStore) -> list[str]:
+    """Allies as kizuna.coordinate names them: of the publishers (presence, overlaps) and of the funders
+    (division of labour)."""
+    if not _has_rows(store, *MONEY):
+        return []
+
+    def load() -> list[str]:
+        from kizuna.coordinate.model import activity_orgs
+
+        with store.workspace() as ws:
+            ctx = Ctx(ws, store)
+            names = set(activity_orgs(frames(ctx), "reporting").get_column("ally").drop_nulls().to_list())
+            names |= set(_money(ctx).get_column("donor").drop_nulls().to_list())
+        return sorted(str(n) for n in names)
+
+    return store.remember(("known", "ally"), load, keep=True)
+
+
+def _known_areas(store: ReadOnlyStore) -> list[str]:
+    """First-level areas as the filters match them: locations' codes, the vital-core needs' areas and the
+    gap rows' areas."""
+
+    def load() -> list[str]:
+        held = set(_distinct("SELECT DISTINCT adm1 AS v FROM locations WHERE adm1 IS NOT NULL", "locations")(store))
+        held |= set(
+            _distinct("SELECT DISTINCT admin1 AS v FROM measure_needs WHERE admin1 IS NOT NULL", "measure_needs")(store)
+        )
+        if store.needs_table() is not None and _has_rows(store, *MONEY):
+            held |= {str(r["adm1"]) for r in fetch(store, "gaps", {}).rows if r.get("adm1")}
+        return sorted(held)
+
+    return store.remember(("known", "adm1"), load, keep=True)
+
+
+def known_sector_names(store: ReadOnlyStore) -> list[str]:
+    """Sectors of the needs table as the Gaps page offers them (humanitarian clusters such as Health)."""
+    if store.needs_table() is None or not _has_rows(store, *MONEY):
+        return []
+    return store.remember(("known", "sector-names"), lambda: gap_sectors(store, None), keep=True)
+
+
+KNOWN: dict[str, Callable[[ReadOnlyStore], list[str]]] = {
+    "country": _known_countries,
+    "ally": _known_allies,
+    "publisher": _distinct(
+        "SELECT DISTINCT publisher_ref AS v FROM activities WHERE publisher_ref IS NOT NULL", "activities"
+    ),
+    "sector": _distinct(
+        "SELECT DISTINCT code AS v FROM activity_sectors WHERE vocabulary IN ('1', '2') AND code IS NOT NULL"
+        " UNION SELECT DISTINCT sector FROM flows WHERE sector IS NOT NULL",
+        "activity_sectors",
+        "flows",
+    ),
+    "adm1": _known_areas,
+    "register": _distinct("SELECT register_id AS v FROM screen_registers", "screen_registers"),
+    # "all" (the whole population) is every run's first group, and the vital-core page's default
+    "group": lambda store: sorted(
+        {"all"}
+        | (
+            {str(r["group_var"]) for r in store.cached(("known", "group"), queries.vital_core_groups, keep=True)}
+            if store.has_tables("measure_runs", "measure_estimates")
+            else set()
+        )
+    ),
+    "round": _distinct(
+        "SELECT DISTINCT round AS v FROM measure_estimates"
+        " WHERE run_id = (SELECT max(run_id) FROM measure_runs) AND round IS NOT NULL",
+        "measure_runs",
+        "measure_estimates",
+    ),
+}
+
+
+def known_values(store: ReadOnlyStore, name: str) -> list[str]:
+    """The values filter ``name`` accepts on this workspace, sorted ([] when it holds none, or for
+    ``activity``, whose ids are too many to list)."""
+    return KNOWN[name](store) if name in KNOWN else []
+
+
+def check_filters(
+    store: ReadOnlyStore, names: tuple[str, ...], filters: Mapping[str, str | None], dataset: str | None = None
+) -> dict[str, str | None]:
+    """``filters`` checked by :mod:`kizuna.validate` against what the workspace holds: a blank is no
+    filter; a value of the wrong kind is a 400, one it does not hold a 404, each naming the held ones.
+
+    ``dataset``: the dataset the filters are for (a page: its main one); the needs table's sector
+    names (clusters) are sectors of ``gaps`` only."""
+    from kizuna import validate
+
+    out: dict[str, str | None] = {}
+    for name in names:
+        value = validate.clean(filters.get(name))
+        if value is None:
+            out[name] = None
+        elif name == "country":
+            out[name] = validate.check_country(value, known_values(store, "country"))
+        elif name == "sector":
+            names_ok = dataset == "gaps"
+            out[name] = validate.check_sector(
+                value, known_values(store, "sector"), known_sector_names(store) if names_ok else ()
+            )
+        elif name == "activity":
+            out[name] = ",".join(_check_activities(store, value))
+        else:
+            out[name] = validate.check_value(name, value, known_values(store, name))
+    return out
+
+
+def _check_activities(store: ReadOnlyStore, value: str) -> list[str]:
+    from kizuna import validate
+
+    ids = [p.strip() for p in value.split(",") if p.strip()][:1000]
+    if not store.has_tables("activities"):
+        return validate.check_ids("activity", value, [], []) or []
+
+    def look(ws: Workspace) -> tuple[list[str], list[str]]:
+        held = ws.query("SELECT activity_uid AS v FROM activities WHERE list_contains(?, activity_uid)", [ids])
+        examples = ws.query(f"SELECT activity_uid AS v FROM activities ORDER BY 1 LIMIT {validate.HINT_MAX}")
+        return [r["v"] for r in held], [r["v"] for r in examples]
+
+    held, examples = store.cached(("known-activities", tuple(ids)), look)
+    return validate.check_ids("activity", ",".join(ids), held, examples) or []
 
 
 # Why a dataset with data in its part holds no rows, when no filter explains it.

@@ -29,7 +29,17 @@ from kizuna.i18n import N_, _
 from kizuna.i18n.columns import label as heading
 from kizuna.reference.names import ally_name, code_name, sector_name
 from kizuna.web import charts
-from kizuna.web.datasets import DATASETS, FILTERS, Result, fetch, gap_sectors, is_ally, ready, synthetic
+from kizuna.web.datasets import (
+    DATASETS,
+    FILTERS,
+    Result,
+    check_filters,
+    fetch,
+    gap_sectors,
+    is_ally,
+    ready,
+    synthetic,
+)
 from kizuna.web.render import render_page
 from kizuna.web.store import ReadOnlyStore
 
@@ -52,7 +62,10 @@ def country_name(code: str | None, name: str | None = None) -> str:
     return reference_name(code) or name or code
 
 
-def read_filters(request: Request, names: tuple[str, ...]) -> dict[str, str | None]:
+def read_filters(request: Request, names: tuple[str, ...], dataset: str | None = None) -> dict[str, str | None]:
+    """The page's filters from the query string, checked against what the workspace holds: a value it
+    does not hold is the error the API gives for it (:func:`kizuna.web.datasets.check_filters`;
+    ``dataset``: the page's main dataset, ``gaps`` for the page whose sectors are the needs table's)."""
     out: dict[str, str | None] = {}
     for name in names:
         value = request.query_params.get(name)
@@ -66,7 +79,8 @@ def read_filters(request: Request, names: tuple[str, ...]) -> dict[str, str | No
                 params={"n": MAX_FILTER_LEN},
             )
         out[name] = (value.strip() or None) if value is not None else None
-    return out
+    # the API's rule (kizuna.validate through datasets.check_filters): same status, code and hint
+    return check_filters(store_of(request), names, out, dataset)
 
 
 def store_of(request: Request) -> ReadOnlyStore:
@@ -719,7 +733,7 @@ def needs_source_note(store: ReadOnlyStore, country: str | None) -> dict[str, An
 def gaps(request: Request) -> HTMLResponse:
     store = store_of(request)
     names = Names(store)
-    filters = read_filters(request, ("country", "sector", "adm1"))
+    filters = read_filters(request, ("country", "sector", "adm1"), "gaps")
     ranked = fetch(store, "gaps", filters)
     needs = fetch(store, "needs", {"adm1": filters["adm1"]})
     notes = fetch(store, "gap-notes", {"country": filters["country"]}).rows
@@ -970,16 +984,8 @@ def screening(request: Request) -> HTMLResponse:
         ]
     }
     reg_id = filters["register"] or str(registers.rows[0]["register_id"])
-    reg = next((r for r in registers.rows if str(r["register_id"]) == reg_id), None)
-    if reg is None:
-        raise KizunaError(
-            "screen.no_register",
-            N_("no screening register {register}"),
-            Where(field="register"),
-            hint=N_("choose one from the list"),
-            status=404,
-            params={"register": reg_id},
-        )
+    # read_filters has checked the register against the workspace's (register.absent otherwise)
+    reg = next(r for r in registers.rows if str(r["register_id"]) == reg_id)
     chosen = {"register": reg_id}
     risks = fetch(store, "screening-risks", chosen)
     unknown = fetch(store, "screening-gaps", chosen)
