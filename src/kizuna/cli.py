@@ -23,18 +23,7 @@ app = typer.Typer(
 )
 
 
-@app.callback(invoke_without_command=True)
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-    lang: Annotated[
-        str | None,
-        typer.Option(
-            "--lang",
-            envvar="KIZUNA_LANG",
-            help="Language of tables, messages and reports: en or ja (default: KIZUNA_LANG, else en).",
-        ),
-    ] = None,
-) -> None:
+def _set_lang(lang: str | None) -> str | None:
     if lang is not None:
         if not i18n.normalise(lang):
             raise KizunaError(
@@ -45,9 +34,37 @@ def _root(
                 params={"lang": lang},
             )
         i18n.set_language(lang)
+    return lang
+
+
+def _print_version(version: bool) -> None:
     if version:
         typer.echo(f"kizuna {__version__}")
         raise typer.Exit()
+
+
+# Both options are eager callbacks, handled in the order they appear on the command line: a bare
+# `kizuna --version` returns before any other option is converted (Typer converts values through
+# pydantic, which is slower to import than the rest of the start-up), and `--lang xx --version` still
+# refuses the language first.
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)
+    ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="KIZUNA_LANG",
+            help="Language of tables, messages and reports: en or ja (default: KIZUNA_LANG, else en).",
+            is_eager=True,
+            callback=_set_lang,
+        ),
+    ] = None,
+) -> None:
+    # The group's help is the Typer's own (a docstring here would replace it); the work is in the callbacks.
+    pass
 
 
 @app.command("cli-reference", hidden=True)
