@@ -111,3 +111,32 @@ def test_a_command_that_renders_a_list_of_rows_does_not_load_polars(tmp_path):
     out = _python(code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "'a,b\\n1,x\\n' False"
+
+
+def test_a_run_builds_only_the_command_it_runs(monkeypatch, capsys):
+    # Typer turns a function into a command by evaluating its annotations; --help needs none of that
+    import typer.main
+
+    from kizuna.cli import main
+
+    built: list[str | None] = []
+    real = typer.main.get_command_from_info
+
+    def spy(*args, **kwargs):
+        info = args[0] if args else kwargs["command_info"]
+        built.append(info.name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(typer.main, "get_command_from_info", spy)
+    assert main(["--help"]) == 0 and built == []
+    assert main(["sources", "--help"]) == 0 and built == ["sources"]
+    assert main(["allies", "--help"]) == 0 and "set" in built and "who" not in built  # a group: its own only
+    assert "Map one organisation to an ally" in capsys.readouterr().out
+
+
+def test_the_cli_reference_still_walks_the_whole_tree():
+    from kizuna.clidoc import cli_reference
+
+    text = cli_reference()
+    assert "## `kizuna sources`" in text and "## `kizuna allies set`" in text
+    assert "## `kizuna cli-reference`" not in text  # hidden

@@ -40,11 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     if _bare_version(sys.argv[1:] if argv is None else list(argv)):
         print(f"kizuna {__version__}")
         return 0
-    from kizuna.cli_app import app
+    from kizuna.cli_app import root_command
 
     i18n.set_language(i18n.from_environment())
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = root_command()(args=argv, standalone_mode=False)
     except KizunaError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
