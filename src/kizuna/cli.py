@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 from kizuna import __version__, i18n
-from kizuna.errors import KizunaError
 
 
 def __getattr__(name: str) -> Any:
@@ -41,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kizuna {__version__}")
         return 0
     from kizuna.cli_app import root_command
+    from kizuna.errors import KizunaError  # dataclasses and inspect: not for a bare --version
 
     i18n.set_language(i18n.from_environment())
     try:
