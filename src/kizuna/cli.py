@@ -1,89 +1,50 @@
 """The ``kizuna`` command: a thin layer that parses arguments, calls one library function and renders.
 
 Library errors (:class:`kizuna.errors.KizunaError`) become one line on stderr and exit code 2.
-Each part of the product registers its commands from its own ``commands`` module.
+Each part of the product registers its commands from its own ``commands`` module; the command tree
+(:mod:`kizuna.cli_app`) is built when a command runs. A bare ``kizuna --version`` needs none of it and
+answers before Typer is imported (issue 13: start-up imports only what the command needs).
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Annotated
-
-import typer
+from typing import Any
 
 from kizuna import __version__, i18n
-from kizuna.errors import KizunaError, Where
-
-app = typer.Typer(
-    name="kizuna",
-    help="Kizuna: who does what where, overlaps and gaps, human security, do-no-harm screening. Offline.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
 
-@app.callback(invoke_without_command=True)
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-    lang: Annotated[
-        str | None,
-        typer.Option(
-            "--lang",
-            envvar="KIZUNA_LANG",
-            help="Language of tables, messages and reports: en or ja (default: KIZUNA_LANG, else en).",
-        ),
-    ] = None,
-) -> None:
-    if lang is not None:
-        if not i18n.normalise(lang):
-            raise KizunaError(
-                "cli.bad_lang",
-                i18n.N_("unknown language {lang!r}"),
-                Where(field="--lang"),
-                hint=i18n.N_("use en or ja"),
-                params={"lang": lang},
-            )
-        i18n.set_language(lang)
-    if version:
-        typer.echo(f"kizuna {__version__}")
-        raise typer.Exit()
+def __getattr__(name: str) -> Any:
+    # `from kizuna.cli import app` (tests, scripts adding a part) builds the command tree on first use
+    if name == "app":
+        from kizuna.cli_app import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@app.command("cli-reference", hidden=True)
-def cli_reference() -> None:
-    """Print the Markdown CLI reference (docs/cli.md)."""
-    from kizuna.clidoc import cli_reference as render_reference
+def _bare_version(args: list[str]) -> bool:
+    """``kizuna --version`` and nothing else, with no KIZUNA_LANG to refuse: the answer needs no command tree.
 
-    typer.echo(render_reference(), nl=False)
-
-
-def _register_parts() -> None:
-    from kizuna.coordinate import commands as coordinate_commands
-    from kizuna.demo import commands as demo_commands
-    from kizuna.geo import commands as geo_commands
-    from kizuna.ledger import commands as ledger_commands
-    from kizuna.measure import commands as measure_commands
-    from kizuna.screen import commands as screen_commands
-    from kizuna.web import commands as web_commands
-
-    demo_commands.register(app)
-    ledger_commands.register(app)
-    coordinate_commands.register(app)
-    geo_commands.register(app)
-    measure_commands.register(app)
-    screen_commands.register(app)
-    web_commands.register(app)
-
-
-_register_parts()
+    Any other use of ``--version`` (with ``--lang``, or a bad ``KIZUNA_LANG``) goes through the root
+    options as before, so a bad language is still refused first.
+    """
+    env = os.environ.get("KIZUNA_LANG")
+    return args == ["--version"] and (not env or i18n.normalise(env) is not None)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    if _bare_version(sys.argv[1:] if argv is None else list(argv)):
+        print(f"kizuna {__version__}")
+        return 0
+    from kizuna.cli_app import root_command
+    from kizuna.errors import KizunaError  # dataclasses and inspect: not for a bare --version
+
     i18n.set_language(i18n.from_environment())
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = root_command()(args=argv, standalone_mode=False)
     except KizunaError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
@@ -92,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         # Usage errors from Typer's vendored click (and click itself): their own one-line message.
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `kizuna` alone, a group alone: its help, on stdout
+            exc.show(file=sys.stdout)  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             return int(exc.exit_code)

@@ -45,7 +45,7 @@ def _walk(cmd: Any, path: list[str], out: list[str]) -> None:
 
 def cli_reference() -> str:
     """Markdown for every command and option of ``kizuna``."""
-    from kizuna.cli import app
+    from kizuna.cli_app import app
 
     root = typer.main.get_command(app)
     out = [

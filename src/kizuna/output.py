@@ -23,14 +23,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, cast
 
 from kizuna import i18n
 from kizuna.errors import KizunaError, Where
 from kizuna.i18n import N_, _
 from kizuna.i18n.columns import label
+
+if TYPE_CHECKING:  # polars is imported by whoever built a DataFrame; `kizuna --help` must not pay for it
+    import polars as pl
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,9 +56,12 @@ def safe_cell(value: Any) -> Any:
 
 
 def rows_of(data: pl.DataFrame | Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    if isinstance(data, pl.DataFrame):
-        return list(data.columns), [list(r) for r in data.iter_rows()]
-    rows = list(data)
+    if "polars" in sys.modules:  # a DataFrame exists only once polars is loaded; lists of dicts need none
+        import polars as pl
+
+        if isinstance(data, pl.DataFrame):
+            return list(data.columns), [list(r) for r in data.iter_rows()]
+    rows = list(cast("Sequence[dict[str, Any]]", data))
     cols: list[str] = []
     for r in rows:
         for k in r:

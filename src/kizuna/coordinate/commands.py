@@ -19,7 +19,6 @@ from kizuna.errors import InputError, Where
 from kizuna.i18n import N_, _
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render, to_json_records, write_xlsx
-from kizuna.workspace import open_workspace
 
 CountryOpt = Annotated[str | None, typer.Option("--country", help="ISO 3166-1 alpha-2 code, e.g. SS or XZ.")]
 FromOpt = Annotated[int | None, typer.Option("--from", help="First year (inclusive).")]
@@ -70,6 +69,7 @@ RoleOpt = Annotated[Role, typer.Option("--role", help="Which organisation of an 
 
 def _ledger(workspace: Path | None):
     from kizuna.coordinate.load import load_ledger
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
         return load_ledger(ws)
@@ -79,6 +79,7 @@ def _ledger_and_areas(workspace: Path | None, country: str | None = None):
     """The ledger frames and the area names (:func:`kizuna.geo.areas.area_names`) of one workspace."""
     from kizuna.coordinate.load import load_ledger
     from kizuna.geo.areas import area_names
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
         return load_ledger(ws), area_names(ws, country)
@@ -248,6 +249,7 @@ def gaps(
     from kizuna.coordinate.needs import read_needs
     from kizuna.coordinate.needs_store import current_needs_id, needs_source, store_needs, stored_needs_table
     from kizuna.geo.areas import area_names
+    from kizuna.workspace import open_workspace
 
     _top(top)
     _years(year_from, year_to)
@@ -398,6 +400,7 @@ def accountability(
     from kizuna.coordinate.needs_store import store_needs, stored_needs_table
     from kizuna.coordinate.report import write_report
     from kizuna.geo.areas import area_names
+    from kizuna.workspace import open_workspace
 
     _years(year_from, year_to)
     if needs is not None:
@@ -465,6 +468,8 @@ def _print_limits(limits: list[dict[str, str]]) -> None:
 
 def allies_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """The ally rules (identifier prefixes) and the explicit organisation mappings."""
+    from kizuna.workspace import open_workspace
+
     with open_workspace(workspace, read_only=True) as ws:
         rows = ws.query(
             "SELECT 'rule' AS kind, prefix AS key, ally, source, note FROM coordinate_ally_rules"
@@ -496,6 +501,7 @@ def allies_set(
 ) -> None:
     """Map one organisation to an ally (overrides the prefix rules)."""
     from kizuna.coordinate.allies import set_org_ally
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
         key = set_org_ally(ws, org, ally)
@@ -509,6 +515,7 @@ def allies_rule(
 ) -> None:
     """Add or replace a prefix rule: organisations whose ref starts with PREFIX count under ALLY."""
     from kizuna.coordinate.allies import set_rule
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
         set_rule(ws, prefix, ally)
@@ -518,6 +525,8 @@ def allies_rule(
 def allies_registry(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """The organisation registry: identifiers with their ally, agency, type and names, and where each
     identifier was verified (shipped entries and the ones added with `kizuna allies register`)."""
+    from kizuna.workspace import open_workspace
+
     with open_workspace(workspace, read_only=True) as ws:
         rows = ws.query(
             "SELECT ref, name, name_ja, ally, agency, org_type, same_as, origin, source FROM org_registry"
@@ -539,6 +548,7 @@ def allies_register(
 ) -> None:
     """Add or replace an organisation in the registry (it wins over the shipped entry of the same ref)."""
     from kizuna.coordinate.allies import register_org
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
         register_org(
@@ -550,6 +560,7 @@ def allies_register(
 def allies_unrule(prefix: Annotated[str, typer.Argument()], workspace: WorkspaceOpt = None) -> None:
     """Remove a prefix rule."""
     from kizuna.coordinate.allies import remove_rule
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
         if not remove_rule(ws, prefix):

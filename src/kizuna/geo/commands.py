@@ -10,7 +10,6 @@ import typer
 from kizuna.i18n import _
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
-from kizuna.workspace import open_workspace
 
 
 def boundaries_add(
@@ -25,6 +24,7 @@ def boundaries_add(
 ) -> None:
     """Add admin boundaries or a P-code gazetteer: areas with P-codes, names and parents (one transaction per file)."""
     from kizuna.geo.store import add_boundaries
+    from kizuna.workspace import open_workspace
 
     rows = []
     with open_workspace(workspace) as ws:
@@ -56,6 +56,8 @@ def _counts(counts: dict[str, int]) -> str:
 
 def boundaries_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """Admin areas in the workspace, by country, level and source (boundaries, gazetteer, 3W sheets)."""
+    from kizuna.workspace import open_workspace
+
     with open_workspace(workspace, read_only=True) as ws:
         if not ws.has_table("admin_areas"):
             rows: list[dict] = []
@@ -79,6 +81,7 @@ def boundaries_names(
 ) -> None:
     """Area names by P-code, as every output uses them (boundaries, then gazetteer, then 3W sheets)."""
     from kizuna.geo.areas import area_names
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
         df = area_names(ws, country)

@@ -15,10 +15,9 @@ import typer
 from kizuna import i18n
 from kizuna.errors import InputError, Where
 from kizuna.i18n import N_, _, ngettext
-from kizuna.ledger.fetch import DATASTORE_URL, KEY_ENV, PAGE_ROWS, REGISTRY_URL, Source
+from kizuna.ledger.endpoints import DATASTORE_URL, KEY_ENV, PAGE_ROWS, REGISTRY_URL, Source
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
-from kizuna.workspace import open_workspace
 
 if TYPE_CHECKING:
     from kizuna.ledger.ingest import IngestSummary
@@ -63,6 +62,7 @@ def ingest(
     from rich.progress import BarColumn, Progress, TextColumn
 
     from kizuna.ledger.ingest import expand_paths, ingest_paths
+    from kizuna.workspace import open_workspace
 
     files = expand_paths(paths)
     err = Console(stderr=True)
@@ -177,7 +177,7 @@ def fetch(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from kizuna.ledger import fetch as f
-    from kizuna.workspace import default_path
+    from kizuna.workspace import default_path, open_workspace
 
     ws_path = workspace or default_path()
     options = f.FetchOptions(
@@ -282,6 +282,7 @@ def activities(
 ) -> None:
     """List activities, filtered, with their counted spend in USD."""
     from kizuna.ledger.queries import ActivityFilter, list_activities
+    from kizuna.workspace import open_workspace
 
     flt = ActivityFilter(
         country=country,
@@ -317,6 +318,7 @@ def flows(
 ) -> None:
     """USD by publisher x country x sector x year (money counted once, at the funder)."""
     from kizuna.ledger.queries import FlowQuery, flow_totals
+    from kizuna.workspace import open_workspace
 
     q = FlowQuery(
         types=tuple(t.strip() for t in types.split(",") if t.strip()),
@@ -335,6 +337,7 @@ def flows(
 def sources(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List every import with its provenance: file, sha256, publisher, version, counts, time."""
     from kizuna.ledger.queries import list_sources
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
         render(list_sources(ws), fmt, out, title=_("Imports"))
@@ -350,6 +353,7 @@ def warnings(
     organisation refs that are not identifiers, with what they count as and the money involved."""
     from kizuna.coordinate.load import org_ref_warnings
     from kizuna.ledger.queries import list_warnings
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
         rows = list_warnings(ws, import_id) + org_ref_warnings(ws, import_id)
@@ -371,6 +375,7 @@ codelists_app = typer.Typer(
 def codelists_update(workspace: WorkspaceOpt = None) -> None:
     """Download the IATI codelists (needs a network; the built-in names stay in use otherwise)."""
     from kizuna.reference.codelists import download
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws, ws.transaction() as con:
         counts = download(con)
@@ -384,6 +389,7 @@ def codelists_load(
 ) -> None:
     """Load IATI codelist XML files from a local folder (offline)."""
     from kizuna.reference.codelists import load_folder
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws, ws.transaction() as con:
         counts = load_folder(con, folder)
@@ -403,6 +409,7 @@ def codelists_show(
 ) -> None:
     """Show the codes of one codelist as the workspace knows them."""
     from kizuna.reference.codelists import ensure_codelists
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
         with ws.transaction() as con:
@@ -425,6 +432,7 @@ def alias_add(
 ) -> None:
     """Add or change an alias: later 3W imports match ALIAS to NAME (and REF)."""
     from kizuna.ledger.aliases import add_alias
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
         add_alias(ws, alias, name, ref)
@@ -434,6 +442,8 @@ def alias_add(
 @alias_app.command("list")
 def alias_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the aliases."""
+    from kizuna.workspace import open_workspace
+
     with open_workspace(workspace, read_only=True) as ws:
         render(
             ws.query("SELECT alias, org_name, org_ref FROM org_aliases ORDER BY alias_norm"),

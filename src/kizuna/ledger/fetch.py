@@ -64,19 +64,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
 from kizuna import __version__
 from kizuna.errors import InputError, KizunaError, Message, Where
 from kizuna.i18n import N_
+from kizuna.ledger.endpoints import DATASTORE_URL, KEY_ENV, PAGE_ROWS, REGISTRY_URL
 
-DATASTORE_URL = "https://api.iatistandard.org/datastore"
-REGISTRY_URL = "https://dashboard.iatistandard.org/api/limited-ckan-compatible"
-KEY_ENV = "IATI_API_KEY"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
-PAGE_ROWS = 1000  # activities per Datastore request (the page size scripts against the Datastore use)
 REGISTRY_ROWS = 1000
 CACHE_FOLDER = "kizuna-fetch"
 USER_AGENT = f"kizuna/{__version__} (IATI fetch)"
@@ -88,11 +84,6 @@ _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 Progress = Callable[[int, int | None, str], None]  # done, total (None: not known yet), what
 Ready = tuple[Path, dict[str, Any], str]  # a file whole in the cache: its path, provenance, sha256
 Sink = Callable[[list[Ready]], None]  # told of each page's or file's files as soon as they are whole
-
-
-class Source(StrEnum):
-    datastore = "datastore"
-    registry = "registry"
 
 
 # --- what to fetch -------------------------------------------------------------------------------

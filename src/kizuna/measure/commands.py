@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
 from kizuna import i18n
@@ -33,6 +32,8 @@ def measure_cmd(
     out: OutOpt = None,
 ) -> None:
     """Compute the vital-core (Alkire-Foster) index of a household survey with design-based SEs."""
+    import polars as pl
+
     from kizuna.measure.api import measure_file
     from kizuna.workspace import open_workspace
 

@@ -13,7 +13,6 @@ from kizuna.errors import InputError, Where
 from kizuna.i18n import N_, _
 from kizuna.options import WorkspaceOpt
 from kizuna.output import Format, render
-from kizuna.workspace import open_workspace
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the summary table to this file.")]
@@ -57,6 +56,7 @@ def screen_cmd(
     from kizuna.screen.register import summary_rows
     from kizuna.screen.report import write_reports
     from kizuna.screen.run import screen_files
+    from kizuna.workspace import open_workspace
 
     day = parse_as_of(as_of)
     with open_workspace(workspace) as ws:
@@ -80,6 +80,7 @@ def screen_cmd(
 def registers_cmd(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the registers stored in the workspace, with provenance."""
     from kizuna.screen.store import list_registers
+    from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
         render(list_registers(ws), fmt, out, title=_("Screening registers"))
