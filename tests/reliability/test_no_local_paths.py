@@ -86,15 +86,14 @@ def test_a_file_inside_the_workspace_folder_keeps_its_relative_path(tmp_path):
 
 def test_the_migration_keeps_only_the_base_name_of_paths_stored_before(tmp_path):
     ws_path = tmp_path / "kizuna.duckdb"
-    with open_workspace(ws_path) as ws:
-        with ws.transaction() as con:
-            for k, old in enumerate([f"/home/{USER}/data/a.xml", f"C:\\Users\\{USER}\\b.csv", "c.xlsx", None]):
-                con.execute(
-                    "INSERT INTO imports (import_id, kind, file_name, file_path, sha256, imported_at)"
-                    " VALUES (?, 'iati', 'x', ?, '0', now())",
-                    [100 + k, old],
-                )
-            con.execute("DELETE FROM schema_migrations WHERE version = 11")  # as a workspace made before it
+    with open_workspace(ws_path) as ws, ws.transaction() as con:
+        for k, old in enumerate([f"/home/{USER}/data/a.xml", f"C:\\Users\\{USER}\\b.csv", "c.xlsx", None]):
+            con.execute(
+                "INSERT INTO imports (import_id, kind, file_name, file_path, sha256, imported_at)"
+                " VALUES (?, 'iati', 'x', ?, '0', now())",
+                [100 + k, old],
+            )
+        con.execute("DELETE FROM schema_migrations WHERE version = 11")  # as a workspace made before it
     with open_workspace(ws_path) as ws:
         got = [r[0] for r in ws.con.execute("SELECT file_path FROM imports ORDER BY import_id").fetchall()]
         assert got == ["a.xml", "b.csv", "c.xlsx", None]

@@ -14,8 +14,8 @@ import json
 import os
 import tempfile
 from collections import Counter, deque
-from contextlib import nullcontext
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -35,7 +35,6 @@ import re
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -260,9 +259,8 @@ def _quote_problem(lines: list[str]) -> tuple[int, int]:
                 column, field_start, after_quote = column + 1, True, False
                 i += 1
                 continue
-            elif ch in "\r\n":
-                if not in_quote:
-                    return opened if after_quote else (k, column)
+            elif ch in "\r\n" and not in_quote:
+                return opened if after_quote else (k, column)
             field_start = False
             i += 1
         if not in_quote:
