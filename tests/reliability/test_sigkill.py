@@ -272,3 +272,22 @@ def test_demo_killed_just_after_the_replace_leaves_the_new_workspace_whole(demo_
     assert run.returncode == KILLED
     assert not (tmp_path / ".kizuna.duckdb.building").exists()
     assert _changed(dump(demo_ws, mask_times=True), dump(ws, mask_times=True)) == []
+
+
+def test_demo_over_a_workspace_with_a_killed_commands_log_replaces_it_whole(demo_ws, tmp_path):
+    # A log left by a killed command belongs to the old file: folded into it before the rename, never
+    # replayed into the new one.
+    ws = tmp_path / "kizuna.duckdb"
+    shutil.copy(demo_ws, ws)
+    run = cli(["allies", "rule", "GB-GOV-", "United Kingdom", "-w", ws], tmp_path, kill_at="committed")
+    assert run.returncode == KILLED and Path(str(ws) + ".wal").exists()
+    for point in ("replace", None):
+        run = cli(["demo", "--no-serve", "-w", ws, "--inputs", tmp_path / "inputs"], tmp_path, kill_at=point)
+        if point:  # killed before the rename: the old workspace, with the killed command's commit
+            assert run.returncode == KILLED
+            with open_workspace(ws, read_only=True) as w:
+                assert w.scalar("SELECT ally FROM coordinate_ally_rules WHERE prefix = 'GB-GOV-'") == "United Kingdom"
+        else:
+            assert run.returncode == 0, run.stderr
+    assert not Path(str(ws) + ".wal").exists()
+    assert _changed(dump(demo_ws, mask_times=True), dump(ws, mask_times=True)) == []
