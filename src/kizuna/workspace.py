@@ -44,9 +44,9 @@ def kill_point(name: str) -> None:
     The variable holds ``name`` (the first time the point is reached) or ``name:N`` (the N-th time).
     The points: ``begin`` (just before a unit of work's BEGIN), ``insert`` (after a write inside it),
     ``commit`` (just before its COMMIT), ``committed`` (after COMMIT, before any output file),
-    ``file`` (after each input file of an ingest is loaded, before the next) and ``replace``
-    (``kizuna demo``: the new workspace built, before it replaces the old one). The SIGKILL tests
-    (``tests/test_sigkill.py``) use it to stop a real CLI process at each of them; unset, it costs one
+    ``file`` (after each input file of an ingest is loaded, before the next), ``replace`` and
+    ``replaced`` (``kizuna demo``: the new workspace built, before and after it replaces the old one).
+    The SIGKILL tests (``tests/reliability/test_sigkill.py``, docs/reliability.md) use it to stop a real CLI process at each of them; unset, it costs one
     dictionary look-up. Points reached while a workspace opens (its migrations) do not count.
     """
     want = os.environ.get(KILL_ENV)
