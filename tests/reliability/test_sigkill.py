@@ -291,3 +291,34 @@ def test_demo_over_a_workspace_with_a_killed_commands_log_replaces_it_whole(demo
             assert run.returncode == 0, run.stderr
     assert not Path(str(ws) + ".wal").exists()
     assert _changed(dump(demo_ws, mask_times=True), dump(ws, mask_times=True)) == []
+
+
+def _large_iati(path: Path, activities: int = 1500, transactions: int = 100) -> Path:
+    tx = "".join(
+        f'<transaction><transaction-type code="3"/><transaction-date iso-date="2021-01-{1 + k % 28:02d}"/>'
+        f'<value value-date="2021-01-01">{100 + k}</value></transaction>'
+        for k in range(transactions)
+    )
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n')
+        for n in range(activities):
+            fh.write(
+                '<iati-activity default-currency="USD">'
+                f"<iati-identifier>XZ-SYN-BIG-{n}</iati-identifier>"
+                '<reporting-org ref="XZ-SYN" type="10"><narrative>[SYNTHETIC] Agency</narrative></reporting-org>'
+                f'<recipient-country code="SS"/>{tx}</iati-activity>\n'
+            )
+        fh.write("</iati-activities>\n")
+    return path
+
+
+@pytest.mark.parametrize("point", ["insert:2", "commit"])
+def test_a_kill_after_large_writes_leaves_the_workspace_as_it_was(inputs, tmp_path, point):
+    # 150,000 transactions: more than a DuckDB row group (122,880 rows), so the uncommitted rows are
+    # already written to the file's blocks when the process dies; reopening must not see them.
+    big = _large_iati(tmp_path / "big.xml")
+    ws = _copy_base(inputs, tmp_path, "ws")
+    before = dump(ws)
+    run = cli(["ingest", big, inputs["threew"], "-w", ws], ws.parent, kill_at=point)
+    assert run.returncode == KILLED, run.stderr[-500:]
+    assert _changed(before, dump(ws)) == []
