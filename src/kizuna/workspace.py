@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,33 @@ ENV_VAR = "KIZUNA_WORKSPACE"
 def default_path() -> Path:
     """The workspace path: ``$KIZUNA_WORKSPACE`` if set, else ``./kizuna.duckdb``."""
     return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
+
+
+KILL_ENV = "KIZUNA_TEST_KILL_AT"
+_kill_hits: dict[str, int] = {}
+_kill_quiet = 0  # > 0 while a workspace opens: migrations are not the command's own work
+
+
+def kill_point(name: str) -> None:
+    """Test hook: end this process with SIGKILL at the named point when ``$KIZUNA_TEST_KILL_AT`` says so.
+
+    The variable holds ``name`` (the first time the point is reached) or ``name:N`` (the N-th time).
+    The points: ``begin`` (just before a unit of work's BEGIN), ``insert`` (after a write inside it),
+    ``commit`` (just before its COMMIT), ``committed`` (after COMMIT, before any output file),
+    ``file`` (after each input file of an ingest is loaded, before the next), ``replace`` and
+    ``replaced`` (``kizuna demo``: the new workspace built, before and after it replaces the old one).
+    The SIGKILL tests (``tests/reliability/test_sigkill.py``, docs/reliability.md) use it to stop a real CLI process at each of them; unset, it costs one
+    dictionary look-up. Points reached while a workspace opens (its migrations) do not count.
+    """
+    want = os.environ.get(KILL_ENV)
+    if not want or _kill_quiet:
+        return
+    target, _sep, nth = want.partition(":")
+    if target != name:
+        return
+    _kill_hits[name] = _kill_hits.get(name, 0) + 1
+    if _kill_hits[name] == int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def file_sha256(path: Path) -> str:
@@ -76,6 +104,7 @@ class Workspace:
         self.con = con
         self.path = path
         self.read_only = read_only
+        self._depth = 0  # open units of work: only the outermost one begins and commits
 
     def __enter__(self) -> Workspace:
         return self
@@ -91,14 +120,33 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One all-or-nothing unit of work: commits on success, rolls back on any exception."""
+        """One all-or-nothing unit of work: commits on success, rolls back on any exception.
+
+        Units of work nest: one opened inside another is part of it (DuckDB has no savepoints), so a
+        command that takes several inputs (``kizuna ingest a.xml b.xml``) wraps the per-file units in
+        one and stores all of them or none. A failure inside a nested unit must end the outer one too:
+        let the exception through (the outer unit rolls back).
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
+        kill_point("begin")
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield self.con
+            kill_point("commit")
         except BaseException:
+            self._depth = 0
             self.con.execute("ROLLBACK")
             raise
+        self._depth = 0
         self.con.execute("COMMIT")
+        kill_point("committed")
 
     def migrate(self) -> list[int]:
         """Apply the migrations this file has not seen yet; return their versions."""
@@ -107,6 +155,14 @@ class Workspace:
             " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
         )
         done = {r[0] for r in self.con.execute("SELECT version FROM schema_migrations").fetchall()}
+        global _kill_quiet
+        _kill_quiet += 1
+        try:
+            return self._migrate(done)
+        finally:
+            _kill_quiet -= 1
+
+    def _migrate(self, done: set[int]) -> list[int]:
         applied = []
         for m in migrations():
             if m.version in done:
@@ -221,7 +277,7 @@ class Workspace:
                 "import_id": [r["import_id"] for r in rows],
                 "kind": [r["kind"] for r in rows],
                 "file_name": [Path(r["path"]).name for r in rows],
-                "file_path": [str(r["path"]) for r in rows],
+                "file_path": [self.stored_path(r["path"]) for r in rows],
                 "sha256": [r["sha256"] for r in rows],
                 "publisher": pa.array([r.get("publisher") for r in rows], pa.string()),
                 "version": pa.array([r.get("version") for r in rows], pa.string()),
@@ -241,6 +297,27 @@ class Workspace:
             )
         finally:
             con.unregister("_import_rows")
+        kill_point("insert")
+
+    def stored_path(self, path: Path | str) -> str:
+        """How an input file's place is kept on its ``imports`` row (``file_path``): its path relative to
+        the workspace's folder when it lies inside that folder (``inputs/screen/well.toml``), else its
+        bare file name. A full local path names the user's home and folders (often a person's name) and
+        is never stored. See :meth:`source_path` for the way back."""
+        p = Path(path)
+        try:
+            rel = p.resolve().relative_to(self.path.resolve().parent)
+        except (ValueError, OSError):
+            return p.name
+        return rel.as_posix() if rel.parts else p.name
+
+    def source_path(self, stored: str | None) -> Path | None:
+        """Where an input file recorded by :meth:`stored_path` is now: resolved against the workspace's
+        folder (None when nothing is stored). The file may have moved or gone: check it exists (and
+        its sha256) before reading it."""
+        if not stored:
+            return None
+        return self.path.resolve().parent / stored
 
     def imported_hashes(self, kind: str, hashes: list[str]) -> set[str]:
         """Which of these sha256 hashes are imported already (as ``kind``)."""

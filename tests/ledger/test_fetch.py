@@ -322,6 +322,9 @@ def test_provenance_url_time_and_sha256_are_recorded_on_import(tmp_path, fake):
     after = datetime.now(UTC).replace(tzinfo=None)
     with open_workspace(tmp_path / "w.duckdb", read_only=True) as ws:
         rows = ws.query("SELECT file_name, file_path, sha256, source_url, retrieved_at FROM imports ORDER BY 1")
+        for r in rows:  # kept relative to the workspace's folder (never a full local path)
+            assert not Path(r["file_path"]).is_absolute()
+            r["file_path"] = ws.source_path(r["file_path"])
     assert [r["file_name"] for r in rows] == [f"page-{k:06d}.xml" for k in range(5)]
     for k, r in enumerate(rows):
         url = r["source_url"]

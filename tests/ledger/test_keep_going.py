@@ -1,6 +1,6 @@
 """``--keep-going``: a folder (or a fetched set) with bad files imports every good one, lists each bad one
-with its error, and exits non-zero. Without it, the first bad file stops the run: the files before it
-stay imported, nothing of it or after it lands."""
+with its error, and exits non-zero. Without it, the run is all-or-nothing: the first bad file stops it and
+nothing of the run lands, not even the good files before it (issue 13)."""
 
 from __future__ import annotations
 
@@ -78,13 +78,31 @@ def test_keep_going_imports_every_good_file_and_reports_each_bad_one(tmp_path, m
     assert all(f.error.where.file == str(f.path) for f in refused)
 
 
-def test_without_keep_going_the_first_bad_file_stops_the_run(tmp_path, mode):
+def test_without_keep_going_the_first_bad_file_stops_the_run_and_nothing_of_it_is_stored(tmp_path, mode):
     files = _folder(tmp_path, {2: "truncated", 4: "truncated"})
     with open_workspace(tmp_path / "w.duckdb") as ws:
+        before = ws.table_counts()
         with pytest.raises(Exception) as exc:
             ingest_paths(ws, [tmp_path / "fetched"])
         assert getattr(exc.value, "code", None) == "xml.malformed" and exc.value.where.file == str(files[2])
-        assert _imported(ws) == [files[0].name, files[1].name]
+        assert _imported(ws) == []
+        assert ws.table_counts() == before
+
+
+def test_without_keep_going_a_bad_sheet_after_good_xml_files_stores_none_of_them(tmp_path, mode):
+    # Files ingested on their own (a 3W sheet) and the small-files batch share the run's transaction.
+    files = _folder(tmp_path, {})
+    (tmp_path / "fetched" / "page-99.csv").write_text("nothing,here\n1,2\n")
+    with open_workspace(tmp_path / "w.duckdb") as ws:
+        before = ws.table_counts()
+        with pytest.raises(Exception) as exc:
+            ingest_paths(ws, [*files, tmp_path / "fetched" / "page-99.csv"])
+        assert getattr(exc.value, "code", "").startswith("3w.")
+        assert ws.table_counts() == before
+        # and the same files without the bad one land whole, as one run
+        summary = ingest_paths(ws, files)
+        assert [f.status for f in summary.files] == ["imported"] * len(files)
+        assert _imported(ws) == [f.name for f in files]
 
 
 def test_a_copy_of_a_refused_file_is_refused_with_it(tmp_path, mode):
@@ -128,11 +146,11 @@ def test_cli_keep_going_exits_2_and_lists_each_refused_file_on_one_line(tmp_path
         assert _imported(w) == [files[k].name for k in (0, 2, 4, 5)]
 
 
-def test_cli_without_keep_going_keeps_todays_rule(tmp_path, capsys):
+def test_cli_without_keep_going_stores_nothing_of_the_run(tmp_path, capsys):
     files = _folder(tmp_path, {1: "truncated", 3: "truncated"})
     ws = tmp_path / "w.duckdb"
     rc = main(["ingest", str(tmp_path / "fetched"), "-w", str(ws)])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and err.startswith(f"error[xml.malformed]: {files[1]}")
     with open_workspace(ws, read_only=True) as w:
-        assert _imported(w) == [files[0].name]
+        assert _imported(w) == []

@@ -101,7 +101,7 @@ BAD = {
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["in process", "in workers"])
 @pytest.mark.parametrize("bad_kind", sorted(BAD))
-def test_a_bad_file_keeps_the_files_before_it_and_nothing_of_itself_or_after(tmp_path, monkeypatch, bad_kind, parallel):
+def test_a_bad_file_stores_nothing_of_the_run(tmp_path, monkeypatch, bad_kind, parallel):
     if parallel:
         monkeypatch.setattr(ingest, "SMALL_FILES_PARALLEL_BYTES", 0)
         monkeypatch.setenv("KIZUNA_WORKERS", "2")
@@ -114,9 +114,14 @@ def test_a_bad_file_keeps_the_files_before_it_and_nothing_of_itself_or_after(tmp
             ingest_paths(ws, [tmp_path / "corpus"])
         assert exc.value.code == code and exc.value.where.file == str(bad)
         assert exc.value.where.line or code == "iati.not_iati"  # a line wherever the XML has one
+        # all-or-nothing across the run's inputs (issue 13): the good files before it are not kept either
+        assert ws.scalar("SELECT count(*) FROM imports") == 0
+        assert ws.scalar("SELECT count(*) FROM activities") == 0
+    with open_workspace(tmp_path / "w.duckdb") as ws:  # with --keep-going the files before and after it land
+        summary = ingest_paths(ws, [tmp_path / "corpus"], keep_going=True)
         names = [r[0] for r in ws.con.execute("SELECT file_name FROM imports ORDER BY import_id").fetchall()]
-        assert names == [f.name for f in files[:2]]
-        assert ws.scalar("SELECT count(DISTINCT import_id) FROM activities") == 2
+        assert names == [f.name for f in files if f != bad]
+        assert [f.status for f in summary.files if f.path == bad] == ["failed"]
 
 
 def test_the_same_file_twice_in_a_folder_is_imported_once(tmp_path):

@@ -24,7 +24,7 @@ import polars as pl
 from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
 from kizuna.reference.orgs import norm_name, norm_name_expr
-from kizuna.workspace import Workspace
+from kizuna.workspace import Workspace, kill_point
 
 OTHER = "Other"
 _TYPE_FALLBACK = {"21": "NGOs", "22": "NGOs", "23": "NGOs", "24": "NGOs", "40": "Multilaterals"}
@@ -137,6 +137,7 @@ def set_rule(ws: Workspace, prefix: str, ally: str, note: str | None = None) -> 
     prefix, ally = _check(prefix, "prefix"), _check(ally, "ally")
     with ws.transaction() as con:
         con.execute("DELETE FROM coordinate_ally_rules WHERE prefix = ?", [prefix])
+        kill_point("insert")  # deleted, not yet inserted: the SIGKILL tests stop here
         con.execute("INSERT INTO coordinate_ally_rules VALUES (?, ?, 'user', ?)", [prefix, ally, note])
 
 
@@ -154,6 +155,7 @@ def set_org_ally(ws: Workspace, org: str, ally: str, org_name: str | None = None
     key = "name:" + norm_name(org[5:]) if org.lower().startswith("name:") else org
     with ws.transaction() as con:
         con.execute("DELETE FROM coordinate_org_allies WHERE org_key = ?", [key])
+        kill_point("insert")  # deleted, not yet inserted: the SIGKILL tests stop here
         con.execute(
             "INSERT INTO coordinate_org_allies VALUES (?, ?, ?, ?)",
             [key, org_name or org, ally, datetime.now(UTC).replace(tzinfo=None)],
@@ -188,6 +190,7 @@ def register_org(
         )
     with ws.transaction() as con:
         con.execute("DELETE FROM org_registry WHERE ref = ?", [ref])
+        kill_point("insert")  # deleted, not yet inserted: the SIGKILL tests stop here
         con.execute(
             "INSERT INTO org_registry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'user')",
             [ref, name, name_ja, ally, agency, org_type, aliases, same_as, source or "added by a user"],

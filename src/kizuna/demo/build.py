@@ -8,6 +8,7 @@ agencies, their projects, the survey and the conflict events. The workspace reco
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 from kizuna.errors import KizunaError, Where
 from kizuna.i18n import N_
-from kizuna.workspace import open_workspace
+from kizuna.workspace import kill_point, open_workspace
 
 DEFAULT_DIR = Path("kizuna-demo")
 DEMO_PUBLISHER = "SYNTHETIC demo data: Republic of Kaltara (fictional)"
@@ -37,6 +38,24 @@ def _is_demo_workspace(path: Path) -> bool:
         return bool(ws.scalar("SELECT count(*) FROM imports WHERE kind = 'demo'"))
 
 
+def _wal(path: Path) -> Path:
+    return Path(str(path) + ".wal")
+
+
+def _fold_wal(path: Path) -> None:
+    """Fold a workspace's write-ahead log into its file (a process killed while writing leaves one):
+    the file must stand alone before another replaces it, or the old log would be replayed into the
+    new file."""
+    if _wal(path).exists():
+        import duckdb
+
+        con = duckdb.connect(str(path))
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+
+
 def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: int = 7) -> DemoSummary:
     """Generate the synthetic inputs under ``inputs`` and build ``workspace`` from them, fresh.
 
@@ -50,22 +69,25 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
     t0 = time.perf_counter()
     inputs = Path(inputs) if inputs else DEFAULT_DIR / "inputs"
     workspace = Path(workspace) if workspace else DEFAULT_DIR / "kizuna.duckdb"
-    if workspace.exists():
-        if not _is_demo_workspace(workspace):
-            raise KizunaError(
-                "demo.not_demo_workspace",
-                N_("this workspace holds data that is not the demo's; the demo will not overwrite it"),
-                Where(file=str(workspace)),
-                hint=N_("pass --workspace with a new path, e.g. kizuna-demo/kizuna.duckdb"),
-            )
-        workspace.unlink()
-        Path(str(workspace) + ".wal").unlink(missing_ok=True)
+    if workspace.exists() and not _is_demo_workspace(workspace):
+        raise KizunaError(
+            "demo.not_demo_workspace",
+            N_("this workspace holds data that is not the demo's; the demo will not overwrite it"),
+            Where(file=str(workspace)),
+            hint=N_("pass --workspace with a new path, e.g. kizuna-demo/kizuna.duckdb"),
+        )
     if inputs.exists():
         shutil.rmtree(inputs)
     inputs.mkdir(parents=True)
     workspace.parent.mkdir(parents=True, exist_ok=True)
+    # Built beside the old workspace under another name, then moved over it in one rename (os.replace):
+    # a kill at any point leaves the previous workspace whole (and at worst this file behind, which
+    # the next build removes).
+    building = workspace.with_name(f".{workspace.name}.building")
+    building.unlink(missing_ok=True)
+    _wal(building).unlink(missing_ok=True)
     summary = DemoSummary(workspace=workspace, inputs=inputs)
-    with open_workspace(workspace) as ws:
+    with open_workspace(building) as ws:
         with ws.transaction() as con:
             ws.record_import(
                 con,
@@ -85,6 +107,14 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
         }
         summary.steps["measure"] = measure_demo(ws, inputs / "measure")
         summary.steps["screen"] = screen_demo(ws, inputs / "screen")
+        ws.con.execute("CHECKPOINT")  # everything in the file itself: no log of it stays behind
+    _fold_wal(building)
+    kill_point("replace")
+    if workspace.exists():
+        _fold_wal(workspace)
+    os.replace(building, workspace)
+    kill_point("replaced")
+    with open_workspace(workspace, read_only=True) as ws:
         summary.steps["coordinate"] = _coordinate_analyses(ws, Path(coord["needs"]), workspace.parent / "reports")
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -46,6 +46,16 @@ KeepGoingOpt = Annotated[
     bool,
     typer.Option(
         "--keep-going",
+        help="Import every good file (each in its own transaction); list each refused one with its error and "
+        "exit 2 at the end (without it the run is all-or-nothing: the first bad file stops it and nothing "
+        "of the run is stored).",
+    ),
+]
+
+FetchKeepGoingOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-going",
         help="Import every good file; list each refused one with its error and exit 2 at the end "
         "(without it the first bad file stops the run; the files before it stay imported).",
     ),
@@ -57,7 +67,7 @@ def ingest(
     workspace: WorkspaceOpt = None,
     keep_going: KeepGoingOpt = False,
 ) -> None:
-    """Import IATI activity files and 3W/4W sheets into the workspace (one transaction per file)."""
+    """Import IATI activity files and 3W/4W sheets into the workspace (all of them or none)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
 
@@ -160,7 +170,7 @@ def fetch(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be asked and where it would go; download nothing.")
     ] = False,
-    keep_going: KeepGoingOpt = False,
+    keep_going: FetchKeepGoingOpt = False,
     key_env: Annotated[
         str, typer.Option("--key-env", help="Environment variable holding the Datastore subscription key.")
     ] = KEY_ENV,

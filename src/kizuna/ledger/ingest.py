@@ -1,9 +1,10 @@
 """Ingest IATI XML files and 3W/4W sheets into the workspace: the library call behind ``kizuna ingest``.
 
-Each file is one transaction: it lands whole (activities, transactions, flows, warnings, provenance)
-or not at all. A file already imported (same sha256) is skipped and changes nothing. The first bad
-file stops a run (the files before it stay imported), unless ``keep_going``: then every good file is
-imported and each bad one is reported with its error.
+A run is all-or-nothing across all of its inputs: every file lands whole (activities, transactions,
+flows, warnings, provenance) or, at the first bad file, none of them does (one transaction around the
+run). A file already imported (same sha256) is skipped and changes nothing. With ``keep_going`` each
+file is its own transaction instead: every good file is imported and each bad one is reported with
+its error.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,7 @@ from kizuna.ledger.store import (
     store_warnings_of_imports,
 )
 from kizuna.reference.codelists import ensure_codelists
-from kizuna.workspace import Workspace, file_sha256
+from kizuna.workspace import Workspace, file_sha256, kill_point
 
 IATI_SUFFIXES = {".xml"}
 INGEST_MEMORY_LIMIT = os.environ.get("KIZUNA_INGEST_MEMORY", "192MB")
@@ -132,11 +134,13 @@ def ingest_paths(
     provenance: Mapping[Path, Provenance] | None = None,
     known_sha256: Mapping[Path, str] | None = None,
 ) -> IngestSummary:
-    """Ingest every file, in order; stop at the first bad file (earlier files stay imported, the bad one
-    not at all). Runs of small IATI files are ingested together (see :func:`ingest_small_files`).
+    """Ingest every file, in order, all or nothing: the first bad file stops the run and nothing of the
+    run is stored (not the files before it either; one transaction holds them all). Runs of small IATI
+    files are ingested together (see :func:`ingest_small_files`).
 
-    With ``keep_going``, a file that cannot be read (a :class:`KizunaError`) is left out whole, as it
-    would be at a stop, and the run goes on: the summary lists it as ``failed`` with its error.
+    With ``keep_going``, each file (or group of small files) is a transaction of its own: a file that
+    cannot be read (a :class:`KizunaError`) is left out whole and the run goes on; the summary lists it
+    as ``failed`` with its error.
     ``provenance`` gives, by path, where downloaded files came from (recorded on their imports rows);
     ``known_sha256`` the hashes of files the caller has just written or checked (not read again).
     """
@@ -149,28 +153,33 @@ def ingest_paths(
     previous = ws.scalar("SELECT current_setting('memory_limit')")
     ws.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     try:
-        i = 0
-        while i < len(files):
-            group = _small_iati_run(files, i)
-            if len(group) > 1:
-                summary.files.extend(
-                    ingest_small_files(
-                        ws, group, on_file, i, len(files), keep_going=keep_going, provenance=prov, known_sha256=known
+        # Without keep_going the per-file transactions nest in this one: a bad file rolls back the run.
+        with nullcontext() if keep_going else ws.transaction():
+            i = 0
+            while i < len(files):
+                group = _small_iati_run(files, i)
+                if len(group) > 1:
+                    summary.files.extend(
+                        ingest_small_files(
+                            ws, group, on_file, i, len(files), keep_going=keep_going, provenance=prov,
+                            known_sha256=known,
+                        )
                     )
-                )
-                i += len(group)
-                continue
-            if on_file:
-                on_file(files[i], i, len(files))
-            try:
-                summary.files.append(
-                    ingest_file(ws, files[i], provenance=prov.get(files[i]), sha256=known.get(files[i]))
-                )
-            except KizunaError as exc:
-                if not keep_going:
-                    raise
-                summary.files.append(FileResult(files[i], _kind(files[i]), "failed", error=exc))
-            i += 1
+                    i += len(group)
+                    kill_point("file")
+                    continue
+                if on_file:
+                    on_file(files[i], i, len(files))
+                try:
+                    summary.files.append(
+                        ingest_file(ws, files[i], provenance=prov.get(files[i]), sha256=known.get(files[i]))
+                    )
+                except KizunaError as exc:
+                    if not keep_going:
+                        raise
+                    summary.files.append(FileResult(files[i], _kind(files[i]), "failed", error=exc))
+                i += 1
+                kill_point("file")
     finally:
         ws.con.execute(f"SET memory_limit = '{previous}'")
     return summary

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kizuna.ledger.iati import Activity
+from kizuna.workspace import kill_point
 
 BATCH = 5000
 
@@ -381,6 +382,7 @@ def flush_files(
             con.execute(f"INSERT INTO activities ({cols}) SELECT {cols} FROM ({' UNION ALL '.join(parts)})", files)
         else:
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_parquet(?)", [path])
+        kill_point("insert")
     if delete:
         delete_files(paths)
     return replaced

@@ -35,7 +35,6 @@ import re
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -172,7 +171,9 @@ class ThreeWSheet:
     columns: dict[str, int] = field(default_factory=dict)  # canonical field -> column index
 
 
-def _rows(path: Path) -> Iterator[list[str]]:
+def _rows(path: Path) -> tuple[list[list[str]], list[int] | None]:
+    """The sheet's rows as text cells, and for a CSV the line each row starts on (a quoted cell may
+    hold line breaks, so rows and lines differ); an XLSX has rows only (None)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         raw = path.read_bytes()
@@ -185,8 +186,8 @@ def _rows(path: Path) -> Iterator[list[str]]:
                 Where(file=str(path)),
                 hint=N_("save it as 'CSV UTF-8' from your spreadsheet program"),
             ) from None
-        yield from csv.reader(io.StringIO(text))
-    elif suffix == ".xlsx":
+        return _csv_rows(path, text)
+    if suffix == ".xlsx":
         import openpyxl
 
         try:
@@ -203,12 +204,78 @@ def _rows(path: Path) -> Iterator[list[str]]:
             ) from None
         try:
             ws = wb.worksheets[0]
-            for row in ws.iter_rows(values_only=True):
-                yield [_cell(v) for v in row]
+            return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)], None
         finally:
             wb.close()
-    else:
-        raise InputError("3w.type", N_("a 3W sheet must be .csv or .xlsx"), Where(file=str(path)))
+    raise InputError("3w.type", N_("a 3W sheet must be .csv or .xlsx"), Where(file=str(path)))
+
+
+def _csv_rows(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
+    """Parse CSV text strictly: a quote left open (it would swallow every row after it into one cell)
+    or a character after a closing quote is an error naming the line and column where the quoted cell
+    starts, never the row's text (3W sheets carry phone numbers and names)."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append(cells)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error:
+        line, column = _quote_problem(text.splitlines(keepends=True)[start - 1 :])
+        raise InputError(
+            "3w.csv_quote",
+            N_("the quoted cell starting in column {column} is not closed, or text follows its closing quote"),
+            Where(file=str(path), line=start + line),
+            hint=N_("a cell that holds a comma, a quote or a line break must be quoted as a whole: \"a, b\""),
+            params={"column": _column_name(column)},
+        ) from None
+    return rows, lines
+
+
+def _quote_problem(lines: list[str]) -> tuple[int, int]:
+    """Where the badly quoted cell of a CSV record starts: (line offset from the record's first line,
+    column index). Scans as the ``csv`` module does (comma, double quote, doubled quotes inside)."""
+    column, in_quote, after_quote = 0, False, False
+    opened = (0, 0)
+    for k, line in enumerate(lines):
+        field_start = True
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if in_quote:
+                if ch == '"':
+                    if line[i + 1 : i + 2] == '"':
+                        i += 1
+                    else:
+                        in_quote, after_quote = False, True
+            elif after_quote and ch not in ',\r\n':
+                return opened
+            elif ch == '"' and field_start:
+                in_quote, opened = True, (k, column)
+            elif ch == ",":
+                column, field_start, after_quote = column + 1, True, False
+                i += 1
+                continue
+            elif ch in "\r\n" and not in_quote:
+                return opened if after_quote else (k, column)
+            field_start = False
+            i += 1
+        if not in_quote:
+            column, after_quote = 0, False
+    return opened
+
+
+def _column_name(index: int) -> str:
+    """A column as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA."""
+    name = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        name = chr(65 + rem) + name
+    return name
 
 
 def _cut_element(data: bytes, tag: bytes) -> bytes:
@@ -528,13 +595,40 @@ def _people(raw: str, path: Path, rownum: int) -> int | None:
         ) from None
 
 
+def _header_width(rows: list[list[str]], lay: _Layout) -> int:
+    """How many columns the header names: up to its last non-empty cell (the HXL hashtag row and the
+    row of labels above it, when there is one)."""
+    heads = [rows[lay.header_idx]] + ([rows[lay.header_idx - 1]] if lay.hxl and lay.header_idx > 0 else [])
+    return max((max((k + 1 for k, c in enumerate(h) if c.strip()), default=0) for h in heads), default=0)
+
+
+def _check_width(path: Path, cells: list[str], width: int, rownum: int, line: int | None) -> None:
+    """A row with a value beyond the header's last column (an unquoted comma splits a cell: every cell
+    after it moves one column right, and a phone number lands under Sector), or a CSV row with fewer
+    cells than the header, is refused: naming the file, the line (CSV) or row (XLSX) and the counts,
+    never the cells' values."""
+    used = max((k + 1 for k, c in enumerate(cells) if c.strip()), default=0)
+    # Spreadsheets pad rows with empty cells, and a CSV may end a row with empty ones: only values count
+    # beyond the header; a CSV row short of the header lost a separator (or a cell) somewhere.
+    if used <= width and (line is None or len(cells) >= width):
+        return
+    where = Where(file=str(path), line=line) if line is not None else Where(file=str(path), row=rownum)
+    raise InputError(
+        "3w.cell_count",
+        N_("this row has {cells} cells where the header has {columns}"),
+        where,
+        hint=N_("a cell holding a comma must be quoted (\"a, b\"); check the row for a split or missing cell"),
+        params={"cells": used if used > width else len(cells), "columns": width},
+    )
+
+
 def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = None) -> ThreeWSheet:
     """Read a 3W sheet into activities. ``aliases`` maps a normalised name to ``(org_ref, org_name)``.
 
     Rows are numbered as a spreadsheet shows them (the first row is 1).
     """
     aliases = aliases or {}
-    rows = list(_rows(path))
+    rows, lines = _rows(path)
     lay = _layout(rows)
     if lay is None or ("org" not in lay.cols and "org_acronym" not in lay.cols):
         raise InputError(
@@ -573,11 +667,13 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
     publishers: set[str] = set()
     areas: dict[str, tuple[str | None, int, str, str | None, str | None]] = {}
     start_row = lay.header_idx + 1
+    width = _header_width(rows, lay)
     for i in range(start_row, len(rows)):
         cells = rows[i]
         rownum = i + 1
         if not any(c.strip() for c in cells):
             continue
+        _check_width(path, cells, width, rownum, lines[i] if lines is not None else None)
         if i == start_row and not lay.hxl and _is_hashtag_row(cells):
             continue  # an HXL row under plain headers that the layout did not need
 

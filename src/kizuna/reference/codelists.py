@@ -24,7 +24,7 @@ from lxml import etree
 
 from kizuna.errors import InputError, KizunaError, Where
 from kizuna.i18n import N_
-from kizuna.workspace import scalar
+from kizuna.workspace import kill_point, scalar
 
 IATI_CODELIST_URL = "https://iatistandard.org/reference_downloads/203/codelists/downloads/clv3/xml/{name}.xml"
 WANTED = [
@@ -154,6 +154,7 @@ def load_folder(con: Any, folder: Path) -> dict[str, int]:
     for f in files:
         name, rows = parse_codelist_xml(f.read_bytes(), str(f))
         con.execute("DELETE FROM codelist_items WHERE codelist = ?", [name])
+        kill_point("insert")
         _insert(con, rows, f"file:{f.name}")
         counts[name] = len(rows)
     return counts
@@ -184,6 +185,7 @@ def download(con: Any, timeout: float = 20.0) -> dict[str, int]:
             ) from None
         name, rows = parse_codelist_xml(data, url)
         con.execute("DELETE FROM codelist_items WHERE codelist = ?", [name])
+        kill_point("insert")
         _insert(con, rows, url)
         counts[name] = len(rows)
     return counts

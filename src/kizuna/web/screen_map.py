@@ -57,7 +57,7 @@ def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
             params={"register": register},
         )
     layers = json.loads(detail["layers"] or "{}")
-    proposal = Path(detail["file_path"] or "")
+    proposal = ws.source_path(detail["file_path"]) or Path()  # stored relative to the workspace's folder
     folder = proposal.parent
     out: dict[str, Any] = {
         "register": register,
