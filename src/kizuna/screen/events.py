@@ -81,6 +81,32 @@ class EventTable:
     warnings: dict[str, int] = field(default_factory=dict)
 
 
+PRECISION_LEVELS = ("point", "admin2", "admin1", "country", "none")
+
+
+def precision_level(ev: pl.DataFrame) -> pl.Series:
+    """Where each event is located: ``point`` (a place: GED where_prec 1-2, ACLED geo_precision 1-2),
+    ``admin2`` (GED 3: the second-order area), ``admin1`` (GED 4-5: the province or a part of the
+    country; ACLED 3: a larger region, which we can only be sure lies in its admin1), ``country``
+    (GED 6) or ``none`` (GED 7: international waters or airspace). Sources: UCDP GED codebook 23.1
+    (where_prec); ACLED codebook (geo_precision)."""
+    prec = pl.col("loc_precision")
+    ged = (
+        pl.when(prec <= 2)
+        .then(pl.lit("point"))
+        .when(prec == 3)
+        .then(pl.lit("admin2"))
+        .when(prec <= 5)
+        .then(pl.lit("admin1"))
+        .when(prec == 6)
+        .then(pl.lit("country"))
+        .otherwise(pl.lit("none"))
+    )
+    other = pl.when(pl.col("point_like").fill_null(False)).then(pl.lit("point")).otherwise(pl.lit("admin1"))
+    level = pl.when(pl.col("source") == "ucdp").then(ged).otherwise(other)
+    return ev.select(level.alias("level"))["level"]
+
+
 def empty_events() -> pl.DataFrame:
     return pl.DataFrame(schema=EVENT_SCHEMA)
 
@@ -168,7 +194,8 @@ def read_events(path: Path | str, *, point_only: bool = True) -> EventTable:
     """Read a UCDP GED or ACLED CSV file into the event table.
 
     ``point_only`` keeps events whose location is a place (GED ``where_prec`` 1-2, ACLED
-    ``geo_precision`` 1-2), as radius rules need; the rest are counted in ``warnings``. GED rows whose
+    ``geo_precision`` 1-2) and counts the rest in ``warnings``; screening reads every event and
+    counts the imprecise ones by their area (:func:`precision_level`), never by distance. GED rows whose
     ``code_status`` is not "Clear" are dropped (the candidate-data codes are not documented for reuse).
     """
     path = Path(path)
