@@ -116,8 +116,9 @@ def _first(mask: pl.Series) -> int:
     return int(mask.fill_null(False).to_numpy().argmax())
 
 
-def _col(df: pl.DataFrame, name: str) -> pl.Expr:
-    return pl.col(name) if name in df.columns else pl.lit(None, dtype=pl.String)
+def _opt(df: pl.DataFrame, name: str) -> pl.Series:
+    """An optional column, or nulls of the frame's height when the file lacks it."""
+    return df[name] if name in df.columns else pl.Series(name, [None] * df.height, dtype=pl.String)
 
 
 def _parse_dates(df: pl.DataFrame, column: str, file: str) -> pl.Series:
@@ -265,13 +266,13 @@ def _from_ged(df: pl.DataFrame, file: str) -> EventTable:
             "lon": lon,
             "loc_precision": prec,
             "point_like": prec <= 2,
-            "country": df.select(_col(df, "country")).to_series(),
-            "admin1": df.select(_col(df, "adm_1")).to_series(),
-            "admin2": df.select(_col(df, "adm_2")).to_series(),
+            "country": _opt(df, "country"),
+            "admin1": _opt(df, "adm_1"),
+            "admin2": _opt(df, "adm_2"),
             "category": tov.replace_strict(GED_CATEGORY, return_dtype=pl.String),
             "sub_category": pl.Series([None] * df.height, dtype=pl.String),
-            "actor1": df.select(_col(df, "side_a")).to_series(),
-            "actor2": df.select(_col(df, "side_b")).to_series(),
+            "actor1": _opt(df, "side_a"),
+            "actor2": _opt(df, "side_b"),
             "civilians_targeted": tov == "3",
             "fatalities": best,
             "violence_type": tov.cast(pl.Int64),
@@ -303,7 +304,7 @@ def _from_acled(df: pl.DataFrame, file: str) -> EventTable:
         )
     prec = _parse_int(df, "geo_precision", file)
     fat = _parse_int(df, "fatalities", file, default=0)
-    ct = df.select(_col(df, "civilian_targeting")).to_series().fill_null("").str.strip_chars() != ""
+    ct = _opt(df, "civilian_targeting").fill_null("").str.strip_chars() != ""
     vac = et == "violence against civilians"
 
     ev = pl.DataFrame(
@@ -316,13 +317,13 @@ def _from_acled(df: pl.DataFrame, file: str) -> EventTable:
             "lon": lon,
             "loc_precision": prec,
             "point_like": prec <= 2,
-            "country": df.select(_col(df, "country")).to_series(),
-            "admin1": df.select(_col(df, "admin1")).to_series(),
-            "admin2": df.select(_col(df, "admin2")).to_series(),
+            "country": _opt(df, "country"),
+            "admin1": _opt(df, "admin1"),
+            "admin2": _opt(df, "admin2"),
             "category": et.replace_strict(ACLED_CATEGORY, return_dtype=pl.String),
-            "sub_category": df.select(_col(df, "sub_event_type")).to_series(),
-            "actor1": df.select(_col(df, "actor1")).to_series(),
-            "actor2": df.select(_col(df, "actor2")).to_series(),
+            "sub_category": _opt(df, "sub_event_type"),
+            "actor1": _opt(df, "actor1"),
+            "actor2": _opt(df, "actor2"),
             "civilians_targeted": ct | vac,
             "fatalities": fat,
             "violence_type": pl.Series([None] * df.height, dtype=pl.Int64),

@@ -78,7 +78,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("counterpart.name", ("counterpart_name",), free_text=True),
     FieldSpec(
         "counterpart.role",
-        ("counterpart_role", "counterpart_involved"),
+        ("counterpart_role", "counterpart_involved", "counterpart_selects_beneficiaries"),
         values=COUNTERPART_ROLES,
         value_facts={"beneficiary_selection": "counterpart_selects_beneficiaries"},
         neutral=("approval",),
