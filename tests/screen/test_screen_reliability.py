@@ -61,7 +61,10 @@ def _dict(catalogue, **d):
 def test_screen_a_good_and_a_bad_file_stores_nothing_and_writes_no_report(tmp_path, capsys):
     ws_path = tmp_path / "w.duckdb"
     first = _write(tmp_path / "first.toml", WELL.format(id="P-0", lon=30.0))
-    assert main(["screen", str(first), "-w", str(ws_path), "--out-dir", str(tmp_path / "r0"), "--as-of", "2026-11-01"]) == 0
+    assert (
+        main(["screen", str(first), "-w", str(ws_path), "--out-dir", str(tmp_path / "r0"), "--as-of", "2026-11-01"])
+        == 0
+    )
     before = _registers(ws_path)
     assert before == 1
     a = _write(tmp_path / "a.toml", WELL.format(id="P-A", lon=30.5))
@@ -79,7 +82,10 @@ def test_a_run_that_fails_on_a_refused_site_in_a_later_file_stores_nothing(tmp_p
     in the second file leaves the first file's register unstored."""
     com = _write(tmp_path / "c.csv", COMMUNITIES)
     a = _write(tmp_path / "a.toml", WELL.format(id="P-A", lon=30.009))
-    b = _write(tmp_path / "b.toml", WELL.format(id="P-B", lon=30.009).replace("lat = 8.0\nlon = 30.009", "lat = 30.009\nlon = 8.0"))
+    b = _write(
+        tmp_path / "b.toml",
+        WELL.format(id="P-B", lon=30.009).replace("lat = 8.0\nlon = 30.009", "lat = 30.009\nlon = 8.0"),
+    )
     with open_workspace(tmp_path / "w.duckdb") as ws:
         with pytest.raises(InputError) as e:
             screen_files([a, b], as_of=AS_OF, communities=com, ws=ws)
@@ -202,8 +208,12 @@ def test_data_shared_with_security_services_without_a_plan_is_high(catalogue):
     ddr = _dict(
         catalogue,
         type="ddr",
-        safeguards={"participant_data_shared": True, "data_protection_plan": False, "vetting": True,
-                    "human_rights_component": True},
+        safeguards={
+            "participant_data_shared": True,
+            "data_protection_plan": False,
+            "vetting": True,
+            "human_rights_component": True,
+        },
     )
     reg = screen_proposal(ddr, Context(), catalogue, AS_OF)
     risk = reg.risk("DATA-PROTECT")
@@ -315,8 +325,19 @@ ACLED_COLS = [
     "fatalities",
     "civilian_targeting",
 ]
-GED_COLS = ["id", "type_of_violence", "latitude", "longitude", "date_start", "date_end", "where_prec", "best",
-            "country", "adm_1", "adm_2"]
+GED_COLS = [
+    "id",
+    "type_of_violence",
+    "latitude",
+    "longitude",
+    "date_start",
+    "date_end",
+    "where_prec",
+    "best",
+    "country",
+    "adm_1",
+    "adm_2",
+]
 
 
 def _csv(path: Path, cols: list[str], rows: list[dict]) -> Path:
@@ -348,15 +369,37 @@ def test_events_from_ucdp_and_acled_in_one_run_are_not_double_counted(tmp_path):
         tmp_path / "ged.csv",
         GED_COLS,
         [
-            {"id": "1", "type_of_violence": "1", "latitude": 8.0, "longitude": 30.01, "date_start": "2026-09-01",
-             "date_end": "2026-09-01", "where_prec": 1, "best": 3, "country": "Kaltara"},
+            {
+                "id": "1",
+                "type_of_violence": "1",
+                "latitude": 8.0,
+                "longitude": 30.01,
+                "date_start": "2026-09-01",
+                "date_end": "2026-09-01",
+                "where_prec": 1,
+                "best": 3,
+                "country": "Kaltara",
+            },
         ],
     )
     acled = _csv(tmp_path / "acled.csv", ACLED_COLS, [_acled(1, 8.0, 30.01, 1), _acled(2, 8.0, 30.02, 1)])
     p = _write(tmp_path / "p.toml", WELL.format(id="P-1", lon=30.009))
     out = tmp_path / "r"
-    rc = main(["screen", str(p), "--events", str(ged), "--events", str(acled), "--no-store", "--out-dir", str(out),
-               "--as-of", "2026-11-01"])
+    rc = main(
+        [
+            "screen",
+            str(p),
+            "--events",
+            str(ged),
+            "--events",
+            str(acled),
+            "--no-store",
+            "--out-dir",
+            str(out),
+            "--as-of",
+            "2026-11-01",
+        ]
+    )
     assert rc == 0
     (reg,) = json.loads((out / "register.json").read_text(encoding="utf-8"))
     # the GED event is ACLED's first one: 2 events, the larger of the sources' counts (1 and 2), not 3
@@ -372,8 +415,9 @@ def test_an_imprecise_event_counts_in_its_area_never_as_a_distance(tmp_path, cat
         [_acled(1, 8.0, 30.0113, 3), _acled(2, 6.0, 28.0, 3, admin1="Southfen"), _acled(3, 8.5, 30.0, 1)],
     )
     base = WELL.format(id="P-1", lon=30.009)
-    told = _write(tmp_path / "told.toml", base.replace("[[sites]]", 'country = "Kaltara"\n[[sites]]')
-                  + 'admin1 = "Riverlands"\n')
+    told = _write(
+        tmp_path / "told.toml", base.replace("[[sites]]", 'country = "Kaltara"\n[[sites]]') + 'admin1 = "Riverlands"\n'
+    )
     untold = _write(tmp_path / "untold.toml", base.replace('"P-1"', '"P-2"'))
     run = screen_files([told, untold], as_of=AS_OF, events=[acled], catalogue=None)
     a, b = run.registers
@@ -389,18 +433,49 @@ def test_an_imprecise_event_counts_in_its_area_never_as_a_distance(tmp_path, cat
 
 def test_ged_admin2_and_country_level_events_match_their_own_area(tmp_path, catalogue):
     rows = [
-        {"id": "1", "type_of_violence": "2", "latitude": 8.0, "longitude": 30.01, "date_start": "2026-08-01",
-         "where_prec": 3, "best": 0, "country": "Kaltara", "adm_1": "Riverlands", "adm_2": "Amber District"},
-        {"id": "2", "type_of_violence": "1", "latitude": 8.0, "longitude": 30.01, "date_start": "2026-08-01",
-         "where_prec": 6, "best": 1, "country": "Kaltara"},
-        {"id": "3", "type_of_violence": "1", "latitude": 8.0, "longitude": 30.01, "date_start": "2026-08-01",
-         "where_prec": 3, "best": 1, "country": "Kaltara", "adm_1": "Riverlands", "adm_2": "Other District"},
+        {
+            "id": "1",
+            "type_of_violence": "2",
+            "latitude": 8.0,
+            "longitude": 30.01,
+            "date_start": "2026-08-01",
+            "where_prec": 3,
+            "best": 0,
+            "country": "Kaltara",
+            "adm_1": "Riverlands",
+            "adm_2": "Amber District",
+        },
+        {
+            "id": "2",
+            "type_of_violence": "1",
+            "latitude": 8.0,
+            "longitude": 30.01,
+            "date_start": "2026-08-01",
+            "where_prec": 6,
+            "best": 1,
+            "country": "Kaltara",
+        },
+        {
+            "id": "3",
+            "type_of_violence": "1",
+            "latitude": 8.0,
+            "longitude": 30.01,
+            "date_start": "2026-08-01",
+            "where_prec": 3,
+            "best": 1,
+            "country": "Kaltara",
+            "adm_1": "Riverlands",
+            "adm_2": "Other District",
+        },
     ]
     for r in rows:
         r["date_end"] = r["date_start"]
     ged = _csv(tmp_path / "ged.csv", GED_COLS, rows)
-    p = _dict(catalogue, country="KALTARA", sites=[{"name": "s", "lat": 8.0, "lon": 30.009,
-                                                     "admin1": "Riverlands", "admin2": "amber district"}])
+    p = _dict(
+        catalogue,
+        country="KALTARA",
+        sites=[{"name": "s", "lat": 8.0, "lon": 30.009, "admin1": "Riverlands", "admin2": "amber district"}],
+    )
     from kizuna.screen.events import read_events
 
     reg = screen_proposal(p, Context.build(events=read_events(ged, point_only=False).events), catalogue, AS_OF)
@@ -428,8 +503,23 @@ def test_an_informant_name_in_a_consultation_is_not_served(tmp_path):
     p = _write(tmp_path / "p.toml", text)
     ws_path = tmp_path / "w.duckdb"
     out = tmp_path / "reports"
-    assert main(["screen", str(p), "--communities", str(com), "-w", str(ws_path), "--out-dir", str(out),
-                 "--as-of", "2026-11-01"]) == 0
+    assert (
+        main(
+            [
+                "screen",
+                str(p),
+                "--communities",
+                str(com),
+                "-w",
+                str(ws_path),
+                "--out-dir",
+                str(out),
+                "--as-of",
+                "2026-11-01",
+            ]
+        )
+        == 0
+    )
     # not in the stored register either, nor in the reports written
     with open_workspace(ws_path, read_only=True) as ws:
         stored = json.dumps(ws.query("SELECT * FROM screen_registers"), default=str)
@@ -442,8 +532,14 @@ def test_an_informant_name_in_a_consultation_is_not_served(tmp_path):
     try:
         with TestClient(app) as client:
             bodies = [client.get("/screening").text, client.get("/screening?lang=ja").text]
-            for name in ("screening-registers", "screening-risks", "screening-gaps", "screening-site",
-                         "screening-communities", "screening-events"):
+            for name in (
+                "screening-registers",
+                "screening-risks",
+                "screening-gaps",
+                "screening-site",
+                "screening-communities",
+                "screening-events",
+            ):
                 r = client.get(f"/api/v1/{name}")
                 assert r.status_code == 200, name
                 bodies.append(r.text)
@@ -487,7 +583,11 @@ def test_events_frame_without_level_column_still_builds(two_communities):
     from kizuna.screen.events import EVENT_SCHEMA, precision_level
 
     ev = pl.DataFrame(
-        {"source": ["ucdp", "ucdp", "acled", "acled"], "loc_precision": [2, 4, 1, 3], "point_like": [True, False, True, False]}
+        {
+            "source": ["ucdp", "ucdp", "acled", "acled"],
+            "loc_precision": [2, 4, 1, 3],
+            "point_like": [True, False, True, False],
+        }
     )
     assert precision_level(ev).to_list() == ["point", "admin1", "point", "admin1"]
     assert "level" not in EVENT_SCHEMA
