@@ -60,7 +60,7 @@ def screen_cmd(
 ) -> None:
     """Screen proposals for do-no-harm risks: fired rules, the facts behind them, the category."""
     from kizuna.screen.register import summary_rows
-    from kizuna.screen.report import write_reports
+    from kizuna.screen.report import category_label, write_reports
     from kizuna.screen.run import screen_files, store_run
     from kizuna.workspace import default_path
 
@@ -95,7 +95,12 @@ def screen_cmd(
     if out_dir is None and not no_store:
         out_dir = Path("screen-reports")
     paths = write_reports(run.registers, out_dir) if out_dir is not None else {}
-    title = " / ".join(f"{r.proposal_id}: {r.status}" for r in run.registers)
+    title = " / ".join(
+        f"{r.proposal_id}: {category_label(r.category)}"
+        if r.complete
+        else f"{r.proposal_id}: " + _("{category} (assessment incomplete)").format(category=category_label(r.category))
+        for r in run.registers
+    )
     render(summary_rows(run.registers), fmt, out, title=_("Do-no-harm register ({proposals})").format(proposals=title))
     n_area = run.warnings.get("events_counted_by_area", 0)
     if n_area:

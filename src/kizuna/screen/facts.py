@@ -178,7 +178,7 @@ class Context:
                 pts = ev.filter(pl.col("level") == "point")
                 days = pts["date"].cast(pl.Int64).to_numpy()  # days since 1970-01-01
                 ix = PointIndex(pts["lat"].to_numpy(), pts["lon"].to_numpy(), days)
-                ctx.event_sets.append(EventSet(pts, ix, ev.filter(pl.col("level") != "point")))
+                ctx.event_sets.append(EventSet(pts, ix, _area_keys(ev.filter(pl.col("level") != "point"))))
         if ledger is not None:
             ledger = ledger.filter(
                 pl.col("lat").is_not_null()
@@ -189,6 +189,16 @@ class Context:
             ctx.ledger = ledger
             ctx.ledger_index = PointIndex(ledger["lat"].to_numpy(), ledger["lon"].to_numpy())
         return ctx
+
+
+def _area_keys(ev: pl.DataFrame) -> pl.DataFrame:
+    """Add ``k_country``, ``k_admin1``, ``k_admin2``: the area names normalised once (see :func:`_norm`)."""
+    out = []
+    for col in ("country", "admin1", "admin2"):
+        values = ev[col].unique().to_list()
+        keys = {v: _norm(v) for v in values if v is not None}
+        out.append(ev[col].replace_strict(keys, default=None, return_dtype=pl.String).alias(f"k_{col}"))
+    return ev.with_columns(out)
 
 
 def months_before(d: date, months: int) -> date:
@@ -344,11 +354,10 @@ def _event_facts(es: EventSet, p: Proposal, lats: np.ndarray, lons: np.ndarray, 
             return 0
         if not names:
             return None
-        keep = [
-            _norm(v) in names and (not also_country or not country or not c or _norm(c) in country)
-            for v, c in zip(sub[column].to_list(), sub["country"].to_list(), strict=True)
-        ]
-        return int(sum(keep))
+        same = pl.col(f"k_{column}").is_in(sorted(names))
+        if also_country and country:
+            same = same & (pl.col("k_country").is_null() | pl.col("k_country").is_in(sorted(country)))
+        return int(sub.filter(same).height)
 
     f["events_admin2_12m"] = count("admin2", "admin2", admin2, True)
     f["events_admin1_12m"] = count("admin1", "admin1", admin1, True)
