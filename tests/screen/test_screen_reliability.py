@@ -547,6 +547,8 @@ def test_an_informant_name_in_a_consultation_is_not_served(tmp_path):
     finally:
         app.state.store.close()
     assert any(r["rule_id"] == "CONS-PARTIAL" for r in risks)
+    # the register has unanswered questions: the page does not show a clean category
+    assert "(assessment incomplete)" in bodies[0] and "評価未完了" in bodies[1]
     for body in bodies:
         assert "Jane" not in body and "555-0142" not in body
 
