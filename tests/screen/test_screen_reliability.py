@@ -580,16 +580,26 @@ def test_consulted_communities_hold_only_the_layers_names(catalogue, two_communi
     assert FAKE not in json.dumps(reg.to_dict(), default=str)
 
 
-def test_events_frame_without_level_column_still_builds(two_communities):
+def test_the_precision_level_of_each_source_code(two_communities):
     """Frames built by hand (tests, callers) carry no precision level: it is derived from the source code."""
     from kizuna.screen.events import EVENT_SCHEMA, precision_level
 
     ev = pl.DataFrame(
         {
-            "source": ["ucdp", "ucdp", "acled", "acled"],
-            "loc_precision": [2, 4, 1, 3],
-            "point_like": [True, False, True, False],
+            "source": ["ucdp"] * 7 + ["acled", "acled"],
+            "loc_precision": [1, 2, 3, 4, 5, 6, 7, 1, 3],
+            "point_like": [True, True, False, False, False, False, False, True, False],
         }
     )
-    assert precision_level(ev).to_list() == ["point", "admin1", "point", "admin1"]
+    assert precision_level(ev).to_list() == [
+        "point",
+        "point",
+        "admin2",
+        "admin1",
+        "country",  # GED 5: part of a country larger than a province; only its country is sure
+        "country",
+        "none",
+        "point",
+        "admin1",
+    ]
     assert "level" not in EVENT_SCHEMA

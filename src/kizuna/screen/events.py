@@ -86,9 +86,10 @@ PRECISION_LEVELS = ("point", "admin2", "admin1", "country", "none")
 
 def precision_level(ev: pl.DataFrame) -> pl.Series:
     """Where each event is located: ``point`` (a place: GED where_prec 1-2, ACLED geo_precision 1-2),
-    ``admin2`` (GED 3: the second-order area), ``admin1`` (GED 4-5: the province or a part of the
-    country; ACLED 3: a larger region, which we can only be sure lies in its admin1), ``country``
-    (GED 6) or ``none`` (GED 7: international waters or airspace). Sources: UCDP GED codebook 23.1
+    ``admin2`` (GED 3: the second-order area), ``admin1`` (GED 4: the province; ACLED 3: a larger
+    region, which we can only be sure lies in its admin1), ``country`` (GED 6, and GED 5: a part of
+    the country larger than a province or a linear feature, which we can only place in its country)
+    or ``none`` (GED 7: international waters or airspace). Sources: UCDP GED codebook 23.1
     (where_prec); ACLED codebook (geo_precision)."""
     prec = pl.col("loc_precision")
     ged = (
@@ -96,9 +97,9 @@ def precision_level(ev: pl.DataFrame) -> pl.Series:
         .then(pl.lit("point"))
         .when(prec == 3)
         .then(pl.lit("admin2"))
-        .when(prec <= 5)
+        .when(prec == 4)
         .then(pl.lit("admin1"))
-        .when(prec == 6)
+        .when(prec <= 6)
         .then(pl.lit("country"))
         .otherwise(pl.lit("none"))
     )

@@ -75,8 +75,8 @@ FACTS: dict[str, str] = {
     "events_prev_6m": "events in area in the trend window before it",
     "nearest_event_km": "distance to the nearest event in the lookback window within the area radius, km",
     "events_admin2_12m": "events located only to the sites' admin2 area (GED where_prec 3), window",
-    "events_admin1_12m": "events located only to the sites' admin1 area (GED 4-5, ACLED 3), window",
-    "events_country_12m": "events located only to the proposal's country (GED 6), window",
+    "events_admin1_12m": "events located only to the sites' admin1 area (GED 4, ACLED 3), window",
+    "events_country_12m": "events located only to the proposal's country (GED 5-6), window",
     "events_imprecise_12m": "events of the layer in the window located only to an area (any area)",
     # land
     "land_acquisition": "none, voluntary_donation or expropriation",
