@@ -51,9 +51,10 @@ TOML layout (YAML takes the same keys)::
     staff_single_group = false
     data_protection_plan = true       # how lists of people are kept, shared and destroyed
 
-Every field is listed in :data:`FIELDS` with the facts it feeds, or as informational, and with
-whether its free text is published (served on pages and the API as written). A test walks
-:data:`FIELDS` against the catalogue and fails on a field no rule reads.
+Every field is listed in :data:`kizuna.screen.schema.FIELDS` with the facts it feeds, or as
+informational, and with whether its free text is published (served on pages and the API as written).
+A test walks the schema against the catalogue and fails on a field no rule reads
+(docs/screening-proposal.md).
 
 CSV batch: one proposal a row; columns ``id, title, type, lat, lon`` (or ``line`` as
 ``"lat lon; lat lon; ..."``), ``budget_usd, partners`` (``;``-separated names),
