@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from kizuna.errors import InputError
 from kizuna.screen.expr import parse
 from kizuna.screen.facts import Context
-from kizuna.screen.proposal import proposal_from_dict
+from kizuna.screen.proposal import CSV_COLUMNS, proposal_from_dict
 from kizuna.screen.register import screen_proposal
 from kizuna.screen.report import registers_html
 
@@ -63,3 +63,23 @@ def test_hostile_text_is_escaped_in_the_html_report(catalogue):
     html = registers_html([screen_proposal(p, Context(), catalogue, date(2026, 11, 1))])
     assert "<script>" not in html and "<img" not in html and "<b>Unit" not in html
     assert "&lt;script&gt;" in html
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    column=st.one_of(
+        st.sampled_from(CSV_COLUMNS), st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=24)
+    ),
+)
+def test_a_csv_batch_accepts_exactly_the_known_columns(catalogue, tmp_path_factory, column):
+    from kizuna.screen.proposal import read_proposals
+
+    path = tmp_path_factory.mktemp("csv") / "batch.csv"
+    extra = "" if column in ("id", "type", "lat", "lon") else f",{column}"
+    path.write_text(f"id,type,lat,lon{extra}\nP-1,school,8.0,30.0{',' if extra else ''}\n", encoding="utf-8")
+    if column in CSV_COLUMNS:
+        assert [p.id for p in read_proposals(path, catalogue.project_types)] == ["P-1"]
+    else:
+        with pytest.raises(InputError) as e:
+            read_proposals(path, catalogue.project_types)
+        assert e.value.code == "screen.unknown_column" and e.value.where.field == column

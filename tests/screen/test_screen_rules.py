@@ -147,7 +147,7 @@ mitigation = "phase it"
 )
 def test_bad_user_rules_are_spec_errors(tmp_path, body, code, fld):
     base = {"when": 'when = "budget_usd > 1"', "impact": "impact = 2"}
-    text = '[[rules]]\nid = "X"\nquestion = "q?"\nlikelihood = 2\nsource = "s"\nmitigation = "m"\n' + body + "\n"
+    text = '[[rules]]\nid = "X"\nquestion = "q?"\nfamily = "security"\nlikelihood = 2\nsource = "s"\nmitigation = "m"\n' + body + "\n"
     if "impact" not in body:
         text += base["impact"] + "\n"
     p = tmp_path / "bad.toml"

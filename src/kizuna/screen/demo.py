@@ -54,6 +54,7 @@ PROPOSALS = {
 id = "XZ-DEMO-WELL-1"
 title = "Borehole at the Riverlands grazing line (synthetic)"
 type = "well"
+country = "Republic of Kaltara (synthetic)"
 budget_usd = 38000
 partners = [{ name = "Kaltara Water Trust (synthetic)", ref = "XZ-SYN-WATER" }]
 consultations = []
@@ -68,11 +69,13 @@ acquisition = "none"
 name = "Borehole on the grazing line"
 lat = 8.0
 lon = 30.009
+admin1 = "Riverlands"
 """,
     "demo_well_moved.toml": """# SYNTHETIC demo proposal (fictional country, fictional agencies)
 id = "XZ-DEMO-WELL-2"
 title = "Borehole moved west and consulted (synthetic)"
 type = "well"
+country = "Republic of Kaltara (synthetic)"
 budget_usd = 38000
 partners = [{ name = "Kaltara Water Trust (synthetic)", ref = "XZ-SYN-WATER" }]
 grievance_mechanism = true
@@ -86,6 +89,7 @@ acquisition = "none"
 name = "Borehole west of Amber Ford"
 lat = 8.0
 lon = 29.99
+admin1 = "Riverlands"
 [[consultations]]
 community = "Amber Ford"
 date = 2026-06-02
@@ -99,6 +103,7 @@ women_included = true
 id = "XZ-DEMO-ROAD-1"
 title = "Eastvale feeder road (synthetic)"
 type = "road"
+country = "Republic of Kaltara (synthetic)"
 budget_usd = 2400000
 partners = [{ name = "Eastvale Roads Consortium (synthetic)" }]
 grievance_mechanism = false
@@ -109,11 +114,13 @@ role = "owner"
 [land]
 acquisition = "expropriation"
 households_displaced = 300
+resettlement_plan = false
 compensation_before_possession = false
 informal_users = true
 [[sites]]
 name = "Eastvale feeder road"
 line = [[9.05, 31.2], [9.2, 31.4], [9.35, 31.55]]
+admin1 = "Eastvale"
 [[consultations]]
 community = "Granite Ridge"
 date = 2026-03-10
@@ -125,6 +132,7 @@ gbv_code_of_conduct = false
 id = "XZ-DEMO-POLICE-1"
 title = "Highcross community policing course (synthetic)"
 type = "police training"
+country = "Republic of Kaltara (synthetic)"
 budget_usd = 650000
 partners = [{ name = "Institute for Public Safety Training (synthetic)" }]
 grievance_mechanism = true
@@ -139,10 +147,12 @@ flags = ["abuses_documented"]
 name = "Highcross training centre"
 lat = 7.9
 lon = 28.3
+admin1 = "Highcross"
 [safeguards]
 vetting = false
 human_rights_component = true
 participant_data_shared = true
+data_protection_plan = false
 """,
 }
 

@@ -81,6 +81,33 @@ class EventTable:
     warnings: dict[str, int] = field(default_factory=dict)
 
 
+PRECISION_LEVELS = ("point", "admin2", "admin1", "country", "none")
+
+
+def precision_level(ev: pl.DataFrame) -> pl.Series:
+    """Where each event is located: ``point`` (a place: GED where_prec 1-2, ACLED geo_precision 1-2),
+    ``admin2`` (GED 3: the second-order area), ``admin1`` (GED 4: the province; ACLED 3: a larger
+    region, which we can only be sure lies in its admin1), ``country`` (GED 6, and GED 5: a part of
+    the country larger than a province or a linear feature, which we can only place in its country)
+    or ``none`` (GED 7: international waters or airspace). Sources: UCDP GED codebook 23.1
+    (where_prec); ACLED codebook (geo_precision)."""
+    prec = pl.col("loc_precision")
+    ged = (
+        pl.when(prec <= 2)
+        .then(pl.lit("point"))
+        .when(prec == 3)
+        .then(pl.lit("admin2"))
+        .when(prec == 4)
+        .then(pl.lit("admin1"))
+        .when(prec <= 6)
+        .then(pl.lit("country"))
+        .otherwise(pl.lit("none"))
+    )
+    other = pl.when(pl.col("point_like").fill_null(False)).then(pl.lit("point")).otherwise(pl.lit("admin1"))
+    level = pl.when(pl.col("source") == "ucdp").then(ged).otherwise(other)
+    return ev.select(level.alias("level"))["level"]
+
+
 def empty_events() -> pl.DataFrame:
     return pl.DataFrame(schema=EVENT_SCHEMA)
 
@@ -90,8 +117,9 @@ def _first(mask: pl.Series) -> int:
     return int(mask.fill_null(False).to_numpy().argmax())
 
 
-def _col(df: pl.DataFrame, name: str) -> pl.Expr:
-    return pl.col(name) if name in df.columns else pl.lit(None, dtype=pl.String)
+def _opt(df: pl.DataFrame, name: str) -> pl.Series:
+    """An optional column, or nulls of the frame's height when the file lacks it."""
+    return df[name] if name in df.columns else pl.Series(name, [None] * df.height, dtype=pl.String)
 
 
 def _parse_dates(df: pl.DataFrame, column: str, file: str) -> pl.Series:
@@ -168,7 +196,8 @@ def read_events(path: Path | str, *, point_only: bool = True) -> EventTable:
     """Read a UCDP GED or ACLED CSV file into the event table.
 
     ``point_only`` keeps events whose location is a place (GED ``where_prec`` 1-2, ACLED
-    ``geo_precision`` 1-2), as radius rules need; the rest are counted in ``warnings``. GED rows whose
+    ``geo_precision`` 1-2) and counts the rest in ``warnings``; screening reads every event and
+    counts the imprecise ones by their area (:func:`precision_level`), never by distance. GED rows whose
     ``code_status`` is not "Clear" are dropped (the candidate-data codes are not documented for reuse).
     """
     path = Path(path)
@@ -238,13 +267,13 @@ def _from_ged(df: pl.DataFrame, file: str) -> EventTable:
             "lon": lon,
             "loc_precision": prec,
             "point_like": prec <= 2,
-            "country": df.select(_col(df, "country")).to_series(),
-            "admin1": df.select(_col(df, "adm_1")).to_series(),
-            "admin2": df.select(_col(df, "adm_2")).to_series(),
+            "country": _opt(df, "country"),
+            "admin1": _opt(df, "adm_1"),
+            "admin2": _opt(df, "adm_2"),
             "category": tov.replace_strict(GED_CATEGORY, return_dtype=pl.String),
             "sub_category": pl.Series([None] * df.height, dtype=pl.String),
-            "actor1": df.select(_col(df, "side_a")).to_series(),
-            "actor2": df.select(_col(df, "side_b")).to_series(),
+            "actor1": _opt(df, "side_a"),
+            "actor2": _opt(df, "side_b"),
             "civilians_targeted": tov == "3",
             "fatalities": best,
             "violence_type": tov.cast(pl.Int64),
@@ -276,7 +305,7 @@ def _from_acled(df: pl.DataFrame, file: str) -> EventTable:
         )
     prec = _parse_int(df, "geo_precision", file)
     fat = _parse_int(df, "fatalities", file, default=0)
-    ct = df.select(_col(df, "civilian_targeting")).to_series().fill_null("").str.strip_chars() != ""
+    ct = _opt(df, "civilian_targeting").fill_null("").str.strip_chars() != ""
     vac = et == "violence against civilians"
 
     ev = pl.DataFrame(
@@ -289,13 +318,13 @@ def _from_acled(df: pl.DataFrame, file: str) -> EventTable:
             "lon": lon,
             "loc_precision": prec,
             "point_like": prec <= 2,
-            "country": df.select(_col(df, "country")).to_series(),
-            "admin1": df.select(_col(df, "admin1")).to_series(),
-            "admin2": df.select(_col(df, "admin2")).to_series(),
+            "country": _opt(df, "country"),
+            "admin1": _opt(df, "admin1"),
+            "admin2": _opt(df, "admin2"),
             "category": et.replace_strict(ACLED_CATEGORY, return_dtype=pl.String),
-            "sub_category": df.select(_col(df, "sub_event_type")).to_series(),
-            "actor1": df.select(_col(df, "actor1")).to_series(),
-            "actor2": df.select(_col(df, "actor2")).to_series(),
+            "sub_category": _opt(df, "sub_event_type"),
+            "actor1": _opt(df, "actor1"),
+            "actor2": _opt(df, "actor2"),
             "civilians_targeted": ct | vac,
             "fatalities": fat,
             "violence_type": pl.Series([None] * df.height, dtype=pl.Int64),

@@ -49,6 +49,8 @@ FACTS: dict[str, str] = {
     "n_groups_near": "number of distinct groups within the service radius",
     "population_near": "total population of those communities",
     "nearest_community_km": "distance from the sites to the nearest community, km",
+    "communities_cover_site": "the communities layer covers the sites (a community within coverage_km)",
+    "nearest_layer_community_km": "distance to the nearest community of the layer at any distance, km",
     # boundaries layer
     "boundaries_layer": "a boundaries layer was given",
     "group_boundary_km": "distance from the sites to the nearest boundary between groups (or admin), km",
@@ -72,16 +74,24 @@ FACTS: dict[str, str] = {
     "events_last_6m": "events in area in the last trend window",
     "events_prev_6m": "events in area in the trend window before it",
     "nearest_event_km": "distance to the nearest event in the lookback window within the area radius, km",
+    "events_admin2_12m": "events located only to the sites' admin2 area (GED where_prec 3), window",
+    "events_admin1_12m": "events located only to the sites' admin1 area (GED 4, ACLED 3), window",
+    "events_country_12m": "events located only to the proposal's country (GED 5-6), window",
+    "events_imprecise_12m": "events of the layer in the window located only to an area (any area)",
     # land
     "land_acquisition": "none, voluntary_donation or expropriation",
     "households_displaced": "households to be physically displaced",
+    "people_displaced": "people to be physically displaced (given, or households x household_size)",
+    "people_displaced_estimated": "people_displaced was estimated from households x household_size",
+    "resettlement_plan": "a resettlement plan (RAP or abbreviated plan) is prepared",
     "land_disputed": "the land is claimed by more than one party",
     "informal_users": "people without formal title use the land",
     "vld_documented": "voluntary land donation conditions are documented",
     "compensation_before_possession": "compensation is paid before taking possession",
     # consultation
     "consultations_n": "number of consultations recorded",
-    "consulted_communities": "communities consulted",
+    "consulted_communities": "communities of the layer that were consulted (the layer's names only)",
+    "consultations_unlisted": "consultations naming no community of the layer (their text is not kept)",
     "consulted_share": "share of the communities near the sites that were consulted (0-1)",
     "unconsulted_communities": "communities near the sites that were not consulted",
     "women_consulted": "women took part in every consultation",
@@ -93,6 +103,7 @@ FACTS: dict[str, str] = {
     "counterpart_role": "role of the government counterpart",
     "counterpart_flags": "flags on the counterpart",
     "counterpart_involved": "the counterpart has a role beyond none",
+    "counterpart_selects_beneficiaries": "the counterpart alone selects the beneficiaries",
     "counterpart_abuses": "the counterpart is flagged for documented abuses",
     "counterpart_party_to_conflict": "the counterpart is a party to the conflict",
     "counterpart_sanctioned": "the counterpart is under sanctions",
@@ -122,14 +133,26 @@ FACTS: dict[str, str] = {
 
 
 @dataclass
+class EventSet:
+    """Events of one source file: the point-like ones indexed for distances, the rest kept by area."""
+
+    points: pl.DataFrame
+    index: PointIndex
+    imprecise: pl.DataFrame  # with a ``level`` column: admin2, admin1, country, none
+
+
+@dataclass
 class Context:
-    """Context layers with their indexes built once, for screening many proposals."""
+    """Context layers with their indexes built once, for screening many proposals.
+
+    Events come as one frame per source file (UCDP GED, ACLED...): the same event is often in both,
+    so each count is taken per source and the larger count is kept (never the sum).
+    """
 
     communities: pl.DataFrame | None = None
     community_index: PointIndex | None = None
     boundaries: Boundaries | None = None
-    events: pl.DataFrame | None = None
-    event_index: PointIndex | None = None
+    event_sets: list[EventSet] | None = None
     ledger: pl.DataFrame | None = None
     ledger_index: PointIndex | None = None
 
@@ -138,16 +161,24 @@ class Context:
         cls,
         communities: pl.DataFrame | None = None,
         boundaries: Boundaries | None = None,
-        events: pl.DataFrame | None = None,
+        events: pl.DataFrame | list[pl.DataFrame] | None = None,
         ledger: pl.DataFrame | None = None,
     ) -> Context:
-        """Index the layers: communities and ledger locations by latitude; events by latitude with days."""
-        ctx = cls(communities=communities, boundaries=boundaries, events=events, ledger=ledger)
+        """Index the layers: communities and ledger locations by latitude; point-like events by latitude
+        with days (events located only to an area are kept apart and counted by area)."""
+        from kizuna.screen.events import precision_level
+
+        ctx = cls(communities=communities, boundaries=boundaries, ledger=ledger)
         if communities is not None:
             ctx.community_index = PointIndex(communities["lat"].to_numpy(), communities["lon"].to_numpy())
         if events is not None:
-            days = events["date"].cast(pl.Int64).to_numpy()  # days since 1970-01-01
-            ctx.event_index = PointIndex(events["lat"].to_numpy(), events["lon"].to_numpy(), days)
+            ctx.event_sets = []
+            for ev in events if isinstance(events, list) else [events]:
+                ev = ev.with_columns(precision_level(ev).alias("level"))
+                pts = ev.filter(pl.col("level") == "point")
+                days = pts["date"].cast(pl.Int64).to_numpy()  # days since 1970-01-01
+                ix = PointIndex(pts["lat"].to_numpy(), pts["lon"].to_numpy(), days)
+                ctx.event_sets.append(EventSet(pts, ix, _area_keys(ev.filter(pl.col("level") != "point"))))
         if ledger is not None:
             ledger = ledger.filter(
                 pl.col("lat").is_not_null()
@@ -158,6 +189,16 @@ class Context:
             ctx.ledger = ledger
             ctx.ledger_index = PointIndex(ledger["lat"].to_numpy(), ledger["lon"].to_numpy())
         return ctx
+
+
+def _area_keys(ev: pl.DataFrame) -> pl.DataFrame:
+    """Add ``k_country``, ``k_admin1``, ``k_admin2``: the area names normalised once (see :func:`_norm`)."""
+    out = []
+    for col in ("country", "admin1", "admin2"):
+        values = ev[col].unique().to_list()
+        keys = {v: _norm(v) for v in values if v is not None}
+        out.append(ev[col].replace_strict(keys, default=None, return_dtype=pl.String).alias(f"k_{col}"))
+    return ev.with_columns(out)
 
 
 def months_before(d: date, months: int) -> date:
@@ -256,6 +297,74 @@ def _norm(s: str | None) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in (s or "").lower()).split())
 
 
+def _norm_set(values: list[str | None]) -> set[str]:
+    return {_norm(v) for v in values if v and _norm(v)}
+
+
+def _event_facts(es: EventSet, p: Proposal, lats: np.ndarray, lons: np.ndarray, as_of: date, cat) -> dict[str, Any]:
+    """Event facts from one source: point-like events by distance, the others by their area.
+
+    An event located only to an area (admin2, admin1, country) is never given a point distance: it
+    counts when its area is the site's (names compared after lower-casing and dropping punctuation),
+    and the count is unknown when the proposal does not say which area its sites lie in.
+    """
+    params = cat.parameters
+    area = float(params.get("area_radius_km", 25.0))
+    look = int(params.get("lookback_months", 12))
+    trend = int(params.get("trend_months", 6))
+    t_to = _epoch_days(as_of)
+    t_from = _epoch_days(months_before(as_of, look)) + 1
+    f: dict[str, Any] = {}
+    rows, kms = near(es.index, lats, lons, area, t_from, t_to)
+    ev = (
+        es.points[rows.tolist()].with_columns(pl.Series("km", kms))
+        if rows.size
+        else es.points.clear().with_columns(pl.Series("km", [], dtype=pl.Float64))
+    )
+    f["events_area_12m"] = ev.height
+    f["fatalities_area_12m"] = int(ev["fatalities"].sum() or 0)
+    for c in ("battle", "non_state", "violence_against_civilians", "remote_violence", "riot", "protest", "strategic"):
+        f[f"{c}_area_12m"] = int((ev["category"] == c).sum())
+    f["arrests_area_12m"] = int((ev["sub_category"].fill_null("").str.to_lowercase() == "arrests").sum())
+    f["civilian_events_area_12m"] = int(ev["civilians_targeted"].fill_null(False).sum())
+    buf = ev["category"].replace_strict(cat.buffers_km, default=0.0, return_dtype=pl.Float64)
+    inbuf = ev.filter(pl.Series(ev["km"] <= buf))
+    f["events_buffer_12m"] = inbuf.height
+    f["fatalities_buffer_12m"] = int(inbuf["fatalities"].sum() or 0)
+    f["nearest_event_km"] = round(float(ev["km"].to_numpy().min()), 3) if ev.height else None
+    f["events_last_6m"] = int((ev["date"] > months_before(as_of, trend)).sum())
+    f["events_prev_6m"] = int((ev["date"] <= months_before(as_of, trend)).sum())
+    # the previous trend window must lie inside the lookback; when lookback > 2 x trend, recount
+    if look != 2 * trend:
+        t_prev = _epoch_days(months_before(as_of, 2 * trend)) + 1
+        r2, _ = near(es.index, lats, lons, area, t_prev, _epoch_days(months_before(as_of, trend)))
+        f["events_prev_6m"] = int(r2.size)
+
+    im = es.imprecise.filter(
+        (pl.col("date") > months_before(as_of, look)) & (pl.col("date") <= as_of)
+    )
+    f["events_imprecise_12m"] = im.height
+    country = _norm_set([p.country])
+    admin1 = _norm_set([s.admin1 for s in p.sites])
+    admin2 = _norm_set([s.admin2 for s in p.sites])
+
+    def count(level: str, column: str, names: set[str], also_country: bool) -> int | None:
+        sub = im.filter(pl.col("level") == level)
+        if sub.height == 0:
+            return 0
+        if not names:
+            return None
+        same = pl.col(f"k_{column}").is_in(sorted(names))
+        if also_country and country:
+            same = same & (pl.col("k_country").is_null() | pl.col("k_country").is_in(sorted(country)))
+        return int(sub.filter(same).height)
+
+    f["events_admin2_12m"] = count("admin2", "admin2", admin2, True)
+    f["events_admin1_12m"] = count("admin1", "admin1", admin1, True)
+    f["events_country_12m"] = count("country", "country", country, False)
+    return f
+
+
 def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]:
     """All facts of :data:`FACTS` for one proposal (``cat`` is a :class:`kizuna.screen.rules.Catalogue`)."""
     check_sites_plausible(p, ctx)
@@ -310,6 +419,23 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
                 break
             r *= 4
         f["nearest_community_km"] = None if nearest is None else round(nearest, 3)
+        # A layer that has no community within coverage_km of the sites does not cover them: what it
+        # says about the site (no groups near, nearest water far away) is not known, not "none".
+        cover = float(params.get("coverage_km", 25.0))
+        f["nearest_layer_community_km"] = f["nearest_community_km"]
+        f["communities_cover_site"] = nearest is not None and nearest <= cover
+        if not f["communities_cover_site"]:
+            near_names = []
+            for k in (
+                "communities_near",
+                "community_names_near",
+                "n_communities_near",
+                "groups_near",
+                "n_groups_near",
+                "population_near",
+                "nearest_community_km",
+            ):
+                f[k] = None
 
     # boundaries
     f["boundaries_layer"] = ctx.boundaries is not None
@@ -326,53 +452,35 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
                     terr.append(label)
         f["territories"] = terr
 
-    # events
-    f["events_layer"] = ctx.events is not None
+    # events: per source file, then the larger count of the sources (never summed)
+    f["events_layer"] = ctx.event_sets is not None
     area = float(params.get("area_radius_km", 25.0))
     f["area_radius_km"] = area
-    if ctx.events is not None and ctx.event_index is not None:
-        look = int(params.get("lookback_months", 12))
-        trend = int(params.get("trend_months", 6))
-        t_to = _epoch_days(as_of)
-        t_from = _epoch_days(months_before(as_of, look)) + 1
-        rows, kms = near(ctx.event_index, lats, lons, area, t_from, t_to)
-        ev = (
-            ctx.events[rows.tolist()].with_columns(pl.Series("km", kms))
-            if rows.size
-            else ctx.events.clear().with_columns(pl.Series("km", [], dtype=pl.Float64))
-        )
-        f["events_area_12m"] = ev.height
-        f["fatalities_area_12m"] = int(ev["fatalities"].sum() or 0)
-        for c in (
-            "battle",
-            "non_state",
-            "violence_against_civilians",
-            "remote_violence",
-            "riot",
-            "protest",
-            "strategic",
-        ):
-            f[f"{c}_area_12m"] = int((ev["category"] == c).sum())
-        f["arrests_area_12m"] = int((ev["sub_category"].fill_null("").str.to_lowercase() == "arrests").sum())
-        f["civilian_events_area_12m"] = int(ev["civilians_targeted"].fill_null(False).sum())
-        buf = ev["category"].replace_strict(cat.buffers_km, default=0.0, return_dtype=pl.Float64)
-        inbuf = ev.filter(pl.Series(ev["km"] <= buf))
-        f["events_buffer_12m"] = inbuf.height
-        f["fatalities_buffer_12m"] = int(inbuf["fatalities"].sum() or 0)
-        f["nearest_event_km"] = round(float(ev["km"].to_numpy().min()), 3) if ev.height else None
-        f["events_last_6m"] = int((ev["date"] > months_before(as_of, trend)).sum())
-        f["events_prev_6m"] = int((ev["date"] <= months_before(as_of, trend)).sum())
-        # the previous trend window must lie inside the lookback; when lookback > 2 x trend, recount
-        if look != 2 * trend:
-            t_prev = _epoch_days(months_before(as_of, 2 * trend)) + 1
-            r2, _ = near(ctx.event_index, lats, lons, area, t_prev, _epoch_days(months_before(as_of, trend)))
-            f["events_prev_6m"] = int(r2.size)
+    if ctx.event_sets is not None:
+        per = [_event_facts(es, p, lats, lons, as_of, cat) for es in ctx.event_sets]
+        for k in per[0] if per else ():
+            vals = [x[k] for x in per]
+            if any(v is None for v in vals):
+                known = [v for v in vals if v is not None]
+                # an unknown count stays unknown; a nearest distance is the nearest known one
+                f[k] = min(known) if k == "nearest_event_km" and known else None
+            else:
+                f[k] = min(vals) if k == "nearest_event_km" else max(vals)
 
     # land
     f["land_acquisition"] = p.land_acquisition
     f["households_displaced"] = p.households_displaced
     if p.households_displaced is None and p.land_acquisition == "none":
         f["households_displaced"] = 0
+    # People, not households, are what resettlement thresholds count (OP 4.12 para 25: 200 people);
+    # without a head count, households x the catalogue's household_size (a documented default).
+    f["people_displaced_estimated"] = False
+    if p.people_displaced is not None:
+        f["people_displaced"] = p.people_displaced
+    elif f["households_displaced"] is not None:
+        f["people_displaced"] = int(round(f["households_displaced"] * float(params.get("household_size", 5.0))))
+        f["people_displaced_estimated"] = f["households_displaced"] > 0
+    f["resettlement_plan"] = p.resettlement_plan
     f["land_disputed"] = p.land_disputed
     f["informal_users"] = p.informal_users
     f["vld_documented"] = p.vld_documented
@@ -381,10 +489,14 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
     # consultation
     if p.consultations_known:
         f["consultations_n"] = len(p.consultations)
-        consulted = list(dict.fromkeys(c.community for c in p.consultations))
-        f["consulted_communities"] = consulted
-        cn = {_norm(c) for c in consulted}
-        if ctx.communities is not None:
+        # The community text of a consultation is not published (it may name an informant): only the
+        # layer's own names of the communities it matches enter the facts; the rest are counted.
+        cn = {_norm(c.community) for c in p.consultations}
+        layer_names = ctx.communities["name"].to_list() if ctx.communities is not None else []
+        listed = list(dict.fromkeys(n for n in layer_names if _norm(n) in cn))
+        f["consulted_communities"] = listed if ctx.communities is not None else None
+        f["consultations_unlisted"] = sum(1 for c in p.consultations if _norm(c.community) not in _norm_set(listed))
+        if ctx.communities is not None and f.get("communities_cover_site"):
             unc = [n for n in near_names if _norm(n) not in cn]
             f["unconsulted_communities"] = unc
             f["consulted_share"] = 1.0 if not near_names else round(1 - len(unc) / len(near_names), 4)
@@ -404,6 +516,9 @@ def compute_facts(p: Proposal, ctx: Context, as_of: date, cat) -> dict[str, Any]
     f["counterpart_role"] = p.counterpart_role
     f["counterpart_flags"] = list(p.counterpart_flags)
     f["counterpart_involved"] = None if p.counterpart_role is None else p.counterpart_role != "none"
+    f["counterpart_selects_beneficiaries"] = (
+        None if p.counterpart_role is None else p.counterpart_role == "beneficiary_selection"
+    )
     f["counterpart_abuses"] = "abuses_documented" in p.counterpart_flags
     f["counterpart_party_to_conflict"] = "party_to_conflict" in p.counterpart_flags
     f["counterpart_sanctioned"] = "sanctioned" in p.counterpart_flags

@@ -11,6 +11,7 @@ TOML layout (YAML takes the same keys)::
     id = "P-001"
     title = "Borehole for Amber Ford"
     type = "well"
+    country = "Republic of Kaltara"   # as written in the event files (for events located to an area)
     budget_usd = 45000
     grievance_mechanism = false
     security = "none"                 # none, community, unarmed_guards, armed_guards, police, military,
@@ -24,12 +25,16 @@ TOML layout (YAML takes the same keys)::
     [land]
     acquisition = "none"              # none, voluntary_donation, expropriation
     households_displaced = 0
+    people_displaced = 0              # when known; else households x the catalogue's household_size
+    resettlement_plan = false         # a resettlement plan (RAP / ARAP) is prepared
     disputed = false
     informal_users = false
     [[sites]]
     name = "Borehole 1"
     lat = 8.0
     lon = 30.0
+    admin1 = "Riverlands"             # optional: the site's areas, as written in the event files
+    admin2 = "Amber District"
     # a line: line = [[8.0, 30.0], [8.1, 30.2]]  (latitude, longitude pairs)
     [[consultations]]
     community = "Amber Ford"
@@ -44,6 +49,12 @@ TOML layout (YAML takes the same keys)::
     gbv_code_of_conduct = true
     participant_data_shared = false   # lists of participants handed to authorities or armed actors
     staff_single_group = false
+    data_protection_plan = true       # how lists of people are kept, shared and destroyed
+
+Every field is listed in :data:`kizuna.screen.schema.FIELDS` with the facts it feeds, or as
+informational, and with whether its free text is published (served on pages and the API as written).
+A test walks the schema against the catalogue and fails on a field no rule reads
+(docs/screening-proposal.md).
 
 CSV batch: one proposal a row; columns ``id, title, type, lat, lon`` (or ``line`` as
 ``"lat lon; lat lon; ..."``), ``budget_usd, partners`` (``;``-separated names),
@@ -51,7 +62,9 @@ CSV batch: one proposal a row; columns ``id, title, type, lat, lon`` (or ``line`
 households_displaced, land_disputed, informal_users, consulted`` (``;``-separated communities),
 ``consultation_date, women_included, grievance_mechanism, security, beneficiary_criteria,
 single_group, vetting, human_rights_component, gbv_code_of_conduct, participant_data_shared,
-staff_single_group, start_date, election_date``.
+staff_single_group, data_protection_plan, start_date, election_date, country, admin1, admin2,
+site_name, people_displaced, resettlement_plan`` (:data:`CSV_COLUMNS`); any other column is an
+error, as an unknown key is in TOML/YAML.
 """
 
 from __future__ import annotations
@@ -96,6 +109,8 @@ class Site:
     kind: str  # "point" | "line"
     lats: list[float]
     lons: list[float]
+    admin1: str | None = None
+    admin2: str | None = None
 
 
 @dataclass
@@ -127,6 +142,8 @@ class Proposal:
     counterpart_flags: list[str] = field(default_factory=list)
     land_acquisition: str | None = None
     households_displaced: int | None = None
+    people_displaced: int | None = None
+    resettlement_plan: bool | None = None
     land_disputed: bool | None = None
     informal_users: bool | None = None
     vld_documented: bool | None = None
@@ -140,6 +157,7 @@ class Proposal:
     safeguards: dict[str, bool | None] = field(default_factory=dict)
     start_date: date | None = None
     election_date: date | None = None
+    country: str | None = None
     source: str | None = None
     source_row: int | None = None
 
@@ -306,12 +324,38 @@ def normalise_type(v: Any, types: dict[str, dict[str, Any]], c: _Ctx) -> str:
     )
 
 
+TOP_KEYS = {
+    "id",
+    "title",
+    "type",
+    "project_type",
+    "budget_usd",
+    "budget",
+    "partners",
+    "counterpart",
+    "land",
+    "sites",
+    "consultations",
+    "grievance_mechanism",
+    "security",
+    "beneficiaries",
+    "safeguards",
+    "start_date",
+    "election_date",
+    "country",
+}
+# other spellings of a key (the schema in kizuna.screen.schema lists the key itself)
+KEY_ALIASES = {"project_type": "type", "budget": "budget_usd"}
+
+
 SUB_KEYS = {
-    "sites": {"name", "lat", "lon", "line"},
+    "sites": {"name", "lat", "lon", "line", "admin1", "admin2"},
     "counterpart": {"name", "role", "flags"},
     "land": {
         "acquisition",
         "households_displaced",
+        "people_displaced",
+        "resettlement_plan",
         "disputed",
         "informal_users",
         "vld_documented",
@@ -342,6 +386,12 @@ def _check_keys(d: dict[str, Any], c: _Ctx) -> None:
                     )
 
 
+def _text(v: Any) -> str | None:
+    if v is None or str(v).strip() == "":
+        return None
+    return str(v).strip()
+
+
 def _sites(raw: Any, c: _Ctx) -> list[Site]:
     if not raw:
         raise c.err(
@@ -358,6 +408,8 @@ def _sites(raw: Any, c: _Ctx) -> list[Site]:
         if not isinstance(s, dict):
             raise c.err("screen.bad_value", N_("a site is a table with lat and lon, or a line"), fld)
         name = str(s.get("name") or f"site {k + 1}")
+        a1 = _text(s.get("admin1"))
+        a2 = _text(s.get("admin2"))
         if s.get("line") is not None:
             line = s["line"]
             if not isinstance(line, list) or len(line) < 2:
@@ -369,10 +421,10 @@ def _sites(raw: Any, c: _Ctx) -> list[Site]:
                 la, lo = _coord(v[0], v[1], c, f"{fld}.line[{j}]")
                 lats.append(la)
                 lons.append(lo)
-            out.append(Site(name, "line", lats, lons))
+            out.append(Site(name, "line", lats, lons, a1, a2))
         else:
             la, lo = _coord(s.get("lat"), s.get("lon"), c, fld)
-            out.append(Site(name, "point", [la], [lo]))
+            out.append(Site(name, "point", [la], [lo], a1, a2))
     return out
 
 
@@ -381,25 +433,7 @@ def proposal_from_dict(
 ) -> Proposal:
     """Validate one proposal given as a dict (the TOML/YAML layout); errors name file, row and field."""
     c = _Ctx(file, row)
-    known = {
-        "id",
-        "title",
-        "type",
-        "project_type",
-        "budget_usd",
-        "budget",
-        "partners",
-        "counterpart",
-        "land",
-        "sites",
-        "consultations",
-        "grievance_mechanism",
-        "security",
-        "beneficiaries",
-        "safeguards",
-        "start_date",
-        "election_date",
-    }
+    known = TOP_KEYS
     for key in d:
         if key not in known:
             raise c.err(
@@ -438,6 +472,9 @@ def proposal_from_dict(
     hh = _num(land.get("households_displaced"), c, "land.households_displaced", 0)
     if hh is not None and hh != int(hh):
         raise c.err("screen.bad_number", N_("households_displaced must be a whole number"), "land.households_displaced")
+    people = _num(land.get("people_displaced"), c, "land.people_displaced", 0)
+    if people is not None and people != int(people):
+        raise c.err("screen.bad_number", N_("people_displaced must be a whole number"), "land.people_displaced")
     cons: list[Consultation] = []
     raw_cons = d.get("consultations")
     for k, x in enumerate(raw_cons or []):
@@ -473,6 +510,8 @@ def proposal_from_dict(
         counterpart_flags=_flags(cp.get("flags"), COUNTERPART_FLAGS, c, "counterpart.flags"),
         land_acquisition=_choice(land.get("acquisition"), LAND_ACQUISITION, c, "land.acquisition"),
         households_displaced=None if hh is None else int(hh),
+        people_displaced=None if people is None else int(people),
+        resettlement_plan=_bool(land.get("resettlement_plan"), c, "land.resettlement_plan"),
         land_disputed=_bool(land.get("disputed"), c, "land.disputed"),
         informal_users=_bool(land.get("informal_users"), c, "land.informal_users"),
         vld_documented=_bool(land.get("vld_documented"), c, "land.vld_documented"),
@@ -488,9 +527,49 @@ def proposal_from_dict(
         safeguards={k: _bool(saf.get(k), c, f"safeguards.{k}") for k in SAFEGUARDS},
         start_date=_date(d.get("start_date"), c, "start_date"),
         election_date=_date(d.get("election_date"), c, "election_date"),
+        country=_text(d.get("country")),
         source=file,
         source_row=row,
     )
+
+
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "type",
+    "project_type",
+    "country",
+    "site_name",
+    "lat",
+    "lon",
+    "line",
+    "admin1",
+    "admin2",
+    "budget_usd",
+    "partners",
+    "partner_flags",
+    "counterpart",
+    "counterpart_role",
+    "counterpart_flags",
+    "land_acquisition",
+    "households_displaced",
+    "people_displaced",
+    "resettlement_plan",
+    "land_disputed",
+    "informal_users",
+    "vld_documented",
+    "compensation_before_possession",
+    "consulted",
+    "consultation_date",
+    "women_included",
+    "grievance_mechanism",
+    "security",
+    "beneficiary_criteria",
+    "single_group",
+    *SAFEGUARDS,
+    "start_date",
+    "election_date",
+)
 
 
 def _split(v: Any) -> list[str]:
@@ -518,9 +597,19 @@ def _csv_to_dict(rec: dict[str, str], c: _Ctx) -> dict[str, Any]:
                     params={"pair": pair},
                 )
             line.append(parts)
-        sites: list[dict[str, Any]] = [{"name": val("site_name") or "line", "line": line}]
+        sites: list[dict[str, Any]] = [
+            {"name": val("site_name") or "line", "line": line, "admin1": val("admin1"), "admin2": val("admin2")}
+        ]
     elif val("lat") is not None or val("lon") is not None:
-        sites = [{"name": val("site_name") or "site", "lat": val("lat"), "lon": val("lon")}]
+        sites = [
+            {
+                "name": val("site_name") or "site",
+                "lat": val("lat"),
+                "lon": val("lon"),
+                "admin1": val("admin1"),
+                "admin2": val("admin2"),
+            }
+        ]
     else:
         sites = []
     flags = _split(val("partner_flags"))
@@ -548,6 +637,8 @@ def _csv_to_dict(rec: dict[str, str], c: _Ctx) -> dict[str, Any]:
         "land": {
             "acquisition": val("land_acquisition"),
             "households_displaced": val("households_displaced"),
+            "people_displaced": val("people_displaced"),
+            "resettlement_plan": val("resettlement_plan"),
             "disputed": val("land_disputed"),
             "informal_users": val("informal_users"),
             "vld_documented": val("vld_documented"),
@@ -559,6 +650,7 @@ def _csv_to_dict(rec: dict[str, str], c: _Ctx) -> dict[str, Any]:
         "safeguards": {k: val(k) for k in SAFEGUARDS},
         "start_date": val("start_date"),
         "election_date": val("election_date"),
+        "country": val("country"),
     }
     if cons is not None:
         d["consultations"] = cons
@@ -577,6 +669,18 @@ def read_proposals(path: Path | str, types: dict[str, dict[str, Any]]) -> list[P
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             cols = {(h or "").strip().lower() for h in reader.fieldnames or []}
+            unknown = sorted(cols - set(CSV_COLUMNS) - {""})
+            if unknown:
+                import difflib
+
+                close = difflib.get_close_matches(unknown[0], CSV_COLUMNS, n=1)
+                raise InputError(
+                    "screen.unknown_column",
+                    N_("unknown column {column!r}"),
+                    Where(file=file, line=1, field=unknown[0]),
+                    hint=N_("did you mean {close!r}?") if close else N_("known columns: {known}"),
+                    params={"column": unknown[0], "close": close[0] if close else "", "known": ", ".join(CSV_COLUMNS)},
+                )
             if "id" not in cols or not ({"type", "project_type"} & cols):
                 raise InputError(
                     "screen.missing_column",

@@ -11,18 +11,49 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from kizuna.i18n import N_, Said
 from kizuna.screen.facts import Context, compute_facts
 from kizuna.screen.proposal import Proposal
 from kizuna.screen.rules import CATEGORIES, Catalogue, Rule, worst
 
 # What each category asks for next (UNDP SESP Q6 / World Bank ESF practice, paraphrased).
 NEXT_STEPS = {
-    "Low": "No further assessment; keep the screening on file and re-screen if the context changes.",
-    "Moderate": "Targeted assessment of the risks listed and standard mitigation in the project design.",
-    "Substantial": "Targeted assessment (conflict analysis, ESMP) before approval; mitigations as conditions",
-    "High": "Full assessment (ESIA/SESA, conflict analysis) and management plans before funding; "
-    "consider redesign or not funding.",
+    "Low": N_("No further assessment; keep the screening on file and re-screen if the context changes."),
+    "Moderate": N_("Targeted assessment of the risks listed and standard mitigation in the project design."),
+    "Substantial": N_("Targeted assessment (conflict analysis, ESMP) before approval; mitigations as conditions"),
+    "High": N_(
+        "Full assessment (ESIA/SESA, conflict analysis) and management plans before funding; "
+        "consider redesign or not funding."
+    ),
 }
+# A register with unanswered questions is never a clean result: a Low category only says that no rule
+# fired on the facts that are known.
+INCOMPLETE = {
+    "Low": N_(
+        "Information gaps: {n} questions unanswered; assessment incomplete. Answer them and screen again "
+        "before deciding."
+    ),
+    "Moderate": N_(
+        "Information gaps: {n} questions unanswered; assessment incomplete. Meanwhile: targeted assessment "
+        "of the risks listed and standard mitigation in the project design."
+    ),
+    "Substantial": N_(
+        "Information gaps: {n} questions unanswered; assessment incomplete. Meanwhile: targeted assessment "
+        "(conflict analysis, ESMP) before approval; mitigations as conditions"
+    ),
+    "High": N_(
+        "Information gaps: {n} questions unanswered; assessment incomplete. Meanwhile: full assessment "
+        "(ESIA/SESA, conflict analysis) and management plans before funding; consider redesign or not funding."
+    ),
+}
+
+
+def next_steps(category: str, n_gaps: int) -> str:
+    """What the category asks for next; with information gaps, says the assessment is incomplete (a
+    :class:`kizuna.i18n.Said`: English as a string, shown in the reader's language)."""
+    if n_gaps == 0:
+        return Said(NEXT_STEPS[category])
+    return Said(INCOMPLETE[category], n=n_gaps)
 
 
 @dataclass
@@ -69,6 +100,16 @@ class Register:
     next_steps: str
     layers: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def complete(self) -> bool:
+        """Every rule could be decided (no information gap)."""
+        return not self.gaps
+
+    @property
+    def status(self) -> str:
+        """``Low`` ... ``High``, with ``(assessment incomplete)`` when questions are unanswered."""
+        return self.category if self.complete else f"{self.category} (assessment incomplete)"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "proposal_id": self.proposal_id,
@@ -76,7 +117,8 @@ class Register:
             "project_type": self.project_type,
             "as_of": self.as_of.isoformat(),
             "category": self.category,
-            "next_steps": self.next_steps,
+            "complete": self.complete,
+            "next_steps": str(self.next_steps),
             "risks": [r.to_dict() for r in self.risks],
             "gaps": [g.to_dict() for g in self.gaps],
             "facts": self.facts,
@@ -156,7 +198,7 @@ def screen_proposal(
         catalogue=cat.name,
         catalogue_version=cat.version,
         catalogue_sha256=cat.sha256,
-        next_steps=NEXT_STEPS[category],
+        next_steps=next_steps(category, len(gaps)),
         layers=dict(layers or {}),
     )
 
@@ -181,7 +223,10 @@ def summary_rows(registers: list[Register]) -> list[dict[str, Any]]:
                     "I": None,
                     "L": None,
                     "significance": "",
-                    "why": "no rule fired",
+                    "why": "no rule fired"
+                    if reg.complete
+                    else f"no rule fired on the known facts; {len(reg.gaps)} questions unanswered: "
+                    "assessment incomplete",
                 }
             )
         for r in reg.risks:

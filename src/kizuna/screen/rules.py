@@ -238,7 +238,15 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
                     Where(file=file, key=rid, field=req),
                     params={"req": req},
                 )
-        fam = r.get("family", "other")
+        fam = r.get("family")
+        if fam not in FAMILIES:
+            raise SpecError(
+                "screen.bad_rule",
+                N_("unknown rule family {family!r}"),
+                Where(file=file, key=rid, field="family"),
+                hint=N_("one of {families}"),
+                params={"family": fam, "families": ", ".join(FAMILIES)},
+            )
         ev = list(r.get("evidence") or [])
         for e in ev:
             if e not in known:

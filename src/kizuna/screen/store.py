@@ -78,72 +78,86 @@ def store_registers(ws: Workspace, registers: list[Register], proposal_file: Pat
 
     A register whose inputs were stored before keeps its id and is not stored again.
     """
+    return store_registers_many(ws, [(proposal_file, proposal_sha256, registers)])
+
+
+def store_registers_many(ws: Workspace, files: list[tuple[Path, str, list[Register]]]) -> list[int]:
+    """Store the registers of several proposal files in ONE transaction: all of them or none."""
     ids: list[int] = []
     with ws.transaction() as con:
-        import_id: int | None = None
-        for reg in registers:
-            key = register_key(reg, proposal_sha256)
-            row = con.execute("SELECT register_id FROM screen_registers WHERE key = ?", [key]).fetchone()
-            if row:
-                ids.append(int(row[0]))
-                continue
-            if import_id is None:
-                import_id = ws.record_import(
-                    con,
-                    kind="screen",
-                    path=proposal_file,
-                    sha256=proposal_sha256,
-                    version=registers[0].catalogue_version,
-                    counts={"proposals": len(registers), "risks": sum(len(r.risks) for r in registers)},
-                )
-            rid = int(con.execute("SELECT nextval('screen_register_seq')").fetchone()[0])  # type: ignore[index]
+        for proposal_file, proposal_sha256, registers in files:
+            ids.extend(_store_file(ws, con, registers, proposal_file, proposal_sha256))
+    return ids
+
+
+def _store_file(
+    ws: Workspace, con: Any, registers: list[Register], proposal_file: Path, proposal_sha256: str
+) -> list[int]:
+    ids: list[int] = []
+    import_id: int | None = None
+    for reg in registers:
+        key = register_key(reg, proposal_sha256)
+        row = con.execute("SELECT register_id FROM screen_registers WHERE key = ?", [key]).fetchone()
+        if row:
+            ids.append(int(row[0]))
+            continue
+        if import_id is None:
+            import_id = ws.record_import(
+                con,
+                kind="screen",
+                path=proposal_file,
+                sha256=proposal_sha256,
+                version=registers[0].catalogue_version,
+                counts={"proposals": len(registers), "risks": sum(len(r.risks) for r in registers)},
+            )
+        rid = int(con.execute("SELECT nextval('screen_register_seq')").fetchone()[0])  # type: ignore[index]
+        con.execute(
+            "INSERT INTO screen_registers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                rid,
+                import_id,
+                key,
+                reg.proposal_id,
+                reg.title,
+                reg.project_type,
+                reg.as_of,
+                reg.category,
+                str(reg.next_steps),
+                len(reg.risks),
+                len(reg.gaps),
+                reg.catalogue,
+                reg.catalogue_version,
+                reg.catalogue_sha256,
+                _dump(reg.layers),
+                _dump(reg.facts),
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
+        )
+        for seq, r in enumerate(reg.risks, start=1):
             con.execute(
-                "INSERT INTO screen_registers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO screen_risks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     rid,
-                    import_id,
-                    key,
-                    reg.proposal_id,
-                    reg.title,
-                    reg.project_type,
-                    reg.as_of,
-                    reg.category,
-                    reg.next_steps,
-                    len(reg.risks),
-                    len(reg.gaps),
-                    reg.catalogue,
-                    reg.catalogue_version,
-                    reg.catalogue_sha256,
-                    _dump(reg.layers),
-                    _dump(reg.facts),
-                    datetime.now(UTC).replace(tzinfo=None),
+                    seq,
+                    r.rule_id,
+                    r.family,
+                    r.question,
+                    r.impact,
+                    r.likelihood,
+                    r.score,
+                    r.significance,
+                    _dump(r.facts),
+                    _dump(r.adjustments),
+                    r.source,
+                    r.mitigation,
                 ],
             )
-            for seq, r in enumerate(reg.risks, start=1):
-                con.execute(
-                    "INSERT INTO screen_risks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        rid,
-                        seq,
-                        r.rule_id,
-                        r.family,
-                        r.question,
-                        r.impact,
-                        r.likelihood,
-                        r.score,
-                        r.significance,
-                        _dump(r.facts),
-                        _dump(r.adjustments),
-                        r.source,
-                        r.mitigation,
-                    ],
-                )
-            for g in reg.gaps:
-                con.execute(
-                    "INSERT INTO screen_gaps VALUES (?, ?, ?, ?)",
-                    [rid, g.rule_id, g.question, _dump(g.unknown)],
-                )
-            ids.append(rid)
+        for g in reg.gaps:
+            con.execute(
+                "INSERT INTO screen_gaps VALUES (?, ?, ?, ?)",
+                [rid, g.rule_id, g.question, _dump(g.unknown)],
+            )
+        ids.append(rid)
     return ids
 
 

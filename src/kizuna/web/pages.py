@@ -964,6 +964,14 @@ RISK_COLUMNS = [
 ]
 
 
+def _screening_category(reg: dict[str, Any]) -> str:
+    """A register's category in the reader's language; unanswered questions keep it from a clean result."""
+    name = code_name("screen.significance", str(reg["category"])) or ""
+    if reg.get("n_gaps"):
+        return _("{category} (assessment incomplete)").format(category=name)
+    return name
+
+
 @router.get("/screening", response_class=HTMLResponse)
 @cached_page
 def screening(request: Request) -> HTMLResponse:
@@ -977,7 +985,7 @@ def screening(request: Request) -> HTMLResponse:
         "register": [
             (
                 str(r["register_id"]),
-                f"#{r['register_id']} {r['proposal_id']} — {code_name('screen.significance', str(r['category']))}",
+                f"#{r['register_id']} {r['proposal_id']} — {_screening_category(r)}",
                 True,
             )
             for r in registers.rows
@@ -1009,7 +1017,7 @@ def screening(request: Request) -> HTMLResponse:
         figures(
             (N_("Proposal"), str(reg["proposal_id"])),
             (N_("Project type"), code_name("screen.project_type", str(reg["project_type"])) or ""),
-            (N_("Category"), code_name("screen.significance", str(reg["category"])) or ""),
+            (N_("Category"), _screening_category(reg)),
             (N_("Risks"), i18n.number(reg["n_risks"])),
             (N_("Unknowns"), i18n.number(reg["n_gaps"])),
         ),

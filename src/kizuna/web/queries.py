@@ -272,8 +272,13 @@ def vital_core_groups(ws: Workspace) -> list[dict[str, Any]]:
 
 
 def register_risks(ws: Workspace, register: int | None = None) -> list[dict[str, Any]]:
-    """Every rule that fired, per register (all registers, or one): why, impact x likelihood, mitigation."""
-    return ws.query(
+    """Every rule that fired, per register (all registers, or one): why, impact x likelihood, mitigation.
+
+    ``why`` carries only published facts (:func:`kizuna.screen.schema.published_why`): a register stored
+    before consultation text was kept out of registers may still hold it, and it is not served."""
+    from kizuna.screen.schema import published_why
+
+    rows = ws.query(
         """
         SELECT k.register_id, r.proposal_id, k.seq, k.rule_id, k.family, k.question, k.impact, k.likelihood,
                k.score, k.significance, k.facts AS why, k.adjustments, k.mitigation, k.source
@@ -283,6 +288,9 @@ def register_risks(ws: Workspace, register: int | None = None) -> list[dict[str,
         """,
         [register, register],
     )
+    for r in rows:
+        r["why"] = published_why(r["why"])
+    return rows
 
 
 def register_gaps(ws: Workspace, register: int | None = None) -> list[dict[str, Any]]:

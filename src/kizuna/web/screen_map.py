@@ -96,16 +96,18 @@ def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
         out["communities"] = read_communities(path).select("name", "group", "population", "lat", "lon").to_dicts()
     elif layers.get("communities"):
         out["missing"].append(layers["communities"]["file"])
-    path = _verified(folder, layers.get("events"))
-    if path is not None and out["site"]:
-        lats = [s["lat"] for s in out["site"]]
-        lons = [s["lon"] for s in out["site"]]
-        ev = read_events(path).events
-        ev = ev.filter(
-            ev["lat"].is_between(min(lats) - EVENT_MARGIN_DEG, max(lats) + EVENT_MARGIN_DEG)
-            & ev["lon"].is_between(min(lons) - EVENT_MARGIN_DEG, max(lons) + EVENT_MARGIN_DEG)
-        )
-        out["events"] = ev.select("date", "category", "sub_category", "fatalities", "lat", "lon").to_dicts()
-    elif layers.get("events"):
-        out["missing"].append(layers["events"]["file"])
+    # one events layer per file given (``events``, ``events_2``...); only point-like events are drawn
+    for key in sorted(k for k in layers if k == "events" or k.startswith("events_")):
+        path = _verified(folder, layers.get(key))
+        if path is not None and out["site"]:
+            lats = [s["lat"] for s in out["site"]]
+            lons = [s["lon"] for s in out["site"]]
+            ev = read_events(path).events
+            ev = ev.filter(
+                ev["lat"].is_between(min(lats) - EVENT_MARGIN_DEG, max(lats) + EVENT_MARGIN_DEG)
+                & ev["lon"].is_between(min(lons) - EVENT_MARGIN_DEG, max(lons) + EVENT_MARGIN_DEG)
+            )
+            out["events"].extend(ev.select("date", "category", "sub_category", "fatalities", "lat", "lon").to_dicts())
+        elif layers.get(key):
+            out["missing"].append(layers[key]["file"])
     return out
