@@ -48,6 +48,7 @@ def write_outputs(result: MeasureResult, out_dir: Path, *, file: str, sha256: st
         "weights": result.spec.weights,
         "dimensions": result.spec.dimensions,
         "notes": result.notes,
+        "disclosure": result.disclosure,  # min_cell, method, cells withheld (kizuna.measure.disclosure)
     }
     js = out_dir / "measure.json"
     js.write_text(

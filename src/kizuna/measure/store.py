@@ -76,14 +76,16 @@ def store_result(
         )
         run_id = int(con.execute("SELECT nextval('measure_run_seq')").fetchone()[0])  # type: ignore[index]
         con.execute(
-            "INSERT INTO measure_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO measure_runs (run_id, import_id, title, data_sha256, spec_sha256, spec_toml, k, n_rows,"
+            " n_used, n_dropped, missing, design, weights, dimensions, notes, created_at, disclosure)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 import_id,
                 spec.title,
                 data_sha256,
                 spec.sha256,
-                spec.text,
+                spec.stored_text,  # the XLSForm path cut to its file name
                 spec.k,
                 result.n_rows,
                 result.n_used,
@@ -94,6 +96,7 @@ def store_result(
                 json.dumps(spec.dimensions),
                 json.dumps(result.notes),
                 datetime.now(UTC).replace(tzinfo=None),
+                json.dumps(result.disclosure),
             ],
         )
         _insert(
@@ -114,9 +117,12 @@ def store_result(
                 "hi",
                 "n",
                 "pop",
+                "suppressed",
             ],
         )
-        _insert(con, "measure_sweep", run_id, result.sweep, ["k", "round", "measure", "b", "se", "lo", "hi"])
+        _insert(
+            con, "measure_sweep", run_id, result.sweep, ["k", "round", "measure", "b", "se", "lo", "hi", "suppressed"]
+        )
         _insert(
             con,
             "measure_changes",
@@ -138,6 +144,7 @@ def store_result(
                 "se",
                 "lo",
                 "hi",
+                "suppressed",
             ],
         )
         if result.needs is not None:
@@ -157,6 +164,8 @@ def store_result(
                     "share_deprived_poor",
                     "population",
                     "people_in_need",
+                    "n",
+                    "suppressed",
                 ],
             )
     return run_id, True
