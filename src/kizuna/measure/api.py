@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kizuna.measure.outputs import write_outputs
+from kizuna.measure.disclosure import undeclared_notes
 from kizuna.measure.readers import read_survey
 from kizuna.measure.run import MeasureResult, run_measure
 from kizuna.measure.spec import load_spec
@@ -40,10 +41,17 @@ def measure_file(
         result.notes.append(
             f"identifiers protected on read: {len(data.hashed)} column(s) hashed, {len(data.dropped)} dropped"
         )
+    result.notes.extend(undeclared_notes(data.undeclared))
     run_id, created = (None, False)
     if ws is not None:
         run_id, created = store_result(
-            ws, result, path=Path(survey), data_sha256=data.sha256, hashed=data.hashed, dropped=data.dropped
+            ws,
+            result,
+            path=Path(survey),
+            data_sha256=data.sha256,
+            hashed=data.hashed,
+            dropped=data.dropped,
+            undeclared=len(data.undeclared),
         )
     written = write_outputs(result, out_dir, file=Path(survey).name, sha256=data.sha256) if out_dir else []
     return MeasureRun(result, run_id, created, written, data.sha256)

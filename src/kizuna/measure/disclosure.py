@@ -30,8 +30,8 @@ from typing import Any
 
 import polars as pl
 
-from kizuna.errors import SpecError, Where
-from kizuna.i18n import N_
+from kizuna.errors import Message, SpecError, Where
+from kizuna.i18n import N_, Said
 
 DEFAULT_MIN_CELL = 10
 METHOD = (
@@ -218,8 +218,23 @@ def check_grouping(
             'group by a coarser column; if publishing by it is intended, add [disclosure] allow = ["{column}"] '
             "(cells below min_cell stay suppressed)"
         ),
-        params={"key": key, "column": column, "kind": kind},
+        params={"key": key, "column": column, "kind": Message(kind)},
     )
+
+
+def undeclared_notes(undeclared: list[tuple[str, str]]) -> list[str]:
+    """One warning per identifier-like column left in clear (column names only, never values)."""
+    return [
+        Said(
+            N_(
+                "warning: column '{column}' looks like {kind} and is neither hashed nor dropped; list it in "
+                "survey.id_columns or survey.drop_columns"
+            ),
+            column=col,
+            kind=Message(kind),
+        )
+        for col, kind in undeclared
+    ]
 
 
 # --- suppression -----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ def store_result(
     data_sha256: str,
     hashed: list[str] | None = None,
     dropped: list[str] | None = None,
+    undeclared: int = 0,
 ) -> tuple[int, bool]:
     """Store a run (all-or-nothing); return (run_id, created). ``created`` is False when the same
     data + spec was stored before (nothing is written then)."""
@@ -72,6 +73,7 @@ def store_result(
                 "listwise_dropped": result.n_dropped,
                 "identifier_columns_hashed": len(hashed or []),
                 "personal_columns_dropped": len(dropped or []),
+                "identifier_like_columns_undeclared": undeclared,
             },
         )
         run_id = int(con.execute("SELECT nextval('measure_run_seq')").fetchone()[0])  # type: ignore[index]
