@@ -174,8 +174,12 @@ def store_result(
 
 
 def list_runs(ws: Workspace) -> list[dict]:
-    """Stored runs, newest first (id, title, k, rows used, data hash, time)."""
+    """Stored runs, newest first (id, title, k, rows used, the disclosure threshold min_cell and the
+    identifier-like columns the spec allowed as groupings, data hash, time)."""
     return ws.query(
-        "SELECT run_id, title, k, n_rows, n_used, n_dropped, data_sha256, created_at"
-        " FROM measure_runs ORDER BY run_id DESC"
+        "SELECT run_id, title, k, n_rows, n_used, n_dropped,"
+        " CAST(json_extract(disclosure, '$.min_cell') AS INTEGER) AS min_cell,"
+        " nullif(array_to_string(CAST(json_extract(disclosure, '$.allow') AS VARCHAR[]), ', '), '')"
+        " AS allowed_groupings,"
+        " data_sha256, created_at FROM measure_runs ORDER BY run_id DESC"
     )
