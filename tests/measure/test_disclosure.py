@@ -169,9 +169,7 @@ def test_a_nearly_unique_column_is_refused_whatever_its_name():
 
 
 def test_allow_lets_an_identifier_like_column_be_a_subgroup_with_its_cells_still_suppressed():
-    frame = _frame({"A": 40, "B": 30}).with_columns(
-        pl.Series("enumerator", ["E1"] * 35 + ["E2"] * 30 + ["E3"] * 5)
-    )
+    frame = _frame({"A": 40, "B": 30}).with_columns(pl.Series("enumerator", ["E1"] * 35 + ["E2"] * 30 + ["E3"] * 5))
     spec = parse_spec(
         SPEC.replace('subgroups = ["region"]', 'subgroups = ["enumerator"]') + '[disclosure]\nallow = ["enumerator"]\n'
     )
@@ -208,9 +206,7 @@ def test_the_workspace_keeps_the_threshold_and_the_marks(tmp_path):
         assert list_runs(ws)[0]["min_cell"] == 10
         stored = json.loads(ws.query("SELECT disclosure FROM measure_runs")[0]["disclosure"])
         assert stored["min_cell"] == 10 and stored["suppressed_areas"] == 2
-        rows = ws.query(
-            "SELECT DISTINCT group_label FROM measure_estimates WHERE suppressed AND b IS NULL ORDER BY 1"
-        )
+        rows = ws.query("SELECT DISTINCT group_label FROM measure_estimates WHERE suppressed AND b IS NULL ORDER BY 1")
         assert [r["group_label"] for r in rows] == ["C", "D"]
         needs = ws.query("SELECT admin1, n FROM measure_needs WHERE suppressed ORDER BY 1")
         assert {r["admin1"] for r in needs} == {"C", "D"}

@@ -203,9 +203,7 @@ def web_texts(ws: Path) -> dict[str, str]:
             for g in [None, *groups]:
                 params = {"group": g} if g and "group" in d.filters else {}
                 out[f"api {d.name} {g}"] = client.get(f"/api/v1/{d.name}", params=params).text
-                out[f"api {d.name} {g} csv"] = client.get(
-                    f"/api/v1/{d.name}", params={**params, "format": "csv"}
-                ).text
+                out[f"api {d.name} {g} csv"] = client.get(f"/api/v1/{d.name}", params={**params, "format": "csv"}).text
     return out
 
 

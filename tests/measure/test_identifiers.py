@@ -42,8 +42,26 @@ def test_personal_column_names(column, kind):
 
 @pytest.mark.parametrize(
     "column",
-    ["admin1", "admin1_name", "region", "region_name", "district_id", "psu", "cluster_id", "sex", "age",
-     "displacement", "round", "t", "fcs_cereals", "weight", "stratum", "d_nutr", "area", "hesper_prio1"],
+    [
+        "admin1",
+        "admin1_name",
+        "region",
+        "region_name",
+        "district_id",
+        "psu",
+        "cluster_id",
+        "sex",
+        "age",
+        "displacement",
+        "round",
+        "t",
+        "fcs_cereals",
+        "weight",
+        "stratum",
+        "d_nutr",
+        "area",
+        "hesper_prio1",
+    ],
 )
 def test_analysis_columns_are_not_personal(column):
     assert d.kind_by_name(column) is None

@@ -215,6 +215,10 @@ LABELS: dict[str, str] = {
     "source": N_("Source"),
     "unknown": N_("Unknown facts"),
     "fact": N_("Fact"),
+    # measure privacy (issue 13): disclosure control marks and settings
+    "suppressed": N_("Suppressed"),
+    "min_cell": N_("Minimum cell size"),
+    "allowed_groupings": N_("Identifier columns allowed as groups"),
 }
 
 

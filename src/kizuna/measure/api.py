@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kizuna.measure.outputs import write_outputs
 from kizuna.measure.disclosure import undeclared_notes
+from kizuna.measure.outputs import write_outputs
 from kizuna.measure.readers import read_survey
 from kizuna.measure.run import MeasureResult, run_measure
 from kizuna.measure.spec import load_spec

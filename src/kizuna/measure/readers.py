@@ -155,7 +155,7 @@ def read_csv(path: Path) -> pl.DataFrame:
             Where(file=str(path)),
             hint=N_("export the data again with a header row"),
         ) from exc
-    except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+    except (pl.exceptions.PolarsError, UnicodeDecodeError):
         raise csv_problem(path, sep) from None
 
 
