@@ -18,5 +18,9 @@ FROM (
 ) AS d
 WHERE e.run_id = d.run_id AND e.group_var = d.group_var AND e.group_label = d.group_label
   AND e.round IS NOT DISTINCT FROM d.round AND d.dn > 0 AND d.dn < 10;
+UPDATE measure_changes AS c SET b1 = NULL, b2 = NULL, value = NULL, se = NULL, lo = NULL, hi = NULL, suppressed = true
+FROM (SELECT DISTINCT run_id, round, group_var, group_label FROM measure_estimates WHERE suppressed) AS h
+WHERE c.run_id = h.run_id AND c.group_var = h.group_var AND c.group_label = h.group_label
+  AND (c.from_round IS NOT DISTINCT FROM h.round OR c.to_round IS NOT DISTINCT FROM h.round);
 UPDATE measure_runs SET disclosure = '{"min_cell": 10, "allow": [], "method": "primary suppression applied on migration"}'
 WHERE disclosure IS NULL;
