@@ -34,6 +34,8 @@ from kizuna.measure import disclosure as d
         ("home_address", d.KIND_ADDRESS),
         ("date_of_birth", d.KIND_BIRTH),
         ("_attachments", d.KIND_ATTACHMENT),
+        ("village_head_name", d.KIND_NAME),
+        ("camp_manager_phone", d.KIND_PHONE),
     ],
 )
 def test_personal_column_names(column, kind):

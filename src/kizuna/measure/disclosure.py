@@ -254,18 +254,22 @@ def name_words(column: str) -> list[str]:
 def kind_by_name(column: str) -> str | None:
     """The identifier kind a column's *name* points to (None when it does not look personal).
 
-    Names and ids next to a place or design word (``admin1_name``, ``psu_id``) are not personal.
+    A name or id right after a place or design word (``admin1_name``, ``psu_id``) is not personal.
     """
     words = name_words(column)
     joined = "".join(words)
     if joined in NAME_WORDS:
         return NAME_WORDS[joined]
-    placey = any(w in PLACE_WORDS or re.fullmatch(r"adm(in)?\d*", w) for w in words)
-    for w in words:
+
+    def placey(w: str) -> bool:
+        return w in PLACE_WORDS or re.fullmatch(r"adm(in)?\d*", w) is not None
+
+    for i, w in enumerate(words):
         kind = NAME_WORDS.get(w)
         if kind is None:
             continue
-        if kind in (KIND_NAME, KIND_ID) and placey:
+        # "admin1_name", "district_id": the name of a place; "village_head_name" is a person's
+        if kind in (KIND_NAME, KIND_ID) and i > 0 and placey(words[i - 1]):
             continue
         return kind
     return None
