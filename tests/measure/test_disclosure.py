@@ -222,3 +222,34 @@ def test_the_default_vital_core_group_is_never_an_identifier_column():
     assert default_group(["all", "admin1", "sex"], None) == "admin1"
     # a column the spec allowed (published on purpose) is still not the default
     assert default_group(["all", "team", "sex"], "team") == "sex"
+
+
+def test_migration_0031_withholds_small_cells_of_runs_stored_before_it(tmp_path):
+    """A workspace made before disclosure control: its one-person cells stop being shown on upgrade."""
+    from kizuna.measure.store import store_result
+    from kizuna.workspace import open_workspace
+
+    res = run_measure(_frame({"A": 40, "B": 30, "C": 25, "D": 4}), parse_spec(SPEC + "[disclosure]\nmin_cell = 1\n"))
+    path = tmp_path / "old.duckdb"
+    ws = open_workspace(path)
+    try:
+        store_result(ws, res, path=tmp_path / "s.csv", data_sha256="b" * 64)
+        # back to the schema before 0031, the run's rows as an old version stored them
+        ws.con.execute("UPDATE measure_runs SET disclosure = NULL")
+        for table in ("measure_estimates", "measure_changes", "measure_sweep", "measure_needs"):
+            ws.con.execute(f"ALTER TABLE {table} DROP COLUMN suppressed")
+        ws.con.execute("ALTER TABLE measure_needs DROP COLUMN n")
+        ws.con.execute("ALTER TABLE measure_runs DROP COLUMN disclosure")
+        ws.con.execute("DELETE FROM schema_migrations WHERE version = 31")
+        assert ws.query("SELECT b FROM measure_estimates WHERE group_label = 'D' AND measure = 'H'")[0]["b"] is not None
+    finally:
+        ws.close()
+    ws = open_workspace(path)
+    try:
+        d = ws.query("SELECT b, n, suppressed FROM measure_estimates WHERE group_label = 'D'")
+        assert d and all(r["b"] is None and r["n"] is None and r["suppressed"] for r in d)
+        a = ws.query("SELECT b, suppressed FROM measure_estimates WHERE group_label = 'A'")
+        assert all(r["b"] is not None and not r["suppressed"] for r in a)
+        assert json.loads(ws.query("SELECT disclosure FROM measure_runs")[0]["disclosure"])["min_cell"] == 10
+    finally:
+        ws.close()
