@@ -21,6 +21,8 @@ deprived_if = { le = 50 }
 [af]
 k = 50
 subgroups = ["sex"]
+[disclosure]
+min_cell = 1  # arithmetic on five persons: disclosure control off (tests/measure/test_disclosure.py tests it)
 """
 
 
@@ -90,6 +92,8 @@ deprived_if = { eq = "suffering" }
 [indicators.low_now]
 column = "now"
 deprived_if = { lt = 5 }
+[disclosure]
+min_cell = 1
 """)
     res = run_measure(pl.DataFrame({"now": [2, 8, 4], "fut": [3, 9, 6]}), spec)
     hd = {r["indicator"]: r["b"] for r in res.indicators.filter(pl.col("measure") == "hd").iter_rows(named=True)}
@@ -110,7 +114,7 @@ def test_stata_value_labels_name_the_subgroups(tmp_path):
     pyreadstat.write_dta(df, str(survey), variable_value_labels={"region": {1: "North", 2: "South"}})
     spec = tmp_path / "spec.toml"
     spec.write_text(
-        '[indicators.d1]\ncolumn = "d1"\n[indicators.d2]\ncolumn = "d2"\n[af]\nk = 100\nsubgroups = ["region"]\n'
+        '[indicators.d1]\ncolumn = "d1"\n[indicators.d2]\ncolumn = "d2"\n[af]\nk = 100\nsubgroups = ["region"]\n[disclosure]\nmin_cell = 1\n'
     )
     run = measure_file(survey, spec)
     sub = run.result.subgroups

@@ -217,6 +217,10 @@ LABELS: dict[str, str] = {
     "fact": N_("Fact"),
     # measure, WFP items (issue 13, mwfp): the flag of an estimate whose SE is 0
     "at_bound": N_("SE 0 (estimate at a bound)"),
+    # measure privacy (issue 13): disclosure control marks and settings
+    "suppressed": N_("Suppressed"),
+    "min_cell": N_("Minimum cell size"),
+    "allowed_groupings": N_("Identifier columns allowed as groups"),
 }
 
 

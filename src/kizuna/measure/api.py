@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kizuna.measure.disclosure import undeclared_notes
 from kizuna.measure.outputs import write_outputs
 from kizuna.measure.readers import read_survey
 from kizuna.measure.respondents import respondent_table
@@ -41,10 +42,17 @@ def measure_file(
         result.notes.append(
             f"identifiers protected on read: {len(data.hashed)} column(s) hashed, {len(data.dropped)} dropped"
         )
+    result.notes.extend(undeclared_notes(data.undeclared))
     run_id, created = (None, False)
     if ws is not None:
         run_id, created = store_result(
-            ws, result, path=Path(survey), data_sha256=data.sha256, hashed=data.hashed, dropped=data.dropped
+            ws,
+            result,
+            path=Path(survey),
+            data_sha256=data.sha256,
+            hashed=data.hashed,
+            dropped=data.dropped,
+            undeclared=len(data.undeclared),
         )
     written: list[Path] = []
     if out_dir:

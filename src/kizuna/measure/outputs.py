@@ -157,6 +157,7 @@ def write_outputs(
         "weights": result.spec.weights,
         "dimensions": result.spec.dimensions,
         "notes": result.notes,
+        "disclosure": result.disclosure,  # min_cell, method, cells withheld (kizuna.measure.disclosure)
     }
     if respondents is not None:
         meta["respondents"] = {

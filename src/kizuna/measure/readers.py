@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,30 +22,76 @@ import polars as pl
 
 from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
+from kizuna.measure import disclosure
 from kizuna.workspace import file_sha256
 
 NULL_VALUES = ["", "NA", "N/A", "n/a"]
 
-# Kobo/ODK metadata that identifies a person or a device: dropped on read.
+# Kobo/ODK (Collect, Briefcase, KoboToolbox, ODK Central) metadata that identifies a person, a device, a
+# place or a moment of an interview: dropped on read. Matched on the lower-cased column name and on its
+# last path part ("meta/instanceName", "meta-instanceName"). Sources: the XLSForm spec's metadata
+# types (https://xlsform.org/en/#metadata), KoboToolbox's export columns (_submitted_by, _geolocation,
+# _attachments, _notes, _tags, _validation_status) and ODK Central's CSV export (SubmitterID,
+# SubmitterName, DeviceID, UserAgent).
 PERSONAL_META = {
     "deviceid",
     "subscriberid",
     "simserial",
     "phonenumber",
     "username",
+    "email",
     "imei",
+    "audit",
+    "start",
+    "end",
+    "instancename",
     "_submitted_by",
     "_geolocation",
-    "meta/deviceid",
-    "meta/username",
-    "meta/phonenumber",
-    "audit",
-    "meta/audit",
+    "_attachments",
+    "_notes",
+    "_tags",
+    "_validation_status",
+    "submitterid",
+    "submittername",
+    "useragent",
 }
-# Kobo/ODK submission identifiers: hashed like the spec's id columns.
-SUBMISSION_IDS = {"_uuid", "_id", "meta/instanceid", "instanceid", "_index", "meta/rootuuid"}
+# Kobo/ODK submission identifiers: hashed like the spec's id columns (rows can still be told apart).
+SUBMISSION_IDS = {
+    "_uuid",
+    "_id",
+    "instanceid",
+    "_index",
+    "rootuuid",
+    "deprecatedid",
+    "key",
+    "parent_key",
+    "_parent_index",
+}
 KOBO_MARKERS = {"_uuid", "_submission_time", "meta/instanceid", "_index", "_id"}
-GPS_SUFFIXES = ("_latitude", "_longitude", "_altitude", "_precision")
+# ODK Central's CSV export (Central 1.x/2023+): any two of these columns.
+CENTRAL_MARKERS = {
+    "submissiondate",
+    "submitterid",
+    "submittername",
+    "key",
+    "meta-instanceid",
+    "reviewstate",
+    "attachmentspresent",
+    "attachmentsexpected",
+    "formversion",
+}
+# the parts of a geopoint that Kobo ("_gps_latitude") and ODK Central ("gps-Latitude") export
+GPS_SUFFIXES = (
+    "_latitude",
+    "_longitude",
+    "_altitude",
+    "_precision",
+    "-latitude",
+    "-longitude",
+    "-altitude",
+    "-accuracy",
+    "-precision",
+)
 
 
 @dataclass
@@ -57,6 +104,8 @@ class SurveyData:
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
     hashed: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    # identifier-like columns that are neither hashed nor dropped: (column, kind catalogue id)
+    undeclared: list[tuple[str, str]] = field(default_factory=list)
 
     def label_of(self, column: str, value: Any) -> str:
         """The value label of ``value`` in ``column``, else the value as text."""
@@ -85,7 +134,11 @@ def _sniff_delimiter(path: Path) -> str:
 
 
 def read_csv(path: Path) -> pl.DataFrame:
-    """A CSV survey file (UTF-8, header row; ``,`` ``;`` or tab, sniffed from the header)."""
+    """A CSV survey file (UTF-8, header row; ``,`` ``;`` or tab, sniffed from the header).
+
+    A file that cannot be parsed is an error naming the line (and the column, when known) but never
+    quoting its content: the parser's own message prints the offending row, which may hold names or
+    other columns the spec drops or hashes."""
     sep = _sniff_delimiter(path)
     try:
         try:
@@ -102,16 +155,58 @@ def read_csv(path: Path) -> pl.DataFrame:
             Where(file=str(path)),
             hint=N_("export the data again with a header row"),
         ) from exc
-    except (pl.exceptions.ComputeError, UnicodeDecodeError) as exc:
-        msg = str(exc).splitlines()[0]
-        code = "survey.encoding" if "utf" in msg.lower() else "survey.csv"
-        raise InputError(
-            code,
-            N_("cannot read the CSV: {msg}"),
-            Where(file=str(path)),
-            hint=N_("save it as UTF-8 CSV with one header row"),
-            params={"msg": msg},
-        ) from exc
+    except (pl.exceptions.PolarsError, UnicodeDecodeError):
+        raise csv_problem(path, sep) from None
+
+
+def csv_problem(path: Path, sep: str) -> InputError:
+    """The first problem of a CSV that Polars refused, found again with the standard ``csv`` module so
+    that the error can name its line without quoting any value."""
+    import csv
+
+    raw = path.read_bytes()
+    for i, line in enumerate(raw.splitlines(), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return InputError(
+                "survey.encoding",
+                N_("the CSV is not UTF-8 (line {line})"),
+                Where(file=str(path), line=i),
+                hint=N_("save it as UTF-8 CSV with one header row"),
+                params={"line": i},
+            )
+    text = raw.decode("utf-8")
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=sep, strict=True)
+    start, width, index = 1, None, -1  # record 0 is the header, record i the i-th data row
+    try:
+        for record in reader:
+            index += 1
+            if width is None:
+                width = len(record)
+            elif record and len(record) != width:
+                return InputError(
+                    "survey.csv",
+                    N_("row {row} has {found} fields where the header has {width}"),
+                    Where(file=str(path), line=start, row=index),
+                    hint=N_("check the delimiters and quotes on that line"),
+                    params={"row": index, "found": len(record), "width": width},
+                )
+            start = reader.line_num + 1
+    except csv.Error:
+        return InputError(
+            "survey.csv",
+            N_("a quoted field that starts on line {line} is never closed"),
+            Where(file=str(path), line=start, row=index + 1),
+            hint=N_("close the quote (a quote inside a field is written twice: \"\")"),
+            params={"line": start},
+        )
+    return InputError(
+        "survey.csv",
+        N_("cannot read the CSV (the parser's message is not shown: it may quote personal data)"),
+        Where(file=str(path)),
+        hint=N_("save it as UTF-8 CSV with one header row"),
+    )
 
 
 def _column_from_cells(values: list[Any]) -> pl.Series:
@@ -317,15 +412,16 @@ def apply_xlsform(frame: pl.DataFrame, form: dict[str, dict[str, Any]]) -> tuple
             unknown = mapped.is_not_null() & ~mapped.is_in(list(choices))
             if unknown.any():
                 bad = unknown.arg_true()
+                # the answer itself is not shown: it may be a name typed into a choice column
                 raise InputError(
                     "survey.unknown_choice",
                     N_(
                         "'{col}' has {bad} answers that are neither a choice name nor a label of "
-                        "list '{list}' (first: {mapped!r})"
+                        "list '{list}' (first on row {row})"
                     ),
                     Where(row=int(bad[0]) + 1, field=col),
                     hint=N_("check the XLSForm matches this export's version"),
-                    params={"col": col, "bad": bad.len(), "list": q['list'], "mapped": mapped[int(bad[0])]},
+                    params={"col": col, "bad": bad.len(), "list": q["list"], "row": int(bad[0]) + 1},
                 )
             updates.append(_maybe_numeric(mapped).alias(col))
             val_labels[col] = {_num_key(k): v for k, v in choices.items()}
@@ -339,6 +435,12 @@ def _is_kobo(columns: list[str]) -> bool:
     return bool(low & KOBO_MARKERS)
 
 
+def _is_central(columns: list[str]) -> bool:
+    """An ODK Central CSV export (SubmissionDate, KEY, SubmitterID, SubmitterName, ReviewState ...)."""
+    low = {c.lower() for c in columns}
+    return len(low & CENTRAL_MARKERS) >= 2
+
+
 def _keyed_hash(values: pl.Series, key: bytes) -> pl.Series:
     def h(v: Any) -> str | None:
         if v is None:
@@ -348,10 +450,63 @@ def _keyed_hash(values: pl.Series, key: bytes) -> pl.Series:
     return pl.Series(values.name, [h(v) for v in values.to_list()], dtype=pl.String)
 
 
+def _last_part(column: str) -> str:
+    """``meta/instanceName`` → ``instancename``; ``meta-instanceID`` → ``instanceid``."""
+    return re.split(r"[/-]", column.lower())[-1]
+
+
+def export_metadata(frame: pl.DataFrame, form_types: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """The columns of a Kobo/ODK export to drop (personal metadata, GPS, attachments) and to hash
+    (submission ids). A column is dropped when its name or last path part is personal metadata, when
+    it is a part of a geopoint, when its XLSForm type is personal (start, end, deviceid, geopoint,
+    image, ...), or when its values are GPS points (the geopoint column itself: "4.85 31.60 450 5")."""
+    form_types = form_types or {}
+    drop: list[str] = []
+    hashed: list[str] = []
+    for col in frame.columns:
+        low, last = col.lower(), _last_part(col)
+        ftype = form_types.get(col)
+        if (
+            low in PERSONAL_META
+            or last in PERSONAL_META
+            or low.endswith(GPS_SUFFIXES)
+            or low.startswith("_geolocation")
+            or (ftype is not None and ftype in disclosure.PERSONAL_FORM_TYPES)
+            or disclosure.kind_by_name(col) == disclosure.KIND_GPS
+            or disclosure.kind_by_values(frame.get_column(col), unique=False) == disclosure.KIND_GPS
+        ):
+            drop.append(col)
+        elif low in SUBMISSION_IDS or last in SUBMISSION_IDS:
+            hashed.append(col)
+    return drop, hashed
+
+
+def undeclared_identifiers(
+    frame: pl.DataFrame, protected: list[str], form_types: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """Columns that look like they identify a person (name, phone, id, GPS, free text ...) and are
+    neither hashed nor dropped: [(column, kind)], for a warning (see :func:`disclosure.identifier_kind`)."""
+    form_types = form_types or {}
+    out = []
+    for col in frame.columns:
+        if col in protected:
+            continue
+        kind = disclosure.identifier_kind(col, frame.get_column(col), form_types.get(col))
+        if kind is not None:
+            out.append((col, kind))
+    return out
+
+
 def protect_identifiers(
-    frame: pl.DataFrame, id_columns: list[str], drop_columns: list[str], kobo: bool, file: str | None = None
+    frame: pl.DataFrame,
+    id_columns: list[str],
+    drop_columns: list[str],
+    kobo: bool,
+    file: str | None = None,
+    form_types: dict[str, str] | None = None,
 ) -> tuple[pl.DataFrame, list[str], list[str]]:
-    """Hash ``id_columns`` (keyed, per read) and drop ``drop_columns`` plus Kobo/ODK personal metadata."""
+    """Hash ``id_columns`` (keyed, per read) and drop ``drop_columns`` plus Kobo/ODK personal metadata
+    (:func:`export_metadata`)."""
     for col in [*id_columns, *drop_columns]:
         if col not in frame.columns:
             raise InputError(
@@ -364,12 +519,9 @@ def protect_identifiers(
     drop = list(drop_columns)
     hashed = list(id_columns)
     if kobo:
-        for col in frame.columns:
-            low = col.lower()
-            if low in PERSONAL_META or low.endswith(GPS_SUFFIXES) or low.startswith("_geolocation"):
-                drop.append(col)
-            elif low in SUBMISSION_IDS and col not in hashed:
-                hashed.append(col)
+        meta_drop, meta_hash = export_metadata(frame, form_types)
+        drop += [c for c in meta_drop if c not in hashed]
+        hashed += [c for c in meta_hash if c not in hashed]
     key = secrets.token_bytes(32)
     frame = frame.with_columns([_keyed_hash(frame.get_column(c), key) for c in hashed if c not in drop])
     drop = list(dict.fromkeys(drop))
@@ -409,10 +561,13 @@ def read_survey(
             hint=N_("use .csv, .xlsx, .sav or .dta"),
             params={"ext": ext},
         )
-    kobo = _is_kobo(frame.columns) or xlsform is not None
+    central = _is_central(frame.columns)
+    kobo = _is_kobo(frame.columns) or central or xlsform is not None
     fmt = ext
+    form_types: dict[str, str] = {}
     if xlsform is not None:
         form = read_xlsform(Path(xlsform))
+        form_types = {name: str(q.get("type") or "") for name, q in form.items()}
         try:
             frame, vl, cl = apply_xlsform(frame, form)
         except InputError as exc:
@@ -426,7 +581,12 @@ def read_survey(
         var_labels.update(vl)
         val_labels.update(cl)
         fmt = f"kobo-{ext}"
+    elif central:
+        fmt = f"odk-central-{ext}"
     elif kobo:
         fmt = f"kobo-{ext}"
-    frame, hashed, dropped = protect_identifiers(frame, id_columns or [], drop_columns or [], kobo, str(p))
-    return SurveyData(frame, p, file_sha256(p), fmt, var_labels, val_labels, hashed, dropped)
+    frame, hashed, dropped = protect_identifiers(
+        frame, id_columns or [], drop_columns or [], kobo, str(p), form_types
+    )
+    undeclared = undeclared_identifiers(frame, hashed, form_types)
+    return SurveyData(frame, p, file_sha256(p), fmt, var_labels, val_labels, hashed, dropped, undeclared)

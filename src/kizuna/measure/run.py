@@ -15,8 +15,8 @@ import numpy as np
 import polars as pl
 
 from kizuna.errors import InputError, SpecError, Where
-from kizuna.i18n import N_
-from kizuna.measure import af
+from kizuna.i18n import N_, Said
+from kizuna.measure import af, disclosure
 from kizuna.measure.design import make_design
 from kizuna.measure.instruments import score
 from kizuna.measure.spec import IndicatorSpec, Spec
@@ -41,6 +41,7 @@ class MeasureResult:
     n_used: int
     design: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    disclosure: dict[str, Any] = field(default_factory=dict)  # min_cell, method, cells withheld
 
     @property
     def n_dropped(self) -> int:
@@ -232,6 +233,11 @@ def run_measure(
     )
     rounds = None
     years: dict[str, float] = {}
+    # identifier-like columns never become published groups unless the spec allows them
+    for key, cols in (("af.time", [spec.time]), ("af.subgroups", spec.subgroups), ("needs.admin1", [spec.admin1])):
+        for c in cols:
+            if c is not None:
+                disclosure.check_grouping(_col(kept, c, key, file), c, key, spec.allow, file)
     if spec.time:
         rounds = _grouping(_col(kept, spec.time, "af.time", file), spec.time, value_labels.get(spec.time))
         if MISSING_GROUP in rounds.labels:
@@ -251,6 +257,16 @@ def run_measure(
     weights = np.array([spec.weights[nm] for nm in names])
     data = af.AFData(g0, names, weights, design, rounds, groupings, years)
     est = af.estimate(data, [spec.k], level=spec.level)
+    raw_table = est.table
+    # disclosure control before anything is published (module kizuna.measure.disclosure)
+    table, hidden = disclosure.suppress_estimates(raw_table, spec.min_cell, af.ALL)
+    round_n = {
+        r["round"]: int(r["n"] or 0)
+        for r in raw_table.filter((pl.col("group_var") == af.ALL) & (pl.col("measure") == "H"))
+        .select("round", "n")
+        .unique()
+        .iter_rows(named=True)
+    }
     sweep_data = af.AFData(g0, names, weights, design, rounds, [], years)
     sweep = af.estimate(sweep_data, spec.k_sweep, indicators=False, level=spec.level, change_measures=()).table
     sweep = (
@@ -258,15 +274,15 @@ def run_measure(
         .select("k", "round", "measure", "b", "se", "lo", "hi")
         .sort("round", "k", "measure", nulls_last=True)
     )
-    changes = est.changes
-    table = est.table
+    sweep = disclosure.suppress_rounds(sweep, round_n, spec.min_cell, ("b", "se", "lo", "hi"))
+    changes = disclosure.suppress_changes(est.changes, hidden)
     summary = table.filter((pl.col("group_var") == af.ALL) & pl.col("measure").is_in(list(af.MEASURES))).select(
-        "round", "k", "measure", "b", "se", "lo", "hi", "n", "pop"
+        "round", "k", "measure", "b", "se", "lo", "hi", "n", "pop", "suppressed"
     )
     dim_of = {nm: spec.dimension_of(nm) for nm in names}
     ind_tbl = (
         table.filter((pl.col("group_var") == af.ALL) & pl.col("indicator").is_not_null())
-        .select("round", "k", "indicator", "measure", "b", "se", "lo", "hi")
+        .select("round", "k", "indicator", "measure", "b", "se", "lo", "hi", "suppressed")
         .with_columns(
             pl.col("indicator").replace_strict(dim_of, return_dtype=pl.String).alias("dimension"),
             pl.col("indicator")
@@ -274,16 +290,25 @@ def run_measure(
             .alias("weight"),
         )
     )
-    subgroups = af.subgroup_table(table, spec.k) if groupings else pl.DataFrame()
+    subgroups = (
+        disclosure.suppress_subgroups(af.subgroup_table(raw_table, spec.k), hidden) if groupings else pl.DataFrame()
+    )
     needs = None
+    n_areas_hidden = 0
     if spec.admin1:
         from kizuna.measure.needs import needs_table
 
-        needs = needs_table(
-            data,
-            spec,
-            _grouping(_col(kept, spec.admin1, "needs.admin1", file), spec.admin1, value_labels.get(spec.admin1)),
+        areas = _grouping(_col(kept, spec.admin1, "needs.admin1", file), spec.admin1, value_labels.get(spec.admin1))
+        needs = needs_table(data, spec, areas)
+        # the needs table is of the latest round: its cells are the areas' persons in that round
+        last = rounds.codes == len(rounds.labels) - 1 if rounds is not None else np.ones(n_used, dtype=bool)
+        counts = np.bincount(areas.codes[last], minlength=len(areas.labels))
+        area_n = {lab: int(counts[i]) for i, lab in enumerate(areas.labels)}
+        needs = needs.with_columns(
+            pl.col("admin1").replace_strict(area_n, default=0, return_dtype=pl.Int64).alias("n")
         )
+        needs, areas_hidden = disclosure.suppress_areas(needs, area_n, int(last.sum()), spec.min_cell)
+        n_areas_hidden = len(areas_hidden)
     design_info = {
         "n_strata": design.n_strata,
         "n_psu": design.n_psu,
@@ -293,6 +318,25 @@ def run_measure(
         "psu": spec.psu,
         "lonely_psu": spec.lonely_psu,
     }
+    withheld = hidden.filter(pl.col("group_var") != af.ALL)
+    disclosure_info = {
+        **spec.disclosure,
+        "suppressed_subgroup_cells": withheld.height,
+        "suppressed_rounds": sum(1 for v in round_n.values() if 0 < v < spec.min_cell),
+        "suppressed_areas": n_areas_hidden,
+    }
+    if withheld.height or n_areas_hidden:
+        notes.append(
+            Said(
+                N_(
+                    "disclosure control: {cells} subgroup cell(s) and {areas} area(s) withheld (fewer than "
+                    "{min_cell} persons, or their complementary cell)"
+                ),
+                cells=withheld.height,
+                areas=n_areas_hidden,
+                min_cell=spec.min_cell,
+            )
+        )
     return MeasureResult(
         spec,
         table,
@@ -307,4 +351,5 @@ def run_measure(
         n_used,
         design_info,
         notes,
+        disclosure_info,
     )

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ from kizuna.errors import Message, SpecError, Where
 from kizuna.i18n import N_
 from kizuna.measure.af import nested_equal_weights
 from kizuna.measure.design import LONELY_PSU_RULES
+from kizuna.measure.disclosure import DEFAULT_MIN_CELL
+from kizuna.measure.disclosure import METHOD as DISCLOSURE_METHOD
 from kizuna.measure.instruments import INSTRUMENTS
 
 TOP_KEYS = {
@@ -48,12 +51,15 @@ TOP_KEYS = {
     "indicator_weights",
     "af",
     "needs",
+    "disclosure",
 }
 SURVEY_KEYS = {"id_columns", "drop_columns", "sheet", "xlsform"}
 DESIGN_KEYS = {"weight", "strata", "psu", "lonely_psu"}
 INDICATOR_KEYS = {"column", "instrument", "output", "deprived_if", "label"}
 AF_KEYS = {"k", "k_sweep", "subgroups", "time", "year", "level"}
 NEEDS_KEYS = {"admin1"}
+DISCLOSURE_KEYS = {"min_cell", "allow"}
+MAX_MIN_CELL = 10_000
 RULE_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
 WEIGHT_TOLERANCE = 1e-6
 
@@ -120,16 +126,52 @@ class Spec:
     admin1: str | None = None
     text: str = ""
     path: str | None = None
+    min_cell: int = DEFAULT_MIN_CELL  # disclosure control: cells with fewer unweighted persons are withheld
+    allow: list[str] = field(default_factory=list)  # identifier-like columns allowed as groupings
+    xlsform_sha256: str | None = None
+
+    @property
+    def stored_text(self) -> str:
+        """The spec text as kept in the workspace: the XLSForm path cut to its file name (a full path
+        can carry a user name) and the form's sha256 appended as a comment."""
+        return stored_spec_text(self.text, self.xlsform, self.xlsform_sha256)
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """sha256 of :attr:`stored_text` (the spec's identity: moving the XLSForm does not change it,
+        editing the form does)."""
+        return hashlib.sha256(self.stored_text.encode("utf-8")).hexdigest()
+
+    @property
+    def disclosure(self) -> dict[str, Any]:
+        """The disclosure-control settings, as written into measure.json and the workspace."""
+        return {"min_cell": self.min_cell, "allow": list(self.allow), "method": DISCLOSURE_METHOD}
 
     def dimension_of(self, indicator: str) -> str:
         for dim, inds in self.dimensions.items():
             if indicator in inds:
                 return dim
         return ""
+
+
+_XLSFORM_VALUE = re.compile(r"""(\bxlsform\s*=\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*')""")
+
+
+def stored_spec_text(text: str, xlsform: Path | None, xlsform_sha256: str | None) -> str:
+    """``text`` with every ``xlsform = "…/dir/form.xlsx"`` value reduced to ``"form.xlsx"`` and,
+    when known, ``# xlsform sha256 = …`` appended."""
+    if xlsform is None:
+        return text
+
+    def cut(m: re.Match[str]) -> str:
+        raw = m.group(2)[1:-1]
+        name = re.split(r"[/\\]", raw.replace("\\\\", "/"))[-1]
+        return f'{m.group(1)}"{name}"'
+
+    out = _XLSFORM_VALUE.sub(cut, text)
+    if xlsform_sha256:
+        out = out.rstrip("\n") + f"\n# xlsform sha256 = {xlsform_sha256}\n"
+    return out
 
 
 def _err(
@@ -270,6 +312,10 @@ def load_spec(path: Path | str) -> Spec:
     spec = parse_spec(text, file=str(p))
     if spec.xlsform is not None and not spec.xlsform.is_absolute():
         spec.xlsform = p.parent / spec.xlsform
+    if spec.xlsform is not None and spec.xlsform.is_file():
+        from kizuna.workspace import file_sha256
+
+        spec.xlsform_sha256 = file_sha256(spec.xlsform)
     return spec
 
 
@@ -549,6 +595,27 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
     needs = raw.get("needs", {})
     _check_keys(needs, NEEDS_KEYS, "needs", file)
     xlsform = _str(survey, "xlsform", "survey", file)
+    disclosure = raw.get("disclosure", {})
+    if not isinstance(disclosure, dict):
+        raise _err(
+            "spec.bad_value",
+            N_("'{key}' must be a table"),
+            "disclosure",
+            N_("[disclosure] with min_cell and allow"),
+            file,
+            params={"key": "disclosure"},
+        )
+    _check_keys(disclosure, DISCLOSURE_KEYS, "disclosure", file)
+    min_cell = disclosure.get("min_cell", DEFAULT_MIN_CELL)
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or not (1 <= min_cell <= MAX_MIN_CELL):
+        raise _err(
+            "spec.bad_value",
+            N_("'disclosure.min_cell' must be a whole number of persons from 1 to {hi}, not {value!r}"),
+            "disclosure.min_cell",
+            N_("cells with fewer unweighted persons are suppressed; the default is 10"),
+            file,
+            params={"hi": MAX_MIN_CELL, "value": min_cell},
+        )
     return Spec(
         title=str(title),
         weight=_str(design, "weight", "design", file),
@@ -572,4 +639,6 @@ def parse_spec(text: str, file: str | None = None) -> Spec:
         admin1=_str(needs, "admin1", "needs", file),
         text=text,
         path=file,
+        min_cell=int(min_cell),
+        allow=_str_list(disclosure, "allow", "disclosure", file),
     )

@@ -48,6 +48,7 @@ def store_result(
     data_sha256: str,
     hashed: list[str] | None = None,
     dropped: list[str] | None = None,
+    undeclared: int = 0,
 ) -> tuple[int, bool]:
     """Store a run (all-or-nothing); return (run_id, created). ``created`` is False when the same
     data + spec was stored before (nothing is written then)."""
@@ -72,18 +73,21 @@ def store_result(
                 "listwise_dropped": result.n_dropped,
                 "identifier_columns_hashed": len(hashed or []),
                 "personal_columns_dropped": len(dropped or []),
+                "identifier_like_columns_undeclared": undeclared,
             },
         )
         run_id = int(con.execute("SELECT nextval('measure_run_seq')").fetchone()[0])  # type: ignore[index]
         con.execute(
-            "INSERT INTO measure_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO measure_runs (run_id, import_id, title, data_sha256, spec_sha256, spec_toml, k, n_rows,"
+            " n_used, n_dropped, missing, design, weights, dimensions, notes, created_at, disclosure)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 import_id,
                 spec.title,
                 data_sha256,
                 spec.sha256,
-                spec.text,
+                spec.stored_text,  # the XLSForm path cut to its file name
                 spec.k,
                 result.n_rows,
                 result.n_used,
@@ -94,6 +98,7 @@ def store_result(
                 json.dumps(spec.dimensions),
                 json.dumps(result.notes),
                 datetime.now(UTC).replace(tzinfo=None),
+                json.dumps(result.disclosure),
             ],
         )
         _insert(
@@ -114,9 +119,12 @@ def store_result(
                 "hi",
                 "n",
                 "pop",
+                "suppressed",
             ],
         )
-        _insert(con, "measure_sweep", run_id, result.sweep, ["k", "round", "measure", "b", "se", "lo", "hi"])
+        _insert(
+            con, "measure_sweep", run_id, result.sweep, ["k", "round", "measure", "b", "se", "lo", "hi", "suppressed"]
+        )
         _insert(
             con,
             "measure_changes",
@@ -138,6 +146,7 @@ def store_result(
                 "se",
                 "lo",
                 "hi",
+                "suppressed",
             ],
         )
         if result.needs is not None:
@@ -157,14 +166,20 @@ def store_result(
                     "share_deprived_poor",
                     "population",
                     "people_in_need",
+                    "n",
+                    "suppressed",
                 ],
             )
     return run_id, True
 
 
 def list_runs(ws: Workspace) -> list[dict]:
-    """Stored runs, newest first (id, title, k, rows used, data hash, time)."""
+    """Stored runs, newest first (id, title, k, rows used, the disclosure threshold min_cell and the
+    identifier-like columns the spec allowed as groupings, data hash, time)."""
     return ws.query(
-        "SELECT run_id, title, k, n_rows, n_used, n_dropped, data_sha256, created_at"
-        " FROM measure_runs ORDER BY run_id DESC"
+        "SELECT run_id, title, k, n_rows, n_used, n_dropped,"
+        " CAST(json_extract(disclosure, '$.min_cell') AS INTEGER) AS min_cell,"
+        " nullif(array_to_string(CAST(json_extract(disclosure, '$.allow') AS VARCHAR[]), ', '), '')"
+        " AS allowed_groupings,"
+        " data_sha256, created_at FROM measure_runs ORDER BY run_id DESC"
     )

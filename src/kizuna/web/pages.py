@@ -854,6 +854,46 @@ def group_label(group_var: str) -> str:
     return _("by {variable}").format(variable=heading(group_var))
 
 
+def default_group(group_vars: list[str], allowed: str | None) -> str:
+    """The subgroup variable /vital-core shows first: the first one that is not identifier-like by
+    its name (an enumerator, a respondent's name) nor allowed as one by the spec (a spec may publish
+    by such a column on purpose, but it is never the page's default); else the whole population."""
+    from kizuna.measure.disclosure import kind_by_name
+
+    allowed_set = {a.strip() for a in (allowed or "").split(",")}
+    for g in group_vars:
+        if g != "all" and g not in allowed_set and kind_by_name(g) is None:
+            return g
+    return "all"
+
+
+def suppression_notes(run: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the page withholds: cells of fewer than min_cell persons and their complementary cells."""
+    min_cell = run.get("min_cell")
+    notes = []
+    if min_cell:
+        notes.append(
+            {
+                "code": "measure.disclosure",
+                "template": N_(
+                    "Groups of fewer than {min_cell} respondents are withheld (blank, marked as suppressed), "
+                    "and one more group where needed so that the total minus the others cannot reveal them."
+                ),
+                "params": {"min_cell": i18n.number(min_cell)},
+            }
+        )
+    hidden = sum(1 for r in rows if r.get("suppressed"))
+    if hidden:
+        notes.append(
+            {
+                "code": "measure.suppressed_rows",
+                "template": N_("Suppressed rows on this page: {n}."),
+                "params": {"n": i18n.number(hidden)},
+            }
+        )
+    return notes_block("disclosure", _("Disclosure control"), notes)
+
+
 @router.get("/vital-core", response_class=HTMLResponse)
 @cached_page
 def vital_core(request: Request) -> HTMLResponse:
@@ -870,15 +910,16 @@ def vital_core(request: Request) -> HTMLResponse:
         (r, _("Round {round}").format(round=r), False) for r in rounds
     ]
     latest = filters["round"] or (rounds[-1] if rounds else None)
-    group = filters["group"] or next((g["group_var"] for g in groups if g["group_var"] != "all"), "all")
+    runs = fetch(store, "vital-core-runs", {})
+    run0 = runs.rows[0] if runs.rows else {}
+    group = filters["group"] or default_group([str(g["group_var"]) for g in groups], run0.get("allowed_groupings"))
     sub = fetch(store, "vital-core-estimates", {"group": group, "round": latest})
     contrib = fetch(store, "vital-core-contributions", {"group": "all", "round": latest})
     changes = fetch(store, "vital-core-changes", {"group": group})
-    runs = fetch(store, "vital-core-runs", {})
     if not runs.rows:
         return page(request, N_("Vital core"), INTRO_VC, [empty_block(_("Vital core"), runs.empty_reason or "")])
     run = runs.rows[0]
-    h = {r["round"]: r for r in overall.rows if r["measure"] == "H"}
+    h = {r["round"]: r for r in overall.rows if r["measure"] == "H" and r.get("estimate") is not None}
     blocks = [
         figures(
             (N_("Survey"), str(run.get("title") or "")),
@@ -895,11 +936,12 @@ def vital_core(request: Request) -> HTMLResponse:
                 for k, v in h.items()
             ],
         ),
+        suppression_notes(run, [*overall.rows, *sub.rows, *changes.rows]),
         chart_block(
             "trend",
             _("Change over time: H, A and M0 with 95% CIs"),
             charts.line_spec(
-                overall.rows,
+                [r for r in overall.rows if not r.get("suppressed")],
                 "round",
                 "estimate",
                 "measure",
@@ -915,7 +957,7 @@ def vital_core(request: Request) -> HTMLResponse:
             "subgroups",
             _("Headcount H by subgroup, round {round}").format(round=latest),
             charts.interval_spec(
-                [r for r in sub.rows if r["measure"] == "H"],
+                [r for r in sub.rows if r["measure"] == "H" and not r.get("suppressed")],
                 "group_label",
                 "estimate",
                 "lo",

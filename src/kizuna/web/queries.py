@@ -210,7 +210,7 @@ def vital_core_estimates(ws: Workspace, group: str | None = None, round: str | N
     return ws.query(
         """
         SELECT e.round, e.group_var, e.group_label, e.measure, e.b AS estimate, e.se, e.lo, e.hi, e.n,
-               round(e.pop) AS population, e.k, e.run_id
+               round(e.pop) AS population, e.k, coalesce(e.suppressed, false) AS suppressed, e.run_id
         FROM measure_estimates e JOIN measure_runs r USING (run_id)
         WHERE e.run_id = ? AND e.k = r.k AND e.indicator IS NULL AND e.measure IN ('H', 'A', 'M0')
           AND e.group_var = ? AND (? IS NULL OR e.round = ?)
@@ -231,7 +231,8 @@ def vital_core_contributions(ws: Workspace, group: str | None = None, round: str
                max(e.b) FILTER (WHERE e.measure = 'hd') AS uncensored_headcount,
                max(e.b) FILTER (WHERE e.measure = 'pctb') AS contribution_pct,
                max(e.lo) FILTER (WHERE e.measure = 'pctb') AS contribution_lo,
-               max(e.hi) FILTER (WHERE e.measure = 'pctb') AS contribution_hi
+               max(e.hi) FILTER (WHERE e.measure = 'pctb') AS contribution_hi,
+               coalesce(bool_or(e.suppressed), false) AS suppressed
         FROM measure_estimates e JOIN measure_runs r USING (run_id)
         WHERE e.run_id = ? AND e.k = r.k AND e.indicator IS NOT NULL AND e.group_var = ?
           AND (? IS NULL OR e.round = ?)
@@ -248,7 +249,8 @@ def vital_core_changes(ws: Workspace, group: str | None = None) -> list[dict[str
     return ws.query(
         """
         SELECT c.group_var, c.group_label, c.measure, c.from_round, c.to_round, c.years, c.change,
-               c.b1 AS from_value, c.b2 AS to_value, c.value, c.se, c.lo, c.hi
+               c.b1 AS from_value, c.b2 AS to_value, c.value, c.se, c.lo, c.hi,
+               coalesce(c.suppressed, false) AS suppressed
         FROM measure_changes c JOIN measure_runs r USING (run_id)
         WHERE c.run_id = ? AND c.k = r.k AND c.indicator IS NULL AND c.group_var = ?
           AND c.change IN ('abs', 'rel')
