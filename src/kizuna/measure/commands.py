@@ -14,6 +14,8 @@ from kizuna.options import WorkspaceOpt
 from kizuna.output import Format, render
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from kizuna.measure.run import MeasureResult
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json (the summary).")]
@@ -32,8 +34,6 @@ def measure_cmd(
     out: OutOpt = None,
 ) -> None:
     """Compute the vital-core (Alkire-Foster) index of a household survey with design-based SEs."""
-    import polars as pl
-
     from kizuna.measure.api import measure_file
     from kizuna.workspace import open_workspace
 
@@ -65,6 +65,8 @@ def headline(res: MeasureResult) -> tuple[pl.DataFrame, bool]:
     """The printed table: M0, H, A per round (in that order) with SE, CI and persons, and a ``note``
     column marking with † an estimate whose SE is 0 (at a bound: a point "interval"). Returns the
     table and whether any row is marked."""
+    import polars as pl
+
     from kizuna.measure.outputs import flag_bounds, in_measure_order, mark_bounds  # lazy: CLI start-up
 
     table, marked = mark_bounds(flag_bounds(in_measure_order(res.summary)))
