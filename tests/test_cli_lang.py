@@ -67,7 +67,7 @@ CASES = {
         ["measure", "{tmp}/s.csv", "--spec", "{tmp}/spec.toml", "--out-dir", "{tmp}/out"],
         "spec.unknown_key",
         "{tmp}/spec.toml, key 'bogus': unknown key 'bogus' (hint: allowed: af, design, dimension_weights, "
-        "dimensions, indicator_weights, indicators, instruments, needs, survey, title)",
+        "dimensions, disclosure, indicator_weights, indicators, instruments, needs, survey, title)",
     ),
     "overlaps": (
         {},
