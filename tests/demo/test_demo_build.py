@@ -70,3 +70,11 @@ def test_the_demo_never_overwrites_a_users_workspace(tmp_path, capsys):
     rc = main(["demo", "--no-serve", "-w", str(mine), "--inputs", str(tmp_path / "inputs")])
     assert rc == 2 and "not the demo's" in capsys.readouterr().err
     assert mine.exists()
+
+
+def test_the_demo_refuses_a_public_address_before_building_anything(tmp_path, capsys):
+    ws = tmp_path / "demo" / "kizuna.duckdb"
+    rc = main(["demo", "-w", str(ws), "--inputs", str(tmp_path / "inputs"), "--host", "0.0.0.0"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and err[0].startswith("error[serve.not_loopback]")
+    assert not ws.exists() and not (tmp_path / "inputs").exists()

@@ -22,10 +22,21 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only; do not start the dashboard.")] = False,
     host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to serve on.")] = 8000,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Allow a --host other than this machine (e.g. 0.0.0.0): the data becomes public, with no login.",
+        ),
+    ] = False,
 ) -> None:
     """Build the SYNTHETIC demo (fictional Republic of Kaltara), run every analysis and serve the dashboard."""
     from kizuna.demo.build import build_demo
 
+    if not no_serve:
+        from kizuna.web import check_host
+
+        check_host(host, public)  # refuse a public address before minutes of building, not after
     summary = build_demo(workspace, inputs, seed=seed)
     led = summary.steps["ledger"]
     typer.echo(
@@ -49,7 +60,7 @@ def demo(
     from kizuna.web import serve
 
     typer.echo(_("dashboard on http://{host}:{port}/ (Ctrl-C to stop)").format(host=host, port=port))
-    serve(summary.workspace, host, port, needs=summary.inputs / "coordinate" / "kaltara-needs.csv")
+    serve(summary.workspace, host, port, needs=summary.inputs / "coordinate" / "kaltara-needs.csv", public=public)
 
 
 def register(app: typer.Typer) -> None:
