@@ -8,7 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_disclosure_planted import _people, central_export, kobo_export, planted
+from tests.planted import central_export, kobo_export, planted
+from tests.planted import planted_people as _people
 
 from kizuna.errors import InputError
 from kizuna.measure.readers import read_survey
