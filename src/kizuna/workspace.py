@@ -46,8 +46,8 @@ def kill_point(name: str) -> None:
     ``commit`` (just before its COMMIT), ``committed`` (after COMMIT, before any output file),
     ``file`` (after each input file of an ingest is loaded, before the next), ``replace`` and
     ``replaced`` (``kizuna demo``: the new workspace built, before and after it replaces the old one).
-    The SIGKILL tests (``tests/reliability/test_sigkill.py``, docs/reliability.md) use it to stop a
-    real CLI process at each of them; unset, it costs one dictionary look-up. Points reached while a
+    The SIGKILL tests (``tests/reliability/test_sigkill.py``, docs/reliability.md) use it to stop a real
+    CLI process at each of them; unset, it costs one environment look-up. Points reached while a
     workspace opens (its migrations) do not count.
     """
     want = os.environ.get(KILL_ENV)

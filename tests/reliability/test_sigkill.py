@@ -191,11 +191,6 @@ def test_a_kill_before_commit_leaves_the_workspace_as_it_was(inputs, tmp_path, c
 @pytest.mark.parametrize("command", AFTER_COMMIT)
 def test_a_kill_just_after_commit_leaves_the_whole_result(inputs, tmp_path, complete, command):
     # The first COMMIT of the command is its only one: everything it stores is in it.
-    if command == "screen-two-files":
-        pytest.skip(
-            "screen a.toml b.toml stores each file in its own transaction on this branch; the `screen` branch "
-            "(issue 13) makes it one transaction - re-enable at merge"
-        )
     ws = _copy_base(inputs, tmp_path, "ws")
     before = dump(ws, mask_times=True)
     run = cli(_args(inputs, command, ws), ws.parent, kill_at="committed")
