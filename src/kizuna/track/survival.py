@@ -98,7 +98,10 @@ def _check_survival_inputs(durations: Any, events: Any, groups: Any = None) -> t
 def _group_codes(groups: Any, n: int) -> tuple[np.ndarray, list[Any]]:
     if groups is None:
         return np.zeros(n, dtype=np.int64), [None]
-    series = groups if isinstance(groups, pl.Series) else pl.Series("group", list(groups) if not isinstance(groups, np.ndarray) else groups)
+    if isinstance(groups, pl.Series):
+        series = groups
+    else:
+        series = pl.Series("group", groups if isinstance(groups, np.ndarray) else list(groups))
     if series.null_count():
         row = int(series.is_null().arg_max() or 0) + 1
         raise InputError(
