@@ -319,7 +319,7 @@ def _wave_frame(table: pl.DataFrame, person: str, wave: str, status: str, by: Se
             hint=N_("use ok (seen, no event), event (event observed) or lost (not reached at this wave)"),
             params={"row": row},
         )
-    dup = df.filter(pl.struct("_person", "_wave").is_duplicated())
+    dup = df.filter(~pl.struct("_person", "_wave").is_first_distinct())  # name the repeat, not the first
     if dup.height:
         row = int(dup["_row"][0])
         raise InputError(
