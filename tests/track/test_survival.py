@@ -206,7 +206,11 @@ def test_logrank_needs_two_groups_and_no_missing_group():
 
 @pytest.mark.parametrize(
     ("column", "value", "code"),
-    [("status", "gone", "track.bad_status"), ("wave_month", -3, "track.bad_wave"), ("wave_month", 6, "track.duplicate_wave")],
+    [
+        ("status", "gone", "track.bad_status"),
+        ("wave_month", -3, "track.bad_wave"),
+        ("wave_month", 6, "track.duplicate_wave"),
+    ],
 )
 def test_bad_wave_tables(column, value, code):
     table = _waves().with_columns(
@@ -230,4 +234,3 @@ def test_japanese_message():
         kaplan_meier([1, -2], [1, 0])
     with i18n.use("ja"):
         assert info.value.text() == "期間が負の値です（2人目）"
-
