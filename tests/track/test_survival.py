@@ -234,3 +234,17 @@ def test_japanese_message():
         kaplan_meier([1, -2], [1, 0])
     with i18n.use("ja"):
         assert info.value.text() == "期間が負の値です（2人目）"
+
+
+def test_sparse_path_for_many_groups_and_times_gives_the_same_table(monkeypatch):
+    from kizuna.track import survival
+
+    rng = np.random.default_rng(21)
+    t = np.round(rng.exponential(8, 400), 2)
+    e = rng.integers(0, 2, 400)
+    g = rng.integers(0, 25, 400)
+    dense = kaplan_meier(t, e, groups=g)
+    monkeypatch.setattr(survival, "_DENSE_CELLS", 0)
+    sparse = kaplan_meier(t, e, groups=g)
+    assert dense.equals(sparse)
+    _assert_matches_lifelines(sparse.filter(pl.col("group") == 7), t[g == 7], e[g == 7])

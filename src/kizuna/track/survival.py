@@ -25,6 +25,7 @@ from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
 
 STATUSES = ("ok", "event", "lost")
+_DENSE_CELLS = 2_000_000  # largest groups x distinct-times grid counted densely (16 MB per float array)
 
 
 def _as_float(values: Any, name: str) -> np.ndarray:
@@ -95,9 +96,30 @@ def _check_survival_inputs(durations: Any, events: Any, groups: Any = None) -> t
     return t, e
 
 
+def _factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each value's index among them, without sorting every person.
+
+    Small non-negative whole numbers (wave months, group codes) are counted with ``bincount``; anything else has
+    its distinct values hashed out (polars) and each value binary-searched among them."""
+    if values.dtype.kind in "iub" or (values.dtype.kind == "f" and values.size):
+        lo = values.min() if values.size else 0
+        hi = values.max() if values.size else 0
+        if lo >= 0 and hi <= 4 * values.size + 64:
+            whole = values.astype(np.int64)
+            if values.dtype.kind != "f" or np.array_equal(whole, values):
+                present = np.bincount(whole, minlength=int(hi) + 1) > 0
+                position = np.cumsum(present) - 1
+                return np.flatnonzero(present).astype(values.dtype), position[whole]
+    uniq = np.sort(pl.Series(values).unique().to_numpy())
+    return uniq, np.searchsorted(uniq, values).astype(np.int64)
+
+
 def _group_codes(groups: Any, n: int) -> tuple[np.ndarray, list[Any]]:
     if groups is None:
         return np.zeros(n, dtype=np.int64), [None]
+    if isinstance(groups, np.ndarray) and groups.dtype.kind in "iub":
+        uniq, codes = _factorise(groups)
+        return codes, uniq.tolist()
     if isinstance(groups, pl.Series):
         series = groups
     else:
@@ -111,8 +133,9 @@ def _group_codes(groups: Any, n: int) -> tuple[np.ndarray, list[Any]]:
             hint=N_("give every person a group, or a label such as 'unknown'"),
             params={"row": row},
         )
-    labels, codes = np.unique(series.to_numpy(), return_inverse=True)
-    return codes.astype(np.int64), labels.tolist()
+    labels = series.unique().sort()
+    codes = series.replace_strict(labels, pl.int_range(labels.len(), eager=True), return_dtype=pl.Int64)
+    return codes.to_numpy(), labels.to_list()
 
 
 @dataclass(frozen=True)
@@ -126,24 +149,35 @@ class _Table:
     censored: np.ndarray
 
 
-def _event_table(t: np.ndarray, e: np.ndarray, codes: np.ndarray) -> _Table:
-    # One sort of (group, time); distinct pairs and their counts; at risk = people in the group whose
-    # time is >= this one, i.e. the reverse cumulative count within the group.
-    order = np.lexsort((t, codes))
-    ts, gs, es = t[order], codes[order], e[order]
+def _event_table(t: np.ndarray, e: np.ndarray, codes: np.ndarray, n_groups: int) -> _Table:
+    times, t_idx = _factorise(t)
+    m = times.size
+    if n_groups * m <= _DENSE_CELLS:
+        # dense: counts on a groups x times grid by bincount, at risk by reverse cumulative sums along time
+        key = codes * m + t_idx
+        count = np.bincount(key, minlength=n_groups * m).reshape(n_groups, m)
+        dead = np.bincount(key, weights=e, minlength=n_groups * m).reshape(n_groups, m)
+        at_risk = np.cumsum(count[:, ::-1], axis=1)[:, ::-1]
+        keep = (count > 0).ravel()
+        group = np.repeat(np.arange(n_groups), m)[keep]
+        d = dead.ravel()[keep].astype(np.int64)
+        c = count.ravel()[keep]
+        return _Table(group, np.tile(times, n_groups)[keep], at_risk.ravel()[keep], d, c - d)
+    # sparse (many groups x many distinct times): one sort of (group, time) and run boundaries
+    order = np.lexsort((t_idx, codes))
+    ts, gs, es = t_idx[order], codes[order], e[order]
     start = np.empty(ts.size, dtype=bool)
     start[0] = True
     start[1:] = (ts[1:] != ts[:-1]) | (gs[1:] != gs[:-1])
     idx = np.flatnonzero(start)
     counts = np.diff(np.append(idx, ts.size))
-    events = np.add.reduceat(es, idx)
+    events = np.add.reduceat(es, idx).astype(np.int64)
     group = gs[idx]
-    # within-group reverse cumulative sum via the global cumulative sum and each group's end
     cum = np.cumsum(counts)
-    group_end = np.zeros(int(group.max()) + 1, dtype=np.int64)
+    group_end = np.zeros(n_groups, dtype=np.int64)
     np.maximum.at(group_end, group, cum)
     at_risk = group_end[group] - cum + counts
-    return _Table(group, ts[idx], at_risk.astype(np.int64), events.astype(np.int64), (counts - events).astype(np.int64))
+    return _Table(group, times[ts[idx]], at_risk.astype(np.int64), events, (counts - events).astype(np.int64))
 
 
 def _within_group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -192,7 +226,7 @@ def kaplan_meier(
         )
     t, e = _check_survival_inputs(durations, events, groups)
     codes, labels = _group_codes(groups, t.size)
-    tab = _event_table(t, e, codes)
+    tab = _event_table(t, e, codes, len(labels))
     n = tab.at_risk.astype(float)
     d = tab.events.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -257,7 +291,7 @@ def logrank(durations: Any, events: Any, groups: Any) -> LogRank:
             Where(field="groups"),
             hint=N_("compare cohorts, areas, sexes or programmes with at least two values"),
         )
-    times, t_idx = np.unique(t, return_inverse=True)
+    times, t_idx = _factorise(t)
     m = times.size
     # at risk per (time, group): people of group g with time >= t, by reverse cumulative sums
     count = np.zeros((m, k))
