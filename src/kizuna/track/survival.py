@@ -134,8 +134,8 @@ def _group_codes(groups: Any, n: int) -> tuple[np.ndarray, list[Any]]:
             params={"row": row},
         )
     labels = series.unique().sort()
-    codes = series.replace_strict(labels, pl.int_range(labels.len(), eager=True), return_dtype=pl.Int64)
-    return codes.to_numpy(), labels.to_list()
+    coded = series.replace_strict(labels, pl.int_range(labels.len(), eager=True), return_dtype=pl.Int64)
+    return coded.to_numpy(), labels.to_list()
 
 
 @dataclass(frozen=True)
