@@ -248,3 +248,27 @@ def test_sparse_path_for_many_groups_and_times_gives_the_same_table(monkeypatch)
     sparse = kaplan_meier(t, e, groups=g)
     assert dense.equals(sparse)
     _assert_matches_lifelines(sparse.filter(pl.col("group") == 7), t[g == 7], e[g == 7])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 3.0, 6.0, 12.0, 24.0, 7.5]), st.booleans(), st.sampled_from(["a", "b", "c"])),
+        min_size=2,
+        max_size=40,
+    )
+)
+def test_logrank_and_curves_agree_with_lifelines_on_small_tied_samples(rows):
+    t = np.array([r[0] for r in rows])
+    e = np.array([int(r[1]) for r in rows])
+    g = np.array([r[2] for r in rows])
+    for label in np.unique(g):
+        mask = g == label
+        part = kaplan_meier(t, e, groups=g).filter(pl.col("group") == label)
+        _assert_matches_lifelines(part, t[mask], e[mask])
+    if len(np.unique(g)) < 2 or e.sum() == 0:
+        return
+    ours = logrank(t, e, g)
+    ref = multivariate_logrank_test(t, g, e)
+    assert ours.statistic == pytest.approx(ref.test_statistic, abs=1e-8)
+    assert ours.p == pytest.approx(ref.p_value, abs=1e-8)
