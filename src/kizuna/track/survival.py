@@ -101,9 +101,8 @@ def _factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Small non-negative whole numbers (wave months, group codes) are counted with ``bincount``; anything else has
     its distinct values hashed out (polars) and each value binary-searched among them."""
-    if values.dtype.kind in "iub" or (values.dtype.kind == "f" and values.size):
-        lo = values.min() if values.size else 0
-        hi = values.max() if values.size else 0
+    if values.dtype.kind in "iubf" and values.size:
+        lo, hi = values.min(), values.max()
         if lo >= 0 and hi <= 4 * values.size + 64:
             whole = values.astype(np.int64)
             if values.dtype.kind != "f" or np.array_equal(whole, values):
@@ -246,7 +245,7 @@ def kaplan_meier(
     hi[np.isnan(hi)] = 1.0
     columns: dict[str, Any] = {}
     if groups is not None:
-        columns["group"] = pl.Series("group", [labels[i] for i in tab.group]) if len(labels) else []
+        columns["group"] = pl.Series("group", labels).gather(tab.group)
     columns.update(
         time=tab.time,
         at_risk=tab.at_risk,
