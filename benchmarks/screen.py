@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from child import run_side
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -87,7 +87,7 @@ def side_brute(n_events: int, n_sites: int, repeats: int) -> dict:
 
 def run_child(side: str, n_events: int, n_sites: int, repeats: int) -> dict:
     """Run one side in a fresh interpreter; return its figures plus its own peak RSS (MiB)."""
-    proc = subprocess.Popen(
+    return run_side(
         [
             sys.executable,
             __file__,
@@ -100,17 +100,8 @@ def run_child(side: str, n_events: int, n_sites: int, repeats: int) -> dict:
             "--repeats",
             str(repeats),
         ],
-        stdout=subprocess.PIPE,
-        text=True,
+        side,
     )
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{side} side failed with exit code {proc.returncode}")
-    res = json.loads(out)
-    res["peak_rss_mib"] = usage.ru_maxrss / 1024.0  # Linux reports KiB
-    return res
 
 
 def main() -> None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from child import run_side
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -120,14 +120,7 @@ def side_lifelines(n: int, repeats: int) -> dict:
 def run_child(side: str, n: int, repeats: int) -> dict:
     """Run one side in a fresh interpreter; return its figures plus its own peak RSS (MiB)."""
     cmd = [sys.executable, __file__, "--side", side, "--persons", str(n), "--repeats", str(repeats)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{side} side failed")
-    res = json.loads(out)
-    res["peak_rss_mib"] = usage.ru_maxrss / 1024.0  # Linux reports KiB
-    return res
+    return run_side(cmd, side)
 
 
 def main() -> None:

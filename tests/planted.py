@@ -164,12 +164,14 @@ def workspace_text(ws: Path) -> str:
         con.close()
 
 
+def file_text(path: Path) -> str:
+    """A written file as text to search: every part of an XLSX (a zip), else the file itself."""
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as z:
+            return "\n".join(z.read(m).decode("utf-8", errors="replace") for m in z.namelist())
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
 def output_texts(out: Path) -> dict[str, str]:
-    texts = {}
-    for f in sorted(out.iterdir()):
-        if f.suffix == ".xlsx":
-            with zipfile.ZipFile(f) as z:
-                texts[f.name] = "\n".join(z.read(m).decode("utf-8", errors="replace") for m in z.namelist())
-        else:
-            texts[f.name] = f.read_text(encoding="utf-8")
-    return texts
+    """Every file of an output folder as text, by name."""
+    return {f.name: file_text(f) for f in sorted(out.iterdir())}

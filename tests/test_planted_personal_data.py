@@ -11,14 +11,13 @@ declared enum value, are searched too. None may hold a planted value.
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from kizuna.cli import main
-from tests.planted import SPEC, central_export, kobo_export, leaks, plain_survey, planted, planted_people
+from tests.planted import SPEC, central_export, file_text, kobo_export, leaks, plain_survey, planted, planted_people
 
 INFORMANT = ["Informant Plantedname Wol", "+211 955 000 142"]
 CONTACTS = ["Plantedcontact Achieng", "+211 977 123 456", "plantedcontact@example.org"]
@@ -54,13 +53,6 @@ COMMUNITIES = "name,lat,lon,population,group\nAmber Ford,8.0,30.0,1200,Asari\nBl
 
 def _values() -> list[str]:
     return planted(planted_people()) + INFORMANT + CONTACTS
-
-
-def _file_text(path: Path) -> str:
-    if path.suffix == ".xlsx":
-        with zipfile.ZipFile(path) as z:
-            return "\n".join(z.read(m).decode("utf-8", errors="replace") for m in z.namelist())
-    return path.read_bytes().decode("utf-8", errors="replace")
 
 
 def _workspace_bytes(ws: Path) -> str:
@@ -164,7 +156,7 @@ def test_the_workspace_holds_no_planted_value_after_any_command(planted_workspac
 def test_no_output_file_holds_a_planted_value(planted_workspace):
     _, _, written, _ = planted_workspace
     assert len(written) >= 10  # three measure folders, the screening reports and the listing
-    found = {f.name: leaks(_file_text(f), _values()) for f in written}
+    found = {f.name: leaks(file_text(f), _values()) for f in written}
     assert {k: v[:3] for k, v in found.items() if v} == {}
 
 
@@ -194,5 +186,5 @@ def test_the_search_finds_a_value_where_it_is_really_there(planted_workspace, tm
     """The control: the same search over the raw inputs finds the planted values, so it can fail."""
     sheet = tmp_path / "sheet.csv"
     sheet.write_text(SHEET, encoding="utf-8")
-    assert set(CONTACTS) <= set(leaks(_file_text(sheet), _values()))
+    assert set(CONTACTS) <= set(leaks(file_text(sheet), _values()))
     assert set(INFORMANT) <= set(leaks(PROPOSAL, _values()))
