@@ -167,6 +167,7 @@ def _register_parts() -> None:
     from kizuna.ledger import commands as ledger_commands
     from kizuna.measure import commands as measure_commands
     from kizuna.screen import commands as screen_commands
+    from kizuna.track import commands as track_commands
     from kizuna.web import commands as web_commands
 
     demo_commands.register(app)
@@ -175,6 +176,7 @@ def _register_parts() -> None:
     geo_commands.register(app)
     measure_commands.register(app)
     screen_commands.register(app)
+    track_commands.register(app)
     web_commands.register(app)
     # the parts' own groups (allies, report, ...) list their commands the same way
     for group in app.registered_groups:

@@ -65,6 +65,7 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
     from kizuna.coordinate.demo import build_demo as coordinate_demo
     from kizuna.measure.demo import build_demo as measure_demo
     from kizuna.screen.demo import build_demo as screen_demo
+    from kizuna.track.demo import build_demo as track_demo
 
     t0 = time.perf_counter()
     inputs = Path(inputs) if inputs else DEFAULT_DIR / "inputs"
@@ -107,6 +108,7 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
         }
         summary.steps["measure"] = measure_demo(ws, inputs / "measure")
         summary.steps["screen"] = screen_demo(ws, inputs / "screen")
+        summary.steps["track"] = track_demo(ws, inputs / "track", seed=seed)
         ws.con.execute("CHECKPOINT")  # everything in the file itself: no log of it stays behind
     _fold_wal(building)
     kill_point("replace")

@@ -388,6 +388,10 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    from kizuna.web import track_ddr, track_results, track_training
+
+    for part in (track_results, track_ddr, track_training):
+        app.include_router(part.router)
     app.add_middleware(Guard, allowed_hosts=allowed_hosts, cache_entries=cache_size)  # type: ignore[arg-type]
     return app
 

@@ -875,3 +875,15 @@ def synthetic(store: ReadOnlyStore) -> bool:
     if not store.has_tables("imports", "activities"):
         return False
     return bool(store.cached(("synthetic",), queries.holds_synthetic_data, keep=True))
+
+
+def _add_track_datasets() -> None:
+    """Track's datasets (issue 14) live with their pages in ``web/track_*.py``; named here once."""
+    from kizuna.web import track_ddr, track_results, track_training
+
+    for part in (track_results, track_ddr, track_training):
+        for d in part.DATASETS:
+            DATASETS[d.name] = d
+
+
+_add_track_datasets()
