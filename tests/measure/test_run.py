@@ -42,6 +42,10 @@ def test_rules_listwise_deletion_and_missing_subgroup():
     # person 5 misses fcs -> dropped; 4 kept with weights 1, 2, 1, 1 (total 5)
     assert res.n_used == 4 and res.n_dropped == 1 and res.missing == {"food": 1, "well": 0}
     assert "1 of 5 persons dropped" in res.notes[0]
+    from kizuna import i18n
+
+    with i18n.use("ja"):
+        assert i18n.gettext(res.notes[0]) == "5 人中 1 人を、指標の欠測のため除外しました（リストワイズ）：food 1"
     # deprivations: p1 food+well (c=1), p2 none, p3 food (c=.5), p4 well (c=.5); k=50 -> p1, p3, p4 poor
     s = {r["measure"]: r["b"] for r in res.summary.iter_rows(named=True)}
     assert s["H"] == pytest.approx(3 / 5)

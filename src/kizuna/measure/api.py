@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kizuna.i18n import N_, Said
 from kizuna.measure.disclosure import undeclared_notes
 from kizuna.measure.outputs import write_outputs
 from kizuna.measure.readers import read_survey
@@ -40,7 +41,11 @@ def measure_file(
     result = run_measure(data.frame, spec, value_labels=data.value_labels, file=str(survey))
     if data.hashed or data.dropped:
         result.notes.append(
-            f"identifiers protected on read: {len(data.hashed)} column(s) hashed, {len(data.dropped)} dropped"
+            Said(
+                N_("identifiers protected on read: {hashed} column(s) hashed, {dropped} dropped"),
+                hashed=len(data.hashed),
+                dropped=len(data.dropped),
+            )
         )
     result.notes.extend(undeclared_notes(data.undeclared))
     run_id, created = (None, False)

@@ -52,7 +52,7 @@ def measure_cmd(
     if flagged:
         print(_(BOUND_NOTE), file=sys.stderr)
     for note in res.notes:
-        print(note, file=sys.stderr)
+        print(_(note), file=sys.stderr)
     if run.run_id is not None:
         stored = _("stored as run {run_id}") if run.created else _("already stored as run {run_id}")
         print(stored.format(run_id=run.run_id), file=sys.stderr)

@@ -190,8 +190,12 @@ def run_measure(
         )
     if n_used < n:
         notes.append(
-            f"{n - n_used} of {n} persons dropped (listwise) for a missing indicator: "
-            + ", ".join(f"{k} {v}" for k, v in missing.items() if v)
+            Said(
+                N_("{dropped} of {n} persons dropped (listwise) for a missing indicator: {counts}"),
+                dropped=n - n_used,
+                n=n,
+                counts=", ".join(f"{k} {v}" for k, v in missing.items() if v),
+            )
         )
     kept = frame.filter(pl.Series(keep))
     g0 = g0[keep]

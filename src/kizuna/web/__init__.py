@@ -70,5 +70,6 @@ def serve(
             "who can reach {host}:{port}, with no login."
         )
         print(warning.format(workspace=path, host=shown, port=port), file=sys.stderr, flush=True)
-    print(f"Kizuna dashboard on http://{shown}:{port}/ (workspace {path}; Ctrl+C to stop)", flush=True)
+    banner = _("Kizuna dashboard on {url} (workspace {workspace}; Ctrl+C to stop)")
+    print(banner.format(url=f"http://{shown}:{port}/", workspace=path), flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
