@@ -254,6 +254,19 @@ AMOUNT_PROBLEMS = {
     "other": "",
 }
 
+# Warnings about result values (IATI 2.03 baseline/@value, target/@value, actual/@value), one message per
+# element so that each reads whole in every language.
+RESULT_NOT_A_NUMBER = {
+    "baseline": N_("baseline value {value!r} (line {line}) is not a number; kept as text, with no numeric value"),
+    "target": N_("target value {value!r} (line {line}) is not a number; kept as text, with no numeric value"),
+    "actual": N_("actual value {value!r} (line {line}) is not a number; kept as text, with no numeric value"),
+}
+RESULT_NOT_DECIMAL = {
+    "baseline": N_("baseline value {value!r} (line {line}) is not written as an xsd:decimal; read as {num}"),
+    "target": N_("target value {value!r} (line {line}) is not written as an xsd:decimal; read as {num}"),
+    "actual": N_("actual value {value!r} (line {line}) is not written as an xsd:decimal; read as {num}"),
+}
+
 
 def _pct(raw: str | None) -> float | None:
     """A percentage: an amount as :func:`parse_amount` reads it, else ``None`` (counted as 0 where shares
@@ -845,20 +858,14 @@ class IatiReader:
                 act.warnings.append(
                     (
                         "result.value_not_decimal",
-                        Said(
-                            N_("result {kind} value {value!r} (line {line}) is not written as an xsd:decimal; read as {num}"),
-                            kind=key[2], value=raw, line=line, num=f"{num:.15g}",
-                        ),
+                        Said(RESULT_NOT_DECIMAL[key[2]], value=raw, line=line, num=f"{num:.15g}"),
                     )
                 )  # fmt: skip
             elif problem is not None and measure in (None, "1", "2"):
                 act.warnings.append(
                     (
                         "result.value_not_a_number",
-                        Said(
-                            N_("result {kind} value {value!r} (line {line}) is not a number; kept as text, with no numeric value"),
-                            kind=key[2], value=raw, line=line,
-                        ),
+                        Said(RESULT_NOT_A_NUMBER[key[2]], value=raw, line=line),
                     )
                 )  # fmt: skip
         out: dict[str, Any] = {

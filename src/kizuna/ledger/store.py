@@ -294,9 +294,7 @@ class Batch:
     def arrow(self, table: str) -> pa.Table:
         rows = self.rows[table]
         cols = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS[table]]
-        return pa.table(
-            {c: pa.array(v, type=_arrow_type(c, table)) for c, v in zip(COLUMNS[table], cols, strict=True)}
-        )
+        return pa.table({c: pa.array(v, type=_arrow_type(c, table)) for c, v in zip(COLUMNS[table], cols, strict=True)})
 
     def tables(self) -> dict[str, pa.Table]:
         return {t: self.arrow(t) for t, rows in self.rows.items() if rows}
