@@ -24,7 +24,9 @@ from kizuna.ledger.ingest import ingest_file
 from kizuna.workspace import open_workspace
 from tests.conftest import shared_path
 
-REAL_FILES = ["CAF-ActivityFile-2025-10-10.xml", "worldbank-sv.xml"]
+# The two files with results the README names, and D-Portal's extract (many publishers), which alone has
+# indicator references; the least number of results each holds, so no comparison is of zeros.
+REAL_FILES = {"CAF-ActivityFile-2025-10-10.xml": 400, "worldbank-sv.xml": 200, "dportal-covid-extract.xml": 100}
 
 # What each stored count is, as an XPath relative to one kept iati-activity.
 VALUE_PARENTS = ("result/indicator/baseline", "result/indicator/period/target", "result/indicator/period/actual")
@@ -84,8 +86,7 @@ def test_stored_result_counts_equal_an_independent_lxml_count(real_ws, name):
         assert ws.scalar("SELECT count(*) FROM activities") == acts["kept"]
         got = {t: ws.scalar(SQL.get(t, f"SELECT count(*) FROM {t}")) for t in XPATHS}
     assert got == dict(expected), acts
-    # The files do hold results (the README: 493 and 251): the comparison is not of zeros.
-    assert expected["results"] > 200 and expected["targets"] > 200
+    assert expected["results"] >= REAL_FILES[name] and expected["targets"] >= REAL_FILES[name] // 2
     assert acts["repeated_in_file_later_one_kept"] == 0, "no activity of these files is dropped"
 
 
@@ -122,6 +123,30 @@ def test_spot_values_of_the_world_bank_file_match_the_file(real_ws):
     assert row["baseline_value"] == ind.xpath("string(baseline/@value)").strip()
     # The file's baseline comments are empty narratives (<comment><narrative/></comment>): no text, NULL.
     assert comment == (ind.xpath("string(baseline/comment/narrative)").strip() or None)
+
+
+@pytest.mark.shared
+def test_an_indicator_reference_of_the_dportal_file_matches_the_file(real_ws):
+    tree = etree.parse(str(shared_path("iati-more", "dportal-covid-extract.xml")))
+    ref = tree.xpath("(//iati-activity/result/indicator/reference[@code])[1]")[0]
+    ind = ref.getparent()
+    res = ind.getparent()
+    ident = res.getparent().xpath("string(iati-identifier)").strip()
+    key = [
+        ident,
+        len(res.xpath("preceding-sibling::result")) + 1,
+        len(ind.xpath("preceding-sibling::indicator")) + 1,
+        len(ref.xpath("preceding-sibling::reference")) + 1,
+    ]
+    with open_workspace(real_ws["dportal-covid-extract.xml"], read_only=True) as ws:
+        got = ws.query(
+            "SELECT vocabulary, code, indicator_uri FROM result_indicator_refs JOIN activities a USING (activity_uid)"
+            " WHERE a.iati_identifier = ? AND result_seq = ? AND indicator_seq = ? AND ref_seq = ?",
+            key,
+        )
+    assert got == [
+        {"vocabulary": ref.get("vocabulary"), "code": ref.get("code"), "indicator_uri": ref.get("indicator-uri")}
+    ]
 
 
 @pytest.mark.shared
