@@ -424,3 +424,24 @@ def test_a_decimal_value_is_stored_as_written_and_as_its_number(number):
     res = act.results[0]
     target = res["indicators"][0]["periods"][0]["target"][0]
     assert target["value"] == raw and target["num"] == float(raw)
+
+
+def test_migration_0013_upgrades_a_workspace_that_already_holds_results(tmp_path):
+    # A workspace as 0012 left it: the 0013 tables and columns absent, an old result row stored.
+    path = tmp_path / "old.duckdb"
+    with open_workspace(path) as ws, ws.transaction() as con:
+        for t in RESULT_TABLES:
+            if t not in ("results", "result_indicators", "result_periods", "result_indicator_refs"):
+                con.execute(f"DROP TABLE {t}")
+        for table, col in [("results", "description"), ("result_indicators", "aggregation_status"),
+                           ("result_indicators", "description"), ("result_indicators", "baseline_num"),
+                           ("result_periods", "target_num"), ("result_periods", "actual_num")]:  # fmt: skip
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {col}")
+        con.execute("DELETE FROM schema_migrations WHERE version = 13")
+        con.execute("INSERT INTO result_periods VALUES ('P|A', 1, 1, 1, NULL, NULL, '5', '4')")
+    with open_workspace(path) as ws:
+        assert ws.query("SELECT target_value, actual_value, target_num FROM result_periods") == [
+            {"target_value": "5", "actual_value": "4", "target_num": None}
+        ]
+        ingest_file(ws, write(tmp_path, DISAGGREGATED))
+        assert ws.scalar("SELECT count(*) FROM result_dimensions") == 6
