@@ -31,7 +31,7 @@ from typing import Any
 from lxml import etree
 
 from kizuna.errors import InputError, Where
-from kizuna.i18n import N_
+from kizuna.i18n import N_, Said
 
 SUPPORTED_VERSIONS = ("2.01", "2.02", "2.03")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -55,6 +55,8 @@ V1_CODES: dict[str, dict[str, str]] = {
     },
     "policy-vocabulary": {"DAC": "1", "RO": "99"},
     "budget-type": {"original": "1", "revised": "2"},
+    # ResultType by name (1.0x files that wrote the name instead of the code; the codes are unchanged)
+    "result-type": {"OUTPUT": "1", "OUTCOME": "2", "IMPACT": "3", "OTHER": "9"},
 }  # fmt: skip
 TRANSACTION_TYPES = frozenset(str(i) for i in range(1, 14))  # the 2.0x TransactionType codelist
 
@@ -250,6 +252,19 @@ AMOUNT_PROBLEMS = {
     "comma": "; a comma is ambiguous here (IATI amounts use a point for decimals and no thousands separators)",
     "too_large": "; it is too large to be an amount",
     "other": "",
+}
+
+# Warnings about result values (IATI 2.03 baseline/@value, target/@value, actual/@value), one message per
+# element so that each reads whole in every language.
+RESULT_NOT_A_NUMBER = {
+    "baseline": N_("baseline value {value!r} (line {line}) is not a number; kept as text, with no numeric value"),
+    "target": N_("target value {value!r} (line {line}) is not a number; kept as text, with no numeric value"),
+    "actual": N_("actual value {value!r} (line {line}) is not a number; kept as text, with no numeric value"),
+}
+RESULT_NOT_DECIMAL = {
+    "baseline": N_("baseline value {value!r} (line {line}) is not written as an xsd:decimal; read as {num}"),
+    "target": N_("target value {value!r} (line {line}) is not written as an xsd:decimal; read as {num}"),
+    "actual": N_("actual value {value!r} (line {line}) is not written as an xsd:decimal; read as {num}"),
 }
 
 
@@ -568,7 +583,7 @@ class IatiReader:
                 if _budget_has_content(child):
                     act.budgets.append(self._read_budget(child, len(act.budgets) + 1, act))
             elif tag == "result":
-                act.results.append(self._read_result(child, lang))
+                act.results.append(self._read_result(child, act))
         self._drop_implied(act)
         self._check_percentages(act)
         self._v1_warning(act)
@@ -738,36 +753,142 @@ class IatiReader:
                 loc["adm2"] = (adm.get("adm2") or "").strip() or loc["adm2"]
         return loc
 
-    def _read_result(self, el: etree._Element, lang: str | None) -> dict[str, Any]:
+    def _read_result(self, el: etree._Element, act: Activity) -> dict[str, Any]:
+        """One ``result`` read whole (IATI 2.03, ``iati-activity/result``; 1.0x results, whose text sits
+        in the elements themselves, read the same way). Every child element is kept, even an empty one,
+        so the stored counts equal the file's. See ``migrations/0013_result_details.sql`` for the rows."""
+        dlang = act.default_lang
         res: dict[str, Any] = {
-            "type": el.get("type"),
+            "type": self._code("result-type", _attr(el, "type")),
             "aggregation_status": _bool(el.get("aggregation-status")),
-            "title": narrative(el.find("title"), lang),
+            "title": None,
+            "description": None,
+            "refs": [],
+            "links": [],
+            "narratives": [],  # (indicator_seq, period_seq, kind, value_seq, element, ord, lang, text)
             "indicators": [],
         }
-        for ind in el.iterchildren("indicator"):
-            base = ind.find("baseline")
-            by = _attr(base, "year")
-            indicator: dict[str, Any] = {
-                "measure": ind.get("measure"),
-                "ascending": _bool(ind.get("ascending")),
-                "title": narrative(ind.find("title"), lang),
-                "baseline_year": int(by) if by and by.strip().isdigit() else None,
-                "baseline_date": parse_date(_attr(base, "iso-date")),
-                "baseline_value": _attr(base, "value"),
-                "periods": [],
-            }
-            for per in ind.iterchildren("period"):
-                indicator["periods"].append(
-                    (
-                        parse_date(_attr(per.find("period-start"), "iso-date")),
-                        parse_date(_attr(per.find("period-end"), "iso-date")),
-                        _attr(per.find("target"), "value"),
-                        _attr(per.find("actual"), "value"),
-                    )
-                )
-            res["indicators"].append(indicator)
+        for child in el.iterchildren():
+            tag = child.tag
+            if tag == "indicator":
+                res["indicators"].append(self._read_indicator(child, act, res, len(res["indicators"]) + 1))
+            elif tag in ("title", "description"):
+                ns = narratives(child, dlang)
+                res[tag] = res[tag] or pick_narrative(ns, dlang, dlang)
+                _keep_result(res, (None, None, "result", None, tag), ns)
+            elif tag == "reference":
+                res["refs"].append((_attr(child, "vocabulary"), _attr(child, "code"), _attr(child, "vocabulary-uri")))
+            elif tag == "document-link":
+                res["links"].append(_document_link(child, dlang))
         return res
+
+    def _read_indicator(self, el: etree._Element, act: Activity, res: dict[str, Any], i_seq: int) -> dict[str, Any]:
+        dlang = act.default_lang
+        measure = _attr(el, "measure")
+        ascending = _bool(el.get("ascending"))
+        ind: dict[str, Any] = {
+            "measure": measure,
+            # IATI 2.03 indicator/@ascending: "default true"; a value that is not a boolean is read so too
+            "ascending": True if ascending is None else ascending,
+            "aggregation_status": _bool(el.get("aggregation-status")),
+            "title": None,
+            "description": None,
+            "refs": [],
+            "links": [],
+            "baselines": [],
+            "periods": [],
+        }
+        for child in el.iterchildren():
+            tag = child.tag
+            if tag == "period":
+                ind["periods"].append(self._read_period(child, act, res, measure, i_seq, len(ind["periods"]) + 1))
+            elif tag == "baseline":
+                b_seq = len(ind["baselines"]) + 1
+                base = self._read_value(child, act, res, measure, (i_seq, None, "baseline", b_seq))
+                by = _attr(child, "year")
+                base["year"] = int(by) if by and by.isdigit() else None
+                base["date"] = parse_date(_attr(child, "iso-date"))
+                ind["baselines"].append(base)
+            elif tag in ("title", "description"):
+                ns = narratives(child, dlang)
+                ind[tag] = ind[tag] or pick_narrative(ns, dlang, dlang)
+                _keep_result(res, (i_seq, None, "indicator", None, tag), ns)
+            elif tag == "reference":
+                ind["refs"].append((_attr(child, "vocabulary"), _attr(child, "code"), _attr(child, "indicator-uri")))
+            elif tag == "document-link":
+                ind["links"].append(_document_link(child, dlang))
+        ind["baseline"] = overall_value(ind["baselines"])
+        return ind
+
+    def _read_period(
+        self, el: etree._Element, act: Activity, res: dict[str, Any], measure: str | None, i_seq: int, p_seq: int
+    ) -> dict[str, Any]:
+        per: dict[str, Any] = {"start": None, "end": None, "target": [], "actual": []}
+        for child in el.iterchildren():
+            tag = child.tag
+            if tag in ("target", "actual"):
+                v_seq = len(per[tag]) + 1
+                per[tag].append(self._read_value(child, act, res, measure, (i_seq, p_seq, tag, v_seq)))
+            elif tag in ("period-start", "period-end"):
+                d = parse_date(_attr(child, "iso-date"))
+                if d is None and self.v1:
+                    d = parse_date(child.text)  # 1.0x: the date as the element's text
+                per["start" if tag == "period-start" else "end"] = d
+        return per
+
+    def _read_value(
+        self,
+        el: etree._Element,
+        act: Activity,
+        res: dict[str, Any],
+        measure: str | None,
+        key: tuple[int, int | None, str, int],
+    ) -> dict[str, Any]:
+        """A baseline, target or actual: its value as written and as a number, comment, dimensions,
+        location refs and document links. A value that is not a number (:func:`parse_amount`) stays as
+        text; for a unit or percentage indicator (IndicatorMeasure 1, 2) or one with no measure it gets a
+        ``result.value_not_a_number`` warning (nominal, ordinal and qualitative values may be words)."""
+        dlang = act.default_lang
+        raw = _attr(el, "value")
+        num: float | None = None
+        if raw is not None:
+            num, problem = parse_amount(raw)
+            line = self._ln(el.sourceline)
+            if problem == "not_decimal":
+                act.warnings.append(
+                    (
+                        "result.value_not_decimal",
+                        Said(RESULT_NOT_DECIMAL[key[2]], value=raw, line=line, num=f"{num:.15g}"),
+                    )
+                )  # fmt: skip
+            elif problem is not None and measure in (None, "1", "2"):
+                act.warnings.append(
+                    (
+                        "result.value_not_a_number",
+                        Said(RESULT_NOT_A_NUMBER[key[2]], value=raw, line=line),
+                    )
+                )  # fmt: skip
+        out: dict[str, Any] = {
+            "value": raw,
+            "num": num,
+            "comment": None,
+            "dimensions": [],
+            "locations": [],
+            "links": [],
+        }
+        for child in el.iterchildren():
+            tag = child.tag
+            if tag == "dimension":
+                out["dimensions"].append((_attr(child, "name"), _attr(child, "value")))
+            elif tag == "location":
+                out["locations"].append(_attr(child, "ref"))
+            elif tag == "comment":
+                ns = narratives(child, dlang)
+                out["comment"] = out["comment"] or pick_narrative(ns, dlang, dlang)
+                _keep_result(res, (*key, "comment"), ns)
+            elif tag == "document-link":
+                out["links"].append(_document_link(child, dlang))
+        return out
 
     @staticmethod
     def _check_percentages(act: Activity) -> None:
@@ -885,3 +1006,42 @@ def _attr(el: etree._Element | None, name: str) -> str | None:
         return None
     v = el.get(name)
     return v.strip() if v and v.strip() else None
+
+
+def overall_value(values: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The overall one of several baselines, targets or actuals (what ``result_indicators.baseline_*``
+    and ``result_periods.target_value`` / ``actual_value`` hold): the first that carries no dimension;
+    when several carry none, the first of those that also names no location (the others are values for
+    a place). ``None`` when every one is disaggregated: disaggregated values are not always additive (a
+    percentage, a median, a rank), so no total is made up from them."""
+    plain = [v for v in values if not v["dimensions"]]
+    if len(plain) > 1:
+        plain = [v for v in plain if not v["locations"]]
+    return plain[0] if plain else None
+
+
+def _keep_result(res: dict[str, Any], key: tuple[Any, ...], ns: list[tuple[str | None, str]]) -> None:
+    """Keep the narratives ``ns`` of one result element for ``result_narratives``."""
+    res["narratives"].extend((*key, i, lang, text) for i, (lang, text) in enumerate(ns, start=1))
+
+
+def _document_link(el: etree._Element, lang: str | None) -> tuple[Any, ...]:
+    """A ``document-link`` (IATI 2.03): (url, format, title, description, category codes, language
+    codes, document date). Title and description: the narrative in the activity's language."""
+    title = description = None
+    categories: list[str | None] = []
+    languages: list[str | None] = []
+    document_date = None
+    for child in el.iterchildren():
+        tag = child.tag
+        if tag == "title":
+            title = title or pick_narrative(narratives(child, lang), lang, lang)
+        elif tag == "description":
+            description = description or pick_narrative(narratives(child, lang), lang, lang)
+        elif tag == "category":
+            categories.append(_attr(child, "code"))
+        elif tag == "language":
+            languages.append(_attr(child, "code"))
+        elif tag == "document-date":
+            document_date = parse_date(_attr(child, "iso-date"))
+    return (_attr(el, "url"), _attr(el, "format"), title, description, categories, languages, document_date)

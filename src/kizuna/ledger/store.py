@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kizuna.ledger.iati import Activity
+from kizuna.ledger.iati import Activity, overall_value
 from kizuna.workspace import kill_point
 
 BATCH = 5000
@@ -111,7 +111,9 @@ COLUMNS: dict[str, list[str]] = {
     "narratives": ["activity_uid", "element", "seq", "ord", "lang", "text", "kind"],
     "transaction_countries": ["activity_uid", "seq", "code"],
     "transaction_regions": ["activity_uid", "seq", "code", "vocabulary"],
-    "results": ["activity_uid", "result_seq", "type", "aggregation_status", "title"],
+    # results (migrations 0002, 0012, 0013_result_details.sql)
+    "results": ["activity_uid", "result_seq", "type", "aggregation_status", "title", "description"],
+    "result_refs": ["activity_uid", "result_seq", "ref_seq", "vocabulary", "code", "vocabulary_uri"],
     "result_indicators": [
         "activity_uid",
         "result_seq",
@@ -122,6 +124,29 @@ COLUMNS: dict[str, list[str]] = {
         "baseline_year",
         "baseline_date",
         "baseline_value",
+        "aggregation_status",
+        "description",
+        "baseline_num",
+    ],
+    "result_indicator_refs": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "ref_seq",
+        "vocabulary",
+        "code",
+        "indicator_uri",
+    ],
+    "result_baselines": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "baseline_seq",
+        "year",
+        "iso_date",
+        "value",
+        "value_num",
+        "comment",
     ],
     "result_periods": [
         "activity_uid",
@@ -132,13 +157,76 @@ COLUMNS: dict[str, list[str]] = {
         "period_end",
         "target_value",
         "actual_value",
+        "target_num",
+        "actual_num",
+    ],
+    "result_period_values": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "period_seq",
+        "kind",
+        "value_seq",
+        "value",
+        "value_num",
+        "comment",
+    ],
+    "result_dimensions": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "period_seq",
+        "kind",
+        "value_seq",
+        "dim_seq",
+        "name",
+        "value",
+    ],
+    "result_location_refs": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "period_seq",
+        "kind",
+        "value_seq",
+        "loc_seq",
+        "ref",
+    ],
+    "result_document_links": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "period_seq",
+        "kind",
+        "value_seq",
+        "link_seq",
+        "url",
+        "format",
+        "title",
+        "description",
+        "categories",
+        "languages",
+        "document_date",
+    ],
+    "result_narratives": [
+        "activity_uid",
+        "result_seq",
+        "indicator_seq",
+        "period_seq",
+        "kind",
+        "value_seq",
+        "element",
+        "ord",
+        "lang",
+        "text",
     ],
 }
 # Arrow types of the non-text columns (the rest are strings): explicit types make the hand-over to
 # DuckDB several times faster than letting pyarrow infer them from Python objects.
 _INT = {"import_id", "line", "hierarchy", "seq", "role", "result_seq", "indicator_seq", "period_seq", "baseline_year"}
 _INT.add("ord")  # narratives (0007)
-_FLOAT = {"percentage", "lat", "lon", "value"}
+_INT |= {"ref_seq", "baseline_seq", "value_seq", "dim_seq", "loc_seq", "link_seq", "year"}  # results (0012, 0013)
+_FLOAT = {"percentage", "lat", "lon", "value", "value_num", "baseline_num", "target_num", "actual_num"}
 _DATE = {
     "planned_start",
     "actual_start",
@@ -151,11 +239,20 @@ _DATE = {
     "value_date",
     "date",
     "baseline_date",
+    "iso_date",
+    "document_date",
 }
+_LIST = {"categories", "languages"}
+# Result values are kept as written (text): "value" is a number only in budgets and transactions.
+_TEXT_IN = {"result_baselines", "result_period_values", "result_dimensions"}
 _BOOL = {"humanitarian", "aggregation_status", "ascending"}
 
 
-def _arrow_type(col: str) -> pa.DataType:
+def _arrow_type(col: str, table: str | None = None) -> pa.DataType:
+    if table in _TEXT_IN and col == "value":
+        return pa.string()
+    if col in _LIST:
+        return pa.list_(pa.string())
     if col in _INT:
         return pa.int32()
     if col in _FLOAT:
@@ -197,7 +294,7 @@ class Batch:
     def arrow(self, table: str) -> pa.Table:
         rows = self.rows[table]
         cols = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS[table]]
-        return pa.table({c: pa.array(v, type=_arrow_type(c)) for c, v in zip(COLUMNS[table], cols, strict=True)})
+        return pa.table({c: pa.array(v, type=_arrow_type(c, table)) for c, v in zip(COLUMNS[table], cols, strict=True)})
 
     def tables(self) -> dict[str, pa.Table]:
         return {t: self.arrow(t) for t, rows in self.rows.items() if rows}
@@ -299,22 +396,72 @@ def _add_activity(b: Batch, act: Activity, uid: str, import_id: int, source: str
         for code, vocab in t.regions:
             b.add("transaction_regions", uid, t.seq, code, vocab)
     for r_i, res in enumerate(act.results, start=1):
-        b.add("results", uid, r_i, res["type"], res["aggregation_status"], res["title"])
-        for i_i, ind in enumerate(res["indicators"], start=1):
+        _add_result(b, uid, r_i, res)
+
+
+def _add_result(b: Batch, uid: str, r_i: int, res: dict[str, Any]) -> None:
+    """The rows of one result as :meth:`kizuna.ledger.iati.IatiReader._read_result` read it."""
+    b.add("results", uid, r_i, res["type"], res["aggregation_status"], res["title"], res.get("description"))
+    for k, ref in enumerate(res.get("refs", ()), start=1):
+        b.add("result_refs", uid, r_i, k, *ref)
+    for k, link in enumerate(res.get("links", ()), start=1):
+        b.add("result_document_links", uid, r_i, None, None, "result", None, k, *link)
+    for narr in res.get("narratives", ()):
+        b.add("result_narratives", uid, r_i, *narr)
+    for i_i, ind in enumerate(res["indicators"], start=1):
+        base = ind.get("baseline")
+        b.add(
+            "result_indicators",
+            uid,
+            r_i,
+            i_i,
+            ind["measure"],
+            ind["ascending"],
+            ind["title"],
+            base and base["year"],
+            base and base["date"],
+            base and base["value"],
+            ind.get("aggregation_status"),
+            ind.get("description"),
+            base and base["num"],
+        )
+        for k, ref in enumerate(ind.get("refs", ()), start=1):
+            b.add("result_indicator_refs", uid, r_i, i_i, k, *ref)
+        for k, link in enumerate(ind.get("links", ()), start=1):
+            b.add("result_document_links", uid, r_i, i_i, None, "indicator", None, k, *link)
+        for v_i, v in enumerate(ind.get("baselines", ()), start=1):
+            b.add("result_baselines", uid, r_i, i_i, v_i, v["year"], v["date"], v["value"], v["num"], v["comment"])
+            _add_value_parts(b, uid, r_i, i_i, None, "baseline", v_i, v)
+        for p_i, per in enumerate(ind["periods"], start=1):
+            target, actual = overall_value(per["target"]), overall_value(per["actual"])
             b.add(
-                "result_indicators",
+                "result_periods",
                 uid,
                 r_i,
                 i_i,
-                ind["measure"],
-                ind["ascending"],
-                ind["title"],
-                ind["baseline_year"],
-                ind["baseline_date"],
-                ind["baseline_value"],
+                p_i,
+                per["start"],
+                per["end"],
+                target and target["value"],
+                actual and actual["value"],
+                target and target["num"],
+                actual and actual["num"],
             )
-            for p_i, per in enumerate(ind["periods"], start=1):
-                b.add("result_periods", uid, r_i, i_i, p_i, *per)
+            for kind in ("target", "actual"):
+                for v_i, v in enumerate(per[kind], start=1):
+                    b.add("result_period_values", uid, r_i, i_i, p_i, kind, v_i, v["value"], v["num"], v["comment"])
+                    _add_value_parts(b, uid, r_i, i_i, p_i, kind, v_i, v)
+
+
+def _add_value_parts(
+    b: Batch, uid: str, r_i: int, i_i: int, p_i: int | None, kind: str, v_i: int, v: dict[str, Any]
+) -> None:
+    for k, (name, value) in enumerate(v["dimensions"], start=1):
+        b.add("result_dimensions", uid, r_i, i_i, p_i, kind, v_i, k, name, value)
+    for k, ref in enumerate(v["locations"], start=1):
+        b.add("result_location_refs", uid, r_i, i_i, p_i, kind, v_i, k, ref)
+    for k, link in enumerate(v["links"], start=1):
+        b.add("result_document_links", uid, r_i, i_i, p_i, kind, v_i, k, *link)
 
 
 def _batched(items: Iterable[Any], n: int) -> Iterable[list[Any]]:
