@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from kizuna import i18n
 from kizuna.i18n import N_, Said
 from kizuna.screen.facts import Context, compute_facts
 from kizuna.screen.proposal import Proposal
-from kizuna.screen.rules import CATEGORIES, Catalogue, Rule, worst
+from kizuna.screen.rules import CATEGORIES, Catalogue, Rule, Shown, shown, worst
 
 # What each category asks for next (UNDP SESP Q6 / World Bank ESF practice, paraphrased).
 NEXT_STEPS = {
@@ -69,9 +70,14 @@ class Risk:
     adjustments: list[str]
     source: str
     mitigation: str
+    translations: dict[str, str] = field(default_factory=dict)  # the rule's question_ja, mitigation_ja
+
+    def text(self, name: str) -> Shown:
+        """``question`` or ``mitigation`` in the reader's language (English when the rule has none)."""
+        return shown(name, getattr(self, name), self.translations, self.rule_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return _flat(self.__dict__)
 
 
 @dataclass
@@ -79,9 +85,21 @@ class Gap:
     rule_id: str
     question: str
     unknown: list[str]
+    translations: dict[str, str] = field(default_factory=dict)
+
+    def text(self, name: str) -> Shown:
+        """The question in the reader's language (English when the rule has none)."""
+        return shown(name, getattr(self, name), self.translations, self.rule_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return _flat(self.__dict__)
+
+
+def _flat(fields: dict[str, Any]) -> dict[str, Any]:
+    """A risk or gap as JSON: the translations beside the English (``question``, ``question_ja``, ...)."""
+    out = {k: v for k, v in fields.items() if k != "translations"}
+    out.update(fields.get("translations") or {})
+    return out
 
 
 @dataclass
@@ -140,7 +158,9 @@ def evaluate_rule(rule: Rule, facts: dict[str, Any], cat: Catalogue) -> Risk | G
     """A fired rule as a :class:`Risk`, an undecidable one as a :class:`Gap`, else None."""
     verdict = rule.when.evaluate(facts)
     if verdict is None:
-        return Gap(rule.id, rule.question, [n for n in rule.when.names if facts.get(n) is None])
+        unknown = [n for n in rule.when.names if facts.get(n) is None]
+        asked = {k: v for k, v in rule.translations.items() if k.startswith("question_")}
+        return Gap(rule.id, rule.question, unknown, asked)
     if not verdict:
         return None
     impact, likelihood = rule.impact, rule.likelihood
@@ -168,6 +188,7 @@ def evaluate_rule(rule: Rule, facts: dict[str, Any], cat: Catalogue) -> Risk | G
         adjustments=applied,
         source=rule.source,
         mitigation=rule.mitigation,
+        translations=dict(rule.translations),
     )
 
 
@@ -210,11 +231,22 @@ def screen_many(
     return [screen_proposal(p, ctx, cat, as_of, layers) for p in proposals]
 
 
+# the "why" of a register where no rule fired (the summary's rows otherwise list the facts, which are data)
+NO_RULE_FIRED = N_("no rule fired")
+NO_RULE_FIRED_GAPS = N_("no rule fired on the known facts; {n} questions unanswered: assessment incomplete")
+
+
 def summary_rows(registers: list[Register]) -> list[dict[str, Any]]:
-    """One row per fired risk across registers (for the terminal and CSV)."""
+    """One row per fired risk across registers (for the terminal and CSV); the words in the reader's
+    language (:func:`kizuna.i18n.current`), the facts (``k=v; ...``) as they are."""
     rows: list[dict[str, Any]] = []
     for reg in registers:
         if not reg.risks:
+            why = (
+                i18n.gettext(NO_RULE_FIRED)
+                if reg.complete
+                else i18n.localise(NO_RULE_FIRED_GAPS, {"n": i18n.number(len(reg.gaps))})
+            )
             rows.append(
                 {
                     "proposal": reg.proposal_id,
@@ -223,10 +255,7 @@ def summary_rows(registers: list[Register]) -> list[dict[str, Any]]:
                     "I": None,
                     "L": None,
                     "significance": "",
-                    "why": "no rule fired"
-                    if reg.complete
-                    else f"no rule fired on the known facts; {len(reg.gaps)} questions unanswered: "
-                    "assessment incomplete",
+                    "why": why,
                 }
             )
         for r in reg.risks:
@@ -245,10 +274,15 @@ def summary_rows(registers: list[Register]) -> list[dict[str, Any]]:
     return rows
 
 
+MORE = N_(" (+{n} more)")
+
+
 def short_value(v: Any) -> str:
+    """A fact's value, short, for a summary cell (lists: the first four, then how many more)."""
     if isinstance(v, list):
         # no square brackets: Rich would read "[x]" in a terminal cell as markup and drop it
-        return " | ".join(str(x) for x in v[:4]) + (f" (+{len(v) - 4} more)" if len(v) > 4 else "")
+        more = i18n.localise(MORE, {"n": i18n.number(len(v) - 4)}) if len(v) > 4 else ""
+        return " | ".join(str(x) for x in v[:4]) + more
     if isinstance(v, float):
         return f"{v:g}"
     return str(v)

@@ -63,6 +63,8 @@ def registers_html(registers: list[Register]) -> str:
 
 
 def registers_sheets(registers: list[Register]) -> dict[str, list[dict[str, Any]]]:
+    """The register's XLSX sheets; questions and mitigations in the reader's language where the catalogue
+    has it (the JSON keeps the English with its ``question_ja`` / ``mitigation_ja`` beside it)."""
     summary, risks, gaps, facts = [], [], [], []
     for reg in registers:
         summary.append(
@@ -84,13 +86,13 @@ def registers_sheets(registers: list[Register]) -> dict[str, list[dict[str, Any]
                     "proposal_id": reg.proposal_id,
                     "rule_id": r.rule_id,
                     "family": r.family,
-                    "question": r.question,
+                    "question": r.text("question").text,
                     "impact": r.impact,
                     "likelihood": r.likelihood,
                     "score": r.score,
                     "significance": r.significance,
                     "facts": "; ".join(f"{k}={short_value(v)}" for k, v in r.facts.items() if v is not None),
-                    "mitigation": r.mitigation,
+                    "mitigation": r.text("mitigation").text,
                     "source": r.source,
                 }
             )
@@ -99,7 +101,7 @@ def registers_sheets(registers: list[Register]) -> dict[str, list[dict[str, Any]
                 {
                     "proposal_id": reg.proposal_id,
                     "rule_id": g.rule_id,
-                    "question": g.question,
+                    "question": g.text("question").text,
                     "unknown": ", ".join(g.unknown),
                 }
             )

@@ -5,6 +5,10 @@ overrides it: tables merge key by key, a rule with a known ``id`` is merged fiel
 added, ``disabled = true`` drops a rule. Triggers are parsed with :mod:`kizuna.screen.expr` against the
 fact names of :data:`kizuna.screen.facts.FACTS` when loaded, so a typo fails before any screening.
 
+Texts a person reads (``question``, ``mitigation``) may carry a translation per language under
+``<field>_<lang>`` (``question_ja``, ``mitigation_ja``): the shipped catalogue has Japanese for every
+rule; a user catalogue without it shows its English to every reader (:func:`shown`).
+
 Significance (UNDP SESP Q3): score = impact x likelihood, each 1-5; the category is the band the score
 falls in, raised by the overrides (e.g. impact 5 is at least Substantial). The project category is the
 highest category among its risks (UNDP SESP Q4; the same "highest rating wins" rule as the World Bank
@@ -17,16 +21,22 @@ import copy
 import hashlib
 import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from kizuna import i18n
 from kizuna.errors import SpecError, Where
 from kizuna.i18n import N_
 from kizuna.screen.expr import Expr, ExprError, parse
 
 CATEGORIES = ("Low", "Moderate", "Substantial", "High")
+# the rule fields a person reads, translated per language under "<field>_<lang>" (question_ja ...)
+TEXT_FIELDS = ("question", "mitigation")
+TRANSLATION_KEYS = {f"{f}_{lang}": f for f in TEXT_FIELDS for lang in i18n.LANGUAGES if lang != i18n.DEFAULT}
 RULE_KEYS = {
     "id",
     "family",
@@ -39,6 +49,7 @@ RULE_KEYS = {
     "source",
     "mitigation",
     "disabled",
+    *TRANSLATION_KEYS,
 }
 ADJUST_KEYS = {"when", "impact_at_least", "likelihood_at_least", "add_impact", "add_likelihood"}
 FAMILIES = (
@@ -77,6 +88,68 @@ class Rule:
     mitigation: str
     evidence: list[str] = field(default_factory=list)
     adjust: list[Adjustment] = field(default_factory=list)
+    translations: dict[str, str] = field(default_factory=dict)  # "question_ja" -> text, ...
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A rule text as a reader sees it: the text and the language it is written in (``en`` when no
+    translation into the reader's language exists: then it is shown as data, ``translate="no"``)."""
+
+    text: str
+    lang: str
+
+
+@lru_cache(maxsize=1)
+def builtin_texts() -> dict[str, dict[str, str]]:
+    """Rule id -> the shipped catalogue's texts and their translations (``question``, ``question_ja``, ...)."""
+    data = tomllib.loads(default_catalogue_text())
+    keep = {*TEXT_FIELDS, *TRANSLATION_KEYS}
+    return {r["id"]: {k: v for k, v in r.items() if k in keep} for r in data.get("rules", [])}
+
+
+def shown(
+    name: str,
+    english: str,
+    translations: Mapping[str, str] | None = None,
+    rule_id: str | None = None,
+    lang: str | None = None,
+) -> Shown:
+    """Rule text ``name`` (``question`` or ``mitigation``) in the reader's language (default
+    :func:`kizuna.i18n.current`), falling back to ``english``.
+
+    The translation comes from ``translations`` (the rule's own ``<name>_<lang>`` keys, as loaded) or,
+    for a text read back from the workspace (which stores the English only), from the shipped catalogue
+    for ``rule_id`` — but only when ``english`` is still the shipped English: a user catalogue that
+    reworded the rule keeps its own words rather than a translation of other ones."""
+    lang = i18n.normalise(lang) or i18n.current()
+    if lang == i18n.DEFAULT:
+        return Shown(english, i18n.DEFAULT)
+    key = f"{name}_{lang}"
+    if translations and translations.get(key):
+        return Shown(translations[key], lang)
+    if rule_id is not None:
+        builtin = builtin_texts().get(rule_id, {})
+        if builtin.get(name) == english and builtin.get(key):
+            return Shown(builtin[key], lang)
+    return Shown(english, i18n.DEFAULT)
+
+
+def reader_row(row: Mapping[str, Any], lang: str | None = None) -> tuple[dict[str, Any], set[str]]:
+    """A risk or gap row read back from the workspace (``rule_id``, ``question``, ``mitigation``: the
+    English as screened) with those texts in the reader's language where the shipped catalogue has them
+    (:func:`shown`), and the names of the columns now in the reader's language (UI text, no longer data).
+    The row is copied, never changed: it may sit in a cache shared by both languages."""
+    out = dict(row)
+    done: set[str] = set()
+    lang = i18n.normalise(lang) or i18n.current()
+    for name in TEXT_FIELDS:
+        if isinstance(row.get(name), str):
+            s = shown(name, row[name], None, str(row.get("rule_id") or ""), lang)
+            out[name] = s.text
+            if s.lang == lang:
+                done.add(name)
+    return out, done
 
 
 @dataclass
@@ -153,7 +226,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
             for r in v or []:
                 rid = r.get("id")
                 if rid in rules:
-                    rules[rid] = {**rules[rid], **r}
+                    old = rules[rid]
+                    # a reworded English text drops the translations of the old wording, unless given anew
+                    stale = {k for k, f in TRANSLATION_KEYS.items() if f in r and r[f] != old.get(f)}
+                    rules[rid] = {**{k: x for k, x in old.items() if k not in stale}, **r}
                 else:
                     rules[rid] = r
                     order.append(rid)
@@ -238,6 +314,14 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
                     Where(file=file, key=rid, field=req),
                     params={"req": req},
                 )
+        for key in sorted(TRANSLATION_KEYS.keys() & set(r)):
+            if not isinstance(r[key], str) or not r[key].strip():
+                raise SpecError(
+                    "screen.bad_rule",
+                    N_("{key} must be a text; leave it out to show the English"),
+                    Where(file=file, key=rid, field=key),
+                    params={"key": key},
+                )
         fam = r.get("family")
         if fam not in FAMILIES:
             raise SpecError(
@@ -287,6 +371,7 @@ def load_catalogue(user_file: Path | str | None = None) -> Catalogue:
                 mitigation=str(r["mitigation"]),
                 evidence=ev,
                 adjust=adjust,
+                translations={k: str(r[k]) for k in sorted(TRANSLATION_KEYS.keys() & set(r))},
             )
         )
     m = data.get("matrix") or {}

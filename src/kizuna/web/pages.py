@@ -13,6 +13,7 @@ table cells are formatted by :func:`cell` in the reader's locale.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -1014,6 +1015,25 @@ def _screening_category(reg: dict[str, Any]) -> str:
     return name
 
 
+def _rule_text_table(
+    result: Result, filters: Mapping[str, str | None], columns: list[str] | None, names: Names
+) -> dict[str, Any]:
+    """A table of risks or unknowns whose questions and mitigations are in the reader's language where the
+    shipped catalogue has them (:func:`kizuna.screen.rules.reader_row`): UI text then, not ``translate="no"``."""
+    from kizuna.screen.rules import reader_row
+
+    shown = [reader_row(r) for r in result.rows]
+    rows = [r for r, _done in shown]
+    block = table_block(dataclasses.replace(result, rows=rows), filters, columns=columns, names=names)
+    data = result.rows
+    cols = [c for c in columns if not data or c in data[0]] if columns else (list(data[0]) if data else [])
+    for cells, (_row, done) in zip(block["rows"], shown, strict=False):
+        for c, col in zip(cells, cols, strict=True):
+            if col in done:
+                c["data"] = False
+    return block
+
+
 @router.get("/screening", response_class=HTMLResponse)
 @cached_page
 def screening(request: Request) -> HTMLResponse:
@@ -1070,8 +1090,8 @@ def screening(request: Request) -> HTMLResponse:
             charts.risk_spec(risks.rows, _("Scatter: each risk's impact against its likelihood")),
             risks.empty_reason,
         ),
-        table_block(risks, chosen, columns=RISK_COLUMNS, names=names),
-        table_block(unknown, chosen, names=names),
+        _rule_text_table(risks, chosen, RISK_COLUMNS, names),
+        _rule_text_table(unknown, chosen, None, names),
         table_block(registers, {}, names=names),
         table_block(communities, chosen, names=names),
         table_block(events, chosen, names=names),
