@@ -79,6 +79,25 @@ STATUSES = {
     "no_baseline": N_("descending indicator without a baseline: progress unknown"),
     "listed": N_("qualitative, nominal or text value: listed, never averaged"),
 }
+STATUS_LABELS = {
+    "achieved": N_("Achieved"),
+    "partial": N_("Partly achieved"),
+    "no_change": N_("No change"),
+    "worse": N_("Moved away"),
+    "not_achieved": N_("Not achieved"),
+    "no_actual": N_("No actual yet"),
+    "no_target": N_("No numeric target"),
+    "no_baseline": N_("No baseline"),
+    "listed": N_("Listed (not numeric)"),
+}
+MEASURE_LABELS = {
+    "unit": N_("Number"),
+    "percentage": N_("Percentage"),
+    "ratio": N_("Ratio"),
+    "nominal": N_("Nominal"),
+    "ordinal": N_("Ordinal"),
+    "qualitative": N_("Qualitative"),
+}
 NOTES = {
     "baseline_zero": N_("no baseline: 0 assumed (ascending)"),
     "no_change_targeted": N_("target equals baseline: achieved or not, no percentage"),
