@@ -348,6 +348,7 @@ def _read(path: Path) -> IndicatorTable:
             ("results.personal_data", header + 1, "columns not read (personal data is never stored): " + ", ".join(personal))
         )
     width = max((k + 1 for k, c in enumerate(rows[header]) if c.strip()), default=0)
+    heads = {fname: rows[header][idx].strip() for fname, idx in cols.items()}  # errors name the column as written
     for i in range(header + 1, len(rows)):
         cells = rows[i]
         if not any(c.strip() for c in cells):
@@ -355,7 +356,7 @@ def _read(path: Path) -> IndicatorTable:
         if not hxl and i == header + 1 and threew._is_hashtag_row(cells):
             continue
         threew._check_width(path, cells, width, i + 1, lines[i] if lines is not None else None)
-        table.rows.append(_row(path, i + 1, cells, cols))
+        table.rows.append(_row(path, i + 1, cells, cols, heads))
     return table
 
 
@@ -391,13 +392,13 @@ FIELD_TAGS = {
 }
 
 
-def _row(path: Path, rownum: int, cells: list[str], cols: dict[str, int]) -> IndicatorRow:
+def _row(path: Path, rownum: int, cells: list[str], cols: dict[str, int], heads: dict[str, str]) -> IndicatorRow:
     def get(fname: str) -> str:
         idx = cols.get(fname)
         return cells[idx].strip() if idx is not None and idx < len(cells) and cells[idx] else ""
 
     def where(fname: str) -> Where:
-        return Where(file=str(path), row=rownum, field=FIELD_TAGS.get(fname, fname))
+        return Where(file=str(path), row=rownum, field=heads.get(fname) or FIELD_TAGS.get(fname, fname))
 
     org = get("org")
     if not org:
