@@ -182,7 +182,7 @@ def test_real_iati_results_what_the_data_can_and_cannot_show(real_results):
         "achieved", "partial", "no_change", "worse", "not_achieved", "no_actual", "no_target", "no_baseline", "listed"
     }
     # qualitative (IATI measure 5) periods are listed, never given a number
-    qual = df.filter(df["measure"] == "qualitative")
+    qual = df.filter(df["indicator_measure"] == "qualitative")
     assert qual.height > 0 and set(qual.get_column("status")) == {"listed"}
     left = roll.not_rolled.filter(roll.not_rolled["reason"] == "no_reference_code")
     assert left.height == no_ref

@@ -29,6 +29,8 @@ indicators: with *t* < *b* both the numerator and the denominator are negative w
 - Direction unknown (a table without a direction column) is ascending, IATI's default
   (``result/indicator/@ascending`` defaults to 1); with a baseline the formula does not depend on it.
 
+Output tables name the measure ``indicator_measure`` (``measure`` is the survey part's word).
+
 **Missing actuals**: a period whose end is before the ``as_of`` date with no actual value.
 
 **Roll-up** across agencies (:func:`rollup`): only indicators that share a reference code (vocabulary +
@@ -209,7 +211,7 @@ def progress(periods: pl.DataFrame, as_of: date) -> pl.DataFrame:
         (pl.col("actual").is_null() & (pl.col("period_end") < pl.lit(as_of))).alias("missing_actual"),
         pl.when(note == "").then(None).otherwise(note).alias("note"),
     )
-    return out.select(PROGRESS_COLUMNS)
+    return out.select(PROGRESS_COLUMNS).rename({"measure": "indicator_measure"})
 
 
 def missing_actuals(progress_rows: pl.DataFrame) -> pl.DataFrame:
@@ -330,5 +332,6 @@ def rollup(periods: pl.DataFrame) -> Rollup:
         .agg(*(pl.col(c).first() for c in NOT_ROLLED_COLUMNS[:-2]), pl.len().alias("n_periods"))
         .sort("reason", "org", "indicator_title", nulls_last=True)
         .select(NOT_ROLLED_COLUMNS)
+        .rename({"measure": "indicator_measure"})
     )
     return Rollup(rolled, not_rolled)

@@ -48,7 +48,7 @@ def readable(df: pl.DataFrame) -> pl.DataFrame:
         )
 
     out = df
-    for column, table in (("status", STATUS_LABELS), ("measure", MEASURE_LABELS), ("reason", NOT_ROLLED_REASONS)):
+    for column, table in (("status", STATUS_LABELS), ("indicator_measure", MEASURE_LABELS), ("reason", NOT_ROLLED_REASONS)):
         if column in out.columns:
             out = out.with_columns(words(column, table))
     if "note" in out.columns:
@@ -81,7 +81,7 @@ PROGRESS_KINDS = [
     ("org", "data"),
     ("activity_id", "data"),
     ("indicator_title", "data"),
-    ("measure", "text"),
+    ("indicator_measure", "text"),
     ("unit", "data"),
     ("disaggregation", "data"),
     ("area", "data"),
@@ -109,7 +109,7 @@ LEFT_KINDS = [
     ("org", "data"),
     ("indicator_title", "data"),
     ("indicator_code", "data"),
-    ("measure", "text"),
+    ("indicator_measure", "text"),
     ("unit", "data"),
     ("reason", "text"),
 ]
