@@ -264,10 +264,13 @@ def rollup(periods: pl.DataFrame) -> Rollup:
     of a whole: an indicator period with a row for no area uses that row, otherwise its areas' rows are
     added. Within a reference code, a baseline left out counts as 0 for ascending indicators."""
     df = periods.with_columns(_num("baseline").alias("_b"), _num("target").alias("_t"), _num("actual").alias("_a"))
-    df = df.with_columns(
-        pl.col("area").is_null().any().over("indicator_key", "period_start", "period_end").alias("_has_total")
-    )
-    keep_area = pl.col("area").is_null() | ~pl.col("_has_total")
+    period_key = ["indicator_key", "period_start", "period_end"]
+    if df.get_column("area").null_count() < df.height:  # some rows name an area: find the periods with a total row
+        totals = df.filter(pl.col("area").is_null()).select(period_key).unique().with_columns(pl.lit(True).alias("_has_total"))
+        df = df.join(totals, on=period_key, how="left", nulls_equal=True)
+    else:
+        df = df.with_columns(pl.lit(True).alias("_has_total"))
+    keep_area = pl.col("area").is_null() | ~pl.col("_has_total").fill_null(False)
     has_ref = pl.col("vocabulary").is_not_null() & pl.col("indicator_code").is_not_null()
     reason = (
         pl.when(pl.col("disaggregation").is_not_null())
@@ -327,10 +330,11 @@ def rollup(periods: pl.DataFrame) -> Rollup:
             cand.filter(pl.col("reason").is_not_null()).select(*NOT_ROLLED_COLUMNS[:-2], "indicator_key", "reason"),
         ]
     )
+    # in the order the periods came (by organisation and activity), grouped by reason
     not_rolled = (
-        left.group_by("indicator_key", "reason")
+        left.group_by("indicator_key", "reason", maintain_order=True)
         .agg(*(pl.col(c).first() for c in NOT_ROLLED_COLUMNS[:-2]), pl.len().alias("n_periods"))
-        .sort("reason", "org", "indicator_title", nulls_last=True)
+        .sort(pl.col("reason").cast(pl.Enum(list(NOT_ROLLED_REASONS))), maintain_order=True)
         .select(NOT_ROLLED_COLUMNS)
         .rename({"measure": "indicator_measure"})
     )
