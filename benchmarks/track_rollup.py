@@ -108,7 +108,14 @@ def side_ours(n: int, repeats: int) -> dict:
     counts = dict(prog.group_by("status").len().iter_rows())
     missing = int(prog.get_column("missing_actual").sum())
     rolled = [
-        (r["vocabulary"], r["indicator_code"], r["unit"], int(r["year"]), round(r["target_sum"], 6), round(r["actual_sum"], 6))
+        (
+            r["vocabulary"],
+            r["indicator_code"],
+            r["unit"],
+            int(r["year"]),
+            round(r["target_sum"], 6),
+            round(r["actual_sum"], 6),
+        )
         for r in res.rolled.iter_rows(named=True)
     ]
     return {"s": times, "cpu": cpu, **_figures(counts, missing, rolled), "not_rolled": res.not_rolled.height}

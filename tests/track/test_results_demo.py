@@ -15,7 +15,9 @@ def test_demo_table_is_synthetic_and_shows_rollup_and_refusals(ws, tmp_path):
     roll = store.results_rollup(ws)
     codes = set(roll.rolled.get_column("indicator_code"))
     assert codes == {"KZ-PB-01", "KZ-PB-02"}
-    reasons = dict(zip(roll.not_rolled.get_column("indicator_code"), roll.not_rolled.get_column("reason"), strict=False))
+    reasons = dict(
+        zip(roll.not_rolled.get_column("indicator_code"), roll.not_rolled.get_column("reason"), strict=False)
+    )
     assert reasons["KZ-WS-01"] == "mixed_units"
     assert reasons["KZ-PB-03"] == "not_summable" and reasons["KZ-PB-04"] == "not_summable"
     assert store.results_missing(ws).height > 0

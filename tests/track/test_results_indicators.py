@@ -40,7 +40,12 @@ def test_plain_headers_are_read_with_numbers_normalised(tmp_path):
         "unit",
         True,
     )
-    assert (a.disaggregation, a.area, a.period_start, a.period_end) == ("female", "XZ01", date(2024, 1, 1), date(2024, 3, 31))
+    assert (a.disaggregation, a.area, a.period_start, a.period_end) == (
+        "female",
+        "XZ01",
+        date(2024, 1, 1),
+        date(2024, 3, 31),
+    )
     assert (a.baseline_value, a.target_value, a.actual_value) == ("0", "1200", "600")
     assert (b.measure, b.ascending, b.baseline_value, b.target_value) == ("percentage", False, "40", "20")
     assert b.row_no == 3
@@ -75,11 +80,18 @@ def test_xlsx_is_read_like_csv(tmp_path):
     p = tmp_path / "t.xlsx"
     wb.save(p)
     r = read_indicator_table(p).rows[0]
-    assert (r.period_start, r.period_end, r.target_value, r.actual_value) == (date(2024, 3, 1), date(2024, 3, 31), "10", "7.5")
+    assert (r.period_start, r.period_end, r.target_value, r.actual_value) == (
+        date(2024, 3, 1),
+        date(2024, 3, 31),
+        "10",
+        "7.5",
+    )
 
 
 def test_qualitative_values_are_kept_as_text(tmp_path):
-    p = write(tmp_path, "Organisation,Indicator,Measure,Period,Target,Actual\nA,View of police,qualitative,2024,better,same\n")
+    p = write(
+        tmp_path, "Organisation,Indicator,Measure,Period,Target,Actual\nA,View of police,qualitative,2024,better,same\n"
+    )
     r = read_indicator_table(p).rows[0]
     assert (r.measure, r.target_value, r.actual_value) == ("qualitative", "better", "same")
 
@@ -126,11 +138,21 @@ def test_period_bounds(text, bounds):
             "#date+end",
         ),
         ("Organisation,Indicator code,Measure,Period,Target\nA,X,weird,2024,10\n", "results.bad_measure", 2, "Measure"),
-        ("Organisation,Indicator code,Direction,Period,Target\nA,X,sideways,2024,10\n", "results.bad_direction", 2, "Direction"),
+        (
+            "Organisation,Indicator code,Direction,Period,Target\nA,X,sideways,2024,10\n",
+            "results.bad_direction",
+            2,
+            "Direction",
+        ),
         ("Organisation,Indicator code,Period,Target\nA,X,2024Q5,10\n", "results.bad_period", 2, "#date+period"),
         ("Organisation,Indicator code,Period end,Target\nA,X,31/31/2024,10\n", "results.bad_date", 2, "#date+end"),
         ("Organisation,Indicator code,Period,Target\nA,X,2024,10,extra\n", "results.cell_count", None, None),
-        ("Organisation,Target,Target value,Period,Indicator\nA,1,2,2024,X\n", "results.duplicate_column", 1, "Target value"),
+        (
+            "Organisation,Target,Target value,Period,Indicator\nA,1,2,2024,X\n",
+            "results.duplicate_column",
+            1,
+            "Target value",
+        ),
         ("Name,Phone\nJane,123\n", "results.no_header", 1, None),
         ("#org,#indicatr+code,#date,#targeted\nA,X,2024,1\n", "results.unknown_column", 1, "#indicatr+code"),
     ],
@@ -167,8 +189,18 @@ def test_not_utf8_and_wrong_type(tmp_path):
 
 # --- random tables round-trip -----------------------------------------------------------------------
 
-text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x30FF, exclude_characters=',"\n\r'), min_size=1, max_size=12).map(str.strip).filter(bool)
-number = st.one_of(st.integers(-10**6, 10**6).map(str), st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f"{f:.3f}"))
+text = (
+    st.text(
+        alphabet=st.characters(min_codepoint=32, max_codepoint=0x30FF, exclude_characters=',"\n\r'),
+        min_size=1,
+        max_size=12,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+number = st.one_of(
+    st.integers(-(10**6), 10**6).map(str), st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f"{f:.3f}")
+)
 row = st.fixed_dictionaries(
     {
         "org": text,

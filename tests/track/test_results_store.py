@@ -179,7 +179,15 @@ def test_real_iati_results_what_the_data_can_and_cannot_show(real_results):
     assert no_numeric.height == no_target
     assert no_numeric.get_column("progress_pct").null_count() == no_numeric.height
     assert set(df.get_column("status")) <= {
-        "achieved", "partial", "no_change", "worse", "not_achieved", "no_actual", "no_target", "no_baseline", "listed"
+        "achieved",
+        "partial",
+        "no_change",
+        "worse",
+        "not_achieved",
+        "no_actual",
+        "no_target",
+        "no_baseline",
+        "listed",
     }
     # qualitative (IATI measure 5) periods are listed, never given a number
     qual = df.filter(df["indicator_measure"] == "qualitative")

@@ -37,7 +37,12 @@ def test_datasets_are_served_by_the_api(client):
     roll = client.get("/api/v1/results-rollup").json()
     assert roll["total"] == 1
     item = roll["items"][0]
-    assert (item["indicator_code"], item["n_orgs"], item["target_sum"], item["actual_sum"]) == ("PB-1", 2, 2000.0, 1400.0)
+    assert (item["indicator_code"], item["n_orgs"], item["target_sum"], item["actual_sum"]) == (
+        "PB-1",
+        2,
+        2000.0,
+        1400.0,
+    )
     left = client.get("/api/v1/results-not-rolled").json()["items"]
     assert {r["indicator_code"]: r["reason"] for r in left} == {"PB-2": "not_summable", "PB-3": "not_summable"}
     missing = client.get("/api/v1/results-missing").json()["items"]

@@ -78,7 +78,15 @@ DIRECTION_WORDS: dict[str, bool] = {
 # Plain headers (lower case, runs of spaces/underscores as one space) -> field. DHIS2's analytics
 # export names "Data", "Period", "Organisation unit"; ActivityInfo's names "Partner", "Indicator".
 PLAIN_FIELDS: dict[str, list[str]] = {
-    "org": ["organisation", "organization", "org", "partner", "agency", "implementing partner", "reporting organisation"],
+    "org": [
+        "organisation",
+        "organization",
+        "org",
+        "partner",
+        "agency",
+        "implementing partner",
+        "reporting organisation",
+    ],
     "activity_id": ["activity id", "activity code", "project id", "project code", "iati identifier"],
     "activity_title": ["activity", "activity name", "project", "project name", "project title", "activity title"],
     "vocabulary": ["indicator vocabulary", "vocabulary", "reference vocabulary"],
@@ -345,7 +353,11 @@ def _read(path: Path) -> IndicatorTable:
     table = IndicatorTable(rows=[], hxl=hxl, columns=dict(cols))
     if personal:
         table.warnings.append(
-            ("results.personal_data", header + 1, "columns not read (personal data is never stored): " + ", ".join(personal))
+            (
+                "results.personal_data",
+                header + 1,
+                "columns not read (personal data is never stored): " + ", ".join(personal),
+            )
         )
     width = max((k + 1 for k, c in enumerate(rows[header]) if c.strip()), default=0)
     heads = {fname: rows[header][idx].strip() for fname, idx in cols.items()}  # errors name the column as written

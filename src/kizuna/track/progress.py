@@ -191,8 +191,11 @@ def progress(periods: pl.DataFrame, as_of: date) -> pl.DataFrame:
         .otherwise(pl.lit("worse"))
     )
     computable = ~pl.col("_listed") & numeric & t.is_not_null() & a.is_not_null() & b.is_not_null()
-    against = pl.col("ascending").is_not_null() & b.is_not_null() & t.is_not_null() & (
-        pl.when(asc).then(t < b).otherwise(t > b)
+    against = (
+        pl.col("ascending").is_not_null()
+        & b.is_not_null()
+        & t.is_not_null()
+        & (pl.when(asc).then(t < b).otherwise(t > b))
     )
     note = pl.concat_str(
         [
@@ -266,7 +269,12 @@ def rollup(periods: pl.DataFrame) -> Rollup:
     df = periods.with_columns(_num("baseline").alias("_b"), _num("target").alias("_t"), _num("actual").alias("_a"))
     period_key = ["indicator_key", "period_start", "period_end"]
     if df.get_column("area").null_count() < df.height:  # some rows name an area: find the periods with a total row
-        totals = df.filter(pl.col("area").is_null()).select(period_key).unique().with_columns(pl.lit(True).alias("_has_total"))
+        totals = (
+            df.filter(pl.col("area").is_null())
+            .select(period_key)
+            .unique()
+            .with_columns(pl.lit(True).alias("_has_total"))
+        )
         df = df.join(totals, on=period_key, how="left", nulls_equal=True)
     else:
         df = df.with_columns(pl.lit(True).alias("_has_total"))
@@ -318,7 +326,9 @@ def rollup(periods: pl.DataFrame) -> Rollup:
         )
         .with_columns(
             pl.when(pl.col("target_sum") != pl.col("baseline_sum"))
-            .then((pl.col("actual_sum") - pl.col("baseline_sum")) / (pl.col("target_sum") - pl.col("baseline_sum")) * 100)
+            .then(
+                (pl.col("actual_sum") - pl.col("baseline_sum")) / (pl.col("target_sum") - pl.col("baseline_sum")) * 100
+            )
             .alias("progress_pct")
         )
         .sort(*ref, "unit", "year", nulls_last=True)

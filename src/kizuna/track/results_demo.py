@@ -62,6 +62,8 @@ def write_table(path: Path, seed: int = 7) -> int:
             for k, period in enumerate(QUARTERS):
                 ended = period != "2026Q4"
                 late = ended and rng.random() < 0.08  # an actual not reported after the period ended
+                tgt: float
+                act: float | str
                 if measure == "number" and direction == "ascending":
                     tgt = target
                     act = round(target * pace * rng.uniform(0.8, 1.1)) if ended and not late else ""
@@ -73,11 +75,27 @@ def write_table(path: Path, seed: int = 7) -> int:
                     level = base + (target - base) * (k + 1) / len(QUARTERS) * pace
                     act = round(level + rng.uniform(-2, 2), 1) if ended and not late else ""
                     b = base
-                rows.append([AGENCIES[a], activity, code, name, unit, measure, direction, "", area, period, b, tgt, act])
+                rows.append(
+                    [AGENCIES[a], activity, code, name, unit, measure, direction, "", area, period, b, tgt, act]
+                )
                 if code == "KZ-PB-01" and act != "":
                     women = round(float(act) * rng.uniform(0.35, 0.6))
                     rows.append(
-                        [AGENCIES[a], activity, code, name, unit, measure, direction, "female", area, period, b, round(tgt / 2), women]
+                        [
+                            AGENCIES[a],
+                            activity,
+                            code,
+                            name,
+                            unit,
+                            measure,
+                            direction,
+                            "female",
+                            area,
+                            period,
+                            b,
+                            round(tgt / 2),
+                            women,
+                        ]
                     )
     views = ("better", "about the same", "worse")
     for a in (0, 3):

@@ -48,7 +48,11 @@ def readable(df: pl.DataFrame) -> pl.DataFrame:
         )
 
     out = df
-    for column, table in (("status", STATUS_LABELS), ("indicator_measure", MEASURE_LABELS), ("reason", NOT_ROLLED_REASONS)):
+    for column, table in (
+        ("status", STATUS_LABELS),
+        ("indicator_measure", MEASURE_LABELS),
+        ("reason", NOT_ROLLED_REASONS),
+    ):
         if column in out.columns:
             out = out.with_columns(words(column, table))
     if "note" in out.columns:

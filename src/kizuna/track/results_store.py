@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from kizuna.track.indicators import IndicatorRow, read_indicator_table
+from kizuna.track.indicators import IndicatorRow, IndicatorTable, read_indicator_table
 from kizuna.track.progress import PERIOD_SCHEMA, Rollup, empty_periods, missing_actuals, progress, rollup
 from kizuna.workspace import Workspace, file_sha256
 
@@ -35,7 +35,7 @@ class Imported:
 def import_tables(ws: Workspace, paths: list[Path]) -> list[Imported]:
     """Read and store indicator tables (:func:`kizuna.track.indicators.read_indicator_table`): every file
     read and checked before anything is written, then all stored in one transaction."""
-    read = []
+    read: list[tuple[Path, str, IndicatorTable | None]] = []
     seen: set[str] = set()
     for path in paths:
         sha = file_sha256(path)
@@ -167,16 +167,15 @@ def results_rollup(ws: Workspace) -> Rollup:
 
 
 def results_summary(ws: Workspace, as_of: date | None = None) -> dict[str, Any]:
-    """Counts for pages and reports: indicator periods by source, by status, missing actuals, and the
-    periods whose target is not a number (what the data can and cannot show)."""
-    df = results_progress(ws, as_of)
-    if not df.height:
-        return {"periods": 0, "indicators": 0, "by_source": {}, "by_status": {}, "missing": 0, "no_numeric_target": 0}
+    """Counts for pages and reports: indicators and their periods, periods by source and by status,
+    missing actuals, and the periods whose target is not a number (what the data can and cannot show)."""
+    periods = indicator_periods(ws)
+    df = progress(periods, as_of or date.today())
     return {
         "periods": df.height,
-        "indicators": int(df.select(pl.struct("source", "org", "activity_id", "indicator_title").n_unique()).item()),
+        "indicators": periods.get_column("indicator_key").n_unique(),
         "by_source": dict(df.group_by("source").len().sort("source").iter_rows()),
         "by_status": dict(df.group_by("status").len().sort("status").iter_rows()),
         "missing": int(df.get_column("missing_actual").sum()),
-        "no_numeric_target": int(df.filter(pl.col("status") == "no_target").height),
+        "no_numeric_target": df.filter(pl.col("status") == "no_target").height,
     }

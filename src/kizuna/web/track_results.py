@@ -167,7 +167,7 @@ def results_page(request: Request) -> HTMLResponse:
         )
     ]
     if rows:
-        notes = [
+        notes: list[dict[str, Any]] = [
             {
                 "code": "results.formula",
                 "message": N_(
