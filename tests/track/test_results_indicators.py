@@ -135,7 +135,7 @@ def test_period_bounds(text, bounds):
             "Organisation,Indicator code,Period start,Period end,Target\nA,X,2024-05-01,2024-01-01,10\n",
             "results.dates_reversed",
             2,
-            "#date+end",
+            "Period end",
         ),
         ("Organisation,Indicator code,Measure,Period,Target\nA,X,weird,2024,10\n", "results.bad_measure", 2, "Measure"),
         (
@@ -144,8 +144,8 @@ def test_period_bounds(text, bounds):
             2,
             "Direction",
         ),
-        ("Organisation,Indicator code,Period,Target\nA,X,2024Q5,10\n", "results.bad_period", 2, "#date+period"),
-        ("Organisation,Indicator code,Period end,Target\nA,X,31/31/2024,10\n", "results.bad_date", 2, "#date+end"),
+        ("Organisation,Indicator code,Period,Target\nA,X,2024Q5,10\n", "results.bad_period", 2, "Period"),
+        ("Organisation,Indicator code,Period end,Target\nA,X,31/31/2024,10\n", "results.bad_date", 2, "Period end"),
         ("Organisation,Indicator code,Period,Target\nA,X,2024,10,extra\n", "results.cell_count", None, None),
         (
             "Organisation,Target,Target value,Period,Indicator\nA,1,2,2024,X\n",

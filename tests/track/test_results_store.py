@@ -194,3 +194,9 @@ def test_real_iati_results_what_the_data_can_and_cannot_show(real_results):
     assert qual.height > 0 and set(qual.get_column("status")) == {"listed"}
     left = roll.not_rolled.filter(roll.not_rolled["reason"] == "no_reference_code")
     assert left.height == no_ref
+
+
+def test_a_missing_file_is_an_error_naming_it(ws, tmp_path):
+    with pytest.raises(InputError) as e:
+        store.import_tables(ws, [tmp_path / "nope.csv"])
+    assert e.value.code == "results.not_found" and e.value.where.file.endswith("nope.csv")

@@ -450,7 +450,7 @@ def _row(path: Path, rownum: int, cells: list[str], cols: dict[str, int], heads:
                 params={"value": direction_text},
             )
         ascending = DIRECTION_WORDS[direction_text.lower()]
-    start, end = _period(path, rownum, get("period"), get("start"), get("end"))
+    start, end = _period(path, rownum, get("period"), get("start"), get("end"), heads)
     values: dict[str, str | None] = {}
     for fname in ("baseline", "target", "actual"):
         raw = get(fname)
@@ -491,16 +491,20 @@ def _row(path: Path, rownum: int, cells: list[str], cols: dict[str, int], heads:
     )
 
 
-def _period(path: Path, rownum: int, period: str, start_s: str, end_s: str) -> tuple[date | None, date | None]:
-    start = threew._parse_date(start_s, path, rownum, "#date+start") if start_s else None
-    end = threew._parse_date(end_s, path, rownum, "#date+end") if end_s else None
+def _period(
+    path: Path, rownum: int, period: str, start_s: str, end_s: str, heads: dict[str, str]
+) -> tuple[date | None, date | None]:
+    start_field = heads.get("start") or "#date+start"
+    end_field = heads.get("end") or heads.get("period") or "#date+end"
+    start = threew._parse_date(start_s, path, rownum, start_field) if start_s else None
+    end = threew._parse_date(end_s, path, rownum, heads.get("end") or "#date+end") if end_s else None
     if period and not (start and end):
         bounds = period_bounds(period)
         if bounds is None:
             raise InputError(
                 "results.bad_period",
                 N_("'{value}' is not a period"),
-                Where(file=str(path), row=rownum, field="#date+period"),
+                Where(file=str(path), row=rownum, field=heads.get("period") or "#date+period"),
                 hint=N_("write a year (2024), a quarter (2024Q1), a month (2024-03) or a half (2024S1)"),
                 params={"value": period},
             )
@@ -509,14 +513,14 @@ def _period(path: Path, rownum: int, period: str, start_s: str, end_s: str) -> t
         raise InputError(
             "results.no_period",
             N_("no period on this row"),
-            Where(file=str(path), row=rownum, field="#date+end"),
+            Where(file=str(path), row=rownum, field=end_field),
             hint=N_("give a period (2024Q1) or the period's end date"),
         )
     if start and end < start:
         raise InputError(
             "results.dates_reversed",
             N_("end {end} is before start {start}"),
-            Where(file=str(path), row=rownum, field="#date+end"),
+            Where(file=str(path), row=rownum, field=end_field),
             hint=N_("swap the two dates"),
             params={"end": end, "start": start},
         )

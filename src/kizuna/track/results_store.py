@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from kizuna.errors import InputError, Where
+from kizuna.i18n import N_
 from kizuna.track.indicators import IndicatorRow, IndicatorTable, read_indicator_table
 from kizuna.track.progress import PERIOD_SCHEMA, Rollup, empty_periods, missing_actuals, progress, rollup
 from kizuna.workspace import Workspace, file_sha256
@@ -38,6 +40,13 @@ def import_tables(ws: Workspace, paths: list[Path]) -> list[Imported]:
     read: list[tuple[Path, str, IndicatorTable | None]] = []
     seen: set[str] = set()
     for path in paths:
+        if not path.is_file():
+            raise InputError(
+                "results.not_found",
+                N_("no such file"),
+                Where(file=str(path)),
+                hint=N_("check the path: give indicator tables as .csv or .xlsx files"),
+            )
         sha = file_sha256(path)
         if sha in seen or ws.already_imported(KIND, sha):
             read.append((path, sha, None))
