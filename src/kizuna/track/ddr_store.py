@@ -173,16 +173,23 @@ def import_sheets(
 # --- reading back (no key needed: pseudonyms and plain fields only) ----------------------------------
 
 
+def _frame_of(ws: Workspace, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+    out = pl.from_arrow(ws.con.sql(sql, params=params).to_arrow_table() if params else ws.con.sql(sql).to_arrow_table())
+    assert isinstance(out, pl.DataFrame)
+    return out
+
+
 def programmes(ws: Workspace) -> pl.DataFrame:
     """Programmes with their key id, persons, waves followed and import time."""
     if not ws.has_table("ddr_programmes"):
         return pl.DataFrame()
-    return ws.con.execute(
+    return _frame_of(
+        ws,
         "SELECT p.name AS programme, p.key_id, p.synthetic,"
         " (SELECT count(*) FROM ddr_persons x WHERE x.programme_id = p.programme_id) AS persons,"
         " (SELECT count(DISTINCT wave_month) FROM ddr_waves w WHERE w.programme_id = p.programme_id) AS waves,"
-        " p.created_at FROM ddr_programmes p ORDER BY p.name"
-    ).pl()
+        " p.created_at FROM ddr_programmes p ORDER BY p.name",
+    )
 
 
 def check_programme(ws: Workspace, name: str | None) -> str | None:
@@ -211,18 +218,20 @@ def load(ws: Workspace, programme: str | None = None) -> tuple[pl.DataFrame, pl.
     name = check_programme(ws, programme)
     where = "WHERE g.name = ?" if name else ""
     params = [name] if name else []
-    persons = ws.con.execute(
+    persons = _frame_of(
+        ws,
         "SELECT g.name AS programme, p.person, p.sex, p.age, p.cohort, p.entry_date, p.area, p.former_group"
         f" FROM ddr_persons p JOIN ddr_programmes g USING (programme_id) {where} ORDER BY g.name, p.person",
         params,
-    ).pl()
-    waves = ws.con.execute(
+    )
+    waves = _frame_of(
+        ws,
         "SELECT g.name AS programme, w.person, w.wave_month, w.wave_date, w.status, w.employed, w.income,"
         " w.accepted, w.housing, w.participation, w.rerecruited, w.rearmed, w.arrested, w.died, w.who5_pct,"
         f" w.phq9_score, w.k6_score FROM ddr_waves w JOIN ddr_programmes g USING (programme_id) {where}"
         " ORDER BY g.name, w.person, w.wave_month",
         params,
-    ).pl()
+    )
     return persons, waves
 
 
