@@ -36,12 +36,25 @@ SEALED = PHONES + DOBS + NOTES + COMMANDERS + WAVE_NOTES
 
 
 def planted_values() -> list[str]:
-    return NAMES + PHONES + NIDS + IDS + DOBS + NOTES + COMMANDERS + WAVE_NOTES + ["Plantedname", "Plantednote", "Plantedcmdr", "NIDDDR", "PLANTID"]
+    return (
+        NAMES
+        + PHONES
+        + NIDS
+        + IDS
+        + DOBS
+        + NOTES
+        + COMMANDERS
+        + WAVE_NOTES
+        + ["Plantedname", "Plantednote", "Plantedcmdr", "NIDDDR", "PLANTID"]
+    )
 
 
 def write_inputs(folder: Path) -> tuple[Path, Path]:
     persons = ["person_id,name,national_id,sex,date_of_birth,entry_date,area,former_group,phone,notes,former_commander"]
-    waves = ["person_id,wave_month,status,employed,income,accepted,rerecruited,died,notes," + ",".join(f"who5_{j}" for j in range(1, 6))]
+    waves = [
+        "person_id,wave_month,status,employed,income,accepted,rerecruited,died,notes,"
+        + ",".join(f"who5_{j}" for j in range(1, 6))
+    ]
     for i in range(N):
         persons.append(
             f"{IDS[i]},{NAMES[i]},{NIDS[i]},{'f' if i % 3 == 0 else 'm'},{DOBS[i]},2024-0{1 + i % 2}-15,{AREAS[i]},"
@@ -92,7 +105,12 @@ def ddr_run(tmp_path_factory):
 
     try:
         assert run(["key", "new", str(key)]) == 0
-        assert run(["ddr", "import", str(persons), "--waves", str(waves), "--programme", "Planted test", "--key", str(key)]) == 0
+        assert (
+            run(
+                ["ddr", "import", str(persons), "--waves", str(waves), "--programme", "Planted test", "--key", str(key)]
+            )
+            == 0
+        )
         with __import__("duckdb").connect(str(ws)) as con:
             con.execute("CHECKPOINT")
         assert run(["ddr", "programmes"]) == 0

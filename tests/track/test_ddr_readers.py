@@ -94,7 +94,12 @@ def test_a_bad_persons_sheet_is_refused_with_its_code_and_place(tmp_path, text, 
         ("person_id,wave_month,status\nA,3,seen\nA,3,lost\n", "ddr.duplicate_wave", 3, "wave_month"),
         ("person_id,wave_month,status,employed\nA,3,seen,often\n", "ddr.bad_value", 2, "employed"),
         ("person_id,wave_month,status,who5_1,who5_2\nA,3,seen,1,2\n", "ddr.instrument_items", 1, "who5_3"),
-        ("person_id,wave_month,status,k6_1,k6_2,k6_3,k6_4,k6_5,k6_6\nA,3,seen,1,1,1,1,1,9\n", "ddr.bad_number", 2, "k6_6"),
+        (
+            "person_id,wave_month,status,k6_1,k6_2,k6_3,k6_4,k6_5,k6_6\nA,3,seen,1,1,1,1,1,9\n",
+            "ddr.bad_number",
+            2,
+            "k6_6",
+        ),
         ("person_id,wave_month,statsu\nA,3,seen\n", "ddr.unknown_column", 1, "statsu"),
     ],
 )

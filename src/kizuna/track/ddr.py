@@ -176,9 +176,7 @@ def survival(
         curves.append(km.with_columns(pl.lit(b).alias("breakdown")).select("breakdown", pl.all().exclude("breakdown")))
         if b != ALL and kept.get_column("group").n_unique() >= 2:
             lr = logrank(kept["duration"], kept["event"], kept["group"])
-            tests.append(
-                {"breakdown": b, "groups": len(lr.groups), "statistic": lr.statistic, "df": lr.df, "p": lr.p}
-            )
+            tests.append({"breakdown": b, "groups": len(lr.groups), "statistic": lr.statistic, "df": lr.df, "p": lr.p})
     curve_schema = {
         "breakdown": pl.String,
         "group": pl.String,
@@ -196,7 +194,13 @@ def survival(
         out,
         pl.DataFrame(
             tests,
-            schema={"breakdown": pl.String, "groups": pl.Int64, "statistic": pl.Float64, "df": pl.Int64, "p": pl.Float64},
+            schema={
+                "breakdown": pl.String,
+                "groups": pl.Int64,
+                "statistic": pl.Float64,
+                "df": pl.Int64,
+                "p": pl.Float64,
+            },
         ),
         pl.DataFrame(
             groups,
@@ -231,7 +235,10 @@ def wave_shares(
         parts.append(
             sh.with_columns(
                 pl.lit(b).alias("breakdown"),
-                *[pl.when(hide).then(None).otherwise(pl.col(c)).alias(c) for c in ("persons", "seen", "lost", "reached", "share")],
+                *[
+                    pl.when(hide).then(None).otherwise(pl.col(c)).alias(c)
+                    for c in ("persons", "seen", "lost", "reached", "share")
+                ],
                 hide.alias("suppressed"),
             ).select("breakdown", "group", "wave", "persons", "seen", "lost", "reached", "share", "suppressed")
         )
@@ -252,7 +259,11 @@ def indicators(
             .otherwise(pl.col("rerecruited").fill_null(False) | pl.col("rearmed").fill_null(False))
             .alias("rerecruited_or_rearmed")
         )
-        .join(persons.select("programme", "person", *[b for b in BREAKDOWNS if b != "programme"]), on=["programme", "person"], how="inner")
+        .join(
+            persons.select("programme", "person", *[b for b in BREAKDOWNS if b != "programme"]),
+            on=["programme", "person"],
+            how="inner",
+        )
     )
     parts: list[pl.DataFrame] = []
     for b in breakdowns:
@@ -260,7 +271,7 @@ def indicators(
         hidden = _hidden(dict(frame.group_by("group").len().iter_rows()), persons.height, min_cell, b)
         s = seen.with_columns(_groups(seen, b))
         aggs = [pl.len().alias("seen")]
-        for outcome, (_dim, _label, how) in OUTCOMES.items():
+        for outcome in OUTCOMES:
             col = pl.col(outcome).cast(pl.Float64)
             aggs.append(col.count().alias(f"{outcome}__n"))
             aggs.append(col.mean().alias(f"{outcome}__v"))
@@ -274,7 +285,11 @@ def indicators(
                     pl.col("wave_month").alias("wave"),
                     pl.lit(dim).alias("dimension_code"),
                     pl.lit(outcome).alias("outcome_code"),
-                    pl.when(pl.col("group").is_in(list(hidden))).then(None).otherwise(pl.col("seen")).cast(pl.Int64).alias("seen"),
+                    pl.when(pl.col("group").is_in(list(hidden)))
+                    .then(None)
+                    .otherwise(pl.col("seen"))
+                    .cast(pl.Int64)
+                    .alias("seen"),
                     pl.when(hide).then(None).otherwise(pl.col(f"{outcome}__n")).cast(pl.Int64).alias("answered"),
                     pl.when(hide).then(None).otherwise(pl.col(f"{outcome}__v")).alias("value"),
                     hide.alias("suppressed"),

@@ -28,13 +28,17 @@ class By(StrEnum):
     programme = "programme"
 
 
-ProgrammeOpt = Annotated[str | None, typer.Option("--programme", "-p", help="Programme name (default: every programme).")]
+ProgrammeOpt = Annotated[
+    str | None, typer.Option("--programme", "-p", help="Programme name (default: every programme).")
+]
 ByOpt = Annotated[By, typer.Option("--by", help="Breakdown: all, sex, area, cohort or programme.")]
 
 
 @ddr_app.command("import")
 def import_cmd(
-    persons: Annotated[Path | None, typer.Argument(help="Person records (.csv or .xlsx); see docs/track-ddr.md.")] = None,
+    persons: Annotated[
+        Path | None, typer.Argument(help="Person records (.csv or .xlsx); see docs/track-ddr.md.")
+    ] = None,
     waves: Annotated[Path | None, typer.Option("--waves", help="Follow-up wave records (.csv or .xlsx).")] = None,
     programme: Annotated[
         str | None, typer.Option("--programme", "-p", help="Programme of rows without a programme column.")
@@ -55,7 +59,10 @@ def import_cmd(
         from kizuna.i18n import N_
 
         raise InputError(
-            "ddr.nothing", N_("nothing to import"), Where(field="PERSONS"), hint=N_("give a persons sheet, --waves, or both")
+            "ddr.nothing",
+            N_("nothing to import"),
+            Where(field="PERSONS"),
+            hint=N_("give a persons sheet, --waves, or both"),
         )
     with open_workspace(workspace) as ws:
         summary = import_sheets(ws, persons, waves, track_key, programme=programme)
@@ -104,7 +111,10 @@ def survival_cmd(
     for row in rep.survival.tests.iter_rows(named=True):
         print(
             _("log-rank test by {by}: chi-square {statistic} on {df} df, p = {p}").format(
-                by=row["breakdown"], statistic=i18n.number(row["statistic"], 3), df=row["df"], p=i18n.number(row["p"], 4)
+                by=row["breakdown"],
+                statistic=i18n.number(row["statistic"], 3),
+                df=row["df"],
+                p=i18n.number(row["p"], 4),
             ),
             file=sys.stderr,
         )

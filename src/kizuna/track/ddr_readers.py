@@ -227,9 +227,9 @@ def _columns(
 ) -> tuple[dict[str, int], list[Message]]:
     """Map each header cell to a documented field (or to a dropped one); refuse misspelt and
     personal-looking unknown columns; a warning for any other unknown column. Returns field -> index."""
-    from kizuna.measure.disclosure import identifier_kind
-
     import polars as pl
+
+    from kizuna.measure.disclosure import identifier_kind
 
     known = {f: f for f in fields} | {a: f for a, f in ALIASES.items() if f in fields or f in DROPPED}
     mapped: dict[str, int] = {}
@@ -290,7 +290,9 @@ def _columns(
     return mapped, notes
 
 
-def _header_and_rows(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, int], list[Message], list[tuple[int, list[str]]]]:
+def _header_and_rows(
+    path: Path, fields: tuple[str, ...]
+) -> tuple[dict[str, int], list[Message], list[tuple[int, list[str]]]]:
     header, it = read_table(path)
     body = list(it)
     width = len(header)
@@ -458,7 +460,9 @@ def read_persons(path: Path, key: TrackKey, programme: str | None = None) -> She
 # --- waves -------------------------------------------------------------------------------------------
 
 
-def _score_instruments(path: Path, cols: dict[str, int], items: dict[str, list[list[float | None]]]) -> dict[str, list[float | None]]:
+def _score_instruments(
+    path: Path, cols: dict[str, int], items: dict[str, list[list[float | None]]]
+) -> dict[str, list[float | None]]:
     """WHO-5 percentage, PHQ-9 and K6 scores per row through :func:`kizuna.measure.instruments.score`
     (the one home of their scoring rules: WHO-5 raw × 4, PHQ-9 with up to 2 items prorated, K6 0–4 coding)."""
     import polars as pl
@@ -468,7 +472,10 @@ def _score_instruments(path: Path, cols: dict[str, int], items: dict[str, list[l
     out: dict[str, list[float | None]] = {}
     for kind, rows in items.items():
         n = INSTRUMENTS[kind][0]
-        frame = pl.DataFrame({f"q{i}": [r[i - 1] for r in rows] for i in range(1, n + 1)}, schema={f"q{i}": pl.Float64 for i in range(1, n + 1)})
+        frame = pl.DataFrame(
+            {f"q{i}": [r[i - 1] for r in rows] for i in range(1, n + 1)},
+            schema={f"q{i}": pl.Float64 for i in range(1, n + 1)},
+        )
         scored = score(kind, frame, {f"q{i}": f"q{i}" for i in range(1, n + 1)}, file=str(path))
         column = f"{kind}_pct" if kind == "who5" else f"{kind}_score"
         out[column] = scored.get_column(column).to_list()
@@ -568,7 +575,7 @@ def read_waves(path: Path, key: TrackKey, programme: str | None = None) -> Sheet
             "wave_date": parse_date(get("wave_date"), path, rownum, "wave_date"),
             "status": status,
         }
-        observed = {c: _yes_no(get(c), path, rownum, c) for c in YES_NO}
+        observed: dict[str, bool | float | None] = {c: _yes_no(get(c), path, rownum, c) for c in YES_NO}
         observed["income"] = _number(get("income"), path, rownum, "income", 0, None, False)
         answers: dict[str, list[float | None]] = {}
         for kind, n in present.items():
@@ -577,9 +584,7 @@ def read_waves(path: Path, key: TrackKey, programme: str | None = None) -> Sheet
                 _number(get(f"{kind}_{i}"), path, rownum, f"{kind}_{i}", lo, hi, True) for i in range(1, n + 1)
             ]
         if status == "lost":
-            if any(v is not None for v in observed.values()) or any(
-                a is not None for v in answers.values() for a in v
-            ):
+            if any(v is not None for v in observed.values()) or any(a is not None for v in answers.values() for a in v):
                 dropped += 1
             observed = dict.fromkeys(observed)
             answers = {k: [None] * len(v) for k, v in answers.items()}
@@ -596,6 +601,9 @@ def read_waves(path: Path, key: TrackKey, programme: str | None = None) -> Sheet
             row[column] = values[i] if values is not None else None
     if dropped:
         sheet.warnings.append(
-            Message(N_("{n} rows marked lost also had answers; they were not read (nothing is observed of a lost person)"), {"n": dropped})
+            Message(
+                N_("{n} rows marked lost also had answers; they were not read (nothing is observed of a lost person)"),
+                {"n": dropped},
+            )
         )
     return sheet

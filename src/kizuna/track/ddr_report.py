@@ -54,7 +54,9 @@ class DdrReport:
     synthetic: bool
 
 
-def compute(ws: Workspace, programme: str | None = None, breakdowns: tuple[str, ...] = (ddr.ALL, *ddr.BREAKDOWNS)) -> DdrReport:
+def compute(
+    ws: Workspace, programme: str | None = None, breakdowns: tuple[str, ...] = (ddr.ALL, *ddr.BREAKDOWNS)
+) -> DdrReport:
     """The report of ``programme`` (every programme when None)."""
     from kizuna.track.ddr_store import load, programmes, synthetic
 
@@ -81,7 +83,15 @@ def sheets(rep: DdrReport) -> Sheets:
             N_("log-rank"): rep.survival.tests,
             N_("waves"): rep.waves,
             N_("dimensions"): rep.dimensions.select(
-                "breakdown", "group", "wave", "dimension_name", "outcome_name", "seen", "answered", "value", "suppressed"
+                "breakdown",
+                "group",
+                "wave",
+                "dimension_name",
+                "outcome_name",
+                "seen",
+                "answered",
+                "value",
+                "suppressed",
             ),
         },
         SHEET_ABOUT,
@@ -101,28 +111,71 @@ def html(rep: DdrReport) -> str:
             csp=CSP_NO_SCRIPT,
             synthetic=rep.synthetic,
             notes=[i18n.gettext(n) for n in NOTES],
-            programmes=table(rep.programmes, [("programme", "data"), ("persons", "int"), ("waves", "int"), ("key_id", "data")]),
+            programmes=table(
+                rep.programmes, [("programme", "data"), ("persons", "int"), ("waves", "int"), ("key_id", "data")]
+            ),
             overall=table(
                 overall,
-                [("time", "number"), ("at_risk", "int"), ("events", "int"), ("censored", "int"), ("survival", "percent"), ("lo", "percent"), ("hi", "percent")],
+                [
+                    ("time", "number"),
+                    ("at_risk", "int"),
+                    ("events", "int"),
+                    ("censored", "int"),
+                    ("survival", "percent"),
+                    ("lo", "percent"),
+                    ("hi", "percent"),
+                ],
             ),
             groups=table(
                 rep.survival.groups,
-                [("breakdown", "data"), ("group", "data"), ("persons", "int"), ("re_recruited", "int"), ("censored", "int"), ("suppressed", "yesno")],
+                [
+                    ("breakdown", "data"),
+                    ("group", "data"),
+                    ("persons", "int"),
+                    ("re_recruited", "int"),
+                    ("censored", "int"),
+                    ("suppressed", "yesno"),
+                ],
             ),
-            tests=table(rep.survival.tests, [("breakdown", "data"), ("groups", "int"), ("statistic", "score"), ("df", "int"), ("p", "est")]),
+            tests=table(
+                rep.survival.tests,
+                [("breakdown", "data"), ("groups", "int"), ("statistic", "score"), ("df", "int"), ("p", "est")],
+            ),
             curves=table(
                 rep.survival.curves.filter(pl.col("breakdown") != ddr.ALL),
-                [("breakdown", "data"), ("group", "data"), ("time", "number"), ("at_risk", "int"), ("events", "int"), ("survival", "percent"), ("lo", "percent"), ("hi", "percent")],
+                [
+                    ("breakdown", "data"),
+                    ("group", "data"),
+                    ("time", "number"),
+                    ("at_risk", "int"),
+                    ("events", "int"),
+                    ("survival", "percent"),
+                    ("lo", "percent"),
+                    ("hi", "percent"),
+                ],
                 max_rows=400,
             ),
             waves=table(
                 rep.waves.filter(pl.col("breakdown") == ddr.ALL),
-                [("wave", "number"), ("persons", "int"), ("seen", "int"), ("lost", "int"), ("reached", "int"), ("share", "percent")],
+                [
+                    ("wave", "number"),
+                    ("persons", "int"),
+                    ("seen", "int"),
+                    ("lost", "int"),
+                    ("reached", "int"),
+                    ("share", "percent"),
+                ],
             ),
             dimensions=table(
                 dims,
-                [("wave", "number"), ("dimension_name", "data"), ("outcome_name", "data"), ("seen", "int"), ("answered", "int"), ("value", "score")],
+                [
+                    ("wave", "number"),
+                    ("dimension_name", "data"),
+                    ("outcome_name", "data"),
+                    ("seen", "int"),
+                    ("answered", "int"),
+                    ("value", "score"),
+                ],
                 max_rows=400,
             ),
         )

@@ -51,7 +51,9 @@ class ImportSummary:
     warnings: list[Message] = field(default_factory=list)
 
 
-def _programme_ids(ws: Workspace, con: Any, names: set[str], key: TrackKey, file: str, synthetic: bool) -> dict[str, int]:
+def _programme_ids(
+    ws: Workspace, con: Any, names: set[str], key: TrackKey, file: str, synthetic: bool
+) -> dict[str, int]:
     out: dict[str, int] = {}
     for name in sorted(names):
         rows = con.execute("SELECT programme_id, key_id FROM ddr_programmes WHERE name = ?", [name]).fetchall()
@@ -89,9 +91,15 @@ def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...], ids: dict[str, 
         "who5_pct": pl.Float64,
         "phq9_score": pl.Float64,
         "k6_score": pl.Float64,
-        **{c: pl.Boolean for c in ("employed", "accepted", "housing", "participation", "rerecruited", "rearmed", "arrested", "died")},
+        **{
+            c: pl.Boolean
+            for c in ("employed", "accepted", "housing", "participation", "rerecruited", "rearmed", "arrested", "died")
+        },
     }
-    data: dict[str, list[Any]] = {"programme_id": [ids[r["programme"]] for r in rows], "person": [r["person"] for r in rows]}
+    data: dict[str, list[Any]] = {
+        "programme_id": [ids[r["programme"]] for r in rows],
+        "person": [r["person"] for r in rows],
+    }
     for c in columns:
         data[c] = [r.get(c) for r in rows]
         schema[c] = pl.Binary if c in blob else types.get(c, pl.String)
@@ -194,7 +202,11 @@ def programmes(ws: Workspace) -> pl.DataFrame:
 
 def check_programme(ws: Workspace, name: str | None) -> str | None:
     """``name`` when the workspace holds it (None: every programme); ``ddr.no_programme`` otherwise."""
-    held = [r[0] for r in ws.con.execute("SELECT name FROM ddr_programmes ORDER BY 1").fetchall()] if ws.has_table("ddr_programmes") else []
+    held = (
+        [r[0] for r in ws.con.execute("SELECT name FROM ddr_programmes ORDER BY 1").fetchall()]
+        if ws.has_table("ddr_programmes")
+        else []
+    )
     if not held:
         raise NotFound(
             "ddr.none",

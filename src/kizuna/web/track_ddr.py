@@ -143,7 +143,9 @@ def ddr_page(request: Request) -> HTMLResponse:
         store = store_of(request)
         progs = fetch(store, "ddr-programmes", {})
         if not progs.rows:
-            return page(request, N_("DDR reintegration"), INTRO, [empty_block(_("DDR reintegration"), progs.empty_reason or "")])
+            return page(
+                request, N_("DDR reintegration"), INTRO, [empty_block(_("DDR reintegration"), progs.empty_reason or "")]
+            )
         groups = fetch(store, "ddr-groups", {})
         survival = fetch(store, "ddr-survival", {})
         overall = [r for r in survival.rows if r["breakdown"] == "all"]
@@ -182,4 +184,3 @@ def ddr_page(request: Request) -> HTMLResponse:
         return page(request, N_("DDR reintegration"), INTRO, blocks)
 
     return cached_page(build)(request)
-
