@@ -79,8 +79,8 @@ def test_the_lost_and_the_dead_are_censored_and_the_curve_is_the_one_worked_by_h
     # t = 6: at risk A, D (2) — C and E were censored at 3 — one event (A): S = 0.8 * 1/2 = 0.4
     # Greenwood: V(6) = 1/(5*4) + 1/(2*1) = 0.55, SE = 0.4 * sqrt(0.55)
     res = ddr.survival(PEOPLE, HAND, min_cell=1)
-    curve = res.curves.filter(pl.col("time") > 0).sort("time")
-    assert curve["time"].to_list() == [3.0, 6.0]
+    curve = res.curves.filter(pl.col("months") > 0).sort("months")
+    assert curve["months"].to_list() == [3.0, 6.0]
     assert curve["at_risk"].to_list() == [5, 2]
     assert curve["events"].to_list() == [1, 1]
     assert curve["censored"].to_list() == [2, 1]
@@ -94,7 +94,7 @@ def test_counting_the_lost_and_the_dead_as_successes_would_give_a_rosier_curve()
     # had C and E been taken as "still out of armed groups" at 6: at risk at 6 = A, C, D, E (4), S = 0.8 * 3/4
     naive = kaplan_meier([6, 3, 6, 6, 6], [1, 1, 0, 0, 0])
     assert naive.filter(pl.col("time") == 6)["survival"][0] == pytest.approx(0.6)
-    honest = ddr.survival(PEOPLE, HAND, min_cell=1).curves.filter(pl.col("time") == 6)["survival"][0]
+    honest = ddr.survival(PEOPLE, HAND, min_cell=1).curves.filter(pl.col("months") == 6)["survival"][0]
     assert honest == pytest.approx(0.4) and honest < 0.6
 
 
@@ -109,15 +109,15 @@ def test_the_share_at_each_wave_leaves_the_lost_and_the_dead_out_of_the_denomina
 def test_a_person_without_any_wave_is_lost_from_the_start():
     people = persons_frame(["A", "B", "C", "D", "E", "F"])
     res = ddr.survival(people, HAND, min_cell=1)
-    first = res.curves.filter(pl.col("time") == 0).row(0, named=True)
+    first = res.curves.filter(pl.col("months") == 0).row(0, named=True)
     assert first["censored"] == 1 and first["at_risk"] == 6
-    assert res.curves.filter(pl.col("time") == 6)["survival"][0] == pytest.approx(0.4)
+    assert res.curves.filter(pl.col("months") == 6)["survival"][0] == pytest.approx(0.4)
 
 
 def test_rearming_counts_as_the_event_like_re_recruitment():
     waves = waves_frame([("A", 3, "seen", {"rearmed": True}), ("B", 3, "seen", {})])
     res = ddr.survival(persons_frame(["A", "B"]), waves, min_cell=1)
-    assert res.curves.filter(pl.col("time") == 3)["events"][0] == 1
+    assert res.curves.filter(pl.col("months") == 3)["events"][0] == 1
 
 
 def _cohort(sizes: dict[str, int]) -> tuple[pl.DataFrame, pl.DataFrame]:

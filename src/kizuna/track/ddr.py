@@ -173,14 +173,26 @@ def survival(
         if kept.height == 0:
             continue
         km = kaplan_meier(kept["duration"], kept["event"], groups=kept["group"], alpha=alpha)
-        curves.append(km.with_columns(pl.lit(b).alias("breakdown")).select("breakdown", pl.all().exclude("breakdown")))
+        curves.append(
+            km.rename({"time": "months"})
+            .with_columns(pl.lit(b).alias("breakdown"))
+            .select("breakdown", pl.all().exclude("breakdown"))
+        )
         if b != ALL and kept.get_column("group").n_unique() >= 2:
             lr = logrank(kept["duration"], kept["event"], kept["group"])
-            tests.append({"breakdown": b, "groups": len(lr.groups), "statistic": lr.statistic, "df": lr.df, "p": lr.p})
+            tests.append(
+                {
+                    "breakdown": b,
+                    "groups": len(lr.groups),
+                    "chi_square": lr.statistic,
+                    "degrees_of_freedom": lr.df,
+                    "p_value": lr.p,
+                }
+            )
     curve_schema = {
         "breakdown": pl.String,
         "group": pl.String,
-        "time": pl.Float64,
+        "months": pl.Float64,
         "at_risk": pl.Int64,
         "events": pl.Int64,
         "censored": pl.Int64,
@@ -197,9 +209,9 @@ def survival(
             schema={
                 "breakdown": pl.String,
                 "groups": pl.Int64,
-                "statistic": pl.Float64,
-                "df": pl.Int64,
-                "p": pl.Float64,
+                "chi_square": pl.Float64,
+                "degrees_of_freedom": pl.Int64,
+                "p_value": pl.Float64,
             },
         ),
         pl.DataFrame(

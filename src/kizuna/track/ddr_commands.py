@@ -112,9 +112,9 @@ def survival_cmd(
         print(
             _("log-rank test by {by}: chi-square {statistic} on {df} df, p = {p}").format(
                 by=row["breakdown"],
-                statistic=i18n.number(row["statistic"], 3),
-                df=row["df"],
-                p=i18n.number(row["p"], 4),
+                statistic=i18n.number(row["chi_square"], 3),
+                df=row["degrees_of_freedom"],
+                p=i18n.number(row["p_value"], 4),
             ),
             file=sys.stderr,
         )

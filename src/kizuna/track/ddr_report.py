@@ -117,7 +117,7 @@ def html(rep: DdrReport) -> str:
             overall=table(
                 overall,
                 [
-                    ("time", "number"),
+                    ("months", "number"),
                     ("at_risk", "int"),
                     ("events", "int"),
                     ("censored", "int"),
@@ -139,14 +139,14 @@ def html(rep: DdrReport) -> str:
             ),
             tests=table(
                 rep.survival.tests,
-                [("breakdown", "data"), ("groups", "int"), ("statistic", "score"), ("df", "int"), ("p", "est")],
+                [("breakdown", "data"), ("groups", "int"), ("chi_square", "score"), ("degrees_of_freedom", "int"), ("p_value", "est")],
             ),
             curves=table(
                 rep.survival.curves.filter(pl.col("breakdown") != ddr.ALL),
                 [
                     ("breakdown", "data"),
                     ("group", "data"),
-                    ("time", "number"),
+                    ("months", "number"),
                     ("at_risk", "int"),
                     ("events", "int"),
                     ("survival", "percent"),

@@ -120,7 +120,7 @@ def _km_chart(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 
     spec = charts.line_spec(
         rows,
-        "time",
+        "months",
         "survival",
         None,
         _("Step chart: share not re-recruited by months since entry, with 95% intervals"),
