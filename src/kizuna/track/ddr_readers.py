@@ -315,7 +315,8 @@ def _header_and_rows(
 
 
 def _bad(path: Path, row: int, column: str, message: str, hint: str, code: str = "ddr.bad_value") -> InputError:
-    return InputError(code, message, Where(file=str(path), row=row, field=column), hint=hint)
+    # no value of the cell goes in (personal data)
+    return InputError(code, message, Where(file=str(path), row=row, field=column), hint=hint)  # N_ ids
 
 
 def parse_date(text: str, path: Path, row: int, column: str) -> date | None:
