@@ -17,7 +17,7 @@ from kizuna import i18n
 from kizuna.i18n import N_, _
 from kizuna.web.datasets import Ctx, Dataset, fetch
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages; the data are in the API as datasets
 
 DDR_EMPTY = N_(
     "no DDR programme yet — run `kizuna ddr import PERSONS.csv --waves WAVES.csv --programme NAME --key PATH`"
