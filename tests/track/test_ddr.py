@@ -153,7 +153,7 @@ def test_every_group_at_or_above_ten_is_shown_with_a_log_rank_test():
     people, waves = _cohort({"XA01": 30, "XA02": 12, "XA03": 10})
     res = ddr.survival(people, waves, ("area",))
     assert not res.groups["suppressed"].any()
-    assert res.tests.row(0, named=True)["groups"] == 3
+    assert res.tests.row(0, named=True)["groups_compared"] == 3
 
 
 def test_dimensions_are_shares_and_means_of_those_who_answered():

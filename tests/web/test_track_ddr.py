@@ -64,4 +64,4 @@ def test_the_page_shows_the_curve_the_tables_and_the_withheld_area(ddr_ws):
 def test_the_navigation_label_is_a_catalogue_message():
     from kizuna.web.track_ddr import NAV
 
-    assert NAV == [("/ddr", N_("DDR reintegration"))]
+    assert [("/ddr", N_("DDR reintegration"))] == NAV

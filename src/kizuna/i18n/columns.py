@@ -230,7 +230,7 @@ LABELS: dict[str, str] = {
     "survival": N_("Not re-recruited (Kaplan–Meier)"),
     "persons": N_("Persons"),
     "re_recruited": N_("Re-recruited"),
-    "groups": N_("Groups compared"),
+    "groups_compared": N_("Groups compared"),
     "chi_square": N_("Chi-square"),
     "degrees_of_freedom": N_("Degrees of freedom"),
     "p_value": N_("p-value"),

@@ -183,7 +183,7 @@ def survival(
             tests.append(
                 {
                     "breakdown": b,
-                    "groups": len(lr.groups),
+                    "groups_compared": len(lr.groups),
                     "chi_square": lr.statistic,
                     "degrees_of_freedom": lr.df,
                     "p_value": lr.p,
@@ -208,7 +208,7 @@ def survival(
             tests,
             schema={
                 "breakdown": pl.String,
-                "groups": pl.Int64,
+                "groups_compared": pl.Int64,
                 "chi_square": pl.Float64,
                 "degrees_of_freedom": pl.Int64,
                 "p_value": pl.Float64,

@@ -139,7 +139,13 @@ def html(rep: DdrReport) -> str:
             ),
             tests=table(
                 rep.survival.tests,
-                [("breakdown", "data"), ("groups", "int"), ("chi_square", "score"), ("degrees_of_freedom", "int"), ("p_value", "est")],
+                [
+                    ("breakdown", "data"),
+                    ("groups_compared", "int"),
+                    ("chi_square", "score"),
+                    ("degrees_of_freedom", "int"),
+                    ("p_value", "est"),
+                ],
             ),
             curves=table(
                 rep.survival.curves.filter(pl.col("breakdown") != ddr.ALL),
