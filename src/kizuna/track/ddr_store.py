@@ -201,7 +201,8 @@ def programmes(ws: Workspace) -> pl.DataFrame:
 
 
 def check_programme(ws: Workspace, name: str | None) -> str | None:
-    """``name`` when the workspace holds it (None: every programme); ``ddr.no_programme`` otherwise."""
+    """``name`` when the workspace holds it (None: every programme); ``ddr.none`` when it holds no programme,
+    ``ddr.programme_absent`` when not this one."""
     held = (
         [r[0] for r in ws.con.execute("SELECT name FROM ddr_programmes ORDER BY 1").fetchall()]
         if ws.has_table("ddr_programmes")
@@ -217,7 +218,7 @@ def check_programme(ws: Workspace, name: str | None) -> str | None:
     if name is None or name in held:
         return name
     raise NotFound(
-        "ddr.no_programme",
+        "ddr.programme_absent",
         N_("no programme {name!r} in this workspace"),
         Where(field="--programme"),
         hint=N_("programmes held: {held}"),
