@@ -332,3 +332,18 @@ def test_the_first_import_of_a_course_needs_its_roster(ws, tmp_path):
     with pytest.raises(InputError) as e:
         import_course(ws, COURSE, KEY, **paths)
     assert e.value.code == "training.no_roster"
+
+
+def test_when_the_d_z_interval_fails_numerically_d_z_stands_without_it_and_a_note_says_so(ws, tmp_path, monkeypatch):
+    from kizuna.track import learning
+
+    def nan_root(*args, **kwargs):
+        raise ValueError("The function value at x=-9.99 is NaN; solver cannot continue.")
+
+    monkeypatch.setattr(learning, "cohen_dz", nan_root)
+    ev = imported(ws, tmp_path, tests=make_tests())
+    row = ev.paired.to_dicts()[0]
+    d = np.array([sum(POST[i]) - sum(PRE[i]) for i in range(5)], float)
+    assert row["d_z"] == pytest.approx(d.mean() / d.std(ddof=1)) and row["d_z_lo"] is None
+    assert "training.dz_ci" in [n["code"] for n in ev.notes]
+    assert row["t"] is not None  # the t-test before it still stands

@@ -73,6 +73,7 @@ DID_NOTE = N_(
 TOO_FEW = N_("{what}: {n} complete pairs, fewer than {minimum}: no test or effect size is computed")
 UNPAIRED = N_("{what}: {n_first} people with only a {first} score and {n_second} with only a {second} score are left out")
 OUT_OF_WINDOW = N_("Behaviour: {n} follow-up observations fall outside 3 to 6 months after the session ended")
+DZ_CI = N_("{what}: the confidence interval of d_z could not be computed (a numerical failure of the noncentral t)")
 SUPPRESSED = N_("Sessions of fewer than {n} participants are not shown separately (and one more when only one is hidden)")
 
 
@@ -187,8 +188,14 @@ def paired_change(
     try:
         t = learning.paired_t(a, b)
         row.update(se=t.se, t=t.t, df=t.df, p=t.p, lo=t.lo, hi=t.hi)
-        dz = learning.cohen_dz(a, b)
-        row.update(d_z=dz.value, d_z_lo=dz.lo, d_z_hi=dz.hi)
+        try:
+            dz = learning.cohen_dz(a, b)
+            row.update(d_z=dz.value, d_z_lo=dz.lo, d_z_hi=dz.hi)
+        except ValueError:
+            # scipy's noncentral t cdf can return NaN far in its tail, which stops the CI's root search
+            # (learning._nct_ncp); d_z itself is t / sqrt(n) and stands without its interval
+            row.update(d_z=t.t / float(np.sqrt(t.n)), d_z_lo=None, d_z_hi=None)
+            notes.append(i18n.note("training.dz_ci", DZ_CI, words=("what",), what=what))
     except KizunaError as err:
         notes.append(_note_from(err, what))
     try:
