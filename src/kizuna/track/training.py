@@ -292,7 +292,7 @@ def unit_results(units: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any]
                 continue
             rows.append({"outcome": outcome, "group": "comparison" if comp else "trained", "units": g.height,
                          "before": g.get_column("before").mean(), "after": g.get_column("after").mean(),
-                         "change": (g.get_column("after") - g.get_column("before")).mean()})
+                         "mean_change": (g.get_column("after") - g.get_column("before")).mean()})
         comparison = wide.filter(pl.col("comparison")).height
         if comparison == 0:
             notes.append(i18n.note("training.not_causal", CAVEAT, outcome=outcome))
@@ -418,7 +418,7 @@ def evaluate(data: CourseData, *, min_cell: int = DEFAULT_MIN_CELL) -> Evaluatio
     notes += n4
     for r in results.iter_rows(named=True) if not results.is_empty() else []:
         if r["group"] == "trained":
-            levels.append(_level_row(4, "results_change", outcome=r["outcome"], n_obs=r["units"], value=r["change"]))
+            levels.append(_level_row(4, "results_change", outcome=r["outcome"], n_obs=r["units"], value=r["mean_change"]))
         elif r["group"] == "did":
             levels.append(_level_row(4, "results_did", outcome=r["outcome"], n_obs=r["units"], value=r["estimate"],
                                      lo=r["lo"], hi=r["hi"], p=r["p"]))

@@ -77,7 +77,7 @@ PAIRED_COLUMNS = [("level", "int"), ("pairs", "int"), ("only_first", "int"), ("o
 TEST_COLUMNS = [("phase", "data"), ("item", "data"), ("people", "int"), ("difficulty", "score"),
                 ("discrimination", "score"), ("alpha_if_deleted", "score")]
 RESULT_COLUMNS = [("outcome", "data"), ("group", "data"), ("units", "int"), ("before", "score"),
-                  ("after", "score"), ("change", "score"), ("estimate", "score"), ("se", "score"), ("lo", "score"),
+                  ("after", "score"), ("mean_change", "score"), ("estimate", "score"), ("se", "score"), ("lo", "score"),
                   ("hi", "score"), ("p", "est")]
 SESSION_COLUMNS = [("session", "data"), ("participants", "int"), ("reaction_mean", "score"), ("pairs", "int"),
                    ("mean_pre", "score"), ("mean_post", "score"), ("mean_change", "score"), ("suppressed", "yesno")]
