@@ -24,8 +24,15 @@ from kizuna.workspace import open_workspace
 KEY = TrackKey.from_secret(bytes(range(32)))
 OTHER = TrackKey.from_secret(bytes(range(1, 33)))
 COURSE = "Community policing"
-NAMES = ["Plantedname Ayen Kuol", "Plantedname Bol Garang", "Plantedname Chol Deng", "Plantedname Dut Majok",
-         "Plantedname Elia Lado", "Plantedname Fatna Ali", "Plantedname Gai Riak"]
+NAMES = [
+    "Plantedname Ayen Kuol",
+    "Plantedname Bol Garang",
+    "Plantedname Chol Deng",
+    "Plantedname Dut Majok",
+    "Plantedname Elia Lado",
+    "Plantedname Fatna Ali",
+    "Plantedname Gai Riak",
+]
 IDS = ["PLANTID-001", "PLANTID-002", "PLANTID-003", "PLANTID-004", "PLANTID-005", "PLANTID-006", "PLANTID-007"]
 
 ROSTER = "course,session,participant_id,name,sex,unit,rank,start_date,end_date,location,pcode\n" + "".join(
@@ -58,8 +65,16 @@ REACTION = (
 )
 FOLLOWUP = "participant_id,phase,score,observer,date\n" + "".join(
     f"{IDS[i]},baseline,{b},Observer Plantedname,2026-01-05\n{IDS[i]},followup,{a},Observer Plantedname,{d}\n"
-    for i, (b, a, d) in enumerate([(10, 14, "2026-05-14"), (8, 9, "2026-05-14"), (12, 11, "2026-05-14"),
-                                   (9, 13, "2026-09-30"), (11, 15, "2026-06-14"), (7, 10, "2026-06-14")])
+    for i, (b, a, d) in enumerate(
+        [
+            (10, 14, "2026-05-14"),
+            (8, 9, "2026-05-14"),
+            (12, 11, "2026-05-14"),
+            (9, 13, "2026-09-30"),
+            (11, 15, "2026-06-14"),
+            (7, 10, "2026-06-14"),
+        ]
+    )
 )
 UNITS_NO_COMPARISON = (
     "unit,period,outcome,value\nUnit A,before,complaints,10\nUnit A,after,complaints,6\n"
@@ -271,9 +286,22 @@ def test_the_levels_table_names_levels_and_statistics_in_japanese(ws, tmp_path):
 
 BAD = [
     # (kind, text, code, line, row, field)
-    ("roster", ROSTER.replace("participant_id", "participant_di"), "training.unknown_column", 1, None, "participant_di"),
-    ("roster", ROSTER.replace("session,participant_id", "sesion,participant_id"), "training.unknown_column", 1, None,
-     "sesion"),
+    (
+        "roster",
+        ROSTER.replace("participant_id", "participant_di"),
+        "training.unknown_column",
+        1,
+        None,
+        "participant_di",
+    ),
+    (
+        "roster",
+        ROSTER.replace("session,participant_id", "sesion,participant_id"),
+        "training.unknown_column",
+        1,
+        None,
+        "sesion",
+    ),
     ("roster", ROSTER.replace(",session,", ",group,"), "training.missing_column", 1, None, "session"),
     ("roster", ROSTER.replace("2026-01-10", "10 Jan"), "training.bad_date", 2, 1, "start_date"),
     ("roster", ROSTER + ROSTER.split("\n")[1] + "\n", "training.duplicate_participant", 9, 8, "participant_id"),
@@ -281,25 +309,51 @@ BAD = [
     ("roster", ROSTER.replace(IDS[2], ""), "training.missing_value", 4, 3, "participant_id"),
     ("reaction", REACTION.replace(f"{IDS[3]},5,5", f"{IDS[3]},6,5"), "training.bad_likert", 5, 4, "relevance_1"),
     ("reaction", REACTION.replace(f"{IDS[3]},5,5", f"{IDS[3]},x,5"), "training.not_number", 5, 4, "relevance_1"),
-    ("tests", make_tests().replace(f"{IDS[0]},pre,0,1,1,0", f"{IDS[0]},pre,0,1,3,0"), "training.score_out_of_range",
-     3, 2, "item_3"),
-    ("tests", make_tests().replace(f"{IDS[0]},pre,0,1,1,0", f"{IDS[0]},pre,0,1,,0"), "training.missing_score", 3, 2,
-     "item_3"),
+    (
+        "tests",
+        make_tests().replace(f"{IDS[0]},pre,0,1,1,0", f"{IDS[0]},pre,0,1,3,0"),
+        "training.score_out_of_range",
+        3,
+        2,
+        "item_3",
+    ),
+    (
+        "tests",
+        make_tests().replace(f"{IDS[0]},pre,0,1,1,0", f"{IDS[0]},pre,0,1,,0"),
+        "training.missing_score",
+        3,
+        2,
+        "item_3",
+    ),
     ("tests", make_tests().replace(f"{IDS[1]},pre", f"{IDS[1]},before"), "training.bad_phase", 4, 3, "phase"),
-    ("tests", make_tests().replace(f"{IDS[1]},pre", "PLANTID-999,pre"), "training.not_on_roster", None, None,
-     "participant_id"),
+    (
+        "tests",
+        make_tests().replace(f"{IDS[1]},pre", "PLANTID-999,pre"),
+        "training.not_on_roster",
+        None,
+        None,
+        "participant_id",
+    ),
     ("followup", FOLLOWUP.replace("2026-05-14", "14/05/2026", 1), "training.bad_date", 3, 2, "date"),
     ("units", UNITS_NO_COMPARISON.replace("Unit B,before", "Unit B,during"), "training.bad_period", 4, 3, "period"),
-    ("units", UNITS_COMPARISON.replace("Unit X,after,complaints,9,yes", "Unit X,after,complaints,9,no"),
-     "training.bad_flag", None, None, "comparison"),
+    (
+        "units",
+        UNITS_COMPARISON.replace("Unit X,after,complaints,9,yes", "Unit X,after,complaints,9,no"),
+        "training.bad_flag",
+        None,
+        None,
+        "comparison",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("kind", "text", "code", "line", "row", "field"), BAD, ids=[b[2] + "-" + b[0] for b in BAD])
-def test_bad_inputs_are_refused_with_their_code_and_place_and_store_nothing(ws, tmp_path, kind, text, code, line, row,
-                                                                           field):
-    paths = write(tmp_path, roster=ROSTER, tests=make_tests(), reaction=REACTION, followup=FOLLOWUP,
-                  units=UNITS_COMPARISON)
+def test_bad_inputs_are_refused_with_their_code_and_place_and_store_nothing(
+    ws, tmp_path, kind, text, code, line, row, field
+):
+    paths = write(
+        tmp_path, roster=ROSTER, tests=make_tests(), reaction=REACTION, followup=FOLLOWUP, units=UNITS_COMPARISON
+    )
     paths[kind].write_text(text, encoding="utf-8")
     before = ws.table_counts()
     with pytest.raises(InputError) as e:
@@ -334,7 +388,9 @@ def test_the_first_import_of_a_course_needs_its_roster(ws, tmp_path):
     assert e.value.code == "training.no_roster"
 
 
-def test_when_the_d_z_interval_fails_numerically_d_z_stands_without_it_and_a_note_says_so(ws, tmp_path, monkeypatch):
+def test_when_the_d_z_interval_fails_numerically_the_normal_approximation_stands_in_and_a_note_says_so(
+    ws, tmp_path, monkeypatch
+):
     from kizuna.track import learning
 
     def nan_root(*args, **kwargs):
@@ -344,6 +400,9 @@ def test_when_the_d_z_interval_fails_numerically_d_z_stands_without_it_and_a_not
     ev = imported(ws, tmp_path, tests=make_tests())
     row = ev.paired.to_dicts()[0]
     d = np.array([sum(POST[i]) - sum(PRE[i]) for i in range(5)], float)
-    assert row["d_z"] == pytest.approx(d.mean() / d.std(ddof=1)) and row["d_z_lo"] is None
+    dz, n = d.mean() / d.std(ddof=1), d.size
+    assert row["d_z"] == pytest.approx(dz)
+    half = stats.norm.ppf(0.975) * np.sqrt(1 / n + dz**2 / (2 * n))
+    assert (row["d_z_lo"], row["d_z_hi"]) == pytest.approx((dz - half, dz + half))
     assert "training.dz_ci" in [n["code"] for n in ev.notes]
     assert row["t"] is not None  # the t-test before it still stands

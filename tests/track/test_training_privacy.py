@@ -20,8 +20,17 @@ from tests.track.test_training import COURSE, FOLLOWUP, IDS, NAMES, REACTION, RO
 
 PHONES = ["+211 955 311 201", "+211 955 311 202"]
 PLANTED = [*NAMES, *IDS, *PHONES, "Plantedname", "PLANTID", "Observer Plantedname"]
-DATASETS = ["training-courses", "training-levels", "training-notes", "training-reaction", "training-scales",
-            "training-paired", "training-items", "training-results", "training-sessions"]
+DATASETS = [
+    "training-courses",
+    "training-levels",
+    "training-notes",
+    "training-reaction",
+    "training-scales",
+    "training-paired",
+    "training-items",
+    "training-results",
+    "training-sessions",
+]
 
 
 def _roster_with_phones() -> str:
@@ -46,8 +55,13 @@ def run(tmp_path_factory):
     (tmp / "keys").mkdir()
     (tmp / "w").mkdir()
     key, ws = tmp / "keys" / "track.key", tmp / "w" / "ws.duckdb"
-    inputs = {"roster": _roster_with_phones(), "tests": make_tests(), "reaction": REACTION, "followup": FOLLOWUP,
-              "units": UNITS_COMPARISON}
+    inputs = {
+        "roster": _roster_with_phones(),
+        "tests": make_tests(),
+        "reaction": REACTION,
+        "followup": FOLLOWUP,
+        "units": UNITS_COMPARISON,
+    }
     paths = {}
     for kind, text in inputs.items():
         paths[kind] = tmp / f"{kind}.csv"
@@ -74,8 +88,12 @@ def test_no_output_of_a_training_run_holds_a_planted_name_or_id(run, capsys):
     # an import refused on a bad row: its error must not quote the row either
     bad = tmp / "bad.csv"
     bad.write_text(REACTION.replace(f"{IDS[3]},5,5", f"{IDS[3]},Plantedname,5"), encoding="utf-8")
-    cli("import-bad", ["training", "import", "--course", COURSE, f"--reaction={bad}", "--key", str(key), *w],
-        capsys, code=2)
+    cli(
+        "import-bad",
+        ["training", "import", "--course", COURSE, f"--reaction={bad}", "--key", str(key), *w],
+        capsys,
+        code=2,
+    )
     assert "training.not_number" in said["import-bad"]
     for fmt in ("table", "csv", "json"):
         cli(f"evaluate-{fmt}", ["training", "evaluate", COURSE, "--format", fmt, *w], capsys)
@@ -111,8 +129,10 @@ def test_the_training_page_and_its_datasets_hold_no_planted_name_or_id(run, caps
                 texts[url] = r.text
             for name in DATASETS:
                 for fmt in ("json", "csv", "xlsx"):
-                    r = client.get(f"/api/v1/{name}", params={"course": COURSE, "format": fmt}
-                                   if name != "training-courses" else {"format": fmt})
+                    r = client.get(
+                        f"/api/v1/{name}",
+                        params={"course": COURSE, "format": fmt} if name != "training-courses" else {"format": fmt},
+                    )
                     assert r.status_code == 200, (name, fmt, r.text[:200])
                     if fmt == "xlsx":
                         with zipfile.ZipFile(io.BytesIO(r.content)) as z:

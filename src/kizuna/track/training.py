@@ -71,10 +71,14 @@ DID_NOTE = N_(
     "the training (parallel trends)."
 )
 TOO_FEW = N_("{what}: {n} complete pairs, fewer than {minimum}: no test or effect size is computed")
-UNPAIRED = N_("{what}: {n_first} people with only a {first} score and {n_second} with only a {second} score are left out")
+UNPAIRED = N_(
+    "{what}: {n_first} people with only a {first} score and {n_second} with only a {second} score are left out"
+)
 OUT_OF_WINDOW = N_("Behaviour: {n} follow-up observations fall outside 3 to 6 months after the session ended")
-DZ_CI = N_("{what}: the confidence interval of d_z could not be computed (a numerical failure of the noncentral t)")
-SUPPRESSED = N_("Sessions of fewer than {n} participants are not shown separately (and one more when only one is hidden)")
+DZ_CI = N_("{what}: the noncentral t interval of d_z failed numerically; its 95% interval is the normal approximation")
+SUPPRESSED = N_(
+    "Sessions of fewer than {n} participants are not shown separately (and one more when only one is hidden)"
+)
 
 
 @dataclass
@@ -96,8 +100,7 @@ class Evaluation:
 
 
 def _note_from(err: KizunaError, what: str) -> dict[str, Any]:
-    return i18n.note("training.no_statistic", N_("{what}: {reason}"), words=("what",), what=what,
-                     reason=err.text())
+    return i18n.note("training.no_statistic", N_("{what}: {reason}"), words=("what",), what=what, reason=err.text())
 
 
 # --- level 1 -----------------------------------------------------------------------------------------
@@ -155,7 +158,12 @@ def reaction_scales(reaction: pl.DataFrame) -> pl.DataFrame:
 
 
 def paired_change(
-    level: int, what: str, pre: dict[str, float], post: dict[str, float], *, max_score: float | None = None,
+    level: int,
+    what: str,
+    pre: dict[str, float],
+    post: dict[str, float],
+    *,
+    max_score: float | None = None,
     names: tuple[str, str] = (N_("pre"), N_("post")),
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Statistics of post - pre over the people (pseudonyms) present in both; notes on what was left out.
@@ -166,8 +174,18 @@ def paired_change(
     notes: list[dict[str, Any]] = []
     only_pre, only_post = len(set(pre) - set(post)), len(set(post) - set(pre))
     if only_pre or only_post:
-        notes.append(i18n.note("training.unpaired", UNPAIRED, words=("what", "first", "second"), what=what,
-                               n_first=only_pre, first=names[0], n_second=only_post, second=names[1]))
+        notes.append(
+            i18n.note(
+                "training.unpaired",
+                UNPAIRED,
+                words=("what", "first", "second"),
+                what=what,
+                n_first=only_pre,
+                first=names[0],
+                n_second=only_post,
+                second=names[1],
+            )
+        )
     a = np.array([pre[p] for p in both], dtype=float)
     b = np.array([post[p] for p in both], dtype=float)
     row: dict[str, Any] = {
@@ -182,8 +200,7 @@ def paired_change(
         "max_score": max_score,
     }
     if len(both) < MIN_PAIRS:
-        notes.append(i18n.note("training.too_few", TOO_FEW, words=("what",), what=what, n=len(both),
-                               minimum=MIN_PAIRS))
+        notes.append(i18n.note("training.too_few", TOO_FEW, words=("what",), what=what, n=len(both), minimum=MIN_PAIRS))
         return row, notes
     try:
         t = learning.paired_t(a, b)
@@ -193,8 +210,11 @@ def paired_change(
             row.update(d_z=dz.value, d_z_lo=dz.lo, d_z_hi=dz.hi)
         except ValueError:
             # scipy's noncentral t cdf can return NaN far in its tail, which stops the CI's root search
-            # (learning._nct_ncp); d_z itself is t / sqrt(n) and stands without its interval
-            row.update(d_z=t.t / float(np.sqrt(t.n)), d_z_lo=None, d_z_hi=None)
+            # (learning._nct_ncp). d_z is t / sqrt(n); its CI then by the normal approximation with
+            # V(d_z) = 1/n + d_z^2 / (2n) (Hedges & Olkin 1985, one-sample case; Goulet-Pelletier & Cousineau 2018)
+            d = t.t / float(np.sqrt(t.n))
+            half = 1.959963984540054 * float(np.sqrt(1 / t.n + d * d / (2 * t.n)))
+            row.update(d_z=d, d_z_lo=d - half, d_z_hi=d + half)
             notes.append(i18n.note("training.dz_ci", DZ_CI, words=("what",), what=what))
     except KizunaError as err:
         notes.append(_note_from(err, what))
@@ -243,8 +263,11 @@ def test_items(tests: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
         mx = order.get_column("max_score").to_numpy()
         binary = bool((mx == 1).all() and np.isin(x, (0.0, 1.0)).all())
         value = learning.kr20(x) if binary else learning.cronbach_alpha(x)
-        reliability[phase] = {"method": "KR-20" if binary else "alpha", "value": None if np.isnan(value) else value,
-                              "people": int(wide.height)}
+        reliability[phase] = {
+            "method": "KR-20" if binary else "alpha",
+            "value": None if np.isnan(value) else value,
+            "people": int(wide.height),
+        }
         ia = learning.item_analysis(x, max_scores=mx).with_columns(
             pl.Series("item", items), pl.lit(phase).alias("phase"), pl.lit(int(wide.height)).alias("people")
         )
@@ -283,16 +306,24 @@ def unit_results(units: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any]
         sub = units.filter(pl.col("outcome") == outcome)
         wide = sub.pivot(on="period", index=["unit", "comparison"], values="value")
         if "before" not in wide.columns or "after" not in wide.columns:
-            wide = wide.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in ("before", "after")
-                                       if c not in wide.columns))
+            wide = wide.with_columns(
+                *(pl.lit(None, pl.Float64).alias(c) for c in ("before", "after") if c not in wide.columns)
+            )
         wide = wide.drop_nulls(["before", "after"])
         for comp in (False, True):
             g = wide.filter(pl.col("comparison") == comp)
             if g.is_empty():
                 continue
-            rows.append({"outcome": outcome, "group": "comparison" if comp else "trained", "units": g.height,
-                         "before": g.get_column("before").mean(), "after": g.get_column("after").mean(),
-                         "mean_change": (g.get_column("after") - g.get_column("before")).mean()})
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "group": "comparison" if comp else "trained",
+                    "units": g.height,
+                    "before": g.get_column("before").mean(),
+                    "after": g.get_column("after").mean(),
+                    "mean_change": (g.get_column("after") - g.get_column("before")).mean(),
+                }
+            )
         comparison = wide.filter(pl.col("comparison")).height
         if comparison == 0:
             notes.append(i18n.note("training.not_causal", CAVEAT, outcome=outcome))
@@ -308,8 +339,20 @@ def unit_results(units: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any]
         except KizunaError as err:
             notes.append(_note_from(err, N_("Results")))
             continue
-        rows.append({"outcome": outcome, "group": "did", "units": wide.height, "estimate": did.estimate,
-                     "se": did.se, "df": did.df, "p": did.p, "lo": did.lo, "hi": did.hi, "se_type": did.se_type})
+        rows.append(
+            {
+                "outcome": outcome,
+                "group": "did",
+                "units": wide.height,
+                "estimate": did.estimate,
+                "se": did.se,
+                "df": did.df,
+                "p": did.p,
+                "lo": did.lo,
+                "hi": did.hi,
+                "se_type": did.se_type,
+            }
+        )
         notes.append(i18n.note("training.did", DID_NOTE, outcome=outcome, units=comparison))
     return pl.DataFrame(rows, infer_schema_length=None), notes
 
@@ -317,29 +360,35 @@ def unit_results(units: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any]
 # --- per session (disclosure control) ------------------------------------------------------------------
 
 
-def by_session(data: CourseData, pre: dict[str, float], post: dict[str, float],
-               min_cell: int = DEFAULT_MIN_CELL) -> tuple[pl.DataFrame, bool]:
+def by_session(
+    data: CourseData, pre: dict[str, float], post: dict[str, float], min_cell: int = DEFAULT_MIN_CELL
+) -> tuple[pl.DataFrame, bool]:
     """Per session: participants, reaction mean, pre/post means and mean change of the complete pairs;
     sessions below ``min_cell`` participants withheld (and a complementary one when only one is)."""
     if data.participants.is_empty():
         return pl.DataFrame(), False
     members = data.participants.group_by("session").agg(pl.col("participant"))
-    reaction = (data.reaction.group_by("participant").agg(pl.col("score").mean().alias("r"))
-                if not data.reaction.is_empty() else None)
+    reaction = (
+        data.reaction.group_by("participant").agg(pl.col("score").mean().alias("r"))
+        if not data.reaction.is_empty()
+        else None
+    )
     r_of = dict(reaction.iter_rows()) if reaction is not None else {}
     rows = []
     for session, people in sorted(members.iter_rows()):
         pairs = [p for p in people if p in pre and p in post]
         rated = [r_of[p] for p in people if p in r_of]
-        rows.append({
-            "session": session,
-            "participants": len(people),
-            "reaction_mean": float(np.mean(rated)) if rated else None,
-            "pairs": len(pairs),
-            "mean_pre": float(np.mean([pre[p] for p in pairs])) if pairs else None,
-            "mean_post": float(np.mean([post[p] for p in pairs])) if pairs else None,
-            "mean_change": float(np.mean([post[p] - pre[p] for p in pairs])) if pairs else None,
-        })
+        rows.append(
+            {
+                "session": session,
+                "participants": len(people),
+                "reaction_mean": float(np.mean(rated)) if rated else None,
+                "pairs": len(pairs),
+                "mean_pre": float(np.mean([pre[p] for p in pairs])) if pairs else None,
+                "mean_post": float(np.mean([post[p] for p in pairs])) if pairs else None,
+                "mean_change": float(np.mean([post[p] - pre[p] for p in pairs])) if pairs else None,
+            }
+        )
     cells = [Cell(("session",), r["session"], r["participants"]) for r in rows]
     hidden = {c.label for c in suppress(cells, min_cell, {("session",): data.participants.height})}
     for r in rows:
@@ -354,8 +403,17 @@ def by_session(data: CourseData, pre: dict[str, float], post: dict[str, float],
 
 
 def _level_row(level: int, measure: str, **values: Any) -> dict[str, Any]:
-    return {"level": level, "measure": measure, "outcome": None, "n_obs": None, "value": None, "lo": None, "hi": None,
-            "p": None, **values}
+    return {
+        "level": level,
+        "measure": measure,
+        "outcome": None,
+        "n_obs": None,
+        "value": None,
+        "lo": None,
+        "hi": None,
+        "p": None,
+        **values,
+    }
 
 
 def evaluate(data: CourseData, *, min_cell: int = DEFAULT_MIN_CELL) -> Evaluation:
@@ -380,8 +438,17 @@ def evaluate(data: CourseData, *, min_cell: int = DEFAULT_MIN_CELL) -> Evaluatio
         paired_rows.append(row)
         notes += n2
         n = row["pairs"]
-        levels.append(_level_row(2, "learning_change", n_obs=n, value=row["mean_change"], lo=row.get("lo"),
-                                 hi=row.get("hi"), p=row.get("p")))
+        levels.append(
+            _level_row(
+                2,
+                "learning_change",
+                n_obs=n,
+                value=row["mean_change"],
+                lo=row.get("lo"),
+                hi=row.get("hi"),
+                p=row.get("p"),
+            )
+        )
         if "wilcoxon_p" in row:
             levels.append(_level_row(2, "learning_wilcoxon", n_obs=n, value=row["wilcoxon_w"], p=row["wilcoxon_p"]))
         if "d_z" in row:
@@ -404,8 +471,17 @@ def evaluate(data: CourseData, *, min_cell: int = DEFAULT_MIN_CELL) -> Evaluatio
         paired_rows.append(row)
         notes += n3
         n = row["pairs"]
-        levels.append(_level_row(3, "behaviour_change", n_obs=n, value=row["mean_change"], lo=row.get("lo"),
-                                 hi=row.get("hi"), p=row.get("p")))
+        levels.append(
+            _level_row(
+                3,
+                "behaviour_change",
+                n_obs=n,
+                value=row["mean_change"],
+                lo=row.get("lo"),
+                hi=row.get("hi"),
+                p=row.get("p"),
+            )
+        )
         if "d_z" in row:
             levels.append(_level_row(3, "behaviour_dz", n_obs=n, value=row["d_z"], lo=row["d_z_lo"], hi=row["d_z_hi"]))
         if n:
@@ -418,17 +494,37 @@ def evaluate(data: CourseData, *, min_cell: int = DEFAULT_MIN_CELL) -> Evaluatio
     notes += n4
     for r in results.iter_rows(named=True) if not results.is_empty() else []:
         if r["group"] == "trained":
-            levels.append(_level_row(4, "results_change", outcome=r["outcome"], n_obs=r["units"], value=r["mean_change"]))
+            levels.append(
+                _level_row(4, "results_change", outcome=r["outcome"], n_obs=r["units"], value=r["mean_change"])
+            )
         elif r["group"] == "did":
-            levels.append(_level_row(4, "results_did", outcome=r["outcome"], n_obs=r["units"], value=r["estimate"],
-                                     lo=r["lo"], hi=r["hi"], p=r["p"]))
+            levels.append(
+                _level_row(
+                    4,
+                    "results_did",
+                    outcome=r["outcome"],
+                    n_obs=r["units"],
+                    value=r["estimate"],
+                    lo=r["lo"],
+                    hi=r["hi"],
+                    p=r["p"],
+                )
+            )
     sessions, hidden = by_session(data, pre, post, min_cell)
     if hidden:
         notes.append(i18n.note("training.suppressed", SUPPRESSED, n=min_cell))
     level_frame = pl.DataFrame(
         levels,
-        schema={"level": pl.Int64, "measure": pl.String, "outcome": pl.String, "n_obs": pl.Int64, "value": pl.Float64,
-                "lo": pl.Float64, "hi": pl.Float64, "p": pl.Float64},
+        schema={
+            "level": pl.Int64,
+            "measure": pl.String,
+            "outcome": pl.String,
+            "n_obs": pl.Int64,
+            "value": pl.Float64,
+            "lo": pl.Float64,
+            "hi": pl.Float64,
+            "p": pl.Float64,
+        },
     )
     return Evaluation(
         course=data.course,

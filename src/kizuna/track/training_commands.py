@@ -19,15 +19,21 @@ training_app = typer.Typer(
 
 KeyOpt = Annotated[
     Path | None,
-    typer.Option("--key", help="Key file for participant pseudonyms (default $KIZUNA_TRACK_KEY); never in the workspace."),
+    typer.Option(
+        "--key", help="Key file for participant pseudonyms (default $KIZUNA_TRACK_KEY); never in the workspace."
+    ),
 ]
 
 
 @training_app.command("import")
 def import_cmd(
     course: Annotated[str, typer.Option("--course", help="The course's name (one course per import).")],
-    roster: Annotated[Path | None, typer.Option("--roster", help="Roster CSV/XLSX: session, participant_id, ...")] = None,
-    reaction: Annotated[Path | None, typer.Option("--reaction", help="Reaction forms: Likert items <scale>_<n>.")] = None,
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="Roster CSV/XLSX: session, participant_id, ...")
+    ] = None,
+    reaction: Annotated[
+        Path | None, typer.Option("--reaction", help="Reaction forms: Likert items <scale>_<n>.")
+    ] = None,
     tests: Annotated[Path | None, typer.Option("--tests", help="Pre/post test item scores (phase pre/post).")] = None,
     followup: Annotated[
         Path | None, typer.Option("--followup", help="Behaviour observations (phase baseline/followup).")

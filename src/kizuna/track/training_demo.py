@@ -26,10 +26,21 @@ SESSIONS = (
     ("KCP-2", 36, date(2026, 3, 9), "Eastvale regional station", "XZ02"),
     ("KCP-3", 8, date(2026, 4, 13), "Riverlands post", "XZ03"),
 )
-TRAINED_UNITS = ("Northmarch district police", "Frostford station", "Eastvale district police", "Ambermere station",
-                 "Riverlands post", "Pinehollow station")
-COMPARISON_UNITS = ("Highcross district police", "Stonegate station", "Southfen district police", "Westmoor station",
-                    "Windhill station")
+TRAINED_UNITS = (
+    "Northmarch district police",
+    "Frostford station",
+    "Eastvale district police",
+    "Ambermere station",
+    "Riverlands post",
+    "Pinehollow station",
+)
+COMPARISON_UNITS = (
+    "Highcross district police",
+    "Stonegate station",
+    "Southfen district police",
+    "Westmoor station",
+    "Windhill station",
+)
 SCALES = ("relevance", "trainer", "materials")
 ITEMS = 20
 FIRST = ("Arin", "Bela", "Cato", "Dara", "Emel", "Fenn", "Gala", "Hiro", "Ines", "Joro", "Kesi", "Lumo")
@@ -48,25 +59,59 @@ def generate(folder: Path, seed: int = 7) -> dict[str, Path]:
     """Write the five synthetic input files under ``folder``; their paths by kind."""
     rng = np.random.default_rng(seed + 1400)
     folder.mkdir(parents=True, exist_ok=True)
-    people = []
+    people: list[dict[str, Any]] = []
     for session, n, start, place, pcode in SESSIONS:
         for _ in range(n):
             i = len(people)
-            people.append({
-                "id": f"KPS-{10000 + i * 7}",
-                "name": f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} (synthetic)",
-                "session": session, "start": start, "end": start + timedelta(days=4), "place": place,
-                "pcode": pcode, "sex": "f" if rng.random() < 0.3 else "m",
-                "unit": TRAINED_UNITS[int(rng.integers(len(TRAINED_UNITS)))],
-                "rank": ("constable", "sergeant", "inspector")[int(rng.choice(3, p=[0.6, 0.3, 0.1]))],
-                "theta": float(rng.normal()), "gain": float(rng.normal(1.1, 0.5)),
-            })
+            people.append(
+                {
+                    "id": f"KPS-{10000 + i * 7}",
+                    "name": f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]} (synthetic)",
+                    "session": session,
+                    "start": start,
+                    "end": start + timedelta(days=4),
+                    "place": place,
+                    "pcode": pcode,
+                    "sex": "f" if rng.random() < 0.3 else "m",
+                    "unit": TRAINED_UNITS[int(rng.integers(len(TRAINED_UNITS)))],
+                    "rank": ("constable", "sergeant", "inspector")[int(rng.choice(3, p=[0.6, 0.3, 0.1]))],
+                    "theta": float(rng.normal()),
+                    "gain": float(rng.normal(1.1, 0.5)),
+                }
+            )
     roster = _write(
         folder / "roster.csv",
-        ["course", "session", "participant_id", "name", "sex", "unit", "agency", "rank", "start_date", "end_date",
-         "location", "pcode"],
-        [[COURSE, p["session"], p["id"], p["name"], p["sex"], p["unit"], "Kaltara National Police (synthetic)",
-          p["rank"], p["start"].isoformat(), p["end"].isoformat(), p["place"], p["pcode"]] for p in people],
+        [
+            "course",
+            "session",
+            "participant_id",
+            "name",
+            "sex",
+            "unit",
+            "agency",
+            "rank",
+            "start_date",
+            "end_date",
+            "location",
+            "pcode",
+        ],
+        [
+            [
+                COURSE,
+                p["session"],
+                p["id"],
+                p["name"],
+                p["sex"],
+                p["unit"],
+                "Kaltara National Police (synthetic)",
+                p["rank"],
+                p["start"].isoformat(),
+                p["end"].isoformat(),
+                p["place"],
+                p["pcode"],
+            ]
+            for p in people
+        ],
     )
     # level 2: Rasch model, P(correct) = logistic(theta - b), post-test with each person's gain
     b = np.sort(rng.normal(0.0, 1.0, ITEMS))
@@ -77,8 +122,9 @@ def generate(folder: Path, seed: int = 7) -> dict[str, Path]:
                 continue  # missed one of the two tests
             prob = 1 / (1 + np.exp(-(p["theta"] + shift - b)))
             test_rows.append([p["id"], phase, *(rng.random(ITEMS) < prob).astype(int).tolist()])
-    tests = _write(folder / "tests.csv", ["participant_id", "phase", *[f"item_{i}" for i in range(1, ITEMS + 1)]],
-                   test_rows)
+    tests = _write(
+        folder / "tests.csv", ["participant_id", "phase", *[f"item_{i}" for i in range(1, ITEMS + 1)]], test_rows
+    )
     # level 1: three scales of three Likert items around a person's satisfaction
     react_rows = []
     for p in people:
@@ -89,8 +135,9 @@ def generate(folder: Path, seed: int = 7) -> dict[str, Path]:
                 v = int(np.clip(np.rint(3.4 + mood + 0.3 * s - 0.3 + rng.normal(0, 0.6)), 1, 5))
                 cells.append("" if rng.random() < 0.03 else v)
         react_rows.append([p["id"], *cells])
-    reaction = _write(folder / "reaction.csv",
-                      ["participant_id", *[f"{s}_{i}" for s in SCALES for i in range(1, 4)]], react_rows)
+    reaction = _write(
+        folder / "reaction.csv", ["participant_id", *[f"{s}_{i}" for s in SCALES for i in range(1, 4)]], react_rows
+    )
     # level 3: a 20-point observation checklist at baseline and about four months after the session
     follow_rows = []
     for k, p in enumerate(people):
@@ -101,8 +148,9 @@ def generate(folder: Path, seed: int = 7) -> dict[str, Path]:
         months = 7 if k % 17 == 0 else 4
         observer = f"Observer {'ABC'[k % 3]} (synthetic)"
         follow_rows.append([p["id"], "baseline", base, observer, (p["start"] - timedelta(days=10)).isoformat()])
-        follow_rows.append([p["id"], "followup", after, observer,
-                            (p["end"] + timedelta(days=int(months * 30.4))).isoformat()])
+        follow_rows.append(
+            [p["id"], "followup", after, observer, (p["end"] + timedelta(days=int(months * 30.4))).isoformat()]
+        )
     followup = _write(folder / "followup.csv", ["participant_id", "phase", "score", "observer", "date"], follow_rows)
     # level 4: complaints against police per quarter, before and after, trained and comparison units
     unit_rows = []
@@ -112,8 +160,9 @@ def generate(folder: Path, seed: int = 7) -> dict[str, Path]:
             trend = rng.normal(-1.0, 1.0)
             effect = 0.0 if comp else rng.normal(-4.0, 1.5)
             unit_rows.append([u, "before", "complaints per quarter", before, "yes" if comp else "no"])
-            unit_rows.append([u, "after", "complaints per quarter", float(np.rint(before + trend + effect)),
-                              "yes" if comp else "no"])
+            unit_rows.append(
+                [u, "after", "complaints per quarter", float(np.rint(before + trend + effect)), "yes" if comp else "no"]
+            )
     units = _write(folder / "units.csv", ["unit", "period", "outcome", "value", "comparison"], unit_rows)
     return {"roster": roster, "tests": tests, "reaction": reaction, "followup": followup, "units": units}
 

@@ -64,41 +64,106 @@ def sheets(ev: Evaluation) -> dict[str, pl.DataFrame]:
     }
 
 
-LEVEL_COLUMNS = [("level_name", "text"), ("statistic", "text"), ("outcome", "data"), ("n_obs", "int"),
-                 ("value", "est"), ("lo", "est"), ("hi", "est"), ("p", "est")]
-ITEM_COLUMNS = [("scale", "data"), ("item", "data"), ("n_answers", "int"), ("mean", "score"), ("sd", "score"),
-                ("share_agree", "percent")] + [(f"answers_{k}", "int") for k in range(1, 6)]
-SCALE_COLUMNS = [("scale", "data"), ("items", "int"), ("respondents", "int"), ("mean", "score"), ("sd", "score"),
-                 ("share_agree", "percent"), ("complete", "int"), ("alpha", "score")]
-PAIRED_COLUMNS = [("level", "int"), ("pairs", "int"), ("only_first", "int"), ("only_second", "int"),
-                  ("mean_first", "score"), ("mean_second", "score"), ("mean_change", "score"), ("lo", "score"),
-                  ("hi", "score"), ("t", "score"), ("p", "est"), ("wilcoxon_p", "est"), ("d_z", "score"),
-                  ("g", "score"), ("gain", "score"), ("share_improved", "percent"), ("reliability", "score")]
-TEST_COLUMNS = [("phase", "data"), ("item", "data"), ("people", "int"), ("difficulty", "score"),
-                ("discrimination", "score"), ("alpha_if_deleted", "score")]
-RESULT_COLUMNS = [("outcome", "data"), ("group", "data"), ("units", "int"), ("before", "score"),
-                  ("after", "score"), ("mean_change", "score"), ("estimate", "score"), ("se", "score"), ("lo", "score"),
-                  ("hi", "score"), ("p", "est")]
-SESSION_COLUMNS = [("session", "data"), ("participants", "int"), ("reaction_mean", "score"), ("pairs", "int"),
-                   ("mean_pre", "score"), ("mean_post", "score"), ("mean_change", "score"), ("suppressed", "yesno")]
+LEVEL_COLUMNS = [
+    ("level_name", "text"),
+    ("statistic", "text"),
+    ("outcome", "data"),
+    ("n_obs", "int"),
+    ("value", "est"),
+    ("lo", "est"),
+    ("hi", "est"),
+    ("p", "est"),
+]
+ITEM_COLUMNS = [
+    ("scale", "data"),
+    ("item", "data"),
+    ("n_answers", "int"),
+    ("mean", "score"),
+    ("sd", "score"),
+    ("share_agree", "percent"),
+] + [(f"answers_{k}", "int") for k in range(1, 6)]
+SCALE_COLUMNS = [
+    ("scale", "data"),
+    ("items", "int"),
+    ("respondents", "int"),
+    ("mean", "score"),
+    ("sd", "score"),
+    ("share_agree", "percent"),
+    ("complete", "int"),
+    ("alpha", "score"),
+]
+PAIRED_COLUMNS = [
+    ("level", "int"),
+    ("pairs", "int"),
+    ("only_first", "int"),
+    ("only_second", "int"),
+    ("mean_first", "score"),
+    ("mean_second", "score"),
+    ("mean_change", "score"),
+    ("lo", "score"),
+    ("hi", "score"),
+    ("t", "score"),
+    ("p", "est"),
+    ("wilcoxon_p", "est"),
+    ("d_z", "score"),
+    ("g", "score"),
+    ("gain", "score"),
+    ("share_improved", "percent"),
+    ("reliability", "score"),
+]
+TEST_COLUMNS = [
+    ("phase", "data"),
+    ("item", "data"),
+    ("people", "int"),
+    ("difficulty", "score"),
+    ("discrimination", "score"),
+    ("alpha_if_deleted", "score"),
+]
+RESULT_COLUMNS = [
+    ("outcome", "data"),
+    ("group", "data"),
+    ("units", "int"),
+    ("before", "score"),
+    ("after", "score"),
+    ("mean_change", "score"),
+    ("estimate", "score"),
+    ("se", "score"),
+    ("lo", "score"),
+    ("hi", "score"),
+    ("p", "est"),
+]
+SESSION_COLUMNS = [
+    ("session", "data"),
+    ("participants", "int"),
+    ("reaction_mean", "score"),
+    ("pairs", "int"),
+    ("mean_pre", "score"),
+    ("mean_post", "score"),
+    ("mean_change", "score"),
+    ("suppressed", "yesno"),
+]
 
 
 def report_html(ev: Evaluation) -> str:
     """One self-contained page (inline CSS, no script, nothing fetched), all text escaped."""
-    return environment().get_template("training.html").render(
-        title=ev.course,
-        csp=CSP_NO_SCRIPT,
-        synthetic=ev.synthetic,
-        participants=ev.participants,
-        sessions=ev.sessions,
-        notes=note_texts(ev),
-        levels=table(levels_table(ev), LEVEL_COLUMNS),
-        items=table(ev.reaction_items, ITEM_COLUMNS),
-        scales=table(ev.reaction_scales, SCALE_COLUMNS),
-        paired=table(ev.paired, PAIRED_COLUMNS),
-        tests=table(ev.test_items, TEST_COLUMNS),
-        results=table(ev.results, RESULT_COLUMNS),
-        by_session=table(ev.by_session, SESSION_COLUMNS),
+    return (
+        environment()
+        .get_template("training.html")
+        .render(
+            title=ev.course,
+            csp=CSP_NO_SCRIPT,
+            synthetic=ev.synthetic,
+            participants=ev.participants,
+            sessions=ev.sessions,
+            notes=note_texts(ev),
+            levels=table(levels_table(ev), LEVEL_COLUMNS),
+            items=table(ev.reaction_items, ITEM_COLUMNS),
+            scales=table(ev.reaction_scales, SCALE_COLUMNS),
+            paired=table(ev.paired, PAIRED_COLUMNS),
+            tests=table(ev.test_items, TEST_COLUMNS),
+            results=table(ev.results, RESULT_COLUMNS),
+            by_session=table(ev.by_session, SESSION_COLUMNS),
+        )
     )
 
 
@@ -120,7 +185,9 @@ def write_report(ws: Workspace, course: str, out_dir: Path) -> dict[str, Path]:
         paths["xlsx"],
         about=SHEET_ABOUT,
         notes=note_texts(ev),
-        sources=[i18n.gettext(N_("The course's roster, reaction forms, tests, follow-ups and unit results as imported."))],
+        sources=[
+            i18n.gettext(N_("The course's roster, reaction forms, tests, follow-ups and unit results as imported."))
+        ],
         synthetic=ev.synthetic,
     )
     return paths

@@ -92,8 +92,12 @@ def import_course(
     """Read and store one course's files (any of the five kinds; the roster is needed the first time)."""
     course = course.strip()
     if not course:
-        raise InputError("training.no_course", N_("the course name is empty"), Where(field="--course"),
-                         hint=N_("name the course, e.g. --course 'Community policing 2026'"))
+        raise InputError(
+            "training.no_course",
+            N_("the course name is empty"),
+            Where(field="--course"),
+            hint=N_("name the course, e.g. --course 'Community policing 2026'"),
+        )
     summary = ImportSummary(course, key_id=key.key_id)
     stored_key = _stored_key_id(ws, course)
     check_key_id(key, stored_key, where=str(ws.path))
@@ -106,13 +110,24 @@ def import_course(
         summary.ignored["roster"] = r.ignored
         people = {p["participant"] for p in r.participants}
     elif stored_key is None:
-        raise InputError("training.no_roster", N_("the first import of a course needs its roster"),
-                         Where(field="--roster"), hint=N_("add --roster ROSTER.csv"))
+        raise InputError(
+            "training.no_roster",
+            N_("the first import of a course needs its roster"),
+            Where(field="--roster"),
+            hint=N_("add --roster ROSTER.csv"),
+        )
     else:
-        people = {row[0] for row in ws.con.execute(
-            "SELECT participant FROM training_participants WHERE course = ?", [course]).fetchall()}
-    for kind, path, fn in (("reaction", reaction, readers.read_reaction), ("tests", tests, readers.read_tests),
-                           ("followup", followup, readers.read_followups)):
+        people = {
+            row[0]
+            for row in ws.con.execute(
+                "SELECT participant FROM training_participants WHERE course = ?", [course]
+            ).fetchall()
+        }
+    for kind, path, fn in (
+        ("reaction", reaction, readers.read_reaction),
+        ("tests", tests, readers.read_tests),
+        ("followup", followup, readers.read_followups),
+    ):
         if path is None:
             continue
         items = fn(path, key, course)
@@ -124,8 +139,12 @@ def import_course(
         read["units"] = (units, u.rows)
         summary.ignored["units"] = u.ignored
     if not read:
-        raise InputError("training.nothing", N_("no file to import"), Where(field="--roster"),
-                         hint=N_("give --roster and any of --reaction, --tests, --followup, --units"))
+        raise InputError(
+            "training.nothing",
+            N_("no file to import"),
+            Where(field="--roster"),
+            hint=N_("give --roster and any of --reaction, --tests, --followup, --units"),
+        )
     now = datetime.now(UTC).replace(tzinfo=None)
     with ws.transaction() as con:
         con.execute(
@@ -153,8 +172,7 @@ def _import_id(ws: Workspace, con: Any, kind: str, path: Path, sha: str, course:
     ).fetchall()[0][0]
     if held is not None:
         return int(held)
-    return ws.record_import(con, kind=f"training-{kind}", path=path, sha256=sha, publisher=course,
-                            counts={"rows": n})
+    return ws.record_import(con, kind=f"training-{kind}", path=path, sha256=sha, publisher=course, counts={"rows": n})
 
 
 def _replace(con: Any, table: str, course: str, rows: list[dict[str, Any]]) -> None:
@@ -179,8 +197,11 @@ def _frame(ws: Workspace, table: str, course: str, cols: tuple[str, ...]) -> pl.
     sel = [c for c in cols if c not in ("course", "import_id")]
     cur = ws.con.execute(f"SELECT {', '.join(sel)} FROM {table} WHERE course = ? ORDER BY ALL", [course])
     rows = cur.fetchall()
-    return pl.DataFrame([dict(zip(sel, r, strict=True)) for r in rows] if rows else None,
-                        schema=None if rows else dict.fromkeys(sel, pl.String), infer_schema_length=None)
+    return pl.DataFrame(
+        [dict(zip(sel, r, strict=True)) for r in rows] if rows else None,
+        schema=None if rows else dict.fromkeys(sel, pl.String),
+        infer_schema_length=None,
+    )
 
 
 def load_course(ws: Workspace, course: str) -> CourseData:
@@ -227,7 +248,8 @@ def list_courses(ws: Workspace) -> list[dict[str, Any]]:
                (SELECT count(*) FROM training_participants p WHERE p.course = c.course) AS participants,
                (SELECT min(start_date) FROM training_sessions s WHERE s.course = c.course) AS start_date,
                (SELECT max(end_date) FROM training_sessions s WHERE s.course = c.course) AS end_date,
-               (SELECT count(DISTINCT participant) FROM training_reaction r WHERE r.course = c.course) AS reaction_forms,
+               (SELECT count(DISTINCT participant) FROM training_reaction r WHERE r.course = c.course)
+                   AS reaction_forms,
                (SELECT count(DISTINCT participant) FROM training_tests t WHERE t.course = c.course) AS tested,
                (SELECT count(DISTINCT participant) FROM training_followups f WHERE f.course = c.course) AS observed,
                (SELECT count(DISTINCT unit) FROM training_units u WHERE u.course = c.course) AS units,

@@ -50,8 +50,10 @@ def _table(part: str) -> Any:
             if part == "levels":
                 df = levels_table(ev)
             elif part == "notes":
-                df = pl.DataFrame({"code": [n["code"] for n in ev.notes], "note": note_texts(ev)},
-                                  schema={"code": pl.String, "note": pl.String})
+                df = pl.DataFrame(
+                    {"code": [n["code"] for n in ev.notes], "note": note_texts(ev)},
+                    schema={"code": pl.String, "note": pl.String},
+                )
             else:
                 df = getattr(ev, part)
             if df.is_empty():
@@ -69,30 +71,61 @@ def _d(name: str, title: str, description: str, fetch: Any, filters: tuple[str, 
 
 
 DATASETS: tuple[Dataset, ...] = (
-    _d("training-courses", N_("Training courses"), N_("Courses with their sessions, participants and inputs."),
-       _courses, ()),
-    _d("training-levels", N_("Kirkpatrick levels"),
-       N_("One row per headline statistic of each level: n, estimate, 95% confidence interval and p."),
-       _table("levels")),
-    _d("training-notes", N_("Training notes"),
-       N_("What the evaluation leaves out or cannot claim (unpaired people, small groups, causality)."),
-       _table("notes")),
-    _d("training-reaction", N_("Reaction items"),
-       N_("Level 1: each Likert item's answers, mean, SD, share agreeing (4 or 5) and distribution."),
-       _table("reaction_items")),
-    _d("training-scales", N_("Reaction scales"),
-       N_("Level 1: each scale's mean, share agreeing and Cronbach's alpha."), _table("reaction_scales")),
-    _d("training-paired", N_("Learning and behaviour"),
-       N_("Levels 2 and 3: paired t-test, Wilcoxon signed-rank test, effect sizes and normalised gain."),
-       _table("paired")),
-    _d("training-items", N_("Test items"),
-       N_("Level 2: difficulty and discrimination of each test item, before and after."), _table("test_items")),
-    _d("training-results", N_("Unit results"),
-       N_("Level 4: unit outcomes before and after; difference-in-differences where there are comparison units."),
-       _table("results")),
-    _d("training-sessions", N_("Training sessions"),
-       N_("Per session: participants, reaction, test means (sessions of fewer than 10 participants withheld)."),
-       _table("by_session")),
+    _d(
+        "training-courses",
+        N_("Training courses"),
+        N_("Courses with their sessions, participants and inputs."),
+        _courses,
+        (),
+    ),
+    _d(
+        "training-levels",
+        N_("Kirkpatrick levels"),
+        N_("One row per headline statistic of each level: n, estimate, 95% confidence interval and p."),
+        _table("levels"),
+    ),
+    _d(
+        "training-notes",
+        N_("Training notes"),
+        N_("What the evaluation leaves out or cannot claim (unpaired people, small groups, causality)."),
+        _table("notes"),
+    ),
+    _d(
+        "training-reaction",
+        N_("Reaction items"),
+        N_("Level 1: each Likert item's answers, mean, SD, share agreeing (4 or 5) and distribution."),
+        _table("reaction_items"),
+    ),
+    _d(
+        "training-scales",
+        N_("Reaction scales"),
+        N_("Level 1: each scale's mean, share agreeing and Cronbach's alpha."),
+        _table("reaction_scales"),
+    ),
+    _d(
+        "training-paired",
+        N_("Learning and behaviour"),
+        N_("Levels 2 and 3: paired t-test, Wilcoxon signed-rank test, effect sizes and normalised gain."),
+        _table("paired"),
+    ),
+    _d(
+        "training-items",
+        N_("Test items"),
+        N_("Level 2: difficulty and discrimination of each test item, before and after."),
+        _table("test_items"),
+    ),
+    _d(
+        "training-results",
+        N_("Unit results"),
+        N_("Level 4: unit outcomes before and after; difference-in-differences where there are comparison units."),
+        _table("results"),
+    ),
+    _d(
+        "training-sessions",
+        N_("Training sessions"),
+        N_("Per session: participants, reaction, test means (sessions of fewer than 10 participants withheld)."),
+        _table("by_session"),
+    ),
 )
 NAV: list[tuple[str, str]] = [("/training", N_("Training"))]  # (href, N_-marked label), shown before Sources
 
@@ -121,10 +154,18 @@ def training_page(request: Request) -> HTMLResponse:
                 (N_("Sessions"), i18n.number(row["sessions"])),
                 (N_("Participants"), i18n.number(row["participants"])),
             ),
-            {"kind": "notes", "id": "notes", "title": _("What these figures cannot show"),
-             "notes": [{"code": n["code"], "message": n["note"]} for n in notes.rows]},
-            table_block(fetch(store, "training-levels", chosen), chosen,
-                        columns=["level_name", "statistic", "outcome", "n_obs", "value", "lo", "hi", "p"], names=names),
+            {
+                "kind": "notes",
+                "id": "notes",
+                "title": _("What these figures cannot show"),
+                "notes": [{"code": n["code"], "message": n["note"]} for n in notes.rows],
+            },
+            table_block(
+                fetch(store, "training-levels", chosen),
+                chosen,
+                columns=["level_name", "statistic", "outcome", "n_obs", "value", "lo", "hi", "p"],
+                names=names,
+            ),
             table_block(fetch(store, "training-scales", chosen), chosen, names=names),
             table_block(fetch(store, "training-reaction", chosen), chosen, names=names),
             table_block(fetch(store, "training-paired", chosen), chosen, names=names),
