@@ -18,7 +18,7 @@ from kizuna import i18n
 from kizuna.i18n import N_, _
 from kizuna.web.datasets import Ctx, Dataset
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # a page, not an API operation
 EMPTY = N_("no training courses yet — run `kizuna training import --course NAME --roster ROSTER.csv --key KEY`")
 INTRO = N_(
     "Training evaluated at Kirkpatrick's four levels: reaction, learning (pre/post tests), behaviour (follow-up "
