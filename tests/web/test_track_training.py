@@ -74,3 +74,51 @@ def test_without_courses_the_page_says_how_to_import_one(client) -> None:
     assert r.status_code == 200
     assert "kizuna training import" in _text(r.text)
     assert client.get("/api/v1/training-levels").json()["items"] == []
+
+
+# Latin tokens a Japanese page may keep: the browser language test's acronyms, plus the statistics' symbols
+ALLOWED = {"IATI", "API", "CSV", "XLSX", "JSON", "USD", "Kizuna", "DAC", "3W", "HXL", "P-code", "CI", "SE", "OpenAPI"}
+ALLOWED |= {"d_z", "g", "t", "p", "n", "W", "KR-20", "DiD", "Hake", "NAME", "ROSTER.csv", "KEY"}
+NUMBER = re.compile(r"^[-+−]?\d[\d,.:/\-]*%?$")
+
+
+def _ui_text(html: str) -> list[str]:
+    """Text a person reads as interface: outside translate="no", code/pre/script/style and other-lang elements."""
+    from html.parser import HTMLParser
+
+    skip_tags = {"code", "kbd", "samp", "pre", "script", "style", "noscript", "template"}
+    void = {"meta", "link", "br", "img", "input", "hr", "col", "source", "wbr"}
+    out: list[str] = []
+
+    class P(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[bool] = []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            exempt = (self.stack and self.stack[-1]) or tag in skip_tags or a.get("translate") == "no"
+            exempt = exempt or (a.get("lang") not in (None, "ja") and tag != "html")
+            if tag not in void:
+                self.stack.append(bool(exempt))
+
+        def handle_endtag(self, tag):
+            if tag not in void and self.stack:
+                self.stack.pop()
+
+        def handle_data(self, data):
+            if not (self.stack and self.stack[-1]) and data.strip():
+                out.append(data.strip())
+
+    P().feed(html)
+    return out
+
+
+def test_the_japanese_page_leaves_no_english_interface_text(demo_client) -> None:
+    r = demo_client.get("/training", params={"lang": "ja"})
+    english = []
+    for text in _ui_text(r.text):
+        for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", text):
+            if re.search(r"[A-Za-z]", token) and token not in ALLOWED and not NUMBER.match(token):
+                english.append((token, text[:80]))
+    assert english == []

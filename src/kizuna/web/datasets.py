@@ -58,7 +58,7 @@ FILTERS: dict[str, Filter] = {
         Filter("group", N_("Subgroups"), N_("subgroup variable of the vital-core run: all, admin1, sex, ...")),
         Filter("round", N_("Round"), N_("survey round of the vital-core run, e.g. 1")),
         # track, training evaluation (issue 14): the course a training dataset is for
-        Filter("course", N_("Course"), N_("training course name as imported, e.g. Community policing")),
+        Filter("course", N_("Course"), N_("training course name as imported, as listed by training-courses")),
     )
 }
 

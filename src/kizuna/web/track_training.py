@@ -51,8 +51,12 @@ def _table(part: str) -> Any:
                 df = levels_table(ev)
             elif part == "notes":
                 df = pl.DataFrame(
-                    {"code": [n["code"] for n in ev.notes], "note": note_texts(ev)},
-                    schema={"code": pl.String, "note": pl.String},
+                    {
+                        "code": [n["code"] for n in ev.notes],
+                        "note": note_texts(ev),
+                        "outcome": [(n.get("params") or {}).get("outcome") for n in ev.notes],
+                    },
+                    schema={"code": pl.String, "note": pl.String, "outcome": pl.String},
                 )
             else:
                 df = getattr(ev, part)
@@ -154,12 +158,8 @@ def training_page(request: Request) -> HTMLResponse:
                 (N_("Sessions"), i18n.number(row["sessions"])),
                 (N_("Participants"), i18n.number(row["participants"])),
             ),
-            {
-                "kind": "notes",
-                "id": "notes",
-                "title": _("What these figures cannot show"),
-                "notes": [{"code": n["code"], "message": n["note"]} for n in notes.rows],
-            },
+            # as a table: a note may name an outcome (a data value, in the data's language)
+            table_block(notes, chosen, title=_("What these figures cannot show"), columns=["outcome", "note"]),
             table_block(
                 fetch(store, "training-levels", chosen),
                 chosen,
