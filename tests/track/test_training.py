@@ -406,3 +406,32 @@ def test_when_the_d_z_interval_fails_numerically_the_normal_approximation_stands
     assert (row["d_z_lo"], row["d_z_hi"]) == pytest.approx((dz - half, dz + half))
     assert "training.dz_ci" in [n["code"] for n in ev.notes]
     assert row["t"] is not None  # the t-test before it still stands
+
+
+@pytest.mark.parametrize(
+    ("units", "present", "absent"),
+    [
+        (UNITS_NO_COMPARISON, "NOT a causal effect", "difference-in-differences against"),
+        (UNITS_COMPARISON, "difference-in-differences against", "NOT a causal effect"),
+    ],
+    ids=["no-comparison-group", "comparison-group"],
+)
+def test_the_report_and_the_cli_say_the_caveat_or_the_did(ws, tmp_path, capsys, units, present, absent):
+    import zipfile
+
+    from kizuna.cli import main
+    from kizuna.track.training_report import write_report
+
+    paths = write(tmp_path, roster=ROSTER, tests=make_tests(), units=units)
+    import_course(ws, COURSE, KEY, **paths)
+    out = write_report(ws, COURSE, tmp_path / "report")
+    html = out["html"].read_text(encoding="utf-8")
+    with zipfile.ZipFile(out["xlsx"]) as z:
+        xlsx = "\n".join(z.read(m).decode("utf-8", errors="replace") for m in z.namelist())
+    ws.con.execute("CHECKPOINT")
+    ws.close()
+    assert main(["training", "evaluate", "-w", str(tmp_path / "ws.duckdb")]) == 0
+    said = capsys.readouterr().err
+    for text in (html, xlsx, said):
+        assert present in text and absent not in text
+    assert "<script" not in html and "Content-Security-Policy" in html
