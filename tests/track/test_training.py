@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from kizuna.errors import InputError
@@ -435,3 +437,19 @@ def test_the_report_and_the_cli_say_the_caveat_or_the_did(ws, tmp_path, capsys, 
     for text in (html, xlsx, said):
         assert present in text and absent not in text
     assert "<script" not in html and "Content-Security-Policy" in html
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cell=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30))
+def test_no_error_ever_quotes_the_cell_it_refuses(tmp_path, cell):
+    """Whatever a person typed into a cell (a name, a phone), the error names its place, never its content."""
+    planted = "ZQXplant" + cell.replace(",", "").replace('"', "").replace("\n", "")
+    for kind, text in (
+        ("reaction", REACTION.replace(f"{IDS[3]},5,5", f"{IDS[3]},{planted},5")),
+        ("tests", make_tests().replace(f"{IDS[1]},pre,0", f"{IDS[1]},pre,{planted}")),
+        ("roster", ROSTER.replace("2026-02-10,2026-02-14", f"{planted},2026-02-14", 1)),
+    ):
+        paths = write(tmp_path, **{"roster": ROSTER, kind: text})
+        with open_workspace(tmp_path / "h.duckdb") as w, pytest.raises(InputError) as e:
+            import_course(w, COURSE, KEY, **paths)
+        assert "ZQXplant" not in e.value.one_line() and e.value.where.row is not None
