@@ -107,6 +107,12 @@ KINDS: dict[str, Kind] = {
             N_("no survey round {value!r} in the latest vital-core run"),
             N_("no vital-core results yet — run `kizuna measure SURVEY --spec SPEC.toml`"),
         ),
+        # track, training evaluation (issue 14)
+        Kind(
+            "course",
+            N_("no training course {value!r} in this workspace"),
+            N_("no training courses yet — run `kizuna training import --course NAME --roster ROSTER.csv --key KEY`"),
+        ),
     )
 }
 

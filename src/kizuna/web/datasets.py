@@ -57,6 +57,8 @@ FILTERS: dict[str, Filter] = {
         Filter("register", N_("Register"), N_("screening register id (a number), e.g. 1")),
         Filter("group", N_("Subgroups"), N_("subgroup variable of the vital-core run: all, admin1, sex, ...")),
         Filter("round", N_("Round"), N_("survey round of the vital-core run, e.g. 1")),
+        # track, training evaluation (issue 14): the course a training dataset is for
+        Filter("course", N_("Course"), N_("training course name as imported, as listed by training-courses")),
     )
 }
 
@@ -789,6 +791,8 @@ KNOWN: dict[str, Callable[[ReadOnlyStore], list[str]]] = {
         "measure_runs",
         "measure_estimates",
     ),
+    # track, training evaluation (issue 14)
+    "course": _distinct("SELECT course AS v FROM training_courses", "training_courses"),
 }
 
 
