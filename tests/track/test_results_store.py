@@ -66,16 +66,19 @@ def add_iati(ws, uid: str, org: str, code: str | None, target: str, actual: str,
         " VALUES (?, ?, 'iati', 0, ?, ?)",
         [uid, uid.split("|")[1], uid.split("|")[0], org],
     )
-    ws.con.execute("INSERT INTO results VALUES (?, 1, '1', true, 'Result')", [uid])
+    ws.con.execute("INSERT INTO results (activity_uid, result_seq, type, aggregation_status, title) VALUES (?, 1, '1', true, 'Result')", [uid])
     ws.con.execute(
-        "INSERT INTO result_indicators VALUES (?, 1, 1, ?, true, 'People trained', 2023, NULL, '0')", [uid, measure]
+        "INSERT INTO result_indicators (activity_uid, result_seq, indicator_seq, measure, ascending, title,"
+        " baseline_year, baseline_date, baseline_value) VALUES (?, 1, 1, ?, true, 'People trained', 2023, NULL, '0')", [uid, measure]
     )
     ws.con.execute(
-        "INSERT INTO result_periods VALUES (?, 1, 1, 1, DATE '2024-01-01', DATE '2024-12-31', ?, ?)",
+        "INSERT INTO result_periods (activity_uid, result_seq, indicator_seq, period_seq, period_start, period_end,"
+        " target_value, actual_value) VALUES (?, 1, 1, 1, DATE '2024-01-01', DATE '2024-12-31', ?, ?)",
         [uid, target, actual],
     )
     if code:
-        ws.con.execute("INSERT INTO result_indicator_refs VALUES (?, 1, 1, 1, '1', ?, NULL)", [uid, code])
+        ws.con.execute("INSERT INTO result_indicator_refs (activity_uid, result_seq, indicator_seq, ref_seq, vocabulary, code,"
+            " indicator_uri) VALUES (?, 1, 1, 1, '1', ?, NULL)", [uid, code])
 
 
 def test_iati_results_and_tables_roll_up_only_on_shared_reference_codes(ws, tmp_path):
