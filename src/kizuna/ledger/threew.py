@@ -28,12 +28,8 @@ one organisation, and two organisations known only by Japanese names stay two.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
-import warnings
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,10 +42,9 @@ from kizuna.geo.pcodes import country_of_pcode, iso2, resolve_alias
 from kizuna.i18n import N_
 from kizuna.ledger.iati import Activity
 from kizuna.reference.orgs import name_slug, norm_name
+from kizuna.sheets import read_rows
 
 HEADER_SCAN_ROWS = 25
-LEAN_STYLES_BYTES = 1 << 20  # a styles.xml larger than this has its named styles dropped (see _lean_styles)
-LEAN_MAX_BYTES = 256 << 20  # ... unless the workbook unpacks to more than this (then openpyxl streams it)
 SNIFF_SHARE = 0.9  # share of an untagged column's values that must be cluster names to read it as sectors
 
 # Plain header spellings (lower case, runs of spaces/underscores as one space) -> canonical field.
@@ -172,157 +167,8 @@ class ThreeWSheet:
 
 
 def _rows(path: Path) -> tuple[list[list[str]], list[int] | None]:
-    """The sheet's rows as text cells, and for a CSV the line each row starts on (a quoted cell may
-    hold line breaks, so rows and lines differ); an XLSX has rows only (None)."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(
-                "3w.encoding",
-                N_("the sheet is not UTF-8 text"),
-                Where(file=str(path)),
-                hint=N_("save it as 'CSV UTF-8' from your spreadsheet program"),
-            ) from None
-        return _csv_rows(path, text)
-    if suffix == ".xlsx":
-        import openpyxl
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # openpyxl's notes on styles and extensions it skips
-                wb = openpyxl.load_workbook(_lean_styles(path), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken zip/XML
-            raise InputError(
-                "3w.xlsx",
-                N_("cannot open the workbook: {error}"),
-                Where(file=str(path)),
-                hint=N_("is it a real .xlsx file (not .xls renamed)?"),
-                params={"error": str(exc)},
-            ) from None
-        try:
-            ws = wb.worksheets[0]
-            return [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)], None
-        finally:
-            wb.close()
-    raise InputError("3w.type", N_("a 3W sheet must be .csv or .xlsx"), Where(file=str(path)))
-
-
-def _csv_rows(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
-    """Parse CSV text strictly: a quote left open (it would swallow every row after it into one cell)
-    or a character after a closing quote is an error naming the line and column where the quoted cell
-    starts, never the row's text (3W sheets carry phone numbers and names)."""
-    reader = csv.reader(io.StringIO(text), strict=True)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    start = 1
-    try:
-        for cells in reader:
-            rows.append(cells)
-            lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error:
-        line, column = _quote_problem(text.splitlines(keepends=True)[start - 1 :])
-        raise InputError(
-            "3w.csv_quote",
-            N_("the quoted cell starting in column {column} is not closed, or text follows its closing quote"),
-            Where(file=str(path), line=start + line),
-            hint=N_("a cell that holds a comma, a quote or a line break must be quoted as a whole: \"a, b\""),
-            params={"column": _column_name(column)},
-        ) from None
-    return rows, lines
-
-
-def _quote_problem(lines: list[str]) -> tuple[int, int]:
-    """Where the badly quoted cell of a CSV record starts: (line offset from the record's first line,
-    column index). Scans as the ``csv`` module does (comma, double quote, doubled quotes inside)."""
-    column, in_quote, after_quote = 0, False, False
-    opened = (0, 0)
-    for k, line in enumerate(lines):
-        field_start = True
-        i = 0
-        while i < len(line):
-            ch = line[i]
-            if in_quote:
-                if ch == '"':
-                    if line[i + 1 : i + 2] == '"':
-                        i += 1
-                    else:
-                        in_quote, after_quote = False, True
-            elif after_quote and ch not in ',\r\n':
-                return opened
-            elif ch == '"' and field_start:
-                in_quote, opened = True, (k, column)
-            elif ch == ",":
-                column, field_start, after_quote = column + 1, True, False
-                i += 1
-                continue
-            elif ch in "\r\n" and not in_quote:
-                return opened if after_quote else (k, column)
-            field_start = False
-            i += 1
-        if not in_quote:
-            column, after_quote = 0, False
-    return opened
-
-
-def _column_name(index: int) -> str:
-    """A column as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA."""
-    name = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        name = chr(65 + rem) + name
-    return name
-
-
-def _cut_element(data: bytes, tag: bytes) -> bytes:
-    m = re.search(rb"<(\w+:)?" + tag + rb"[\s>/]", data)
-    if not m:
-        return data
-    close = b"</" + (m.group(1) or b"") + tag + b">"
-    end = data.find(close, m.end())
-    return data if end < 0 else data[: m.start()] + data[end + len(close) :]
-
-
-def _lean_styles(path: Path) -> Path | io.BytesIO:
-    """The workbook, with its named cell styles dropped when there are megabytes of them.
-
-    Spreadsheets copied between workbooks for years pile up tens of thousands of unused named styles
-    (the South Sudan 2022 3W carries 40,208 in a 6 MB ``styles.xml``), and openpyxl then spends
-    seconds building them. Values and number formats (which tell dates) live in ``cellXfs``, which is
-    kept; only ``cellStyleXfs`` and ``cellStyles`` go. Other workbooks are read as they are.
-    """
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            styles = next((i for i in infos if i.filename == "xl/styles.xml"), None)
-            total = sum(i.file_size for i in infos)
-            if styles is None or styles.file_size < LEAN_STYLES_BYTES or total > LEAN_MAX_BYTES:
-                return path
-            buf = io.BytesIO()
-            with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-                for info in infos:
-                    data = z.read(info.filename)
-                    if info.filename == "xl/styles.xml":
-                        data = _cut_element(_cut_element(data, b"cellStyleXfs"), b"cellStyles")
-                    out.writestr(info.filename, data)
-    except (zipfile.BadZipFile, OSError):
-        return path  # openpyxl reports what is wrong with it
-    buf.seek(0)
-    return buf
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+    """The sheet's rows as text cells, and for a CSV the line each row starts on (:mod:`kizuna.sheets`)."""
+    return read_rows(path, part="3w", type_message=N_("a 3W sheet must be .csv or .xlsx"))
 
 
 _TAG = re.compile(r"^#[a-z][a-z0-9_]*(\+[a-z0-9_?]+)*$")

@@ -33,6 +33,7 @@ from pathlib import Path
 from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
 from kizuna.ledger import threew
+from kizuna.sheets import read_rows
 
 MEASURES = ("unit", "percentage", "ratio", "nominal", "ordinal", "qualitative")
 NUMERIC_MEASURES = frozenset({"unit", "percentage", "ratio", "ordinal"})
@@ -340,14 +341,7 @@ def read_indicator_table(path: Path | str) -> IndicatorTable:
 
 
 def _read(path: Path) -> IndicatorTable:
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise InputError(
-            "results.type",
-            N_("an indicator table must be .csv or .xlsx"),
-            Where(file=str(path)),
-            hint=N_("export the table from your system as CSV or XLSX"),
-        )
-    rows, lines = threew._rows(path)
+    rows, lines = read_rows(path, part="results", type_message=N_("an indicator table must be .csv or .xlsx"))
     header, cols, hxl, personal = _layout(path, rows)
     _require(path, header + 1, cols)
     table = IndicatorTable(rows=[], hxl=hxl, columns=dict(cols))
