@@ -113,6 +113,8 @@ def test_cli_json_and_error_line(ws_path, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error[results.unknown_column]: ") and "bad.csv, row 1, field 'Targte'" in err
     assert len(err.splitlines()) == 1
+    assert main(["results", "missing", "-w", str(ws_path), "--as-of", "2025-02-30"]) == 2
+    assert capsys.readouterr().err.startswith("error[results.bad_date]: field '--as-of'")
 
 
 def test_report_html_and_xlsx_in_japanese(ws, tmp_path):

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kizuna.errors import InputError, Where
-from kizuna.i18n import N_, _
-from kizuna.options import WorkspaceOpt
+from kizuna.i18n import _
+from kizuna.options import WorkspaceOpt, parse_as_of
 from kizuna.output import Format, render
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, xlsx or json.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the summary table to this file.")]
-
-
-def parse_as_of(text: str | None) -> date:
-    """``--as-of`` as a date (YYYY-MM-DD); today when not given."""
-    if text is None:
-        return date.today()
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise InputError(
-            "screen.bad_date",
-            N_("cannot read the date {text!r}"),
-            Where(field="--as-of"),
-            hint=N_("write it as YYYY-MM-DD"),
-            params={"text": text},
-        ) from None
 
 
 def screen_cmd(
@@ -63,7 +45,7 @@ def screen_cmd(
     from kizuna.screen.run import screen_files, store_run
     from kizuna.workspace import default_path, open_workspace
 
-    day = parse_as_of(as_of)
+    day = parse_as_of(as_of, "screen")
     ws_path = workspace if workspace is not None else default_path()
     # Everything is read and screened first, with the workspace open read-only (its ledger counts
     # other actors nearby) or not at all; only a run that succeeded opens it for writing.

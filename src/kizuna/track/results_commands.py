@@ -56,11 +56,11 @@ def progress_cmd(
     out: OutOpt = None,
 ) -> None:
     """Progress toward target of every indicator period: (actual - baseline) / (target - baseline)."""
-    from kizuna.screen.commands import parse_as_of
+    from kizuna.options import parse_as_of
     from kizuna.track.results_store import results_progress
     from kizuna.workspace import open_workspace
 
-    day = parse_as_of(as_of)
+    day = parse_as_of(as_of, "results")
     with open_workspace(workspace, read_only=True) as ws:
         df = results_progress(ws, day)
     render(df, fmt, out, title=_("Progress toward targets"), float_digits=1)
@@ -74,11 +74,11 @@ def missing_cmd(
     out: OutOpt = None,
 ) -> None:
     """Periods that ended (before --as-of) without an actual value."""
-    from kizuna.screen.commands import parse_as_of
+    from kizuna.options import parse_as_of
     from kizuna.track.results_store import results_missing
     from kizuna.workspace import open_workspace
 
-    day = parse_as_of(as_of)
+    day = parse_as_of(as_of, "results")
     with open_workspace(workspace, read_only=True) as ws:
         df = results_missing(ws, day)
     render(df, fmt, out, title=_("Periods ended without an actual"), float_digits=1)
@@ -119,11 +119,11 @@ def report_cmd(
     as_of: AsOfOpt = None,
 ) -> None:
     """Write the results report: a self-contained HTML page and an XLSX workbook."""
-    from kizuna.screen.commands import parse_as_of
+    from kizuna.options import parse_as_of
     from kizuna.track.results_report import write_report
     from kizuna.workspace import open_workspace
 
-    day = parse_as_of(as_of)
+    day = parse_as_of(as_of, "results")
     with open_workspace(workspace, read_only=True) as ws:
         paths = write_report(ws, out, day)
     for p in paths.values():
