@@ -17,7 +17,9 @@ from kizuna.i18n import _
 from kizuna.options import FormatOpt, OutOpt, WorkspaceOpt
 from kizuna.output import Format, render
 
-ddr_app = typer.Typer(help="DDR reintegration cohorts: pseudonymised persons, follow-up waves, time to re-recruitment.")
+ddr_app = typer.Typer(
+    help="DDR reintegration cohorts: pseudonymised persons, waves of follow up, time until a return to arms."
+)
 
 
 class By(StrEnum):

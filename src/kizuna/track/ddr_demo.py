@@ -3,15 +3,18 @@ Kaltara, labelled synthetic.
 
 About 480 ex-combatants in three cohorts and five areas (one of them with 7 persons, below the disclosure
 threshold, so the demo shows a withheld group), followed up at 3, 6, 12 and 24 months. Some are lost to
-follow-up, some re-recruited or rearmed, a few die. The person sheet carries made-up names, phones and
-national ids the way real registers do, so the demo exercises the pseudonymisation: names and ids are
-dropped on read, phones, dates of birth, notes and commanders are sealed. The key is written beside the
-demo's inputs, never into the workspace file.
+follow-up, some re-recruited or rearmed, a few die. The person sheet carries made-up names and national
+ids the way real registers do, so the demo exercises the pseudonymisation: ids become keyed pseudonyms,
+names and national ids are dropped on read. It carries no sealed field (phone, date of birth, notes,
+commander): AES-GCM nonces are random, and a demo must build the same workspace every time (the SIGKILL
+tests compare two builds); the privacy tests cover sealing. The key is derived from the seed (a demo key
+protects nothing real) and written beside the demo's inputs, never into the workspace file.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,14 +35,11 @@ PERSON_HEADER = (
     "name",
     "national_id",
     "sex",
-    "date_of_birth",
+    "age",
     "cohort",
     "entry_date",
     "area",
     "former_group",
-    "former_commander",
-    "phone",
-    "notes",
 )
 WAVE_HEADER = (
     "person_id",
@@ -80,7 +80,6 @@ def write_inputs(folder: Path, seed: int = 7) -> tuple[Path, Path]:
             entry = COHORTS[cohort] + timedelta(days=int(rng.integers(0, 20)))
             sex = "f" if rng.random() < 0.18 else "m"
             age = int(rng.integers(17, 46))
-            dob = entry - timedelta(days=365 * age + int(rng.integers(0, 365)))
             name = f"{GIVEN[int(rng.integers(0, len(GIVEN)))]} {FAMILY[int(rng.integers(0, len(FAMILY)))]}"
             pid = f"KLT-{i:05d}"
             persons.append(
@@ -89,14 +88,11 @@ def write_inputs(folder: Path, seed: int = 7) -> tuple[Path, Path]:
                     "name": name,
                     "national_id": f"KT{int(rng.integers(10**8, 10**9))}",
                     "sex": sex,
-                    "date_of_birth": dob.isoformat(),
+                    "age": age,
                     "cohort": cohort,
                     "entry_date": entry.isoformat(),
                     "area": area,
                     "former_group": GROUPS[int(rng.integers(0, len(GROUPS)))],
-                    "former_commander": f"Cmdr {FAMILY[int(rng.integers(0, len(FAMILY)))]}",
-                    "phone": f"+999 7{int(rng.integers(10**7, 10**8))}",
-                    "notes": "synthetic record" if rng.random() < 0.5 else "",
                 }
             )
             lost_for_good = False
@@ -147,11 +143,13 @@ def write_inputs(folder: Path, seed: int = 7) -> tuple[Path, Path]:
 def build_demo(ws: Workspace, folder: Path, seed: int = 7) -> dict[str, Any]:
     """Generate the synthetic DDR inputs and a key under ``folder``, import them into ``ws``; a summary."""
     from kizuna.track.ddr_store import import_sheets
-    from kizuna.track.protect import load_key, new_key_file
+    from kizuna.track.protect import load_key
 
     folder.mkdir(parents=True, exist_ok=True)
     persons, waves = write_inputs(folder, seed)
     key_path = folder / "ddr-demo.key"
-    key = new_key_file(key_path) if not key_path.exists() else load_key(key_path)
+    # the same key for the same seed: a rebuilt demo holds the same pseudonyms (it protects nothing real)
+    key_path.write_text(hashlib.sha256(f"kizuna-ddr-demo-key-{seed}".encode()).hexdigest() + "\n", encoding="ascii")
+    key = load_key(key_path)
     summary = import_sheets(ws, persons, waves, key, programme=PROGRAMME, synthetic=True)
     return {"programme": PROGRAMME, "persons": summary.persons, "waves": summary.waves, "key": str(key_path)}
