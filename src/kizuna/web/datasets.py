@@ -881,13 +881,20 @@ def synthetic(store: ReadOnlyStore) -> bool:
     return bool(store.cached(("synthetic",), queries.holds_synthetic_data, keep=True))
 
 
-def _add_track_datasets() -> None:
-    """Track's datasets (issue 14) live with their pages in ``web/track_*.py``; named here once."""
-    from kizuna.web import track_ddr, track_results, track_training
+def add_datasets(more: tuple[Dataset, ...]) -> None:
+    """Add a part's datasets to :data:`DATASETS` (idempotent): track's (issue 14) live with their pages in
+    ``web/track_*.py``, each of which calls this when it is imported."""
+    for d in more:
+        DATASETS[d.name] = d
 
-    for part in (track_results, track_ddr, track_training):
-        for d in part.DATASETS:
-            DATASETS[d.name] = d
+
+def _add_track_datasets() -> None:
+    import importlib
+
+    for name in ("track_results", "track_ddr", "track_training"):
+        # A track module imported first imports this one, which then finds it half-built (no DATASETS
+        # yet): it adds its own at its end through add_datasets.
+        add_datasets(getattr(importlib.import_module(f"kizuna.web.{name}"), "DATASETS", ()))
 
 
 _add_track_datasets()

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from kizuna import i18n
 from kizuna.i18n import N_, _
-from kizuna.web.datasets import Ctx, Dataset, fetch
+from kizuna.web.datasets import Ctx, Dataset, add_datasets, fetch
 
 router = APIRouter(include_in_schema=False)  # pages; the data are in the API as datasets
 
@@ -184,3 +184,6 @@ def ddr_page(request: Request) -> HTMLResponse:
         return page(request, N_("DDR reintegration"), INTRO, blocks)
 
     return cached_page(build)(request)
+
+
+add_datasets(DATASETS)

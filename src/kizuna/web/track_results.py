@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from kizuna import i18n
 from kizuna.i18n import N_
-from kizuna.web.datasets import Ctx, Dataset
+from kizuna.web.datasets import Ctx, Dataset, add_datasets
 
 router = APIRouter(include_in_schema=False)
 
@@ -212,3 +212,6 @@ def results_page(request: Request) -> HTMLResponse:
         ),
         blocks,
     )
+
+
+add_datasets(DATASETS)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from kizuna import i18n
 from kizuna.i18n import N_, _
-from kizuna.web.datasets import Ctx, Dataset
+from kizuna.web.datasets import Ctx, Dataset, add_datasets
 
 router = APIRouter(include_in_schema=False)  # a page, not an API operation
 EMPTY = N_("no training courses yet — run `kizuna training import --course NAME --roster ROSTER.csv --key KEY`")
@@ -177,3 +177,6 @@ def training_page(request: Request) -> HTMLResponse:
         return page(request, N_("Training"), INTRO, blocks, filters, choices)
 
     return build(request)
+
+
+add_datasets(DATASETS)
