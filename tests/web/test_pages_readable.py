@@ -18,7 +18,20 @@ from kizuna.web.datasets import DATASETS, NOT_ALLIES, is_ally
 from kizuna.web.pages import cell
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["/", "/presence", "/overlaps", "/gaps", "/division", "/vital-core", "/screening", "/sources", "/api"]
+PAGES = [
+    "/",
+    "/presence",
+    "/overlaps",
+    "/gaps",
+    "/division",
+    "/vital-core",
+    "/screening",
+    "/results",
+    "/ddr",
+    "/training",
+    "/sources",
+    "/api",
+]
 
 
 def _client(path, **kw):
