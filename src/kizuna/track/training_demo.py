@@ -6,12 +6,15 @@ fictional names and ids, a 20-item pre/post test scored 0/1 (ability and item di
 model, with a true gain), a 9-item reaction form on three scales, behaviour observations at baseline and about
 four months after, and quarterly complaint counts of trained and comparison units. A few people miss the pre
 or the post test, and a few follow-ups fall outside 3-6 months, so the demo shows how each is handled.
-Deterministic for a seed. The key is written beside the inputs, outside the workspace file.
+Deterministic for a seed, key included (derived from the seed: synthetic people need no secret). The key is
+written beside the inputs, outside the workspace file.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -169,11 +172,18 @@ def generate(folder: Path, seed: int = 7) -> dict[str, Path]:
 
 def build_demo(ws: Workspace, folder: Path, seed: int = 7) -> dict[str, Any]:
     """Generate the synthetic training inputs under ``folder``, store them in ``ws``; a summary."""
-    from kizuna.track.protect import load_key, new_key_file
+    from kizuna.track.protect import load_key
     from kizuna.track.training_store import import_course
 
     files = generate(folder, seed)
-    key_path = folder / "training-demo.key"  # beside the inputs, never in the workspace file
-    key = load_key(key_path) if key_path.exists() else new_key_file(key_path)
+    # beside the inputs, never in the workspace file. Derived from the seed, not random: two builds of the
+    # demo are the same workspace (the pseudonyms too), as the rest of the demo is. A synthetic key for
+    # synthetic people; real data gets `kizuna key new`.
+    key_path = folder / "training-demo.key"
+    secret = hashlib.sha256(f"kizuna-demo-training-key-{seed}".encode()).hexdigest()
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secret + "\n")
+    key = load_key(key_path)
     summary = import_course(ws, COURSE, key, synthetic=True, **files)
     return {"course": COURSE, "key": str(key_path), **summary.counts}
