@@ -36,6 +36,7 @@ ALLOWED = {
     *("IATI", "API", "CSV", "XLSX", "JSON", "USD", "HHI", "RCA", "SHA-256", "OpenAPI", "Kizuna", "DAC", "3W"),
     *("HXL", "P-code", "OCHA", "HNO", "UCDP", "ACLED", "Kobo", "ODK", "FCS", "rCSI", "MPI", "WHO-5", "PHQ-9"),
     *("K6", "M0", "H", "A", "CI", "SE"),
+    *("ID", "DDR", "IDDRS", "DiD"),  # track (issue 14): written in Latin letters in Japanese documents too
 }
 # Numbers, amounts, percentages, dates and times, with their units: 1,234 · $41.8B · 93% · 2026-01-02 ·
 # 03:04:05 · 25 km · 2025-03-01T10:00 · 12.5 ms

@@ -267,6 +267,11 @@ class _UiText(HTMLParser):
 
 ALLOWED = {
     "IATI",
+    # track (issue 14): acronyms Japanese documents (MOFA, JICA) write in Latin letters
+    "ID",
+    "DDR",
+    "IDDRS",
+    "DiD",
     "WASH",  # the water, sanitation and hygiene cluster: Japanese documents write it in Latin letters
     "API",
     "CSV",
