@@ -115,7 +115,7 @@ def test_files_that_cannot_be_read(tmp_path):
     latin.write_bytes("person_id,sex\nRen\xe9,f\n".encode("latin-1"))
     assert refused(read_persons, latin, KEY).code == "ddr.encoding"
     quote = write(tmp_path, "q.csv", 'person_id,sex\n"A,f\nB,m\n')
-    assert refused(read_persons, quote, KEY).code == "ddr.csv"
+    assert refused(read_persons, quote, KEY).code == "ddr.csv_quote"
     assert refused(read_persons, write(tmp_path, "e.csv", "\n\n"), KEY).code == "ddr.empty"
     bad_xlsx = tmp_path / "b.xlsx"
     bad_xlsx.write_bytes(b"not a zip")

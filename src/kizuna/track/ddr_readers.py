@@ -21,18 +21,17 @@ security and psychosocial.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from kizuna.errors import InputError, Message, Where
 from kizuna.i18n import N_
+from kizuna.sheets import read_rows
 from kizuna.track.protect import TrackKey, pseudonym, seal
 
 NAMESPACE = "ddr-person"
@@ -138,75 +137,14 @@ class Sheet:
 # --- reading a table ---------------------------------------------------------------------------------
 
 
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header and the data rows (``(row number, cells)``, the header being row 1) of a CSV (UTF-8)
-    or of the first sheet of an XLSX workbook. Errors name the line, never a cell's text."""
+    or of the first sheet of an XLSX workbook (:mod:`kizuna.sheets`). Errors name the line, never a
+    cell's text."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(
-                "ddr.encoding",
-                N_("the file is not UTF-8 text"),
-                Where(file=str(path)),
-                hint=N_("save it as 'CSV UTF-8' from your spreadsheet program"),
-            ) from None
-        reader = csv.reader(io.StringIO(text), strict=True)
-        rows: list[tuple[int, list[str]]] = []
-        try:
-            for cells in reader:
-                rows.append((reader.line_num, cells))
-        except csv.Error:
-            raise InputError(
-                "ddr.csv",
-                N_("a quoted cell is not closed, or text follows its closing quote"),
-                Where(file=str(path), line=reader.line_num),
-                hint=N_('a cell that holds a comma, a quote or a line break must be quoted as a whole: "a, b"'),
-            ) from None
-        # rows are numbered as a spreadsheet shows them, one per record
-        numbered = [(i + 1, cells) for i, (_line, cells) in enumerate(rows)]
-    elif suffix == ".xlsx":
-        import warnings
-
-        import openpyxl
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a broken zip or XML
-            raise InputError(
-                "ddr.xlsx",
-                N_("cannot open the workbook"),
-                Where(file=str(path)),
-                hint=N_("is it a real .xlsx file (not .xls renamed)?"),
-            ) from None
-        try:
-            numbered = [
-                (i + 1, [_cell(v) for v in r]) for i, r in enumerate(wb.worksheets[0].iter_rows(values_only=True))
-            ]
-        finally:
-            wb.close()
-    else:
-        raise InputError(
-            "ddr.type",
-            N_("a DDR sheet must be .csv or .xlsx"),
-            Where(file=str(path)),
-            hint=N_("export the sheet as CSV (UTF-8) or XLSX"),
-        )
-    numbered = [(n, c) for n, c in numbered if any(x.strip() for x in c)]
+    rows, _lines = read_rows(path, part="ddr", type_message=N_("a DDR sheet must be .csv or .xlsx"))
+    # rows are numbered as a spreadsheet shows them, one per record
+    numbered = [(n, c) for n, c in enumerate(rows, start=1) if any(x.strip() for x in c)]
     if not numbered:
         raise InputError(
             "ddr.empty",

@@ -23,10 +23,8 @@ quotes a cell of these files, since any cell may identify a person. Readers yiel
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
-import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import Any
 
 from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
+from kizuna.sheets import read_rows
 from kizuna.track.protect import TrackKey, pseudonym
 
 PARTICIPANT_NS = "participant"
@@ -111,96 +110,30 @@ def _norm_header(text: Any) -> str:
     return re.sub(r"[\s\-]+", "_", str(text or "").strip().lower())
 
 
-def _cell_text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, datetime):
-        return v.date().isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
 def read_sheet(path: Path | str) -> Sheet:
-    """The file as a :class:`Sheet`: ``.csv`` (UTF-8, ``,`` ``;`` or tab) or ``.xlsx`` (first sheet)."""
+    """The file as a :class:`Sheet`: ``.csv`` (UTF-8, ``,`` ``;`` or tab) or ``.xlsx`` (first sheet),
+    read by :mod:`kizuna.sheets`."""
     path = Path(path)
-    if not path.exists():
-        raise _err("training.missing_file", N_("no such file"), path, hint=N_("check the path"))
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise _err(
-                "training.encoding",
-                N_("the file is not UTF-8 text"),
-                path,
-                hint=N_("save it as 'CSV UTF-8' from your spreadsheet program"),
-            ) from None
-        first = text.split("\n", 1)[0]
-        sep = max((",", ";", "\t"), key=first.count)
-        reader = csv.reader(text.splitlines(keepends=True), delimiter=sep, strict=True)
-        rows: list[tuple[int, int, list[str]]] = []
-        header: list[str] | None = None
-        start = 1
-        try:
-            for record in reader:
-                if header is None:
-                    header = [_norm_header(h) for h in record]
-                elif any(c.strip() for c in record):
-                    if len(record) > len(header):
-                        raise _err(
-                            "training.csv",
-                            N_("a row has more fields than the header"),
-                            path,
-                            line=start,
-                            row=len(rows) + 1,
-                            hint=N_("check the delimiters and quotes on that line"),
-                        )
-                    rows.append((start, len(rows) + 1, [c.strip() for c in record]))
-                start = reader.line_num + 1
-        except csv.Error:
-            raise _err(
-                "training.csv",
-                N_("a quoted field is never closed"),
-                path,
-                line=start,
-                hint=N_('close the quote (a quote inside a field is written twice: "")'),
-            ) from None
-    elif suffix == ".xlsx":
-        import openpyxl
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a broken zip/XML; its text may quote cells
-            raise _err(
-                "training.xlsx",
-                N_("cannot open the workbook"),
-                path,
-                hint=N_("is it an .xlsx file (not .xls or .csv renamed)?"),
-            ) from None
-        try:
-            header = None
-            rows = []
-            for i, values in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
-                if header is None:
-                    header = [_norm_header(h) for h in cells]
-                elif any(cells):
-                    rows.append((i, len(rows) + 1, cells))
-        finally:
-            wb.close()
-    else:
-        raise _err(
-            "training.format",
-            N_("training inputs are .csv or .xlsx files"),
-            path,
-            hint=N_("save the sheet as CSV UTF-8 or XLSX"),
-        )
+    cells_by_row, lines = read_rows(
+        path, part="training", type_message=N_("training inputs are .csv or .xlsx files"), delimiters=",;\t"
+    )
+    header: list[str] | None = None
+    rows: list[tuple[int, int, list[str]]] = []
+    for i, record in enumerate(cells_by_row):
+        line = lines[i] if lines is not None else i + 1
+        if header is None:
+            header = [_norm_header(h) for h in record]
+        elif any(c.strip() for c in record):
+            if len(record) > len(header):
+                raise _err(
+                    "training.csv",
+                    N_("a row has more fields than the header"),
+                    path,
+                    line=line,
+                    row=len(rows) + 1,
+                    hint=N_("check the delimiters and quotes on that line"),
+                )
+            rows.append((line, len(rows) + 1, [c.strip() for c in record]))
     if not header or not any(header):
         raise _err("training.empty", N_("the file is empty"), path, hint=N_("the first row must hold the column names"))
     return Sheet(path, header, rows)
