@@ -241,3 +241,12 @@ def test_bad_inputs_raise_input_errors(call, code, field):
     assert info.value.code == code
     assert info.value.where.field == field
     assert info.value.text()
+
+
+@pytest.mark.parametrize(("t", "df"), [(12.5, 76), (40.0, 300), (-4.0, 20), (0.3, 5), (2.1, 3)])
+def test_the_noncentrality_bounds_hold_for_large_and_small_t(t, df):
+    # far from t scipy's noncentral t cdf may be NaN (seen on the training demo): the bracket starts near t
+    from kizuna.track.learning import _nct_ncp
+
+    for target in (0.975, 0.025):
+        assert stats.nct.cdf(t, df, _nct_ncp(t, df, target)) == pytest.approx(target, abs=1e-9)

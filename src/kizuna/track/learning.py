@@ -190,16 +190,35 @@ class EffectSize:
 
 
 def _nct_ncp(t: float, df: int, target: float) -> float:
-    # noncentrality at which P(T <= t) = target; cdf falls as ncp rises, so bracket and bisect
+    """The noncentrality at which P(T <= t) = target; the cdf falls as ncp rises, so bracket and bisect.
+
+    The bracket starts a few standard errors of the noncentrality around t (its SE is about
+    sqrt(1 + t^2 / 2df)) and widens only as needed: far from t scipy's noncentral t cdf can return NaN
+    (``nct.cdf(12.5, 76, -10)``), which a wide first bracket would hit.
+    """
+
     def f(ncp: float) -> float:
         return float(stats.nct.cdf(t, df, ncp)) - target
 
-    width = 10.0 + abs(t)
-    lo, hi = t - width, t + width
-    while f(lo) < 0:
-        lo -= width
-    while f(hi) > 0:
-        hi += width
+    step = 3.0 * float(np.sqrt(1.0 + t * t / (2.0 * df)))
+    lo, hi = t - step, t + step
+    for _ in range(64):
+        value = f(lo)
+        if np.isnan(value):
+            raise ValueError(f"noncentral t cdf undefined at ncp={lo:g} (t={t:g}, df={df})")
+        if value >= 0:
+            break
+        lo -= step
+        step *= 2
+    step = 3.0 * float(np.sqrt(1.0 + t * t / (2.0 * df)))
+    for _ in range(64):
+        value = f(hi)
+        if np.isnan(value):
+            raise ValueError(f"noncentral t cdf undefined at ncp={hi:g} (t={t:g}, df={df})")
+        if value <= 0:
+            break
+        hi += step
+        step *= 2
     return float(optimize.brentq(f, lo, hi, xtol=1e-12))
 
 
