@@ -25,6 +25,18 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise() -> Iterator[None]:
+    """Every test starts and ends in English: an in-process CLI run with ``--lang ja`` sets the language
+    for the rest of its context, which would leak into whichever test a worker runs next (the suite runs
+    on two processes, so the order differs from run to run)."""
+    from kizuna import i18n
+
+    i18n.set_language(None)
+    yield
+    i18n.set_language(None)
+
+
 @pytest.fixture
 def ws_path(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"

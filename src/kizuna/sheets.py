@@ -27,21 +27,21 @@ LEAN_STYLES_BYTES = 1 << 20  # styles.xml above this is cut down (see _lean_styl
 LEAN_MAX_BYTES = 256 << 20  # ... unless the workbook unpacks to more than this (then openpyxl streams it)
 
 
-def read_rows(
-    path: Path, *, part: str, type_message: str, delimiters: str = ","
-) -> tuple[list[list[str]], list[int] | None]:
+def read_rows(path: Path, *, part: str, delimiters: str = ",") -> tuple[list[list[str]], list[int] | None]:
     """The sheet's rows as text cells, and for a CSV the line each row starts on (a quoted cell may
     hold line breaks, so rows and lines differ); an XLSX has rows only (None).
 
     ``part`` prefixes the error codes (``{part}.missing_file``, ``.encoding``, ``.csv_quote``,
-    ``.xlsx``, ``.type``); ``type_message`` (an ``N_``-marked message id) says which files the part
-    reads. With several ``delimiters`` (e.g. ``",;\\t"``), the one the first line holds most of is used.
+    ``.xlsx``, ``.type``). With several ``delimiters`` (e.g. ``",;\\t"``), the one the first line holds most of is used.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InputError(
-            f"{part}.type", type_message, Where(file=str(path)), hint=N_("export the sheet as CSV (UTF-8) or XLSX")
+            f"{part}.type",
+            N_("only .csv and .xlsx sheets can be read here"),
+            Where(file=str(path)),
+            hint=N_("export the sheet as CSV (UTF-8) or XLSX"),
         )
     if not path.is_file():
         raise InputError(f"{part}.missing_file", N_("no such file"), Where(file=str(path)), hint=N_("check the path"))
@@ -95,7 +95,7 @@ def csv_rows(path: Path, text: str, *, part: str, delimiter: str = ",") -> tuple
             f"{part}.csv_quote",
             N_("the quoted cell starting in column {column} is not closed, or text follows its closing quote"),
             Where(file=str(path), line=start + line),
-            hint=N_("a cell that holds a comma, a quote or a line break must be quoted as a whole: \"a, b\""),
+            hint=N_('a cell that holds a comma, a quote or a line break must be quoted as a whole: "a, b"'),
             params={"column": column_name(column)},
         ) from None
     return rows, lines

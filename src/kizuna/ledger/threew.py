@@ -168,7 +168,7 @@ class ThreeWSheet:
 
 def _rows(path: Path) -> tuple[list[list[str]], list[int] | None]:
     """The sheet's rows as text cells, and for a CSV the line each row starts on (:mod:`kizuna.sheets`)."""
-    return read_rows(path, part="3w", type_message=N_("a 3W sheet must be .csv or .xlsx"))
+    return read_rows(path, part="3w")
 
 
 _TAG = re.compile(r"^#[a-z][a-z0-9_]*(\+[a-z0-9_?]+)*$")

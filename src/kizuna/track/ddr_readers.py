@@ -142,7 +142,7 @@ def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     or of the first sheet of an XLSX workbook (:mod:`kizuna.sheets`). Errors name the line, never a
     cell's text."""
     path = Path(path)
-    rows, _lines = read_rows(path, part="ddr", type_message=N_("a DDR sheet must be .csv or .xlsx"))
+    rows, _lines = read_rows(path, part="ddr")
     # rows are numbered as a spreadsheet shows them, one per record
     numbered = [(n, c) for n, c in enumerate(rows, start=1) if any(x.strip() for x in c)]
     if not numbered:

@@ -341,7 +341,7 @@ def read_indicator_table(path: Path | str) -> IndicatorTable:
 
 
 def _read(path: Path) -> IndicatorTable:
-    rows, lines = read_rows(path, part="results", type_message=N_("an indicator table must be .csv or .xlsx"))
+    rows, lines = read_rows(path, part="results")
     header, cols, hxl, personal = _layout(path, rows)
     _require(path, header + 1, cols)
     table = IndicatorTable(rows=[], hxl=hxl, columns=dict(cols))

@@ -114,9 +114,7 @@ def read_sheet(path: Path | str) -> Sheet:
     """The file as a :class:`Sheet`: ``.csv`` (UTF-8, ``,`` ``;`` or tab) or ``.xlsx`` (first sheet),
     read by :mod:`kizuna.sheets`."""
     path = Path(path)
-    cells_by_row, lines = read_rows(
-        path, part="training", type_message=N_("training inputs are .csv or .xlsx files"), delimiters=",;\t"
-    )
+    cells_by_row, lines = read_rows(path, part="training", delimiters=",;\t")
     header: list[str] | None = None
     rows: list[tuple[int, int, list[str]]] = []
     for i, record in enumerate(cells_by_row):
