@@ -10,6 +10,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import browser_support
 import pytest
 
 from kizuna import i18n
@@ -18,20 +19,7 @@ from kizuna.web.datasets import DATASETS, NOT_ALLIES, is_ally
 from kizuna.web.pages import cell
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [
-    "/",
-    "/presence",
-    "/overlaps",
-    "/gaps",
-    "/division",
-    "/vital-core",
-    "/screening",
-    "/results",
-    "/ddr",
-    "/training",
-    "/sources",
-    "/api",
-]
+PAGES = [p for p in browser_support.PAGES if p != "/no-such-page"]  # the crawl's pages, one list
 
 
 def _client(path, **kw):
