@@ -63,7 +63,8 @@ def entries(
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Audit rows, newest first, filtered by organisation, action, user and time (all parameters bound)."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     for column, value in (("actor_org", org_id), ("action", action), ("actor_user", user_id)):
         if value is not None:
             where.append(f"a.{column} = %s")
