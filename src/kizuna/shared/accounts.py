@@ -36,8 +36,15 @@ LOCK_MINUTES = 15
 SESSION_HOURS = 8
 TOKEN_PREFIX = "kzt_"
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so that a wrong address costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so that a wrong address costs as long as a wrong
+    password (made at first use: hashing costs tens of milliseconds, too much for every import)."""
+    if not _dummy:
+        _dummy.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _dummy[0]
 
 
 @dataclass(frozen=True)
@@ -197,7 +204,7 @@ def login(con: Any, email: str, password: str, org_slug: str | None = None) -> P
     ).fetchone()
     if user is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         raise LOGIN_FAILED
     if user["locked_until"] is not None and user["locked_until"] > _now():
         raise KizunaError(
