@@ -35,9 +35,11 @@ def append(
     detail: dict[str, Any] | None = None,
 ) -> int:
     """Append one audit row inside the caller's transaction; returns its id."""
-    row = con.execute(
+    # No RETURNING: it needs the row to pass the SELECT policy too, and only admins read audit rows;
+    # the id comes from the sequence's value in this session instead (migration 0030 grants it).
+    con.execute(
         "INSERT INTO audit_log (actor_user, actor_org, action, target_kind, target_id, before_sha256,"
-        " after_sha256, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb) RETURNING audit_id",
+        " after_sha256, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
         [
             actor_user,
             actor_org,
@@ -48,8 +50,9 @@ def append(
             record_hash(after),
             json.dumps(detail or {}, ensure_ascii=False, default=str),
         ],
-    ).fetchone()
-    return int(row["audit_id"] if isinstance(row, dict) else row[0])
+    )
+    row = con.execute("SELECT currval(pg_get_serial_sequence('audit_log', 'audit_id')) AS id").fetchone()
+    return int(row["id"] if isinstance(row, dict) else row[0])
 
 
 def entries(

@@ -1,0 +1,56 @@
+"""Helpers of the shared web server's tests: an alliance of fictional organisations and a logged-in client."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kizuna.shared import accounts, pg
+
+PW = "correct horse battery staple"
+ORGS = {"aa": "Fictional Agency A", "bb": "Fictional Agency B", "cc": "Fictional Agency C"}
+
+
+@dataclass
+class Alliance:
+    url: str
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)  # (org, role) -> secret
+    token_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def email(self, org: str, role: str) -> str:
+        return f"{role}@{org}.example.org"
+
+    def bearer(self, org: str, role: str) -> dict[str, str]:
+        return {"Authorization": "Bearer " + self.tokens[(org, role)]}
+
+
+def make_alliance(url: str, orgs: tuple[str, ...] = ("aa", "bb", "cc"), roles: tuple[str, ...] = accounts.ROLES,
+                  tokens: bool = True) -> Alliance:
+    """Organisations with one user per role (``{role}@{org}.example.org``) and, with ``tokens``, a token each."""
+    out = Alliance(url)
+    with pg.connect(url) as con:
+        for org in orgs:
+            accounts.add_org(con, org, ORGS[org])
+            for role in roles:
+                accounts.add_user(con, out.email(org, role), org, role, PW)
+                if tokens:
+                    tid, secret = accounts.create_token(con, out.email(org, role), org, role, label="test")
+                    out.tokens[(org, role)], out.token_ids[(org, role)] = secret, tid
+        con.commit()
+    return out
+
+
+def login(client: Any, email: str, password: str = PW, org: str | None = None, next_path: str = "/") -> Any:
+    """Log in through the form as a browser does: GET /login (token + cookie), POST it back."""
+    form = client.get("/login")
+    token = re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    data = {"email": email, "password": password, "login_token": token, "next": next_path}
+    if org:
+        data["org"] = org
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+def csrf_of(client: Any, page: str = "/upload") -> str:
+    html = client.get(page).text
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
