@@ -21,7 +21,13 @@ def add_orgs(url: str, *slugs: str) -> dict[str, int]:
 
 
 def new_import(
-    con: Any, org_id: int, kind: str, path: Path | str, *, visibility: str = "alliance", shared_with: list[int] | None = None
+    con: Any,
+    org_id: int,
+    kind: str,
+    path: Path | str,
+    *,
+    visibility: str = "alliance",
+    shared_with: list[int] | None = None,
 ) -> int:
     """An imports row of ``org_id`` (inside the caller's acting transaction), as the web's upload makes it."""
     from kizuna.workspace import file_sha256
@@ -36,7 +42,13 @@ def new_import(
 
 
 def load(
-    url: str, org_id: int, kind: str, path: Path, *, visibility: str = "alliance", shared_with: list[int] | None = None,
+    url: str,
+    org_id: int,
+    kind: str,
+    path: Path,
+    *,
+    visibility: str = "alliance",
+    shared_with: list[int] | None = None,
     options: dict[str, Any] | None = None,
 ) -> tuple[int, dict[str, int]]:
     """Insert an import and load ``path`` into it as an editor of ``org_id`` (one transaction)."""

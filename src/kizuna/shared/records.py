@@ -256,8 +256,10 @@ def _select_sql(duck: duckdb.DuckDBPyConnection, table: str) -> tuple[list[str],
     exprs = []
     for col, typ in cols:
         q = f'"{col}"'
-        if col == "import_id" or (table == "needs_tables" and col == "needs_id") or (
-            table == "needs_rows" and col == "needs_id"
+        if (
+            col == "import_id"
+            or (table == "needs_tables" and col == "needs_id")
+            or (table == "needs_rows" and col == "needs_id")
         ):
             exprs.append(f"$pg_import::INTEGER AS {q}")
         elif col in ID_COLUMNS and table in ID_COLUMNS[col]:
