@@ -296,3 +296,31 @@ def test_only_the_owners_editors_delete_or_reshare_an_import(world):
     assert [r["action"] for r in audit_rows] == ["import.submit", "import.done", "import.visibility", "import.delete"]
     assert audit_rows[2]["before_sha256"] and audit_rows[2]["after_sha256"]
     assert audit_rows[3]["before_sha256"] and audit_rows[3]["after_sha256"] is None
+
+
+SHEET = """#org,#sector,#adm1+name,#activity+name,#date+start,#reached,#country+code
+Alpha Relief,WASH,Jonglei,Wells,2023-01-15,1200,SS
+Beta Aid,Health,Unity,Clinics,2023-02-01,300,SS
+"""
+
+
+def test_with_the_real_loader_a_3w_sheet_becomes_rows_once_and_a_bad_one_stores_nothing(world, tmp_path):
+    sheet = tmp_path / "partners.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    with pg.connect(world.url, as_app=True) as con:
+        t = imports.submit(con, world.e1, kind="3w", path=sheet, file_name="partners.csv")
+    out = imports.run_job(world.url, t.job_id, sheet)
+    assert out["status"] == "done" and out["counts"]["activities"] == 2
+    assert owner_rows(world.url, "SELECT count(*) AS n FROM activities WHERE import_id = %s", [t.import_id])[0]["n"] == 2
+    assert owner_rows(world.url, "SELECT version FROM data_version")[0]["version"] == 1  # one step per change
+    bad = tmp_path / "bad.csv"
+    bad.write_text(SHEET.replace("1200", "twelve hundred"), encoding="utf-8")
+    with pg.connect(world.url, as_app=True) as con:
+        b = imports.submit(con, world.e1, kind="3w", path=bad, file_name="bad.csv")
+    failed = imports.run_job(world.url, b.job_id, bad)
+    assert failed["status"] == "failed" and failed["error"]["error"]["code"].startswith("3w.")
+    assert owner_rows(world.url, "SELECT count(*) AS n FROM activities")[0]["n"] == 2
+    with pg.connect(world.url, as_app=True) as con:
+        imports.delete_import(con, world.e2, t.import_id)
+    assert owner_rows(world.url, "SELECT count(*) AS n FROM activities")[0]["n"] == 0
+    assert owner_rows(world.url, "SELECT version FROM data_version")[0]["version"] == 2

@@ -175,7 +175,15 @@ def resolve_sharing(con: Any, visibility: str, shared_with: Iterable[str | int] 
     return sorted(ids)
 
 
-def _bump(con: Any) -> int:
+def _version(con: Any) -> int:
+    return int(con.execute("SELECT version FROM data_version").fetchone()["version"])
+
+
+def _bump(con: Any, since: int | None = None) -> int:
+    """One more data version for this transaction's change, unless a callee counted it already
+    (``records.load_import`` and ``records.delete_import`` do): caches need one step, not two."""
+    if since is not None and _version(con) != since:
+        return _version(con)
     return int(con.execute("UPDATE data_version SET version = version + 1 RETURNING version").fetchone()["version"])
 
 
@@ -317,11 +325,10 @@ class _Reporter:
 
 
 def _default_loader() -> Loader:
-    import importlib
+    # the CLI's importers into a staging DuckDB, copied into PostgreSQL (imports DuckDB: only when a job runs)
+    from kizuna.shared.records import load_import
 
-    # kizuna.shared.records (the PostgreSQL mirror of the record tables) owns how each kind is loaded
-    loader: Loader = importlib.import_module("kizuna.shared.records").load_import
-    return loader
+    return load_import
 
 
 def _as_error(exc: BaseException) -> KizunaError:
@@ -400,6 +407,7 @@ def _load(url: str, claim: Mapping[str, Any], path: Path, loader: Loader, report
             imp = con.execute("SELECT kind FROM imports WHERE import_id = %s", [claim["import_id"]]).fetchone()
             if imp is None:
                 raise _no_import(int(claim["import_id"]))
+            version_before = _version(con)
             result = loader(
                 con, import_id=int(claim["import_id"]), kind=imp["kind"], path=path,
                 options=dict(claim["options"] or {}), progress=reporter.progress,
@@ -407,11 +415,15 @@ def _load(url: str, claim: Mapping[str, Any], path: Path, loader: Loader, report
             counts = _counts(result)
             # The loader is done: stop the heartbeat before this transaction locks the job's row.
             reporter.stopped.set()
-            con.execute(
-                "UPDATE imports SET status = 'done', counts = %s::jsonb, error = NULL WHERE import_id = %s",
+            # The importer's own counts (records.load_import writes its provenance) win over the loader's
+            # return value, which is kept when the import row has none.
+            kept = con.execute(
+                "UPDATE imports SET status = 'done', counts = coalesce(counts, %s::jsonb), error = NULL"
+                " WHERE import_id = %s RETURNING counts",
                 [json.dumps(counts, default=str), claim["import_id"]],
-            )
-            version = _bump(con)
+            ).fetchone()
+            counts = dict((kept or {}).get("counts") or {})
+            version = _bump(con, version_before)
             con.execute(
                 "UPDATE jobs SET status = 'done', progress = 1, finished_at = now(), heartbeat_at = now(),"
                 " error = NULL WHERE job_id = %s",
@@ -552,17 +564,11 @@ def delete_import(con: Any, principal: Principal, import_id: int) -> None:
                 status=409,
                 params={"id": import_id},
             )
-        import importlib
+        from kizuna.shared.records import delete_import as delete_rows
 
-        try:
-            records: Any = importlib.import_module("kizuna.shared.records")
-        except ImportError:  # pragma: no cover - the record tables arrive with their own branch
-            records = None
-        if records is not None and hasattr(records, "delete_import"):
-            records.delete_import(con, import_id)
-        else:
-            con.execute("DELETE FROM imports WHERE import_id = %s", [import_id])
-        version = _bump(con)
+        version_before = _version(con)
+        delete_rows(con, import_id)  # the record rows go with it (ON DELETE CASCADE)
+        version = _bump(con, version_before)
         audit.append(
             con, action="import.delete", target_kind="import", target_id=import_id,
             actor_user=principal.user_id, actor_org=principal.org_id, before=_public(row),
