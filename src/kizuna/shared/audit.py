@@ -35,8 +35,8 @@ def append(
     detail: dict[str, Any] | None = None,
 ) -> int:
     """Append one audit row inside the caller's transaction; returns its id."""
-    # No RETURNING: it needs the row to pass the SELECT policy too, and only admins read audit rows;
-    # the id comes from the sequence's value in this session instead (migration 0030 grants it).
+    # No RETURNING: it would need the read policy (admins only), and an editor's change must still be
+    # logged. currval is this session's own last id (SELECT on the sequence: migration 0020).
     con.execute(
         "INSERT INTO audit_log (actor_user, actor_org, action, target_kind, target_id, before_sha256,"
         " after_sha256, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
@@ -51,8 +51,8 @@ def append(
             json.dumps(detail or {}, ensure_ascii=False, default=str),
         ],
     )
-    row = con.execute("SELECT currval(pg_get_serial_sequence('audit_log', 'audit_id')) AS id").fetchone()
-    return int(row["id"] if isinstance(row, dict) else row[0])
+    row = con.execute("SELECT currval(pg_get_serial_sequence('audit_log', 'audit_id')) AS audit_id").fetchone()
+    return int(row["audit_id"] if isinstance(row, dict) else row[0])
 
 
 def entries(
