@@ -208,10 +208,10 @@ class Copies:
         self._key_locks: dict[str, threading.Lock] = {}
 
     def app_for(self, who: Principal) -> FastAPI:
-        from kizuna.shared import records
+        from kizuna.shared import analytic
 
         with self.db.acting(who) as con:
-            key = str(records.copy_key(con))
+            key = str(analytic.copy_key(con))
         with self._lock:
             app = self._apps.get(key)
             if app is not None:
@@ -224,20 +224,33 @@ class Copies:
             if app is None:
                 path = self.directory / f"{key}.duckdb"
                 if not path.exists():
-                    tmp = self.directory / f".{key}.{os.getpid()}.{threading.get_ident()}.building"
-                    tmp.unlink(missing_ok=True)
-                    with self.db.acting(who) as con:
-                        records.build_analytical_copy(con, tmp)
-                    os.replace(tmp, path)
+                    path = self._build(who)
                 app = create_app(path, cache_size=0)
                 with self._lock:
-                    self._apps[key] = app
+                    self._apps[path.stem] = app
                     while len(self._apps) > self.kept:
                         old, _ = self._apps.popitem(last=False)
                         self._key_locks.pop(old, None)
                         # a request still reading it keeps its open file; the name goes now
                         (self.directory / f"{old}.duckdb").unlink(missing_ok=True)
         return app
+
+    def _build(self, who: Principal) -> Path:
+        """Build the copy ``who`` sees, named by the key of the same snapshot (REPEATABLE READ: the key
+        and the rows are read at one instant, so a write in between cannot give a copy the wrong name)."""
+        from kizuna.shared import analytic
+
+        with self.db.connection() as con:
+            con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            try:
+                with pg.acting(con, who.org_id, who.role, who.user_id):
+                    key = str(analytic.copy_key(con))
+                    path = self.directory / f"{key}.duckdb"
+                    if not path.exists():
+                        analytic.build_analytical_copy(con, path)  # written aside and renamed: all or nothing
+            finally:
+                con.isolation_level = None
+        return path
 
 
 # --- the server ----------------------------------------------------------------------------------

@@ -236,13 +236,13 @@ class Worker:
 
     def __init__(self, url: str, run: Callable[..., Any] | None = None):
         self.url = url
-        self.queue: queue.Queue[tuple[int, Path, dict[str, Any]] | None] = queue.Queue()
+        self.queue: queue.Queue[tuple[int, Path] | None] = queue.Queue()
         self._run = run
         self.thread = threading.Thread(target=self._loop, name="kizuna-jobs", daemon=True)
         self.thread.start()
 
-    def submit(self, job_id: int, path: Path, options: dict[str, Any]) -> None:
-        self.queue.put((job_id, path, options))
+    def submit(self, job_id: int, path: Path) -> None:
+        self.queue.put((job_id, path))
 
     def _loop(self) -> None:
         from kizuna.shared import imports
@@ -252,9 +252,9 @@ class Worker:
             item = self.queue.get()
             if item is None:
                 return
-            job_id, path, options = item
+            job_id, path = item
             try:
-                run(self.url, job_id, path, **options)
+                run(self.url, job_id, path)
             except Exception:  # noqa: BLE001 — run_job records the failure on the job; the thread goes on
                 log.exception("import job %s failed", job_id)
             finally:
@@ -290,35 +290,17 @@ def stop(app: FastAPI) -> None:
 
 
 def relation(who: Principal, owner: int, shared_with: list[int] | None) -> str:
-    """How the acting organisation stands to a record: owner, shared (named in it), or other."""
-    if owner == who.org_id:
-        return "owner"
-    if who.org_id in (shared_with or []):
-        return "shared"
-    return "other"
+    """How the acting organisation stands to a record: owner, named (in its shared_with), or other."""
+    from kizuna.shared import access
+
+    return access.relation(who.org_id, int(owner), list(shared_with or []))
 
 
 def allowed(who: Principal, rel: str, visibility: str, action: str, personal: bool = False) -> bool:
+    """The one permission rule (:func:`kizuna.shared.access.allowed`) for ``who``."""
     from kizuna.shared import access
 
-    return bool(access.allowed(who.role, rel, visibility, action, personal))
-
-
-def org_ids(con: Any, slugs: str) -> list[int]:
-    """Organisation ids of comma-separated short names (an unknown name is an error, 400)."""
-    names = [s.strip().lower() for s in slugs.split(",") if s.strip()]
-    if not names:
-        return []
-    rows = con.execute("SELECT org_id, slug FROM orgs WHERE slug = ANY(%s)", [names]).fetchall()
-    found = {r["slug"]: int(r["org_id"]) for r in rows}
-    for name in names:
-        if name not in found:
-            raise KizunaError(
-                "org.unknown", N_("no organisation {slug!r}"), Where(field="shared_with"),
-                hint=N_("name organisations by their short names, comma-separated"), status=400,
-                params={"slug": name[:63]},
-            )
-    return [found[n] for n in names]
+    return access.allowed(who.role, rel, visibility, action, personal)
 
 
 def _choice(value: str | None, enum: type[StrEnum], field_name: str, default: str | None = None) -> str:
@@ -367,15 +349,15 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
         spec_final = settings.data_dir / "uploads" / f"{spec.sha256[:24]}-spec-{safe_name(spec.file_name)}"
         os.replace(spec.path, spec_final)
         options["spec"] = str(spec_final)
-    with db.acting(who) as con:
-        shared_with = org_ids(con, upload.fields.get("shared_with", "")) if visibility == "shared" else []
+    shared_with = [w for w in upload.fields.get("shared_with", "").split(",") if w.strip()]
+    with db.connection() as con:  # submit acts as ``who`` in its own transaction
         ticket = imports.submit(
             con, who, kind=kind, path=final, file_name=sent.file_name[-200:] or "upload",
             visibility=visibility, shared_with=shared_with, options=options,
         )
     worker: Worker | None = request.app.state.worker
     if ticket.created and ticket.job_id is not None and worker is not None:
-        worker.submit(int(ticket.job_id), final, options)
+        worker.submit(int(ticket.job_id), final)
     body = {
         "import_id": int(ticket.import_id),
         "job_id": None if ticket.job_id is None else int(ticket.job_id),
@@ -505,8 +487,7 @@ def patch_import(
         rel = relation(who, int(row["org_id"]), row["shared_with"])
         if not allowed(who, rel, row["visibility"], "write") or not allowed(who, rel, change.visibility.value, "write"):
             raise sa.FORBIDDEN
-        shared = org_ids(con, ",".join(change.shared_with)) if change.visibility is Visibility.shared else []
-        imports.set_visibility(con, who, import_id, change.visibility.value, shared)
+        imports.set_visibility(con, who, import_id, change.visibility.value, change.shared_with)
     return JSONResponse(
         {"import_id": import_id, "visibility": change.visibility.value, "shared_with": change.shared_with},
         headers={"Cache-Control": "no-store"},
@@ -528,21 +509,47 @@ def delete_import(request: Request, import_id: Annotated[int, PathParam(ge=1, le
     return JSONResponse({"import_id": import_id, "deleted": True}, headers={"Cache-Control": "no-store"})
 
 
+PERSONAL_KINDS = frozenset({"survey", "ddr", "training"})  # their files hold person-level rows
+
+
+@router.get(
+    "/api/v1/imports/{import_id}/file", tags=["shared"], summary="Download the file an import was made from"
+)
+def download_import(request: Request, import_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)]) -> Response:
+    """An export of the import's own bytes: its owner always; others as its visibility allows, except
+    for kinds whose files hold person-level rows (surveys: respondents), which never leave the owner."""
+    from fastapi.responses import FileResponse
+
+    who = sa.principal(request)
+    db: sa.Database = request.app.state.db
+    with db.acting(who) as con:
+        row = _visible_import(con, import_id)
+        path = con.execute("SELECT file_path FROM imports WHERE import_id = %s", [import_id]).fetchone()
+    rel = relation(who, int(row["org_id"]), row["shared_with"])
+    if not allowed(who, rel, row["visibility"], "export", personal=row["kind"] in PERSONAL_KINDS):
+        raise sa.FORBIDDEN
+    stored = Path(path["file_path"] or "") if path else Path()
+    uploads = (request.app.state.settings.data_dir / "uploads").resolve()
+    if not path or not stored.is_file() or uploads not in stored.resolve().parents:
+        raise KizunaError(
+            "import.file_gone", N_("the file of this import is not kept on this server"), Where(field="import_id"),
+            hint=N_("the import's rows are still there; ask its owner for the file"), status=404,
+        )
+    return FileResponse(
+        stored, filename=safe_name(row["file_name"]), media_type="application/octet-stream",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 @router.get("/api/v1/jobs/{job_id}", tags=["shared"], summary="How far an import job is")
 def get_job(request: Request, job_id: Annotated[int, PathParam(ge=1, le=2**62)]) -> JSONResponse:
     from kizuna.shared import imports
 
     who = sa.principal(request)
     db: sa.Database = request.app.state.db
-    with db.acting(who) as con:
-        status = imports.job_status(con, who, job_id)
-    if status is None:
-        raise KizunaError(
-            "job.not_found", N_("no such job"), Where(field="job_id"),
-            hint=N_("the upload's answer names its job"), status=404,
-        )
-    body = status if isinstance(status, dict) else dict(status.__dict__)
-    return JSONResponse(jsonable(body), headers={"Cache-Control": "no-store"})
+    with db.connection() as con:
+        status = imports.job_status(con, who, job_id)  # another organisation's job: 404
+    return JSONResponse(jsonable(status), headers={"Cache-Control": "no-store"})
 
 
 def jsonable(value: Any) -> Any:
