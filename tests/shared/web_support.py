@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,14 +32,24 @@ def make_alliance(url: str, orgs: tuple[str, ...] = ("aa", "bb", "cc"), roles: t
     out = Alliance(url)
     with pg.connect(url) as con:
         for org in orgs:
-            accounts.add_org(con, org, ORGS[org])
+            oid = accounts.add_org(con, org, ORGS[org])
             for role in roles:
-                accounts.add_user(con, out.email(org, role), org, role, PW)
+                # one argon2id hash for all (hashing is deliberately slow; add_user would hash each)
+                uid = con.execute(
+                    "INSERT INTO users (email, password_hash) VALUES (%s, %s) RETURNING user_id",
+                    [out.email(org, role), password_hash()],
+                ).fetchone()["user_id"]
+                con.execute("INSERT INTO memberships VALUES (%s, %s, %s)", [uid, oid, role])
                 if tokens:
                     tid, secret = accounts.create_token(con, out.email(org, role), org, role, label="test")
                     out.tokens[(org, role)], out.token_ids[(org, role)] = secret, tid
         con.commit()
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def password_hash() -> str:
+    return accounts.hash_password(PW)
 
 
 def login(client: Any, email: str, password: str = PW, org: str | None = None, next_path: str = "/") -> Any:
