@@ -531,3 +531,50 @@ def audit(con: Any, who: Principal | None, action: str, target_kind: str, target
         actor_org=who.org_id if who else None,
         **kw,
     )
+
+
+def serve_shared(
+    database_url: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    data_dir: Path | str = "kizuna-data",
+    max_upload_mb: float = 100,
+    behind_tls: bool = False,
+) -> None:
+    """Run the shared server with uvicorn until interrupted (``kizuna serve --database URL``).
+
+    On a loopback address it answers only Host headers naming loopback (a guard against DNS rebinding;
+    a reverse proxy on this machine passes ``Host`` through, so run it with ``--host`` set to the name
+    it serves, or keep the proxy's ``proxy_set_header Host 127.0.0.1``). Another address is allowed:
+    every page needs a login here, but without ``--behind-tls`` passwords would cross the network in
+    clear, so a warning says so.
+    """
+    import sys
+
+    import uvicorn
+
+    from kizuna.i18n import _
+    from kizuna.web import is_loopback
+    from kizuna.web.app import LOOPBACK_HOSTS
+
+    loopback = is_loopback(host)
+    if not loopback and not behind_tls:
+        print(
+            _("WARNING: serving on {host} without --behind-tls: passwords and sessions travel unencrypted.").format(
+                host=host
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
+    app = create_shared_app(
+        database_url, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,
+        allowed_hosts=None if (not loopback or behind_tls) else (*LOOPBACK_HOSTS, host.strip().lower()),
+    )
+    shown = f"[{host}]" if ":" in host else host
+    banner = _("Kizuna shared server on {url} (database {database}; Ctrl+C to stop)")
+    print(banner.format(url=f"http://{shown}:{port}/", database=pg.redact(database_url)), flush=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+    finally:
+        app.state.close()
