@@ -378,7 +378,9 @@ def load_import(
         _run_importer(ws, kind, path, options or {})
         report(0.5, STAGE_COPYING)
         duck = ws.con
-        staged = duck.execute("SELECT publisher, version, counts, warnings FROM imports ORDER BY import_id").fetchall()
+        staged = duck.execute(
+            "SELECT publisher, version, counts, warnings, file_path FROM imports ORDER BY import_id"
+        ).fetchall()
         counts = {t: int(ws.scalar(f"SELECT count(*) FROM {t}")) for t in RECORD_TABLES}
         counts = {t: n for t, n in counts.items() if n}
         total = max(sum(counts.values()), 1)
@@ -391,15 +393,16 @@ def load_import(
         _remap_ids(con, duck)
         stored = {t: _copy_table(con, duck, t, import_id, on_rows) for t in counts}
     if staged:
-        publisher, version, scounts, swarnings = staged[-1]
+        publisher, version, scounts, swarnings, file_path = staged[-1]
         con.execute(
-            "UPDATE imports SET publisher = %s, version = %s, counts = %s::jsonb, warnings = %s::jsonb"
-            " WHERE import_id = %s",
+            "UPDATE imports SET publisher = %s, version = %s, counts = %s::jsonb, warnings = %s::jsonb,"
+            " file_path = coalesce(file_path, %s) WHERE import_id = %s",
             [
                 publisher,
                 version,
                 _merge_json([r[2] for r in staged], scounts),
                 _merge_json([r[3] for r in staged], swarnings),
+                file_path,
                 import_id,
             ],
         )
