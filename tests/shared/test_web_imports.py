@@ -12,12 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kizuna.shared import access, pg
-from tests.shared.web_support import make_alliance
-
-SHEET = """#org,#sector,#adm1+name,#activity+name,#date+start,#reached,#country+code
-Alpha Relief,WASH,Jonglei,Wells,2023-01-15,1200,SS
-Beta Aid,Health,Unity,Clinics,2023-02-01,300,SS
-"""
+from tests.shared.web_support import SHEET, make_alliance, upload, wait_job
 
 
 @pytest.fixture
@@ -38,21 +33,6 @@ def app(pg_url, tmp_path, alliance):
 def client(app):
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-
-
-def upload(client, headers, body: bytes = SHEET.encode(), name="partners.csv", **fields):
-    data = {"kind": "3w", "visibility": "alliance", **fields}
-    return client.post("/api/v1/imports", headers=headers, data=data, files={"file": (name, body, "text/csv")})
-
-
-def wait_job(client, headers, url: str) -> dict:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job = client.get(url, headers=headers).json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"the job did not finish: {job}")
 
 
 def owner_scalar(url: str, sql: str, params=()):

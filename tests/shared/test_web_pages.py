@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.shared.test_web_imports import SHEET, upload, wait_job
-from tests.shared.web_support import make_alliance
+from tests.shared.web_support import make_alliance, upload, wait_job
 
 INJECTIONS = ["' OR '1'='1", "x'; DROP TABLE imports; --", "1) UNION SELECT file_name FROM imports --", "%' --"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,3 +66,24 @@ def login(client: Any, email: str, password: str = PW, org: str | None = None, n
 def csrf_of(client: Any, page: str = "/upload") -> str:
     html = client.get(page).text
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+SHEET = """#org,#sector,#adm1+name,#activity+name,#date+start,#reached,#country+code
+Alpha Relief,WASH,Jonglei,Wells,2023-01-15,1200,SS
+Beta Aid,Health,Unity,Clinics,2023-02-01,300,SS
+"""
+
+
+def upload(client, headers, body: bytes = SHEET.encode(), name="partners.csv", **fields):
+    data = {"kind": "3w", "visibility": "alliance", **fields}
+    return client.post("/api/v1/imports", headers=headers, data=data, files={"file": (name, body, "text/csv")})
+
+
+def wait_job(client, headers, url: str) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = client.get(url, headers=headers).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"the job did not finish: {job}")
