@@ -36,7 +36,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 import time
@@ -493,6 +492,27 @@ def create_shared_app(
                 zipped, media_type="text/javascript; charset=utf-8", headers={**headers, "Content-Encoding": "gzip"}
             )
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+    @own.get("/api/v1/openapi.json", include_in_schema=False)
+    def openapi_document(request: Request) -> JSONResponse:
+        """The copy's document (its filters' values are what this organisation sees) plus the shared routes."""
+        import copy as copying
+
+        from fastapi.openapi.utils import get_openapi
+
+        who = principal(request)
+        doc = copying.deepcopy(copies.app_for(who).openapi())
+        mine = get_openapi(title=own.title, version=own.version, routes=own.routes)
+        doc["paths"].update(mine.get("paths", {}))
+        components = doc.setdefault("components", {})
+        components.setdefault("schemas", {}).update(mine.get("components", {}).get("schemas", {}))
+        components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        doc["security"] = [{"bearer": []}]
+        doc["info"]["description"] = (
+            doc["info"].get("description", "") + " Shared mode: every request needs `Authorization: Bearer <token>`"
+            " (kizuna token create) or a session; the data are what your organisation may see."
+        )
+        return JSONResponse(doc, headers={"Cache-Control": "no-store"})
 
     own.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

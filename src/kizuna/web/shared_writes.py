@@ -46,6 +46,24 @@ from kizuna.shared.accounts import Principal
 from kizuna.web import shared_app as sa
 
 log = logging.getLogger("kizuna.web.shared")
+
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    where: dict[str, Any]
+    hint: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {c: {"model": ErrorResponse, "description": "the one error shape"} for c in (401, 503, *codes)}
+
+
 router = APIRouter()
 CHUNK = 64 * 1024
 MAX_FIELD = 16 * 1024  # a form field that is not a file
@@ -373,7 +391,8 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
     summary="Upload a file to import (multipart: file, kind, visibility, shared_with, spec)",
     status_code=202,
     response_model=TicketOut,
-    responses={200: {"model": TicketOut, "description": "these bytes are imported already"}, 413: {}},
+    responses={200: {"model": TicketOut, "description": "these bytes are imported already"},
+               **_errors(400, 403, 404, 413, 422)},
 )
 async def post_import(request: Request) -> Response:
     who = sa.principal(request)
@@ -434,7 +453,7 @@ def list_imports(
     return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset : offset + limit]}
 
 
-@router.get("/api/v1/imports", tags=["shared"], summary="Imports this organisation may see")
+@router.get("/api/v1/imports", tags=["shared"], summary="Imports this organisation may see", responses=_errors(422))
 def get_imports(
     request: Request,
     kind: Kind | None = None,
@@ -474,7 +493,10 @@ class VisibilityIn(BaseModel):
     shared_with: list[str] = Field(default_factory=list, max_length=200)
 
 
-@router.patch("/api/v1/imports/{import_id}", tags=["shared"], summary="Change who may see an import")
+@router.patch(
+    "/api/v1/imports/{import_id}", tags=["shared"], summary="Change who may see an import",
+    responses=_errors(400, 403, 404, 409, 422),
+)
 def patch_import(
     request: Request, import_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], change: VisibilityIn
 ) -> JSONResponse:
@@ -494,7 +516,10 @@ def patch_import(
     )
 
 
-@router.delete("/api/v1/imports/{import_id}", tags=["shared"], summary="Delete an import and its records")
+@router.delete(
+    "/api/v1/imports/{import_id}", tags=["shared"], summary="Delete an import and its records",
+    responses=_errors(403, 404, 409, 422),
+)
 def delete_import(request: Request, import_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)]) -> JSONResponse:
     who = sa.principal(request)
     db: sa.Database = request.app.state.db
@@ -513,7 +538,8 @@ PERSONAL_KINDS = frozenset({"survey", "ddr", "training"})  # their files hold pe
 
 
 @router.get(
-    "/api/v1/imports/{import_id}/file", tags=["shared"], summary="Download the file an import was made from"
+    "/api/v1/imports/{import_id}/file", tags=["shared"], summary="Download the file an import was made from",
+    responses=_errors(403, 404, 422),
 )
 def download_import(request: Request, import_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)]) -> Response:
     """An export of the import's own bytes: its owner always; others as its visibility allows, except
@@ -541,7 +567,7 @@ def download_import(request: Request, import_id: Annotated[int, PathParam(ge=1, 
     )
 
 
-@router.get("/api/v1/jobs/{job_id}", tags=["shared"], summary="How far an import job is")
+@router.get("/api/v1/jobs/{job_id}", tags=["shared"], summary="How far an import job is", responses=_errors(404, 422))
 def get_job(request: Request, job_id: Annotated[int, PathParam(ge=1, le=2**62)]) -> JSONResponse:
     from kizuna.shared import imports
 
@@ -625,7 +651,9 @@ def audit_rows(
     return [jsonable(dict(r)) for r in rows]
 
 
-@router.get("/api/v1/audit", tags=["shared"], summary="This organisation's audit log (admins)")
+@router.get(
+    "/api/v1/audit", tags=["shared"], summary="This organisation's audit log (admins)", responses=_errors(403, 422)
+)
 def get_audit(
     request: Request,
     action: Annotated[str | None, Query(max_length=64)] = None,
