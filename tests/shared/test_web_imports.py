@@ -182,3 +182,16 @@ def test_the_api_permission_matrix_follows_access_allowed(client, alliance, tmp_
             assert exists == (0 if want else 1)
             checked += 1
     assert checked == len(KINDS) * len(VISIBILITIES) * len(PRINCIPALS) * 4
+
+
+def test_a_server_killed_mid_upload_leaves_no_partial_file_after_its_next_start(pg_url, tmp_path, alliance):
+    from kizuna.web.shared_app import create_shared_app
+
+    uploads = tmp_path / "data" / "uploads"
+    uploads.mkdir(parents=True)
+    (uploads / ".upload-0123456789abcdef.part").write_bytes(b"half a sheet")  # what SIGKILL leaves
+    (uploads / "kept-3w-partners.csv").write_bytes(SHEET.encode())  # a complete upload stays
+    app = create_shared_app(pg_url, data_dir=tmp_path / "data", start_worker=False)
+    app.state.close()
+    assert [p.name for p in uploads.iterdir()] == ["kept-3w-partners.csv"]
+    assert owner_scalar(alliance.url, "SELECT count(*) FROM imports") == 0

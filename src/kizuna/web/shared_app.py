@@ -414,6 +414,18 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def sweep_partial(data: Path) -> int:
+    """Remove what a killed server left half-written: uploads still streaming (``.upload-*.part``) and
+    copies still building (hidden temporary files in ``copies/``). Their imports were never submitted,
+    so the database holds nothing of them. Returns how many files went."""
+    gone = 0
+    for leftover in [*(data / "uploads").glob(".upload-*.part"), *(data / "copies").glob(".*")]:
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)
+            gone += 1
+    return gone
+
+
 def create_shared_app(
     database_url: str,
     *,
@@ -437,6 +449,7 @@ def create_shared_app(
     data = Path(data_dir)
     (data / "copies").mkdir(parents=True, exist_ok=True)
     (data / "uploads").mkdir(parents=True, exist_ok=True)
+    sweep_partial(data)
     settings = Settings(
         database_url, data, int(max_upload_mb * 1024 * 1024), behind_tls, login_per_minute
     )

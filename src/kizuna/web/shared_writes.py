@@ -362,7 +362,9 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
         spec = upload.files.get("spec")
         if spec is None or spec.size == 0:
             raise bad_upload(
-                N_("a survey needs its specification file"), "spec", N_("add the survey's spec (TOML, as kizuna measure --spec takes) as spec")
+                N_("a survey needs its specification file"),
+                "spec",
+                N_("add the survey's spec (TOML, as kizuna measure --spec takes) as spec"),
             )
         spec_final = settings.data_dir / "uploads" / f"{spec.sha256[:24]}-spec-{safe_name(spec.file_name)}"
         os.replace(spec.path, spec_final)
