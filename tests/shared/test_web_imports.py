@@ -68,7 +68,7 @@ def test_a_bad_sheet_fails_its_job_with_the_clis_error_fields(client, alliance):
     assert owner_scalar(alliance.url, "SELECT count(*) FROM activities") == 0
 
 
-def test_viewers_cannot_upload_and_bad_fields_are_400(client, alliance):
+def test_viewers_cannot_upload_and_bad_fields_are_400(client, alliance, tmp_path):
     r = upload(client, alliance.bearer("aa", "viewer"))
     assert r.status_code == 403 and r.json()["error"]["code"] == "auth.forbidden"
     editor = alliance.bearer("aa", "editor")
@@ -77,7 +77,10 @@ def test_viewers_cannot_upload_and_bad_fields_are_400(client, alliance):
     shared = upload(client, editor, visibility="shared", shared_with="nobody")
     assert shared.status_code == 400 and shared.json()["error"]["code"] == "import.shared_with_unknown"
     assert client.post("/api/v1/imports", headers=editor, data={"kind": "3w"}).status_code == 400
+    survey = upload(client, editor, kind="survey")  # a survey without its spec file
+    assert survey.status_code == 400 and survey.json()["error"]["where"] == {"field": "spec"}
     assert owner_scalar(alliance.url, "SELECT count(*) FROM imports") == 0
+    assert [p for p in (tmp_path / "data" / "uploads").iterdir()] == []  # nothing refused is kept
 
 
 def test_an_upload_beyond_the_limit_is_413_and_nothing_is_kept(client, alliance, tmp_path):
@@ -191,7 +194,11 @@ def test_a_server_killed_mid_upload_leaves_no_partial_file_after_its_next_start(
     uploads.mkdir(parents=True)
     (uploads / ".upload-0123456789abcdef.part").write_bytes(b"half a sheet")  # what SIGKILL leaves
     (uploads / "kept-3w-partners.csv").write_bytes(SHEET.encode())  # a complete upload stays
+    copies = tmp_path / "data" / "copies"
+    copies.mkdir()
+    (copies / ".abc.duckdb.1234.tmp").write_bytes(b"half a copy")
     app = create_shared_app(pg_url, data_dir=tmp_path / "data", start_worker=False)
     app.state.close()
     assert [p.name for p in uploads.iterdir()] == ["kept-3w-partners.csv"]
+    assert list(copies.iterdir()) == []
     assert owner_scalar(alliance.url, "SELECT count(*) FROM imports") == 0

@@ -417,9 +417,11 @@ def safe_next(target: str | None) -> str:
 def sweep_partial(data: Path) -> int:
     """Remove what a killed server left half-written: uploads still streaming (``.upload-*.part``) and
     copies still building (hidden temporary files in ``copies/``). Their imports were never submitted,
-    so the database holds nothing of them. Returns how many files went."""
+    so the database holds nothing of them. The finished copies go too: they are a cache, and a data
+    folder pointed at another (say, restored) database must not serve copies of the old one.
+    Returns how many files went."""
     gone = 0
-    for leftover in [*(data / "uploads").glob(".upload-*.part"), *(data / "copies").glob(".*")]:
+    for leftover in [*(data / "uploads").glob(".upload-*.part"), *(data / "copies").iterdir()]:
         if leftover.is_file():
             leftover.unlink(missing_ok=True)
             gone += 1

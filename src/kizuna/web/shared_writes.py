@@ -354,10 +354,8 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
         raise bad_upload(N_("no file was sent"), "file", N_("choose a file to upload"))
     if not who.can_write() or not allowed(who, "owner", visibility, "write"):
         raise sa.FORBIDDEN
-    sent = upload.files["file"]
-    final = settings.data_dir / "uploads" / f"{sent.sha256[:24]}-{kind}-{safe_name(sent.file_name)}"
-    os.replace(sent.path, final)  # same bytes, same name: a second upload of them overwrites nothing new
     options: dict[str, Any] = {}
+    spec_existed = True
     if kind == "survey":
         spec = upload.files.get("spec")
         if spec is None or spec.size == 0:
@@ -367,14 +365,26 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
                 N_("add the survey's spec (TOML, as kizuna measure --spec takes) as spec"),
             )
         spec_final = settings.data_dir / "uploads" / f"{spec.sha256[:24]}-spec-{safe_name(spec.file_name)}"
+        spec_existed = spec_final.exists()
         os.replace(spec.path, spec_final)
         options["spec"] = str(spec_final)
+    sent = upload.files["file"]
+    final = settings.data_dir / "uploads" / f"{sent.sha256[:24]}-{kind}-{safe_name(sent.file_name)}"
+    existed = final.exists()  # the same bytes came before (perhaps for another organisation): keep them
+    os.replace(sent.path, final)
     shared_with = [w for w in upload.fields.get("shared_with", "").split(",") if w.strip()]
-    with db.connection() as con:  # submit acts as ``who`` in its own transaction
-        ticket = imports.submit(
-            con, who, kind=kind, path=final, file_name=sent.file_name[-200:] or "upload",
-            visibility=visibility, shared_with=shared_with, options=options,
-        )
+    try:
+        with db.connection() as con:  # submit acts as ``who`` in its own transaction
+            ticket = imports.submit(
+                con, who, kind=kind, path=final, file_name=sent.file_name[-200:] or "upload",
+                visibility=visibility, shared_with=shared_with, options=options,
+            )
+    except BaseException:
+        if not existed:  # refused: keep nothing of it
+            final.unlink(missing_ok=True)
+        if options.get("spec") and not spec_existed:
+            Path(options["spec"]).unlink(missing_ok=True)
+        raise
     worker: Worker | None = request.app.state.worker
     if ticket.created and ticket.job_id is not None and worker is not None:
         worker.submit(int(ticket.job_id), final)
