@@ -21,9 +21,10 @@ Beta Aid,Health,Unity,Clinics,2023-02-01,300,SS
 def cli_counts(tmp_path: Path, *files: Path) -> dict[str, int]:
     """Rows per record table after `kizuna ingest FILES` into a fresh DuckDB workspace (empty tables left out)."""
     from kizuna.ledger.ingest import ingest_paths
-    from kizuna.workspace import open_workspace
 
-    with open_workspace(tmp_path / "cli.duckdb") as ws:
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    with records.staging_workspace(folder) as ws:  # = a fresh open_workspace, faster
         ingest_paths(ws, list(files))
         return {t: n for t, n in ws.table_counts().items() if t in records.RECORD_TABLES and n}
 
@@ -132,3 +133,71 @@ def test_deleting_an_import_deletes_its_rows_and_only_its_owner_may(tmp_path: Pa
         with pg.acting(con, orgs["ocha"], "editor") as a:
             assert records.delete_import(a, iid) == 1
     assert pg_counts(pg_url) == {t: 0 for t in records.RECORD_TABLES}
+
+
+def plain_counts(tmp_path: Path, fill: object) -> dict[str, int]:
+    """Rows per record table of a fresh DuckDB workspace after ``fill(ws)`` (the CLI's library call)."""
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    with records.staging_workspace(folder) as ws:
+        fill(ws)  # type: ignore[operator]
+        return {t: n for t, n in ws.table_counts().items() if t in records.RECORD_TABLES and n}
+
+
+@pytest.mark.shared
+def test_a_survey_with_its_spec_stores_the_measure_runs_aggregates(tmp_path: Path, pg_url: str) -> None:
+    from kizuna.measure.api import measure_file
+
+    # a fifth of each round of the real file (the whole file takes seconds per run)
+    lines = shared_path("surveys", "syn_cdta.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    survey = tmp_path / "syn_cdta_part.csv"
+    survey.write_text("".join([lines[0], *lines[1:1501], *lines[7501:9001]]), encoding="utf-8")
+    spec = Path(__file__).parents[1] / "measure" / "syn_cdta_mpi.toml"
+    orgs = add_orgs(pg_url, "undp")
+    iid, counts = load(pg_url, orgs["undp"], "survey", survey, options={"spec": spec})
+    assert counts == plain_counts(tmp_path, lambda ws: measure_file(survey, spec, ws=ws))
+    assert counts["measure_runs"] == 1 and counts["measure_estimates"] > 100
+    with pg.connect(pg_url) as con:
+        run = con.execute("SELECT run_id, import_id FROM measure_runs").fetchone()
+        assert run["import_id"] == iid
+        # the estimates point at the run's new id, drawn from PostgreSQL's sequence
+        assert con.execute("SELECT DISTINCT run_id FROM measure_estimates").fetchall() == [{"run_id": run["run_id"]}]
+        assert (
+            con.execute("SELECT counts FROM imports WHERE import_id = %s", [iid]).fetchone()["counts"]["rows"] == 3000
+        )
+
+
+def test_a_survey_without_its_spec_is_refused(tmp_path: Path, pg_url: str) -> None:
+    data = tmp_path / "s.csv"
+    data.write_text("a,b\n1,2\n", encoding="utf-8")
+    orgs = add_orgs(pg_url, "undp")
+    with pytest.raises(KizunaError) as got:
+        load(pg_url, orgs["undp"], "survey", data)
+    assert got.value.code == "records.spec_missing"
+
+
+def test_a_proposal_is_screened_and_its_register_stored(tmp_path: Path, pg_url: str) -> None:
+    from kizuna.screen.demo import AS_OF, write_demo_inputs
+    from kizuna.screen.run import screen_files
+
+    files = write_demo_inputs(tmp_path / "in")
+    layers = {"communities": files["communities"], "boundaries": files["boundaries"], "events": files["events"]}
+    proposal = files["proposals"][0]
+    orgs = add_orgs(pg_url, "jica")
+    options = {**layers, "as_of": AS_OF.isoformat()}
+    _iid, counts = load(pg_url, orgs["jica"], "proposal", proposal, options=options)
+    expected = plain_counts(tmp_path, lambda ws: screen_files([proposal], as_of=AS_OF, ws=ws, **layers))
+    assert counts == expected and counts["screen_registers"] == 1
+    with pg.connect(pg_url) as con:
+        reg = con.execute("SELECT register_id, n_risks FROM screen_registers").fetchone()
+        risks = con.execute("SELECT count(*) AS n, min(register_id) AS r FROM screen_risks").fetchone()
+    assert risks == {"n": reg["n_risks"], "r": reg["register_id"] if reg["n_risks"] else None}
+
+
+def test_an_unknown_kind_is_refused(tmp_path: Path, pg_url: str) -> None:
+    data = tmp_path / "s.csv"
+    data.write_text("a,b\n1,2\n", encoding="utf-8")
+    orgs = add_orgs(pg_url, "undp")
+    with pytest.raises(KizunaError) as got:
+        load(pg_url, orgs["undp"], "spreadsheet", data)
+    assert got.value.code == "records.kind"

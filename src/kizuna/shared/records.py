@@ -167,7 +167,7 @@ def _no_progress(fraction: float, stage: str) -> None:
 _template: dict[str, Path] = {}
 
 
-def _staging_template() -> Path:
+def staging_template() -> Path:
     """A migrated empty DuckDB workspace with its reference data, made once per process: copying it
     costs milliseconds where creating one (codelists, 220 000 ECB rates, the registry) costs seconds."""
     from kizuna.workspace import open_workspace
@@ -184,12 +184,13 @@ def _staging_template() -> Path:
     return path
 
 
-def _staging(folder: Path) -> Any:
-    """A private staging workspace in ``folder`` (a copy of the template)."""
+def staging_workspace(folder: Path) -> Any:
+    """A new empty workspace ``staging.duckdb`` in ``folder``, with its reference data (a copy of the
+    template: what a fresh ``open_workspace`` gives, without its seconds of loading)."""
     from kizuna.workspace import open_workspace
 
     path = folder / "staging.duckdb"
-    shutil.copyfile(_staging_template(), path)
+    shutil.copyfile(staging_template(), path)
     return open_workspace(path)
 
 
@@ -374,7 +375,7 @@ def load_import(
     path = Path(path)
     _target_import(con, import_id)
     report(0.0, STAGE_READING)
-    with tempfile.TemporaryDirectory(prefix="kizuna-staging-") as folder, _staging(Path(folder)) as ws:
+    with tempfile.TemporaryDirectory(prefix="kizuna-staging-") as folder, staging_workspace(Path(folder)) as ws:
         _run_importer(ws, kind, path, options or {})
         report(0.5, STAGE_COPYING)
         duck = ws.con
