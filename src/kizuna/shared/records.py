@@ -151,9 +151,9 @@ KINDS: Final[tuple[str, ...]] = ("iati", "3w", "survey", "proposal")
 
 # Stage texts given to the progress callback: English message ids (N_), for the caller to show with
 # kizuna.i18n.translate in its reader's language.
-STAGE_READING = N_("reading the file")
-STAGE_COPYING = N_("storing the records")
-STAGE_DONE = N_("done")
+STAGE_READING = N_("reading the records from the file")
+STAGE_COPYING = N_("storing the records in the shared database")
+STAGE_DONE = N_("records stored")
 
 Progress = Callable[[float, str], None]
 
