@@ -201,3 +201,55 @@ def test_an_unknown_kind_is_refused(tmp_path: Path, pg_url: str) -> None:
     with pytest.raises(KizunaError) as got:
         load(pg_url, orgs["undp"], "spreadsheet", data)
     assert got.value.code == "records.kind"
+
+
+INDICATORS = (
+    "Organisation,Activity ID,Indicator code,Indicator,Unit,Measure,Direction,Admin1 code,Period,Baseline,Target,Actual\n"
+    'Agency A,A-1,PB-1,People trained,people,number,ascending,XZ01,2024Q1,0,"1,200",600\n'
+    "Agency A,A-1,PB-2,Incidents,incidents,number,descending,XZ01,2024,40,20,30\n"
+)
+
+
+@pytest.mark.shared
+def test_indicators_needs_and_boundaries_store_the_clis_rows_and_read_back_whole(tmp_path: Path, pg_url: str) -> None:
+    from kizuna.coordinate.needs_store import store_needs
+    from kizuna.geo.store import add_boundaries
+    from kizuna.shared import analytic
+    from kizuna.track.results_store import import_tables
+
+    table = tmp_path / "ind.csv"
+    table.write_text(INDICATORS, encoding="utf-8")
+    needs = shared_path("needs", "afg_hno_2024.csv")
+    bounds = shared_path("boundaries", "ssd_states_adm1_DERIVED_dissolved.geojson")
+    orgs = add_orgs(pg_url, "ocha")
+    for kind, path, fill in (
+        ("indicators", table, lambda ws: import_tables(ws, [table])),
+        ("needs", needs, lambda ws: store_needs(ws, needs)),
+        ("boundaries", bounds, lambda ws: add_boundaries(ws, bounds)),
+    ):
+        iid, counts = load(pg_url, orgs["ocha"], kind, path)
+        (tmp_path / kind).mkdir()
+        assert counts == plain_counts(tmp_path / kind, fill), kind
+    with pg.connect(pg_url) as con:
+        needs_ids = con.execute("SELECT DISTINCT needs_id FROM needs_rows").fetchall()
+        assert needs_ids == con.execute("SELECT needs_id FROM needs_tables").fetchall()
+        assert con.execute("SELECT count(*) AS n FROM admin_areas WHERE geometry IS NULL").fetchone()["n"] == 0
+    # the polygons come back byte for byte in the analytical copy
+    with pg.connect(pg_url, as_app=True) as con, pg.acting(con, orgs["ocha"], "viewer"):
+        copy = analytic.build_analytical_copy(con, tmp_path / "copy.duckdb")
+    from kizuna.workspace import open_workspace
+
+    with (
+        open_workspace(copy, read_only=True) as a,
+        open_workspace(tmp_path / "boundaries" / "plain" / "staging.duckdb", read_only=True) as b,
+    ):
+        sql = "SELECT pcode, md5(geometry::VARCHAR) FROM admin_areas ORDER BY pcode"
+        assert a.con.execute(sql).fetchall() == b.con.execute(sql).fetchall()
+        assert a.scalar("SELECT count(*) FROM needs_rows") == ws_count(tmp_path / "needs", "needs_rows")
+
+
+def ws_count(folder: Path, table: str) -> int:
+    from kizuna.workspace import open_workspace
+
+    with open_workspace(folder / "plain" / "staging.duckdb", read_only=True) as ws:
+        return int(ws.scalar(f"SELECT count(*) FROM {table}"))

@@ -147,7 +147,7 @@ ID_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 # The kinds load_import takes, in the order they were built (see _run_importer).
-KINDS: Final[tuple[str, ...]] = ("iati", "3w", "survey", "proposal")
+KINDS: Final[tuple[str, ...]] = ("iati", "3w", "survey", "proposal", "indicators", "needs", "boundaries")
 
 # Stage texts given to the progress callback: English message ids (N_), for the caller to show with
 # kizuna.i18n.translate in its reader's language.
@@ -226,15 +226,17 @@ def _run_importer(ws: Any, kind: str, path: Path, options: Mapping[str, Any]) ->
                 hint=N_("check that the file is an IATI activity file (.xml) or a 3W sheet (.csv, .xlsx)"),
             )
         return
-    if kind == "survey":
-        from kizuna.shared._kinds import import_survey
+    from kizuna.shared import _kinds
 
-        import_survey(ws, path, options)
-        return
-    if kind == "proposal":
-        from kizuna.shared._kinds import import_proposal
-
-        import_proposal(ws, path, options)
+    importer = {
+        "survey": _kinds.import_survey,
+        "proposal": _kinds.import_proposal,
+        "indicators": _kinds.import_indicators,
+        "needs": _kinds.import_needs,
+        "boundaries": _kinds.import_boundaries,
+    }.get(kind)
+    if importer is not None:
+        importer(ws, path, options)
         return
     raise KizunaError(
         "records.kind",
@@ -357,7 +359,9 @@ def load_import(
     Runs inside the caller's acting transaction (:func:`kizuna.shared.pg.acting`, as an editor or admin
     of the organisation owning the import row, which the caller has inserted): the CLI's own importer
     for ``kind`` (``iati`` and ``3w``: :func:`kizuna.ledger.ingest.ingest_paths`; ``survey``: the
-    measure run of ``kizuna measure`` with ``options['spec']``; ``proposal``: ``kizuna screen``)
+    measure run of ``kizuna measure`` with ``options['spec']``; ``proposal``: ``kizuna screen``;
+    ``indicators``: ``kizuna track results import``; ``needs``: ``kizuna gaps --needs``; ``boundaries``:
+    ``kizuna boundaries add``, see :mod:`kizuna.shared._kinds` for their options)
     reads the file into a private staging DuckDB workspace, removed afterwards; its rows are then
     copied into PostgreSQL with ``COPY ... FROM STDIN (FORMAT csv)`` in blocks of
     :data:`COPY_BATCH_ROWS` rows, every row's ``import_id`` set to ``import_id`` (the staging ids of
