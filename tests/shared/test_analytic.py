@@ -160,3 +160,37 @@ def test_the_owners_copy_of_real_files_equals_the_cli_workspace(tmp_path: Path, 
             for table in (*records.RECORD_TABLES, *records.DERIVED_TABLES):
                 assert rows(a.con, table) == rows(b.con, table), table
     assert counts(theirs)["activities"] < counts(mine)["activities"]
+
+
+IATI = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03">
+ <iati-activity default-currency="USD">
+  <iati-identifier>XM-DAC-701-8-A1</iati-identifier>
+  <reporting-org ref="XM-DAC-701-8" type="10"><narrative>JICA</narrative></reporting-org>
+  <title><narrative>{title}</narrative></title>
+  <activity-status code="2"/>
+  <recipient-country code="SS"/>
+  <sector vocabulary="1" code="15220"/>
+  <transaction><transaction-type code="3"/><transaction-date iso-date="2024-01-10"/>
+   <value value-date="2024-01-10">{value}</value></transaction>
+ </iati-activity>
+</iati-activities>
+"""
+
+
+def test_the_same_activity_from_two_imports_is_kept_once_from_the_latest(tmp_path: Path, pg_url: str) -> None:
+    first, second = tmp_path / "a.xml", tmp_path / "b.xml"
+    first.write_text(IATI.format(title="Peace", value=100), encoding="utf-8")
+    second.write_text(IATI.format(title="Peace, revised", value=250), encoding="utf-8")
+    orgs = add_orgs(pg_url, "jica", "mofa", "usaid")
+    load(pg_url, orgs["jica"], "iati", first)
+    load(pg_url, orgs["mofa"], "iati", second)  # the same activity, published again later
+    with pg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*) AS n FROM transactions").fetchone()["n"] == 2
+    from kizuna.workspace import open_workspace
+
+    with open_workspace(copy_as(pg_url, orgs["usaid"], tmp_path / "usaid.duckdb"), read_only=True) as ws:
+        assert ws.query("SELECT title FROM activities") == [{"title": "Peace, revised"}]
+        # its parts and its money come from the same (latest) import
+        assert ws.query("SELECT value FROM transactions") == [{"value": 250.0}]
+        assert ws.query("SELECT value FROM flows") == [{"value": 250.0}]
