@@ -203,7 +203,7 @@ def build_analytical_copy(con: psycopg.Connection[Any], target: Path | str) -> P
     con.execute("SET LOCAL DateStyle TO 'ISO, YMD'")
     con.execute("SET LOCAL extra_float_digits TO 1")  # shortest text that reads back as the same double
     try:
-        shutil.copyfile(records._staging_template(), tmp)
+        shutil.copyfile(records.staging_template(), tmp)
         with tempfile.TemporaryDirectory(prefix="kizuna-copy-") as folder, open_workspace(tmp) as ws:
             with ws.transaction() as duck:
                 _load_table(con, duck, "imports", Path(folder))
