@@ -512,6 +512,13 @@ def fail_stale_jobs(con: Any, *, older_than_s: float = STALE_S) -> int:
     return n
 
 
+def queued_jobs(con: Any, limit: int = 100) -> list[dict[str, Any]]:
+    """Queued jobs of every organisation, oldest first: ``job_id``, ``import_id``, ``org_id``, ``file_path``
+    (the file :func:`submit` was given), ``created_at``. A server starting up runs them with :func:`run_job`
+    (a job queued by a server that died before starting it would otherwise wait for ever)."""
+    return [dict(r) for r in con.execute("SELECT * FROM kizuna_queued_jobs(%s)", [int(limit)]).fetchall()]
+
+
 def job_status(con: Any, principal: Principal, job_id: int) -> dict[str, Any]:
     """A job of ``principal``'s organisation and its import: status, progress (0..1), message, error, times.
 
