@@ -126,6 +126,11 @@ def load(con: Any, agencies: int, countries: int, years: int, per_import: int, t
     return time.perf_counter() - t0
 
 
+def _load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
+
+
 def _same(a: list[Any], b: list[Any]) -> bool:
     """Two aggregate results agree (groups equal, sums to 1e-6 relative: float sums depend on the order)."""
     key = lambda r: (r["country"], r["year"], r["type_code"])  # noqa: E731
@@ -162,7 +167,7 @@ def main() -> int:
 
     from kizuna.shared import devcluster, pg
 
-    print("load average at the start: {:.1f} {:.1f} {:.1f} on {} cores".format(*os.getloadavg(), os.cpu_count()))
+    print("load average at the start: " + _load_average())
     cluster = None
     if args.database:
         url = args.database
@@ -279,7 +284,7 @@ def main() -> int:
     finally:
         if cluster is not None:
             cluster.remove()
-    print("load average at the end: {:.1f} {:.1f} {:.1f} on {} cores".format(*os.getloadavg(), os.cpu_count()))
+    print("load average at the end: " + _load_average())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MiB (PostgreSQL's own memory not included)")
     return 0
