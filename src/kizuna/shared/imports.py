@@ -249,10 +249,20 @@ def submit(
             "SELECT import_id, status FROM imports WHERE org_id = %s AND kind = %s AND sha256 = %s FOR UPDATE",
             [principal.org_id, kind, digest],
         ).fetchone()
-        assert existing is not None, "ON CONFLICT saw a row that is not there"
+        if existing is None:  # deleted between the two statements
+            raise KizunaError(
+                "import.conflict",
+                N_("the same file was being changed by someone else at this moment"),
+                Where(file=file_name),
+                hint=N_("submit it again"),
+                status=409,
+            )
         import_id = int(existing["import_id"])
         if existing["status"] == "failed":
-            con.execute("UPDATE imports SET status = 'pending', error = NULL WHERE import_id = %s", [import_id])
+            con.execute(
+                "UPDATE imports SET status = 'pending', error = NULL, file_path = %s WHERE import_id = %s",
+                [str(path), import_id],
+            )
             job_id = _queue(con, principal, import_id, opts)
             audit.append(
                 con, action="import.retry", target_kind="import", target_id=import_id,
