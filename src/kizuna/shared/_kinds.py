@@ -53,3 +53,25 @@ def import_proposal(ws: Workspace, path: Path, options: Mapping[str, Any]) -> No
         ws=ws,
         store=True,
     )
+
+
+def import_indicators(ws: Workspace, path: Path, options: Mapping[str, Any]) -> None:
+    """``kizuna track results import TABLE``: an indicator table (ActivityInfo/DHIS2-like)."""
+    from kizuna.track.results_store import import_tables
+
+    import_tables(ws, [path])
+
+
+def import_needs(ws: Workspace, path: Path, options: Mapping[str, Any]) -> None:
+    """``kizuna gaps --needs TABLE``: a needs table (OCHA HNO or a simple one)."""
+    from kizuna.coordinate.needs_store import store_needs
+
+    store_needs(ws, path)
+
+
+def import_boundaries(ws: Workspace, path: Path, options: Mapping[str, Any]) -> None:
+    """``kizuna boundaries add FILE [--level N]``: boundaries (GeoJSON, COD-AB) or a P-code list."""
+    from kizuna.geo.store import add_boundaries
+
+    level = options.get("level")
+    add_boundaries(ws, path, level=None if level in (None, "") else int(level))

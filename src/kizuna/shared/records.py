@@ -147,13 +147,13 @@ ID_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 # The kinds load_import takes, in the order they were built (see _run_importer).
-KINDS: Final[tuple[str, ...]] = ("iati", "3w", "survey", "proposal")
+KINDS: Final[tuple[str, ...]] = ("iati", "3w", "survey", "proposal", "indicators", "needs", "boundaries")
 
 # Stage texts given to the progress callback: English message ids (N_), for the caller to show with
 # kizuna.i18n.translate in its reader's language.
-STAGE_READING = N_("reading the file")
-STAGE_COPYING = N_("storing the records")
-STAGE_DONE = N_("done")
+STAGE_READING = N_("reading the records from the file")
+STAGE_COPYING = N_("storing the records in the shared database")
+STAGE_DONE = N_("records stored")
 
 Progress = Callable[[float, str], None]
 
@@ -167,7 +167,7 @@ def _no_progress(fraction: float, stage: str) -> None:
 _template: dict[str, Path] = {}
 
 
-def _staging_template() -> Path:
+def staging_template() -> Path:
     """A migrated empty DuckDB workspace with its reference data, made once per process: copying it
     costs milliseconds where creating one (codelists, 220 000 ECB rates, the registry) costs seconds."""
     from kizuna.workspace import open_workspace
@@ -184,12 +184,13 @@ def _staging_template() -> Path:
     return path
 
 
-def _staging(folder: Path) -> Any:
-    """A private staging workspace in ``folder`` (a copy of the template)."""
+def staging_workspace(folder: Path) -> Any:
+    """A new empty workspace ``staging.duckdb`` in ``folder``, with its reference data (a copy of the
+    template: what a fresh ``open_workspace`` gives, without its seconds of loading)."""
     from kizuna.workspace import open_workspace
 
     path = folder / "staging.duckdb"
-    shutil.copyfile(_staging_template(), path)
+    shutil.copyfile(staging_template(), path)
     return open_workspace(path)
 
 
@@ -225,15 +226,17 @@ def _run_importer(ws: Any, kind: str, path: Path, options: Mapping[str, Any]) ->
                 hint=N_("check that the file is an IATI activity file (.xml) or a 3W sheet (.csv, .xlsx)"),
             )
         return
-    if kind == "survey":
-        from kizuna.shared._kinds import import_survey
+    from kizuna.shared import _kinds
 
-        import_survey(ws, path, options)
-        return
-    if kind == "proposal":
-        from kizuna.shared._kinds import import_proposal
-
-        import_proposal(ws, path, options)
+    importer = {
+        "survey": _kinds.import_survey,
+        "proposal": _kinds.import_proposal,
+        "indicators": _kinds.import_indicators,
+        "needs": _kinds.import_needs,
+        "boundaries": _kinds.import_boundaries,
+    }.get(kind)
+    if importer is not None:
+        importer(ws, path, options)
         return
     raise KizunaError(
         "records.kind",
@@ -356,7 +359,9 @@ def load_import(
     Runs inside the caller's acting transaction (:func:`kizuna.shared.pg.acting`, as an editor or admin
     of the organisation owning the import row, which the caller has inserted): the CLI's own importer
     for ``kind`` (``iati`` and ``3w``: :func:`kizuna.ledger.ingest.ingest_paths`; ``survey``: the
-    measure run of ``kizuna measure`` with ``options['spec']``; ``proposal``: ``kizuna screen``)
+    measure run of ``kizuna measure`` with ``options['spec']``; ``proposal``: ``kizuna screen``;
+    ``indicators``: ``kizuna track results import``; ``needs``: ``kizuna gaps --needs``; ``boundaries``:
+    ``kizuna boundaries add``, see :mod:`kizuna.shared._kinds` for their options)
     reads the file into a private staging DuckDB workspace, removed afterwards; its rows are then
     copied into PostgreSQL with ``COPY ... FROM STDIN (FORMAT csv)`` in blocks of
     :data:`COPY_BATCH_ROWS` rows, every row's ``import_id`` set to ``import_id`` (the staging ids of
@@ -374,11 +379,13 @@ def load_import(
     path = Path(path)
     _target_import(con, import_id)
     report(0.0, STAGE_READING)
-    with tempfile.TemporaryDirectory(prefix="kizuna-staging-") as folder, _staging(Path(folder)) as ws:
+    with tempfile.TemporaryDirectory(prefix="kizuna-staging-") as folder, staging_workspace(Path(folder)) as ws:
         _run_importer(ws, kind, path, options or {})
         report(0.5, STAGE_COPYING)
         duck = ws.con
-        staged = duck.execute("SELECT publisher, version, counts, warnings FROM imports ORDER BY import_id").fetchall()
+        staged = duck.execute(
+            "SELECT publisher, version, counts, warnings, file_path FROM imports ORDER BY import_id"
+        ).fetchall()
         counts = {t: int(ws.scalar(f"SELECT count(*) FROM {t}")) for t in RECORD_TABLES}
         counts = {t: n for t, n in counts.items() if n}
         total = max(sum(counts.values()), 1)
@@ -391,15 +398,16 @@ def load_import(
         _remap_ids(con, duck)
         stored = {t: _copy_table(con, duck, t, import_id, on_rows) for t in counts}
     if staged:
-        publisher, version, scounts, swarnings = staged[-1]
+        publisher, version, scounts, swarnings, file_path = staged[-1]
         con.execute(
-            "UPDATE imports SET publisher = %s, version = %s, counts = %s::jsonb, warnings = %s::jsonb"
-            " WHERE import_id = %s",
+            "UPDATE imports SET publisher = %s, version = %s, counts = %s::jsonb, warnings = %s::jsonb,"
+            " file_path = coalesce(file_path, %s) WHERE import_id = %s",
             [
                 publisher,
                 version,
                 _merge_json([r[2] for r in staged], scounts),
                 _merge_json([r[3] for r in staged], swarnings),
+                file_path,
                 import_id,
             ],
         )
