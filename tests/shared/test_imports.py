@@ -123,6 +123,8 @@ def test_a_viewer_cannot_submit_and_bad_sharing_is_refused(world):
 
 def test_a_job_loads_in_one_transaction_and_records_counts_version_and_audit(world):
     t = submit(world, world.e1, options={"sheet": "3W"})
+    with pg.connect(world.url, as_app=True, autocommit=True) as app:  # no organisation acting: ids and paths only
+        assert [(q["job_id"], q["file_path"]) for q in imports.queued_jobs(app)] == [(t.job_id, str(world.file))]
     seen: list[float] = []
     out = imports.run_job(world.url, t.job_id, world.file, loader=fake_loader(3),
                           progress=lambda f, m=None: seen.append(f))
@@ -141,6 +143,8 @@ def test_a_job_loads_in_one_transaction_and_records_counts_version_and_audit(wor
     assert done[0]["after_sha256"] == record_hash(out["counts"])
     # the job has run: running it again claims nothing
     assert imports.run_job(world.url, t.job_id, world.file, loader=fake_loader(3))["status"] == "not_claimed"
+    with pg.connect(world.url, as_app=True, autocommit=True) as app:
+        assert imports.queued_jobs(app) == []
     with pg.connect(world.url, as_app=True) as con:
         status = imports.job_status(con, world.e1, t.job_id)
         assert (status["status"], status["import_status"], status["file_name"]) == ("done", "done", "3w.csv")

@@ -249,10 +249,20 @@ def submit(
             "SELECT import_id, status FROM imports WHERE org_id = %s AND kind = %s AND sha256 = %s FOR UPDATE",
             [principal.org_id, kind, digest],
         ).fetchone()
-        assert existing is not None, "ON CONFLICT saw a row that is not there"
+        if existing is None:  # deleted between the two statements
+            raise KizunaError(
+                "import.conflict",
+                N_("the same file was being changed by someone else at this moment"),
+                Where(file=file_name),
+                hint=N_("submit it again"),
+                status=409,
+            )
         import_id = int(existing["import_id"])
         if existing["status"] == "failed":
-            con.execute("UPDATE imports SET status = 'pending', error = NULL WHERE import_id = %s", [import_id])
+            con.execute(
+                "UPDATE imports SET status = 'pending', error = NULL, file_path = %s WHERE import_id = %s",
+                [str(path), import_id],
+            )
             job_id = _queue(con, principal, import_id, opts)
             audit.append(
                 con, action="import.retry", target_kind="import", target_id=import_id,
@@ -510,6 +520,13 @@ def fail_stale_jobs(con: Any, *, older_than_s: float = STALE_S) -> int:
         if _mark_failed(con, dict(row), lost, reason=reason):
             n += 1
     return n
+
+
+def queued_jobs(con: Any, limit: int = 100) -> list[dict[str, Any]]:
+    """Queued jobs of every organisation, oldest first: ``job_id``, ``import_id``, ``org_id``, ``file_path``
+    (the file :func:`submit` was given), ``created_at``. A server starting up runs them with :func:`run_job`
+    (a job queued by a server that died before starting it would otherwise wait for ever)."""
+    return [dict(r) for r in con.execute("SELECT * FROM kizuna_queued_jobs(%s)", [int(limit)]).fetchall()]
 
 
 def job_status(con: Any, principal: Principal, job_id: int) -> dict[str, Any]:

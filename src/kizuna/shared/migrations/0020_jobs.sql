@@ -40,8 +40,20 @@ AS $$
     FROM jobs j WHERE j.status = 'running'
 $$;
 
-REVOKE ALL ON FUNCTION kizuna_claim_job(bigint, text), kizuna_running_jobs() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION kizuna_claim_job(bigint, text), kizuna_running_jobs() TO kizuna_app;
+-- The queued jobs of every organisation with their file, oldest first: what a server starting up (or
+-- a worker with nothing to do) runs. Ids and the server-side path only, no data rows.
+CREATE FUNCTION kizuna_queued_jobs(p_limit integer)
+RETURNS TABLE (job_id bigint, import_id integer, org_id bigint, file_path text, created_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public
+AS $$
+    SELECT j.job_id, j.import_id, j.org_id, i.file_path, j.created_at
+    FROM jobs j JOIN imports i ON i.import_id = j.import_id
+    WHERE j.status = 'queued' ORDER BY j.job_id LIMIT p_limit
+$$;
+
+REVOKE ALL ON FUNCTION kizuna_claim_job(bigint, text), kizuna_running_jobs(), kizuna_queued_jobs(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION kizuna_claim_job(bigint, text), kizuna_running_jobs(), kizuna_queued_jobs(integer)
+    TO kizuna_app;
 
 -- kizuna.shared.audit.append reads its new row's id with currval (an editor may append audit rows but
 -- not read them back, so INSERT ... RETURNING is refused by the read policy).
