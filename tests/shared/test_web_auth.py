@@ -181,3 +181,25 @@ def test_audit_is_for_admins_lists_only_its_own_organisation_and_filters(client,
     assert client.get("/api/v1/audit", params={"action": "logout"}).json()["items"] == []
     page = client.get("/admin/audit", params={"actor": "viewer@aa.example.org"})
     assert page.status_code == 200 and "viewer@aa.example.org" in page.text and "admin@aa.example.org</td>" not in page.text
+
+
+def test_the_upload_form_needs_its_csrf_field_and_keeps_nothing_without_it(pg_url, tmp_path):
+    from kizuna.web.shared_app import create_shared_app
+    from tests.shared.web_support import SHEET
+
+    alliance = make_alliance(pg_url, orgs=("aa",), roles=("editor",), tokens=False)
+    app = create_shared_app(pg_url, data_dir=tmp_path / "data", start_worker=False)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            login(c, alliance.email("aa", "editor"))
+            token = csrf_of(c, "/upload")
+            files = {"file": ("partners.csv", SHEET.encode(), "text/csv")}
+            for sent in ({}, {"csrf_token": "forged"}):
+                r = c.post("/upload", data={"kind": "3w", **sent}, files=files, follow_redirects=False)
+                assert r.status_code == 403
+            assert list((tmp_path / "data" / "uploads").iterdir()) == []
+            ok = c.post("/upload", data={"kind": "3w", "csrf_token": token}, files=files, follow_redirects=False)
+            assert ok.status_code == 303 and ok.headers["location"] == "/imports"
+            assert "partners.csv" in c.get("/imports").text
+    finally:
+        app.state.close()
