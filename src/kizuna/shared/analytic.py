@@ -191,7 +191,9 @@ def build_analytical_copy(con: psycopg.Connection[Any], target: Path | str) -> P
     rebuilt as the CLI builds them (flows with their double-counting marks, the points' admin areas).
 
     All or nothing: the copy is written under a temporary name beside ``target`` and renamed over it
-    when complete; a failure leaves ``target`` as it was. Returns ``target``.
+    when complete; a failure leaves ``target`` as it was. Returns ``target``. Sets ``DateStyle`` (ISO)
+    and ``extra_float_digits`` (1: the shortest text that reads back as the same double) for the rest
+    of the caller's transaction.
     """
     from kizuna.geo.store import refresh_location_areas
     from kizuna.ledger.money import rebuild_flows
