@@ -1,7 +1,7 @@
 """Shared mode at alliance scale, at the PostgreSQL level: 50 agencies x 10 countries x 10 years.
 
     python3 benchmarks/shared_scale.py [--agencies 50 --countries 10 --years 10]
-        [--activities 20 --transactions 10] [--repeat 7] [--orgs 5] [--database URL]
+        [--activities 20 --transactions 10] [--repeat 5] [--orgs 3] [--analytic] [--database URL]
 
 Without ``--database`` it starts Kizuna's throwaway cluster (Debian's PostgreSQL in a temporary
 directory, ``fsync=off``: write timings are lower bounds, read timings are not affected) and removes it.
@@ -21,8 +21,8 @@ With ``--database URL`` (a superuser or the owner of an EMPTY database) it uses 
      with the agency's import ids fetched first (``import_id = ANY(ids)``: the index is used).
 3. Analytical copy: the agency's visible transactions, activities and countries exported under RLS
    with ``COPY ... TO STDOUT`` into a DuckDB file (the transfer alone), the same aggregate over that
-   file in DuckDB, and one run of the real copy, ``kizuna.shared.analytic.build_analytical_copy``
-   (every record table, reference data, flows rebuilt).
+   file in DuckDB, and with ``--analytic`` one run of the real copy,
+   ``kizuna.shared.analytic.build_analytical_copy`` (every record table, reference data, flows rebuilt).
 
 Prints every figure, the ratios, and this process's peak RSS. Not part of pytest.
 """
@@ -162,6 +162,8 @@ def main() -> int:
     ap.add_argument("--transactions", type=int, default=10, help="transactions per activity")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--orgs", type=int, default=3, help="agencies whose reads are timed")
+    ap.add_argument("--analytic", action="store_true",
+                    help="also time one run of kizuna.shared.analytic.build_analytical_copy (slow at full size)")
     ap.add_argument("--database", help="an empty database (owner or superuser URL); default: a throwaway cluster")
     args = ap.parse_args()
 
@@ -288,24 +290,27 @@ def main() -> int:
             with pg.acting(app, org, "viewer"):
                 r_pg = app.execute(AGGREGATE.format(where="")).fetchall()
             assert len(r_duck) == len(r_pg), "DuckDB's copy and PostgreSQL disagree"
-            # the real thing: kizuna.shared.analytic's copy (every visible record table, reference data,
-            # flows and location areas rebuilt as the CLI does), one run
-            from kizuna.shared.analytic import build_analytical_copy
+            t_build, n_built = None, 0
+            if args.analytic:
+                # the real thing: kizuna.shared.analytic's copy (every visible record table, reference data,
+                # flows and location areas rebuilt as the CLI does), one run
+                from kizuna.shared.analytic import build_analytical_copy
 
-            target = Path(folder) / "analytic.duckdb"
-            t0 = time.perf_counter()
-            with pg.acting(app, org, "viewer"):
-                build_analytical_copy(app, target)
-            t_build = time.perf_counter() - t0
-            built = duckdb.connect(str(target), read_only=True)
-            got = built.execute("SELECT count(*) FROM transactions").fetchone()
-            n_built = int(got[0]) if got else 0
-            built.close()
+                target = Path(folder) / "analytic.duckdb"
+                t0 = time.perf_counter()
+                with pg.acting(app, org, "viewer"):
+                    build_analytical_copy(app, target)
+                t_build = time.perf_counter() - t0
+                built = duckdb.connect(str(target), read_only=True)
+                got = built.execute("SELECT count(*) FROM transactions").fetchone()
+                n_built = int(got[0]) if got else 0
+                built.close()
         t_rls_org = statistics.median(r[2] for r in rows)
         print(f"analytical copy transfer for agency {org}: {n_copy:,} rows (3 tables) under RLS into DuckDB:"
               f" {t_copy:.2f} s (median of {copies})")
-        print(f"kizuna.shared.analytic.build_analytical_copy for agency {org}: {t_build:.2f} s (one run;"
-              f" {n_built:,} transactions in the copy)")
+        if t_build is not None:
+            print(f"kizuna.shared.analytic.build_analytical_copy for agency {org}: {t_build:.2f} s (one run;"
+                  f" {n_built:,} transactions in the copy)")
         print(f"the same aggregate in that DuckDB copy: {t_duck * 1e3:.0f} ms (median of {args.repeat});"
               f" PostgreSQL under RLS (median of the agencies) / DuckDB copy: {t_rls_org / t_duck:.1f}x")
         owner.close()
