@@ -167,6 +167,7 @@ def _register_parts() -> None:
     from kizuna.ledger import commands as ledger_commands
     from kizuna.measure import commands as measure_commands
     from kizuna.screen import commands as screen_commands
+    from kizuna.shared import commands as shared_commands
     from kizuna.track import commands as track_commands
     from kizuna.web import commands as web_commands
 
@@ -178,6 +179,7 @@ def _register_parts() -> None:
     screen_commands.register(app)
     track_commands.register(app)
     web_commands.register(app)
+    shared_commands.register(app)
     # the parts' own groups (allies, report, ...) list their commands the same way
     for group in app.registered_groups:
         if isinstance(group.cls, typer.models.DefaultPlaceholder):

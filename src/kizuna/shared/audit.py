@@ -35,9 +35,11 @@ def append(
     detail: dict[str, Any] | None = None,
 ) -> int:
     """Append one audit row inside the caller's transaction; returns its id."""
-    row = con.execute(
+    # No RETURNING: it would need the read policy (admins only), and an editor's change must still be
+    # logged. currval is this session's own last id (SELECT on the sequence: migration 0020).
+    con.execute(
         "INSERT INTO audit_log (actor_user, actor_org, action, target_kind, target_id, before_sha256,"
-        " after_sha256, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb) RETURNING audit_id",
+        " after_sha256, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
         [
             actor_user,
             actor_org,
@@ -48,7 +50,8 @@ def append(
             record_hash(after),
             json.dumps(detail or {}, ensure_ascii=False, default=str),
         ],
-    ).fetchone()
+    )
+    row = con.execute("SELECT currval(pg_get_serial_sequence('audit_log', 'audit_id')) AS audit_id").fetchone()
     return int(row["audit_id"] if isinstance(row, dict) else row[0])
 
 

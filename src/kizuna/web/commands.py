@@ -30,8 +30,35 @@ def serve_cmd(
             help="Allow a --host other than this machine (e.g. 0.0.0.0): the data becomes public, with no login.",
         ),
     ] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="Shared mode: a PostgreSQL URL (kizuna db init); logins, uploads, one view per organisation.",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path,
+        typer.Option("--data-dir", help="Shared mode: folder for uploads and analytical copies."),
+    ] = Path("kizuna-data"),
+    max_upload_mb: Annotated[
+        float, typer.Option("--max-upload-mb", min=0.001, help="Shared mode: largest upload accepted (MiB).")
+    ] = 100.0,
+    behind_tls: Annotated[
+        bool,
+        typer.Option(
+            "--behind-tls",
+            help="Shared mode: a TLS proxy on this machine fronts the server (Secure cookies, X-Forwarded-For).",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the dashboard and the read-only JSON API (/api/v1) over a workspace, fully offline."""
+    """Serve the dashboard and the JSON API (/api/v1): over a workspace (read-only, fully offline), or
+    with --database over the shared PostgreSQL database (accounts, uploads, one view per organisation)."""
+    if database:
+        from kizuna.web.shared_app import serve_shared
+
+        serve_shared(database, host, port, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls)
+        return
     from kizuna.web import serve
 
     serve(workspace, host, port, needs=needs, public=public)

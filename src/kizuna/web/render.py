@@ -6,6 +6,7 @@ from typing import Any
 
 from kizuna.i18n import N_
 from kizuna.i18n.jinja import environment
+from kizuna.web.shared_context import account
 
 NAV = [
     ("/", N_("Overview")),
@@ -38,4 +39,5 @@ def render_page(name: str, context: dict[str, Any]) -> str:
     env = environment("kizuna.web")
     track_nav()
     env.globals["nav"] = NAV
+    env.globals["account"] = account  # shared mode: who is logged in (None otherwise)
     return env.get_template(name).render(**context)

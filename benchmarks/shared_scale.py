@@ -1,0 +1,328 @@
+"""Shared mode at alliance scale, at the PostgreSQL level: 50 agencies x 10 countries x 10 years.
+
+    python3 benchmarks/shared_scale.py [--agencies 50 --countries 10 --years 10]
+        [--activities 20 --transactions 10] [--repeat 5] [--orgs 3] [--analytic] [--database URL]
+
+Without ``--database`` it starts Kizuna's throwaway cluster (Debian's PostgreSQL in a temporary
+directory, ``fsync=off``: write timings are lower bounds, read timings are not affected) and removes it.
+With ``--database URL`` (a superuser or the owner of an EMPTY database) it uses that server.
+
+1. Load: one import per agency x country x year (visibility: 70 % alliance, 20 % shared with three
+   other agencies, 10 % private), and per import ``--activities`` activities with one country, one
+   sector, one budget, and ``--transactions`` transactions each, all made with ``generate_series`` in
+   SQL as the owner. Prints rows and on-disk size per table (``pg_total_relation_size``).
+2. Reads, each the median of ``--repeat`` runs for ``--orgs`` agencies:
+   - **RLS**: the dashboard's aggregate (sum of transactions by country, year and type, through
+     ``activity_countries``) as ``kizuna_app`` acting for the agency — row-level security filters;
+   - **owner, same filter**: the same query as the owner (no RLS) with the visibility rule written
+     out in the WHERE clause: the baseline that says what RLS itself costs;
+   - **owner, all rows**: no filter at all, the upper bound of the work.
+   - **own rows**: the agency's own transactions total, under RLS, as a sub-select on ``imports`` and
+     with the agency's import ids fetched first (``import_id = ANY(ids)``: the index is used).
+3. Analytical copy: the agency's visible transactions, activities and countries exported under RLS
+   with ``COPY ... TO STDOUT`` into a DuckDB file (the transfer alone), the same aggregate over that
+   file in DuckDB, and with ``--analytic`` one run of the real copy,
+   ``kizuna.shared.analytic.build_analytical_copy`` (every record table, reference data, flows rebuilt).
+
+Prints every figure, the ratios, and this process's peak RSS. Not part of pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+COPY_TABLES = (
+    ("transactions", "activity_uid, type_code, date, value, currency, import_id"),
+    ("activities", "activity_uid, iati_identifier, title, start_date, end_date, import_id"),
+    ("activity_countries", "activity_uid, code, percentage, import_id"),
+)
+RECORD_TABLES = ("imports", "activities", "activity_countries", "activity_sectors", "budgets", "transactions")
+
+AGGREGATE = """
+SELECT ac.code AS country, extract(year FROM t.date)::int AS year, t.type_code,
+       sum(t.value * coalesce(ac.percentage, 100) / 100) AS usd, count(*) AS n
+FROM transactions t
+JOIN activity_countries ac ON ac.activity_uid = t.activity_uid AND ac.import_id = t.import_id
+{where}
+GROUP BY 1, 2, 3
+"""
+# The visibility rule of kizuna_can_see, written out for the owner (who is not subject to RLS).
+VISIBLE = (
+    "(SELECT import_id FROM imports WHERE org_id = {org} OR visibility = 'alliance'"
+    " OR (visibility = 'shared' AND {org} = ANY (shared_with)))"
+)
+OWNER_FILTER = "WHERE t.import_id IN " + VISIBLE + " AND ac.import_id IN " + VISIBLE
+OWN_TOTAL = (
+    "SELECT sum(value) AS usd, count(*) AS n FROM transactions"
+    " WHERE import_id IN (SELECT import_id FROM imports WHERE org_id = {org})"
+)
+
+
+def load(con: Any, agencies: int, countries: int, years: int, per_import: int, tx: int) -> float:
+    """Generate the synthetic alliance as the owner (integers only go into the SQL); returns seconds."""
+    a, c, y, per, tx = int(agencies), int(countries), int(years), int(per_import), int(tx)
+    t0 = time.perf_counter()
+    con.execute(f"INSERT INTO orgs (slug, name) SELECT 'agency-' || g, 'Agency ' || g FROM generate_series(1, {a}) g")
+    # one import per agency x country x year; visibility from a fixed rule so every run is the same
+    con.execute(f"""
+        INSERT INTO imports (kind, file_name, sha256, org_id, visibility, shared_with, status)
+        SELECT 'iati', format('agency-%s-C%s-%s.xml', g, c, y), md5(format('%s/%s/%s', g, c, y)) || md5(g::text),
+               o.org_id,
+               CASE WHEN (g * 7 + c * 3 + y) % 10 < 7 THEN 'alliance'
+                    WHEN (g * 7 + c * 3 + y) % 10 < 9 THEN 'shared' ELSE 'private' END,
+               CASE WHEN (g * 7 + c * 3 + y) % 10 BETWEEN 7 AND 8
+                    THEN ARRAY[(g % {a}) + 1, ((g + 1) % {a}) + 1, ((g + 2) % {a}) + 1]::bigint[]
+                    ELSE '{{}}'::bigint[] END,
+               'done'
+        FROM generate_series(1, {a}) g
+        JOIN orgs o ON o.slug = 'agency-' || g
+        CROSS JOIN generate_series(1, {c}) c
+        CROSS JOIN generate_series(0, {y} - 1) y""")
+    con.execute("""
+        CREATE TEMP TABLE imp AS
+        SELECT import_id, split_part(file_name, '-', 3) AS country,
+               2015 + split_part(split_part(file_name, '-', 4), '.', 1)::int AS year
+        FROM imports""")
+    con.execute(f"""
+        INSERT INTO activities (activity_uid, iati_identifier, source, import_id, publisher_ref, title,
+                                default_currency, start_date, end_date)
+        SELECT format('A%s-%s', i.import_id, g), format('XM-%s-%s', i.import_id, g), 'iati', i.import_id,
+               'XM-' || i.import_id, 'Activity ' || g, 'USD', make_date(i.year, 1, 1), make_date(i.year, 12, 31)
+        FROM imp i CROSS JOIN generate_series(1, {per}) g""")
+    con.execute(
+        "INSERT INTO activity_countries (activity_uid, code, percentage, import_id)"
+        " SELECT a.activity_uid, i.country, 100, a.import_id FROM activities a JOIN imp i USING (import_id)"
+    )
+    con.execute(
+        "INSERT INTO activity_sectors (activity_uid, vocabulary, code, percentage, import_id)"
+        " SELECT activity_uid, '1',"
+        " (ARRAY['15220','15240','14030','12220','11220'])[1 + abs(hashtext(activity_uid)) % 5],"
+        " 100, import_id FROM activities"
+    )
+    con.execute(
+        "INSERT INTO budgets (activity_uid, seq, type, status, period_start, period_end, value, currency, import_id)"
+        " SELECT activity_uid, 1, '1', '2', start_date, end_date, 100000 + abs(hashtext(activity_uid)) % 900000,"
+        " 'USD', import_id FROM activities"
+    )
+    con.execute(f"""
+        INSERT INTO transactions (activity_uid, seq, type_code, date, value, currency, import_id)
+        SELECT a.activity_uid, s, CASE WHEN s = 1 THEN '2' ELSE '3' END,
+               a.start_date + ((s * 31) % 365), 1000 + abs(hashtext(a.activity_uid || s)) % 99000, 'USD', a.import_id
+        FROM activities a CROSS JOIN generate_series(1, {tx}) s""")
+    con.commit()
+    con.autocommit = True
+    con.execute("VACUUM ANALYZE")
+    con.autocommit = False
+    return time.perf_counter() - t0
+
+
+def _load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def _same(a: list[Any], b: list[Any]) -> bool:
+    """Two aggregate results agree (groups equal, sums to 1e-6 relative: float sums depend on the order)."""
+    key = lambda r: (r["country"], r["year"], r["type_code"])  # noqa: E731
+    da, db = {key(r): r for r in a}, {key(r): r for r in b}
+    return da.keys() == db.keys() and all(
+        da[k]["n"] == db[k]["n"] and abs(da[k]["usd"] - db[k]["usd"]) <= 1e-6 * max(1.0, abs(da[k]["usd"])) for k in da
+    )
+
+
+def timed(fn: Any, repeat: int) -> tuple[float, Any]:
+    """Median seconds of ``repeat`` runs (after one warm-up run) and the last result."""
+    fn()
+    runs, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        runs.append(time.perf_counter() - t0)
+    return statistics.median(runs), out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--agencies", type=int, default=50)
+    ap.add_argument("--countries", type=int, default=10)
+    ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--activities", type=int, default=20, help="activities per import")
+    ap.add_argument("--transactions", type=int, default=10, help="transactions per activity")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--orgs", type=int, default=3, help="agencies whose reads are timed")
+    ap.add_argument("--analytic", action="store_true",
+                    help="also time one run of kizuna.shared.analytic.build_analytical_copy (slow at full size)")
+    ap.add_argument("--database", help="an empty database (owner or superuser URL); default: a throwaway cluster")
+    args = ap.parse_args()
+
+    import duckdb
+
+    from kizuna.shared import devcluster, pg
+
+    print("load average at the start: " + _load_average())
+    cluster = None
+    if args.database:
+        url = args.database
+    else:
+        cluster = devcluster.start_cluster()
+        with pg.connect(cluster.url(), autocommit=True) as con:
+            con.execute("CREATE DATABASE kizuna_scale")
+        url = cluster.url("kizuna_scale")
+    try:
+        pg.migrate(url)
+        with pg.connect(url) as con:
+            version = con.execute("SHOW server_version").fetchone()["server_version"]
+            seconds = load(con, args.agencies, args.countries, args.years, args.activities, args.transactions)
+            print(f"PostgreSQL {version}; {args.agencies} agencies x {args.countries} countries x {args.years} years,"
+                  f" {args.activities} activities per import, {args.transactions} transactions each")
+            print(f"load (generate_series as owner, one transaction, then VACUUM ANALYZE): {seconds:.1f} s")
+            print(f"{'table':<20}{'rows':>12}{'size MiB':>11}")
+            total = 0
+            for t in RECORD_TABLES:
+                n = con.execute(f"SELECT count(*) AS n FROM {t}").fetchone()["n"]
+                size = con.execute("SELECT pg_total_relation_size(%s) AS b", [t]).fetchone()["b"]
+                total += size
+                print(f"{t:<20}{n:>12,}{size / 2**20:>11.1f}")
+            db_size = con.execute("SELECT pg_database_size(current_database()) AS b").fetchone()["b"]
+            print(f"{'these tables':<20}{'':>12}{total / 2**20:>11.1f}")
+            print(f"{'whole database':<20}{'':>12}{db_size / 2**20:>11.1f}")
+            org_ids = [r["org_id"] for r in con.execute(
+                "SELECT org_id FROM orgs ORDER BY org_id LIMIT %s", [args.orgs]).fetchall()]
+            con.commit()
+
+        owner = pg.connect(url, autocommit=True)
+        app = pg.connect(url, as_app=True)
+        rows = []
+        for org in org_ids:
+            def rls(org: int = org) -> Any:
+                with pg.acting(app, org, "viewer"):
+                    return app.execute(AGGREGATE.format(where="")).fetchall()
+
+            def rls_hash(org: int = org) -> Any:
+                # the same under RLS with the planner kept from sorting 700,000 rows for 200 groups (its
+                # join estimate is 50 rows: it picks a sort that spills to disk)
+                with pg.acting(app, org, "viewer"):
+                    app.execute("SET LOCAL enable_sort = off")
+                    return app.execute(AGGREGATE.format(where="")).fetchall()
+
+            def same_filter(org: int = org) -> Any:
+                return owner.execute(AGGREGATE.format(where=OWNER_FILTER.format(org=org))).fetchall()
+
+            def own(org: int = org) -> Any:
+                with pg.acting(app, org, "viewer"):
+                    return app.execute(OWN_TOTAL.format(org=org)).fetchone()
+
+            def own_ids_first(org: int = org) -> Any:
+                # the agency's import ids first (a small table), then the records by `import_id = ANY(...)`:
+                # an index scan, where the sub-select form scans the whole table behind the RLS filter
+                with pg.acting(app, org, "viewer"):
+                    ids = [r["import_id"] for r in app.execute(
+                        "SELECT import_id FROM imports WHERE org_id = %s", [org]).fetchall()]
+                    return app.execute(
+                        "SELECT sum(value) AS usd, count(*) AS n FROM transactions WHERE import_id = ANY(%s)", [ids]
+                    ).fetchone()
+
+            t_rls, r_rls = timed(rls, args.repeat)
+            t_hash, r_hash = timed(rls_hash, args.repeat)
+            t_same, r_same = timed(same_filter, args.repeat)
+            t_own, r_own = timed(own, args.repeat)
+            t_ids, r_ids = timed(own_ids_first, args.repeat)
+            assert r_own["n"] == r_ids["n"], "the two forms of the agency's own total disagree"
+            assert _same(r_rls, r_same) and _same(r_rls, r_hash), "RLS and the written-out rule disagree"
+            visible = sum(r["n"] for r in r_rls)
+            rows.append((org, visible, t_rls, t_same, t_own, t_hash, t_ids))
+        t_all, r_all = timed(lambda: owner.execute(AGGREGATE.format(where="")).fetchall(), args.repeat)
+        all_rows = sum(r["n"] for r in r_all)
+        print()
+        print(f"aggregate by country x year x type, median of {args.repeat} (ms):")
+        print(f"{'agency':>7}{'visible tx':>12}{'RLS':>9}{'owner+rule':>12}{'RLS/rule':>10}{'own total':>11}"
+              f"{'RLS hashagg':>13}{'own, ids first':>16}")
+        for org, visible, t_rls, t_same, t_own, t_hash, t_ids in rows:
+            print(f"{org:>7}{visible:>12,}{t_rls * 1e3:>9.0f}{t_same * 1e3:>12.0f}{t_rls / t_same:>10.2f}"
+                  f"{t_own * 1e3:>11.1f}{t_hash * 1e3:>13.0f}{t_ids * 1e3:>16.1f}")
+        med = statistics.median
+        print(f"{'median':>7}{'':>12}{med(r[2] for r in rows) * 1e3:>9.0f}{med(r[3] for r in rows) * 1e3:>12.0f}"
+              f"{med(r[2] / r[3] for r in rows):>10.2f}{med(r[4] for r in rows) * 1e3:>11.1f}"
+              f"{med(r[5] for r in rows) * 1e3:>13.0f}{med(r[6] for r in rows) * 1e3:>16.1f}")
+        print(f"owner, all {all_rows:,} rows, no filter: {t_all * 1e3:.0f} ms")
+
+        # the analytical copy's transfer: one agency's visible rows into DuckDB, then the same aggregate there
+        org = org_ids[0]
+        with tempfile.TemporaryDirectory() as folder:
+            def copy_out(keep: bool = False) -> tuple[int, Path]:
+                path = Path(folder) / f"{uuid.uuid4().hex}.duckdb"
+                duck = duckdb.connect(str(path))
+                n = 0
+                for table, cols in COPY_TABLES:
+                    csv = Path(folder) / f"{table}.csv"
+                    with pg.acting(app, org, "viewer"), app.cursor().copy(
+                        f"COPY (SELECT {cols} FROM {table}) TO STDOUT (FORMAT csv, HEADER)"
+                    ) as cp, open(csv, "wb") as fh:
+                        for block in cp:
+                            fh.write(block)
+                    duck.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv_auto('{csv}')")
+                    got = duck.execute(f"SELECT count(*) FROM {table}").fetchone()
+                    n += int(got[0]) if got else 0
+                    csv.unlink()
+                duck.close()
+                if not keep:
+                    path.unlink()
+                return n, path
+
+            copies = max(1, args.repeat // 2)
+            t_copy, (n_copy, _) = timed(copy_out, copies)
+            _, kept = copy_out(keep=True)
+            duck = duckdb.connect(str(kept), read_only=True)
+            t_duck, r_duck = timed(lambda: duck.execute(AGGREGATE.format(where="")).fetchall(), args.repeat)
+            duck.close()
+            with pg.acting(app, org, "viewer"):
+                r_pg = app.execute(AGGREGATE.format(where="")).fetchall()
+            assert len(r_duck) == len(r_pg), "DuckDB's copy and PostgreSQL disagree"
+            t_build, n_built = None, 0
+            if args.analytic:
+                # the real thing: kizuna.shared.analytic's copy (every visible record table, reference data,
+                # flows and location areas rebuilt as the CLI does), one run
+                from kizuna.shared.analytic import build_analytical_copy
+
+                target = Path(folder) / "analytic.duckdb"
+                t0 = time.perf_counter()
+                with pg.acting(app, org, "viewer"):
+                    build_analytical_copy(app, target)
+                t_build = time.perf_counter() - t0
+                built = duckdb.connect(str(target), read_only=True)
+                got = built.execute("SELECT count(*) FROM transactions").fetchone()
+                n_built = int(got[0]) if got else 0
+                built.close()
+        t_rls_org = statistics.median(r[2] for r in rows)
+        print(f"analytical copy transfer for agency {org}: {n_copy:,} rows (3 tables) under RLS into DuckDB:"
+              f" {t_copy:.2f} s (median of {copies})")
+        if t_build is not None:
+            print(f"kizuna.shared.analytic.build_analytical_copy for agency {org}: {t_build:.2f} s (one run;"
+                  f" {n_built:,} transactions in the copy)")
+        print(f"the same aggregate in that DuckDB copy: {t_duck * 1e3:.0f} ms (median of {args.repeat});"
+              f" PostgreSQL under RLS (median of the agencies) / DuckDB copy: {t_rls_org / t_duck:.1f}x")
+        owner.close()
+        app.close()
+    finally:
+        if cluster is not None:
+            cluster.remove()
+    print("load average at the end: " + _load_average())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MiB (PostgreSQL's own memory not included)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

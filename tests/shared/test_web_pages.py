@@ -1,0 +1,109 @@
+"""Pages and the read API in shared mode: each organisation sees its analytical copy, built through RLS;
+a write gives a fresh copy; two organisations that see the same rows share one; filters are safe."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.shared.web_support import make_alliance, upload, wait_job
+
+INJECTIONS = ["' OR '1'='1", "x'; DROP TABLE imports; --", "1) UNION SELECT file_name FROM imports --", "%' --"]
+
+
+@pytest.fixture(scope="module")
+def world(pg_cluster, tmp_path_factory):
+    """aa's private 3W sheet, loaded through the web; one app for the module (fast)."""
+    import uuid
+
+    from kizuna.shared import pg
+    from kizuna.web.shared_app import create_shared_app
+
+    name = "w_" + uuid.uuid4().hex[:10]
+    with pg.connect(pg_cluster.url(), autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name} TEMPLATE kizuna_template")
+    url = pg_cluster.url(name)
+    alliance = make_alliance(url, roles=("viewer", "editor"))
+    app = create_shared_app(url, data_dir=tmp_path_factory.mktemp("shared-pages"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        editor = alliance.bearer("aa", "editor")
+        r = upload(client, editor, name="secret-partners.csv", visibility="private")
+        assert wait_job(client, editor, r.json()["status_url"])["status"] == "done"
+        yield client, alliance, app, r.json()["import_id"]
+    app.state.close()
+    with pg.connect(pg_cluster.url(), autocommit=True) as con:
+        con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def sources(client, headers) -> set[str]:
+    return {row["file_name"] for row in client.get("/api/v1/sources", headers=headers).json()["items"]}
+
+
+def test_the_owner_sees_its_private_sheet_and_other_organisations_do_not(world):
+    client, alliance, _app, _iid = world
+    aa, bb = alliance.bearer("aa", "viewer"), alliance.bearer("bb", "viewer")
+    assert sources(client, aa) == {"secret-partners.csv"}
+    rows = client.get("/api/v1/presence", headers=aa).json()["items"]
+    assert rows
+    page = client.get("/presence", headers=aa)
+    assert page.status_code == 200 and rows[0]["ally"] in page.text
+    assert sources(client, bb) == set()
+    assert client.get("/api/v1/presence", headers=bb).json()["total"] == 0
+    assert "secret-partners" not in client.get("/sources", headers=bb).text
+
+
+def test_organisations_that_see_the_same_rows_share_one_copy(world):
+    client, alliance, app, _iid = world
+    client.get("/api/v1/sources", headers=alliance.bearer("bb", "viewer"))
+    before = set(app.state.copies._apps)
+    client.get("/api/v1/sources", headers=alliance.bearer("cc", "viewer"))
+    assert set(app.state.copies._apps) == before  # cc's key is bb's: no new copy
+
+
+@pytest.mark.parametrize("target", ["bb", "cc"])
+def test_sql_injection_in_every_dataset_filter_is_never_5xx_and_never_leaks(world, target):
+    from kizuna.web.datasets import DATASETS
+
+    client, alliance, _app, _iid = world
+    headers = alliance.bearer(target, "viewer")
+    for ds in DATASETS.values():
+        for name in ds.filters:
+            for payload in INJECTIONS:
+                r = client.get(f"/api/v1/{ds.name}", params={name: payload}, headers=headers)
+                assert r.status_code < 500, (ds.name, name, payload, r.text[:300])
+                assert "secret-partners" not in r.text
+    for params in ({"kind": INJECTIONS[0]}, {"visibility": INJECTIONS[1]}, {"owner": INJECTIONS[2]},
+                   {"status": INJECTIONS[3]}, {"limit": "1; DROP TABLE imports"}):
+        r = client.get("/api/v1/imports", params=params, headers=headers)
+        assert r.status_code == 422 and "secret-partners" not in r.text
+
+
+def test_sql_injection_in_the_audit_filters(world):
+    client, alliance, _app, _iid = world
+    from kizuna.shared import accounts, pg
+
+    with pg.connect(alliance.url) as con:
+        accounts.add_user(con, "admin@bb.example.org", "bb", "admin", "correct horse battery staple")
+        _, secret = accounts.create_token(con, "admin@bb.example.org", "bb", "admin")
+        con.commit()
+    headers = {"Authorization": "Bearer " + secret}
+    for payload in INJECTIONS:
+        for params in ({"action": payload}, {"actor": payload}, {"since": payload}, {"until": payload}):
+            r = client.get("/api/v1/audit", params=params, headers=headers)
+            assert r.status_code in (200, 422), (params, r.text[:200])
+            assert "secret-partners" not in r.text and "aa.example.org" not in r.text
+    assert client.get("/api/v1/audit", params={"action": "import.submit"}, headers=headers).json()["items"] == []
+
+
+def test_a_write_gives_a_fresh_copy_and_visibility_follows_at_once(world):
+    client, alliance, _app, iid = world
+    bb = alliance.bearer("bb", "viewer")
+    assert sources(client, bb) == set()
+    r = client.patch(f"/api/v1/imports/{iid}", headers=alliance.bearer("aa", "editor"),
+                     json={"visibility": "shared", "shared_with": ["bb"]})
+    assert r.status_code == 200
+    assert sources(client, bb) == {"secret-partners.csv"}
+    assert sources(client, alliance.bearer("cc", "viewer")) == set()
+    client.patch(f"/api/v1/imports/{iid}", headers=alliance.bearer("aa", "editor"),
+                 json={"visibility": "private", "shared_with": []})
+    assert sources(client, bb) == set()
