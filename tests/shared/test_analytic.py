@@ -114,7 +114,7 @@ def test_each_organisation_gets_what_it_may_read(tmp_path: Path, pg_url: str) ->
     assert page.status_code == 200 and "Alpha Relief" in page.text and "Gamma Care" not in page.text
 
 
-def test_the_copy_key_changes_with_the_data_and_with_who_asks(tmp_path: Path, pg_url: str) -> None:
+def test_the_copy_key_changes_with_what_the_organisation_sees_and_only_then(tmp_path: Path, pg_url: str) -> None:
     sheet = tmp_path / "a.csv"
     sheet.write_text(SHEET, encoding="utf-8")
     orgs = add_orgs(pg_url, "ocha", "jica", "usaid")
@@ -125,8 +125,12 @@ def test_the_copy_key_changes_with_the_data_and_with_who_asks(tmp_path: Path, pg
     assert seen != empty and seen == key_as(pg_url, orgs["usaid"])  # same imports, none their own
     assert key_as(pg_url, orgs["ocha"]) != seen  # the owner also sees the person-level rows
     with pg.connect(pg_url, as_app=True) as con, pg.acting(con, orgs["ocha"], "editor") as a:
+        con.execute("UPDATE imports SET visibility = 'private' WHERE import_id = %s", [iid])
+    assert key_as(pg_url, orgs["jica"]) == empty  # another organisation's private import: jica's view as before
+    assert key_as(pg_url, orgs["ocha"]) != empty
+    with pg.connect(pg_url, as_app=True) as con, pg.acting(con, orgs["ocha"], "editor") as a:
         records.delete_import(a, iid)
-    assert key_as(pg_url, orgs["jica"]) not in (seen, empty)  # data version moved on
+    assert key_as(pg_url, orgs["ocha"]) == empty  # nothing left: the same view as an empty alliance
 
 
 def test_a_failed_copy_leaves_the_previous_one(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -107,3 +107,45 @@ def test_a_write_gives_a_fresh_copy_and_visibility_follows_at_once(world):
     client.patch(f"/api/v1/imports/{iid}", headers=alliance.bearer("aa", "editor"),
                  json={"visibility": "private", "shared_with": []})
     assert sources(client, bb) == set()
+
+
+def test_stale_reads_answer_at_once_after_additions_but_never_after_a_withdrawal(pg_cluster, tmp_path):
+    """--stale-reads: another organisation's new alliance-wide sheet is shown once its copy is built,
+    the read in between answering from the previous copy (marked stale); a withdrawal (made private)
+    waits for the fresh copy, so a withdrawn record is never shown again."""
+    import time
+    import uuid
+
+    from kizuna.shared import pg
+    from kizuna.web.shared_app import create_shared_app
+
+    name = "s_" + uuid.uuid4().hex[:10]
+    with pg.connect(pg_cluster.url(), autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name} TEMPLATE kizuna_template")
+    alliance = make_alliance(pg_cluster.url(name), roles=("viewer", "editor"))
+    app = create_shared_app(pg_cluster.url(name), data_dir=tmp_path / "data", stale_reads=True)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            bb, editor = alliance.bearer("bb", "viewer"), alliance.bearer("aa", "editor")
+            assert sources(client, bb) == set()  # bb's first copy (built: nothing to be stale against)
+            r = upload(client, editor, name="shared-partners.csv", visibility="alliance")
+            assert wait_job(client, editor, r.json()["status_url"])["status"] == "done"
+            first = client.get("/api/v1/sources", headers=bb)
+            assert first.headers.get("x-kizuna-stale") == "1" and first.json()["items"] == []
+            page = client.get("/sources", headers=bb)
+            assert page.status_code == 200
+            deadline = time.monotonic() + 60
+            while sources(client, bb) != {"shared-partners.csv"}:
+                assert time.monotonic() < deadline, "the background copy never arrived"
+                time.sleep(0.2)
+            fresh = client.get("/api/v1/sources", headers=bb)
+            assert "x-kizuna-stale" not in fresh.headers
+            r = client.patch(f"/api/v1/imports/{r.json()['import_id']}", headers=editor,
+                             json={"visibility": "private", "shared_with": []})
+            assert r.status_code == 200
+            after = client.get("/api/v1/sources", headers=bb)  # a withdrawal: waits, never the old copy
+            assert after.json()["items"] == [] and "x-kizuna-stale" not in after.headers
+    finally:
+        app.state.close()
+        with pg.connect(pg_cluster.url(), autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

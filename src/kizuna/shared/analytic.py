@@ -7,8 +7,8 @@ same DuckDB key (two organisations imported the same IATI activity, a re-import 
 latest import wins, as the latest ingest wins in a DuckDB workspace. The derived tables are rebuilt
 the way the CLI builds them after an import (:data:`kizuna.shared.records.DERIVED_TABLES`).
 
-The server caches copies by :func:`copy_key` (the data version and which imports, with or without their
-person-level rows, the organisation sees) and builds a new one when it changes.
+The server caches copies by :func:`copy_key` (which imports, with or without their person-level rows,
+the organisation sees, and whether each is done) and builds a new one when it changes.
 """
 
 from __future__ import annotations
@@ -57,22 +57,35 @@ _IMPORT_COLUMNS: Final[tuple[str, ...]] = (
 COPY_FORMAT = 1
 
 
-def copy_key(con: psycopg.Connection[Any]) -> str:
-    """Inside an acting transaction: sha256 (hex) over the data version, the DuckDB schema version, and
-    the sorted ids of the imports this organisation sees, each with whether it owns it (an owner also sees
-    the import's person-level rows). Equal keys mean equal analytical copies."""
+def copy_state(con: psycopg.Connection[Any]) -> tuple[str, frozenset[tuple[int, bool]]]:
+    """Inside an acting transaction: the copy key and the set of ``(import_id, owned)`` this organisation
+    sees (imports not failed).
+
+    The key is a sha256 (hex) over the DuckDB schema version, the copy format and, for each visible
+    import in id order, its id, whether this organisation owns it (an owner also sees the import's
+    person-level rows) and whether it is done (its rows are in). Imports are never edited once done
+    (a new file is a new import), so equal keys mean equal analytical copies; another organisation's
+    private write leaves this key as it was.
+    """
     from kizuna.workspace import migrations
 
     h = hashlib.sha256()
-    version = con.execute("SELECT version FROM data_version").fetchone()
-    h.update(f"copy{COPY_FORMAT}|schema{max(m.version for m in migrations())}|data{_first(version)}".encode())
+    h.update(f"copy{COPY_FORMAT}|schema{max(m.version for m in migrations())}".encode())
+    seen: set[tuple[int, bool]] = set()
     for row in con.execute(
-        "SELECT import_id, org_id = kizuna_org() AS own FROM imports WHERE status <> 'failed' ORDER BY import_id"
+        "SELECT import_id, org_id = kizuna_org() AS own, status = 'done' AS done FROM imports"
+        " WHERE status <> 'failed' ORDER BY import_id"
     ).fetchall():
-        own = row["own"] if isinstance(row, dict) else row[1]
-        iid = row["import_id"] if isinstance(row, dict) else row[0]
-        h.update(f"|{iid}:{'own' if own else 'seen'}".encode())
-    return h.hexdigest()
+        iid, own, done = (row["import_id"], row["own"], row["done"]) if isinstance(row, dict) else row
+        h.update(f"|{iid}:{'own' if own else 'seen'}:{'done' if done else 'pending'}".encode())
+        seen.add((int(iid), bool(own)))
+    return h.hexdigest(), frozenset(seen)
+
+
+def copy_key(con: psycopg.Connection[Any]) -> str:
+    """Inside an acting transaction: the key of the analytical copy this organisation sees (see
+    :func:`copy_state`). Equal keys mean equal analytical copies."""
+    return copy_state(con)[0]
 
 
 def _first(row: Any) -> Any:

@@ -51,13 +51,24 @@ def serve_cmd(
             help="Shared mode: a TLS proxy on this machine fronts the server (Secure cookies, X-Forwarded-For).",
         ),
     ] = False,
+    stale_reads: Annotated[
+        bool,
+        typer.Option(
+            "--stale-reads",
+            help="Shared mode: while a newer view is built after others' uploads, answer from the previous one "
+            "(marked stale; never after a withdrawal).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1): over a workspace (read-only, fully offline), or
     with --database over the shared PostgreSQL database (accounts, uploads, one view per organisation)."""
     if database:
         from kizuna.web.shared_app import serve_shared
 
-        serve_shared(database, host, port, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls)
+        serve_shared(
+            database, host, port, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,
+            stale_reads=stale_reads,
+        )
         return
     from kizuna.web import serve
 

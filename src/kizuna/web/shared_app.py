@@ -56,7 +56,7 @@ from fastapi.staticfiles import StaticFiles
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from kizuna import __version__
 from kizuna.errors import KizunaError, Where
@@ -196,60 +196,103 @@ class Copies:
 
     Building a copy takes a while: one build per key at a time (a lock per key), the others wait and
     then share it. A copy is built into a temporary file and renamed, so a crash leaves no half copy.
+
+    With ``stale_reads`` a read does not wait for a new copy when the organisation's newest copy shows
+    a subset of what it may see now (imports were only added or finished since: nothing it could read
+    then has been withdrawn): that copy answers at once, marked stale, while the new one builds in
+    the background. When anything was withdrawn (an import deleted, made private, no longer shared)
+    the read waits for the new copy, so a withdrawn record is never shown again.
     """
 
-    def __init__(self, db: Database, directory: Path, kept: int = COPIES_KEPT):
+    def __init__(self, db: Database, directory: Path, kept: int = COPIES_KEPT, stale_reads: bool = False):
         self.db = db
         self.directory = directory
         self.kept = kept
+        self.stale_reads = stale_reads
         self._apps: OrderedDict[str, FastAPI] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
+        self._latest: dict[int, tuple[str, frozenset[tuple[int, bool]]]] = {}  # org -> its newest copy
+        self._building: set[str] = set()
 
     def app_for(self, who: Principal) -> FastAPI:
+        return self.view_for(who)[0]
+
+    def view_for(self, who: Principal) -> tuple[FastAPI, bool]:
+        """The app answering for ``who`` and whether it is a stale copy (a newer one is being built)."""
         from kizuna.shared import analytic
 
         with self.db.acting(who) as con:
-            key = str(analytic.copy_key(con))
+            key, seen = analytic.copy_state(con)
         with self._lock:
             app = self._apps.get(key)
             if app is not None:
                 self._apps.move_to_end(key)
-                return app
+                self._latest[who.org_id] = (key, seen)
+                return app, False
+            last = self._latest.get(who.org_id)
+            if self.stale_reads and last is not None and last[0] in self._apps and last[1] <= seen:
+                if key not in self._building:
+                    self._building.add(key)
+                    threading.Thread(target=self._refresh, args=(who, key), daemon=True).start()
+                return self._apps[last[0]], True
             lock = self._key_locks.setdefault(key, threading.Lock())
         with lock:
             with self._lock:
                 app = self._apps.get(key)
+            built = key
             if app is None:
-                path = self.directory / f"{key}.duckdb"
-                if not path.exists():
-                    path = self._build(who)
-                app = create_app(path, cache_size=0)
-                with self._lock:
-                    self._apps[path.stem] = app
-                    while len(self._apps) > self.kept:
-                        old, _ = self._apps.popitem(last=False)
-                        self._key_locks.pop(old, None)
-                        # a request still reading it keeps its open file; the name goes now
-                        (self.directory / f"{old}.duckdb").unlink(missing_ok=True)
+                path, seen = self._build(who)
+                built = path.stem
+                app = self._register(path, create_app(path, cache_size=0))
+            with self._lock:
+                self._latest[who.org_id] = (built, seen)
+        return app, False
+
+    def _register(self, path: Path, app: FastAPI) -> FastAPI:
+        with self._lock:
+            self._apps[path.stem] = app
+            self._apps.move_to_end(path.stem)
+            while len(self._apps) > self.kept:
+                old, _ = self._apps.popitem(last=False)
+                self._key_locks.pop(old, None)
+                # a request still reading it keeps its open file; the name goes now
+                (self.directory / f"{old}.duckdb").unlink(missing_ok=True)
         return app
 
-    def _build(self, who: Principal) -> Path:
+    def _refresh(self, who: Principal, key: str) -> None:
+        """Build the copy of ``key`` in the background (stale reads); the next read finds it."""
+        try:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+            with lock:
+                path, seen = self._build(who)
+                if path.stem not in self._apps:
+                    self._register(path, create_app(path, cache_size=0))
+                with self._lock:
+                    self._latest[who.org_id] = (path.stem, seen)
+        except Exception:  # the next read tries again (or waits for a build of its own)
+            log.exception("building an analytical copy in the background failed")
+        finally:
+            with self._lock:
+                self._building.discard(key)
+
+    def _build(self, who: Principal) -> tuple[Path, frozenset[tuple[int, bool]]]:
         """Build the copy ``who`` sees, named by the key of the same snapshot (REPEATABLE READ: the key
-        and the rows are read at one instant, so a write in between cannot give a copy the wrong name)."""
+        and the rows are read at one instant, so a write in between cannot give a copy the wrong name);
+        returns its path and the imports it holds."""
         from kizuna.shared import analytic
 
         with self.db.connection() as con:
             con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             try:
                 with pg.acting(con, who.org_id, who.role, who.user_id):
-                    key = str(analytic.copy_key(con))
+                    key, seen = analytic.copy_state(con)
                     path = self.directory / f"{key}.duckdb"
                     if not path.exists():
                         analytic.build_analytical_copy(con, path)  # written aside and renamed: all or nothing
             finally:
                 con.isolation_level = None
-        return path
+        return path, seen
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -366,11 +409,23 @@ class SharedServer:
             await self.own(scope, receive, send)  # the copy's document plus the shared routes
             return
         try:
-            app = await anyio.to_thread.run_sync(self.copies.app_for, who)
+            app, stale = await anyio.to_thread.run_sync(self.copies.view_for, who)
         except KizunaError as err:
             await error_response(path, err)(scope, receive, send)
             return
-        await app(scope, receive, send)
+        if not stale:
+            await app(scope, receive, send)
+            return
+        # a stale copy (stale reads): say so, in a header for the API and on the page's account bar
+        if csrf is not None:
+            set_account({**account_view(who, csrf), "stale": True})
+
+        async def send_stale(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-kizuna-stale", b"1")]}
+            await send(message)
+
+        await app(scope, receive, send_stale)
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -439,6 +494,7 @@ def create_shared_app(
     pool_timeout: float = 5.0,
     login_per_minute: int = LOGIN_PER_MINUTE,
     start_worker: bool = True,
+    stale_reads: bool = False,
 ) -> Any:
     """The shared server's ASGI app over the PostgreSQL database at ``database_url``.
 
@@ -446,6 +502,8 @@ def create_shared_app(
     ``max_upload_mb``: the largest upload accepted (MiB; larger → 413, nothing kept). ``behind_tls``: a
     TLS-terminating reverse proxy on this machine fronts the server (cookies Secure, client address
     from ``X-Forwarded-For``). ``start_worker``: run import jobs in a background thread of this process.
+    ``stale_reads``: answer from an organisation's previous copy while a newer one builds, when only
+    additions happened since (see :class:`Copies`); off by default: every read waits for a fresh copy.
     The returned app has ``.state`` with ``db``, ``settings`` and ``close()``.
     """
     data = Path(data_dir)
@@ -467,7 +525,7 @@ def create_shared_app(
     own.state.db = db
     own.state.vega = VegaBundle()
     own.state.logins = RateLimit(login_per_minute)
-    copies = Copies(db, data / "copies")
+    copies = Copies(db, data / "copies", stale_reads=stale_reads)
     own.state.copies = copies
 
     @own.exception_handler(KizunaError)
@@ -576,6 +634,7 @@ def serve_shared(
     data_dir: Path | str = "kizuna-data",
     max_upload_mb: float = 100,
     behind_tls: bool = False,
+    stale_reads: bool = False,
 ) -> None:
     """Run the shared server with uvicorn until interrupted (``kizuna serve --database URL``).
 
@@ -604,6 +663,7 @@ def serve_shared(
         )
     app = create_shared_app(
         database_url, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,
+        stale_reads=stale_reads,
         allowed_hosts=None if (not loopback or behind_tls) else (*LOOPBACK_HOSTS, host.strip().lower()),
     )
     shown = f"[{host}]" if ":" in host else host
