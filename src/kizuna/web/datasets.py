@@ -156,6 +156,72 @@ def _sources(ctx: Ctx) -> Any:
     return list_sources(ctx.ws)
 
 
+class Records(list[dict[str, Any]]):
+    """Rows already in their JSON form (:func:`kizuna.output.to_json_records`): :func:`fetch` serves them
+    as they are. The ledger datasets narrow precomputed rows of this kind per request."""
+
+
+# --- ledger: data-version precomputations (kizuna.web.store, "keep") --------------------------------
+# The ledger's datasets are narrowed per request from rows computed once per data version (and per
+# language, for the names and titles in them) by the very queries that answer one request
+# (kizuna.ledger.queries.list_activities, kizuna.web.queries): a filter then costs a pass over the rows
+# in Python rather than a DuckDB query planned over the narratives and organisation-name views.
+# Each is rebuilt when the data version changes (ReadOnlyStore.refresh); tests/web/test_overview_fast.py
+# checks every filter against the per-request queries.
+
+
+@dataclass(frozen=True)
+class ActivityIndex:
+    """Which activities each filter value matches (:func:`kizuna.web.queries.activity_match_keys`)."""
+
+    by_country: dict[str, frozenset[str]]
+    by_sector: dict[str, frozenset[str]]  # DAC code -> activities
+    by_adm1: dict[str, frozenset[str]]
+
+    @classmethod
+    def build(cls, ws: Workspace) -> ActivityIndex:
+        keys = queries.activity_match_keys(ws)
+
+        def group(pairs: list[tuple[Any, str]]) -> dict[str, frozenset[str]]:
+            out: dict[str, set[str]] = {}
+            for value, uid in pairs:
+                out.setdefault(str(value), set()).add(uid)
+            return {k: frozenset(v) for k, v in out.items()}
+
+        return cls(group(keys["country"]), group(keys["sector"]), group(keys["adm1"]))
+
+    def matching(self, country: str | None, sector: str | None, adm1: str | None) -> set[str] | None:
+        """Activities the filters match (None: no filter), as :class:`kizuna.ledger.queries.ActivityFilter`
+        matches them: the country exactly (upper case), a DAC code starting with ``sector``, a location in
+        ``adm1``."""
+        found: set[str] | None = None
+        if country:
+            found = set(self.by_country.get(country.upper(), ()))
+        if sector:
+            in_sector = {u for code, uids in self.by_sector.items() if code.startswith(sector) for u in uids}
+            found = in_sector if found is None else found & in_sector
+        if adm1:
+            in_area = self.by_adm1.get(adm1, frozenset())
+            found = set(in_area) if found is None else found & in_area
+        return found
+
+
+def activity_index(ctx: Ctx) -> ActivityIndex:
+    return ctx.store.cached(("activity-index",), ActivityIndex.build, keep=True)
+
+
+def _all_activities(ctx: Ctx) -> Records:
+    """Every activity as :func:`kizuna.ledger.queries.list_activities` lists it (its order), in the
+    language of the moment's titles and names."""
+    from kizuna.ledger.queries import ActivityFilter, list_activities
+
+    return ctx.store.cached(
+        ("all-activities", queries.data_lang()),
+        lambda ws: Records(to_json_records(list_activities(ws, ActivityFilter()))),
+        keep=True,
+    )
+
+
 def _activities(
     ctx: Ctx,
     country: str | None = None,
@@ -164,16 +230,34 @@ def _activities(
     sector: str | None = None,
     adm1: str | None = None,
 ) -> Any:
-    from kizuna.ledger.queries import ActivityFilter, list_activities
+    """:func:`kizuna.ledger.queries.list_activities` with the ledger's filters, an area and an ally: the
+    precomputed rows narrowed (each activity's countries, sectors and spend do not depend on the filter)."""
+    rows = _all_activities(ctx)
+    if not (country or sector or adm1 or publisher or ally):
+        return rows
+    uids = activity_index(ctx).matching(country, sector, adm1)
+    theirs = ally_uids(ctx, ally) if ally else None
+    return Records(
+        r
+        for r in rows
+        if (uids is None or r["activity_uid"] in uids)
+        and (not publisher or r["publisher_ref"] == publisher)
+        and (theirs is None or r["activity_uid"] in theirs)
+    )
 
-    rows = list_activities(ctx.ws, ActivityFilter(country=country, sector=sector, publisher=publisher))
-    if adm1:
-        inside = queries.activity_uids_in_area(ctx.ws, adm1)
-        rows = [r for r in rows if r["activity_uid"] in inside]
-    if ally:
-        theirs = ally_uids(ctx, ally)
-        rows = [r for r in rows if r["activity_uid"] in theirs]
-    return rows
+
+def _all_points(ctx: Ctx) -> list[tuple[str, Any, Any, Any, dict[str, Any]]]:
+    """Every located point (:func:`kizuna.web.queries.all_activity_points`) as (activity, the location's
+    country, publisher ref, adm1, the row as served)."""
+
+    def build(ws: Workspace) -> list[tuple[str, Any, Any, Any, dict[str, Any]]]:
+        out = []
+        for r in to_json_records(queries.all_activity_points(ws)):
+            loc_country, publisher = (r.pop(k) for k in queries.POINT_KEYS)
+            out.append((r["activity_uid"], loc_country, publisher, r["adm1"], r))
+        return out
+
+    return ctx.store.cached(("all-points", queries.data_lang()), build, keep=True)
 
 
 def _points(
@@ -185,24 +269,47 @@ def _points(
     adm1: str | None = None,
     activity: str | None = None,
 ) -> Any:
+    """:func:`kizuna.web.queries.activity_points`: the precomputed points narrowed by the same rules (the
+    activity matches the ledger's filters; the point lies in the country, or names none, and in the area)."""
     if activity:
         return queries.activity_points_of(ctx.ws, activity.split(","))
-    rows = queries.activity_points(ctx.ws, country, publisher, sector, adm1)
-    if ally:
-        theirs = ally_uids(ctx, ally)
-        rows = [r for r in rows if r["activity_uid"] in theirs]
-    return rows
+    uids = activity_index(ctx).matching(country, sector, adm1)
+    theirs = ally_uids(ctx, ally) if ally else None
+    c = country.upper() if country else None
+    return Records(
+        row
+        for uid, loc_country, pub, area, row in _all_points(ctx)
+        if (uids is None or uid in uids)
+        and (c is None or loc_country is None or loc_country == c)
+        and (not adm1 or area == adm1)
+        and (not publisher or pub == publisher)
+        and (theirs is None or uid in theirs)
+    )
+
+
+def _without_empty_3w(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in rows
+        if not (str(r.get("publisher_ref") or "").startswith("3W:") and not r["committed_usd"] and not r["spent_usd"])
+    ]
 
 
 def _publishers(ctx: Ctx, country: str | None = None) -> Any:
     """Publishers with their money; a 3W organisation (key ``3W:…``) that records no money is left
     out: a 3W sheet says who works where, not how much, so it would only add zero-value rows to the
-    money tables and charts."""
-    return [
-        r
-        for r in queries.publishers(ctx.ws, country)
-        if not (str(r.get("publisher_ref") or "").startswith("3W:") and not r["committed_usd"] and not r["spent_usd"])
-    ]
+    money tables and charts. Every country's table is computed at once per data version
+    (:func:`kizuna.web.queries.publishers_by_country`)."""
+
+    def build(ws: Workspace) -> dict[str | None, Records]:
+        tables: dict[str | None, Records] = {
+            c: Records(to_json_records(_without_empty_3w(rows))) for c, rows in queries.publishers_by_country(ws).items()
+        }
+        tables[None] = Records(to_json_records(_without_empty_3w(queries.publishers(ws, None))))
+        return tables
+
+    tables = ctx.store.cached(("all-publishers", queries.data_lang()), build, keep=True)
+    return tables.get(country.upper() if country else None, Records())
 
 
 def _ws(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -219,15 +326,38 @@ def _ws(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _presence(
     ctx: Ctx, country: str | None = None, ally: str | None = None, sector: str | None = None, adm1: str | None = None
 ) -> Any:
+    """kizuna.coordinate's presence table (allies x DAC 3-digit sectors, by country or by area), computed
+    for every country at once per data version and language, then narrowed: its cells are grouped by
+    country, so one country's rows are those of ``presence(..., country=...)``."""
     from kizuna.coordinate.presence import presence
 
     level = "adm1" if adm1 else "country"
-    df = ctx.store.cached(
-        ("presence", level, country, queries.data_lang()),  # names per language
-        lambda _ws: presence(frames(ctx), by="ally", sector_level="dac3", admin_level=level, country=country),
+
+    def build(_ws: Workspace) -> dict[str | None, Records]:
+        df = presence(frames(ctx), by="ally", sector_level="dac3", admin_level=level, country=None)
+        rows = to_json_records(df.drop("org_key", strict=False))
+        tables: dict[str | None, Records] = {None: Records(rows)}
+        for r in rows:
+            tables.setdefault(r["country"], Records()).append(r)
+        return tables
+
+    tables = ctx.store.cached(("all-presence", level, queries.data_lang()), build, keep=True)  # names per language
+    rows = tables.get(country, Records())
+    if not (ally or adm1 or sector):
+        return rows
+    return Records(
+        r
+        for r in rows
+        if (not ally or r.get("ally") == ally) and (not adm1 or r.get("adm1") == adm1) and _sector_match(r["sector"], sector)
     )
-    df = narrow(df, ally=ally, **({"adm1": adm1} if adm1 else {})).filter(sector_matches("sector", sector))
-    return df.drop("org_key", strict=False)
+
+
+def _sector_match(code: Any, sector: str | None) -> bool:
+    """:func:`sector_matches` for one value: the code and the filter are prefixes of one another."""
+    if not sector:
+        return True
+    text = "" if code is None else str(code)
+    return text.startswith(sector) or (text != "" and sector.startswith(text))
 
 
 def _overlaps(ctx: Ctx, country: str | None = None, ally: str | None = None, sector: str | None = None) -> Any:
@@ -379,7 +509,9 @@ DATASETS: dict[str, Dataset] = {
             "countries",
             N_("Countries"),
             N_("Countries with activities, most activities first."),
-            _ws(queries.countries),
+            lambda ctx: ctx.store.cached(
+                ("countries",), lambda ws: Records(to_json_records(queries.countries(ws))), keep=True
+            ),
             (),
             ("activities", "activity_countries"),
             LEDGER_EMPTY,
@@ -691,12 +823,16 @@ def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) ->
     if not ready(store, ds):
         return Result(ds, [], ds.empty)
     key = ("dataset", name, queries.data_lang(), tuple(sorted(clean.items())))  # titles, names per language
-    rows = store.cached(key, lambda ws: to_json_records(ds.fetch(Ctx(ws, store), **clean)))
+    rows = store.cached(key, lambda ws: _json_rows(ds.fetch(Ctx(ws, store), **clean)))
     if rows:
         return Result(ds, rows, None)
     if name == "gaps" and store.needs_table() is None:
         return Result(ds, [], ds.empty)
     return Result(ds, [], empty_reason(store, name, clean))
+
+
+def _json_rows(rows: Any) -> list[dict[str, Any]]:
+    return rows if isinstance(rows, Records) else to_json_records(rows)
 
 
 # --- the values filters take (checked by kizuna.validate, declared in the OpenAPI document) ---------
