@@ -303,7 +303,8 @@ def _publishers(ctx: Ctx, country: str | None = None) -> Any:
 
     def build(ws: Workspace) -> dict[str | None, Records]:
         tables: dict[str | None, Records] = {
-            c: Records(to_json_records(_without_empty_3w(rows))) for c, rows in queries.publishers_by_country(ws).items()
+            c: Records(to_json_records(_without_empty_3w(rows)))
+            for c, rows in queries.publishers_by_country(ws).items()
         }
         tables[None] = Records(to_json_records(_without_empty_3w(queries.publishers(ws, None))))
         return tables
@@ -348,7 +349,9 @@ def _presence(
     return Records(
         r
         for r in rows
-        if (not ally or r.get("ally") == ally) and (not adm1 or r.get("adm1") == adm1) and _sector_match(r["sector"], sector)
+        if (not ally or r.get("ally") == ally)
+        and (not adm1 or r.get("adm1") == adm1)
+        and _sector_match(r["sector"], sector)
     )
 
 
