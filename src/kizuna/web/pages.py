@@ -321,10 +321,13 @@ def activity_map(
     points = fetch(store, "activity-points", filters)
     country = filters.get("country")
     if store.has_tables("admin_areas"):
+        # the boundaries of a country held, per data version (kizuna.web.store: "keep")
         shapes = store.cached(
-            ("boundary-shapes", country), lambda ws: boundary_shapes(ws, country, None if country else 1)
+            ("boundary-shapes", country), lambda ws: boundary_shapes(ws, country, None if country else 1), keep=True
         )
-        admin1 = store.cached(("boundary-shapes", country, 1), lambda ws: boundary_shapes(ws, country, 1))
+        admin1 = store.cached(
+            ("boundary-shapes", country, 1), lambda ws: boundary_shapes(ws, country, 1), keep=True
+        )
     else:
         shapes = admin1 = {"type": "FeatureCollection", "features": []}
     labels = [
