@@ -325,9 +325,7 @@ def activity_map(
         shapes = store.cached(
             ("boundary-shapes", country), lambda ws: boundary_shapes(ws, country, None if country else 1), keep=True
         )
-        admin1 = store.cached(
-            ("boundary-shapes", country, 1), lambda ws: boundary_shapes(ws, country, 1), keep=True
-        )
+        admin1 = store.cached(("boundary-shapes", country, 1), lambda ws: boundary_shapes(ws, country, 1), keep=True)
     else:
         shapes = admin1 = {"type": "FeatureCollection", "features": []}
     labels = [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kizuna.i18n import N_
+from markupsafe import Markup, escape
+
+from kizuna.i18n import N_, gettext
 from kizuna.i18n.jinja import environment
 
 NAV = [
@@ -33,9 +35,46 @@ def track_nav() -> None:
                 at += 1
 
 
+def _value(c: dict[str, Any]) -> str:
+    """A table cell's content as HTML (the template's ``value`` macro, written out: a page shows hundreds of
+    cells, and a macro call per cell was most of the time spent rendering it)."""
+    cls = c.get("cls")
+    if cls == "hash":
+        return (
+            f'<details class="hash"><summary title="{escape(c.get("title"))}"><code>{escape(c.get("text"))}</code>'
+            f'<span class="sr-only"> {Markup(gettext("show the full value"))}</span></summary>'
+            f'<code class="full">{escape(c.get("full"))}</code></details>'
+        )
+    if cls == "list":
+        items = c["items"]
+        body = '<ul class="cell-list">' + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
+        if len(items) > 6:
+            return f"<details><summary>{Markup(gettext('%(n)s items')) % {'n': len(items)}}</summary>{body}</details>"
+        return body
+    if c.get("full"):
+        return f'<details class="more"><summary>{escape(c.get("text"))}</summary><p>{escape(c["full"])}</p></details>'
+    return str(escape(c.get("text")))
+
+
+def cells(row: list[dict[str, Any]]) -> Markup:
+    """A table row's cells (from :func:`kizuna.web.pages.cell`) as ``<td>`` elements: a class, data values
+    marked ``translate="no"``, the full value as a ``title`` where the text is shortened."""
+    out = []
+    for c in row:
+        cls = c.get("cls")
+        attrs = f' class="{escape(cls)}"' if cls else ""
+        if c.get("data"):
+            attrs += ' translate="no"'
+        if c.get("title") and cls != "hash":
+            attrs += f' title="{escape(c["title"])}"'
+        out.append(f"<td{attrs}>{_value(c)}</td>")
+    return Markup("".join(out))
+
+
 def render_page(name: str, context: dict[str, Any]) -> str:
     """Render template ``name`` in the language of the moment (see :mod:`kizuna.i18n`)."""
     env = environment("kizuna.web")
     track_nav()
     env.globals["nav"] = NAV
+    env.filters["cells"] = cells
     return env.get_template(name).render(**context)
