@@ -247,8 +247,11 @@ def _formatted(lang: str, column: str, value: Any) -> dict[str, Any]:
     pure function of the three (its names of codes come from the shipped reference files, not the
     workspace), so it stays right whatever the data; a page's table formats hundreds of such cells
     (dates and numbers through Babel) that are the same from one request to the next. Callers must not
-    change the returned dict."""
-    return cell(column, value)
+    change the returned cell (copy it: ``{**c, ...}``); it carries its ``<td>`` element, which a copy
+    or a change drops (:class:`kizuna.web.render.Cell`)."""
+    from kizuna.web.render import Cell
+
+    return Cell(cell(column, value))
 
 
 def table_cell(column: str, value: Any, names: Names | None) -> dict[str, Any]:
@@ -1046,9 +1049,9 @@ def _rule_text_table(
     data = result.rows
     cols = [c for c in columns if not data or c in data[0]] if columns else (list(data[0]) if data else [])
     for cells, (_row, done) in zip(block["rows"], shown, strict=False):
-        for c, col in zip(cells, cols, strict=True):
+        for k, col in enumerate(cols):
             if col in done:
-                c["data"] = False
+                cells[k] = {**cells[k], "data": False}  # a copy: cells may be shared (table_cell)
     return block
 
 

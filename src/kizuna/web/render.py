@@ -56,19 +56,37 @@ def _value(c: dict[str, Any]) -> str:
     return str(escape(c.get("text")))
 
 
+def td(c: dict[str, Any]) -> str:
+    """A table cell (from :func:`kizuna.web.pages.cell`) as a ``<td>`` element: a class, data values marked
+    ``translate="no"``, the full value as a ``title`` where the text is shortened."""
+    cls = c.get("cls")
+    attrs = f' class="{escape(cls)}"' if cls else ""
+    if c.get("data"):
+        attrs += ' translate="no"'
+    if c.get("title") and cls != "hash":
+        attrs += f' title="{escape(c["title"])}"'
+    return f"<td{attrs}>{_value(c)}</td>"
+
+
+class Cell(dict[str, Any]):
+    """A cell (:func:`kizuna.web.pages.cell`) that carries its ``<td>`` element, built once: shared by
+    the pages that show the same value (:func:`kizuna.web.pages.table_cell`). A copy (``{**c}``) is a
+    plain dict and builds its own element; changing one in place drops the element it carried."""
+
+    __slots__ = ("html",)
+
+    def __init__(self, values: dict[str, Any]):
+        super().__init__(values)
+        self.html: str | None = td(self)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.html = None
+        super().__setitem__(key, value)
+
+
 def cells(row: list[dict[str, Any]]) -> Markup:
-    """A table row's cells (from :func:`kizuna.web.pages.cell`) as ``<td>`` elements: a class, data values
-    marked ``translate="no"``, the full value as a ``title`` where the text is shortened."""
-    out = []
-    for c in row:
-        cls = c.get("cls")
-        attrs = f' class="{escape(cls)}"' if cls else ""
-        if c.get("data"):
-            attrs += ' translate="no"'
-        if c.get("title") and cls != "hash":
-            attrs += f' title="{escape(c["title"])}"'
-        out.append(f"<td{attrs}>{_value(c)}</td>")
-    return Markup("".join(out))
+    """A table row's cells as HTML."""
+    return Markup("".join((c.html if isinstance(c, Cell) else None) or td(c) for c in row))
 
 
 def render_page(name: str, context: dict[str, Any]) -> str:
