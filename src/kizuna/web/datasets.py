@@ -13,7 +13,7 @@ read-only queries no part offers yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,7 +158,30 @@ def _sources(ctx: Ctx) -> Any:
 
 class Records(list[dict[str, Any]]):
     """Rows already in their JSON form (:func:`kizuna.output.to_json_records`): :func:`fetch` serves them
-    as they are. The ledger datasets narrow precomputed rows of this kind per request."""
+    as they are. The ledger datasets narrow precomputed rows of this kind per request; a precomputed one
+    is shared by every request of its data version, so nobody changes it."""
+
+    _extremes: list[dict[str, Any]] | None = None
+
+    def extremes(self) -> list[dict[str, Any]]:
+        """:func:`extreme_points` of these rows, found once."""
+        if self._extremes is None:
+            self._extremes = extreme_points(self)
+        return self._extremes
+
+
+def extreme_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The located rows (``lat``/``lon`` set) furthest west, east, south and north: they span the
+    extent of all of them, which is all a map whose points load from the API needs of its rows."""
+    located = [r for r in rows if r.get("lat") is not None and r.get("lon") is not None]
+    if not located:
+        return []
+    return [
+        min(located, key=lambda r: r["lon"]),
+        max(located, key=lambda r: r["lon"]),
+        min(located, key=lambda r: r["lat"]),
+        max(located, key=lambda r: r["lat"]),
+    ]
 
 
 # --- ledger: data-version precomputations (kizuna.web.store, "keep") --------------------------------
@@ -235,6 +258,9 @@ def _activities(
     rows = _all_activities(ctx)
     if not (country or sector or adm1 or publisher or ally):
         return rows
+    if not (sector or adm1 or publisher or ally):  # one country (the overview): its rows, per data version
+        by_country = _by_country(ctx, "activities", lambda: ((r, ANY_PLACE) for r in rows))
+        return by_country.get(country.upper(), Records())
     uids = activity_index(ctx).matching(country, sector, adm1)
     theirs = ally_uids(ctx, ally) if ally else None
     return Records(
@@ -273,6 +299,15 @@ def _points(
     activity matches the ledger's filters; the point lies in the country, or names none, and in the area)."""
     if activity:
         return queries.activity_points_of(ctx.ws, activity.split(","))
+    if not (ally or publisher or sector or adm1):
+        points = _all_points(ctx)
+        if not country:
+            return ctx.store.cached(
+                ("all-point-rows", queries.data_lang()), lambda _ws: Records(p[-1] for p in points), keep=True
+            )
+        # one country (the overview's map): its points, per data version
+        in_country = _by_country(ctx, "points", lambda: ((p[-1], p[1]) for p in points))
+        return in_country.get(country.upper(), Records())
     uids = activity_index(ctx).matching(country, sector, adm1)
     theirs = ally_uids(ctx, ally) if ally else None
     c = country.upper() if country else None
@@ -285,6 +320,30 @@ def _points(
         and (not publisher or pub == publisher)
         and (theirs is None or uid in theirs)
     )
+
+
+ANY_PLACE = object()  # a row that is not a place: it counts wherever its activity does
+
+
+def _by_country(ctx: Ctx, name: str, rows: Callable[[], Iterable[tuple[dict[str, Any], Any]]]) -> dict[str, Records]:
+    """``rows()`` — (row with ``activity_uid``, the country its place names or None, or :data:`ANY_PLACE`) —
+    split by the countries the ledger's country filter matches their activity to (:class:`ActivityIndex`);
+    a place counts in a country when it names that country or none (the rule of
+    :func:`kizuna.web.queries.activity_points`); order kept. Per data version and language, under ``name``."""
+
+    def build(_ws: Workspace) -> dict[str, Records]:
+        countries: dict[str, list[str]] = {}
+        for c, uids in activity_index(ctx).by_country.items():
+            for uid in uids:
+                countries.setdefault(uid, []).append(c)
+        out: dict[str, Records] = {}
+        for r, place in rows():
+            for c in countries.get(r["activity_uid"], ()):
+                if place is ANY_PLACE or place is None or place == c:
+                    out.setdefault(c, Records()).append(r)
+        return out
+
+    return ctx.store.cached(("by-country", name, queries.data_lang()), build, keep=True)
 
 
 def _without_empty_3w(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -33,8 +33,10 @@ from kizuna.web import charts
 from kizuna.web.datasets import (
     DATASETS,
     FILTERS,
+    Records,
     Result,
     check_filters,
+    extreme_points,
     fetch,
     gap_sectors,
     is_ally,
@@ -353,8 +355,11 @@ def activity_map(
         for f in admin1["features"]
         if f["properties"].get("label_lon") is not None
     ]
+    # the points load from the API: the map needs only their extent (datasets.extreme_points)
+    rows = points.rows
+    extent = rows.extremes() if isinstance(rows, Records) else extreme_points(rows)
     spec = charts.map_spec(
-        {"Activities": points.rows},
+        {"Activities": extent},
         MAP_TOOLTIP,
         _("Map: activity locations as points over admin areas"),
         urls={"Activities": api_url("activity-points", filters, limit=MAP_POINTS)},
