@@ -250,3 +250,17 @@ def test_the_map_of_points_keeps_its_rows_narrowed_by_location_country(demo_stor
     assert rows and all(set(r) == set(rows[0]) for r in rows)
     assert not set(queries.POINT_KEYS) & set(rows[0])
     assert pl.DataFrame(rows).height == len(rows)
+
+
+def test_a_map_whose_points_load_from_the_api_is_the_same_from_its_four_extreme_points(demo_store):
+    from kizuna.web import charts
+
+    rows = datasets.fetch(demo_store, "activity-points", {"country": "XZ"}).rows
+    url = {"Activities": "/api/v1/activity-points?country=XZ&limit=1000"}
+    whole = charts.map_spec({"Activities": rows}, {"Activities": ["title"]}, "map", urls=url)
+    assert whole is not None and len(datasets.extreme_points(rows)) == 4
+    assert (
+        charts.map_spec({"Activities": datasets.extreme_points(rows)}, {"Activities": ["title"]}, "map", urls=url)
+        == whole
+    )
+    assert datasets.extreme_points([{"lat": None, "lon": 1.0}]) == []
