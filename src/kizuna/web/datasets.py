@@ -258,7 +258,7 @@ def _activities(
     rows = _all_activities(ctx)
     if not (country or sector or adm1 or publisher or ally):
         return rows
-    if not (sector or adm1 or publisher or ally):  # one country (the overview): its rows, per data version
+    if country and not (sector or adm1 or publisher or ally):  # one country (the overview): per data version
         by_country = _by_country(ctx, "activities", lambda: ((r, ANY_PLACE) for r in rows))
         return by_country.get(country.upper(), Records())
     uids = activity_index(ctx).matching(country, sector, adm1)
