@@ -382,12 +382,13 @@ def create_app(
         return response
 
     def openapi() -> dict[str, Any]:
-        # the filters' values (enums, patterns) are this workspace's, which cannot change while served
+        # the filters' values (enums, patterns) are this workspace's: kept until the data version changes
         if app.openapi_schema is None:
             app.openapi_schema = api.declare_filters(FastAPI.openapi(app), store)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    store.on_change(lambda: setattr(app, "openapi_schema", None))  # new data, new filter values
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega_bundle(request: Request) -> Response:
