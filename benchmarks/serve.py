@@ -449,7 +449,6 @@ def main() -> int:
         help="clients of the --lang runs with the cache off (default 2, the cores: 50 would only measure the queue)",
     )
     ap.add_argument("--uncached", action="store_true", help="every per-request cache off: CPU per overview render, p95")
-    ap.add_argument("--threads", type=int, default=None, help="with --uncached: this code's worker threads")
     ap.add_argument(
         "--compare", default=None, help="with --uncached: another checkout's src directory (the code before)"
     )
