@@ -133,18 +133,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(
-    path: Path, port: int, cache_size: int, src: Path | None = None, threads: int | None = None
-) -> subprocess.Popen:
+def start_server(path: Path, port: int, cache_size: int, src: Path | None = None) -> subprocess.Popen:
     code = (
         "import sys, uvicorn; from kizuna.web.app import create_app, LOOPBACK_HOSTS;"
-        "kw = {'threads': int(sys.argv[4])} if len(sys.argv) > 4 else {};"
-        "app = create_app(sys.argv[1], allowed_hosts=LOOPBACK_HOSTS, cache_size=int(sys.argv[3]), **kw);"
+        "app = create_app(sys.argv[1], allowed_hosts=LOOPBACK_HOSTS, cache_size=int(sys.argv[3]));"
         "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[2]), log_level='warning', access_log=False)"
     )
     env = {**os.environ, "PYTHONPATH": str(src or ROOT / "src")}
-    argv = [sys.executable, "-c", code, str(path), str(port), str(cache_size)] + ([str(threads)] if threads else [])
-    proc = subprocess.Popen(argv, env=env)
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(port), str(cache_size)], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -356,8 +352,7 @@ def uncached(path: Path, args: argparse.Namespace, seconds: float) -> int:
     try:
         for name, src in sides.items():
             port = free_port()
-            threads = args.threads if name == "this code" else None
-            servers[name] = (start_server(path, port, 0, src, threads), f"http://127.0.0.1:{port}")
+            servers[name] = (start_server(path, port, 0, src), f"http://127.0.0.1:{port}")
         first = next(iter(servers.values()))[1]
         allies = httpx.get(first + "/api/v1/publishers?country=XZ&limit=1000").json()["items"]
         refs = [a["publisher_ref"] for a in allies][:8] or [""]

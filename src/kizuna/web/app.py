@@ -19,7 +19,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -157,10 +156,8 @@ class Guard:
         cache_entries: int = 0,
         store: ReadOnlyStore | None = None,
         watch: bool = False,
-        threads: int | None = None,
     ):
         self.app = app
-        self.threads = threads
         self.allowed_hosts = allowed_hosts
         self.cache = ResponseCache(cache_entries) if cache_entries else None
         # the store drops its precomputations when the data version changes; the responses go with them
@@ -172,8 +169,6 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.threads:
-            _limit_threads(self.threads)
         if scope.get("method") == "HEAD":
             # RFC 9110 §9.3.2: HEAD is GET without the content; the same status and headers (its
             # Content-Length is the GET body's). The server's own scope keeps HEAD, so it sends nothing.
@@ -254,22 +249,6 @@ class Guard:
             await send(message)
 
         await response(scope, receive, send_with_headers)
-
-
-# Threads answering sync routes at once (pages and API: Python work under the GIL). AnyIO's default is
-# 40: under load, 40 renders then share the GIL and each waits on the others, so latency spreads (a
-# closed loop of 50 clients saw p95 at twice p50). A few threads and AnyIO's first-come-first-served
-# queue of the rest keep the same throughput with latency close to its mean (docs/benchmarks/serve.md).
-THREADS = max(4, 2 * (os.cpu_count() or 1))
-
-
-def _limit_threads(n: int) -> None:
-    """Let at most ``n`` worker threads run sync routes (AnyIO's default limiter, per event loop)."""
-    import anyio.to_thread
-
-    limiter = anyio.to_thread.current_default_thread_limiter()
-    if limiter.total_tokens != n:
-        limiter.total_tokens = n
 
 
 def _without_body(send: Send) -> Send:
@@ -356,7 +335,6 @@ def create_app(
     cache_size: int = 512,
     needs: Path | str | None = None,
     watch: bool = False,
-    threads: int = THREADS,
 ) -> FastAPI:
     """The app over the workspace at ``workspace_path``, opened read-only.
 
@@ -365,8 +343,7 @@ def create_app(
     results kept in memory (0 = every per-request cache off: each request queries and renders; the
     data-version precomputations stay, see :mod:`kizuna.web.store`). ``watch``: re-read the data
     version before each request and drop everything derived from older data (for data that can change
-    while served; a DuckDB file served read-only cannot, so ``kizuna serve`` leaves it off). ``threads``:
-    worker threads answering pages and API requests at once (:data:`THREADS`; others queue in order).
+    while served; a DuckDB file served read-only cannot, so ``kizuna serve`` leaves it off).
     ``needs``: a needs table (CSV/XLSX, see :func:`kizuna.coordinate.load.read_needs`) for the gaps page.
     """
     from kizuna.web import api, pages
@@ -444,7 +421,6 @@ def create_app(
         cache_entries=cache_size,
         store=store,
         watch=watch,
-        threads=threads,
     )
     return app
 
