@@ -75,12 +75,28 @@ class Dataset:
     part: str = "ledger"
 
 
-@dataclass
 class Ctx:
-    """What a dataset's function gets: the request's workspace cursor and the server's store."""
+    """What a dataset's function gets: the request's workspace cursor and the server's store.
 
-    ws: Workspace
-    store: ReadOnlyStore
+    ``ws=None``: the cursor is opened when first used (most datasets read precomputed rows and need none;
+    :meth:`close` closes it)."""
+
+    def __init__(self, ws: Workspace | None, store: ReadOnlyStore):
+        self._ws = ws
+        self._opened: Any = None
+        self.store = store
+
+    @property
+    def ws(self) -> Workspace:
+        if self._ws is None:
+            self._opened = self.store.workspace()
+            self._ws = self._opened.__enter__()
+        return self._ws
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.__exit__(None, None, None)
+            self._opened, self._ws = None, None
 
 
 @dataclass
@@ -885,7 +901,15 @@ def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) ->
     if not ready(store, ds):
         return Result(ds, [], ds.empty)
     key = ("dataset", name, queries.data_lang(), tuple(sorted(clean.items())))  # titles, names per language
-    rows = store.cached(key, lambda ws: _json_rows(ds.fetch(Ctx(ws, store), **clean)))
+
+    def compute() -> list[dict[str, Any]]:
+        ctx = Ctx(None, store)
+        try:
+            return _json_rows(ds.fetch(ctx, **clean))
+        finally:
+            ctx.close()
+
+    rows = store.remember(key, compute)
     if rows:
         return Result(ds, rows, None)
     if name == "gaps" and store.needs_table() is None:
