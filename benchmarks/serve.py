@@ -20,6 +20,15 @@ Runs, each for ``--seconds`` with ``--clients`` concurrent asyncio clients (kept
    is the baseline of Japanese: the verdict is Japanese's median p95 and server CPU per request
    within 10 % of English's in the same server, p95 under 200 ms with the cache on, no errors.
 
+4. with ``--uncached``, instead of the runs above (issue 15: writes invalidate caches, so uncached reads
+   matter): every per-request cache off (``cache_size=0``: no response, page or query-result cache),
+   the overview ``/?country=XZ`` measured on this code and, with ``--compare SRC``, on another checkout's
+   ``src`` (the code before, e.g. main) in the same run, ``--rounds`` rounds alternated: server CPU per
+   overview render (one client, the server's CPU time over the requests it answered), read latency at
+   ``--clients`` clients on the overview alone and on the mixed dashboard (overview + filtered API), and
+   the cost of the data-version precomputations (:mod:`kizuna.web.store`) rebuilt after a data change,
+   in-process. Target: < 15 ms CPU per render and p95 < 500 ms at 50 clients.
+
 Prints throughput, p50/p95/p99 latency and errors per run, the p95 ratio to the baseline, and
 the server's peak RSS (VmHWM). Target: dashboard p95 under 200 ms with no errors on 2 cores.
 The workspace is the product's demo (``kizuna demo``), or with ``--activities N`` a generated
@@ -124,13 +133,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(path: Path, port: int, cache_size: int) -> subprocess.Popen:
+def start_server(path: Path, port: int, cache_size: int, src: Path | None = None) -> subprocess.Popen:
     code = (
         "import sys, uvicorn; from kizuna.web.app import create_app, LOOPBACK_HOSTS;"
         "app = create_app(sys.argv[1], allowed_hosts=LOOPBACK_HOSTS, cache_size=int(sys.argv[3]));"
         "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[2]), log_level='warning', access_log=False)"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(src or ROOT / "src")}
     proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(port), str(cache_size)], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -303,6 +312,121 @@ def compare_languages(pid: int, base: str, args: argparse.Namespace, seconds: fl
     return {lang: {k: statistics.median(row[k] for row in rows) for k in rows[0]} for lang, rows in runs.items()}
 
 
+def precompute_cost(path: Path, url: str, repeat: int = 7) -> dict[str, float]:
+    """CPU ms of one overview render with its data-version precomputations built (warm) and of one right
+    after they were dropped (as a write does: :meth:`kizuna.web.store.ReadOnlyStore.invalidate`), this
+    code, in this process, medians of ``repeat``; their difference is what rebuilding costs."""
+    import warnings
+
+    from starlette.testclient import TestClient
+
+    from kizuna.web.app import create_app
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    app = create_app(path, cache_size=0)
+    client = TestClient(app)
+    store = app.state.store
+    for _ in range(3):
+        client.get(url)
+
+    def cpu_ms(drop: bool) -> float:
+        if drop:
+            store.invalidate()
+        t0 = time.process_time()
+        assert client.get(url).status_code == 200
+        return (time.process_time() - t0) * 1000
+
+    cold = [cpu_ms(True) for _ in range(repeat)]
+    warm = [cpu_ms(False) for _ in range(repeat)]
+    store.close()
+    return {"after_change": statistics.median(cold), "warm": statistics.median(warm)}
+
+
+def uncached(path: Path, args: argparse.Namespace, seconds: float) -> int:
+    """``--uncached``: the overview with every per-request cache off, this code against ``--compare``."""
+    page = args.page
+    sides = {"this code": ROOT / "src"}
+    if args.compare:
+        sides = {"before (--compare)": Path(args.compare).resolve(), **sides}
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
+    try:
+        for name, src in sides.items():
+            port = free_port()
+            servers[name] = (start_server(path, port, 0, src), f"http://127.0.0.1:{port}")
+        first = next(iter(servers.values()))[1]
+        allies = httpx.get(first + "/api/v1/publishers?country=XZ&limit=1000").json()["items"]
+        refs = [a["publisher_ref"] for a in allies][:8] or [""]
+        mixed = [u for r in refs for u in (page, f"/api/v1/activities?country=XZ&publisher={r}&limit=50")]
+        for _proc, base in servers.values():
+            asyncio.run(load(base, [page, *mixed], 2, 2.0))  # warm-up: bundle, templates, precomputations
+        runs: dict[str, dict[str, list[dict[str, float]]]] = {n: {} for n in sides}
+        for r in range(args.rounds):
+            order = list(sides) if r % 2 == 0 else list(sides)[::-1]
+            for name in order:
+                proc, base = servers[name]
+                for label, urls, clients in (
+                    ("CPU per render, 1 client", [page], 1),
+                    (f"overview, {args.clients} clients", [page], args.clients),
+                    (f"dashboard, {args.clients} clients", mixed, args.clients),
+                ):
+                    run = functools.partial(load, base, urls, clients, seconds)
+                    row = report(
+                        f"{name}: {label} (cache off, round {r + 1})",
+                        measured(proc.pid, lambda f=run: asyncio.run(f())),
+                        seconds,
+                    )
+                    runs[name].setdefault(label, []).append(row)
+            print(f"    load average {os.getloadavg()[0]:.1f}")
+        for name, (proc, _base) in servers.items():
+            print(f"{name}: server peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+    finally:
+        for proc, _base in servers.values():
+            proc.terminate()
+            proc.wait(10)
+    cost = precompute_cost(path, page)
+    print()
+    med = {
+        n: {lab: {k: statistics.median(x[k] for x in rows) for k in rows[0]} for lab, rows in by.items()}
+        for n, by in runs.items()
+    }
+    cpu_label, page_label, mixed_label = list(next(iter(runs.values())))
+    for name, by in med.items():
+        print(
+            f"{name} (median of {args.rounds} rounds, every per-request cache off): server CPU per overview"
+            f" render {by[cpu_label]['server_cpu_ms']:.1f} ms (1 client, p50 {by[cpu_label]['p50']:.1f} ms);"
+            f" {args.clients} clients: overview p95 {by[page_label]['p95']:.0f} ms, {by[page_label]['rps']:.0f} req/s,"
+            f" errors {by[page_label]['errors']:.0f}; dashboard p95 {by[mixed_label]['p95']:.0f} ms,"
+            f" {by[mixed_label]['rps']:.0f} req/s, errors {by[mixed_label]['errors']:.0f}"
+        )
+    ours = med["this code"]
+    if args.compare:
+        before = med["before (--compare)"]
+        cpu_ratio = ours[cpu_label]["server_cpu_ms"] / before[cpu_label]["server_cpu_ms"]
+        print(
+            f"ratio this code / before: CPU per render {cpu_ratio:.3f}x;"
+            f" overview p95 {ours[page_label]['p95'] / before[page_label]['p95']:.3f}x;"
+            f" dashboard p95 {ours[mixed_label]['p95'] / before[mixed_label]['p95']:.3f}x"
+        )
+    print(
+        f"data-version precomputations (this code, in-process, median of 7): a render right after a data change"
+        f" costs {cost['after_change']:.1f} ms CPU against {cost['warm']:.1f} ms warm: rebuilding them costs"
+        f" {cost['after_change'] - cost['warm']:.1f} ms, once per data version"
+    )
+    ok = (
+        ours[cpu_label]["server_cpu_ms"] < 15
+        and ours[page_label]["p95"] < 500
+        and ours[mixed_label]["p95"] < 500
+        and ours[page_label]["errors"] == 0
+        and ours[mixed_label]["errors"] == 0
+    )
+    print(
+        f"target with caches off: < 15 ms CPU per render, p95 < 500 ms at {args.clients} clients, no errors:"
+        f" {'OK' if ok else 'MISSED'}"
+    )
+    print(f"load average while running: {os.getloadavg()[0]:.1f} (2 cores; above 2 means other work competed)")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="5-second runs")
@@ -319,6 +443,10 @@ def main() -> int:
         default=2,
         help="clients of the --lang runs with the cache off (default 2, the cores: 50 would only measure the queue)",
     )
+    ap.add_argument("--uncached", action="store_true", help="every per-request cache off: CPU per overview render, p95")
+    ap.add_argument(
+        "--compare", default=None, help="with --uncached: another checkout's src directory (the code before)"
+    )
     args = ap.parse_args()
     seconds = 5.0 if args.quick else args.seconds
 
@@ -328,6 +456,8 @@ def main() -> int:
         what = build_workspace(path, args.activities)
         print(f"workspace: {what}, built in {time.perf_counter() - t0:.1f} s")
         print(f"machine: {os.cpu_count()} cores; {args.clients} concurrent clients; {seconds:.0f} s per run\n")
+        if args.uncached:
+            return uncached(path, args, seconds)
         rows: dict[str, dict[str, float]] = {}
         lang_rows: dict[str, dict[str, dict[str, float]]] = {}
         for cache_size, label in ((512, "cache on"), (0, "cache off")):

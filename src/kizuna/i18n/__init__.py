@@ -170,6 +170,19 @@ def translate(message: str | None) -> str | None:
 # --- locale formats (Babel / CLDR) --------------------------------------------------------------
 
 
+@lru_cache(maxsize=16)
+def _babel_locale(lang: str) -> Any:
+    """Babel's Locale for a language tag, parsed once: given a tag string, every Babel call parses it
+    again, which cost more than the formatting itself on a page of numbers and dates."""
+    from babel import Locale
+
+    return Locale.parse(lang)
+
+
+def _locale() -> Any:
+    return _babel_locale(_current.get())
+
+
 def number(value: float | int | None, digits: int | None = None) -> str:
     """A number in the current locale. Integers (and whole floats: ``196.0`` is ``196``) with grouping;
     other floats with ``digits`` decimals, or — when ``digits`` is None — whole above 1,000, two decimals
@@ -180,7 +193,7 @@ def number(value: float | int | None, digits: int | None = None) -> str:
         return ""
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
-    lang = _current.get()
+    lang = _locale()
     if isinstance(value, int):
         return format_decimal(value, locale=lang)
     if value != value:  # NaN
@@ -203,7 +216,7 @@ def percent(fraction: float | None, digits: int = 0) -> str:
     if fraction is None or fraction != fraction:
         return ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return format_percent(fraction, format=pattern, locale=_current.get())
+    return format_percent(fraction, format=pattern, locale=_locale())
 
 
 def money(usd: float | None, compact: bool = False, currency: str = "USD") -> str:
@@ -212,7 +225,7 @@ def money(usd: float | None, compact: bool = False, currency: str = "USD") -> st
 
     if usd is None or usd != usd:
         return ""
-    lang = _current.get()
+    lang = _locale()
     if compact and abs(usd) >= 10_000:
         return format_compact_currency(usd, currency, locale=lang, fraction_digits=1)
     return format_currency(usd, currency, format="¤#,##0", locale=lang, currency_digits=False)
@@ -231,7 +244,7 @@ def day(value: date | datetime | str | None) -> str:
             return str(value)
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format="medium", locale=_current.get())
+    return format_date(value, format="medium", locale=_locale())
 
 
 def moment(value: datetime | str | None) -> str:
@@ -245,7 +258,7 @@ def moment(value: datetime | str | None) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return str(value)
-    return format_datetime(value, format="yyyy-MM-dd HH:mm", locale=_current.get())
+    return format_datetime(value, format="yyyy-MM-dd HH:mm", locale=_locale())
 
 
 def cell(value: Any) -> str:

@@ -131,6 +131,11 @@ class ResponseCache:
                 self._items.move_to_end(key)
             return hit
 
+    def clear(self) -> None:
+        """Forget every response (the data version changed: :meth:`kizuna.web.store.ReadOnlyStore.refresh`)."""
+        with self._lock:
+            self._items.clear()
+
     def put(self, key: tuple[str, bytes], value: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
         if len(value[2]) > self.max_bytes:
             return
@@ -144,10 +149,21 @@ class Guard:
     """Security headers on every response, a Host check, 500s without stack traces, and the
     response cache."""
 
-    def __init__(self, app: ASGIApp, allowed_hosts: tuple[str, ...] | None = None, cache_entries: int = 0):
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_hosts: tuple[str, ...] | None = None,
+        cache_entries: int = 0,
+        store: ReadOnlyStore | None = None,
+        watch: bool = False,
+    ):
         self.app = app
         self.allowed_hosts = allowed_hosts
         self.cache = ResponseCache(cache_entries) if cache_entries else None
+        # the store drops its precomputations when the data version changes; the responses go with them
+        self.store = store if watch else None
+        if store is not None and self.cache is not None:
+            store.on_change(self.cache.clear)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -172,6 +188,8 @@ class Guard:
                 await self._send_headers_too(error_response(path, err), scope, receive, send)
                 return
         started_at = time.perf_counter()
+        if self.store is not None and not path.startswith("/static/"):
+            self.store.refresh()  # data that can change under the server: check its version first
         lang, chosen = request_language(scope)
         i18n.set_language(lang)
         lang_headers = [(b"content-language", lang.encode()), (b"vary", b"Accept-Language, Cookie")]
@@ -316,12 +334,16 @@ def create_app(
     allowed_hosts: tuple[str, ...] | None = None,
     cache_size: int = 512,
     needs: Path | str | None = None,
+    watch: bool = False,
 ) -> FastAPI:
     """The app over the workspace at ``workspace_path``, opened read-only.
 
     ``allowed_hosts``: Host header names to answer (``None`` = any); :func:`kizuna.web.serve`
-    passes the loopback names when it binds to 127.0.0.1. ``cache_size``: query results kept in
-    memory (0 = none; the workspace cannot change while it is served, see :mod:`kizuna.web.store`).
+    passes the loopback names when it binds to 127.0.0.1. ``cache_size``: responses, pages and query
+    results kept in memory (0 = every per-request cache off: each request queries and renders; the
+    data-version precomputations stay, see :mod:`kizuna.web.store`). ``watch``: re-read the data
+    version before each request and drop everything derived from older data (for data that can change
+    while served; a DuckDB file served read-only cannot, so ``kizuna serve`` leaves it off).
     ``needs``: a needs table (CSV/XLSX, see :func:`kizuna.coordinate.load.read_needs`) for the gaps page.
     """
     from kizuna.web import api, pages
@@ -360,12 +382,13 @@ def create_app(
         return response
 
     def openapi() -> dict[str, Any]:
-        # the filters' values (enums, patterns) are this workspace's, which cannot change while served
+        # the filters' values (enums, patterns) are this workspace's: kept until the data version changes
         if app.openapi_schema is None:
             app.openapi_schema = api.declare_filters(FastAPI.openapi(app), store)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    store.on_change(lambda: setattr(app, "openapi_schema", None))  # new data, new filter values
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega_bundle(request: Request) -> Response:
@@ -392,7 +415,13 @@ def create_app(
 
     for part in (track_results, track_ddr, track_training):
         app.include_router(part.router)
-    app.add_middleware(Guard, allowed_hosts=allowed_hosts, cache_entries=cache_size)  # type: ignore[arg-type]
+    app.add_middleware(
+        Guard,  # type: ignore[arg-type]
+        allowed_hosts=allowed_hosts,
+        cache_entries=cache_size,
+        store=store,
+        watch=watch,
+    )
     return app
 
 

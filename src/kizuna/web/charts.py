@@ -21,6 +21,7 @@ The specs carry no ``$schema`` URL so nothing in a page names a remote host.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -134,6 +135,13 @@ def formatted(value: float | int | None, kind: str) -> str:
     """``value`` as text in the current locale (Babel): a percentage, compact money or a number."""
     if value is None:
         return ""
+    return _formatted(i18n.current(), value, kind)
+
+
+@functools.lru_cache(maxsize=1 << 13, typed=True)
+def _formatted(lang: str, value: float | int, kind: str) -> str:
+    """:func:`formatted`, remembered by language, value and kind (a pure function of the three: a chart
+    labels the same amounts on every request). ``lang`` is the current language, passed for the key."""
     if kind == "share":
         return i18n.percent(value)
     if kind == "money":

@@ -13,7 +13,7 @@ read-only queries no part offers yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,12 +75,28 @@ class Dataset:
     part: str = "ledger"
 
 
-@dataclass
 class Ctx:
-    """What a dataset's function gets: the request's workspace cursor and the server's store."""
+    """What a dataset's function gets: the request's workspace cursor and the server's store.
 
-    ws: Workspace
-    store: ReadOnlyStore
+    ``ws=None``: the cursor is opened when first used (most datasets read precomputed rows and need none;
+    :meth:`close` closes it)."""
+
+    def __init__(self, ws: Workspace | None, store: ReadOnlyStore):
+        self._ws = ws
+        self._opened: Any = None
+        self.store = store
+
+    @property
+    def ws(self) -> Workspace:
+        if self._ws is None:
+            self._opened = self.store.workspace()
+            self._ws = self._opened.__enter__()
+        return self._ws
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.__exit__(None, None, None)
+            self._opened, self._ws = None, None
 
 
 @dataclass
@@ -156,6 +172,95 @@ def _sources(ctx: Ctx) -> Any:
     return list_sources(ctx.ws)
 
 
+class Records(list[dict[str, Any]]):
+    """Rows already in their JSON form (:func:`kizuna.output.to_json_records`): :func:`fetch` serves them
+    as they are. The ledger datasets narrow precomputed rows of this kind per request; a precomputed one
+    is shared by every request of its data version, so nobody changes it."""
+
+    _extremes: list[dict[str, Any]] | None = None
+
+    def extremes(self) -> list[dict[str, Any]]:
+        """:func:`extreme_points` of these rows, found once."""
+        if self._extremes is None:
+            self._extremes = extreme_points(self)
+        return self._extremes
+
+
+def extreme_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The located rows (``lat``/``lon`` set) furthest west, east, south and north: they span the
+    extent of all of them, which is all a map whose points load from the API needs of its rows."""
+    located = [r for r in rows if r.get("lat") is not None and r.get("lon") is not None]
+    if not located:
+        return []
+    return [
+        min(located, key=lambda r: r["lon"]),
+        max(located, key=lambda r: r["lon"]),
+        min(located, key=lambda r: r["lat"]),
+        max(located, key=lambda r: r["lat"]),
+    ]
+
+
+# --- ledger: data-version precomputations (kizuna.web.store, "keep") --------------------------------
+# The ledger's datasets are narrowed per request from rows computed once per data version (and per
+# language, for the names and titles in them) by the very queries that answer one request
+# (kizuna.ledger.queries.list_activities, kizuna.web.queries): a filter then costs a pass over the rows
+# in Python rather than a DuckDB query planned over the narratives and organisation-name views.
+# Each is rebuilt when the data version changes (ReadOnlyStore.refresh); tests/web/test_overview_fast.py
+# checks every filter against the per-request queries.
+
+
+@dataclass(frozen=True)
+class ActivityIndex:
+    """Which activities each filter value matches (:func:`kizuna.web.queries.activity_match_keys`)."""
+
+    by_country: dict[str, frozenset[str]]
+    by_sector: dict[str, frozenset[str]]  # DAC code -> activities
+    by_adm1: dict[str, frozenset[str]]
+
+    @classmethod
+    def build(cls, ws: Workspace) -> ActivityIndex:
+        keys = queries.activity_match_keys(ws)
+
+        def group(pairs: list[tuple[Any, str]]) -> dict[str, frozenset[str]]:
+            out: dict[str, set[str]] = {}
+            for value, uid in pairs:
+                out.setdefault(str(value), set()).add(uid)
+            return {k: frozenset(v) for k, v in out.items()}
+
+        return cls(group(keys["country"]), group(keys["sector"]), group(keys["adm1"]))
+
+    def matching(self, country: str | None, sector: str | None, adm1: str | None) -> set[str] | None:
+        """Activities the filters match (None: no filter), as :class:`kizuna.ledger.queries.ActivityFilter`
+        matches them: the country exactly (upper case), a DAC code starting with ``sector``, a location in
+        ``adm1``."""
+        found: set[str] | None = None
+        if country:
+            found = set(self.by_country.get(country.upper(), ()))
+        if sector:
+            in_sector = {u for code, uids in self.by_sector.items() if code.startswith(sector) for u in uids}
+            found = in_sector if found is None else found & in_sector
+        if adm1:
+            in_area = self.by_adm1.get(adm1, frozenset())
+            found = set(in_area) if found is None else found & in_area
+        return found
+
+
+def activity_index(ctx: Ctx) -> ActivityIndex:
+    return ctx.store.cached(("activity-index",), ActivityIndex.build, keep=True)
+
+
+def _all_activities(ctx: Ctx) -> Records:
+    """Every activity as :func:`kizuna.ledger.queries.list_activities` lists it (its order), in the
+    language of the moment's titles and names."""
+    from kizuna.ledger.queries import ActivityFilter, list_activities
+
+    return ctx.store.cached(
+        ("all-activities", queries.data_lang()),
+        lambda ws: Records(to_json_records(list_activities(ws, ActivityFilter()))),
+        keep=True,
+    )
+
+
 def _activities(
     ctx: Ctx,
     country: str | None = None,
@@ -164,16 +269,37 @@ def _activities(
     sector: str | None = None,
     adm1: str | None = None,
 ) -> Any:
-    from kizuna.ledger.queries import ActivityFilter, list_activities
+    """:func:`kizuna.ledger.queries.list_activities` with the ledger's filters, an area and an ally: the
+    precomputed rows narrowed (each activity's countries, sectors and spend do not depend on the filter)."""
+    rows = _all_activities(ctx)
+    if not (country or sector or adm1 or publisher or ally):
+        return rows
+    if country and not (sector or adm1 or publisher or ally):  # one country (the overview): per data version
+        by_country = _by_country(ctx, "activities", lambda: ((r, ANY_PLACE) for r in rows))
+        return by_country.get(country.upper(), Records())
+    uids = activity_index(ctx).matching(country, sector, adm1)
+    theirs = ally_uids(ctx, ally) if ally else None
+    return Records(
+        r
+        for r in rows
+        if (uids is None or r["activity_uid"] in uids)
+        and (not publisher or r["publisher_ref"] == publisher)
+        and (theirs is None or r["activity_uid"] in theirs)
+    )
 
-    rows = list_activities(ctx.ws, ActivityFilter(country=country, sector=sector, publisher=publisher))
-    if adm1:
-        inside = queries.activity_uids_in_area(ctx.ws, adm1)
-        rows = [r for r in rows if r["activity_uid"] in inside]
-    if ally:
-        theirs = ally_uids(ctx, ally)
-        rows = [r for r in rows if r["activity_uid"] in theirs]
-    return rows
+
+def _all_points(ctx: Ctx) -> list[tuple[str, Any, Any, Any, dict[str, Any]]]:
+    """Every located point (:func:`kizuna.web.queries.all_activity_points`) as (activity, the location's
+    country, publisher ref, adm1, the row as served)."""
+
+    def build(ws: Workspace) -> list[tuple[str, Any, Any, Any, dict[str, Any]]]:
+        out = []
+        for r in to_json_records(queries.all_activity_points(ws)):
+            loc_country, publisher = (r.pop(k) for k in queries.POINT_KEYS)
+            out.append((r["activity_uid"], loc_country, publisher, r["adm1"], r))
+        return out
+
+    return ctx.store.cached(("all-points", queries.data_lang()), build, keep=True)
 
 
 def _points(
@@ -185,24 +311,81 @@ def _points(
     adm1: str | None = None,
     activity: str | None = None,
 ) -> Any:
+    """:func:`kizuna.web.queries.activity_points`: the precomputed points narrowed by the same rules (the
+    activity matches the ledger's filters; the point lies in the country, or names none, and in the area)."""
     if activity:
         return queries.activity_points_of(ctx.ws, activity.split(","))
-    rows = queries.activity_points(ctx.ws, country, publisher, sector, adm1)
-    if ally:
-        theirs = ally_uids(ctx, ally)
-        rows = [r for r in rows if r["activity_uid"] in theirs]
-    return rows
+    if not (ally or publisher or sector or adm1):
+        points = _all_points(ctx)
+        if not country:
+            return ctx.store.cached(
+                ("all-point-rows", queries.data_lang()), lambda _ws: Records(p[-1] for p in points), keep=True
+            )
+        # one country (the overview's map): its points, per data version
+        in_country = _by_country(ctx, "points", lambda: ((p[-1], p[1]) for p in points))
+        return in_country.get(country.upper(), Records())
+    uids = activity_index(ctx).matching(country, sector, adm1)
+    theirs = ally_uids(ctx, ally) if ally else None
+    c = country.upper() if country else None
+    return Records(
+        row
+        for uid, loc_country, pub, area, row in _all_points(ctx)
+        if (uids is None or uid in uids)
+        and (c is None or loc_country is None or loc_country == c)
+        and (not adm1 or area == adm1)
+        and (not publisher or pub == publisher)
+        and (theirs is None or uid in theirs)
+    )
+
+
+ANY_PLACE = object()  # a row that is not a place: it counts wherever its activity does
+
+
+def _by_country(ctx: Ctx, name: str, rows: Callable[[], Iterable[tuple[dict[str, Any], Any]]]) -> dict[str, Records]:
+    """``rows()`` — (row with ``activity_uid``, the country its place names or None, or :data:`ANY_PLACE`) —
+    split by the countries the ledger's country filter matches their activity to (:class:`ActivityIndex`);
+    a place counts in a country when it names that country or none (the rule of
+    :func:`kizuna.web.queries.activity_points`); order kept. Per data version and language, under ``name``."""
+
+    def build(_ws: Workspace) -> dict[str, Records]:
+        countries: dict[str, list[str]] = {}
+        for c, uids in activity_index(ctx).by_country.items():
+            for uid in uids:
+                countries.setdefault(uid, []).append(c)
+        out: dict[str, Records] = {}
+        for r, place in rows():
+            for c in countries.get(r["activity_uid"], ()):
+                if place is ANY_PLACE or place is None or place == c:
+                    out.setdefault(c, Records()).append(r)
+        return out
+
+    return ctx.store.cached(("by-country", name, queries.data_lang()), build, keep=True)
+
+
+def _without_empty_3w(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in rows
+        if not (str(r.get("publisher_ref") or "").startswith("3W:") and not r["committed_usd"] and not r["spent_usd"])
+    ]
 
 
 def _publishers(ctx: Ctx, country: str | None = None) -> Any:
     """Publishers with their money; a 3W organisation (key ``3W:…``) that records no money is left
     out: a 3W sheet says who works where, not how much, so it would only add zero-value rows to the
-    money tables and charts."""
-    return [
-        r
-        for r in queries.publishers(ctx.ws, country)
-        if not (str(r.get("publisher_ref") or "").startswith("3W:") and not r["committed_usd"] and not r["spent_usd"])
-    ]
+    money tables and charts. Every country's table is computed at once per data version
+    (:func:`kizuna.web.queries.publishers_by_country`)."""
+
+    def build(ws: Workspace) -> dict[str | None, Records]:
+        tables: dict[str | None, Records] = {
+            c: Records(to_json_records(_without_empty_3w(rows)))
+            for c, rows in queries.publishers_by_country(ws).items()
+        }
+        tables[None] = Records(to_json_records(_without_empty_3w(queries.publishers(ws, None))))
+        return tables
+
+    tables = ctx.store.cached(("all-publishers", queries.data_lang()), build, keep=True)
+    return tables.get(country.upper() if country else None, Records())
 
 
 def _ws(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -219,15 +402,40 @@ def _ws(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _presence(
     ctx: Ctx, country: str | None = None, ally: str | None = None, sector: str | None = None, adm1: str | None = None
 ) -> Any:
+    """kizuna.coordinate's presence table (allies x DAC 3-digit sectors, by country or by area), computed
+    for every country at once per data version and language, then narrowed: its cells are grouped by
+    country, so one country's rows are those of ``presence(..., country=...)``."""
     from kizuna.coordinate.presence import presence
 
     level = "adm1" if adm1 else "country"
-    df = ctx.store.cached(
-        ("presence", level, country, queries.data_lang()),  # names per language
-        lambda _ws: presence(frames(ctx), by="ally", sector_level="dac3", admin_level=level, country=country),
+
+    def build(_ws: Workspace) -> dict[str | None, Records]:
+        df = presence(frames(ctx), by="ally", sector_level="dac3", admin_level=level, country=None)
+        rows = to_json_records(df.drop("org_key", strict=False))
+        tables: dict[str | None, Records] = {None: Records(rows)}
+        for r in rows:
+            tables.setdefault(r["country"], Records()).append(r)
+        return tables
+
+    tables = ctx.store.cached(("all-presence", level, queries.data_lang()), build, keep=True)  # names per language
+    rows = tables.get(country, Records())
+    if not (ally or adm1 or sector):
+        return rows
+    return Records(
+        r
+        for r in rows
+        if (not ally or r.get("ally") == ally)
+        and (not adm1 or r.get("adm1") == adm1)
+        and _sector_match(r["sector"], sector)
     )
-    df = narrow(df, ally=ally, **({"adm1": adm1} if adm1 else {})).filter(sector_matches("sector", sector))
-    return df.drop("org_key", strict=False)
+
+
+def _sector_match(code: Any, sector: str | None) -> bool:
+    """:func:`sector_matches` for one value: the code and the filter are prefixes of one another."""
+    if not sector:
+        return True
+    text = "" if code is None else str(code)
+    return text.startswith(sector) or (text != "" and sector.startswith(text))
 
 
 def _overlaps(ctx: Ctx, country: str | None = None, ally: str | None = None, sector: str | None = None) -> Any:
@@ -379,7 +587,9 @@ DATASETS: dict[str, Dataset] = {
             "countries",
             N_("Countries"),
             N_("Countries with activities, most activities first."),
-            _ws(queries.countries),
+            lambda ctx: ctx.store.cached(
+                ("countries",), lambda ws: Records(to_json_records(queries.countries(ws))), keep=True
+            ),
             (),
             ("activities", "activity_countries"),
             LEDGER_EMPTY,
@@ -691,12 +901,24 @@ def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) ->
     if not ready(store, ds):
         return Result(ds, [], ds.empty)
     key = ("dataset", name, queries.data_lang(), tuple(sorted(clean.items())))  # titles, names per language
-    rows = store.cached(key, lambda ws: to_json_records(ds.fetch(Ctx(ws, store), **clean)))
+
+    def compute() -> list[dict[str, Any]]:
+        ctx = Ctx(None, store)
+        try:
+            return _json_rows(ds.fetch(ctx, **clean))
+        finally:
+            ctx.close()
+
+    rows = store.remember(key, compute)
     if rows:
         return Result(ds, rows, None)
     if name == "gaps" and store.needs_table() is None:
         return Result(ds, [], ds.empty)
     return Result(ds, [], empty_reason(store, name, clean))
+
+
+def _json_rows(rows: Any) -> list[dict[str, Any]]:
+    return rows if isinstance(rows, Records) else to_json_records(rows)
 
 
 # --- the values filters take (checked by kizuna.validate, declared in the OpenAPI document) ---------

@@ -33,8 +33,10 @@ from kizuna.web import charts
 from kizuna.web.datasets import (
     DATASETS,
     FILTERS,
+    Records,
     Result,
     check_filters,
+    extreme_points,
     fetch,
     gap_sectors,
     is_ally,
@@ -241,6 +243,26 @@ def cell(column: str, value: Any, names: Names | None = None) -> dict[str, Any]:
     return {**out, "text": text, "cls": "text" if column in TITLE_TEXT else ""}
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _formatted(lang: str, column: str, value: Any) -> dict[str, Any]:
+    """:func:`cell` of a value that needs no data names, remembered by language, column and value: a
+    pure function of the three (its names of codes come from the shipped reference files, not the
+    workspace), so it stays right whatever the data; a page's table formats hundreds of such cells
+    (dates and numbers through Babel) that are the same from one request to the next. Callers must not
+    change the returned cell (copy it: ``{**c, ...}``); it carries its ``<td>`` element, which a copy
+    or a change drops (:class:`kizuna.web.render.Cell`)."""
+    from kizuna.web.render import Cell
+
+    return Cell(cell(column, value))
+
+
+def table_cell(column: str, value: Any, names: Names | None) -> dict[str, Any]:
+    """:func:`cell`, through :func:`_formatted` where the value is hashable and names no area."""
+    if column in AREA_COLUMNS or isinstance(value, dict | list):
+        return cell(column, value, names)
+    return _formatted(i18n.current(), column, value)
+
+
 # --- blocks ------------------------------------------------------------------------------------
 
 
@@ -264,7 +286,7 @@ def table_block(
         "title": title or _(result.dataset.title),
         "description": _(result.dataset.description),
         "columns": [heading(c) for c in cols],
-        "rows": [[cell(c, r.get(c), names) for c in cols] for r in data[:rows]],
+        "rows": [[table_cell(c, r.get(c), names) for c in cols] for r in data[:rows]],
         "total": total,
         "count": (
             _("Showing {shown} of {total} rows — download for all.").format(
@@ -321,10 +343,11 @@ def activity_map(
     points = fetch(store, "activity-points", filters)
     country = filters.get("country")
     if store.has_tables("admin_areas"):
+        # the boundaries of a country held, per data version (kizuna.web.store: "keep")
         shapes = store.cached(
-            ("boundary-shapes", country), lambda ws: boundary_shapes(ws, country, None if country else 1)
+            ("boundary-shapes", country), lambda ws: boundary_shapes(ws, country, None if country else 1), keep=True
         )
-        admin1 = store.cached(("boundary-shapes", country, 1), lambda ws: boundary_shapes(ws, country, 1))
+        admin1 = store.cached(("boundary-shapes", country, 1), lambda ws: boundary_shapes(ws, country, 1), keep=True)
     else:
         shapes = admin1 = {"type": "FeatureCollection", "features": []}
     labels = [
@@ -332,8 +355,11 @@ def activity_map(
         for f in admin1["features"]
         if f["properties"].get("label_lon") is not None
     ]
+    # the points load from the API: the map needs only their extent (datasets.extreme_points)
+    rows = points.rows
+    extent = rows.extremes() if isinstance(rows, Records) else extreme_points(rows)
     spec = charts.map_spec(
-        {"Activities": points.rows},
+        {"Activities": extent},
         MAP_TOOLTIP,
         _("Map: activity locations as points over admin areas"),
         urls={"Activities": api_url("activity-points", filters, limit=MAP_POINTS)},
@@ -1028,9 +1054,9 @@ def _rule_text_table(
     data = result.rows
     cols = [c for c in columns if not data or c in data[0]] if columns else (list(data[0]) if data else [])
     for cells, (_row, done) in zip(block["rows"], shown, strict=False):
-        for c, col in zip(cells, cols, strict=True):
+        for k, col in enumerate(cols):
             if col in done:
-                c["data"] = False
+                cells[k] = {**cells[k], "data": False}  # a copy: cells may be shared (table_cell)
     return block
 
 

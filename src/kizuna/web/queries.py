@@ -81,6 +81,39 @@ def publishers(ws: Workspace, country: str | None = None) -> list[dict[str, Any]
     )
 
 
+def publishers_by_country(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
+    """:func:`publishers` for every country at once, in one query: ``{country: rows}``, each country's
+    rows as ``publishers(ws, country)`` gives them (its activities by the ledger's country filter, only
+    that country's share of the money, the same order)."""
+    rows = ws.query(
+        f"""
+        WITH ac AS (SELECT code AS country, activity_uid FROM activity_countries WHERE code IS NOT NULL
+                    UNION SELECT code, activity_uid FROM transaction_countries WHERE code IS NOT NULL
+                    UNION SELECT country, activity_uid FROM locations WHERE country IS NOT NULL),
+        act AS (SELECT ac.country, a.activity_uid, a.publisher_ref,
+                       coalesce(o.name, a.publisher_name) AS publisher_name
+                FROM ac JOIN activities a USING (activity_uid)
+                LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref),
+        money AS (
+            SELECT f.country, f.activity_uid,
+                   sum(f.usd) FILTER (WHERE f.type_code IN {COMMITMENT}) AS committed,
+                   sum(f.usd) FILTER (WHERE f.type_code IN {SPENT}) AS spent
+            FROM flows f WHERE f.counted AND f.country IS NOT NULL GROUP BY f.country, f.activity_uid)
+        SELECT act.country AS _country, act.publisher_ref, any_value(act.publisher_name) AS publisher_name,
+               count(*) AS activities,
+               round(coalesce(sum(money.committed), 0), 2) AS committed_usd,
+               round(coalesce(sum(money.spent), 0), 2) AS spent_usd
+        FROM act LEFT JOIN money ON money.activity_uid = act.activity_uid AND money.country = act.country
+        GROUP BY act.country, act.publisher_ref
+        ORDER BY act.country, spent_usd DESC, committed_usd DESC, publisher_name
+        """
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r.pop("_country"), []).append(r)
+    return out
+
+
 def sectors(ws: Workspace, country: str | None = None) -> list[dict[str, Any]]:
     """DAC sectors (vocabularies 1 and 2) of activities, with names, most activities first."""
     where, params = _activity_filter(country, None, None, None)
@@ -110,6 +143,20 @@ def admin_areas(ws: Workspace, country: str | None = None) -> list[dict[str, Any
     )
 
 
+def _points_sql(where: str, extra: str = "", order: str = "tl.title, a.activity_uid, l.seq") -> str:
+    """The located points' SELECT (one place for its columns): ``where`` narrows activities (alias ``a``)
+    and locations (``l``); ``extra`` adds columns after the shown ones."""
+    return f"""
+        SELECT a.activity_uid, a.iati_identifier, tl.title, coalesce(o.name, a.publisher_name) AS publisher_name,
+               l.name AS place, l.adm1, l.adm2, round(l.lat, 5) AS lat, round(l.lon, 5) AS lon{extra}
+        FROM locations l JOIN activities a USING (activity_uid)
+        LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref
+        LEFT JOIN ({titles_sql()}) tl ON tl.activity_uid = a.activity_uid
+        WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180 AND {where}
+        ORDER BY {order}
+        """
+
+
 def activity_points(
     ws: Workspace,
     country: str | None = None,
@@ -122,19 +169,40 @@ def activity_points(
     in_country = "AND (l.country IS NULL OR l.country = ?)" if country else ""
     in_area = "AND l.adm1 = ?" if adm1 else ""
     extra = ([country.upper()] if country else []) + ([adm1] if adm1 else [])
-    return ws.query(
-        f"""
-        SELECT a.activity_uid, a.iati_identifier, tl.title, coalesce(o.name, a.publisher_name) AS publisher_name,
-               l.name AS place, l.adm1, l.adm2, round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
-        FROM locations l JOIN activities a USING (activity_uid)
-        LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref
-        LEFT JOIN ({titles_sql()}) tl ON tl.activity_uid = a.activity_uid
-        WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180
-          AND {where} {in_country} {in_area}
-        ORDER BY tl.title, a.activity_uid, l.seq
-        """,
-        params + extra,
-    )
+    return ws.query(_points_sql(f"{where} {in_country} {in_area}"), params + extra)
+
+
+# The columns :func:`all_activity_points` adds so that a filter can be applied to its rows afterwards.
+POINT_KEYS = ("_location_country", "_publisher_ref")
+
+
+def all_activity_points(ws: Workspace) -> list[dict[str, Any]]:
+    """Every located point of :func:`activity_points` (no filter, its order), with the location's
+    country and the activity's publisher ref (:data:`POINT_KEYS`) for filtering afterwards: the
+    dashboard narrows these rows per request (:mod:`kizuna.web.datasets`) instead of querying again."""
+    return ws.query(_points_sql("TRUE", ", l.country AS _location_country, a.publisher_ref AS _publisher_ref"))
+
+
+def activity_match_keys(ws: Workspace) -> dict[str, list[tuple[Any, str]]]:
+    """What :class:`kizuna.ledger.queries.ActivityFilter` and the area filter match activities on, for
+    every activity at once, as ``(value, activity_uid)`` pairs: ``country`` (an activity- or
+    transaction-level recipient country or a location's country: the filter's three subqueries),
+    ``sector`` (DAC codes of vocabularies 1 and 2, activity- or transaction-level) and ``adm1`` (a
+    location's first-level area)."""
+    con = ws.con
+    return {
+        "country": con.execute(
+            "SELECT code, activity_uid FROM activity_countries WHERE code IS NOT NULL"
+            " UNION SELECT code, activity_uid FROM transaction_countries WHERE code IS NOT NULL"
+            " UNION SELECT country, activity_uid FROM locations WHERE country IS NOT NULL"
+        ).fetchall(),
+        "sector": con.execute(
+            "SELECT code, activity_uid FROM activity_sectors WHERE vocabulary IN ('1','2') AND code IS NOT NULL"
+            " UNION SELECT code, activity_uid FROM transaction_sectors WHERE vocabulary IN ('1','2')"
+            " AND code IS NOT NULL"
+        ).fetchall(),
+        "adm1": con.execute("SELECT DISTINCT adm1, activity_uid FROM locations WHERE adm1 IS NOT NULL").fetchall(),
+    }
 
 
 def presence(
@@ -179,18 +247,7 @@ def activity_points_of(ws: Workspace, uids: list[str]) -> list[dict[str, Any]]:
     """Located points of the given activities (for the map of an overlap pair)."""
     if not uids:
         return []
-    return ws.query(
-        f"""
-        SELECT a.activity_uid, a.iati_identifier, tl.title, coalesce(o.name, a.publisher_name) AS publisher_name,
-               l.name AS place, l.adm1, l.adm2, round(l.lat, 5) AS lat, round(l.lon, 5) AS lon
-        FROM locations l JOIN activities a USING (activity_uid)
-        LEFT JOIN ({org_names_sql()}) o ON o.ref = a.publisher_ref
-        LEFT JOIN ({titles_sql()}) tl ON tl.activity_uid = a.activity_uid
-        WHERE l.lat BETWEEN -90 AND 90 AND l.lon BETWEEN -180 AND 180 AND list_contains(?, a.activity_uid)
-        ORDER BY a.activity_uid, l.seq
-        """,
-        [uids],
-    )
+    return ws.query(_points_sql("list_contains(?, a.activity_uid)", order="a.activity_uid, l.seq"), [uids])
 
 
 # --- measure: the stored vital-core runs (0030_measure.sql) ------------------------------------------

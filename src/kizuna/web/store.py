@@ -1,10 +1,21 @@
-"""The server's read-only view of one workspace: a DuckDB connection, a cursor per request, a cache.
+"""The server's read-only view of one workspace: a DuckDB connection, a cursor per request, two memories.
 
 The file is opened ``read_only=True`` once. DuckDB connections are not thread-safe, so every
-request gets its own ``con.cursor()`` (cheap: it shares the database instance). While a process
-holds the file read-only no other process can write it (DuckDB's file lock), so what a query
-returned stays true for the life of the server: results are cached in a small LRU keyed by
-dataset and filters.
+request gets its own ``con.cursor()`` (cheap: it shares the database instance).
+
+What the server remembers, and on what key (docs/benchmarks/serve.md, "What is cached"):
+
+- **per-request caches** (off with ``cache_size=0``): query results and rendered pages, in a small
+  LRU keyed by dataset, filters and language (and the app's response cache, :class:`kizuna.web.app.ResponseCache`);
+- **data-version precomputations** (``keep=True``, always on): values derived from the whole workspace
+  that every request reads (the ledger frames, resolved names, per-country summaries), keyed on the
+  workspace's **data version** (:meth:`ReadOnlyStore.data_version`). They are never "once per
+  process": :meth:`ReadOnlyStore.refresh` re-reads the version and, when it changed, drops every
+  precomputation and every cached result, so the next request builds them from the new data.
+
+While a process holds a DuckDB file read-only no other process can write it (DuckDB's file lock), so
+for ``kizuna serve`` the version cannot change while it serves; a backend whose data can change (the
+shared server) calls :meth:`ReadOnlyStore.refresh` before each request or when told of a write.
 """
 
 from __future__ import annotations
@@ -50,6 +61,55 @@ class ReadOnlyStore:
         self._lock = threading.Lock()
         self._kept: dict[tuple[Any, ...], Any] = {}
         self._keep_lock = threading.RLock()
+        self._version = self._read_version()
+        self._on_change: list[Callable[[], None]] = []
+
+    def _read_version(self) -> tuple[Any, ...]:
+        """The data version: the newest import's id and the number of imports (every ingest, needs table,
+        boundary set, survey run and register is an import, in one transaction with its ``imports`` row),
+        and a fingerprint of the few tables written outside imports (the ally rules and organisation
+        registry of ``kizuna allies``: an order-independent XOR of row hashes). Any change of the data
+        the pages show changes it."""
+        parts = []
+        if "imports" in self.tables:
+            parts += ["(SELECT coalesce(max(import_id), 0) FROM imports)", "(SELECT count(*) FROM imports)"]
+        for table in ("org_registry", "coordinate_ally_rules", "coordinate_org_allies"):
+            if table in self.tables:
+                parts += [f"(SELECT count(*) FROM {table})", f"(SELECT coalesce(bit_xor(hash(t)), 0) FROM {table} t)"]
+        if not parts:
+            return ()
+        with self.workspace() as ws:
+            row = ws.con.execute("SELECT " + ", ".join(parts)).fetchone()
+        return tuple(row) if row else ()
+
+    def data_version(self) -> tuple[Any, ...]:
+        """The version of the data the precomputations (``keep=True``) were built from."""
+        return self._version
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` whenever :meth:`refresh` finds a new data version (the app's response
+        cache registers its ``clear`` here)."""
+        self._on_change.append(callback)
+
+    def refresh(self) -> bool:
+        """Re-read the data version; when it changed, drop every precomputation and cached result (and
+        tell :meth:`on_change`'s callbacks). True when it changed. Cost: one aggregate over ``imports``."""
+        version = self._read_version()
+        if version == self._version:
+            return False
+        self.invalidate(version)
+        return True
+
+    def invalidate(self, version: tuple[Any, ...] | None = None) -> None:
+        """Forget everything derived from the data (as after a write), at ``version`` (default: the same).
+        The benchmark uses it to measure what rebuilding the precomputations costs."""
+        with self._keep_lock, self._lock:
+            self._kept.clear()
+            self._cache.clear()
+            if version is not None:
+                self._version = version
+        for callback in self._on_change:
+            callback()
 
     def close(self) -> None:
         self._ws.close()
@@ -95,8 +155,9 @@ class ReadOnlyStore:
     ) -> T:
         """``compute()`` once per key; values of ``bytes`` over ``max_bytes`` are not kept.
 
-        ``keep``: a value the server needs again and again (the ledger frames, table counts): kept for
-        the server's life whatever the cache size, and computed by one request while others wait.
+        ``keep``: a data-version precomputation, a value the server needs again and again (the ledger
+        frames, table counts, per-country summaries): kept whatever the cache size until the data version
+        changes (:meth:`refresh`), and computed by one request while others wait.
         """
         if keep:
             with self._keep_lock:
