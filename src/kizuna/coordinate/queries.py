@@ -1,6 +1,7 @@
-"""Thin loaders: the workspace's ledger tables as Polars frames (:class:`LedgerFrames`).
+"""The coordinate part's queries: the workspace's ledger tables as Polars frames (:class:`LedgerFrames`).
 
 These are the only functions of the coordinate part that read the ledger; analyses take their output.
+(The old module name, :mod:`kizuna.coordinate.load`, re-exports them.)
 Needs tables are read by :mod:`kizuna.coordinate.needs` (``read_needs`` is re-exported here for the
 callers of its old home) and stored by :mod:`kizuna.coordinate.needs_store`.
 """
@@ -252,4 +253,10 @@ def org_ref_warnings(ws: Workspace, import_id: int | None = None) -> list[dict[s
     return out
 
 
-__all__ = ["NEEDS_COLUMNS", "load_ledger", "org_ref_warnings", "read_needs"]
+def country_activity_count(ws: Workspace, code: str) -> int:
+    """How many activities name recipient country ``code`` (``activity_countries``)."""
+    # ws.scalar fetches the whole result: DuckDB 2.0 refuses new work while a result is unfinished
+    return int(ws.scalar("SELECT count(*) FROM activity_countries WHERE code = ?", [code]) or 0)
+
+
+__all__ = ["NEEDS_COLUMNS", "country_activity_count", "load_ledger", "org_ref_warnings", "read_needs"]
