@@ -6,10 +6,8 @@ land them through :meth:`Workspace.transaction`, so a failed import leaves every
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,59 +19,29 @@ from typing import Any
 import duckdb
 
 from kizuna.errors import KizunaError, Where
+from kizuna.files import file_sha256
 from kizuna.i18n import N_
+from kizuna.store import KILL_ENV, kill_point, quiet_kill_points, scalar
 
 DEFAULT_PATH = Path("kizuna.duckdb")
 FLOW_RULES_MIGRATION = 5  # 0005_flows_regions_dates: the money rules of issue 11 (regions, value dates)
 ENV_VAR = "KIZUNA_WORKSPACE"
+__all__ = [  # kill_point, scalar, file_sha256: defined below the workspace (kizuna.store, kizuna.files)
+    "KILL_ENV",
+    "Workspace",
+    "default_path",
+    "file_sha256",
+    "fold_wal",
+    "kill_point",
+    "migrations",
+    "open_workspace",
+    "scalar",
+]
 
 
 def default_path() -> Path:
     """The workspace path: ``$KIZUNA_WORKSPACE`` if set, else ``./kizuna.duckdb``."""
     return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
-
-
-KILL_ENV = "KIZUNA_TEST_KILL_AT"
-_kill_hits: dict[str, int] = {}
-_kill_quiet = 0  # > 0 while a workspace opens: migrations are not the command's own work
-
-
-def kill_point(name: str) -> None:
-    """Test hook: end this process with SIGKILL at the named point when ``$KIZUNA_TEST_KILL_AT`` says so.
-
-    The variable holds ``name`` (the first time the point is reached) or ``name:N`` (the N-th time).
-    The points: ``begin`` (just before a unit of work's BEGIN), ``insert`` (after a write inside it),
-    ``commit`` (just before its COMMIT), ``committed`` (after COMMIT, before any output file),
-    ``file`` (after each input file of an ingest is loaded, before the next), ``replace`` and
-    ``replaced`` (``kizuna demo``: the new workspace built, before and after it replaces the old one).
-    The SIGKILL tests (``tests/reliability/test_sigkill.py``, docs/reliability.md) use it to stop a real
-    CLI process at each of them; unset, it costs one environment look-up. Points reached while a
-    workspace opens (its migrations) do not count.
-    """
-    want = os.environ.get(KILL_ENV)
-    if not want or _kill_quiet:
-        return
-    target, _sep, nth = want.partition(":")
-    if target != name:
-        return
-    _kill_hits[name] = _kill_hits.get(name, 0) + 1
-    if _kill_hits[name] == int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
-    """The first value of a query's result, fetched whole (see :meth:`Workspace.scalar`)."""
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
 
 
 @dataclass(frozen=True)
@@ -156,12 +124,8 @@ class Workspace:
             " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
         )
         done = {r[0] for r in self.con.execute("SELECT version FROM schema_migrations").fetchall()}
-        global _kill_quiet
-        _kill_quiet += 1
-        try:
+        with quiet_kill_points():
             return self._migrate(done)
-        finally:
-            _kill_quiet -= 1
 
     def _migrate(self, done: set[int]) -> list[int]:
         applied = []
@@ -181,7 +145,7 @@ class Workspace:
             self.refresh_registry()
         if FLOW_RULES_MIGRATION in applied and done and self.scalar("SELECT count(*) FROM flows"):
             # flows derived under older money rules (before regions shared the 100 %): derive them again
-            from kizuna.ledger.money import rebuild_flows  # here: the ledger imports this module
+            from kizuna.ledger.money import rebuild_flows  # here: most commands open a migrated workspace
 
             with self.transaction() as con:
                 rebuild_flows(con)
@@ -190,7 +154,7 @@ class Workspace:
     def load_reference(self) -> None:
         """Load the offline reference tables (IATI codes, ECB rates) once, when the workspace is created
         or upgraded, so that no import pays for them."""
-        from kizuna.ledger.money import ensure_rates  # here: the ledger imports this module
+        from kizuna.ledger.money import ensure_rates  # here: only a new or upgraded workspace loads them
         from kizuna.reference.codelists import ensure_codelists
         from kizuna.reference.orgs import ensure_registry
 
@@ -330,6 +294,14 @@ class Workspace:
     def already_imported(self, kind: str, sha256: str) -> bool:
         return bool(self.imported_hashes(kind, [sha256]))
 
+    def has_imports(self, kind: str) -> bool:
+        """Whether any import of this kind is recorded (False when there is no ``imports`` table yet)."""
+        return self.has_table("imports") and bool(self.scalar("SELECT count(*) FROM imports WHERE kind = ?", [kind]))
+
+    def checkpoint(self) -> None:
+        """Write everything into the file itself, so no write-ahead log of it stays behind."""
+        self.con.execute("CHECKPOINT")
+
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a read query; rows as dicts (small results only: pages, CLI tables)."""
         cur = self.con.execute(sql, params or [])
@@ -340,6 +312,16 @@ class Workspace:
 def _utc_naive(t: datetime | None) -> datetime | None:
     """A time as the naive UTC the ``imports`` table stores (an aware one is converted)."""
     return t.astimezone(UTC).replace(tzinfo=None) if t is not None and t.tzinfo is not None else t
+
+
+def fold_wal(path: Path) -> None:
+    """Fold a workspace file's write-ahead log (left by a process killed while writing) into the file,
+    without migrating it: the file must stand alone before another replaces it."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def open_workspace(path: Path | str | None = None, *, read_only: bool = False, create: bool = True) -> Workspace:

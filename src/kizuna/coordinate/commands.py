@@ -1,6 +1,6 @@
 """CLI commands of coordinate: who, overlaps, gaps, division, report accountability, allies.
 
-Each command parses its options, loads the ledger (``kizuna.coordinate.load``), calls one analysis and
+Each command parses its options, loads the ledger (``kizuna.coordinate.queries``), calls one analysis and
 renders the result as a table, CSV, XLSX or JSON.
 """
 
@@ -68,7 +68,7 @@ RoleOpt = Annotated[Role, typer.Option("--role", help="Which organisation of an 
 
 
 def _ledger(workspace: Path | None):
-    from kizuna.coordinate.load import load_ledger
+    from kizuna.coordinate.queries import load_ledger
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
@@ -77,7 +77,7 @@ def _ledger(workspace: Path | None):
 
 def _ledger_and_areas(workspace: Path | None, country: str | None = None):
     """The ledger frames and the area names (:func:`kizuna.geo.areas.area_names`) of one workspace."""
-    from kizuna.coordinate.load import load_ledger
+    from kizuna.coordinate.queries import load_ledger
     from kizuna.geo.areas import area_names
     from kizuna.workspace import open_workspace
 
@@ -245,9 +245,9 @@ def gaps(
     import polars as pl
 
     from kizuna.coordinate.gaps import gap_analysis
-    from kizuna.coordinate.load import load_ledger
     from kizuna.coordinate.needs import read_needs
     from kizuna.coordinate.needs_store import current_needs_id, needs_source, store_needs, stored_needs_table
+    from kizuna.coordinate.queries import load_ledger
     from kizuna.geo.areas import area_names
     from kizuna.workspace import open_workspace
 
@@ -395,9 +395,9 @@ def accountability(
 ) -> None:
     """Mutual-accountability report for a country and period; --out report.html for the self-contained page."""
     from kizuna.coordinate.accountability import build_accountability
-    from kizuna.coordinate.load import load_ledger
     from kizuna.coordinate.model import ledger_country
     from kizuna.coordinate.needs_store import store_needs, stored_needs_table
+    from kizuna.coordinate.queries import load_ledger
     from kizuna.coordinate.report import write_report
     from kizuna.geo.areas import area_names
     from kizuna.workspace import open_workspace
@@ -468,14 +468,11 @@ def _print_limits(limits: list[dict[str, str]]) -> None:
 
 def allies_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """The ally rules (identifier prefixes) and the explicit organisation mappings."""
+    from kizuna.coordinate.store import ally_table
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
-        rows = ws.query(
-            "SELECT 'rule' AS kind, prefix AS key, ally, source, note FROM coordinate_ally_rules"
-            " UNION ALL SELECT 'org', org_key, ally, 'user', org_name FROM coordinate_org_allies"
-            " ORDER BY kind, key"
-        )
+        rows = ally_table(ws)
     render(rows, fmt, out, title=_("Allies"))
 
 
@@ -500,7 +497,7 @@ def allies_set(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Map one organisation to an ally (overrides the prefix rules)."""
-    from kizuna.coordinate.allies import set_org_ally
+    from kizuna.coordinate.store import set_org_ally
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
@@ -514,7 +511,7 @@ def allies_rule(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add or replace a prefix rule: organisations whose ref starts with PREFIX count under ALLY."""
-    from kizuna.coordinate.allies import set_rule
+    from kizuna.coordinate.store import set_rule
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
@@ -525,13 +522,11 @@ def allies_rule(
 def allies_registry(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """The organisation registry: identifiers with their ally, agency, type and names, and where each
     identifier was verified (shipped entries and the ones added with `kizuna allies register`)."""
+    from kizuna.coordinate.store import registry_table
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
-        rows = ws.query(
-            "SELECT ref, name, name_ja, ally, agency, org_type, same_as, origin, source FROM org_registry"
-            " ORDER BY ally, ref"
-        )
+        rows = registry_table(ws)
     render(rows, fmt, out, title=_("Organisation registry"))
 
 
@@ -547,7 +542,7 @@ def allies_register(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add or replace an organisation in the registry (it wins over the shipped entry of the same ref)."""
-    from kizuna.coordinate.allies import register_org
+    from kizuna.coordinate.store import register_org
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:
@@ -559,7 +554,7 @@ def allies_register(
 
 def allies_unrule(prefix: Annotated[str, typer.Argument()], workspace: WorkspaceOpt = None) -> None:
     """Remove a prefix rule."""
-    from kizuna.coordinate.allies import remove_rule
+    from kizuna.coordinate.store import remove_rule
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace) as ws:

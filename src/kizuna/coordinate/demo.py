@@ -21,7 +21,7 @@ def build_demo(ws: Workspace, out_dir: Path, seed: int = 7) -> dict[str, Any]:
 
     Returns {"needs": path, "planted_overlaps": n, "activities": n, "ingested": bool}.
     """
-    from kizuna.coordinate.allies import set_org_ally
+    from kizuna.coordinate.store import set_org_ally
     from kizuna.demo.ledger_synth import generate, write_needs
 
     out_dir = Path(out_dir)
@@ -49,5 +49,6 @@ def build_demo(ws: Workspace, out_dir: Path, seed: int = 7) -> dict[str, Any]:
 
 
 def _count_xz(ws: Workspace) -> int:
-    # ws.scalar fetches the whole result: DuckDB 2.0 refuses new work while a result is unfinished
-    return int(ws.scalar("SELECT count(*) FROM activity_countries WHERE code = 'XZ'") or 0)
+    from kizuna.coordinate.queries import country_activity_count
+
+    return country_activity_count(ws, "XZ")

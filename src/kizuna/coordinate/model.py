@@ -1,6 +1,6 @@
 """The ledger as the coordinate analyses see it: a few Polars frames, and pure helpers over them.
 
-:class:`LedgerFrames` is filled by :mod:`kizuna.coordinate.load` (the only place that reads the
+:class:`LedgerFrames` is filled by :mod:`kizuna.coordinate.queries` (the only place that reads the
 workspace) or built directly in tests and benchmarks.
 """
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from kizuna.errors import KizunaError, Where
 from kizuna.i18n import N_
-from kizuna.workspace import kill_point, open_workspace
+from kizuna.workspace import fold_wal, kill_point, open_workspace
 
 DEFAULT_DIR = Path("kizuna-demo")
 DEMO_PUBLISHER = "SYNTHETIC demo data: Republic of Kaltara (fictional)"
@@ -33,9 +33,7 @@ class DemoSummary:
 
 def _is_demo_workspace(path: Path) -> bool:
     with open_workspace(path, read_only=True) as ws:
-        if not ws.has_table("imports"):
-            return False
-        return bool(ws.scalar("SELECT count(*) FROM imports WHERE kind = 'demo'"))
+        return ws.has_imports("demo")
 
 
 def _wal(path: Path) -> Path:
@@ -47,13 +45,7 @@ def _fold_wal(path: Path) -> None:
     the file must stand alone before another replaces it, or the old log would be replayed into the
     new file."""
     if _wal(path).exists():
-        import duckdb
-
-        con = duckdb.connect(str(path))
-        try:
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
+        fold_wal(path)
 
 
 def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: int = 7) -> DemoSummary:
@@ -63,6 +55,7 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
     own workspace is never overwritten.
     """
     from kizuna.coordinate.demo import build_demo as coordinate_demo
+    from kizuna.ledger.store import ledger_counts
     from kizuna.measure.demo import build_demo as measure_demo
     from kizuna.screen.demo import build_demo as screen_demo
     from kizuna.track.demo import build_demo as track_demo
@@ -101,15 +94,11 @@ def build_demo(workspace: Path | None = None, inputs: Path | None = None, seed: 
         # The coordinate step generates the synthetic ledger (IATI files + a 3W sheet), ingests it,
         # writes the synthetic needs table and maps the demo organisations to allies.
         coord = coordinate_demo(ws, inputs / "coordinate", seed=seed)
-        summary.steps["ledger"] = {
-            "activities": int(ws.scalar("SELECT count(*) FROM activities")),
-            "transactions": int(ws.scalar("SELECT count(*) FROM transactions")),
-            "warnings": int(ws.scalar("SELECT count(*) FROM ledger_warnings")),
-        }
+        summary.steps["ledger"] = ledger_counts(ws)
         summary.steps["measure"] = measure_demo(ws, inputs / "measure")
         summary.steps["screen"] = screen_demo(ws, inputs / "screen")
         summary.steps["track"] = track_demo(ws, inputs / "track", seed=seed)
-        ws.con.execute("CHECKPOINT")  # everything in the file itself: no log of it stays behind
+        ws.checkpoint()  # everything in the file itself: no log of it stays behind
     _fold_wal(building)
     kill_point("replace")
     if workspace.exists():
@@ -127,8 +116,8 @@ def _coordinate_analyses(ws: Any, needs_path: Path, reports: Path) -> dict[str, 
     from kizuna.coordinate import division
     from kizuna.coordinate.accountability import build_accountability
     from kizuna.coordinate.gaps import gaps_from_ledger
-    from kizuna.coordinate.load import load_ledger, read_needs
     from kizuna.coordinate.overlap import find_overlaps
+    from kizuna.coordinate.queries import load_ledger, read_needs
     from kizuna.coordinate.report import write_report
     from kizuna.output import write_xlsx
 

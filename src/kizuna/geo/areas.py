@@ -1,4 +1,4 @@
-"""Area names and shapes as the rest of Kizuna reads them: the one place that queries ``admin_areas``.
+"""Area names and shapes as the rest of Kizuna reads them (their SQL is in :mod:`kizuna.geo.queries`).
 
 :func:`area_names` is the function every part uses to put a name on a P-code. Its sources, best
 first: boundary files (``kizuna boundaries add x.geojson``), P-code gazetteers and COD-AB workbooks
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from kizuna.geo import queries
 from kizuna.geo.assign import assign_admin
 
 AREA_SCHEMA = {
@@ -24,22 +25,15 @@ AREA_SCHEMA = {
     "parent_pcode": pl.String,
     "source": pl.String,
 }
-SOURCE_RANK = "CASE source WHEN 'boundaries' THEN 0 WHEN 'gazetteer' THEN 1 ELSE 2 END"
+SOURCE_RANK = queries.SOURCE_RANK
 
 
 def _con(con_or_ws: Any) -> Any:
     return getattr(con_or_ws, "con", con_or_ws)
 
 
-def _has_table(con: Any, name: str) -> bool:
-    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
-    return bool(rows[0][0])
-
-
-def _frame(con: Any, sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    df = pl.from_arrow(con.sql(sql, params=params).to_arrow_table() if params else con.sql(sql).to_arrow_table())
-    assert isinstance(df, pl.DataFrame)
-    if df.height == 0:
+def _typed(df: pl.DataFrame | None, schema: dict[str, Any]) -> pl.DataFrame:
+    if df is None or df.height == 0:
         return pl.DataFrame(schema=schema)
     return df.select([pl.col(c).cast(t) for c, t in schema.items()])
 
@@ -51,19 +45,7 @@ def area_names(con_or_ws: Any, country: str | None = None) -> pl.DataFrame:
     then 3W sheets; the latest import within a source). ``country`` keeps one country (any case).
     An empty frame (same columns) when nothing is known.
     """
-    con = _con(con_or_ws)
-    if not _has_table(con, "admin_areas"):
-        return pl.DataFrame(schema=AREA_SCHEMA)
-    where, params = "name IS NOT NULL", []
-    if country:
-        where += " AND country = ?"
-        params.append(country.strip().upper())
-    sql = f"""
-        SELECT country, level, pcode, name, parent_pcode, source FROM admin_areas WHERE {where}
-        QUALIFY row_number() OVER (PARTITION BY pcode ORDER BY {SOURCE_RANK}, import_id DESC) = 1
-        ORDER BY country, level, pcode
-    """
-    return _frame(con, sql, params, AREA_SCHEMA)
+    return _typed(queries.named_areas(_con(con_or_ws), country.strip().upper() if country else None), AREA_SCHEMA)
 
 
 def with_area_names(df: pl.DataFrame, names: pl.DataFrame, columns: tuple[str, ...] = ("adm1", "adm2")) -> pl.DataFrame:
@@ -86,16 +68,7 @@ def boundary_polygons(con_or_ws: Any) -> list[tuple[int, str, str | None, Any, s
     of each P-code), polygons decoded from WKB."""
     import shapely
 
-    con = _con(con_or_ws)
-    if not _has_table(con, "admin_areas"):
-        return []
-    rows = con.execute(
-        """
-        SELECT level, pcode, parent_pcode, geometry, country FROM admin_areas
-        WHERE geometry IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY level, pcode ORDER BY import_id DESC) = 1
-        """
-    ).fetchall()
+    rows = queries.polygon_rows(_con(con_or_ws))
     if not rows:
         return []
     geoms = shapely.from_wkb([r[3] for r in rows])
@@ -134,19 +107,13 @@ def with_point_areas(con_or_ws: Any, locs: pl.DataFrame) -> pl.DataFrame:
     """
     con = _con(con_or_ws)
     located = locs.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-    if located.height == 0 or not _has_table(con, "location_areas"):
+    if located.height == 0:
         return locs
-    has_polygons = con.execute("SELECT count(*) FROM admin_areas WHERE geometry IS NOT NULL").fetchall()[0][0]
-    if not has_polygons:
+    placed = queries.placed_points(con)
+    if placed is None or not queries.has_polygons(con):
         return locs
     key = ["activity_uid", "seq", "lat", "lon"]
-    cached = _frame(
-        con,
-        "SELECT activity_uid, seq, lat, lon, country AS pip_country, adm1 AS pip_adm1, adm2 AS pip_adm2"
-        " FROM location_areas",
-        [],
-        POINT_AREA_SCHEMA,
-    )
+    cached = _typed(placed, POINT_AREA_SCHEMA)
     points = located.select(key).unique()
     missing = points.join(cached.select(key), on=key, how="anti")
     if missing.height:
@@ -173,33 +140,7 @@ def boundary_shapes(con_or_ws: Any, country: str | None = None, level: int | Non
     """The simplified shapes for a map, as a GeoJSON FeatureCollection; each feature's properties carry
     ``pcode``, ``name``, ``level``, ``parent_pcode``, ``parent_name`` and its label point (``label_lon``,
     ``label_lat``). ``level`` None: the finest level the country has. Empty when nothing is loaded."""
-    con = _con(con_or_ws)
-    empty: dict[str, Any] = {"type": "FeatureCollection", "features": []}
-    if not _has_table(con, "admin_areas"):
-        return empty
-    where: list[str] = ["shape IS NOT NULL"]
-    params: list[Any] = []
-    if country:
-        where.append("country = ?")
-        params.append(country.strip().upper())
-    if level is not None:
-        where.append("level = ?")
-        params.append(level)
-    rows = con.execute(
-        f"""
-        WITH latest AS (
-            SELECT * FROM admin_areas WHERE {" AND ".join(where)}
-            QUALIFY row_number() OVER (PARTITION BY level, pcode ORDER BY import_id DESC) = 1),
-        named AS (
-            SELECT pcode, name FROM admin_areas WHERE name IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY pcode ORDER BY {SOURCE_RANK}, import_id DESC) = 1)
-        SELECT l.level, l.pcode, coalesce(n.name, l.name), l.parent_pcode, p.name, l.shape, l.label_lon,
-               l.label_lat, l.country
-        FROM latest l LEFT JOIN named n ON n.pcode = l.pcode LEFT JOIN named p ON p.pcode = l.parent_pcode
-        ORDER BY l.level, l.pcode
-        """,
-        params,
-    ).fetchall()
+    rows = queries.shape_rows(_con(con_or_ws), country.strip().upper() if country else None, level)
     if level is None and rows:
         by_country: dict[str | None, int] = {}
         for r in rows:

@@ -56,20 +56,11 @@ def _counts(counts: dict[str, int]) -> str:
 
 def boundaries_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """Admin areas in the workspace, by country, level and source (boundaries, gazetteer, 3W sheets)."""
+    from kizuna.geo.queries import area_summary
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
-        if not ws.has_table("admin_areas"):
-            rows: list[dict] = []
-        else:
-            rows = ws.query(
-                "SELECT country, level, source, count(DISTINCT pcode) AS areas,"
-                " count(geometry) > 0 AS with_geometry, list(DISTINCT i.file_name ORDER BY i.file_name) AS files"
-                " FROM admin_areas a JOIN imports i USING (import_id)"
-                " GROUP BY country, level, source ORDER BY country, level, source"
-            )
-            for r in rows:
-                r["files"] = ", ".join(r["files"])
+        rows = area_summary(ws.con)
     render(rows, fmt, out, title=_("Admin areas"))
 
 

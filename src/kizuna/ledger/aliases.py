@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
+from kizuna.ledger.store import save_alias
 from kizuna.reference.orgs import norm_name
 from kizuna.workspace import Workspace
 
@@ -21,7 +22,4 @@ def add_alias(ws: Workspace, alias: str, org_name: str, org_ref: str | None = No
         )
     if not org_name.strip():
         raise InputError("alias.no_name", N_("the organisation name is empty"), Where(field="--name"))
-    with ws.transaction() as con:
-        con.execute(
-            "INSERT OR REPLACE INTO org_aliases VALUES (?, ?, ?, ?)", [norm, alias, org_ref or None, org_name.strip()]
-        )
+    save_alias(ws, norm, alias, org_ref or None, org_name.strip())

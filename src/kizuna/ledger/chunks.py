@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 from kizuna.errors import InputError, KizunaError, Where
 from kizuna.i18n import N_
 from kizuna.ledger.iati import IatiReader, check_prolog
-from kizuna.ledger.store import build_batch, write_batch
+from kizuna.ledger.rows import build_batch, write_batch
 
 CHUNK_BYTES = 8 << 20
 PARALLEL_MIN_BYTES = 24 << 20

@@ -361,7 +361,7 @@ def warnings(
 ) -> None:
     """Data-quality warnings found on import (percentages normalised, missing rates, bad values), and
     organisation refs that are not identifiers, with what they count as and the money involved."""
-    from kizuna.coordinate.load import org_ref_warnings
+    from kizuna.coordinate.queries import org_ref_warnings
     from kizuna.ledger.queries import list_warnings
     from kizuna.workspace import open_workspace
 
@@ -418,15 +418,12 @@ def codelists_show(
     out: OutOpt = None,
 ) -> None:
     """Show the codes of one codelist as the workspace knows them."""
-    from kizuna.reference.codelists import ensure_codelists
+    from kizuna.reference.codelists import codelist_rows, ensure_codelists
     from kizuna.workspace import open_workspace
 
-    with open_workspace(workspace) as ws:
-        with ws.transaction() as con:
-            ensure_codelists(con)
-        rows = ws.query(
-            "SELECT code, name, category, source FROM codelist_items WHERE codelist = ? ORDER BY code", [name]
-        )
+    with open_workspace(workspace) as ws, ws.transaction() as con:
+        ensure_codelists(con)
+        rows = codelist_rows(con, name)
     render(rows, fmt, out, title=name)
 
 
@@ -452,11 +449,12 @@ def alias_add(
 @alias_app.command("list")
 def alias_list(workspace: WorkspaceOpt = None, fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the aliases."""
+    from kizuna.ledger.store import alias_rows
     from kizuna.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
         render(
-            ws.query("SELECT alias, org_name, org_ref FROM org_aliases ORDER BY alias_norm"),
+            alias_rows(ws),
             fmt,
             out,
             title=_("Aliases"),

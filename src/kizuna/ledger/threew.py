@@ -694,12 +694,3 @@ def read_threew(path: Path, aliases: dict[str, tuple[str | None, str]] | None = 
     sheet.areas = list(areas.values())
     sheet.publisher = next(iter(publishers)) if len(publishers) == 1 else None
     return sheet
-
-
-def load_aliases(con: Any) -> dict[str, tuple[str | None, str]]:
-    """The alias table as ``{normalised alias: (org_ref, org_name)}``.
-
-    Keys are recomputed from the alias as written, so aliases stored by an older normaliser match too.
-    """
-    rows = con.execute("SELECT alias, org_ref, org_name FROM org_aliases").fetchall()
-    return {norm_name(a): (r, n) for a, r, n in rows if norm_name(a)}

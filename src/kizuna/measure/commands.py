@@ -46,7 +46,7 @@ def measure_cmd(
     res = run.result
     summary, flagged = headline(res)
     render(summary, fmt, out, title=f"{res.spec.title}: k = {res.spec.k:g}%", float_digits=4)  # the spec's own title
-    from kizuna.measure.outputs import BOUND_NOTE, design_line
+    from kizuna.measure.shown import BOUND_NOTE, design_line
 
     print(design_line(res.design), file=sys.stderr)
     if flagged:
@@ -67,7 +67,7 @@ def headline(res: MeasureResult) -> tuple[pl.DataFrame, bool]:
     table and whether any row is marked."""
     import polars as pl
 
-    from kizuna.measure.outputs import flag_bounds, in_measure_order, mark_bounds  # lazy: CLI start-up
+    from kizuna.measure.shown import flag_bounds, in_measure_order, mark_bounds  # lazy: CLI start-up
 
     table, marked = mark_bounds(flag_bounds(in_measure_order(res.summary)))
     cols: list[pl.Expr | str] = ["round", "measure", pl.col("b").alias("estimate"), "se", "lo", "hi", "n"]

@@ -16,23 +16,12 @@ import polars as pl
 
 from kizuna.measure import af
 from kizuna.measure.design import logit_ci, standard_errors
+from kizuna.measure.queries import NEEDS_SCHEMA, stored_needs
 from kizuna.measure.spec import Spec
-from kizuna.workspace import Workspace
+
+__all__ = ["NEEDS_SCHEMA", "VITAL_CORE", "needs_table", "stored_needs"]  # the last two: from measure.queries
 
 VITAL_CORE = "vital_core"
-NEEDS_SCHEMA = {
-    "run_id": pl.Int64,
-    "round": pl.String,
-    "admin1": pl.String,
-    "dimension": pl.String,
-    "share_deprived": pl.Float64,
-    "se": pl.Float64,
-    "lo": pl.Float64,
-    "hi": pl.Float64,
-    "share_deprived_poor": pl.Float64,
-    "population": pl.Float64,
-    "people_in_need": pl.Float64,
-}
 
 
 def needs_table(data: af.AFData, spec: Spec, admin1: af.Grouping, *, latest_round_only: bool = True) -> pl.DataFrame:
@@ -82,22 +71,3 @@ def needs_table(data: af.AFData, spec: Spec, admin1: af.Grouping, *, latest_roun
         rows,
         schema={k: v for k, v in NEEDS_SCHEMA.items() if k != "run_id"},
     )
-
-
-def stored_needs(ws: Workspace, run_id: int | None = None) -> pl.DataFrame:
-    """The needs table of a stored run (the latest run that has one when ``run_id`` is None).
-
-    Columns: admin1, dimension, share_deprived, se, lo, hi, share_deprived_poor, population,
-    people_in_need, round, run_id. For ``kizuna.coordinate``'s gap analysis.
-    """
-    if run_id is None:
-        rows = ws.query("SELECT max(run_id) AS r FROM measure_needs")
-        run_id = rows[0]["r"] if rows else None
-        if run_id is None:
-            return pl.DataFrame()
-    rows = ws.query(
-        "SELECT run_id, round, admin1, dimension, share_deprived, se, lo, hi, share_deprived_poor,"
-        " population, people_in_need FROM measure_needs WHERE run_id = ? ORDER BY admin1, dimension",
-        [run_id],
-    )
-    return pl.DataFrame(rows, schema=NEEDS_SCHEMA)

@@ -21,9 +21,9 @@ from typing import Any
 import polars as pl
 
 from kizuna.errors import InputError, Where
+from kizuna.files import file_sha256
 from kizuna.i18n import N_
 from kizuna.measure import disclosure
-from kizuna.workspace import file_sha256
 
 NULL_VALUES = ["", "NA", "N/A", "n/a"]
 

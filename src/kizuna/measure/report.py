@@ -175,7 +175,7 @@ def _table(df: pl.DataFrame | None) -> report.Table | None:
 
 def render_html(result: MeasureResult, *, file: str, sha256: str) -> str:
     """The report page as one self-contained HTML string, in the language of the moment."""
-    from kizuna.measure.outputs import (  # outputs imports this module to write the page
+    from kizuna.measure.shown import (
         BOUND_NOTE,
         design_line,
         flag_bounds,

@@ -313,7 +313,7 @@ def load_spec(path: Path | str) -> Spec:
     if spec.xlsform is not None and not spec.xlsform.is_absolute():
         spec.xlsform = p.parent / spec.xlsform
     if spec.xlsform is not None and spec.xlsform.is_file():
-        from kizuna.workspace import file_sha256
+        from kizuna.files import file_sha256
 
         spec.xlsform_sha256 = file_sha256(spec.xlsform)
     return spec

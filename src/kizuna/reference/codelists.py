@@ -24,7 +24,7 @@ from lxml import etree
 
 from kizuna.errors import InputError, KizunaError, Where
 from kizuna.i18n import N_
-from kizuna.workspace import kill_point, scalar
+from kizuna.store import kill_point, scalar  # not kizuna.workspace: it calls this module while it opens
 
 IATI_CODELIST_URL = "https://iatistandard.org/reference_downloads/203/codelists/downloads/clv3/xml/{name}.xml"
 WANTED = [
@@ -99,6 +99,15 @@ def _insert(con: Any, rows: list[Row], source: str, replace: bool = True) -> Non
         )
     finally:
         con.unregister("_codes")
+
+
+def codelist_rows(con: Any, codelist: str) -> list[dict[str, Any]]:
+    """The codes of one codelist as the workspace holds them: ``code, name, category, source``, by code."""
+    cur = con.execute(
+        "SELECT code, name, category, source FROM codelist_items WHERE codelist = ? ORDER BY code", [codelist]
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def parse_codelist_xml(data: bytes, origin: str) -> tuple[str, list[Row]]:

@@ -38,12 +38,26 @@ from kizuna.errors import KizunaError
 from kizuna.i18n import N_
 from kizuna.measure.disclosure import DEFAULT_MIN_CELL, Cell, suppress
 from kizuna.track import learning
-from kizuna.track.training_store import CourseData
 
 MIN_PAIRS = 5  # fewer complete pairs: no test, no effect size, no reliability (too few to say anything)
 AGREE = 4  # a Likert answer of 4 (agree) or 5 (strongly agree) counts as agreeing
 FOLLOWUP_MONTHS = (3.0, 6.0)  # Kirkpatrick's window for observing behaviour after training
 DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass
+class CourseData:
+    """One course's stored rows (participants as pseudonyms), as Polars frames."""
+
+    course: str
+    sessions: pl.DataFrame
+    participants: pl.DataFrame
+    reaction: pl.DataFrame
+    tests: pl.DataFrame
+    followups: pl.DataFrame
+    units: pl.DataFrame
+    synthetic: bool = False
+
 
 LEVELS = {1: N_("Reaction"), 2: N_("Learning"), 3: N_("Behaviour"), 4: N_("Results")}
 MEASURES = {

@@ -19,6 +19,7 @@ from kizuna.errors import InputError, Where
 from kizuna.i18n import N_
 from kizuna.track import training_readers as readers
 from kizuna.track.protect import TrackKey, check_key_id
+from kizuna.track.training import CourseData, evaluate  # the analysis and its input, which this module fills
 from kizuna.workspace import Workspace, file_sha256
 
 TABLES = {
@@ -35,20 +36,6 @@ COLUMNS = {
     "training_followups": ("course", "participant", "phase", "score", "observer", "observed_on", "import_id"),
     "training_units": ("course", "unit", "period", "outcome", "value", "comparison", "import_id"),
 }
-
-
-@dataclass
-class CourseData:
-    """One course's stored rows (participants as pseudonyms), as Polars frames."""
-
-    course: str
-    sessions: pl.DataFrame
-    participants: pl.DataFrame
-    reaction: pl.DataFrame
-    tests: pl.DataFrame
-    followups: pl.DataFrame
-    units: pl.DataFrame
-    synthetic: bool = False
 
 
 @dataclass
@@ -261,6 +248,4 @@ def list_courses(ws: Workspace) -> list[dict[str, Any]]:
 
 def evaluate_stored(ws: Workspace, course: str, **options: Any) -> Any:
     """:func:`kizuna.track.training.evaluate` of a stored course (the one library call the surfaces make)."""
-    from kizuna.track.training import evaluate
-
     return evaluate(load_course(ws, course), **options)

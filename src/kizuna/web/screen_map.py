@@ -1,52 +1,30 @@
 """The map of one screening register: its project site, the communities and the conflict events.
 
-The workspace keeps each register's provenance (its proposal file's path and sha256, and the name and
-sha256 of every context layer) but not the layers' rows. The map reads them again with
-:mod:`kizuna.screen`'s own readers from beside the proposal file, and only when each file's sha256
-still matches the register's: a file that moved or changed gives an empty state naming it, never a
-map of other data. Read-only. Events carry no actor names here: date, category and fatalities only.
+A thin adapter: the register's provenance comes from the store (:func:`kizuna.web.queries.register_detail`),
+the layers' rows from :func:`kizuna.screen.map_layers.map_layers` (the screen part's readers, each file
+checked against the sha256 the register recorded). Read-only. Events carry no actor names: only the
+columns of :data:`EVENT_COLUMNS` leave the server, whatever the reader gives.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from kizuna.errors import KizunaError, NotFound, Where
+from kizuna.errors import NotFound, Where
 from kizuna.i18n import N_
-from kizuna.i18n import gettext as _
+from kizuna.screen.map_layers import EVENT_MARGIN_DEG, map_layers
 from kizuna.web.queries import register_detail
-from kizuna.workspace import Workspace, file_sha256
+from kizuna.workspace import Workspace
 
-EVENT_MARGIN_DEG = 0.5  # events shown within this many degrees of the site (about 55 km)
+__all__ = ["EVENT_COLUMNS", "EVENT_MARGIN_DEG", "register_layers"]
 
-
-def _verified(folder: Path, layer: dict[str, Any] | None) -> Path | None:
-    if not layer or not layer.get("file"):
-        return None
-    name = str(layer["file"])
-    if Path(name).name != name:  # a bare file name, never a path
-        return None
-    path = folder / name
-    if not path.is_file() or (layer.get("sha256") and file_sha256(path) != layer["sha256"]):
-        return None
-    return path
+EVENT_COLUMNS = ("date", "category", "sub_category", "fatalities", "lat", "lon")  # no actor names, ever
 
 
 def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
-    """{"register", "site", "site_lines", "communities", "events", "missing"} for one register.
-
-    ``site``: the proposal's site vertices (lat, lon, name, kind); ``site_lines``: GeoJSON features
-    for line sites; ``communities``: name, group, population, lat, lon; ``events``: date, category,
-    sub_category, fatalities, lat, lon, within ``EVENT_MARGIN_DEG`` of the site; ``missing``: the
-    layer files that are absent or changed since screening.
-    """
-    from kizuna.screen.context import read_communities
-    from kizuna.screen.events import read_events
-    from kizuna.screen.proposal import read_proposals
-    from kizuna.screen.rules import load_catalogue
-
+    """{"register", "site", "site_lines", "communities", "events", "missing"} for one register
+    (see :func:`kizuna.screen.map_layers.map_layers`)."""
     detail = register_detail(ws, register)
     if detail is None:
         raise NotFound(
@@ -56,58 +34,7 @@ def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
             hint=N_("see /api/v1/screening-registers for the registers in this workspace"),
             params={"register": register},
         )
-    layers = json.loads(detail["layers"] or "{}")
     proposal = ws.source_path(detail["file_path"]) or Path()  # stored relative to the workspace's folder
-    folder = proposal.parent
-    out: dict[str, Any] = {
-        "register": register,
-        "site": [],
-        "site_lines": [],
-        "communities": [],
-        "events": [],
-        "missing": [],
-    }
-    if proposal.is_file() and file_sha256(proposal) == detail["proposal_sha256"]:
-        try:
-            found = [
-                p for p in read_proposals(proposal, load_catalogue(None).project_types) if p.id == detail["proposal_id"]
-            ]
-        except KizunaError:
-            found = []
-        for p in found:
-            for s in p.sites:
-                for lat, lon in zip(s.lats, s.lons, strict=True):
-                    out["site"].append({"name": s.name, "kind": s.kind, "lat": lat, "lon": lon})
-                if s.kind == "line" and len(s.lats) > 1:
-                    out["site_lines"].append(
-                        {
-                            "type": "Feature",
-                            "properties": {"name": s.name},
-                            "geometry": {
-                                "type": "LineString",
-                                "coordinates": [[lon, lat] for lat, lon in zip(s.lats, s.lons, strict=True)],
-                            },
-                        }
-                    )
-    if not out["site"]:
-        out["missing"].append(proposal.name or _("the proposal file"))
-    path = _verified(folder, layers.get("communities"))
-    if path is not None:
-        out["communities"] = read_communities(path).select("name", "group", "population", "lat", "lon").to_dicts()
-    elif layers.get("communities"):
-        out["missing"].append(layers["communities"]["file"])
-    # one events layer per file given (``events``, ``events_2``...); only point-like events are drawn
-    for key in sorted(k for k in layers if k == "events" or k.startswith("events_")):
-        path = _verified(folder, layers.get(key))
-        if path is not None and out["site"]:
-            lats = [s["lat"] for s in out["site"]]
-            lons = [s["lon"] for s in out["site"]]
-            ev = read_events(path).events
-            ev = ev.filter(
-                ev["lat"].is_between(min(lats) - EVENT_MARGIN_DEG, max(lats) + EVENT_MARGIN_DEG)
-                & ev["lon"].is_between(min(lons) - EVENT_MARGIN_DEG, max(lons) + EVENT_MARGIN_DEG)
-            )
-            out["events"].extend(ev.select("date", "category", "sub_category", "fatalities", "lat", "lon").to_dicts())
-        elif layers.get(key):
-            out["missing"].append(layers[key]["file"])
+    out = map_layers({**detail, "register_id": register}, proposal)
+    out["events"] = [{c: e.get(c) for c in EVENT_COLUMNS} for e in out["events"]]
     return out
