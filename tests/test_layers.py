@@ -35,6 +35,14 @@ SQL_ALLOWED: dict[str, str] = {
     "kizuna.ledger.money": "derives the flows table in SQL inside the importer's transaction (the money rules)",
     "kizuna.reference.codelists": "loads the IATI codelists table (reference data, run by workspace migrations)",
     "kizuna.reference.orgs": "loads the shipped organisation registry (its one home; a file helpers may not edit)",
+    # shared mode (issue 15): the PostgreSQL side of the storage layer, one module per concern
+    "kizuna.shared.pg": "shared mode: connections, migrations and the acting organisation (PostgreSQL)",
+    "kizuna.shared.accounts": "shared mode: the accounts tables (users, memberships, tokens, sessions)",
+    "kizuna.shared.audit": "shared mode: the append-only audit table",
+    "kizuna.shared.records": "shared mode: lands an import's rows in the PostgreSQL record tables (COPY)",
+    "kizuna.shared.analytic": "shared mode: reads the visible rows (through RLS) into the analytical DuckDB copy",
+    "kizuna.shared.imports": "shared mode: the imports and jobs tables (submit, claim, finish, fail)",
+    "kizuna.shared.commands": "pending: the admin CLI's listings query in place (move to kizuna/shared/queries.py)",
     # pending: its SQL belongs in web/queries.py; the file was another helper's during issue 15 (see the report)
     "kizuna.web.datasets": "pending: five dataset queries and two counts written in place (move to web/queries.py)",
 }

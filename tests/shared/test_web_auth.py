@@ -16,7 +16,7 @@ def alliance(pg_url):
 
 @pytest.fixture
 def app(pg_url, tmp_path, alliance):
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     shared = create_shared_app(pg_url, data_dir=tmp_path, start_worker=False, login_per_minute=1000)
     yield shared
@@ -58,7 +58,7 @@ def test_login_sets_a_strict_httponly_session_cookie_and_shows_the_account(clien
 
 
 def test_cookies_are_secure_behind_tls(pg_url, tmp_path, alliance):
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     app = create_shared_app(pg_url, data_dir=tmp_path, start_worker=False, behind_tls=True)
     try:
@@ -155,7 +155,7 @@ def test_lockout_after_five_wrong_passwords_is_429(client, alliance):
 
 
 def test_login_rate_limit_per_address_is_429(pg_url, tmp_path, alliance):
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     app = create_shared_app(pg_url, data_dir=tmp_path, start_worker=False, login_per_minute=3)
     try:
@@ -184,7 +184,7 @@ def test_audit_is_for_admins_lists_only_its_own_organisation_and_filters(client,
 
 
 def test_the_upload_form_needs_its_csrf_field_and_keeps_nothing_without_it(pg_url, tmp_path):
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
     from tests.shared.web_support import SHEET
 
     alliance = make_alliance(pg_url, orgs=("aa",), roles=("editor",), tokens=False)

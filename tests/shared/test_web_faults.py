@@ -12,7 +12,7 @@ from tests.shared.web_support import make_alliance
 
 @pytest.fixture
 def client(pg_url, tmp_path):
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     alliance = make_alliance(pg_url, orgs=("aa",), roles=("viewer",))
     app = create_shared_app(pg_url, data_dir=tmp_path, start_worker=False, pool_timeout=1.0)

@@ -22,7 +22,7 @@ def alliance(pg_url):
 
 @pytest.fixture
 def app(pg_url, tmp_path, alliance):
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     shared = create_shared_app(pg_url, data_dir=tmp_path / "data", max_upload_mb=0.01)
     yield shared
@@ -188,7 +188,7 @@ def test_the_api_permission_matrix_follows_access_allowed(client, alliance, tmp_
 
 
 def test_a_server_killed_mid_upload_leaves_no_partial_file_after_its_next_start(pg_url, tmp_path, alliance):
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     uploads = tmp_path / "data" / "uploads"
     uploads.mkdir(parents=True)
@@ -202,3 +202,36 @@ def test_a_server_killed_mid_upload_leaves_no_partial_file_after_its_next_start(
     assert [p.name for p in uploads.iterdir()] == ["kept-3w-partners.csv"]
     assert list(copies.iterdir()) == []
     assert owner_scalar(alliance.url, "SELECT count(*) FROM imports") == 0
+
+
+def test_a_job_queued_before_a_restart_runs_when_the_server_starts(pg_url, tmp_path):
+    """A job submitted while no server ran its worker (the server died before starting it) is run by
+    the next server at start, not left queued for ever."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from kizuna.shared import accounts, imports, pg
+    from kizuna.web.shared_server import create_shared_app
+    from tests.shared.web_support import SHEET, make_alliance
+
+    alliance = make_alliance(pg_url, orgs=("aa",), roles=("editor",))
+    data = tmp_path / "data"
+    (data / "uploads").mkdir(parents=True)
+    sheet = data / "uploads" / "queued.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    with pg.connect(pg_url, as_app=True) as con:
+        who = accounts.token_principal(con, alliance.tokens[("aa", "editor")])
+        con.commit()
+        ticket = imports.submit(con, who, kind="3w", path=sheet, file_name="queued.csv")
+    app = create_shared_app(pg_url, data_dir=data)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            headers = alliance.bearer("aa", "editor")
+            deadline = time.monotonic() + 60
+            while (job := client.get(f"/api/v1/jobs/{ticket.job_id}", headers=headers).json())["status"] != "done":
+                assert job["status"] in ("queued", "running"), job
+                assert time.monotonic() < deadline, "the queued job never ran"
+                time.sleep(0.2)
+    finally:
+        app.state.close()

@@ -17,7 +17,7 @@ def world(pg_cluster, tmp_path_factory):
     import uuid
 
     from kizuna.shared import pg
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     name = "w_" + uuid.uuid4().hex[:10]
     with pg.connect(pg_cluster.url(), autocommit=True) as con:
@@ -117,7 +117,7 @@ def test_stale_reads_answer_at_once_after_additions_but_never_after_a_withdrawal
     import uuid
 
     from kizuna.shared import pg
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     name = "s_" + uuid.uuid4().hex[:10]
     with pg.connect(pg_cluster.url(), autocommit=True) as con:

@@ -25,7 +25,7 @@ TOKEN: dict[str, str] = {}  # bb's bearer header, set by the fixture
 @pytest.fixture(scope="module")
 def shared_api(pg_cluster, tmp_path_factory) -> Iterator[object]:
     from kizuna.shared import pg
-    from kizuna.web.shared_app import create_shared_app
+    from kizuna.web.shared_server import create_shared_app
 
     name = "st_" + uuid.uuid4().hex[:10]
     with pg.connect(pg_cluster.url(), autocommit=True) as con:

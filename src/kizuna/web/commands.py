@@ -63,7 +63,7 @@ def serve_cmd(
     """Serve the dashboard and the JSON API (/api/v1): over a workspace (read-only, fully offline), or
     with --database over the shared PostgreSQL database (accounts, uploads, one view per organisation)."""
     if database:
-        from kizuna.web.shared_app import serve_shared
+        from kizuna.web.shared_server import serve_shared
 
         serve_shared(
             database, host, port, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,

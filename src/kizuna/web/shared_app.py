@@ -50,21 +50,17 @@ from urllib.parse import quote
 import anyio
 import psycopg
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from kizuna import __version__
 from kizuna.errors import KizunaError, Where
 from kizuna.i18n import N_, gettext
 from kizuna.shared import accounts, pg
 from kizuna.shared import audit as audit_log
 from kizuna.shared.accounts import Principal
-from kizuna.web.app import STATIC_DIR, Guard, VegaBundle, _http_error, _validation_error, create_app, error_response
+from kizuna.web.app import create_app, error_response
 from kizuna.web.render import render_page
 from kizuna.web.shared_context import set_account
 
@@ -483,130 +479,6 @@ def sweep_partial(data: Path) -> int:
     return gone
 
 
-def create_shared_app(
-    database_url: str,
-    *,
-    data_dir: Path | str,
-    max_upload_mb: float = 100,
-    behind_tls: bool = False,
-    allowed_hosts: tuple[str, ...] | None = None,
-    pool_max: int = 10,
-    pool_timeout: float = 5.0,
-    login_per_minute: int = LOGIN_PER_MINUTE,
-    start_worker: bool = True,
-    stale_reads: bool = False,
-) -> Any:
-    """The shared server's ASGI app over the PostgreSQL database at ``database_url``.
-
-    ``data_dir``: where analytical copies (``copies/``) and uploaded files (``uploads/``) are kept.
-    ``max_upload_mb``: the largest upload accepted (MiB; larger → 413, nothing kept). ``behind_tls``: a
-    TLS-terminating reverse proxy on this machine fronts the server (cookies Secure, client address
-    from ``X-Forwarded-For``). ``start_worker``: run import jobs in a background thread of this process.
-    ``stale_reads``: answer from an organisation's previous copy while a newer one builds, when only
-    additions happened since (see :class:`Copies`); off by default: every read waits for a fresh copy.
-    The returned app has ``.state`` with ``db``, ``settings`` and ``close()``.
-    """
-    data = Path(data_dir)
-    (data / "copies").mkdir(parents=True, exist_ok=True)
-    (data / "uploads").mkdir(parents=True, exist_ok=True)
-    sweep_partial(data)
-    settings = Settings(
-        database_url, data, int(max_upload_mb * 1024 * 1024), behind_tls, login_per_minute
-    )
-    db = Database(database_url, max_size=pool_max, timeout=pool_timeout)
-    own = FastAPI(
-        title="Kizuna shared API",
-        version=__version__,
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-    )
-    own.state.settings = settings
-    own.state.db = db
-    own.state.vega = VegaBundle()
-    own.state.logins = RateLimit(login_per_minute)
-    copies = Copies(db, data / "copies", stale_reads=stale_reads)
-    own.state.copies = copies
-
-    @own.exception_handler(KizunaError)
-    async def _kizuna_error(request: Request, exc: KizunaError) -> Response:
-        response = error_response(request.url.path, exc)
-        if exc.code == "auth.rate_limited":
-            response.headers["Retry-After"] = "60"
-        return response
-
-    @own.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(request.url.path, _validation_error(exc))
-
-    @own.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(request.url.path, _http_error(exc, request.url.path))
-
-    @own.get("/healthz", include_in_schema=False)
-    def healthz() -> Response:
-        try:
-            with db.connection() as con:
-                version = max(pg.applied(con), default=0)
-        except KizunaError as err:
-            return JSONResponse(err.to_dict(), status_code=err.status, headers={"Cache-Control": "no-store"})
-        return JSONResponse(
-            {"status": "ok", "database": "ok", "schema": version}, headers={"Cache-Control": "no-store"}
-        )
-
-    @own.get("/static/vega.js", include_in_schema=False)
-    def vega_bundle(request: Request) -> Response:
-        body, zipped = own.state.vega.get()
-        headers = {"Cache-Control": "public, max-age=86400", "ETag": own.state.vega.etag, "Vary": "Accept-Encoding"}
-        if request.headers.get("if-none-match") == own.state.vega.etag:
-            return Response(status_code=304, headers=headers)
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            return Response(
-                zipped, media_type="text/javascript; charset=utf-8", headers={**headers, "Content-Encoding": "gzip"}
-            )
-        return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
-
-    @own.get("/api/v1/openapi.json", include_in_schema=False)
-    def openapi_document(request: Request) -> JSONResponse:
-        """The copy's document (its filters' values are what this organisation sees) plus the shared routes."""
-        import copy as copying
-
-        from fastapi.openapi.utils import get_openapi
-
-        who = principal(request)
-        doc = copying.deepcopy(copies.app_for(who).openapi())
-        mine = get_openapi(title=own.title, version=own.version, routes=own.routes)
-        doc["paths"].update(mine.get("paths", {}))
-        components = doc.setdefault("components", {})
-        components.setdefault("schemas", {}).update(mine.get("components", {}).get("schemas", {}))
-        components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
-        doc["security"] = [{"bearer": []}]
-        doc["info"]["description"] = (
-            doc["info"].get("description", "") + " Shared mode: every request needs `Authorization: Bearer <token>`"
-            " (kizuna token create) or a session; the data are what your organisation may see."
-        )
-        return JSONResponse(doc, headers={"Cache-Control": "no-store"})
-
-    own.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    from kizuna.web import shared_login, shared_writes
-
-    own.include_router(shared_login.router)
-    own.include_router(shared_writes.router)
-    shared_writes.install(own, settings, db, start_worker=start_worker)
-
-    server = SharedServer(settings, db, own, copies)
-    top = Guard(server, allowed_hosts=allowed_hosts, cache_entries=0)  # type: ignore[arg-type]
-
-    def close() -> None:
-        shared_writes.stop(own)
-        db.close()
-
-    top.state = own.state  # type: ignore[attr-defined]
-    own.state.close = close
-    return top
-
-
 def page(name: str, context: dict[str, Any], status: int = 200, title: str = "") -> HTMLResponse:
     """A shared-mode page (the base template without the single-analyst footer's workspace path)."""
     ctx = {"title": title, "path": "", "workspace": gettext(N_("shared database")), **context}
@@ -624,52 +496,3 @@ def audit(con: Any, who: Principal | None, action: str, target_kind: str, target
         actor_org=who.org_id if who else None,
         **kw,
     )
-
-
-def serve_shared(
-    database_url: str,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    *,
-    data_dir: Path | str = "kizuna-data",
-    max_upload_mb: float = 100,
-    behind_tls: bool = False,
-    stale_reads: bool = False,
-) -> None:
-    """Run the shared server with uvicorn until interrupted (``kizuna serve --database URL``).
-
-    On a loopback address it answers only Host headers naming loopback (a guard against DNS rebinding;
-    a reverse proxy on this machine passes ``Host`` through, so run it with ``--host`` set to the name
-    it serves, or keep the proxy's ``proxy_set_header Host 127.0.0.1``). Another address is allowed:
-    every page needs a login here, but without ``--behind-tls`` passwords would cross the network in
-    clear, so a warning says so.
-    """
-    import sys
-
-    import uvicorn
-
-    from kizuna.i18n import _
-    from kizuna.web import is_loopback
-    from kizuna.web.app import LOOPBACK_HOSTS
-
-    loopback = is_loopback(host)
-    if not loopback and not behind_tls:
-        print(
-            _("WARNING: serving on {host} without --behind-tls: passwords and sessions travel unencrypted.").format(
-                host=host
-            ),
-            file=sys.stderr,
-            flush=True,
-        )
-    app = create_shared_app(
-        database_url, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,
-        stale_reads=stale_reads,
-        allowed_hosts=None if (not loopback or behind_tls) else (*LOOPBACK_HOSTS, host.strip().lower()),
-    )
-    shown = f"[{host}]" if ":" in host else host
-    banner = _("Kizuna shared server on {url} (database {database}; Ctrl+C to stop)")
-    print(banner.format(url=f"http://{shown}:{port}/", database=pg.redact(database_url)), flush=True)
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
-    finally:
-        app.state.close()

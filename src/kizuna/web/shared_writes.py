@@ -42,6 +42,7 @@ from pydantic import BaseModel, Field
 
 from kizuna.errors import KizunaError, Where
 from kizuna.i18n import N_, gettext
+from kizuna.shared import queries
 from kizuna.shared.accounts import Principal
 from kizuna.web import shared_app as sa
 
@@ -290,12 +291,17 @@ def install(app: FastAPI, settings: sa.Settings, db: sa.Database, *, start_worke
         return
     from kizuna.shared import imports
 
+    queued: list[dict[str, Any]] = []
     try:
         with db.connection() as con:
             imports.fail_stale_jobs(con)
+            queued = imports.queued_jobs(con)  # submitted before a restart, never started: run them now
     except KizunaError:
         log.warning("PostgreSQL is not reachable at start: stale jobs are left for the next start")
     app.state.worker = Worker(settings.database_url)
+    for job in queued:
+        if job.get("file_path"):
+            app.state.worker.submit(int(job["job_id"]), Path(job["file_path"]))
 
 
 def stop(app: FastAPI) -> None:
@@ -418,30 +424,14 @@ async def post_import(request: Request) -> Response:
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-IMPORT_COLUMNS = (
-    "i.import_id, i.kind, i.file_name, i.sha256, o.slug AS owner, i.org_id, i.visibility, i.shared_with,"
-    " i.status, i.imported_at, i.counts"
-)
-
-
 def list_imports(
     db: sa.Database, who: Principal, *, kind: str | None = None, visibility: str | None = None,
     owner: str | None = None, status: str | None = None, limit: int = 100, offset: int = 0,
 ) -> dict[str, Any]:
     """The imports ``who``'s organisation may see (RLS, then :func:`access.allowed`), newest first."""
-    where, params = [], []
-    for column, value in (("i.kind", kind), ("i.visibility", visibility), ("o.slug", owner), ("i.status", status)):
-        if value is not None:
-            where.append(f"{column} = %s")
-            params.append(value)
-    clause = (" WHERE " + " AND ".join(where)) if where else ""
     with db.acting(who) as con:
-        rows = con.execute(
-            f"SELECT {IMPORT_COLUMNS} FROM imports i JOIN orgs o ON o.org_id = i.org_id{clause}"
-            " ORDER BY i.import_id DESC",
-            params,
-        ).fetchall()
-        slugs = {int(r["org_id"]): r["slug"] for r in con.execute("SELECT org_id, slug FROM orgs").fetchall()}
+        rows = queries.imports_seen(con, kind=kind, visibility=visibility, owner=owner, status=status)
+        slugs = queries.org_slugs(con)
     items = []
     for r in rows:
         rel = relation(who, int(r["org_id"]), r["shared_with"])
@@ -491,13 +481,10 @@ NOT_FOUND = KizunaError(
 
 
 def _visible_import(con: Any, import_id: int) -> dict[str, Any]:
-    row = con.execute(
-        "SELECT import_id, org_id, kind, visibility, shared_with, sha256, file_name FROM imports WHERE import_id = %s",
-        [import_id],
-    ).fetchone()
+    row = queries.import_row(con, import_id)
     if row is None:
         raise NOT_FOUND
-    return dict(row)
+    return row
 
 
 class VisibilityIn(BaseModel):
@@ -562,13 +549,12 @@ def download_import(request: Request, import_id: Annotated[int, PathParam(ge=1, 
     db: sa.Database = request.app.state.db
     with db.acting(who) as con:
         row = _visible_import(con, import_id)
-        path = con.execute("SELECT file_path FROM imports WHERE import_id = %s", [import_id]).fetchone()
     rel = relation(who, int(row["org_id"]), row["shared_with"])
     if not allowed(who, rel, row["visibility"], "export", personal=row["kind"] in PERSONAL_KINDS):
         raise sa.FORBIDDEN
-    stored = Path(path["file_path"] or "") if path else Path()
+    stored = Path(row["file_path"] or "")
     uploads = (request.app.state.settings.data_dir / "uploads").resolve()
-    if not path or not stored.is_file() or uploads not in stored.resolve().parents:
+    if not row["file_path"] or not stored.is_file() or uploads not in stored.resolve().parents:
         raise KizunaError(
             "import.file_gone", N_("the file of this import is not kept on this server"), Where(field="import_id"),
             hint=N_("the import's rows are still there; ask its owner for the file"), status=404,
@@ -609,7 +595,7 @@ def upload_page(request: Request) -> Response:
     if not who.can_write():
         raise sa.FORBIDDEN
     with request.app.state.db.acting(who) as con:
-        orgs = con.execute("SELECT slug, name FROM orgs WHERE org_id <> %s ORDER BY slug", [who.org_id]).fetchall()
+        orgs = queries.other_orgs(con, who.org_id)
     return sa.page(
         "shared_upload.html",
         {"kinds": KIND_LABELS, "visibilities": VISIBILITY_LABELS, "orgs": orgs,
@@ -654,10 +640,9 @@ def audit_rows(
     with db.acting(who) as con:
         user_id = None
         if actor:
-            row = con.execute("SELECT user_id FROM users WHERE email = %s", [actor.strip().lower()]).fetchone()
-            if row is None:
+            user_id = queries.user_id(con, actor)
+            if user_id is None:
                 return []
-            user_id = int(row["user_id"])
         rows = audit.entries(con, org_id=who.org_id, action=action, user_id=user_id, since=since, until=until,
                              limit=limit)
     return [jsonable(dict(r)) for r in rows]
