@@ -67,7 +67,7 @@ def _db_error(exc: Exception, url: str) -> KizunaError:
 
     where = Where(file=pg.redact(url))
     if isinstance(exc, KizunaError):
-        return KizunaError(exc.code, exc.message, where, exc.hint, exc.status, exc.params)
+        return KizunaError(exc.code, exc.message, where, exc.hint, exc.status, params=exc.params)
     if isinstance(exc, (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction)):
         return KizunaError(
             "db.not_initialised",
@@ -84,7 +84,8 @@ def _db_error(exc: Exception, url: str) -> KizunaError:
             status=403,
         )
     if isinstance(exc, psycopg.OperationalError):
-        return KizunaError(pg.unavailable(exc).code, pg.unavailable(exc).message, where, pg.unavailable(exc).hint, 503)
+        down = pg.unavailable(exc)
+        return KizunaError(down.code, down.message, where, down.hint, 503, params=down.params)
     return KizunaError(
         "db.error",
         N_("the database refused the command (SQLSTATE {state})"),
