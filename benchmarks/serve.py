@@ -183,10 +183,11 @@ def peak_rss_mib(pid: int) -> float:
 
 
 async def _get(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, url: str
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, url: str, extra: str = ""
 ) -> tuple[int, dict[str, str]]:
-    """One HTTP/1.1 GET on a kept-alive connection; reads the whole body (Content-Length or chunked)."""
-    writer.write(f"GET {url} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: identity\r\n\r\n".encode())
+    """One HTTP/1.1 GET on a kept-alive connection; reads the whole body (Content-Length or chunked).
+    ``extra``: more header lines, each ending in CRLF (e.g. an Authorization header)."""
+    writer.write(f"GET {url} HTTP/1.1\r\nHost: {host}\r\n{extra}Accept-Encoding: identity\r\n\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from serve import cpu_seconds, free_port, pct, peak_rss_mib  # noqa: E402  (one home for the load helpers)
+from serve import _get, cpu_seconds, free_port, pct, peak_rss_mib  # noqa: E402  (one home for the load helpers)
 
 PW = "benchmark password one"
 
@@ -107,24 +107,6 @@ def wait_job(client: httpx.Client, token: str, job_id: int, timeout: float = 300
     raise SystemExit(f"job {job_id} did not end in {timeout} s")
 
 
-async def _request(reader, writer, host: str, url: str, token: str | None) -> int:
-    auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    writer.write(f"GET {url} HTTP/1.1\r\nHost: {host}\r\n{auth}Accept-Encoding: identity\r\n\r\n".encode())
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {k.lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
-    if "content-length" in headers:
-        await reader.readexactly(int(headers["content-length"]))
-    elif headers.get("transfer-encoding", "").lower() == "chunked":
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    return status
-
-
 async def readers(base: str, urls: list[str], tokens: list[str | None], n: int, seconds: float, think: float):
     host_port = base.split("//", 1)[1]
     host, port = host_port.split(":")
@@ -141,7 +123,8 @@ async def readers(base: str, urls: list[str], tokens: list[str | None], n: int, 
                 i += 1
                 t0 = time.perf_counter()
                 try:
-                    status = await asyncio.wait_for(_request(reader, writer, host_port, url, token), 60)
+                    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+                    status, _headers = await asyncio.wait_for(_get(reader, writer, host_port, url, auth), 60)
                     if status != 200:
                         out["errors"].append(status)
                 except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -101,8 +102,6 @@ def check_role(role: str) -> str:
 
 def add_org(con: Any, slug: str, name: str, iati_ref: str | None = None) -> int:
     """Create an organisation; its ``slug`` (lower-case letters, digits, hyphens) names it in URLs and commands."""
-    import re
-
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug):
         raise _bad(
             "org.slug_invalid",
