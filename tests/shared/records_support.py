@@ -51,12 +51,14 @@ def load(
     shared_with: list[int] | None = None,
     options: dict[str, Any] | None = None,
 ) -> tuple[int, dict[str, int]]:
-    """Insert an import and load ``path`` into it as an editor of ``org_id`` (one transaction)."""
+    """Insert an import, load ``path`` into it and mark it done, as an editor of ``org_id`` (one transaction)."""
     from kizuna.shared import pg, records
 
     with pg.connect(url, as_app=True) as con, pg.acting(con, org_id, "editor") as a:
         iid = new_import(a, org_id, kind, path, visibility=visibility, shared_with=shared_with)
         counts = records.load_import(a, import_id=iid, kind=kind, path=path, options=options)
+        # as a job ends (kizuna.shared.imports.run_job): the import is done in the same transaction
+        a.execute("UPDATE imports SET status = 'done' WHERE import_id = %s", [iid])
     return iid, counts
 
 

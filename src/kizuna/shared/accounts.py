@@ -21,7 +21,7 @@ import contextlib
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +58,9 @@ class Principal:
     org_slug: str
     role: str
     via: str = "session"  # 'session' or 'token'
+    # The database's data version when this principal was looked up (the server's caches key on it);
+    # None outside a request. Not part of who acts: equal principals compare equal whatever it is.
+    data_version: int | None = field(default=None, compare=False)
 
     def can_write(self) -> bool:
         return self.role in ("editor", "admin")
@@ -296,13 +299,16 @@ def revoke_token(con: Any, token_id: int) -> bool:
 
 def token_principal(con: Any, secret: str) -> Principal | None:
     """Who a bearer token acts as, or None (unknown, revoked, expired, or its user lost the role).
+    Its ``last_used_at`` is kept to the minute.
 
     The role is the lower of the token's and the user's current role in that organisation.
     """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     row = con.execute(
-        "SELECT t.token_id, t.user_id, u.email, t.org_id, o.slug, t.role, m.role AS member_role"
+        "SELECT t.token_id, t.user_id, u.email, t.org_id, o.slug, t.role, m.role AS member_role,"
+        " t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS touch,"
+        " (SELECT version FROM data_version) AS data_version"
         " FROM api_tokens t JOIN users u USING (user_id) JOIN orgs o ON o.org_id = t.org_id"
         " JOIN memberships m ON m.user_id = t.user_id AND m.org_id = t.org_id"
         " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())"
@@ -312,8 +318,12 @@ def token_principal(con: Any, secret: str) -> Principal | None:
     if row is None:
         return None
     role = min(row["role"], row["member_role"], key=rank)
-    con.execute("UPDATE api_tokens SET last_used_at = now() WHERE token_id = %s", [row["token_id"]])
-    return Principal(int(row["user_id"]), row["email"], int(row["org_id"]), row["slug"], role, via="token")
+    if row["touch"]:  # to the minute: a write on every call would make each API read a write
+        con.execute("UPDATE api_tokens SET last_used_at = now() WHERE token_id = %s", [row["token_id"]])
+    return Principal(
+        int(row["user_id"]), row["email"], int(row["org_id"]), row["slug"], role, via="token",
+        data_version=row["data_version"],
+    )
 
 
 def create_session(con: Any, principal: Principal, hours: float = SESSION_HOURS) -> tuple[str, str]:
@@ -332,7 +342,8 @@ def session_principal(con: Any, session_id: str) -> tuple[Principal, str] | None
     if not session_id or len(session_id) > 200:
         return None
     row = con.execute(
-        "SELECT s.user_id, u.email, s.org_id, o.slug, m.role, s.csrf_token FROM sessions s"
+        "SELECT s.user_id, u.email, s.org_id, o.slug, m.role, s.csrf_token,"
+        " (SELECT version FROM data_version) AS data_version FROM sessions s"
         " JOIN users u USING (user_id) JOIN orgs o ON o.org_id = s.org_id"
         " JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id"
         " WHERE s.session_hash = %s AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled",
@@ -340,7 +351,11 @@ def session_principal(con: Any, session_id: str) -> tuple[Principal, str] | None
     ).fetchone()
     if row is None:
         return None
-    return Principal(int(row["user_id"]), row["email"], int(row["org_id"]), row["slug"], row["role"]), row["csrf_token"]
+    who = Principal(
+        int(row["user_id"]), row["email"], int(row["org_id"]), row["slug"], row["role"],
+        data_version=row["data_version"],
+    )
+    return who, row["csrf_token"]
 
 
 def end_session(con: Any, session_id: str) -> None:

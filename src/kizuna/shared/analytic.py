@@ -54,18 +54,18 @@ _IMPORT_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 # Bumped when the copy is built differently, so that cached copies are not reused.
-COPY_FORMAT = 1
+COPY_FORMAT = 2  # 2: only finished imports (a pending import has no rows yet; the imports page lists it)
 
 
 def copy_state(con: psycopg.Connection[Any]) -> tuple[str, frozenset[tuple[int, bool]]]:
     """Inside an acting transaction: the copy key and the set of ``(import_id, owned)`` this organisation
-    sees (imports not failed).
+    sees (finished imports only: a pending one has no rows yet, a failed one never will).
 
     The key is a sha256 (hex) over the DuckDB schema version, the copy format and, for each visible
-    import in id order, its id, whether this organisation owns it (an owner also sees the import's
-    person-level rows) and whether it is done (its rows are in). Imports are never edited once done
-    (a new file is a new import), so equal keys mean equal analytical copies; another organisation's
-    private write leaves this key as it was.
+    finished import in id order, its id and whether this organisation owns it (an owner also sees the
+    import's person-level rows). Imports are never edited once done (a new file is a new import), so
+    equal keys mean equal analytical copies; another organisation's private write, or anyone's upload
+    still waiting for its job, leaves this key as it was.
     """
     from kizuna.workspace import migrations
 
@@ -73,11 +73,10 @@ def copy_state(con: psycopg.Connection[Any]) -> tuple[str, frozenset[tuple[int, 
     h.update(f"copy{COPY_FORMAT}|schema{max(m.version for m in migrations())}".encode())
     seen: set[tuple[int, bool]] = set()
     for row in con.execute(
-        "SELECT import_id, org_id = kizuna_org() AS own, status = 'done' AS done FROM imports"
-        " WHERE status <> 'failed' ORDER BY import_id"
+        "SELECT import_id, org_id = kizuna_org() AS own FROM imports WHERE status = 'done' ORDER BY import_id"
     ).fetchall():
-        iid, own, done = (row["import_id"], row["own"], row["done"]) if isinstance(row, dict) else row
-        h.update(f"|{iid}:{'own' if own else 'seen'}:{'done' if done else 'pending'}".encode())
+        iid, own = (row["import_id"], row["own"]) if isinstance(row, dict) else row
+        h.update(f"|{iid}:{'own' if own else 'seen'}".encode())
         seen.add((int(iid), bool(own)))
     return h.hexdigest(), frozenset(seen)
 
@@ -181,7 +180,7 @@ def _load_table(con: psycopg.Connection[Any], duck: duckdb.DuckDBPyConnection, t
             else _pg_expr(c, t)
             for c, t in cols
         )
-        sql = f"SELECT {pg_cols} FROM imports WHERE status <> 'failed'"
+        sql = f"SELECT {pg_cols} FROM imports WHERE status = 'done'"
     else:
         sql = _scope(duck, table, names).format(cols=", ".join(_pg_expr(c, t) for c, t in cols))
     path = folder / f"{table}.csv"
@@ -234,3 +233,26 @@ def build_analytical_copy(con: psycopg.Connection[Any], target: Path | str) -> P
             if leftover.exists():
                 leftover.unlink()
     return target
+
+
+def build_copy_for(
+    url: str, org_id: int, role: str, user_id: int | None, directory: Path | str
+) -> tuple[str, frozenset[tuple[int, bool]]]:
+    """Build (unless it exists) the analytical copy the organisation ``org_id`` sees, under ``directory``
+    as ``<key>.duckdb``, over a connection of its own acting as ``kizuna_app`` (under RLS); returns the
+    key and the ``(import_id, owned)`` pairs it holds (see :func:`copy_state`).
+
+    The key and the rows are read in one REPEATABLE READ snapshot, so a write in between cannot give a
+    copy the wrong name. Plain arguments and a plain result: the shared server runs it in a child
+    process (:mod:`kizuna.shared.worker`) so that building never holds the server's interpreter.
+    """
+    from kizuna.shared import pg
+
+    with pg.connect(url, as_app=True) as con:
+        con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with pg.acting(con, org_id, role, user_id):
+            key, seen = copy_state(con)
+            path = Path(directory) / f"{key}.duckdb"
+            if not path.exists():
+                build_analytical_copy(con, path)  # written aside and renamed: all or nothing
+    return key, seen

@@ -22,6 +22,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +157,11 @@ class Guard:
         cache_entries: int = 0,
         store: ReadOnlyStore | None = None,
         watch: bool = False,
+        cache_vary: Callable[[], bytes] | None = None,
     ):
         self.app = app
         self.allowed_hosts = allowed_hosts
+        self.cache_vary = cache_vary
         self.cache = ResponseCache(cache_entries) if cache_entries else None
         # the store drops its precomputations when the data version changes; the responses go with them
         self.store = store if watch else None
@@ -198,6 +201,8 @@ class Guard:
                 (b"set-cookie", f"{LANG_COOKIE}={lang}; Path=/; Max-Age={LANG_COOKIE_AGE}; SameSite=Lax".encode())
             )
         key = (path, scope.get("query_string", b"") + b"#" + lang.encode())
+        if self.cache_vary is not None:  # what else the response depends on (the shared server's account bar)
+            key = (path, key[1] + b"#" + self.cache_vary())
         cacheable = self.cache is not None and scope.get("method") == "GET" and not path.startswith("/static/")
         if cacheable:
             hit = self.cache.get(key)  # type: ignore[union-attr]
@@ -335,6 +340,7 @@ def create_app(
     cache_size: int = 512,
     needs: Path | str | None = None,
     watch: bool = False,
+    cache_vary: Callable[[], bytes] | None = None,
 ) -> FastAPI:
     """The app over the workspace at ``workspace_path``, opened read-only.
 
@@ -345,6 +351,8 @@ def create_app(
     version before each request and drop everything derived from older data (for data that can change
     while served; a DuckDB file served read-only cannot, so ``kizuna serve`` leaves it off).
     ``needs``: a needs table (CSV/XLSX, see :func:`kizuna.coordinate.load.read_needs`) for the gaps page.
+    ``cache_vary``: called per request, the bytes of what else a response depends on, added to the
+    response cache's key (the shared server's account bar: one cached page per account shown).
     """
     from kizuna.web import api, pages
 
@@ -421,6 +429,7 @@ def create_app(
         cache_entries=cache_size,
         store=store,
         watch=watch,
+        cache_vary=cache_vary,
     )
     return app
 

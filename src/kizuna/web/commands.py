@@ -59,6 +59,12 @@ def serve_cmd(
             "(marked stale; never after a withdrawal).",
         ),
     ] = False,
+    pool_size: Annotated[
+        int,
+        typer.Option(
+            "--pool-size", min=2, max=500, help="Shared mode: PostgreSQL connections the server keeps at most."
+        ),
+    ] = 20,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1): over a workspace (read-only, fully offline), or
     with --database over the shared PostgreSQL database (accounts, uploads, one view per organisation)."""
@@ -67,7 +73,7 @@ def serve_cmd(
 
         serve_shared(
             database, host, port, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,
-            stale_reads=stale_reads,
+            stale_reads=stale_reads, pool_size=pool_size,
         )
         return
     from kizuna.web import serve

@@ -60,8 +60,9 @@ from kizuna.i18n import N_, gettext
 from kizuna.shared import accounts, pg
 from kizuna.shared import audit as audit_log
 from kizuna.shared.accounts import Principal
-from kizuna.web.app import create_app, error_response
+from kizuna.web.app import create_app, error_response, request_language
 from kizuna.web.render import render_page
+from kizuna.web.shared_context import account as shared_account
 from kizuna.web.shared_context import set_account
 
 log = logging.getLogger("kizuna.web.shared")
@@ -192,34 +193,70 @@ class Copies:
 
     Building a copy takes a while: one build per key at a time (a lock per key), the others wait and
     then share it. A copy is built into a temporary file and renamed, so a crash leaves no half copy.
+    With a ``builder`` (a :class:`kizuna.shared.worker.ChildProcess`, what ``kizuna serve`` uses) the
+    build runs in that child process, off this process's interpreter.
+
+    The key of what an organisation sees is looked up at most once per data version (the version
+    comes with the principal, from the one query that authenticates the request): every change of
+    what anyone may see bumps the version in the same transaction.
 
     With ``stale_reads`` a read does not wait for a new copy when the organisation's newest copy shows
     a subset of what it may see now (imports were only added or finished since: nothing it could read
     then has been withdrawn): that copy answers at once, marked stale, while the new one builds in
-    the background. When anything was withdrawn (an import deleted, made private, no longer shared)
-    the read waits for the new copy, so a withdrawn record is never shown again.
+    the background (and is warmed with the pages read lately before it takes over). When anything was
+    withdrawn (an import deleted, made private, no longer shared) the read waits for the new copy, so
+    a withdrawn record is never shown again.
+
+    ``cache_size``: responses and query results each copy's app keeps (see
+    :func:`kizuna.web.app.create_app`); a copy never changes, and the cache key includes the account
+    bar shown (:func:`account_cache_key`), so one person's page is never served to another.
     """
 
-    def __init__(self, db: Database, directory: Path, kept: int = COPIES_KEPT, stale_reads: bool = False):
+    def __init__(
+        self,
+        db: Database,
+        directory: Path,
+        kept: int = COPIES_KEPT,
+        stale_reads: bool = False,
+        builder: Any = None,
+        cache_size: int = 0,
+    ):
         self.db = db
         self.directory = directory
         self.kept = kept
         self.stale_reads = stale_reads
+        self.builder = builder
+        self.cache_size = cache_size
         self._apps: OrderedDict[str, FastAPI] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self._latest: dict[int, tuple[str, frozenset[tuple[int, bool]]]] = {}  # org -> its newest copy
+        self._states: dict[tuple[int, str], tuple[int, str, frozenset[tuple[int, bool]]]] = {}
         self._building: set[str] = set()
+        self._recent: OrderedDict[tuple[str, bytes, str], None] = OrderedDict()  # what to warm a copy with
 
     def app_for(self, who: Principal) -> FastAPI:
         return self.view_for(who)[0]
 
-    def view_for(self, who: Principal) -> tuple[FastAPI, bool]:
-        """The app answering for ``who`` and whether it is a stale copy (a newer one is being built)."""
+    def state_for(self, who: Principal) -> tuple[str, frozenset[tuple[int, bool]]]:
+        """The copy key ``who``'s organisation sees and the imports it holds (at most one query per data version)."""
         from kizuna.shared import analytic
 
+        slot = (who.org_id, who.role)
+        version = who.data_version
+        known = self._states.get(slot)
+        if version is not None and known is not None and known[0] == version:
+            return known[1], known[2]
         with self.db.acting(who) as con:
             key, seen = analytic.copy_state(con)
+        if version is not None:
+            # computed after the version was read: at least as new as it, so safe to keep for it
+            self._states[slot] = (version, key, seen)
+        return key, seen
+
+    def view_for(self, who: Principal) -> tuple[FastAPI, bool]:
+        """The app answering for ``who`` and whether it is a stale copy (a newer one is being built)."""
+        key, seen = self.state_for(who)
         with self._lock:
             app = self._apps.get(key)
             if app is not None:
@@ -238,17 +275,31 @@ class Copies:
                 app = self._apps.get(key)
             built = key
             if app is None:
-                path, seen = self._build(who)
-                built = path.stem
-                app = self._register(path, create_app(path, cache_size=0))
+                built, seen = self._build(who)
+                with self._lock:
+                    app = self._apps.get(built)
+                if app is None:
+                    app = self._register(built, self._open(built))
             with self._lock:
                 self._latest[who.org_id] = (built, seen)
         return app, False
 
-    def _register(self, path: Path, app: FastAPI) -> FastAPI:
+    def note_read(self, path: str, query: bytes, lang: str) -> None:
+        """Remember a page or API read (the last few), to warm new copies with."""
+        item = (path, query[:500], lang)
         with self._lock:
-            self._apps[path.stem] = app
-            self._apps.move_to_end(path.stem)
+            self._recent[item] = None
+            self._recent.move_to_end(item)
+            while len(self._recent) > WARM_READS:
+                self._recent.popitem(last=False)
+
+    def _open(self, key: str) -> FastAPI:
+        return create_app(self.directory / f"{key}.duckdb", cache_size=self.cache_size, cache_vary=account_cache_key)
+
+    def _register(self, key: str, app: FastAPI) -> FastAPI:
+        with self._lock:
+            self._apps[key] = app
+            self._apps.move_to_end(key)
             while len(self._apps) > self.kept:
                 old, _ = self._apps.popitem(last=False)
                 self._key_locks.pop(old, None)
@@ -257,38 +308,83 @@ class Copies:
         return app
 
     def _refresh(self, who: Principal, key: str) -> None:
-        """Build the copy of ``key`` in the background (stale reads); the next read finds it."""
+        """Build the copy of ``key`` in the background (stale reads), warm it with the reads seen lately,
+        then let it answer; until then the previous copy does."""
         try:
             lock = self._key_locks.setdefault(key, threading.Lock())
             with lock:
-                path, seen = self._build(who)
-                if path.stem not in self._apps:
-                    self._register(path, create_app(path, cache_size=0))
+                built, seen = self._build(who)
+                if built not in self._apps:
+                    app = self._open(built)
+                    with self._lock:
+                        recent = list(self._recent)
+                    warm(app, recent)
+                    self._register(built, app)
                 with self._lock:
-                    self._latest[who.org_id] = (path.stem, seen)
+                    self._latest[who.org_id] = (built, seen)
         except Exception:  # the next read tries again (or waits for a build of its own)
             log.exception("building an analytical copy in the background failed")
         finally:
             with self._lock:
                 self._building.discard(key)
 
-    def _build(self, who: Principal) -> tuple[Path, frozenset[tuple[int, bool]]]:
-        """Build the copy ``who`` sees, named by the key of the same snapshot (REPEATABLE READ: the key
-        and the rows are read at one instant, so a write in between cannot give a copy the wrong name);
-        returns its path and the imports it holds."""
+    def _build(self, who: Principal) -> tuple[str, frozenset[tuple[int, bool]]]:
+        """Build the copy ``who`` sees (in the builder's child process when there is one); returns its
+        key (the file is ``<key>.duckdb`` in the directory) and the imports it holds."""
         from kizuna.shared import analytic
 
-        with self.db.connection() as con:
-            con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        args = (self.db.url, who.org_id, who.role, who.user_id, str(self.directory))
+        try:
+            if self.builder is not None:
+                key, seen = self.builder.call(analytic.build_copy_for, *args)
+            else:
+                key, seen = analytic.build_copy_for(*args)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise pg.unavailable(exc) from exc
+        return key, frozenset(seen)
+
+
+WARM_READS = 12  # the distinct reads a new copy is warmed with
+
+
+def account_cache_key() -> bytes:
+    """The account bar of this request, as bytes for a response cache key (empty for an API token)."""
+    shown = shared_account()
+    if not shown:
+        return b""
+    return repr(sorted(shown.items())).encode()
+
+
+def warm(app: FastAPI, reads: list[tuple[str, bytes, str]]) -> None:
+    """Answer ``reads`` (path, query string, language) once through ``app``, with no account, so that its
+    data-version precomputations and cached answers are ready before it serves anyone."""
+    import asyncio
+
+    async def one(path: str, query: bytes, lang: str) -> None:
+        scope: dict[str, Any] = {
+            "type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "root_path": "",
+            "query_string": query, "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
+            "client": ("127.0.0.1", 0), "state": {},
+            "headers": [(b"host", b"127.0.0.1"), (b"accept-language", lang.encode())],
+        }
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            return None
+
+        await app(scope, receive, send)
+
+    async def all_of_them() -> None:
+        set_account(None)
+        for path, query, lang in reads:
             try:
-                with pg.acting(con, who.org_id, who.role, who.user_id):
-                    key, seen = analytic.copy_state(con)
-                    path = self.directory / f"{key}.duckdb"
-                    if not path.exists():
-                        analytic.build_analytical_copy(con, path)  # written aside and renamed: all or nothing
-            finally:
-                con.isolation_level = None
-        return path, seen
+                await one(path, query, lang)
+            except Exception:  # noqa: BLE001 — warming is best effort; the real request reports its error
+                log.debug("warming %s failed", path, exc_info=True)
+
+    asyncio.run(all_of_them())
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -372,6 +468,18 @@ class SharedServer:
         with self.db.connection() as con:
             return accounts.session_principal(con, sid)
 
+    def resolve(self, scope: Scope, reads_copy: bool) -> tuple[Principal, str | None, FastAPI | None, bool] | None:
+        """Authenticate (one query, which also reads the data version) and, for a read answered from the
+        organisation's analytical copy, find that copy's app — in one trip to a worker thread."""
+        found = self.authenticate(scope)
+        if found is None:
+            return None
+        who, csrf = found
+        if not reads_copy:
+            return who, csrf, None, False
+        app, stale = self.copies.view_for(who)
+        return who, csrf, app, stale
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.own(scope, receive, send)
@@ -381,16 +489,17 @@ class SharedServer:
         if path in PUBLIC or path.startswith("/static/"):
             await self.own(scope, receive, send)
             return
+        method = scope.get("method", "GET")
+        reads_copy = method in ("GET", "HEAD") and not path.startswith(OWN_PREFIXES) and path != "/api/v1/openapi.json"
         try:
-            found = await anyio.to_thread.run_sync(self.authenticate, scope)
+            found = await anyio.to_thread.run_sync(self.resolve, scope, reads_copy)
         except KizunaError as err:
             await error_response(path, err)(scope, receive, send)
             return
         if found is None:
             await self.refuse(scope, receive, send)
             return
-        who, csrf = found
-        method = scope.get("method", "GET")
+        who, csrf, app, stale = found
         if method in UNSAFE and csrf is not None and (method, path) not in FORM_ROUTES:
             sent = dict(scope.get("headers") or []).get(CSRF_HEADER.encode(), b"").decode("latin-1")
             if not sent or not secrets.compare_digest(sent, csrf):
@@ -398,17 +507,18 @@ class SharedServer:
                 return
         scope = {**scope, "state": {**scope.get("state", {}), "principal": who, "csrf": csrf}}
         set_account(account_view(who, csrf) if csrf is not None else None)
-        if path.startswith(OWN_PREFIXES):
-            await self.own(scope, receive, send)
+        if path.startswith(OWN_PREFIXES) or path == "/api/v1/openapi.json":
+            await self.own(scope, receive, send)  # (the OpenAPI document: the copy's plus the shared routes)
             return
-        if path == "/api/v1/openapi.json":
-            await self.own(scope, receive, send)  # the copy's document plus the shared routes
-            return
-        try:
-            app, stale = await anyio.to_thread.run_sync(self.copies.view_for, who)
-        except KizunaError as err:
-            await error_response(path, err)(scope, receive, send)
-            return
+        if app is None:
+            try:
+                app, stale = await anyio.to_thread.run_sync(self.copies.view_for, who)
+            except KizunaError as err:
+                await error_response(path, err)(scope, receive, send)
+                return
+        assert app is not None
+        if method == "GET":
+            self.copies.note_read(path, scope.get("query_string", b""), request_language(scope)[0])
         if not stale:
             await app(scope, receive, send)
             return

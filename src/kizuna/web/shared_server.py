@@ -40,11 +40,13 @@ def create_shared_app(
     max_upload_mb: float = 100,
     behind_tls: bool = False,
     allowed_hosts: tuple[str, ...] | None = None,
-    pool_max: int = 10,
+    pool_max: int = 20,
     pool_timeout: float = 5.0,
     login_per_minute: int = LOGIN_PER_MINUTE,
     start_worker: bool = True,
     stale_reads: bool = False,
+    child_processes: bool = False,
+    cache_size: int = 256,
 ) -> Any:
     """The shared server's ASGI app over the PostgreSQL database at ``database_url``.
 
@@ -54,6 +56,9 @@ def create_shared_app(
     from ``X-Forwarded-For``). ``start_worker``: run import jobs in a background thread of this process.
     ``stale_reads``: answer from an organisation's previous copy while a newer one builds, when only
     additions happened since (see :class:`Copies`); off by default: every read waits for a fresh copy.
+    ``child_processes``: run import jobs and copy builds in two child processes at a lower priority
+    (:mod:`kizuna.shared.worker`; ``kizuna serve`` does), not in threads of this one. ``pool_max``:
+    PostgreSQL connections at most. ``cache_size``: answers each analytical copy's app keeps (0: none).
     The returned app has ``.state`` with ``db``, ``settings`` and ``close()``.
     """
     data = Path(data_dir)
@@ -75,7 +80,12 @@ def create_shared_app(
     own.state.db = db
     own.state.vega = VegaBundle()
     own.state.logins = RateLimit(login_per_minute)
-    copies = Copies(db, data / "copies", stale_reads=stale_reads)
+    builder = None
+    if child_processes:
+        from kizuna.shared.worker import ChildProcess
+
+        builder = ChildProcess("analytical copies")
+    copies = Copies(db, data / "copies", stale_reads=stale_reads, builder=builder, cache_size=cache_size)
     own.state.copies = copies
 
     @own.exception_handler(KizunaError)
@@ -143,13 +153,15 @@ def create_shared_app(
 
     own.include_router(shared_login.router)
     own.include_router(shared_writes.router)
-    shared_writes.install(own, settings, db, start_worker=start_worker)
+    shared_writes.install(own, settings, db, start_worker=start_worker, in_child=child_processes)
 
     server = SharedServer(settings, db, own, copies)
     top = Guard(server, allowed_hosts=allowed_hosts, cache_entries=0)  # type: ignore[arg-type]
 
     def close() -> None:
         shared_writes.stop(own)
+        if builder is not None:
+            builder.close()
         db.close()
 
     top.state = own.state  # type: ignore[attr-defined]
@@ -166,6 +178,7 @@ def serve_shared(
     max_upload_mb: float = 100,
     behind_tls: bool = False,
     stale_reads: bool = False,
+    pool_size: int = 20,
 ) -> None:
     """Run the shared server with uvicorn until interrupted (``kizuna serve --database URL``).
 
@@ -194,7 +207,7 @@ def serve_shared(
         )
     app = create_shared_app(
         database_url, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,
-        stale_reads=stale_reads,
+        stale_reads=stale_reads, child_processes=True, pool_max=pool_size,
         allowed_hosts=None if (not loopback or behind_tls) else (*LOOPBACK_HOSTS, host.strip().lower()),
     )
     shown = f"[{host}]" if ":" in host else host

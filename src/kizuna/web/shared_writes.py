@@ -7,7 +7,8 @@
   off beyond the size limit (413, the partial file removed). Then
   :func:`kizuna.shared.imports.submit` records the import and its job: 202 with the job's status URL,
   or 200 with ``created: false`` when the organisation already has these bytes as this kind.
-- Jobs run in a background thread of the server (:func:`kizuna.shared.imports.run_job`); jobs left
+- Jobs run one at a time from a background thread of the server (:func:`kizuna.shared.imports.run_job`),
+  under ``kizuna serve`` in a child process (:mod:`kizuna.shared.worker`); jobs left
   running by a dead server are marked failed at start (:func:`kizuna.shared.imports.fail_stale_jobs`).
   ``GET /api/v1/jobs/{id}`` says how far a job is; the upload page polls it (static/shared.js).
 - ``GET /api/v1/imports``: the imports this organisation may see; ``DELETE`` and ``PATCH``
@@ -20,6 +21,7 @@ row-level security underneath (the server acts as ``kizuna_app``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -253,10 +255,14 @@ async def receive_upload(request: Request, directory: Path, limit: int) -> Uploa
 class Worker:
     """Runs import jobs one after another in a background thread of the server process."""
 
-    def __init__(self, url: str, run: Callable[..., Any] | None = None):
+    def __init__(self, url: str, run: Callable[..., Any] | None = None, in_child: bool = False):
+        from kizuna.shared.worker import ChildProcess
+
         self.url = url
         self.queue: queue.Queue[tuple[int, Path] | None] = queue.Queue()
         self._run = run
+        # in_child: each job runs in a child process (kizuna.shared.worker), off the server's interpreter
+        self.child = ChildProcess("import jobs") if in_child and run is None else None
         self.thread = threading.Thread(target=self._loop, name="kizuna-jobs", daemon=True)
         self.thread.start()
 
@@ -266,7 +272,9 @@ class Worker:
     def _loop(self) -> None:
         from kizuna.shared import imports
 
-        run = self._run or imports.run_job
+        run: Callable[..., Any] = self._run or imports.run_job
+        if self.child is not None:
+            run = functools.partial(self.child.call, imports.run_job)
         while True:
             item = self.queue.get()
             if item is None:
@@ -282,9 +290,13 @@ class Worker:
     def stop(self) -> None:
         self.queue.put(None)
         self.thread.join(timeout=30)
+        if self.child is not None:
+            self.child.close()
 
 
-def install(app: FastAPI, settings: sa.Settings, db: sa.Database, *, start_worker: bool) -> None:
+def install(
+    app: FastAPI, settings: sa.Settings, db: sa.Database, *, start_worker: bool, in_child: bool = False
+) -> None:
     """Mark jobs of a dead server failed and start this server's worker thread."""
     app.state.worker = None
     if not start_worker:
@@ -298,7 +310,7 @@ def install(app: FastAPI, settings: sa.Settings, db: sa.Database, *, start_worke
             queued = imports.queued_jobs(con)  # submitted before a restart, never started: run them now
     except KizunaError:
         log.warning("PostgreSQL is not reachable at start: stale jobs are left for the next start")
-    app.state.worker = Worker(settings.database_url)
+    app.state.worker = Worker(settings.database_url, in_child=in_child)
     for job in queued:
         if job.get("file_path"):
             app.state.worker.submit(int(job["job_id"]), Path(job["file_path"]))
