@@ -55,12 +55,13 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.types import Message, Receive, Scope, Send
 
+from kizuna import i18n
 from kizuna.errors import KizunaError, Where
 from kizuna.i18n import N_, gettext
 from kizuna.shared import accounts, pg
 from kizuna.shared import audit as audit_log
 from kizuna.shared.accounts import Principal
-from kizuna.web.app import create_app, error_response, request_language
+from kizuna.web.app import ResponseCache, create_app, error_response
 from kizuna.web.render import render_page
 from kizuna.web.shared_context import account as shared_account
 from kizuna.web.shared_context import set_account
@@ -80,6 +81,7 @@ OWN_PREFIXES = ("/logout", "/upload", "/imports", "/admin/", "/api/v1/imports", 
                 "/api/v1/me")
 LOGIN_PER_MINUTE = 10
 COPIES_KEPT = 4
+CHECK_AFTER_S = 1.0  # a pooled connection idle longer than this is pinged before it is handed out
 ROLE_LABELS = {"viewer": N_("viewer"), "editor": N_("editor"), "admin": N_("admin")}
 
 
@@ -133,18 +135,36 @@ class Database:
             open=False,
             kwargs={"row_factory": dict_row, "connect_timeout": 5},
             configure=pg.set_app_role,
-            check=ConnectionPool.check_connection,  # a connection dead since a restart is replaced, not handed out
+            check=self._check,  # a connection dead since a restart is replaced, not handed out
             reconnect_timeout=24 * 3600,  # keep trying to refill the pool while PostgreSQL is away
             name="kizuna",
         )
+        self._used: dict[int, float] = {}  # id(connection) -> when it last answered
         self.pool.open(wait=False)  # the server starts (and answers 503) even while PostgreSQL is down
 
+    def _check(self, con: psycopg.Connection[Any]) -> None:
+        """Before handing out a connection: ping it, unless it answered within the last second (a ping on
+        every request would double the round trips of a read). A connection that died in that second
+        fails its one request with 503 and the pool drops it."""
+        if time.monotonic() - self._used.get(id(con), 0.0) > CHECK_AFTER_S:
+            ConnectionPool.check_connection(con)
+
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection acting as ``kizuna_app``; commits on success, rolls back on error."""
+    def connection(self, autocommit: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection acting as ``kizuna_app``; commits on success, rolls back on error.
+        ``autocommit``: each statement on its own (one round trip for a single query, no BEGIN/COMMIT)."""
         try:
             with self.pool.connection() as con:
-                yield con
+                if autocommit:
+                    con.autocommit = True
+                    try:
+                        yield con
+                    finally:
+                        if not con.closed:
+                            con.autocommit = False
+                else:
+                    yield con
+                self._used[id(con)] = time.monotonic()
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
             log.warning("database unavailable: %s", exc)
             raise pg.unavailable(exc) from exc
@@ -238,6 +258,11 @@ class Copies:
     def app_for(self, who: Principal) -> FastAPI:
         return self.view_for(who)[0]
 
+    def view_for(self, who: Principal) -> tuple[FastAPI, bool]:
+        """The app answering for ``who`` and whether it is a stale copy (a newer one is being built)."""
+        app, stale, _key = self.serving(who)
+        return app, stale
+
     def state_for(self, who: Principal) -> tuple[str, frozenset[tuple[int, bool]]]:
         """The copy key ``who``'s organisation sees and the imports it holds (at most one query per data version)."""
         from kizuna.shared import analytic
@@ -254,21 +279,21 @@ class Copies:
             self._states[slot] = (version, key, seen)
         return key, seen
 
-    def view_for(self, who: Principal) -> tuple[FastAPI, bool]:
-        """The app answering for ``who`` and whether it is a stale copy (a newer one is being built)."""
+    def serving(self, who: Principal) -> tuple[FastAPI, bool, str]:
+        """The app answering for ``who``, whether it is a stale copy, and the key of the copy it serves."""
         key, seen = self.state_for(who)
         with self._lock:
             app = self._apps.get(key)
             if app is not None:
                 self._apps.move_to_end(key)
                 self._latest[who.org_id] = (key, seen)
-                return app, False
+                return app, False, key
             last = self._latest.get(who.org_id)
             if self.stale_reads and last is not None and last[0] in self._apps and last[1] <= seen:
                 if key not in self._building:
                     self._building.add(key)
                     threading.Thread(target=self._refresh, args=(who, key), daemon=True).start()
-                return self._apps[last[0]], True
+                return self._apps[last[0]], True, last[0]
             lock = self._key_locks.setdefault(key, threading.Lock())
         with lock:
             with self._lock:
@@ -282,7 +307,7 @@ class Copies:
                     app = self._register(built, self._open(built))
             with self._lock:
                 self._latest[who.org_id] = (built, seen)
-        return app, False
+        return app, False, built
 
     def note_read(self, path: str, query: bytes, lang: str) -> None:
         """Remember a page or API read (the last few), to warm new copies with."""
@@ -344,6 +369,7 @@ class Copies:
         return key, frozenset(seen)
 
 
+View = tuple[FastAPI, bool, str]  # the app of a copy, whether it is stale, the copy's key
 WARM_READS = 12  # the distinct reads a new copy is warmed with
 
 
@@ -442,14 +468,32 @@ def account_view(who: Principal, csrf: str | None) -> dict[str, Any]:
     }
 
 
-class SharedServer:
-    """The ASGI app: authenticate, check CSRF, then answer from the shared routes or the organisation's copy."""
+def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    if not extra:
+        return send
 
-    def __init__(self, settings: Settings, db: Database, own: FastAPI, copies: Copies):
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sending
+
+
+class SharedServer:
+    """The ASGI app: authenticate, check CSRF, then answer from the shared routes or the organisation's copy.
+
+    ``answers``: whole GET answers of the copies, by copy key, path, query, language and account bar
+    (:class:`kizuna.web.app.ResponseCache`; 0 entries: none). A copy never changes, so a kept answer
+    stays right; a hit skips the copy app's whole stack. Authentication still runs on every request.
+    """
+
+    def __init__(self, settings: Settings, db: Database, own: FastAPI, copies: Copies, answers: int = 0):
         self.settings = settings
         self.db = db
         self.own = own
         self.copies = copies
+        self.answers = ResponseCache(answers) if answers else None
 
     def authenticate(self, scope: Scope) -> tuple[Principal, str | None] | None:
         """The principal of a request and its session's CSRF token (None for a token), or None."""
@@ -459,26 +503,23 @@ class SharedServer:
             scheme, _, secret = auth.partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
                 return None
-            with self.db.connection() as con:
+            with self.db.connection(autocommit=True) as con:  # one statement: one round trip
                 who = accounts.token_principal(con, secret.strip())
             return (who, None) if who else None
         sid = cookie_of(scope, SESSION_COOKIE)
         if not sid:
             return None
-        with self.db.connection() as con:
+        with self.db.connection(autocommit=True) as con:
             return accounts.session_principal(con, sid)
 
-    def resolve(self, scope: Scope, reads_copy: bool) -> tuple[Principal, str | None, FastAPI | None, bool] | None:
+    def resolve(self, scope: Scope, reads_copy: bool) -> tuple[Principal, str | None, View | None] | None:
         """Authenticate (one query, which also reads the data version) and, for a read answered from the
         organisation's analytical copy, find that copy's app — in one trip to a worker thread."""
         found = self.authenticate(scope)
         if found is None:
             return None
         who, csrf = found
-        if not reads_copy:
-            return who, csrf, None, False
-        app, stale = self.copies.view_for(who)
-        return who, csrf, app, stale
+        return who, csrf, (self.copies.serving(who) if reads_copy else None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -499,7 +540,7 @@ class SharedServer:
         if found is None:
             await self.refuse(scope, receive, send)
             return
-        who, csrf, app, stale = found
+        who, csrf, view = found
         if method in UNSAFE and csrf is not None and (method, path) not in FORM_ROUTES:
             sent = dict(scope.get("headers") or []).get(CSRF_HEADER.encode(), b"").decode("latin-1")
             if not sent or not secrets.compare_digest(sent, csrf):
@@ -510,28 +551,44 @@ class SharedServer:
         if path.startswith(OWN_PREFIXES) or path == "/api/v1/openapi.json":
             await self.own(scope, receive, send)  # (the OpenAPI document: the copy's plus the shared routes)
             return
-        if app is None:
+        if view is None:
             try:
-                app, stale = await anyio.to_thread.run_sync(self.copies.view_for, who)
+                view = await anyio.to_thread.run_sync(self.copies.serving, who)
             except KizunaError as err:
                 await error_response(path, err)(scope, receive, send)
                 return
-        assert app is not None
-        if method == "GET":
-            self.copies.note_read(path, scope.get("query_string", b""), request_language(scope)[0])
-        if not stale:
-            await app(scope, receive, send)
-            return
-        # a stale copy (stale reads): say so, in a header for the API and on the page's account bar
-        if csrf is not None:
+        app, stale, served = view
+        if stale and csrf is not None:  # a stale copy (stale reads): the page's account bar says so
             set_account({**account_view(who, csrf), "stale": True})
+        extra = [(b"x-kizuna-stale", b"1")] if stale else []  # and a header says so to the API
+        if method != "GET" or self.answers is None:
+            await app(scope, receive, _with_headers(send, extra))
+            return
+        query = scope.get("query_string", b"")
+        lang = i18n.current()
+        self.copies.note_read(path, query, lang)
+        # A copy never changes: its answer for this path, query, language and account bar stays right.
+        key = (path, b"#".join((served.encode(), query, lang.encode(), account_cache_key())))
+        hit = self.answers.get(key)
+        if hit is not None:
+            status, headers, body = hit
+            await send({"type": "http.response.start", "status": status, "headers": [*headers, *extra]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        captured: dict[str, Any] = {"chunks": []}
 
-        async def send_stale(message: Message) -> None:
+        async def send_and_keep(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), (b"x-kizuna-stale", b"1")]}
+                captured["status"] = message["status"]
+                captured["headers"] = [(k, v) for k, v in message.get("headers", []) if k != b"server-timing"]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif message["type"] == "http.response.body":
+                captured["chunks"].append(message.get("body", b""))
+                if not message.get("more_body") and captured.get("status") == 200:
+                    self.answers.put(key, (200, captured["headers"], b"".join(captured["chunks"])))  # type: ignore[union-attr]
             await send(message)
 
-        await app(scope, receive, send_stale)
+        await app(scope, receive, send_and_keep)
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")

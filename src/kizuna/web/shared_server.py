@@ -155,7 +155,7 @@ def create_shared_app(
     own.include_router(shared_writes.router)
     shared_writes.install(own, settings, db, start_worker=start_worker, in_child=child_processes)
 
-    server = SharedServer(settings, db, own, copies)
+    server = SharedServer(settings, db, own, copies, answers=cache_size)
     top = Guard(server, allowed_hosts=allowed_hosts, cache_entries=0)  # type: ignore[arg-type]
 
     def close() -> None:
