@@ -2,7 +2,7 @@
 
     python3 benchmarks/shared_scale.py [--agencies 50 --countries 10 --years 10]
         [--activities 20 --transactions 10] [--repeat 5] [--orgs 3] [--analytic] [--database URL]
-        [--policies 0011,0040]
+        [--policies 0011,0040] [--forced-seqscan]
 
 Without ``--database`` it starts Kizuna's throwaway cluster (Debian's PostgreSQL in a temporary
 directory, ``fsync=off``: write timings are lower bounds, read timings are not affected) and removes it.
@@ -26,6 +26,10 @@ With ``--database URL`` (a superuser or the owner of an EMPTY database) it uses 
    - **owner, all rows**: no filter at all, the upper bound of the work.
    - **own rows**: the agency's own transactions total, under RLS, as a sub-select on ``imports`` and
      with the agency's import ids fetched first (``import_id = ANY(ids)``: the index is used).
+   With ``--forced-seqscan``, one more read per shape, once, for the first agency: its visible
+   transactions counted with index and bitmap scans off (``SET LOCAL``), the plan the policies fall
+   back to if the planner ever scans a record table in full (0040 then compares each row with the whole
+   array of readable ids: PostgreSQL 15 hashes ``= ANY`` only for constant arrays).
 3. Analytical copy, per shape too: the agency's visible transactions, activities and countries exported under RLS
    with ``COPY ... TO STDOUT`` into a DuckDB file (the transfer alone), the same aggregate over that
    file in DuckDB, and with ``--analytic`` one run of the real copy,
@@ -274,6 +278,18 @@ def build_copy(app: Any, org: int, folder: Path) -> tuple[float, int]:
     return seconds, int(got[0]) if got else 0
 
 
+def forced_seqscan(app: Any, org: int) -> tuple[float, int]:
+    """One count of the agency's visible transactions with index and bitmap scans off (seconds, rows)."""
+    from kizuna.shared import pg
+
+    with pg.acting(app, org, "viewer"):
+        for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
+            app.execute(f"SET LOCAL {setting} = off")
+        t0 = time.perf_counter()
+        n = app.execute("SELECT count(value) AS n FROM transactions").fetchone()["n"]
+        return time.perf_counter() - t0, int(n)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--agencies", type=int, default=50)
@@ -289,6 +305,11 @@ def main() -> int:
         help="also time one run of kizuna.shared.analytic.build_analytical_copy per policy shape",
     )
     ap.add_argument("--database", help="an empty database (owner or superuser URL); default: a throwaway cluster")
+    ap.add_argument(
+        "--forced-seqscan",
+        action="store_true",
+        help="also time one read per shape with index and bitmap scans off (slow under 0040 at full size)",
+    )
     ap.add_argument(
         "--policies",
         default="0011,0040",
@@ -350,6 +371,7 @@ def main() -> int:
         reads: dict[str, dict[int, dict[str, Any]]] = {}
         copies_t: dict[str, float] = {}
         builds: dict[str, tuple[float, int]] = {}
+        seqscans: dict[str, tuple[float, int]] = {}
         n_copy, t_duck = 0, 0.0
         copies = max(1, args.repeat // 2)
         with tempfile.TemporaryDirectory() as tmp:
@@ -375,6 +397,8 @@ def main() -> int:
                     assert len(r_duck) == len(reads[shape][org]["rls"][1]), "DuckDB's copy and PostgreSQL disagree"
                 if args.analytic:
                     builds[shape] = build_copy(app, org, folder)
+                if args.forced_seqscan:
+                    seqscans[shape] = forced_seqscan(app, org)
                 app.close()
         if shapes and shapes[-1] != "0040":
             use_policies(url, "0040")  # leave the database as the migrations made it
@@ -425,6 +449,11 @@ def main() -> int:
                 f"policies {s}: analytical copy transfer for agency {org}: {n_copy:,} rows (3 tables) under RLS"
                 f" into DuckDB: {copies_t[s]:.2f} s (median of {copies})"
             )
+            if s in seqscans:
+                print(
+                    f"policies {s}: agency {org}'s {seqscans[s][1]:,} visible transactions counted with index"
+                    f" and bitmap scans off: {seqscans[s][0] * 1e3:,.0f} ms (one run)"
+                )
             if s in builds:
                 print(
                     f"policies {s}: kizuna.shared.analytic.build_analytical_copy for agency {org}:"
