@@ -23,22 +23,24 @@
 -- integer[], not bigint[]: imports.import_id and every record table's import_id are integer, so the cast
 -- above changes nothing and the comparison is the (import_id) index's own int4 operator.
 -- An empty set is '{}' (never NULL), so `import_id = ANY ('{}')` is plainly false.
+-- Newest first (ORDER BY import_id DESC): where `= ANY` is checked row by row (an INSERT's WITH CHECK, or a
+-- filter), PostgreSQL walks the array from the start, and the import being loaded is usually the newest.
 
 CREATE FUNCTION kizuna_readable_imports() RETURNS integer[]
     LANGUAGE sql STABLE SECURITY INVOKER PARALLEL RESTRICTED
-    AS $$ SELECT coalesce(array_agg(import_id), '{}') FROM imports $$;
+    AS $$ SELECT coalesce(array_agg(import_id ORDER BY import_id DESC), '{}') FROM imports $$;
 COMMENT ON FUNCTION kizuna_readable_imports() IS
     'Import ids the acting organisation may read (the imports table''s own policy decides); for RLS policies';
 
 CREATE FUNCTION kizuna_writable_imports() RETURNS integer[]
     LANGUAGE sql STABLE SECURITY INVOKER PARALLEL RESTRICTED
-    AS $$ SELECT coalesce(array_agg(import_id), '{}') FROM imports WHERE kizuna_can_write(org_id) $$;
+    AS $$ SELECT coalesce(array_agg(import_id ORDER BY import_id DESC), '{}') FROM imports WHERE kizuna_can_write(org_id) $$;
 COMMENT ON FUNCTION kizuna_writable_imports() IS
     'Import ids the acting organisation and role may change (kizuna_can_write); for RLS policies';
 
 CREATE FUNCTION kizuna_own_imports() RETURNS integer[]
     LANGUAGE sql STABLE SECURITY INVOKER PARALLEL RESTRICTED
-    AS $$ SELECT coalesce(array_agg(import_id), '{}') FROM imports WHERE org_id = kizuna_org() $$;
+    AS $$ SELECT coalesce(array_agg(import_id ORDER BY import_id DESC), '{}') FROM imports WHERE org_id = kizuna_org() $$;
 COMMENT ON FUNCTION kizuna_own_imports() IS
     'Import ids of the acting organisation itself (person-level rows); for RLS policies';
 
