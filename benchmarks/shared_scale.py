@@ -2,6 +2,7 @@
 
     python3 benchmarks/shared_scale.py [--agencies 50 --countries 10 --years 10]
         [--activities 20 --transactions 10] [--repeat 5] [--orgs 3] [--analytic] [--database URL]
+        [--policies 0011,0040] [--forced-seqscan]
 
 Without ``--database`` it starts Kizuna's throwaway cluster (Debian's PostgreSQL in a temporary
 directory, ``fsync=off``: write timings are lower bounds, read timings are not affected) and removes it.
@@ -11,7 +12,13 @@ With ``--database URL`` (a superuser or the owner of an EMPTY database) it uses 
    other agencies, 10 % private), and per import ``--activities`` activities with one country, one
    sector, one budget, and ``--transactions`` transactions each, all made with ``generate_series`` in
    SQL as the owner. Prints rows and on-disk size per table (``pg_total_relation_size``).
-2. Reads, each the median of ``--repeat`` runs for ``--orgs`` agencies:
+2. Reads, each the median of ``--repeat`` runs for ``--orgs`` agencies, once per shape of the record
+   tables' row-level security policies (``--policies``): the named baseline **0011** (``import_id IN
+   (SELECT import_id FROM imports ...)``, a hashed sub-plan probed per row) and **0040** (``import_id =
+   ANY ((SELECT kizuna_readable_imports())::integer[])``, an InitPlan run once per statement, so the
+   ``import_id`` index can be used). The policies of each shape are taken from that migration file and
+   put in place as the owner between the phases (DROP/CREATE POLICY, committed); the database ends with
+   the migrations' own (0040). The answers of both shapes are checked equal.
    - **RLS**: the dashboard's aggregate (sum of transactions by country, year and type, through
      ``activity_countries``) as ``kizuna_app`` acting for the agency — row-level security filters;
    - **owner, same filter**: the same query as the owner (no RLS) with the visibility rule written
@@ -19,18 +26,24 @@ With ``--database URL`` (a superuser or the owner of an EMPTY database) it uses 
    - **owner, all rows**: no filter at all, the upper bound of the work.
    - **own rows**: the agency's own transactions total, under RLS, as a sub-select on ``imports`` and
      with the agency's import ids fetched first (``import_id = ANY(ids)``: the index is used).
-3. Analytical copy: the agency's visible transactions, activities and countries exported under RLS
+   With ``--forced-seqscan``, one more read per shape, once, for the first agency: its visible
+   transactions counted with index and bitmap scans off (``SET LOCAL``), the plan the policies fall
+   back to if the planner ever scans a record table in full (0040 then compares each row with the whole
+   array of readable ids: PostgreSQL 15 hashes ``= ANY`` only for constant arrays).
+3. Analytical copy, per shape too: the agency's visible transactions, activities and countries exported under RLS
    with ``COPY ... TO STDOUT`` into a DuckDB file (the transfer alone), the same aggregate over that
    file in DuckDB, and with ``--analytic`` one run of the real copy,
    ``kizuna.shared.analytic.build_analytical_copy`` (every record table, reference data, flows rebuilt).
 
-Prints every figure, the ratios, and this process's peak RSS. Not part of pytest.
+Prints every figure, the ratios (0040 / 0011 below 1 means the new policies are faster), and this
+process's peak RSS. Not part of pytest.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import sys
@@ -42,6 +55,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+MIGRATIONS = ROOT / "src" / "kizuna" / "shared" / "migrations"
 
 COPY_TABLES = (
     ("transactions", "activity_uid, type_code, date, value, currency, import_id"),
@@ -128,6 +142,30 @@ def load(con: Any, agencies: int, countries: int, years: int, per_import: int, t
     return time.perf_counter() - t0
 
 
+def policy_sql(version: str) -> str:
+    """The record tables' policies as migration ``version`` (``0011`` or ``0040``) creates them, each
+    preceded by a DROP of the policy of that name, as one script (the owner runs it in one transaction)."""
+    path = next(MIGRATIONS.glob(f"{version}_*.sql"))
+    out = []
+    for line in path.read_text().splitlines():
+        m = re.match(r"CREATE POLICY (\w+) ON (\w+) ", line)
+        if m:
+            out.append(f"DROP POLICY IF EXISTS {m.group(1)} ON {m.group(2)};")
+            out.append(line)
+    if not out:
+        raise SystemExit(f"{path.name} creates no policy")
+    return "\n".join(out)
+
+
+def use_policies(url: str, version: str) -> None:
+    """Put the record tables' policies of migration ``version`` in place (committed), then re-plan."""
+    from kizuna.shared import pg
+
+    with pg.connect(url) as con:
+        con.execute(policy_sql(version).encode())
+        con.commit()
+
+
 def _load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
@@ -153,6 +191,105 @@ def timed(fn: Any, repeat: int) -> tuple[float, Any]:
     return statistics.median(runs), out
 
 
+def agency_reads(app: Any, owner: Any, org: int, repeat: int) -> dict[str, Any]:
+    """The reads that go through the record tables' policies, for one agency: (median seconds, result)."""
+    from kizuna.shared import pg
+
+    def rls() -> Any:
+        with pg.acting(app, org, "viewer"):
+            return app.execute(AGGREGATE.format(where="")).fetchall()
+
+    def rls_hash() -> Any:
+        # the same under RLS with the planner kept from sorting 700,000 rows for 200 groups (its
+        # join estimate is far too low: it picks a sort that spills to disk)
+        with pg.acting(app, org, "viewer"):
+            app.execute("SET LOCAL enable_sort = off")
+            return app.execute(AGGREGATE.format(where="")).fetchall()
+
+    def own() -> Any:
+        with pg.acting(app, org, "viewer"):
+            return app.execute(OWN_TOTAL.format(org=org)).fetchone()
+
+    def own_ids_first() -> Any:
+        # the agency's import ids first (a small table), then the records by `import_id = ANY(...)`
+        # in the query itself
+        with pg.acting(app, org, "viewer"):
+            ids = [
+                r["import_id"] for r in app.execute("SELECT import_id FROM imports WHERE org_id = %s", [org]).fetchall()
+            ]
+            return app.execute(
+                "SELECT sum(value) AS usd, count(*) AS n FROM transactions WHERE import_id = ANY(%s)", [ids]
+            ).fetchone()
+
+    out = {
+        name: timed(fn, repeat) for name, fn in (("rls", rls), ("hash", rls_hash), ("own", own), ("ids", own_ids_first))
+    }
+    assert out["own"][1]["n"] == out["ids"][1]["n"], "the two forms of the agency's own total disagree"
+    assert _same(out["rls"][1], out["hash"][1]), "the two plans of the aggregate disagree"
+    return out
+
+
+def copy_out(app: Any, org: int, folder: Path, keep: bool = False) -> tuple[int, Path]:
+    """The analytical copy's transfer: one agency's visible rows of three tables under RLS into a DuckDB
+    file; returns (rows, path of the file, removed unless ``keep``)."""
+    import duckdb
+
+    from kizuna.shared import pg
+
+    path = folder / f"{uuid.uuid4().hex}.duckdb"
+    duck = duckdb.connect(str(path))
+    n = 0
+    for table, cols in COPY_TABLES:
+        csv = folder / f"{table}.csv"
+        with (
+            pg.acting(app, org, "viewer"),
+            app.cursor().copy(f"COPY (SELECT {cols} FROM {table}) TO STDOUT (FORMAT csv, HEADER)") as cp,
+            open(csv, "wb") as fh,
+        ):
+            for block in cp:
+                fh.write(block)
+        duck.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv_auto('{csv}')")
+        got = duck.execute(f"SELECT count(*) FROM {table}").fetchone()
+        n += int(got[0]) if got else 0
+        csv.unlink()
+    duck.close()
+    if not keep:
+        path.unlink()
+    return n, path
+
+
+def build_copy(app: Any, org: int, folder: Path) -> tuple[float, int]:
+    """One run of the real analytical copy (kizuna.shared.analytic: every visible record table, reference
+    data, flows and location areas rebuilt as the CLI does): (seconds, transactions in the copy)."""
+    import duckdb
+
+    from kizuna.shared import pg
+    from kizuna.shared.analytic import build_analytical_copy
+
+    target = folder / f"analytic-{uuid.uuid4().hex}.duckdb"
+    t0 = time.perf_counter()
+    with pg.acting(app, org, "viewer"):
+        build_analytical_copy(app, target)
+    seconds = time.perf_counter() - t0
+    built = duckdb.connect(str(target), read_only=True)
+    got = built.execute("SELECT count(*) FROM transactions").fetchone()
+    built.close()
+    target.unlink()
+    return seconds, int(got[0]) if got else 0
+
+
+def forced_seqscan(app: Any, org: int) -> tuple[float, int]:
+    """One count of the agency's visible transactions with index and bitmap scans off (seconds, rows)."""
+    from kizuna.shared import pg
+
+    with pg.acting(app, org, "viewer"):
+        for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
+            app.execute(f"SET LOCAL {setting} = off")
+        t0 = time.perf_counter()
+        n = app.execute("SELECT count(value) AS n FROM transactions").fetchone()["n"]
+        return time.perf_counter() - t0, int(n)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--agencies", type=int, default=50)
@@ -162,10 +299,24 @@ def main() -> int:
     ap.add_argument("--transactions", type=int, default=10, help="transactions per activity")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--orgs", type=int, default=3, help="agencies whose reads are timed")
-    ap.add_argument("--analytic", action="store_true",
-                    help="also time one run of kizuna.shared.analytic.build_analytical_copy (slow at full size)")
+    ap.add_argument(
+        "--analytic",
+        action="store_true",
+        help="also time one run of kizuna.shared.analytic.build_analytical_copy per policy shape",
+    )
     ap.add_argument("--database", help="an empty database (owner or superuser URL); default: a throwaway cluster")
+    ap.add_argument(
+        "--forced-seqscan",
+        action="store_true",
+        help="also time one read per shape with index and bitmap scans off (slow under 0040 at full size)",
+    )
+    ap.add_argument(
+        "--policies",
+        default="0011,0040",
+        help="the policy shapes to time, by migration number, the baseline first (default 0011,0040)",
+    )
     args = ap.parse_args()
+    shapes = [v.strip() for v in args.policies.split(",") if v.strip()]
 
     import duckdb
 
@@ -185,8 +336,10 @@ def main() -> int:
         with pg.connect(url) as con:
             version = con.execute("SHOW server_version").fetchone()["server_version"]
             seconds = load(con, args.agencies, args.countries, args.years, args.activities, args.transactions)
-            print(f"PostgreSQL {version}; {args.agencies} agencies x {args.countries} countries x {args.years} years,"
-                  f" {args.activities} activities per import, {args.transactions} transactions each")
+            print(
+                f"PostgreSQL {version}; {args.agencies} agencies x {args.countries} countries x {args.years} years,"
+                f" {args.activities} activities per import, {args.transactions} transactions each"
+            )
             print(f"load (generate_series as owner, one transaction, then VACUUM ANALYZE): {seconds:.1f} s")
             print(f"{'table':<20}{'rows':>12}{'size MiB':>11}")
             total = 0
@@ -198,123 +351,122 @@ def main() -> int:
             db_size = con.execute("SELECT pg_database_size(current_database()) AS b").fetchone()["b"]
             print(f"{'these tables':<20}{'':>12}{total / 2**20:>11.1f}")
             print(f"{'whole database':<20}{'':>12}{db_size / 2**20:>11.1f}")
-            org_ids = [r["org_id"] for r in con.execute(
-                "SELECT org_id FROM orgs ORDER BY org_id LIMIT %s", [args.orgs]).fetchall()]
+            org_ids = [
+                r["org_id"]
+                for r in con.execute("SELECT org_id FROM orgs ORDER BY org_id LIMIT %s", [args.orgs]).fetchall()
+            ]
             con.commit()
 
         owner = pg.connect(url, autocommit=True)
-        app = pg.connect(url, as_app=True)
-        rows = []
-        for org in org_ids:
-            def rls(org: int = org) -> Any:
-                with pg.acting(app, org, "viewer"):
-                    return app.execute(AGGREGATE.format(where="")).fetchall()
-
-            def rls_hash(org: int = org) -> Any:
-                # the same under RLS with the planner kept from sorting 700,000 rows for 200 groups (its
-                # join estimate is 50 rows: it picks a sort that spills to disk)
-                with pg.acting(app, org, "viewer"):
-                    app.execute("SET LOCAL enable_sort = off")
-                    return app.execute(AGGREGATE.format(where="")).fetchall()
-
-            def same_filter(org: int = org) -> Any:
-                return owner.execute(AGGREGATE.format(where=OWNER_FILTER.format(org=org))).fetchall()
-
-            def own(org: int = org) -> Any:
-                with pg.acting(app, org, "viewer"):
-                    return app.execute(OWN_TOTAL.format(org=org)).fetchone()
-
-            def own_ids_first(org: int = org) -> Any:
-                # the agency's import ids first (a small table), then the records by `import_id = ANY(...)`:
-                # an index scan, where the sub-select form scans the whole table behind the RLS filter
-                with pg.acting(app, org, "viewer"):
-                    ids = [r["import_id"] for r in app.execute(
-                        "SELECT import_id FROM imports WHERE org_id = %s", [org]).fetchall()]
-                    return app.execute(
-                        "SELECT sum(value) AS usd, count(*) AS n FROM transactions WHERE import_id = ANY(%s)", [ids]
-                    ).fetchone()
-
-            t_rls, r_rls = timed(rls, args.repeat)
-            t_hash, r_hash = timed(rls_hash, args.repeat)
-            t_same, r_same = timed(same_filter, args.repeat)
-            t_own, r_own = timed(own, args.repeat)
-            t_ids, r_ids = timed(own_ids_first, args.repeat)
-            assert r_own["n"] == r_ids["n"], "the two forms of the agency's own total disagree"
-            assert _same(r_rls, r_same) and _same(r_rls, r_hash), "RLS and the written-out rule disagree"
-            visible = sum(r["n"] for r in r_rls)
-            rows.append((org, visible, t_rls, t_same, t_own, t_hash, t_ids))
+        # independent of the policies (the owner is not subject to RLS): the baseline of what RLS costs
+        same_rule = {
+            org: timed(
+                lambda org=org: owner.execute(AGGREGATE.format(where=OWNER_FILTER.format(org=org))).fetchall(),
+                args.repeat,
+            )
+            for org in org_ids
+        }
         t_all, r_all = timed(lambda: owner.execute(AGGREGATE.format(where="")).fetchall(), args.repeat)
+
+        reads: dict[str, dict[int, dict[str, Any]]] = {}
+        copies_t: dict[str, float] = {}
+        builds: dict[str, tuple[float, int]] = {}
+        seqscans: dict[str, tuple[float, int]] = {}
+        n_copy, t_duck = 0, 0.0
+        copies = max(1, args.repeat // 2)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for shape in shapes:
+                use_policies(url, shape)
+                app = pg.connect(url, as_app=True)  # a new session: no plan cached under the other policies
+                reads[shape] = {org: agency_reads(app, owner, org, args.repeat) for org in org_ids}
+                for org in org_ids:
+                    assert _same(reads[shape][org]["rls"][1], same_rule[org][1]), (
+                        "RLS and the written-out rule disagree"
+                    )
+                    assert _same(reads[shape][org]["rls"][1], reads[shapes[0]][org]["rls"][1]), "the shapes disagree"
+                org = org_ids[0]
+                copies_t[shape], (n_copy, _) = timed(lambda app=app, org=org: copy_out(app, org, folder), copies)
+                if shape == shapes[-1]:
+                    _, kept = copy_out(app, org, folder, keep=True)
+                    kept_copy = duckdb.connect(str(kept), read_only=True)
+                    t_duck, r_duck = timed(
+                        lambda db=kept_copy: db.execute(AGGREGATE.format(where="")).fetchall(), args.repeat
+                    )
+                    kept_copy.close()
+                    assert len(r_duck) == len(reads[shape][org]["rls"][1]), "DuckDB's copy and PostgreSQL disagree"
+                if args.analytic:
+                    builds[shape] = build_copy(app, org, folder)
+                if args.forced_seqscan:
+                    seqscans[shape] = forced_seqscan(app, org)
+                app.close()
+        if shapes and shapes[-1] != "0040":
+            use_policies(url, "0040")  # leave the database as the migrations made it
+
         all_rows = sum(r["n"] for r in r_all)
-        print()
-        print(f"aggregate by country x year x type, median of {args.repeat} (ms):")
-        print(f"{'agency':>7}{'visible tx':>12}{'RLS':>9}{'owner+rule':>12}{'RLS/rule':>10}{'own total':>11}"
-              f"{'RLS hashagg':>13}{'own, ids first':>16}")
-        for org, visible, t_rls, t_same, t_own, t_hash, t_ids in rows:
-            print(f"{org:>7}{visible:>12,}{t_rls * 1e3:>9.0f}{t_same * 1e3:>12.0f}{t_rls / t_same:>10.2f}"
-                  f"{t_own * 1e3:>11.1f}{t_hash * 1e3:>13.0f}{t_ids * 1e3:>16.1f}")
         med = statistics.median
-        print(f"{'median':>7}{'':>12}{med(r[2] for r in rows) * 1e3:>9.0f}{med(r[3] for r in rows) * 1e3:>12.0f}"
-              f"{med(r[2] / r[3] for r in rows):>10.2f}{med(r[4] for r in rows) * 1e3:>11.1f}"
-              f"{med(r[5] for r in rows) * 1e3:>13.0f}{med(r[6] for r in rows) * 1e3:>16.1f}")
+        print()
+        print(f"median of {args.repeat} runs per agency (ms); the owner with the rule written out needs no policy")
+        print(
+            f"{'agency':>7}{'visible tx':>12}{'owner+rule':>12}"
+            + "".join(f"{'RLS ' + s:>11}{'hashagg ' + s:>14}{'own ' + s:>10}{'ids 1st ' + s:>14}" for s in shapes)
+        )
+        for org in org_ids:
+            visible = sum(r["n"] for r in reads[shapes[0]][org]["rls"][1])
+            line = f"{org:>7}{visible:>12,}{same_rule[org][0] * 1e3:>12.0f}"
+            for s in shapes:
+                r = reads[s][org]
+                line += (
+                    f"{r['rls'][0] * 1e3:>11.0f}{r['hash'][0] * 1e3:>14.0f}{r['own'][0] * 1e3:>10.1f}"
+                    f"{r['ids'][0] * 1e3:>14.1f}"
+                )
+            print(line)
+
+        def m(shape: str, key: str) -> float:
+            return med(reads[shape][o][key][0] for o in org_ids)
+
+        line = f"{'median':>7}{'':>12}{med(v[0] for v in same_rule.values()) * 1e3:>12.0f}"
+        for s in shapes:
+            line += f"{m(s, 'rls') * 1e3:>11.0f}{m(s, 'hash') * 1e3:>14.0f}"
+            line += f"{m(s, 'own') * 1e3:>10.1f}{m(s, 'ids') * 1e3:>14.1f}"
+        print(line)
+        for s in shapes:
+            print(f"policies {s}: RLS / owner+rule {med(reads[s][o]['rls'][0] / same_rule[o][0] for o in org_ids):.2f}")
+        if len(shapes) > 1:
+            base, new = shapes[0], shapes[-1]
+            for key, what in (
+                ("rls", "dashboard aggregate"),
+                ("hash", "aggregate, hash forced"),
+                ("own", "own total as a sub-select"),
+                ("ids", "own total, ids named"),
+            ):
+                ratio = med(reads[new][o][key][0] / reads[base][o][key][0] for o in org_ids)
+                print(f"{what:<28} {new} / {base} (median of the agencies' ratios): {ratio:.2f}")
         print(f"owner, all {all_rows:,} rows, no filter: {t_all * 1e3:.0f} ms")
-
-        # the analytical copy's transfer: one agency's visible rows into DuckDB, then the same aggregate there
         org = org_ids[0]
-        with tempfile.TemporaryDirectory() as folder:
-            def copy_out(keep: bool = False) -> tuple[int, Path]:
-                path = Path(folder) / f"{uuid.uuid4().hex}.duckdb"
-                duck = duckdb.connect(str(path))
-                n = 0
-                for table, cols in COPY_TABLES:
-                    csv = Path(folder) / f"{table}.csv"
-                    with pg.acting(app, org, "viewer"), app.cursor().copy(
-                        f"COPY (SELECT {cols} FROM {table}) TO STDOUT (FORMAT csv, HEADER)"
-                    ) as cp, open(csv, "wb") as fh:
-                        for block in cp:
-                            fh.write(block)
-                    duck.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv_auto('{csv}')")
-                    got = duck.execute(f"SELECT count(*) FROM {table}").fetchone()
-                    n += int(got[0]) if got else 0
-                    csv.unlink()
-                duck.close()
-                if not keep:
-                    path.unlink()
-                return n, path
-
-            copies = max(1, args.repeat // 2)
-            t_copy, (n_copy, _) = timed(copy_out, copies)
-            _, kept = copy_out(keep=True)
-            duck = duckdb.connect(str(kept), read_only=True)
-            t_duck, r_duck = timed(lambda: duck.execute(AGGREGATE.format(where="")).fetchall(), args.repeat)
-            duck.close()
-            with pg.acting(app, org, "viewer"):
-                r_pg = app.execute(AGGREGATE.format(where="")).fetchall()
-            assert len(r_duck) == len(r_pg), "DuckDB's copy and PostgreSQL disagree"
-            t_build, n_built = None, 0
-            if args.analytic:
-                # the real thing: kizuna.shared.analytic's copy (every visible record table, reference data,
-                # flows and location areas rebuilt as the CLI does), one run
-                from kizuna.shared.analytic import build_analytical_copy
-
-                target = Path(folder) / "analytic.duckdb"
-                t0 = time.perf_counter()
-                with pg.acting(app, org, "viewer"):
-                    build_analytical_copy(app, target)
-                t_build = time.perf_counter() - t0
-                built = duckdb.connect(str(target), read_only=True)
-                got = built.execute("SELECT count(*) FROM transactions").fetchone()
-                n_built = int(got[0]) if got else 0
-                built.close()
-        t_rls_org = statistics.median(r[2] for r in rows)
-        print(f"analytical copy transfer for agency {org}: {n_copy:,} rows (3 tables) under RLS into DuckDB:"
-              f" {t_copy:.2f} s (median of {copies})")
-        if t_build is not None:
-            print(f"kizuna.shared.analytic.build_analytical_copy for agency {org}: {t_build:.2f} s (one run;"
-                  f" {n_built:,} transactions in the copy)")
-        print(f"the same aggregate in that DuckDB copy: {t_duck * 1e3:.0f} ms (median of {args.repeat});"
-              f" PostgreSQL under RLS (median of the agencies) / DuckDB copy: {t_rls_org / t_duck:.1f}x")
+        for s in shapes:
+            print(
+                f"policies {s}: analytical copy transfer for agency {org}: {n_copy:,} rows (3 tables) under RLS"
+                f" into DuckDB: {copies_t[s]:.2f} s (median of {copies})"
+            )
+            if s in seqscans:
+                print(
+                    f"policies {s}: agency {org}'s {seqscans[s][1]:,} visible transactions counted with index"
+                    f" and bitmap scans off: {seqscans[s][0] * 1e3:,.0f} ms (one run)"
+                )
+            if s in builds:
+                print(
+                    f"policies {s}: kizuna.shared.analytic.build_analytical_copy for agency {org}:"
+                    f" {builds[s][0]:.2f} s (one run; {builds[s][1]:,} transactions in the copy)"
+                )
+        if shapes:
+            last = shapes[-1]
+            print(
+                f"the same aggregate in that DuckDB copy: {t_duck * 1e3:.0f} ms (median of {args.repeat});"
+                f" PostgreSQL under policies {last} (median of the agencies) / DuckDB copy:"
+                f" {m(last, 'rls') / t_duck:.1f}x"
+            )
         owner.close()
-        app.close()
     finally:
         if cluster is not None:
             cluster.remove()
