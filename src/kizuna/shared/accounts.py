@@ -297,33 +297,72 @@ def revoke_token(con: Any, token_id: int) -> bool:
     return bool(cur.rowcount)
 
 
+TOKEN_SQL = (
+    "SELECT t.token_id, t.user_id, u.email, t.org_id, o.slug, t.role, m.role AS member_role,"
+    " t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS touch,"
+    " (SELECT version FROM data_version) AS data_version"
+    " FROM api_tokens t JOIN users u USING (user_id) JOIN orgs o ON o.org_id = t.org_id"
+    " JOIN memberships m ON m.user_id = t.user_id AND m.org_id = t.org_id"
+    " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())"
+    " AND NOT u.disabled"
+)
+# last_used_at is kept to the minute: a write on every call would make each API read a write
+TOKEN_TOUCH_SQL = "UPDATE api_tokens SET last_used_at = now() WHERE token_id = %s"
+SESSION_SQL = (
+    "SELECT s.user_id, u.email, s.org_id, o.slug, m.role, s.csrf_token,"
+    " (SELECT version FROM data_version) AS data_version FROM sessions s"
+    " JOIN users u USING (user_id) JOIN orgs o ON o.org_id = s.org_id"
+    " JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id"
+    " WHERE s.session_hash = %s AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled"
+)
+
+
+def token_lookup(secret: str) -> bytes | None:
+    """The hash a bearer token is looked up by (``TOKEN_SQL``), or None when it cannot be one of ours."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    return sha256(secret)
+
+
+def token_row_principal(row: Any) -> Principal:
+    """The principal of a ``TOKEN_SQL`` row: the role is the lower of the token's and the user's current role."""
+    role = min(row["role"], row["member_role"], key=rank)
+    return Principal(
+        int(row["user_id"]), row["email"], int(row["org_id"]), row["slug"], role, via="token",
+        data_version=row["data_version"],
+    )
+
+
+def session_lookup(session_id: str) -> bytes | None:
+    """The hash a session cookie is looked up by (``SESSION_SQL``), or None when it cannot be one."""
+    if not session_id or len(session_id) > 200:
+        return None
+    return sha256(session_id)
+
+
+def session_row_principal(row: Any) -> tuple[Principal, str]:
+    who = Principal(
+        int(row["user_id"]), row["email"], int(row["org_id"]), row["slug"], row["role"],
+        data_version=row["data_version"],
+    )
+    return who, row["csrf_token"]
+
+
 def token_principal(con: Any, secret: str) -> Principal | None:
     """Who a bearer token acts as, or None (unknown, revoked, expired, or its user lost the role).
     Its ``last_used_at`` is kept to the minute.
 
     The role is the lower of the token's and the user's current role in that organisation.
     """
-    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+    digest = token_lookup(secret)
+    if digest is None:
         return None
-    row = con.execute(
-        "SELECT t.token_id, t.user_id, u.email, t.org_id, o.slug, t.role, m.role AS member_role,"
-        " t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS touch,"
-        " (SELECT version FROM data_version) AS data_version"
-        " FROM api_tokens t JOIN users u USING (user_id) JOIN orgs o ON o.org_id = t.org_id"
-        " JOIN memberships m ON m.user_id = t.user_id AND m.org_id = t.org_id"
-        " WHERE t.token_hash = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())"
-        " AND NOT u.disabled",
-        [sha256(secret)],
-    ).fetchone()
+    row = con.execute(TOKEN_SQL, [digest]).fetchone()
     if row is None:
         return None
-    role = min(row["role"], row["member_role"], key=rank)
-    if row["touch"]:  # to the minute: a write on every call would make each API read a write
-        con.execute("UPDATE api_tokens SET last_used_at = now() WHERE token_id = %s", [row["token_id"]])
-    return Principal(
-        int(row["user_id"]), row["email"], int(row["org_id"]), row["slug"], role, via="token",
-        data_version=row["data_version"],
-    )
+    if row["touch"]:
+        con.execute(TOKEN_TOUCH_SQL, [row["token_id"]])
+    return token_row_principal(row)
 
 
 def create_session(con: Any, principal: Principal, hours: float = SESSION_HOURS) -> tuple[str, str]:
@@ -339,23 +378,11 @@ def create_session(con: Any, principal: Principal, hours: float = SESSION_HOURS)
 
 def session_principal(con: Any, session_id: str) -> tuple[Principal, str] | None:
     """Who a session cookie belongs to and its CSRF token, or None (unknown, ended or expired)."""
-    if not session_id or len(session_id) > 200:
+    digest = session_lookup(session_id)
+    if digest is None:
         return None
-    row = con.execute(
-        "SELECT s.user_id, u.email, s.org_id, o.slug, m.role, s.csrf_token,"
-        " (SELECT version FROM data_version) AS data_version FROM sessions s"
-        " JOIN users u USING (user_id) JOIN orgs o ON o.org_id = s.org_id"
-        " JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id"
-        " WHERE s.session_hash = %s AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled",
-        [sha256(session_id)],
-    ).fetchone()
-    if row is None:
-        return None
-    who = Principal(
-        int(row["user_id"]), row["email"], int(row["org_id"]), row["slug"], row["role"],
-        data_version=row["data_version"],
-    )
-    return who, row["csrf_token"]
+    row = con.execute(SESSION_SQL, [digest]).fetchone()
+    return None if row is None else session_row_principal(row)
 
 
 def end_session(con: Any, session_id: str) -> None:

@@ -35,13 +35,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 from starlette.types import Message, Receive, Scope, Send
 
 from kizuna import i18n
@@ -127,6 +128,12 @@ class Database:
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 5.0):
         self.url = url
+        self.max_size = max_size
+        self.timeout = timeout
+        # The event loop's own pool, for the one query that authenticates a request (opened at the
+        # server's start, see :meth:`aopen`): no trip to a worker thread for it.
+        self.apool: AsyncConnectionPool[Any] | None = None
+        self.aloop: asyncio.AbstractEventLoop | None = None
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url,
             min_size=min_size,
@@ -174,6 +181,58 @@ class Database:
         """One transaction acting for ``who``'s organisation and role (RLS reads these)."""
         with self.connection() as con, pg.acting(con, who.org_id, who.role, who.user_id):
             yield con
+
+    async def aopen(self) -> None:
+        """Open the event loop's pool (at the server's start: the ASGI lifespan); PostgreSQL may be down."""
+
+        async def app_role(con: psycopg.AsyncConnection[Any]) -> None:
+            await con.execute(f"SET ROLE {pg.APP_ROLE}")
+
+        async def check(con: psycopg.AsyncConnection[Any]) -> None:
+            if time.monotonic() - self._used.get(id(con), 0.0) > CHECK_AFTER_S:
+                await AsyncConnectionPool.check_connection(con)
+
+        self.apool = AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self.max_size,
+            timeout=self.timeout,
+            open=False,
+            kwargs={"row_factory": dict_row, "connect_timeout": 5, "autocommit": True},
+            configure=app_role,
+            check=check,
+            reconnect_timeout=24 * 3600,
+            name="kizuna-async",
+        )
+        await self.apool.open(wait=False)
+        self.aloop = asyncio.get_running_loop()
+
+    async def aclose(self) -> None:
+        apool, self.apool, self.aloop = self.apool, None, None
+        if apool is not None:
+            await apool.close()
+
+    def async_ready(self) -> bool:
+        """Whether this event loop has its pool (under ``kizuna serve``; a test client without its
+        lifespan goes through the worker-thread path)."""
+        if self.apool is None:
+            return False
+        try:
+            return asyncio.get_running_loop() is self.aloop
+        except RuntimeError:
+            return False
+
+    @asynccontextmanager
+    async def aconnection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """An autocommit connection of the event loop's pool, acting as ``kizuna_app``."""
+        assert self.apool is not None
+        try:
+            async with self.apool.connection() as con:
+                yield con
+                self._used[id(con)] = time.monotonic()
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            log.warning("database unavailable: %s", exc)
+            raise pg.unavailable(exc) from exc
 
     def close(self) -> None:
         self.pool.close()
@@ -279,9 +338,15 @@ class Copies:
             self._states[slot] = (version, key, seen)
         return key, seen
 
-    def serving(self, who: Principal) -> tuple[FastAPI, bool, str]:
-        """The app answering for ``who``, whether it is a stale copy, and the key of the copy it serves."""
-        key, seen = self.state_for(who)
+    def serving_known(self, who: Principal) -> View | None:
+        """:meth:`serving` when that needs no database and no waiting (the organisation's key is known
+        for this data version and its copy, or a stale one, is open); else None. Safe on the event loop."""
+        known = self._states.get((who.org_id, who.role))
+        if who.data_version is None or known is None or known[0] != who.data_version:
+            return None
+        return self._pick(who, known[1], known[2])
+
+    def _pick(self, who: Principal, key: str, seen: frozenset[tuple[int, bool]]) -> View | None:
         with self._lock:
             app = self._apps.get(key)
             if app is not None:
@@ -294,6 +359,15 @@ class Copies:
                     self._building.add(key)
                     threading.Thread(target=self._refresh, args=(who, key), daemon=True).start()
                 return self._apps[last[0]], True, last[0]
+        return None
+
+    def serving(self, who: Principal) -> View:
+        """The app answering for ``who``, whether it is a stale copy, and the key of the copy it serves."""
+        key, seen = self.state_for(who)
+        picked = self._pick(who, key, seen)
+        if picked is not None:
+            return picked
+        with self._lock:
             lock = self._key_locks.setdefault(key, threading.Lock())
         with lock:
             with self._lock:
@@ -521,7 +595,50 @@ class SharedServer:
         who, csrf = found
         return who, csrf, (self.copies.serving(who) if reads_copy else None)
 
+    async def authenticate_async(self, scope: Scope) -> tuple[Principal, str | None] | None:
+        """:meth:`authenticate` on the event loop's own pool (the same statements, awaited)."""
+        headers = dict(scope.get("headers") or [])
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        if auth:
+            scheme, _, secret = auth.partition(" ")
+            digest = accounts.token_lookup(secret.strip()) if scheme.lower() == "bearer" else None
+            if digest is None:
+                return None
+            async with self.db.aconnection() as con:
+                row = await (await con.execute(accounts.TOKEN_SQL, [digest])).fetchone()
+                if row is None:
+                    return None
+                if row["touch"]:
+                    await con.execute(accounts.TOKEN_TOUCH_SQL, [row["token_id"]])
+            return accounts.token_row_principal(row), None
+        sid = cookie_of(scope, SESSION_COOKIE)
+        digest = accounts.session_lookup(sid) if sid else None
+        if digest is None:
+            return None
+        async with self.db.aconnection() as con:
+            row = await (await con.execute(accounts.SESSION_SQL, [digest])).fetchone()
+        return None if row is None else accounts.session_row_principal(row)
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        """Open the event loop's pool at start, close it at the end (the ASGI lifespan protocol)."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.db.aopen()
+                except Exception as exc:  # noqa: BLE001 — the server says why it cannot start
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.db.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+            return
         if scope["type"] != "http":
             await self.own(scope, receive, send)
             return
@@ -533,7 +650,11 @@ class SharedServer:
         method = scope.get("method", "GET")
         reads_copy = method in ("GET", "HEAD") and not path.startswith(OWN_PREFIXES) and path != "/api/v1/openapi.json"
         try:
-            found = await anyio.to_thread.run_sync(self.resolve, scope, reads_copy)
+            if self.db.async_ready():
+                known = await self.authenticate_async(scope)
+                found = None if known is None else (*known, self.copies.serving_known(known[0]) if reads_copy else None)
+            else:
+                found = await anyio.to_thread.run_sync(self.resolve, scope, reads_copy)
         except KizunaError as err:
             await error_response(path, err)(scope, receive, send)
             return
