@@ -60,6 +60,26 @@ def test_organisations_that_see_the_same_rows_share_one_copy(world):
     assert set(app.state.copies._apps) == before  # cc's key is bb's: no new copy
 
 
+def test_kept_answers_never_show_one_persons_account_bar_to_another(world):
+    """Answers are kept per copy; two people of one organisation read the same copy, each page with
+    their own account bar, also the second time (from the kept answers). Clients without the server's
+    lifespan authenticate in a worker thread, the module's client on the event loop: both paths."""
+    from tests.shared.web_support import login
+
+    client, alliance, app, _iid = world
+    viewer, editor = TestClient(app), TestClient(app)
+    assert login(viewer, alliance.email("aa", "viewer")).status_code == 303
+    assert login(editor, alliance.email("aa", "editor")).status_code == 303
+    emails = {"viewer": alliance.email("aa", "viewer"), "editor": alliance.email("aa", "editor")}
+    for _ in range(2):
+        for who, mine, theirs in ((viewer, "viewer", "editor"), (editor, "editor", "viewer")):
+            page = who.get("/")
+            assert page.status_code == 200 and emails[mine] in page.text and emails[theirs] not in page.text
+        token_page = client.get("/", headers=alliance.bearer("aa", "viewer"))
+        assert token_page.status_code == 200 and not any(e in token_page.text for e in emails.values())
+    assert app.state.answers is not None and len(app.state.answers._items) >= 3  # the answers were kept
+
+
 @pytest.mark.parametrize("target", ["bb", "cc"])
 def test_sql_injection_in_every_dataset_filter_is_never_5xx_and_never_leaks(world, target):
     from kizuna.web.datasets import DATASETS

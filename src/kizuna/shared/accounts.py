@@ -365,6 +365,19 @@ def token_principal(con: Any, secret: str) -> Principal | None:
     return token_row_principal(row)
 
 
+async def token_principal_async(con: Any, secret: str) -> Principal | None:
+    """:func:`token_principal` over an async connection (the server's event-loop pool)."""
+    digest = token_lookup(secret)
+    if digest is None:
+        return None
+    row = await (await con.execute(TOKEN_SQL, [digest])).fetchone()
+    if row is None:
+        return None
+    if row["touch"]:
+        await con.execute(TOKEN_TOUCH_SQL, [row["token_id"]])
+    return token_row_principal(row)
+
+
 def create_session(con: Any, principal: Principal, hours: float = SESSION_HOURS) -> tuple[str, str]:
     """A new session for ``principal``: ``(session_id, csrf_token)``; the id goes in the cookie."""
     sid = secrets.token_urlsafe(32)
@@ -382,6 +395,15 @@ def session_principal(con: Any, session_id: str) -> tuple[Principal, str] | None
     if digest is None:
         return None
     row = con.execute(SESSION_SQL, [digest]).fetchone()
+    return None if row is None else session_row_principal(row)
+
+
+async def session_principal_async(con: Any, session_id: str) -> tuple[Principal, str] | None:
+    """:func:`session_principal` over an async connection (the server's event-loop pool)."""
+    digest = session_lookup(session_id)
+    if digest is None:
+        return None
+    row = await (await con.execute(SESSION_SQL, [digest])).fetchone()
     return None if row is None else session_row_principal(row)
 
 

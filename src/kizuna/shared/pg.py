@@ -92,6 +92,11 @@ def set_app_role(con: psycopg.Connection[Any]) -> None:
     con.autocommit = was
 
 
+async def set_app_role_async(con: psycopg.AsyncConnection[Any]) -> None:
+    """:func:`set_app_role` for an autocommit async connection (the server's event-loop pool)."""
+    await con.execute(f"SET ROLE {APP_ROLE}")
+
+
 @contextmanager
 def acting(
     con: psycopg.Connection[Any], org_id: int | None, role: str | None = None, user_id: int | None = None

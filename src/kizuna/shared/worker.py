@@ -76,7 +76,7 @@ class ChildProcess:
         plain values). A child that died is replaced for the next call; this call raises."""
         pool = self._executor()
         try:
-            return pool.submit(fn, *args).result()
+            return pool.submit(fn, *args).result()  # submit raises too when the child died in between
         except BrokenProcessPool:
             log.warning("the %s child process died; a new one starts with the next call", self.name)
             with self._lock:

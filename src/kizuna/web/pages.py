@@ -44,6 +44,7 @@ from kizuna.web.datasets import (
     synthetic,
 )
 from kizuna.web.render import render_page
+from kizuna.web.shared_context import account_key
 from kizuna.web.store import ReadOnlyStore
 
 router = APIRouter(include_in_schema=False)
@@ -512,11 +513,13 @@ def page(
 
 
 def cached_page(handler: Callable[[Request], HTMLResponse]) -> Callable[[Request], HTMLResponse]:
-    """Remember each page's HTML by path, query and language: the workspace cannot change while it is served."""
+    """Remember each page's HTML by path, query, language and the account bar shown (shared mode): the
+    workspace cannot change while it is served."""
 
     @functools.wraps(handler)
     def wrapper(request: Request) -> HTMLResponse:
-        key = ("page", i18n.current(), request.url.path, tuple(sorted(request.query_params.multi_items())))
+        key = ("page", i18n.current(), request.url.path, tuple(sorted(request.query_params.multi_items())),
+               account_key())
 
         def build() -> tuple[int, bytes]:
             response = handler(request)

@@ -64,8 +64,7 @@ from kizuna.shared import audit as audit_log
 from kizuna.shared.accounts import Principal
 from kizuna.web.app import ResponseCache, create_app, error_response
 from kizuna.web.render import render_page
-from kizuna.web.shared_context import account as shared_account
-from kizuna.web.shared_context import set_account
+from kizuna.web.shared_context import account_key, set_account
 
 log = logging.getLogger("kizuna.web.shared")
 
@@ -185,9 +184,6 @@ class Database:
     async def aopen(self) -> None:
         """Open the event loop's pool (at the server's start: the ASGI lifespan); PostgreSQL may be down."""
 
-        async def app_role(con: psycopg.AsyncConnection[Any]) -> None:
-            await con.execute(f"SET ROLE {pg.APP_ROLE}")
-
         async def check(con: psycopg.AsyncConnection[Any]) -> None:
             if time.monotonic() - self._used.get(id(con), 0.0) > CHECK_AFTER_S:
                 await AsyncConnectionPool.check_connection(con)
@@ -199,7 +195,7 @@ class Database:
             timeout=self.timeout,
             open=False,
             kwargs={"row_factory": dict_row, "connect_timeout": 5, "autocommit": True},
-            configure=app_role,
+            configure=pg.set_app_role_async,
             check=check,
             reconnect_timeout=24 * 3600,
             name="kizuna-async",
@@ -288,7 +284,7 @@ class Copies:
 
     ``cache_size``: responses and query results each copy's app keeps (see
     :func:`kizuna.web.app.create_app`); a copy never changes, and the cache key includes the account
-    bar shown (:func:`account_cache_key`), so one person's page is never served to another.
+    bar shown (:func:`account_key`), so one person's page is never served to another.
     """
 
     def __init__(
@@ -393,7 +389,7 @@ class Copies:
                 self._recent.popitem(last=False)
 
     def _open(self, key: str) -> FastAPI:
-        return create_app(self.directory / f"{key}.duckdb", cache_size=self.cache_size, cache_vary=account_cache_key)
+        return create_app(self.directory / f"{key}.duckdb", cache_size=self.cache_size, cache_vary=account_key)
 
     def _register(self, key: str, app: FastAPI) -> FastAPI:
         with self._lock:
@@ -445,14 +441,6 @@ class Copies:
 
 View = tuple[FastAPI, bool, str]  # the app of a copy, whether it is stale, the copy's key
 WARM_READS = 12  # the distinct reads a new copy is warmed with
-
-
-def account_cache_key() -> bytes:
-    """The account bar of this request, as bytes for a response cache key (empty for an API token)."""
-    shown = shared_account()
-    if not shown:
-        return b""
-    return repr(sorted(shown.items())).encode()
 
 
 def warm(app: FastAPI, reads: list[tuple[str, bytes, str]]) -> None:
@@ -601,23 +589,16 @@ class SharedServer:
         auth = headers.get(b"authorization", b"").decode("latin-1")
         if auth:
             scheme, _, secret = auth.partition(" ")
-            digest = accounts.token_lookup(secret.strip()) if scheme.lower() == "bearer" else None
-            if digest is None:
+            if scheme.lower() != "bearer" or accounts.token_lookup(secret.strip()) is None:
                 return None
             async with self.db.aconnection() as con:
-                row = await (await con.execute(accounts.TOKEN_SQL, [digest])).fetchone()
-                if row is None:
-                    return None
-                if row["touch"]:
-                    await con.execute(accounts.TOKEN_TOUCH_SQL, [row["token_id"]])
-            return accounts.token_row_principal(row), None
+                who = await accounts.token_principal_async(con, secret.strip())
+            return (who, None) if who else None
         sid = cookie_of(scope, SESSION_COOKIE)
-        digest = accounts.session_lookup(sid) if sid else None
-        if digest is None:
+        if not sid or accounts.session_lookup(sid) is None:
             return None
         async with self.db.aconnection() as con:
-            row = await (await con.execute(accounts.SESSION_SQL, [digest])).fetchone()
-        return None if row is None else accounts.session_row_principal(row)
+            return await accounts.session_principal_async(con, sid)
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
         """Open the event loop's pool at start, close it at the end (the ASGI lifespan protocol)."""
@@ -689,7 +670,7 @@ class SharedServer:
         lang = i18n.current()
         self.copies.note_read(path, query, lang)
         # A copy never changes: its answer for this path, query, language and account bar stays right.
-        key = (path, b"#".join((served.encode(), query, lang.encode(), account_cache_key())))
+        key = (path, b"#".join((served.encode(), query, lang.encode(), account_key())))
         hit = self.answers.get(key)
         if hit is not None:
             status, headers, body = hit

@@ -20,3 +20,12 @@ def set_account(value: dict[str, Any] | None) -> None:
 def account() -> dict[str, Any] | None:
     """The account of this request, or None (single-analyst mode, or the login page)."""
     return _ACCOUNT.get()
+
+
+def account_key() -> bytes:
+    """The account shown on this request's pages, as bytes for a cache key (empty when none is shown):
+    every cache of rendered pages keys on it, so one person's account bar is never served to another."""
+    shown = _ACCOUNT.get()
+    if not shown:
+        return b""
+    return repr(sorted(shown.items())).encode()

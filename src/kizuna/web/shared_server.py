@@ -164,6 +164,7 @@ def create_shared_app(
             builder.close()
         db.close()
 
+    own.state.answers = server.answers
     top.state = own.state  # type: ignore[attr-defined]
     own.state.close = close
     return top
