@@ -19,7 +19,8 @@ answers from the previous view while the new one builds) unless ``--strict-reads
 
 After the run every accepted upload must be an import in state ``done`` holding its rows (0 lost
 writes). Printed: throughput, p50/p95/p99 latency and errors of reads and writes, the server's CPU
-per read (its children's, which run the jobs and build the copies, apart) and peak RSS (VmHWM); then the DuckDB-mode run of the same readers. Targets (issue 15): read
+per read (its children's, which run the jobs and build the copies, apart) and peak RSS (VmHWM);
+then the DuckDB-mode run of the same readers. Targets (issue 15): read
 p95 < 200 ms, 0 errors, 0 lost writes. Not part of pytest.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -64,10 +66,8 @@ def child_cpu(pid: int, pids: set[int]) -> dict[int, float]:
     pids.update(children(pid))
     out = {}
     for child in pids:
-        try:
+        with contextlib.suppress(OSError):  # ended since
             out[child] = cpu_seconds(child)
-        except OSError:
-            pass
     return out
 
 
