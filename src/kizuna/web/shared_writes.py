@@ -11,7 +11,10 @@
   running by a dead server are marked failed at start (:func:`kizuna.shared.imports.fail_stale_jobs`).
   ``GET /api/v1/jobs/{id}`` says how far a job is; the upload page polls it (static/shared.js).
 - ``GET /api/v1/imports``: the imports this organisation may see; ``DELETE`` and ``PATCH``
-  (visibility) ``/api/v1/imports/{id}`` for editors and admins of the owner.
+  (visibility) ``/api/v1/imports/{id}`` for editors and admins of the owner. The ``/imports`` page
+  shows them the same two as forms (``POST /imports/visibility``, ``POST /imports/delete``, with the
+  session's ``csrf_token``), through the same functions (:func:`change_visibility`, :func:`withdraw`),
+  then redirects (303) back with a message from the catalogue.
 - ``GET /api/v1/audit`` and ``/admin/audit``: this organisation's audit rows (admins only).
 
 Every write is checked by :func:`kizuna.shared.access.allowed` here, and again by PostgreSQL's
@@ -450,6 +453,7 @@ def list_imports(
                 "imported_at": r["imported_at"].isoformat() if r["imported_at"] else None,
                 "counts": r["counts"],
                 "can_change": allowed(who, rel, r["visibility"], "write"),
+                "can_delete": allowed(who, rel, r["visibility"], "delete"),
             }
         )
     return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset : offset + limit]}
@@ -492,6 +496,36 @@ class VisibilityIn(BaseModel):
     shared_with: list[str] = Field(default_factory=list, max_length=200)
 
 
+def change_visibility(
+    db: sa.Database, who: Principal, import_id: int, visibility: str, shared_with: list[str]
+) -> None:
+    """Change who may see an import, as ``who`` (the API's PATCH and the ``/imports`` page's form):
+    :func:`access.allowed` for ``write`` under the old and the new visibility, then
+    :func:`kizuna.shared.imports.set_visibility` (RLS again underneath; one audit row)."""
+    from kizuna.shared import imports
+
+    with db.acting(who) as con:
+        row = _visible_import(con, import_id)
+        rel = relation(who, int(row["org_id"]), row["shared_with"])
+        if not allowed(who, rel, row["visibility"], "write") or not allowed(who, rel, visibility, "write"):
+            raise sa.FORBIDDEN
+        imports.set_visibility(con, who, import_id, visibility, shared_with)
+
+
+def withdraw(db: sa.Database, who: Principal, import_id: int) -> None:
+    """Delete an import and its records, as ``who`` (the API's DELETE and the ``/imports`` page's form):
+    :func:`access.allowed` for ``delete``, then :func:`kizuna.shared.imports.delete_import` (RLS again
+    underneath; one audit row)."""
+    from kizuna.shared import imports
+
+    with db.acting(who) as con:
+        row = _visible_import(con, import_id)
+        rel = relation(who, int(row["org_id"]), row["shared_with"])
+        if not allowed(who, rel, row["visibility"], "delete"):
+            raise sa.FORBIDDEN
+        imports.delete_import(con, who, import_id)
+
+
 @router.patch(
     "/api/v1/imports/{import_id}", tags=["shared"], summary="Change who may see an import",
     responses=_errors(400, 403, 404, 409, 422),
@@ -500,15 +534,7 @@ def patch_import(
     request: Request, import_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], change: VisibilityIn
 ) -> JSONResponse:
     who = sa.principal(request)
-    db: sa.Database = request.app.state.db
-    with db.acting(who) as con:
-        row = _visible_import(con, import_id)
-        from kizuna.shared import imports
-
-        rel = relation(who, int(row["org_id"]), row["shared_with"])
-        if not allowed(who, rel, row["visibility"], "write") or not allowed(who, rel, change.visibility.value, "write"):
-            raise sa.FORBIDDEN
-        imports.set_visibility(con, who, import_id, change.visibility.value, change.shared_with)
+    change_visibility(request.app.state.db, who, import_id, change.visibility.value, change.shared_with)
     return JSONResponse(
         {"import_id": import_id, "visibility": change.visibility.value, "shared_with": change.shared_with},
         headers={"Cache-Control": "no-store"},
@@ -521,15 +547,7 @@ def patch_import(
 )
 def delete_import(request: Request, import_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)]) -> JSONResponse:
     who = sa.principal(request)
-    db: sa.Database = request.app.state.db
-    with db.acting(who) as con:
-        row = _visible_import(con, import_id)
-        from kizuna.shared import imports
-
-        rel = relation(who, int(row["org_id"]), row["shared_with"])
-        if not allowed(who, rel, row["visibility"], "delete"):
-            raise sa.FORBIDDEN
-        imports.delete_import(con, who, import_id)
+    withdraw(request.app.state.db, who, import_id)
     return JSONResponse({"import_id": import_id, "deleted": True}, headers={"Cache-Control": "no-store"})
 
 
@@ -615,15 +633,79 @@ async def upload_form(request: Request) -> Response:
     return RedirectResponse("/imports", status_code=303)
 
 
+# What the /imports page says after one of its forms did its work (?done=...&import=N): catalogue
+# messages chosen by key, so nothing a link carries is ever shown as text.
+FLASH = {
+    "visibility": N_("Import {id}: who may see it has changed."),
+    "deleted": N_("Import {id} and its records are withdrawn."),
+}
+
+
 @router.get("/imports", include_in_schema=False)
-def imports_page(request: Request) -> Response:
+def imports_page(
+    request: Request,
+    done: Annotated[str | None, Query(max_length=16)] = None,
+    import_id: Annotated[int | None, Query(alias="import", ge=1, le=2**31 - 1)] = None,
+) -> Response:
     who = sa.principal(request)
     body = list_imports(request.app.state.db, who, limit=1000)
+    flash = gettext(FLASH[done]).format(id=import_id) if done in FLASH and import_id is not None else None
     return sa.page(
         "shared_imports.html",
-        {"items": body["items"], "visibilities": VISIBILITY_LABELS, "kinds": KIND_LABELS, "path": "/imports"},
+        {"items": body["items"], "visibilities": VISIBILITY_LABELS, "kinds": KIND_LABELS, "path": "/imports",
+         "csrf": request.scope["state"].get("csrf") or "", "flash": flash,
+         "actions": any(i["can_change"] or i["can_delete"] for i in body["items"])},
         title=gettext(N_("Imports")),
     )
+
+
+def _form_import_id(value: Any) -> int:
+    text = str(value or "").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
+        raise bad_upload(
+            N_("{value!r} is not an import number"), "import_id", N_("use the buttons on the imports page"),
+            value=text[:20],
+        )
+    return int(text)
+
+
+async def _import_form(request: Request) -> tuple[Principal, dict[str, str]]:
+    """The principal and the fields of one of the ``/imports`` page's forms, its CSRF token checked."""
+    who = sa.principal(request)
+    form = await request.form(max_files=0, max_fields=8)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    sa.check_form_csrf(request, fields.get("csrf_token"))
+    return who, fields
+
+
+def _back(done: str, import_id: int) -> Response:
+    from fastapi.responses import RedirectResponse
+
+    return RedirectResponse(f"/imports?done={done}&import={import_id}", status_code=303)
+
+
+@router.post("/imports/visibility", include_in_schema=False)
+async def visibility_form(request: Request) -> Response:
+    """The ``/imports`` page's visibility form (fields ``import_id``, ``visibility``, ``shared_with``):
+    the API's PATCH (:func:`change_visibility`), then back to the page with a message."""
+    who, fields = await _import_form(request)
+    import_id = _form_import_id(fields.get("import_id"))
+    visibility = _choice(fields.get("visibility"), Visibility, "visibility")
+    shared_with = [w.strip() for w in fields.get("shared_with", "").split(",") if w.strip()]
+    if visibility != "shared":
+        shared_with = []  # the form keeps the names typed for 'shared'; other visibilities name nobody
+    await anyio.to_thread.run_sync(change_visibility, request.app.state.db, who, import_id, visibility, shared_with)
+    return _back("visibility", import_id)
+
+
+@router.post("/imports/delete", include_in_schema=False)
+async def delete_form(request: Request) -> Response:
+    """The ``/imports`` page's withdraw form (field ``import_id``): the API's DELETE (:func:`withdraw`),
+    then back to the page with a message."""
+    who, fields = await _import_form(request)
+    import_id = _form_import_id(fields.get("import_id"))
+    await anyio.to_thread.run_sync(withdraw, request.app.state.db, who, import_id)
+    return _back("deleted", import_id)
 
 
 # --- audit -----------------------------------------------------------------------------------------
