@@ -144,3 +144,26 @@ def test_bad_form_values_are_the_one_error_and_the_message_follows_the_language(
 
         assert _("Import {id} and its records are withdrawn.").format(id=iid) in japanese
     assert "<script>" not in editor.get("/imports?done=<script>&import=1").text
+
+
+def footer(html: str) -> str:
+    return re.search(r'<footer class="foot">(.*?)</footer>', html, re.S).group(1)  # type: ignore[union-attr]
+
+
+def test_the_footer_says_shared_server_and_who_is_signed_in_never_read_only(app, alliance):
+    from kizuna.web.render import render_page
+
+    anonymous = TestClient(app, raise_server_exceptions=False)
+    assert "read-only" not in footer(anonymous.get("/login").text)
+    assert "shared alliance server" in footer(anonymous.get("/login").text)
+    viewer = session(app, alliance, "bb", "viewer")
+    for page in ("/imports", "/presence"):  # the shared layer's own page and a page of the organisation's copy
+        text = footer(viewer.get(page).text)
+        assert "read-only" not in text and ".duckdb" not in text, page
+        assert "Kizuna — shared alliance server" in text and "viewer@bb.example.org" in text, page
+    japanese = footer(viewer.get("/imports?lang=ja").text)
+    assert "同盟国・同志国の共有サーバー" in japanese and "read-only" not in japanese
+    # the single-analyst server (no account, not shared) keeps its own footer
+    single = footer(render_page("error.html", {"error": {"code": "x", "message": "m", "where": {}, "hint": None},
+                                               "status": 404, "title": "t", "workspace": "ws.duckdb"}))
+    assert "read-only" in single and "ws.duckdb" in single

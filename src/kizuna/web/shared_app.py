@@ -482,7 +482,7 @@ def sweep_partial(data: Path) -> int:
 
 def page(name: str, context: dict[str, Any], status: int = 200, title: str = "") -> HTMLResponse:
     """A shared-mode page (the base template without the single-analyst footer's workspace path)."""
-    ctx = {"title": title, "path": "", "workspace": gettext(N_("shared database")), **context}
+    ctx = {"title": title, "path": "", "workspace": gettext(N_("shared database")), "shared": True, **context}
     return HTMLResponse(render_page(name, ctx), status_code=status, headers={"Cache-Control": "no-store"})
 
 
