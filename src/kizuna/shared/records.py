@@ -147,7 +147,12 @@ ID_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 # The kinds load_import takes, in the order they were built (see _run_importer).
-KINDS: Final[tuple[str, ...]] = ("iati", "3w", "survey", "proposal", "indicators", "needs", "boundaries")
+KINDS: Final[tuple[str, ...]] = (
+    "iati", "3w", "survey", "proposal", "indicators", "needs", "boundaries", "ddr", "training"
+)
+
+# Kinds whose importer pseudonymises people with the organisation's track key (kizuna.track.protect).
+TRACK_KINDS: Final[frozenset[str]] = frozenset({"ddr", "training"})
 
 # Stage texts given to the progress callback: English message ids (N_), for the caller to show with
 # kizuna.i18n.translate in its reader's language.
@@ -234,6 +239,8 @@ def _run_importer(ws: Any, kind: str, path: Path, options: Mapping[str, Any]) ->
         "indicators": _kinds.import_indicators,
         "needs": _kinds.import_needs,
         "boundaries": _kinds.import_boundaries,
+        "ddr": _kinds.import_ddr,
+        "training": _kinds.import_training,
     }.get(kind)
     if importer is not None:
         importer(ws, path, options)
@@ -361,7 +368,9 @@ def load_import(
     for ``kind`` (``iati`` and ``3w``: :func:`kizuna.ledger.ingest.ingest_paths`; ``survey``: the
     measure run of ``kizuna measure`` with ``options['spec']``; ``proposal``: ``kizuna screen``;
     ``indicators``: ``kizuna track results import``; ``needs``: ``kizuna gaps --needs``; ``boundaries``:
-    ``kizuna boundaries add``, see :mod:`kizuna.shared._kinds` for their options)
+    ``kizuna boundaries add``; ``ddr``: ``kizuna ddr import`` and ``training``: ``kizuna training import``,
+    both with the owner's key file in ``options['key_file']`` (:func:`track_key_file`); see
+    :mod:`kizuna.shared._kinds` for their options)
     reads the file into a private staging DuckDB workspace, removed afterwards; its rows are then
     copied into PostgreSQL with ``COPY ... FROM STDIN (FORMAT csv)`` in blocks of
     :data:`COPY_BATCH_ROWS` rows, every row's ``import_id`` set to ``import_id`` (the staging ids of
@@ -377,7 +386,9 @@ def load_import(
     """
     report = progress or _no_progress
     path = Path(path)
-    _target_import(con, import_id)
+    target = _target_import(con, import_id)
+    if kind in TRACK_KINDS:
+        _check_track_key(options or {}, int(target["org_id"]), path)
     report(0.0, STAGE_READING)
     with tempfile.TemporaryDirectory(prefix="kizuna-staging-") as folder, staging_workspace(Path(folder)) as ws:
         _run_importer(ws, kind, path, options or {})
@@ -414,6 +425,43 @@ def load_import(
     bump_data_version(con)
     report(1.0, STAGE_DONE)
     return stored
+
+
+def track_key_file(data_dir: Path | str, org_id: int) -> Path:
+    """The track key of organisation ``org_id`` on this server: ``data_dir/keys/<org_id>.key``.
+
+    Made on first use by the function ``kizuna key new`` uses (:func:`kizuna.track.protect.new_key_file`:
+    32 random bytes, mode 0600, never overwritten) in a folder of mode 0700. The key pseudonymises the
+    organisation's DDR persons and training participants (HMAC-SHA-256) and seals their sensitive
+    fields (AES-256-GCM); it stays in this file, never in the database, and no page or answer shows it
+    (only its key id, a derivation, is stored with the records, as the CLI stores it).
+    """
+    from kizuna.errors import InputError
+    from kizuna.track.protect import new_key_file
+
+    folder = Path(data_dir) / "keys"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"{int(org_id)}.key"
+    if not path.exists():
+        try:
+            new_key_file(path)
+        except InputError as err:
+            if err.code != "track.key_exists":  # another request made it a moment ago: use that one
+                raise
+    return path
+
+
+def _check_track_key(options: Mapping[str, Any], org_id: int, path: Path) -> None:
+    """A person-level import uses its owner's key file, never another organisation's (a key named in the
+    job's options is the server's doing; this keeps a mistake there from mixing two organisations' keys)."""
+    key_file = options.get("key_file")
+    if key_file and Path(str(key_file)).name != f"{org_id}.key":
+        raise KizunaError(
+            "records.key_not_owners",
+            N_("this key file is not the key of the organisation that owns the import"),
+            Where(file=path.name, field="key_file"),
+            hint=N_("each organisation's person records are pseudonymised with its own key only"),
+        )
 
 
 def bump_data_version(con: psycopg.Connection[Any]) -> None:

@@ -1,8 +1,12 @@
 """Writes over the web in shared mode: uploads, import jobs, the imports list, and the audit log.
 
 - ``POST /api/v1/imports`` (and the ``/upload`` page's form): multipart with ``file``, ``kind``
-  (iati, 3w, survey, proposal), ``visibility`` (alliance, shared, private), ``shared_with`` (short
-  names of organisations, comma-separated) and, for a survey, ``spec`` (its specification file). The
+  (iati, 3w, survey, proposal, ddr, training), ``visibility`` (alliance, shared, private), ``shared_with``
+  (short names of organisations, comma-separated) and the kind's other files and fields, named as
+  the CLI's options (:data:`EXTRA_FILES`, :data:`EXTRA_FIELDS`): a survey's ``spec``; DDR's
+  ``waves`` and ``programme``; training's ``course`` and ``reaction``, ``tests``, ``followup``,
+  ``units``. DDR and training are pseudonymised with the organisation's own track key, which this
+  server keeps under ``data_dir/keys`` (:func:`kizuna.shared.records.track_key_file`). The
   body is streamed to disk under ``data_dir/uploads`` in chunks, hashed (sha256) as it comes, and cut
   off beyond the size limit (413, the partial file removed). Then
   :func:`kizuna.shared.imports.submit` records the import and its job: 202 with the job's status URL,
@@ -78,6 +82,8 @@ class Kind(StrEnum):
     sheet3w = "3w"
     survey = "survey"
     proposal = "proposal"
+    ddr = "ddr"
+    training = "training"
 
 
 class Visibility(StrEnum):
@@ -103,7 +109,17 @@ KIND_LABELS = {
     "3w": N_("3W sheet"),
     "survey": N_("survey (with its specification)"),
     "proposal": N_("proposals"),
+    "ddr": N_("DDR person records (with their follow-up waves)"),
+    "training": N_("training course (roster, with its forms and tests)"),
 }
+# The files a kind takes besides ``file`` (the CLI's options of the same names) and whether each is needed.
+EXTRA_FILES: dict[str, dict[str, bool]] = {
+    "survey": {"spec": True},
+    "ddr": {"waves": False},
+    "training": {"reaction": False, "tests": False, "followup": False, "units": False},
+}
+# The text fields a kind takes (the CLI's options of the same names) and whether each is needed.
+EXTRA_FIELDS: dict[str, dict[str, bool]] = {"ddr": {"programme": False}, "training": {"course": True}}
 
 
 def too_large(limit: int) -> KizunaError:
@@ -353,7 +369,7 @@ class TicketOut(BaseModel):
 
 def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int, dict[str, Any]]:
     """Check and submit an upload: (HTTP status, body). Runs in a worker thread."""
-    from kizuna.shared import imports
+    from kizuna.shared import imports, records
 
     settings: sa.Settings = request.app.state.settings
     db: sa.Database = request.app.state.db
@@ -364,19 +380,42 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
     if not who.can_write() or not allowed(who, "owner", visibility, "write"):
         raise sa.FORBIDDEN
     options: dict[str, Any] = {}
-    spec_existed = True
-    if kind == "survey":
-        spec = upload.files.get("spec")
-        if spec is None or spec.size == 0:
+    for name, needed in EXTRA_FIELDS.get(kind, {}).items():
+        value = upload.fields.get(name, "").strip()
+        if needed and not value:
             raise bad_upload(
-                N_("a survey needs its specification file"),
-                "spec",
-                N_("add the survey's spec (TOML, as kizuna measure --spec takes) as spec"),
+                N_("this kind of file needs the field {name!r}"), name, N_("fill it in on the form"), name=name
             )
-        spec_final = settings.data_dir / "uploads" / f"{spec.sha256[:24]}-spec-{safe_name(spec.file_name)}"
-        spec_existed = spec_final.exists()
-        os.replace(spec.path, spec_final)
-        options["spec"] = str(spec_final)
+        if value:
+            options[name] = value[:200]
+    moved: list[Path] = []  # extra files moved into place now, removed again when the submit is refused
+    try:
+        for name, needed in EXTRA_FILES.get(kind, {}).items():
+            extra = upload.files.get(name)
+            if extra is None or extra.size == 0:
+                if kind == "survey":
+                    raise bad_upload(
+                        N_("a survey needs its specification file"),
+                        "spec",
+                        N_("add the survey's spec (TOML, as kizuna measure --spec takes) as spec"),
+                    )
+                if needed:
+                    raise bad_upload(
+                        N_("this kind of file needs the file {name!r}"), name, N_("add it on the form"), name=name
+                    )
+                continue
+            extra_final = settings.data_dir / "uploads" / f"{extra.sha256[:24]}-{name}-{safe_name(extra.file_name)}"
+            if not extra_final.exists():
+                moved.append(extra_final)
+            os.replace(extra.path, extra_final)
+            options[name] = str(extra_final)
+        if kind in records.TRACK_KINDS:
+            # the organisation's own key, kept by this server (made on first use); the job gets its path
+            options["key_file"] = str(records.track_key_file(settings.data_dir, who.org_id))
+    except BaseException:
+        for extra_final in moved:
+            extra_final.unlink(missing_ok=True)
+        raise
     sent = upload.files["file"]
     final = settings.data_dir / "uploads" / f"{sent.sha256[:24]}-{kind}-{safe_name(sent.file_name)}"
     existed = final.exists()  # the same bytes came before (perhaps for another organisation): keep them
@@ -391,8 +430,8 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
     except BaseException:
         if not existed:  # refused: keep nothing of it
             final.unlink(missing_ok=True)
-        if options.get("spec") and not spec_existed:
-            Path(options["spec"]).unlink(missing_ok=True)
+        for extra_final in moved:
+            extra_final.unlink(missing_ok=True)
         raise
     worker: Worker | None = request.app.state.worker
     if ticket.created and ticket.job_id is not None and worker is not None:
