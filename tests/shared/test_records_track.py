@@ -166,3 +166,37 @@ def test_upload_fields_of_the_track_kinds_are_checked(client, alliance, inputs):
 def owner_org(url: str, slug: str) -> int:
     with pg.connect(url) as con:
         return int(con.execute("SELECT org_id FROM orgs WHERE slug = %s", [slug]).fetchone()["org_id"])
+
+
+# --- 3W P-codes against the boundaries the organisation may see ------------------------------------------
+
+PCODES = """Location,Admin Level,P-Code,Name,Parent P-Code,Valid from date
+KTA,1,KT01,Northmarch,KTA,2024-01-01
+KTA,1,KT02,Southmarch,KTA,2024-01-01
+"""
+PCODE_SHEET = """#org,#sector,#adm1+code,#activity+name,#country+code
+Alpha Relief,WASH,KT01,Wells,KT
+Beta Aid,Health,KT09,Clinics,KT
+"""
+
+
+@pytest.mark.parametrize("visibility, warned", [("alliance", True), ("private", False)])
+def test_a_3w_sheets_p_codes_are_checked_against_the_boundaries_its_importer_may_see(
+        tmp_path, pg_url, visibility, warned):
+    orgs = add_orgs(pg_url, "aa", "bb")
+    (tmp_path / "pcodes.csv").write_text(PCODES, encoding="utf-8")
+    (tmp_path / "sheet.csv").write_text(PCODE_SHEET, encoding="utf-8")
+    load(pg_url, orgs["aa"], "boundaries", tmp_path / "pcodes.csv", visibility=visibility)
+    sheet_id, _counts = load(pg_url, orgs["bb"], "3w", tmp_path / "sheet.csv")
+    with pg.connect(pg_url) as con:
+        warnings = con.execute("SELECT code, line, message FROM ledger_warnings WHERE import_id = %s",
+                               [sheet_id]).fetchall()
+        # the P-codes lent to the check are not stored again as the sheet's rows
+        sources = con.execute("SELECT DISTINCT source FROM admin_areas WHERE import_id = %s", [sheet_id]).fetchall()
+        assert con.execute("SELECT count(*) AS n FROM admin_areas WHERE import_id < 0").fetchone()["n"] == 0
+    assert [r["source"] for r in sources] in ([], ["3w"])
+    if warned:  # aa's alliance-wide P-code list knows KT01, not KT09: the CLI's own warning, for row 3
+        assert [(w["code"], w["line"]) for w in warnings] == [("pcode.unknown", 3)]
+        assert "KT09" in warnings[0]["message"]
+    else:  # bb cannot see aa's private list: no boundaries of KT for bb, so no check (as in the CLI)
+        assert [w for w in warnings if w["code"] == "pcode.unknown"] == []

@@ -254,6 +254,39 @@ def _run_importer(ws: Any, kind: str, path: Path, options: Mapping[str, Any]) ->
     )
 
 
+# The import id of the P-codes put into a staging workspace for the 3W check (no import has it; they are
+# removed again before the staging rows are copied).
+SEEN_AREAS: Final[int] = -1
+
+
+def _stage_seen_pcodes(con: psycopg.Connection[Any], ws: Any) -> int:
+    """Put the P-codes of the boundaries and P-code lists the acting organisation may see (read through
+    row-level security: its own, and those shared with it or with the alliance) into the staging
+    workspace, so that the CLI's 3W import checks the sheet's P-codes against them as ``kizuna ingest``
+    does in a workspace holding those boundaries (:func:`kizuna.geo.store.store_sheet_areas`: a
+    ``pcode.unknown`` warning per unknown code of a country with boundaries). Only what that check reads
+    (country, level, P-code, source) is copied; returns the number of P-codes."""
+    rows = con.execute(
+        "SELECT DISTINCT source, country, level, pcode FROM admin_areas WHERE source <> '3w'"
+    ).fetchall()
+    if rows:
+        import pyarrow as pa
+
+        seen = pa.table({
+            "import_id": pa.array([SEEN_AREAS] * len(rows), pa.int32()),
+            **{c: [r[c] for r in rows] for c in ("source", "country", "level", "pcode")},
+        })
+        ws.con.register("_seen_areas", seen)
+        try:
+            ws.con.execute(
+                "INSERT INTO admin_areas (import_id, source, country, level, pcode)"
+                " SELECT import_id, source, country, level, pcode FROM _seen_areas"
+            )
+        finally:
+            ws.con.unregister("_seen_areas")
+    return len(rows)
+
+
 def _select_sql(duck: duckdb.DuckDBPyConnection, table: str) -> tuple[list[str], str]:
     """The columns of a staging table and the DuckDB query that gives them as PostgreSQL reads them in
     CSV: ``import_id`` (and the ids of ID_COLUMNS) replaced by PostgreSQL's, bytes as ``\\x`` hex,
@@ -391,7 +424,10 @@ def load_import(
         _check_track_key(options or {}, int(target["org_id"]), path)
     report(0.0, STAGE_READING)
     with tempfile.TemporaryDirectory(prefix="kizuna-staging-") as folder, staging_workspace(Path(folder)) as ws:
+        if kind == "3w":
+            _stage_seen_pcodes(con, ws)
         _run_importer(ws, kind, path, options or {})
+        ws.con.execute("DELETE FROM admin_areas WHERE import_id = ?", [SEEN_AREAS])  # not this import's rows
         report(0.5, STAGE_COPYING)
         duck = ws.con
         staged = duck.execute(
