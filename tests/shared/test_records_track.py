@@ -133,6 +133,12 @@ def test_an_owners_ddr_and_training_uploads_land_and_another_organisation_sees_n
     assert job["status"] == "done", job
     with pg.connect(alliance.url) as con:
         assert con.execute("SELECT count(*) AS n FROM ddr_persons").fetchone()["n"] == 480
+    # the same persons sheet again: with the same waves it is the same import; with other parts it is refused
+    same = send(client, editor, "ddr", {"file": inputs["persons"], "waves": inputs["waves"]},
+                programme=ddr_demo.PROGRAMME)
+    assert same.status_code == 200 and same.json()["created"] is False
+    other = send(client, editor, "ddr", {"file": inputs["persons"]}, programme=ddr_demo.PROGRAMME)
+    assert other.status_code == 409 and other.json()["error"]["code"] == "import.other_parts", other.text
     training = send(client, editor, "training", {"file": inputs["roster"], "tests": inputs["tests"],
                                                  "reaction": inputs["reaction"]}, course=training_demo.COURSE)
     assert wait_job(client, editor, training.json()["status_url"])["status"] == "done"

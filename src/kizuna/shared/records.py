@@ -500,6 +500,15 @@ def _check_track_key(options: Mapping[str, Any], org_id: int, path: Path) -> Non
         )
 
 
+def latest_job_options(con: psycopg.Connection[Any], import_id: int) -> dict[str, Any] | None:
+    """The options of the newest job of import ``import_id`` (its files and fields), inside the caller's
+    acting transaction: jobs are their organisation's only (RLS), so another's import gives None."""
+    row = con.execute(
+        "SELECT options FROM jobs WHERE import_id = %s ORDER BY job_id DESC LIMIT 1", [import_id]
+    ).fetchone()
+    return None if row is None else dict(row["options"] or {})
+
+
 def bump_data_version(con: psycopg.Connection[Any]) -> None:
     """Count one more change of data (the server's caches and :func:`copy_key` follow it)."""
     con.execute("UPDATE data_version SET version = version + 1")

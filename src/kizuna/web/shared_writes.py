@@ -367,6 +367,15 @@ class TicketOut(BaseModel):
     status_url: str | None
 
 
+def _parts(options: dict[str, Any]) -> dict[str, str]:
+    """What an upload's options say about its content: the extra files' stored names (they begin with
+    their sha256) and the fields; not the key file (the server's own)."""
+    return {k: Path(str(v)).name if k in _EXTRA_FILE_NAMES else str(v) for k, v in options.items() if k != "key_file"}
+
+
+_EXTRA_FILE_NAMES = frozenset(name for files in EXTRA_FILES.values() for name in files)
+
+
 def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int, dict[str, Any]]:
     """Check and submit an upload: (HTTP status, body). Runs in a worker thread."""
     from kizuna.shared import imports, records
@@ -427,6 +436,19 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
                 con, who, kind=kind, path=final, file_name=sent.file_name[-200:] or "upload",
                 visibility=visibility, shared_with=shared_with, options=options,
             )
+        if not ticket.created and (EXTRA_FILES.get(kind) or EXTRA_FIELDS.get(kind)):
+            with db.acting(who) as con:
+                before = records.latest_job_options(con, int(ticket.import_id)) or {}
+            if _parts(before) != _parts(options):
+                # an import is known by its main file's sha256: the same file with other parts is not it
+                raise KizunaError(
+                    "import.other_parts",
+                    N_("this file was imported before (import {id}) with other accompanying files or fields"),
+                    Where(file=sent.file_name[-200:], field="file"),
+                    hint=N_("withdraw import {id} on the imports page first, then upload all its files again"),
+                    status=409,
+                    params={"id": int(ticket.import_id)},
+                )
     except BaseException:
         if not existed:  # refused: keep nothing of it
             final.unlink(missing_ok=True)
