@@ -75,3 +75,42 @@ def import_boundaries(ws: Workspace, path: Path, options: Mapping[str, Any]) -> 
 
     level = options.get("level")
     add_boundaries(ws, path, level=None if level in (None, "") else int(level))
+
+
+def _track_key(path: Path, options: Mapping[str, Any]) -> Any:
+    """The organisation's track key, from ``options['key_file']`` (the server's, see
+    :func:`kizuna.shared.records.track_key_file`); the key itself is never in ``options``."""
+    from kizuna.track.protect import load_key
+
+    key_file = _path(options, "key_file")
+    if key_file is None:
+        raise KizunaError(
+            "records.key_missing",
+            N_("person records need the organisation's track key, and none was given"),
+            Where(file=path.name, field="key_file"),
+            hint=N_("upload them through the shared server, which keeps each organisation's key"),
+        )
+    return load_key(key_file)
+
+
+def import_ddr(ws: Workspace, path: Path, options: Mapping[str, Any]) -> None:
+    """``kizuna ddr import PERSONS [--waves WAVES] [--programme NAME] --key KEY``: DDR person records
+    (``path``) and, in ``options['waves']``, their follow-up waves; pseudonymised on read with the key of
+    ``options['key_file']`` (names and raw ids are never stored)."""
+    from kizuna.track.ddr_store import import_sheets
+
+    programme = str(options.get("programme") or "").strip() or None
+    import_sheets(ws, path, _path(options, "waves"), _track_key(path, options), programme=programme)
+
+
+def import_training(ws: Workspace, path: Path, options: Mapping[str, Any]) -> None:
+    """``kizuna training import --course NAME --roster ROSTER [--reaction F] [--tests F] [--followup F]
+    [--units F] --key KEY``: ``path`` is the roster, ``options`` name the course and the other files;
+    participants are pseudonymised with the key of ``options['key_file']``."""
+    from kizuna.track.training_store import import_course
+
+    import_course(
+        ws, str(options.get("course") or ""), _track_key(path, options), roster=path,
+        reaction=_path(options, "reaction"), tests=_path(options, "tests"), followup=_path(options, "followup"),
+        units=_path(options, "units"),
+    )

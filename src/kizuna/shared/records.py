@@ -147,7 +147,12 @@ ID_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 # The kinds load_import takes, in the order they were built (see _run_importer).
-KINDS: Final[tuple[str, ...]] = ("iati", "3w", "survey", "proposal", "indicators", "needs", "boundaries")
+KINDS: Final[tuple[str, ...]] = (
+    "iati", "3w", "survey", "proposal", "indicators", "needs", "boundaries", "ddr", "training"
+)
+
+# Kinds whose importer pseudonymises people with the organisation's track key (kizuna.track.protect).
+TRACK_KINDS: Final[frozenset[str]] = frozenset({"ddr", "training"})
 
 # Stage texts given to the progress callback: English message ids (N_), for the caller to show with
 # kizuna.i18n.translate in its reader's language.
@@ -234,6 +239,8 @@ def _run_importer(ws: Any, kind: str, path: Path, options: Mapping[str, Any]) ->
         "indicators": _kinds.import_indicators,
         "needs": _kinds.import_needs,
         "boundaries": _kinds.import_boundaries,
+        "ddr": _kinds.import_ddr,
+        "training": _kinds.import_training,
     }.get(kind)
     if importer is not None:
         importer(ws, path, options)
@@ -245,6 +252,39 @@ def _run_importer(ws: Any, kind: str, path: Path, options: Mapping[str, Any]) ->
         hint=N_("the kinds are: {kinds}"),
         params={"kind": kind, "kinds": ", ".join(KINDS)},
     )
+
+
+# The import id of the P-codes put into a staging workspace for the 3W check (no import has it; they are
+# removed again before the staging rows are copied).
+SEEN_AREAS: Final[int] = -1
+
+
+def _stage_seen_pcodes(con: psycopg.Connection[Any], ws: Any) -> int:
+    """Put the P-codes of the boundaries and P-code lists the acting organisation may see (read through
+    row-level security: its own, and those shared with it or with the alliance) into the staging
+    workspace, so that the CLI's 3W import checks the sheet's P-codes against them as ``kizuna ingest``
+    does in a workspace holding those boundaries (:func:`kizuna.geo.store.store_sheet_areas`: a
+    ``pcode.unknown`` warning per unknown code of a country with boundaries). Only what that check reads
+    (country, level, P-code, source) is copied; returns the number of P-codes."""
+    rows = con.execute(
+        "SELECT DISTINCT source, country, level, pcode FROM admin_areas WHERE source <> '3w'"
+    ).fetchall()
+    if rows:
+        import pyarrow as pa
+
+        seen = pa.table({
+            "import_id": pa.array([SEEN_AREAS] * len(rows), pa.int32()),
+            **{c: [r[c] for r in rows] for c in ("source", "country", "level", "pcode")},
+        })
+        ws.con.register("_seen_areas", seen)
+        try:
+            ws.con.execute(
+                "INSERT INTO admin_areas (import_id, source, country, level, pcode)"
+                " SELECT import_id, source, country, level, pcode FROM _seen_areas"
+            )
+        finally:
+            ws.con.unregister("_seen_areas")
+    return len(rows)
 
 
 def _select_sql(duck: duckdb.DuckDBPyConnection, table: str) -> tuple[list[str], str]:
@@ -361,7 +401,9 @@ def load_import(
     for ``kind`` (``iati`` and ``3w``: :func:`kizuna.ledger.ingest.ingest_paths`; ``survey``: the
     measure run of ``kizuna measure`` with ``options['spec']``; ``proposal``: ``kizuna screen``;
     ``indicators``: ``kizuna track results import``; ``needs``: ``kizuna gaps --needs``; ``boundaries``:
-    ``kizuna boundaries add``, see :mod:`kizuna.shared._kinds` for their options)
+    ``kizuna boundaries add``; ``ddr``: ``kizuna ddr import`` and ``training``: ``kizuna training import``,
+    both with the owner's key file in ``options['key_file']`` (:func:`track_key_file`); see
+    :mod:`kizuna.shared._kinds` for their options)
     reads the file into a private staging DuckDB workspace, removed afterwards; its rows are then
     copied into PostgreSQL with ``COPY ... FROM STDIN (FORMAT csv)`` in blocks of
     :data:`COPY_BATCH_ROWS` rows, every row's ``import_id`` set to ``import_id`` (the staging ids of
@@ -377,10 +419,15 @@ def load_import(
     """
     report = progress or _no_progress
     path = Path(path)
-    _target_import(con, import_id)
+    target = _target_import(con, import_id)
+    if kind in TRACK_KINDS:
+        _check_track_key(options or {}, int(target["org_id"]), path)
     report(0.0, STAGE_READING)
     with tempfile.TemporaryDirectory(prefix="kizuna-staging-") as folder, staging_workspace(Path(folder)) as ws:
+        if kind == "3w":
+            _stage_seen_pcodes(con, ws)
         _run_importer(ws, kind, path, options or {})
+        ws.con.execute("DELETE FROM admin_areas WHERE import_id = ?", [SEEN_AREAS])  # not this import's rows
         report(0.5, STAGE_COPYING)
         duck = ws.con
         staged = duck.execute(
@@ -414,6 +461,52 @@ def load_import(
     bump_data_version(con)
     report(1.0, STAGE_DONE)
     return stored
+
+
+def track_key_file(data_dir: Path | str, org_id: int) -> Path:
+    """The track key of organisation ``org_id`` on this server: ``data_dir/keys/<org_id>.key``.
+
+    Made on first use by the function ``kizuna key new`` uses (:func:`kizuna.track.protect.new_key_file`:
+    32 random bytes, mode 0600, never overwritten) in a folder of mode 0700. The key pseudonymises the
+    organisation's DDR persons and training participants (HMAC-SHA-256) and seals their sensitive
+    fields (AES-256-GCM); it stays in this file, never in the database, and no page or answer shows it
+    (only its key id, a derivation, is stored with the records, as the CLI stores it).
+    """
+    from kizuna.errors import InputError
+    from kizuna.track.protect import new_key_file
+
+    folder = Path(data_dir) / "keys"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"{int(org_id)}.key"
+    if not path.exists():
+        try:
+            new_key_file(path)
+        except InputError as err:
+            if err.code != "track.key_exists":  # another request made it a moment ago: use that one
+                raise
+    return path
+
+
+def _check_track_key(options: Mapping[str, Any], org_id: int, path: Path) -> None:
+    """A person-level import uses its owner's key file, never another organisation's (a key named in the
+    job's options is the server's doing; this keeps a mistake there from mixing two organisations' keys)."""
+    key_file = options.get("key_file")
+    if key_file and Path(str(key_file)).name != f"{org_id}.key":
+        raise KizunaError(
+            "records.key_not_owners",
+            N_("this key file is not the key of the organisation that owns the import"),
+            Where(file=path.name, field="key_file"),
+            hint=N_("each organisation's person records are pseudonymised with its own key only"),
+        )
+
+
+def latest_job_options(con: psycopg.Connection[Any], import_id: int) -> dict[str, Any] | None:
+    """The options of the newest job of import ``import_id`` (its files and fields), inside the caller's
+    acting transaction: jobs are their organisation's only (RLS), so another's import gives None."""
+    row = con.execute(
+        "SELECT options FROM jobs WHERE import_id = %s ORDER BY job_id DESC LIMIT 1", [import_id]
+    ).fetchone()
+    return None if row is None else dict(row["options"] or {})
 
 
 def bump_data_version(con: psycopg.Connection[Any]) -> None:

@@ -74,7 +74,8 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes whose handlers read the CSRF token from their form body (the dispatcher cannot, without
 # consuming the body); every other unsafe request with a session needs the X-CSRF-Token header.
-FORM_ROUTES = frozenset({("POST", "/logout"), ("POST", "/upload"), ("POST", "/api/v1/imports")})
+FORM_ROUTES = frozenset({("POST", "/logout"), ("POST", "/upload"), ("POST", "/api/v1/imports"),
+                         ("POST", "/imports/visibility"), ("POST", "/imports/delete")})
 PUBLIC = ("/login", "/healthz")
 # Paths the shared layer answers itself; everything else goes to the organisation's analytical copy.
 OWN_PREFIXES = ("/logout", "/upload", "/imports", "/admin/", "/api/v1/imports", "/api/v1/jobs", "/api/v1/audit",
@@ -750,7 +751,7 @@ def sweep_partial(data: Path) -> int:
 
 def page(name: str, context: dict[str, Any], status: int = 200, title: str = "") -> HTMLResponse:
     """A shared-mode page (the base template without the single-analyst footer's workspace path)."""
-    ctx = {"title": title, "path": "", "workspace": gettext(N_("shared database")), **context}
+    ctx = {"title": title, "path": "", "workspace": gettext(N_("shared database")), "shared": True, **context}
     return HTMLResponse(render_page(name, ctx), status_code=status, headers={"Cache-Control": "no-store"})
 
 

@@ -1,8 +1,12 @@
 """Writes over the web in shared mode: uploads, import jobs, the imports list, and the audit log.
 
 - ``POST /api/v1/imports`` (and the ``/upload`` page's form): multipart with ``file``, ``kind``
-  (iati, 3w, survey, proposal), ``visibility`` (alliance, shared, private), ``shared_with`` (short
-  names of organisations, comma-separated) and, for a survey, ``spec`` (its specification file). The
+  (iati, 3w, survey, proposal, ddr, training), ``visibility`` (alliance, shared, private), ``shared_with``
+  (short names of organisations, comma-separated) and the kind's other files and fields, named as
+  the CLI's options (:data:`EXTRA_FILES`, :data:`EXTRA_FIELDS`): a survey's ``spec``; DDR's
+  ``waves`` and ``programme``; training's ``course`` and ``reaction``, ``tests``, ``followup``,
+  ``units``. DDR and training are pseudonymised with the organisation's own track key, which this
+  server keeps under ``data_dir/keys`` (:func:`kizuna.shared.records.track_key_file`). The
   body is streamed to disk under ``data_dir/uploads`` in chunks, hashed (sha256) as it comes, and cut
   off beyond the size limit (413, the partial file removed). Then
   :func:`kizuna.shared.imports.submit` records the import and its job: 202 with the job's status URL,
@@ -12,7 +16,10 @@
   running by a dead server are marked failed at start (:func:`kizuna.shared.imports.fail_stale_jobs`).
   ``GET /api/v1/jobs/{id}`` says how far a job is; the upload page polls it (static/shared.js).
 - ``GET /api/v1/imports``: the imports this organisation may see; ``DELETE`` and ``PATCH``
-  (visibility) ``/api/v1/imports/{id}`` for editors and admins of the owner.
+  (visibility) ``/api/v1/imports/{id}`` for editors and admins of the owner. The ``/imports`` page
+  shows them the same two as forms (``POST /imports/visibility``, ``POST /imports/delete``, with the
+  session's ``csrf_token``), through the same functions (:func:`change_visibility`, :func:`withdraw`),
+  then redirects (303) back with a message from the catalogue.
 - ``GET /api/v1/audit`` and ``/admin/audit``: this organisation's audit rows (admins only).
 
 Every write is checked by :func:`kizuna.shared.access.allowed` here, and again by PostgreSQL's
@@ -77,6 +84,8 @@ class Kind(StrEnum):
     sheet3w = "3w"
     survey = "survey"
     proposal = "proposal"
+    ddr = "ddr"
+    training = "training"
 
 
 class Visibility(StrEnum):
@@ -102,7 +111,17 @@ KIND_LABELS = {
     "3w": N_("3W sheet"),
     "survey": N_("survey (with its specification)"),
     "proposal": N_("proposals"),
+    "ddr": N_("DDR person records (with their follow-up waves)"),
+    "training": N_("training course (roster, with its forms and tests)"),
 }
+# The files a kind takes besides ``file`` (the CLI's options of the same names) and whether each is needed.
+EXTRA_FILES: dict[str, dict[str, bool]] = {
+    "survey": {"spec": True},
+    "ddr": {"waves": False},
+    "training": {"reaction": False, "tests": False, "followup": False, "units": False},
+}
+# The text fields a kind takes (the CLI's options of the same names) and whether each is needed.
+EXTRA_FIELDS: dict[str, dict[str, bool]] = {"ddr": {"programme": False}, "training": {"course": True}}
 
 
 def too_large(limit: int) -> KizunaError:
@@ -360,9 +379,18 @@ class TicketOut(BaseModel):
     status_url: str | None
 
 
+def _parts(options: dict[str, Any]) -> dict[str, str]:
+    """What an upload's options say about its content: the extra files' stored names (they begin with
+    their sha256) and the fields; not the key file (the server's own)."""
+    return {k: Path(str(v)).name if k in _EXTRA_FILE_NAMES else str(v) for k, v in options.items() if k != "key_file"}
+
+
+_EXTRA_FILE_NAMES = frozenset(name for files in EXTRA_FILES.values() for name in files)
+
+
 def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int, dict[str, Any]]:
     """Check and submit an upload: (HTTP status, body). Runs in a worker thread."""
-    from kizuna.shared import imports
+    from kizuna.shared import imports, records
 
     settings: sa.Settings = request.app.state.settings
     db: sa.Database = request.app.state.db
@@ -373,19 +401,42 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
     if not who.can_write() or not allowed(who, "owner", visibility, "write"):
         raise sa.FORBIDDEN
     options: dict[str, Any] = {}
-    spec_existed = True
-    if kind == "survey":
-        spec = upload.files.get("spec")
-        if spec is None or spec.size == 0:
+    for name, needed in EXTRA_FIELDS.get(kind, {}).items():
+        value = upload.fields.get(name, "").strip()
+        if needed and not value:
             raise bad_upload(
-                N_("a survey needs its specification file"),
-                "spec",
-                N_("add the survey's spec (TOML, as kizuna measure --spec takes) as spec"),
+                N_("this kind of file needs the field {name!r}"), name, N_("fill it in on the form"), name=name
             )
-        spec_final = settings.data_dir / "uploads" / f"{spec.sha256[:24]}-spec-{safe_name(spec.file_name)}"
-        spec_existed = spec_final.exists()
-        os.replace(spec.path, spec_final)
-        options["spec"] = str(spec_final)
+        if value:
+            options[name] = value[:200]
+    moved: list[Path] = []  # extra files moved into place now, removed again when the submit is refused
+    try:
+        for name, needed in EXTRA_FILES.get(kind, {}).items():
+            extra = upload.files.get(name)
+            if extra is None or extra.size == 0:
+                if kind == "survey":
+                    raise bad_upload(
+                        N_("a survey needs its specification file"),
+                        "spec",
+                        N_("add the survey's spec (TOML, as kizuna measure --spec takes) as spec"),
+                    )
+                if needed:
+                    raise bad_upload(
+                        N_("this kind of file needs the file {name!r}"), name, N_("add it on the form"), name=name
+                    )
+                continue
+            extra_final = settings.data_dir / "uploads" / f"{extra.sha256[:24]}-{name}-{safe_name(extra.file_name)}"
+            if not extra_final.exists():
+                moved.append(extra_final)
+            os.replace(extra.path, extra_final)
+            options[name] = str(extra_final)
+        if kind in records.TRACK_KINDS:
+            # the organisation's own key, kept by this server (made on first use); the job gets its path
+            options["key_file"] = str(records.track_key_file(settings.data_dir, who.org_id))
+    except BaseException:
+        for extra_final in moved:
+            extra_final.unlink(missing_ok=True)
+        raise
     sent = upload.files["file"]
     final = settings.data_dir / "uploads" / f"{sent.sha256[:24]}-{kind}-{safe_name(sent.file_name)}"
     existed = final.exists()  # the same bytes came before (perhaps for another organisation): keep them
@@ -397,11 +448,24 @@ def submit_upload(request: Request, who: Principal, upload: Upload) -> tuple[int
                 con, who, kind=kind, path=final, file_name=sent.file_name[-200:] or "upload",
                 visibility=visibility, shared_with=shared_with, options=options,
             )
+        if not ticket.created and (EXTRA_FILES.get(kind) or EXTRA_FIELDS.get(kind)):
+            with db.acting(who) as con:
+                before = records.latest_job_options(con, int(ticket.import_id)) or {}
+            if _parts(before) != _parts(options):
+                # an import is known by its main file's sha256: the same file with other parts is not it
+                raise KizunaError(
+                    "import.other_parts",
+                    N_("this file was imported before (import {id}) with other accompanying files or fields"),
+                    Where(file=sent.file_name[-200:], field="file"),
+                    hint=N_("withdraw import {id} on the imports page first, then upload all its files again"),
+                    status=409,
+                    params={"id": int(ticket.import_id)},
+                )
     except BaseException:
         if not existed:  # refused: keep nothing of it
             final.unlink(missing_ok=True)
-        if options.get("spec") and not spec_existed:
-            Path(options["spec"]).unlink(missing_ok=True)
+        for extra_final in moved:
+            extra_final.unlink(missing_ok=True)
         raise
     worker: Worker | None = request.app.state.worker
     if ticket.created and ticket.job_id is not None and worker is not None:
@@ -462,6 +526,7 @@ def list_imports(
                 "imported_at": r["imported_at"].isoformat() if r["imported_at"] else None,
                 "counts": r["counts"],
                 "can_change": allowed(who, rel, r["visibility"], "write"),
+                "can_delete": allowed(who, rel, r["visibility"], "delete"),
             }
         )
     return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset : offset + limit]}
@@ -504,6 +569,36 @@ class VisibilityIn(BaseModel):
     shared_with: list[str] = Field(default_factory=list, max_length=200)
 
 
+def change_visibility(
+    db: sa.Database, who: Principal, import_id: int, visibility: str, shared_with: list[str]
+) -> None:
+    """Change who may see an import, as ``who`` (the API's PATCH and the ``/imports`` page's form):
+    :func:`access.allowed` for ``write`` under the old and the new visibility, then
+    :func:`kizuna.shared.imports.set_visibility` (RLS again underneath; one audit row)."""
+    from kizuna.shared import imports
+
+    with db.acting(who) as con:
+        row = _visible_import(con, import_id)
+        rel = relation(who, int(row["org_id"]), row["shared_with"])
+        if not allowed(who, rel, row["visibility"], "write") or not allowed(who, rel, visibility, "write"):
+            raise sa.FORBIDDEN
+        imports.set_visibility(con, who, import_id, visibility, shared_with)
+
+
+def withdraw(db: sa.Database, who: Principal, import_id: int) -> None:
+    """Delete an import and its records, as ``who`` (the API's DELETE and the ``/imports`` page's form):
+    :func:`access.allowed` for ``delete``, then :func:`kizuna.shared.imports.delete_import` (RLS again
+    underneath; one audit row)."""
+    from kizuna.shared import imports
+
+    with db.acting(who) as con:
+        row = _visible_import(con, import_id)
+        rel = relation(who, int(row["org_id"]), row["shared_with"])
+        if not allowed(who, rel, row["visibility"], "delete"):
+            raise sa.FORBIDDEN
+        imports.delete_import(con, who, import_id)
+
+
 @router.patch(
     "/api/v1/imports/{import_id}", tags=["shared"], summary="Change who may see an import",
     responses=_errors(400, 403, 404, 409, 422),
@@ -512,15 +607,7 @@ def patch_import(
     request: Request, import_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], change: VisibilityIn
 ) -> JSONResponse:
     who = sa.principal(request)
-    db: sa.Database = request.app.state.db
-    with db.acting(who) as con:
-        row = _visible_import(con, import_id)
-        from kizuna.shared import imports
-
-        rel = relation(who, int(row["org_id"]), row["shared_with"])
-        if not allowed(who, rel, row["visibility"], "write") or not allowed(who, rel, change.visibility.value, "write"):
-            raise sa.FORBIDDEN
-        imports.set_visibility(con, who, import_id, change.visibility.value, change.shared_with)
+    change_visibility(request.app.state.db, who, import_id, change.visibility.value, change.shared_with)
     return JSONResponse(
         {"import_id": import_id, "visibility": change.visibility.value, "shared_with": change.shared_with},
         headers={"Cache-Control": "no-store"},
@@ -533,15 +620,7 @@ def patch_import(
 )
 def delete_import(request: Request, import_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)]) -> JSONResponse:
     who = sa.principal(request)
-    db: sa.Database = request.app.state.db
-    with db.acting(who) as con:
-        row = _visible_import(con, import_id)
-        from kizuna.shared import imports
-
-        rel = relation(who, int(row["org_id"]), row["shared_with"])
-        if not allowed(who, rel, row["visibility"], "delete"):
-            raise sa.FORBIDDEN
-        imports.delete_import(con, who, import_id)
+    withdraw(request.app.state.db, who, import_id)
     return JSONResponse({"import_id": import_id, "deleted": True}, headers={"Cache-Control": "no-store"})
 
 
@@ -627,15 +706,79 @@ async def upload_form(request: Request) -> Response:
     return RedirectResponse("/imports", status_code=303)
 
 
+# What the /imports page says after one of its forms did its work (?done=...&import=N): catalogue
+# messages chosen by key, so nothing a link carries is ever shown as text.
+FLASH = {
+    "visibility": N_("Import {id}: who may see it has changed."),
+    "deleted": N_("Import {id} and its records are withdrawn."),
+}
+
+
 @router.get("/imports", include_in_schema=False)
-def imports_page(request: Request) -> Response:
+def imports_page(
+    request: Request,
+    done: Annotated[str | None, Query(max_length=16)] = None,
+    import_id: Annotated[int | None, Query(alias="import", ge=1, le=2**31 - 1)] = None,
+) -> Response:
     who = sa.principal(request)
     body = list_imports(request.app.state.db, who, limit=1000)
+    flash = gettext(FLASH[done]).format(id=import_id) if done in FLASH and import_id is not None else None
     return sa.page(
         "shared_imports.html",
-        {"items": body["items"], "visibilities": VISIBILITY_LABELS, "kinds": KIND_LABELS, "path": "/imports"},
+        {"items": body["items"], "visibilities": VISIBILITY_LABELS, "kinds": KIND_LABELS, "path": "/imports",
+         "csrf": request.scope["state"].get("csrf") or "", "flash": flash,
+         "actions": any(i["can_change"] or i["can_delete"] for i in body["items"])},
         title=gettext(N_("Imports")),
     )
+
+
+def _form_import_id(value: Any) -> int:
+    text = str(value or "").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
+        raise bad_upload(
+            N_("{value!r} is not an import number"), "import_id", N_("use the buttons on the imports page"),
+            value=text[:20],
+        )
+    return int(text)
+
+
+async def _import_form(request: Request) -> tuple[Principal, dict[str, str]]:
+    """The principal and the fields of one of the ``/imports`` page's forms, its CSRF token checked."""
+    who = sa.principal(request)
+    form = await request.form(max_files=0, max_fields=8)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    sa.check_form_csrf(request, fields.get("csrf_token"))
+    return who, fields
+
+
+def _back(done: str, import_id: int) -> Response:
+    from fastapi.responses import RedirectResponse
+
+    return RedirectResponse(f"/imports?done={done}&import={import_id}", status_code=303)
+
+
+@router.post("/imports/visibility", include_in_schema=False)
+async def visibility_form(request: Request) -> Response:
+    """The ``/imports`` page's visibility form (fields ``import_id``, ``visibility``, ``shared_with``):
+    the API's PATCH (:func:`change_visibility`), then back to the page with a message."""
+    who, fields = await _import_form(request)
+    import_id = _form_import_id(fields.get("import_id"))
+    visibility = _choice(fields.get("visibility"), Visibility, "visibility")
+    shared_with = [w.strip() for w in fields.get("shared_with", "").split(",") if w.strip()]
+    if visibility != "shared":
+        shared_with = []  # the form keeps the names typed for 'shared'; other visibilities name nobody
+    await anyio.to_thread.run_sync(change_visibility, request.app.state.db, who, import_id, visibility, shared_with)
+    return _back("visibility", import_id)
+
+
+@router.post("/imports/delete", include_in_schema=False)
+async def delete_form(request: Request) -> Response:
+    """The ``/imports`` page's withdraw form (field ``import_id``): the API's DELETE (:func:`withdraw`),
+    then back to the page with a message."""
+    who, fields = await _import_form(request)
+    import_id = _form_import_id(fields.get("import_id"))
+    await anyio.to_thread.run_sync(withdraw, request.app.state.db, who, import_id)
+    return _back("deleted", import_id)
 
 
 # --- audit -----------------------------------------------------------------------------------------
