@@ -675,19 +675,23 @@ def who_does_what_where(request: Request) -> HTMLResponse:
         else _("Activities by ally and sector")
     )
     blocks = [
-        chart_block(
-            "matrix",
-            title,
-            charts.heat_spec(
-                matrix.rows,
-                "ally",
-                "sector",
-                "n_activities",
-                _("Heat matrix: number of activities by ally and DAC 3-digit sector"),
-                _("Ally"),
-                _("Sector"),
+        remembered_chart(  # once per data version and language where the rows are a precomputation
+            matrix.rows,
+            ("presence-matrix", title, matrix.empty_reason),
+            lambda: chart_block(
+                "matrix",
+                title,
+                charts.heat_spec(
+                    matrix.rows,
+                    "ally",
+                    "sector",
+                    "n_activities",
+                    _("Heat matrix: number of activities by ally and DAC 3-digit sector"),
+                    _("Ally"),
+                    _("Sector"),
+                ),
+                matrix.empty_reason,
             ),
-            matrix.empty_reason,
         ),
         activity_map(store, filters, acts.empty_reason),
         table_block(matrix, filters, names=names),
