@@ -264,3 +264,66 @@ def test_a_map_whose_points_load_from_the_api_is_the_same_from_its_four_extreme_
         == whole
     )
     assert datasets.extreme_points([{"lat": None, "lon": 1.0}]) == []
+
+
+# --- what a page derives from precomputed rows (charts, tables as HTML) ------------------------------
+
+
+def test_what_a_page_derives_from_precomputed_rows_is_built_once_per_language_and_goes_with_the_rows():
+    from kizuna.web.pages import derived
+
+    rows = datasets.Records([{"a": 1}])
+    built: list[str] = []
+
+    def build() -> str:
+        built.append(i18n.current())
+        return f"spec in {i18n.current()}"
+
+    assert derived(rows, ("chart",), build) == "spec in en"
+    assert derived(rows, ("chart",), build) == "spec in en"
+    with i18n.use("ja"):
+        assert derived(rows, ("chart",), build) == "spec in ja"
+    assert derived(rows, ("another chart",), build) == "spec in en"
+    assert built == ["en", "ja", "en"]
+    # rows that are not a precomputation (a per-request list) remember nothing
+    plain = [{"a": 1}]
+    derived(plain, ("chart",), build)
+    derived(plain, ("chart",), build)
+    assert built == ["en", "ja", "en", "en", "en"]
+    # a copy of the rows (as a new data version builds) starts with nothing remembered
+    derived(datasets.Records(rows), ("chart",), build)
+    assert len(built) == 6
+
+
+def test_a_new_data_version_serves_rows_without_the_old_versions_derived_values(demo_ws, tmp_path):
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(demo_ws, path)
+    app = create_app(path, cache_size=0)
+    store = app.state.store
+    with TestClient(app) as c:
+        first = c.get("/?country=XZ").text
+        old = datasets.fetch(store, "activities", {"country": "XZ"}).rows
+        assert isinstance(old, datasets.Records) and vars(old).get("derived"), "the overview remembered its table"
+        store.invalidate(("a write happened",))
+        new = datasets.fetch(store, "activities", {"country": "XZ"}).rows
+        assert new is not old and not vars(new).get("derived")
+        assert c.get("/?country=XZ").text == first  # rebuilt from the (same) data: the same page
+    store.close()
+
+
+def test_a_table_whose_cells_a_page_changes_renders_from_its_changed_cells(demo_store):
+    """table_block remembers a precomputed table's cells and HTML; a page that changes cells afterwards
+    (screening's rule text, track's codes) copies the rows and drops the remembered HTML."""
+    from kizuna.web import pages
+    from kizuna.web.render import tbody
+
+    result = datasets.fetch(demo_store, "activities", {"country": "XZ"})
+    block = pages.table_block(result, {"country": "XZ"}, columns=pages.ACTIVITY_COLUMNS)
+    assert isinstance(result.rows, datasets.Records) and block["body"] is not None
+    plain = pages.table_block(
+        datasets.Result(result.dataset, list(result.rows), None), {"country": "XZ"}, columns=pages.ACTIVITY_COLUMNS
+    )
+    assert plain["body"] is None and tbody(plain) == tbody(block)  # remembered HTML = HTML of the cells
+    changed = {**block, "rows": [list(r) for r in block["rows"]], "body": None}
+    changed["rows"][0][0] = {**changed["rows"][0][0], "text": "CHANGED"}
+    assert "CHANGED" in tbody(changed) and "CHANGED" not in tbody(block)

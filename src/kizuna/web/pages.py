@@ -18,11 +18,12 @@ import functools
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from kizuna import i18n
 from kizuna.errors import KizunaError, Where
@@ -43,11 +44,12 @@ from kizuna.web.datasets import (
     ready,
     synthetic,
 )
-from kizuna.web.render import render_page
+from kizuna.web.render import render_page, spec_json, table_body
 from kizuna.web.shared_context import account_key
 from kizuna.web.store import ReadOnlyStore
 
 router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
 
 TABLE_ROWS = 100  # rows a page shows; downloads carry all of them
 MAX_FILTER_LEN = 200
@@ -95,6 +97,27 @@ def api_url(name: str, filters: Mapping[str, str | None], **extra: Any) -> str:
     ds = DATASETS[name]
     kept = {k: v for k, v in filters.items() if v and k in ds.filters}
     return f"/api/v1/{name}?{urlencode({**kept, **extra})}"
+
+
+def derived(rows: Any, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` remembered with ``rows`` when they are a data-version precomputation
+    (:class:`kizuna.web.datasets.Records` as :func:`kizuna.web.datasets.fetch` serves them: one object
+    per data version, language and filter, shared by every request and never changed), by the language
+    of the moment and ``key``; computed afresh for any other rows.
+
+    What a page derives from such rows (a chart's spec and its JSON, a table's cells and HTML) is then
+    built once per data version and language instead of once per request: the value lives and dies
+    with the rows, which the store drops when the data version changes (:meth:`kizuna.web.store.ReadOnlyStore.refresh`),
+    so it can never outlive its data. ``key`` must name everything else the value depends on. Callers
+    must not change the value (it is shared): blocks built here are copied before any change.
+    """
+    if not isinstance(rows, Records):
+        return compute()
+    memo: dict[tuple[Any, ...], Any] = vars(rows).setdefault("derived", {})
+    full = (i18n.current(), *key)
+    if full not in memo:
+        memo[full] = compute()  # two requests may both build it at first: the same value, kept once
+    return memo[full]
 
 
 # --- cells: values as a person reads them --------------------------------------------------------
@@ -281,13 +304,24 @@ def table_block(
     cols = [c for c in columns if not data or c in data[0]] if columns else (list(data[0]) if data else [])
     total = result.total
     shown = min(total, rows)
+
+    def build() -> tuple[tuple[tuple[dict[str, Any], ...], ...], Markup]:
+        cell_rows = tuple(tuple(table_cell(c, r.get(c), names) for c in cols) for r in data[:rows])
+        return cell_rows, table_body(cell_rows)
+
+    if isinstance(data, Records):  # a precomputation: its cells and their HTML once per data version and language
+        cell_rows, body = derived(data, ("table", tuple(cols), rows, names is not None), build)
+        table_rows: Any = cell_rows
+    else:
+        table_rows, body = [[table_cell(c, r.get(c), names) for c in cols] for r in data[:rows]], None
     return {
         "kind": "table",
         "id": result.dataset.name,
         "title": title or _(result.dataset.title),
         "description": _(result.dataset.description),
         "columns": [heading(c) for c in cols],
-        "rows": [[table_cell(c, r.get(c), names) for c in cols] for r in data[:rows]],
+        "rows": table_rows,  # shared (tuples) when remembered: copy before changing (see _rule_text_table)
+        "body": body,  # the rows as HTML (render.tbody), or None: built from "rows" when rendered
         "total": total,
         "count": (
             _("Showing {shown} of {total} rows — download for all.").format(
@@ -317,6 +351,18 @@ def chart_block(
     }
 
 
+def remembered_chart(rows: Any, key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The chart (or map) block ``build()`` makes of ``rows``, with its spec written as JSON once
+    (:func:`kizuna.web.render.spec_json`), remembered with ``rows`` by ``key`` and the language
+    (:func:`derived`: once per data version when the rows are a precomputation). Do not change it."""
+
+    def frozen() -> dict[str, Any]:
+        block = build()
+        return {**block, "json": spec_json(block["spec"]) if block["spec"] else None}
+
+    return derived(rows, ("chart", *key), frozen)
+
+
 def notes_block(block_id: str, title: str, notes: list[dict[str, Any]]) -> dict[str, Any]:
     """Statements ({code, message}) a person should read before the tables: what the data cannot show."""
     return {"kind": "notes", "id": block_id, "title": title, "notes": notes}
@@ -339,9 +385,17 @@ def activity_map(
     and the admin-1 areas are labelled. With no country chosen only admin-1 areas are drawn (pages
     stay small); with one, its finest level. With no points, the title and the empty state say why:
     the filters match none, or the workspace's files give no coordinates at all."""
+    points = fetch(store, "activity-points", filters)
+    # the map of a precomputation's points: once per data version and language (derived)
+    key = ("activity-map", tuple(sorted(filters.items())), empty, title, points.total, points.empty_reason)
+    return remembered_chart(points.rows, key, lambda: _activity_map(store, filters, empty, title, points))
+
+
+def _activity_map(
+    store: ReadOnlyStore, filters: dict[str, str | None], empty: str | None, title: str, points: Result
+) -> dict[str, Any]:
     from kizuna.geo.areas import boundary_shapes
 
-    points = fetch(store, "activity-points", filters)
     country = filters.get("country")
     if store.has_tables("admin_areas"):
         # the boundaries of a country held, per data version (kizuna.web.store: "keep")
@@ -552,41 +606,55 @@ def overview(request: Request) -> HTMLResponse:
     acts = fetch(store, "activities", filters)
     points = fetch(store, "activity-points", filters)
     presence = fetch(store, "presence", filters)
+    # what the page derives from the rows (figures, charts, tables) is remembered with them: once per data
+    # version, language and country (derived), so a request formats and serialises only what is its own
     blocks = [
-        figures(
-            (N_("Country"), country_name(filters["country"])),
-            (N_("Activities"), i18n.number(acts.total)),
-            (N_("Allies"), allies_figure(presence)),
-            (N_("Publishers"), i18n.number(publishers.total)),
-            (N_("Mapped locations"), i18n.number(points.total)),
-        ),
-        chart_block(
-            "allies-chart",
-            _("Money by publisher (USD)"),
-            charts.bar_spec(
-                publishers.rows,
-                "publisher_name",
-                {"committed_usd": _("Committed"), "spent_usd": _("Spent")},
-                _("Bar chart: USD committed and spent by each publisher"),
+        derived(
+            acts.rows,
+            ("overview-figures", filters["country"], publishers.total, points.total),
+            lambda: figures(
+                (N_("Country"), country_name(filters["country"])),
+                (N_("Activities"), i18n.number(acts.total)),
+                (N_("Allies"), allies_figure(presence)),
+                (N_("Publishers"), i18n.number(publishers.total)),
+                (N_("Mapped locations"), i18n.number(points.total)),
             ),
-            publishers.empty_reason or N_("no money recorded"),
+        ),
+        remembered_chart(
+            publishers.rows,
+            ("allies-chart", publishers.empty_reason),
+            lambda: chart_block(
+                "allies-chart",
+                _("Money by publisher (USD)"),
+                charts.bar_spec(
+                    publishers.rows,
+                    "publisher_name",
+                    {"committed_usd": _("Committed"), "spent_usd": _("Spent")},
+                    _("Bar chart: USD committed and spent by each publisher"),
+                ),
+                publishers.empty_reason or N_("no money recorded"),
+            ),
         ),
         activity_map(store, filters, acts.empty_reason),
-        chart_block(
-            "ally-chart",
-            _("Disbursements by ally and sector (USD)"),
-            charts.heat_spec(
-                presence.rows,
-                "ally",
-                "sector",
-                "usd_disbursements",
-                _("Heat matrix: USD disbursed by each ally in each DAC 3-digit sector"),
-                _("Ally"),
-                _("Sector"),
-                fmt=".3~s",
+        remembered_chart(
+            presence.rows,
+            ("ally-chart", presence.empty_reason),
+            lambda: chart_block(
+                "ally-chart",
+                _("Disbursements by ally and sector (USD)"),
+                charts.heat_spec(
+                    presence.rows,
+                    "ally",
+                    "sector",
+                    "usd_disbursements",
+                    _("Heat matrix: USD disbursed by each ally in each DAC 3-digit sector"),
+                    _("Ally"),
+                    _("Sector"),
+                    fmt=".3~s",
+                ),
+                presence.empty_reason,
+                wide=True,
             ),
-            presence.empty_reason,
-            wide=True,
         ),
         table_block(publishers, filters, names=names),
         table_block(acts, filters, columns=ACTIVITY_COLUMNS, names=names),
@@ -610,19 +678,23 @@ def who_does_what_where(request: Request) -> HTMLResponse:
         else _("Activities by ally and sector")
     )
     blocks = [
-        chart_block(
-            "matrix",
-            title,
-            charts.heat_spec(
-                matrix.rows,
-                "ally",
-                "sector",
-                "n_activities",
-                _("Heat matrix: number of activities by ally and DAC 3-digit sector"),
-                _("Ally"),
-                _("Sector"),
+        remembered_chart(  # once per data version and language where the rows are a precomputation
+            matrix.rows,
+            ("presence-matrix", title, matrix.empty_reason),
+            lambda: chart_block(
+                "matrix",
+                title,
+                charts.heat_spec(
+                    matrix.rows,
+                    "ally",
+                    "sector",
+                    "n_activities",
+                    _("Heat matrix: number of activities by ally and DAC 3-digit sector"),
+                    _("Ally"),
+                    _("Sector"),
+                ),
+                matrix.empty_reason,
             ),
-            matrix.empty_reason,
         ),
         activity_map(store, filters, acts.empty_reason),
         table_block(matrix, filters, names=names),
@@ -1056,6 +1128,8 @@ def _rule_text_table(
     block = table_block(dataclasses.replace(result, rows=rows), filters, columns=columns, names=names)
     data = result.rows
     cols = [c for c in columns if not data or c in data[0]] if columns else (list(data[0]) if data else [])
+    block["rows"] = [list(r) for r in block["rows"]]  # a copy: rows may be shared (table_block)
+    block["body"] = None  # changed below: rendered from the rows
     for cells, (_row, done) in zip(block["rows"], shown, strict=False):
         for k, col in enumerate(cols):
             if col in done:

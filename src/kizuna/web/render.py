@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from kizuna.i18n import N_, gettext
 from kizuna.i18n.jinja import environment
+from kizuna.web.nav import TRACK_NAV
 from kizuna.web.shared_context import account
 
 NAV = [
@@ -18,22 +20,10 @@ NAV = [
     ("/division", N_("Division of labour")),
     ("/vital-core", N_("Vital core")),
     ("/screening", N_("Screening")),
-    # track's pages (issue 14) come here: see track_nav()
+    *TRACK_NAV,  # track's pages (issue 14): results, DDR, training
     ("/sources", N_("Sources")),
     ("/api", N_("API")),
 ]
-
-
-def track_nav() -> None:
-    """Put track's pages (results, DDR, training) into :data:`NAV` before Sources, once."""
-    from kizuna.web import track_ddr, track_results, track_training
-
-    at = [href for href, _ in NAV].index("/sources")
-    for part in (track_results, track_ddr, track_training):
-        for entry in part.NAV:
-            if entry not in NAV:
-                NAV.insert(at, entry)
-                at += 1
 
 
 def _value(c: dict[str, Any]) -> str:
@@ -90,11 +80,31 @@ def cells(row: list[dict[str, Any]]) -> Markup:
     return Markup("".join((c.html if isinstance(c, Cell) else None) or td(c) for c in row))
 
 
+def table_body(rows: Any) -> Markup:
+    """A table's rows as the HTML inside its ``<tbody>``, one indented ``<tr>`` a line (what the
+    template's row loop wrote, byte for byte)."""
+    return Markup("".join(f"        <tr>{cells(r)}</tr>\n" for r in rows))
+
+
+def tbody(block: dict[str, Any]) -> Markup:
+    """A table block's ``<tbody>`` content: the HTML :func:`kizuna.web.pages.table_block` remembered
+    with its rows, else built from ``rows`` now (a page that changed the cells after building the block)."""
+    body = block.get("body")
+    return body if body is not None else table_body(block["rows"])
+
+
+def spec_json(spec: Any) -> Markup:
+    """A chart's spec as the template's ``tojson`` filter writes it (sorted keys, HTML-safe), so that it
+    can be written once and remembered (:func:`kizuna.web.pages.derived`)."""
+    env = environment("kizuna.web")
+    return htmlsafe_json_dumps(spec, dumps=env.policies["json.dumps_function"], **env.policies["json.dumps_kwargs"])
+
+
 def render_page(name: str, context: dict[str, Any]) -> str:
     """Render template ``name`` in the language of the moment (see :mod:`kizuna.i18n`)."""
     env = environment("kizuna.web")
-    track_nav()
     env.globals["nav"] = NAV
     env.filters["cells"] = cells
+    env.filters["tbody"] = tbody
     env.globals["account"] = account  # shared mode: who is logged in (None otherwise)
     return env.get_template(name).render(**context)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from kizuna import i18n
 from kizuna.i18n import N_, _
 from kizuna.web.datasets import Ctx, Dataset, add_datasets, fetch
+from kizuna.web.nav import DDR_NAV
 
 router = APIRouter(include_in_schema=False)  # pages; the data are in the API as datasets
 
@@ -106,7 +107,7 @@ DATASETS: tuple[Dataset, ...] = (
         _dimensions,
     ),
 )
-NAV: list[tuple[str, str]] = [("/ddr", N_("DDR reintegration"))]
+NAV = DDR_NAV  # its entry of the navigation (kizuna.web.nav), shown before Sources
 
 INTRO = N_(
     "Reintegration of ex-combatants after disarmament, demobilisation and reintegration (DDR): time to "

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from kizuna import i18n
 from kizuna.i18n import N_
 from kizuna.web.datasets import Ctx, Dataset, add_datasets
+from kizuna.web.nav import RESULTS_NAV
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,7 +97,7 @@ DATASETS: tuple[Dataset, ...] = (
         "track",
     ),
 )
-NAV: list[tuple[str, str]] = [("/results", N_("Results"))]  # (href, N_-marked label), shown before Sources
+NAV = RESULTS_NAV  # its entry of the navigation (kizuna.web.nav), shown before Sources
 
 PROGRESS_COLUMNS = [
     "org",

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from kizuna import i18n
 from kizuna.i18n import N_, _
 from kizuna.web.datasets import Ctx, Dataset, add_datasets
+from kizuna.web.nav import TRAINING_NAV
 
 router = APIRouter(include_in_schema=False)  # a page, not an API operation
 EMPTY = N_("no training courses yet — run `kizuna training import --course NAME --roster ROSTER.csv --key KEY`")
@@ -131,7 +132,7 @@ DATASETS: tuple[Dataset, ...] = (
         _table("by_session"),
     ),
 )
-NAV: list[tuple[str, str]] = [("/training", N_("Training"))]  # (href, N_-marked label), shown before Sources
+NAV = TRAINING_NAV  # its entry of the navigation (kizuna.web.nav), shown before Sources
 
 
 @router.get("/training", response_class=HTMLResponse)
