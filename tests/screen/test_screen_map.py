@@ -12,11 +12,11 @@ import pathlib
 from pathlib import Path
 
 import pytest
+from tests.screen.test_screen_reliability import ACLED_COLS, AS_OF, COMMUNITIES, WELL, _acled, _csv, _write
 
 from kizuna.screen.run import screen_files
 from kizuna.web.screen_map import register_layers
 from kizuna.workspace import open_workspace
-from tests.screen.test_screen_reliability import ACLED_COLS, AS_OF, COMMUNITIES, WELL, _acled, _csv, _write
 
 COLS = [*ACLED_COLS, "actor1"]
 
