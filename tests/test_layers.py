@@ -42,9 +42,6 @@ SQL_ALLOWED: dict[str, str] = {
     "kizuna.shared.records": "shared mode: lands an import's rows in the PostgreSQL record tables (COPY)",
     "kizuna.shared.analytic": "shared mode: reads the visible rows (through RLS) into the analytical DuckDB copy",
     "kizuna.shared.imports": "shared mode: the imports and jobs tables (submit, claim, finish, fail)",
-    "kizuna.shared.commands": "pending: the admin CLI's listings query in place (move to kizuna/shared/queries.py)",
-    # pending: its SQL belongs in web/queries.py; the file was another helper's during issue 15 (see the report)
-    "kizuna.web.datasets": "pending: five dataset queries and two counts written in place (move to web/queries.py)",
 }
 
 # Import cycles known and not yet broken: each entry is the exact set of modules of one cycle, with why.

@@ -173,6 +173,17 @@ EDGE_CASES = {
         '<pos>4.85 31.6</pos></point><exactness code="1"/><location-class code="2"/></location>'
         "<location><point><pos>200 0</pos></point></location>",
     ),
+    # hypothesis found these: an administrative element without a code (IATI requires @code) after one with
+    # a code; a vocabulary that must belong to the element the code came from
+    "an administrative element without a code after one with a code": act(
+        "A-1", '<location ref="L"><administrative level="1" code="X"/><administrative level="1"/></location>'
+    ),
+    "administrative vocabularies follow the codes kept": act(
+        "A-1",
+        '<location ref="L"><administrative level="2" code="B" vocabulary="G2"/><administrative level="1" code="A"/>'
+        '</location><location ref="M"><administrative level="2" code="B" vocabulary="G2"/>'
+        '<administrative level="2" code="C" vocabulary="G3"/><administrative level="1" vocabulary="G1"/></location>',
+    ),
     "1.x-style text directly in elements": act("A-1", "<title>Plain title</title>"),
     "a namespaced element named like an IATI one is ignored": act(
         "A-1", '<usg:sector code="1"/><sector code="15220"/>' + TX.format(r="1", c="USD", v="1")
@@ -207,6 +218,30 @@ def test_fast_path_equals_the_reference_reader_on_edge_cases(case, tmp_path):
     ns = ' xmlns:usg="https://foreignassistance.gov"' if "usg:" in EDGE_CASES[case] else ""
     data = doc(EDGE_CASES[case], ns=ns)
     assert_same(tmp_path / "edge.xml", data)
+
+
+@pytest.mark.parametrize(
+    ("administrative", "expected"),
+    [
+        # IATI 2.03 location/administrative/@code is required: an element without one erases nothing
+        ('<administrative level="1" code="X"/><administrative level="1"/>', ("X", None, None)),
+        ('<administrative level="1"/><administrative level="1" code="X"/>', ("X", None, None)),
+        ('<administrative level="1" code="X" vocabulary="G1"/><administrative level="1" code=" "/>', ("X", None, "G1")),
+        # the same level repeated with codes (say, two vocabularies): the last is kept, with its vocabulary
+        ('<administrative level="1" code="A" vocabulary="G1"/><administrative level="1" code="C"/>', ("C", None, None)),
+        ('<administrative level="2" code="B" vocabulary="G2"/><administrative level="2" code="C" vocabulary="G3"/>',
+         (None, "C", "G3")),
+        # the vocabulary is adm1's element's, else adm2's: never another element's
+        ('<administrative level="2" code="B" vocabulary="G2"/><administrative level="1" code="A"/>', ("A", "B", None)),
+        ('<administrative level="1" vocabulary="G1"/><administrative level="2" code="B" vocabulary="G2"/>',
+         (None, "B", "G2")),
+    ],
+)
+def test_administrative_areas_are_read_the_same_by_both_paths(administrative, expected, tmp_path):
+    data = doc(act("A-1", f'<location ref="L">{administrative}</location>'))
+    fast = assert_same(tmp_path / "adm.xml", data)
+    row = fast.tables["locations"].select(["adm1", "adm2", "admin_vocabulary"]).to_pylist()
+    assert [tuple(r.values()) for r in row] == [expected]
 
 
 def test_lines_are_those_of_the_file_even_past_line_65535(tmp_path):

@@ -739,18 +739,25 @@ class IatiReader:
                         loc["lat"], loc["lon"] = lat, lon
                 except ValueError:
                     pass
+        # IATI 2.0x location/administrative: @code is required and the element may repeat (one per level
+        # or vocabulary). An element without a code says nothing, so it never erases another's code; of
+        # several with codes at one level the last is kept. admin_vocabulary is the @vocabulary of the
+        # element adm1 came from, else of the one adm2 came from (it describes that code, not another).
+        vocab1 = vocab2 = None
         for adm in el.iterchildren("administrative"):
             level = (adm.get("level") or "").strip()
             code = (adm.get("code") or "").strip() or None
-            if level == "1":
-                loc["adm1"] = code
-                loc["admin_vocabulary"] = adm.get("vocabulary")
-            elif level == "2":
-                loc["adm2"] = code
-                loc["admin_vocabulary"] = loc["admin_vocabulary"] or adm.get("vocabulary")
-            elif self.v1 and not level:  # 1.0x: <administrative country= adm1= adm2=>
-                loc["adm1"] = (adm.get("adm1") or "").strip() or loc["adm1"]
-                loc["adm2"] = (adm.get("adm2") or "").strip() or loc["adm2"]
+            if level == "1" and code:
+                loc["adm1"], vocab1 = code, adm.get("vocabulary")
+            elif level == "2" and code:
+                loc["adm2"], vocab2 = code, adm.get("vocabulary")
+            elif self.v1 and not level:  # 1.0x: <administrative country= adm1= adm2=>, no vocabulary
+                a1, a2 = (adm.get("adm1") or "").strip(), (adm.get("adm2") or "").strip()
+                if a1:
+                    loc["adm1"], vocab1 = a1, None
+                if a2:
+                    loc["adm2"], vocab2 = a2, None
+        loc["admin_vocabulary"] = vocab1 if loc["adm1"] is not None else vocab2
         return loc
 
     def _read_result(self, el: etree._Element, act: Activity) -> dict[str, Any]:

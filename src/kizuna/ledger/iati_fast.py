@@ -1043,13 +1043,15 @@ def _locations(t: dict[str, pa.Table], loc: pa.RecordBatch, uid_arr: pa.Array, n
     level = _strip(col("adm_level"))
     code = _strip(col("adm_code"))
     vocab = col("adm_vocab")
-    is1, is2 = pc.equal(level, "1"), pc.equal(level, "2")
-    none_s = pa.scalar(None, pa.string())
-    adm1 = last(pc.if_else(is1, code, none_s))
-    adm2 = last(pc.if_else(is2, code, none_s))
-    # admin_vocabulary: the level-1 vocabulary (last one), else the first level-2 one.
-    v1 = _last_per(lid, n_loc, pc.if_else(is1, vocab, none_s))
-    v2 = _first_per(lid, n_loc, pc.if_else(is2, vocab, none_s))
+    # The reference reader's rule (IatiReader._read_location): per level, the last element with a code
+    # (one without a code is skipped); admin_vocabulary is the vocabulary of adm1's element, else adm2's.
+    rows = pa.array(np.arange(loc.num_rows, dtype=np.int64))
+    none_i = pa.scalar(None, pa.int64())
+    has_code = pc.is_valid(code)
+    row1 = last(pc.if_else(pc.and_(pc.equal(level, "1"), has_code).fill_null(False), rows, none_i))
+    row2 = last(pc.if_else(pc.and_(pc.equal(level, "2"), has_code).fill_null(False), rows, none_i))
+    adm1, adm2 = code.take(row1), code.take(row2)
+    vocabulary = pc.if_else(pc.is_valid(adm1), vocab.take(row1), vocab.take(row2))
     t["locations"] = _table(
         "locations",
         {
@@ -1063,7 +1065,7 @@ def _locations(t: dict[str, pa.Table], loc: pa.RecordBatch, uid_arr: pa.Array, n
             "location_class": first(_strip(col("lc_code"))),
             "adm1": adm1,
             "adm2": adm2,
-            "admin_vocabulary": pc.coalesce(v1, v2),
+            "admin_vocabulary": vocabulary,
         },
     )
 

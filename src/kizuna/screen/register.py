@@ -117,6 +117,8 @@ class Register:
     catalogue_sha256: str
     next_steps: str
     layers: dict[str, Any] = field(default_factory=dict)
+    # what the map draws (kizuna.screen.map_layers.build_map), stored with the register; not in to_dict
+    map_layers: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:

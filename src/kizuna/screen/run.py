@@ -17,6 +17,7 @@ from kizuna.i18n import N_
 from kizuna.screen.context import read_boundaries, read_communities
 from kizuna.screen.events import PRECISION_LEVELS, precision_level, read_events
 from kizuna.screen.facts import Context
+from kizuna.screen.map_layers import build_map
 from kizuna.screen.proposal import Proposal, read_proposals
 from kizuna.screen.register import Register, screen_proposal
 from kizuna.screen.rules import load_catalogue
@@ -122,6 +123,9 @@ def screen_files(
         read.append((path, props))
     for path, props in read:
         regs = [screen_proposal(p, ctx, cat, as_of, layers) for p in props]
+        # the map is made now, from the layers read once above, so that no page reads a layer file
+        for p, reg in zip(props, regs, strict=True):
+            reg.map_layers = build_map(p, com, ev_frames)
         run.registers.extend(regs)
         run.files.append((path, file_sha256(path), regs))
     if ws is not None and store:

@@ -82,12 +82,39 @@ def store_registers(ws: Workspace, registers: list[Register], proposal_file: Pat
 
 
 def store_registers_many(ws: Workspace, files: list[tuple[Path, str, list[Register]]]) -> list[int]:
-    """Store the registers of several proposal files in ONE transaction: all of them or none."""
+    """Store the registers of several proposal files in ONE transaction: all of them or none.
+
+    Registers stored before maps were kept with them get theirs in the same transaction
+    (:func:`maps_to_backfill`)."""
     ids: list[int] = []
+    older = maps_to_backfill(ws)
     with ws.transaction() as con:
         for proposal_file, proposal_sha256, registers in files:
             ids.extend(_store_file(ws, con, registers, proposal_file, proposal_sha256))
+        for register_id, layers in older.items():
+            con.execute("UPDATE screen_registers SET layers = ? WHERE register_id = ?", [_dump(layers), register_id])
     return ids
+
+
+def maps_to_backfill(ws: Workspace) -> dict[int, dict[str, Any]]:
+    """register id -> its ``layers`` with the ``map`` added, for each stored register without one (stored
+    before maps were kept with registers): read again from the files beside its proposal
+    (:func:`kizuna.screen.map_layers.map_layers`; files moved or changed are named in ``missing``)."""
+    from kizuna.screen.map_layers import MAP_KEYS, map_layers
+
+    if not ws.has_table("screen_registers"):
+        return {}
+    rows = ws.query(
+        "SELECT r.register_id, r.proposal_id, r.layers, i.file_path, i.sha256 AS proposal_sha256"
+        " FROM screen_registers r JOIN imports i USING (import_id)"
+        " WHERE json_extract(r.layers, '$.map') IS NULL ORDER BY r.register_id"
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        drawn = map_layers(row, ws.source_path(row["file_path"]) or Path())
+        layers = json.loads(row["layers"] or "{}")
+        out[int(row["register_id"])] = {**layers, "map": {k: drawn[k] for k in MAP_KEYS}}
+    return out
 
 
 def _store_file(
@@ -128,7 +155,7 @@ def _store_file(
                 reg.catalogue,
                 reg.catalogue_version,
                 reg.catalogue_sha256,
-                _dump(reg.layers),
+                _dump({**reg.layers, "map": reg.map_layers} if reg.map_layers else reg.layers),
                 _dump(reg.facts),
                 datetime.now(UTC).replace(tzinfo=None),
             ],

@@ -186,18 +186,12 @@ def db_status(
     fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="table, csv or json.")] = AuditFormat.table,
 ) -> None:
     """List the migrations: applied (with when) and still to apply; and the data version."""
-    from kizuna.shared import pg
+    from kizuna.shared import pg, queries
 
     with _owner(database) as con:
-        have = {}
-        if pg.applied(con):
-            have = {r["version"]: r["applied_at"] for r in con.execute(
-                "SELECT version, applied_at FROM kizuna_schema_migrations").fetchall()}
+        have = queries.applied_migrations(con) if pg.applied(con) else {}
         rows = [{"version": m.version, "name": m.name, "applied_at": have.get(m.version)} for m in pg.migrations()]
-        data_version = None
-        if have:
-            row = con.execute("SELECT version FROM data_version").fetchone()
-            data_version = row["version"] if row else None
+        data_version = queries.data_version(con) if have else None
     _table(rows, fmt, _("Migrations"), "")
     if fmt is AuditFormat.table:
         pending = sum(1 for r in rows if r["applied_at"] is None)
@@ -231,14 +225,11 @@ def org_list(
     fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="table, csv or json.")] = AuditFormat.table,
 ) -> None:
     """List the organisations with their number of users and imports."""
+    from kizuna.shared import queries
+
     with _owner(database) as con:
-        rows = con.execute(
-            "SELECT o.slug, o.name, o.iati_ref,"
-            " (SELECT count(*) FROM memberships m WHERE m.org_id = o.org_id) AS users,"
-            " (SELECT count(*) FROM imports i WHERE i.org_id = o.org_id) AS imports, o.created_at"
-            " FROM orgs o ORDER BY o.slug"
-        ).fetchall()
-    _table([dict(r) for r in rows], fmt, _("Organisations"), _("no organisations yet: add one with kizuna org add"))
+        rows = queries.org_listing(con)
+    _table(rows, fmt, _("Organisations"), _("no organisations yet: add one with kizuna org add"))
 
 
 # --- user ----------------------------------------------------------------------------------------------
@@ -275,12 +266,12 @@ def user_add(
 
     A new user needs a password: from --password-file, or typed twice; never on the command line.
     """
-    from kizuna.shared import accounts, audit
+    from kizuna.shared import accounts, audit, queries
 
     accounts.check_role(role)
     with _owner(database) as con:
         org_id = accounts.org_id(con, org)
-        known = con.execute("SELECT 1 FROM users WHERE email = %s", [email.strip().lower()]).fetchone()
+        known = queries.user_id(con, email) is not None
         password = _password_from(password_file) if (password_file is not None or not known) else None
         uid = accounts.add_user(con, email, org, role, password, display_name)
         audit.append(con, action="user.add", target_kind="user", target_id=uid, actor_org=org_id,
@@ -322,10 +313,10 @@ def token_revoke(
     database: DatabaseOpt = None,
 ) -> None:
     """Revoke a token; requests with it are refused at once."""
-    from kizuna.shared import accounts, audit
+    from kizuna.shared import accounts, audit, queries
 
     with _owner(database) as con:
-        row = con.execute("SELECT org_id, revoked_at FROM api_tokens WHERE token_id = %s", [token_id]).fetchone()
+        row = queries.token_org(con, token_id)
         if row is None:
             raise KizunaError(
                 "token.unknown",
@@ -350,21 +341,11 @@ def token_list(
     fmt: Annotated[AuditFormat, typer.Option("--format", "-f", help="table, csv or json.")] = AuditFormat.table,
 ) -> None:
     """List API tokens (never their secrets): who, which organisation and role, expiry, revocation, last use."""
-    from kizuna.shared import accounts
+    from kizuna.shared import accounts, queries
 
     with _owner(database) as con:
-        params: list[Any] = []
-        where = ""
-        if org is not None:
-            where = " WHERE t.org_id = %s"
-            params.append(accounts.org_id(con, org))
-        rows = con.execute(
-            "SELECT t.token_id, t.prefix, u.email, o.slug AS org, t.role, t.label, t.created_at, t.expires_at,"
-            " t.revoked_at, t.last_used_at FROM api_tokens t JOIN users u USING (user_id)"
-            " JOIN orgs o ON o.org_id = t.org_id" + where + " ORDER BY t.token_id",
-            params,
-        ).fetchall()
-    _table([dict(r) for r in rows], fmt, _("API tokens"), _("no tokens"))
+        rows = queries.token_listing(con, accounts.org_id(con, org) if org is not None else None)
+    _table(rows, fmt, _("API tokens"), _("no tokens"))
 
 
 # --- audit ---------------------------------------------------------------------------------------------
@@ -406,7 +387,7 @@ def audit_cmd(
 
     Each row has the SHA-256 of the record before and after the change.
     """
-    from kizuna.shared import accounts, audit
+    from kizuna.shared import accounts, audit, queries
 
     start, end = _moment(since, "--since"), _moment(until, "--until", end=True)
     with _owner(database) as con:
@@ -415,9 +396,8 @@ def audit_cmd(
         rows: list[dict[str, Any]] = []
         known = True
         if user is not None:
-            found = con.execute("SELECT user_id FROM users WHERE email = %s", [user.strip().lower()]).fetchone()
-            known = found is not None
-            user_id = int(found["user_id"]) if found else None
+            user_id = queries.user_id(con, user)
+            known = user_id is not None
         if known:
             rows = [dict(r) for r in audit.entries(con, org_id=org_id, action=action, user_id=user_id, since=start,
                                                     until=end, limit=limit)]

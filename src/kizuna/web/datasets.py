@@ -548,16 +548,12 @@ def _register_layer(layer: str) -> Callable[..., Any]:
     def run(ctx: Ctx, register: str | None = None) -> Any:
         from kizuna.web.screen_map import register_layers
 
-        reg = as_int(register, "register") or queries_latest_register(ctx.ws)
+        reg = as_int(register, "register") or queries.latest_register(ctx.ws)
         if reg is None:
             return []
         return ctx.store.cached(("screen-layers", reg), lambda ws: register_layers(ws, reg))[layer]
 
     return run
-
-
-def queries_latest_register(ws: Workspace) -> int | None:
-    return ws.scalar("SELECT max(register_id) FROM screen_registers")
 
 
 LEDGER_EMPTY = N_("no activities yet — run `kizuna ingest FILE` (IATI XML or a 3W sheet) or `kizuna demo`")
@@ -884,11 +880,8 @@ def ready(store: ReadOnlyStore, ds: Dataset) -> bool:
         return False
     if not ds.needs:
         return True
-
-    def count(ws: Workspace) -> int:
-        return int(ws.scalar(f'SELECT count(*) FROM "{ds.needs[0]}"') or 0)
-
-    return store.cached(("count", ds.needs[0]), count, keep=True) > 0
+    table = ds.needs[0]
+    return store.cached(("count", table), lambda ws: queries.row_count(ws, table), keep=True) > 0
 
 
 def fetch(store: ReadOnlyStore, name: str, filters: Mapping[str, str | None]) -> Result:
@@ -928,11 +921,14 @@ def _has_rows(store: ReadOnlyStore, *tables: str) -> bool:
     return store.has_tables(*tables) and ready(store, Dataset("", "", "", lambda ctx: [], (), tables))
 
 
-def _distinct(sql: str, *tables: str) -> Callable[[ReadOnlyStore], list[str]]:
+def _distinct(name: str) -> Callable[[ReadOnlyStore], list[str]]:
+    """The values of :data:`kizuna.web.queries.FILTER_VALUES` ``name`` ([] while its tables are missing)."""
+    tables = queries.FILTER_VALUES[name][1]
+
     def load(store: ReadOnlyStore) -> list[str]:
         if not store.has_tables(*tables):
             return []
-        return sorted({str(r["v"]) for r in store.cached(("known-sql", sql), lambda ws: ws.query(sql), keep=True)})
+        return store.cached(("known-values", name), lambda ws: queries.filter_values(ws, name), keep=True)
 
     return load
 
@@ -966,10 +962,7 @@ def _known_areas(store: ReadOnlyStore) -> list[str]:
     gap rows' areas."""
 
     def load() -> list[str]:
-        held = set(_distinct("SELECT DISTINCT adm1 AS v FROM locations WHERE adm1 IS NOT NULL", "locations")(store))
-        held |= set(
-            _distinct("SELECT DISTINCT admin1 AS v FROM measure_needs WHERE admin1 IS NOT NULL", "measure_needs")(store)
-        )
+        held = set(_distinct("location-adm1")(store)) | set(_distinct("needs-adm1")(store))
         if store.needs_table() is not None and _has_rows(store, *MONEY):
             held |= {str(r["adm1"]) for r in fetch(store, "gaps", {}).rows if r.get("adm1")}
         return sorted(held)
@@ -987,17 +980,10 @@ def known_sector_names(store: ReadOnlyStore) -> list[str]:
 KNOWN: dict[str, Callable[[ReadOnlyStore], list[str]]] = {
     "country": _known_countries,
     "ally": _known_allies,
-    "publisher": _distinct(
-        "SELECT DISTINCT publisher_ref AS v FROM activities WHERE publisher_ref IS NOT NULL", "activities"
-    ),
-    "sector": _distinct(
-        "SELECT DISTINCT code AS v FROM activity_sectors WHERE vocabulary IN ('1', '2') AND code IS NOT NULL"
-        " UNION SELECT DISTINCT sector FROM flows WHERE sector IS NOT NULL",
-        "activity_sectors",
-        "flows",
-    ),
+    "publisher": _distinct("publisher"),
+    "sector": _distinct("sector"),
     "adm1": _known_areas,
-    "register": _distinct("SELECT register_id AS v FROM screen_registers", "screen_registers"),
+    "register": _distinct("register"),
     # "all" (the whole population) is every run's first group, and the vital-core page's default
     "group": lambda store: sorted(
         {"all"}
@@ -1007,14 +993,9 @@ KNOWN: dict[str, Callable[[ReadOnlyStore], list[str]]] = {
             else set()
         )
     ),
-    "round": _distinct(
-        "SELECT DISTINCT round AS v FROM measure_estimates"
-        " WHERE run_id = (SELECT max(run_id) FROM measure_runs) AND round IS NOT NULL",
-        "measure_runs",
-        "measure_estimates",
-    ),
+    "round": _distinct("round"),
     # track, training evaluation (issue 14)
-    "course": _distinct("SELECT course AS v FROM training_courses", "training_courses"),
+    "course": _distinct("course"),
 }
 
 
@@ -1060,12 +1041,9 @@ def _check_activities(store: ReadOnlyStore, value: str) -> list[str]:
     if not store.has_tables("activities"):
         return validate.check_ids("activity", value, [], []) or []
 
-    def look(ws: Workspace) -> tuple[list[str], list[str]]:
-        held = ws.query("SELECT activity_uid AS v FROM activities WHERE list_contains(?, activity_uid)", [ids])
-        examples = ws.query(f"SELECT activity_uid AS v FROM activities ORDER BY 1 LIMIT {validate.HINT_MAX}")
-        return [r["v"] for r in held], [r["v"] for r in examples]
-
-    held, examples = store.cached(("known-activities", tuple(ids)), look)
+    held, examples = store.cached(
+        ("known-activities", tuple(ids)), lambda ws: queries.held_activities(ws, ids, validate.HINT_MAX)
+    )
     return validate.check_ids("activity", ",".join(ids), held, examples) or []
 
 

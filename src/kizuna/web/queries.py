@@ -376,3 +376,55 @@ def register_detail(ws: Workspace, register: int) -> dict[str, Any] | None:
         [register],
     )
     return rows[0] if rows else None
+
+
+def latest_register(ws: Workspace) -> int | None:
+    """The newest screening register's id (None when none is stored)."""
+    return ws.scalar("SELECT max(register_id) FROM screen_registers")
+
+
+# --- what the datasets and their filters need (kizuna.web.datasets) ------------------------------------
+
+
+def row_count(ws: Workspace, table: str) -> int:
+    """How many rows ``table`` holds (a dataset is ready when its first table holds any). ``table`` is
+    one of the datasets' declared table names, never a request's text."""
+    return int(ws.scalar(f'SELECT count(*) FROM "{table}"') or 0)
+
+
+# The values each filter accepts (kizuna.validate checks a request's filters against them), one query
+# per filter: name -> (SELECT giving the values as column v, the tables it reads).
+FILTER_VALUES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "publisher": (
+        "SELECT DISTINCT publisher_ref AS v FROM activities WHERE publisher_ref IS NOT NULL",
+        ("activities",),
+    ),
+    "sector": (
+        "SELECT DISTINCT code AS v FROM activity_sectors WHERE vocabulary IN ('1', '2') AND code IS NOT NULL"
+        " UNION SELECT DISTINCT sector FROM flows WHERE sector IS NOT NULL",
+        ("activity_sectors", "flows"),
+    ),
+    "location-adm1": ("SELECT DISTINCT adm1 AS v FROM locations WHERE adm1 IS NOT NULL", ("locations",)),
+    "needs-adm1": ("SELECT DISTINCT admin1 AS v FROM measure_needs WHERE admin1 IS NOT NULL", ("measure_needs",)),
+    "register": ("SELECT register_id AS v FROM screen_registers", ("screen_registers",)),
+    "round": (
+        "SELECT DISTINCT round AS v FROM measure_estimates"
+        " WHERE run_id = (SELECT max(run_id) FROM measure_runs) AND round IS NOT NULL",
+        ("measure_runs", "measure_estimates"),
+    ),
+    # track, training evaluation (issue 14)
+    "course": ("SELECT course AS v FROM training_courses", ("training_courses",)),
+}
+
+
+def filter_values(ws: Workspace, name: str) -> list[str]:
+    """The distinct values of :data:`FILTER_VALUES` ``name`` as text, sorted."""
+    sql, _tables = FILTER_VALUES[name]
+    return sorted({str(r["v"]) for r in ws.query(sql)})
+
+
+def held_activities(ws: Workspace, ids: list[str], examples: int) -> tuple[list[str], list[str]]:
+    """Which of ``ids`` the ledger holds, and its first ``examples`` activity ids (for a hint)."""
+    held = ws.query("SELECT activity_uid AS v FROM activities WHERE list_contains(?, activity_uid)", [ids])
+    first = ws.query("SELECT activity_uid AS v FROM activities ORDER BY 1 LIMIT ?", [int(examples)])
+    return [r["v"] for r in held], [r["v"] for r in first]

@@ -1,19 +1,19 @@
 """The map of one screening register: its project site, the communities and the conflict events.
 
-A thin adapter: the register's provenance comes from the store (:func:`kizuna.web.queries.register_detail`),
-the layers' rows from :func:`kizuna.screen.map_layers.map_layers` (the screen part's readers, each file
-checked against the sha256 the register recorded). Read-only. Events carry no actor names: only the
-columns of :data:`EVENT_COLUMNS` leave the server, whatever the reader gives.
+A thin adapter over the store: the register's row comes from :func:`kizuna.web.queries.register_detail`,
+and its map is the one kept with it when it was screened (:func:`kizuna.screen.map_layers.stored_map`).
+A request reads no layer file. Events carry no actor names: only the columns of :data:`EVENT_COLUMNS`
+leave the server, whatever is stored.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from kizuna.errors import NotFound, Where
 from kizuna.i18n import N_
-from kizuna.screen.map_layers import EVENT_MARGIN_DEG, map_layers
+from kizuna.screen.map_layers import EVENT_MARGIN_DEG, MAP_KEYS, stored_map
 from kizuna.web.queries import register_detail
 from kizuna.workspace import Workspace
 
@@ -24,7 +24,9 @@ EVENT_COLUMNS = ("date", "category", "sub_category", "fatalities", "lat", "lon")
 
 def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
     """{"register", "site", "site_lines", "communities", "events", "missing"} for one register
-    (see :func:`kizuna.screen.map_layers.map_layers`)."""
+    (see :func:`kizuna.screen.map_layers.build_map`). A register stored before maps were kept with
+    registers, and not given one since (``kizuna screen`` does, :func:`kizuna.screen.store.maps_to_backfill`),
+    has an empty map naming its proposal file in ``missing``."""
     detail = register_detail(ws, register)
     if detail is None:
         raise NotFound(
@@ -34,7 +36,9 @@ def register_layers(ws: Workspace, register: int) -> dict[str, Any]:
             hint=N_("see /api/v1/screening-registers for the registers in this workspace"),
             params={"register": register},
         )
-    proposal = ws.source_path(detail["file_path"]) or Path()  # stored relative to the workspace's folder
-    out = map_layers({**detail, "register_id": register}, proposal)
+    out = stored_map({**detail, "register_id": register})
+    if out is None:
+        out = {"register": register, **{k: [] for k in MAP_KEYS}}
+        out["missing"] = [PurePath(str(detail["file_path"] or "")).name]
     out["events"] = [{c: e.get(c) for c in EVENT_COLUMNS} for e in out["events"]]
     return out
