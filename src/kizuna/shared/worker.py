@@ -91,8 +91,10 @@ class ChildProcess:
             procs = getattr(self._pool, "_processes", None) or {}
             return next(iter(procs), None)
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
+        """Stop the child: queued calls are dropped; a running one ends with the server (the child
+        watches it) unless ``wait``, which waits for it."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=wait, cancel_futures=True)
