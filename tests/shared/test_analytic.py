@@ -123,7 +123,18 @@ def test_the_copy_key_changes_with_what_the_organisation_sees_and_only_then(tmp_
     iid, _ = load(pg_url, orgs["ocha"], "3w", sheet)
     seen = key_as(pg_url, orgs["jica"])
     assert seen != empty and seen == key_as(pg_url, orgs["usaid"])  # same imports, none their own
-    assert key_as(pg_url, orgs["ocha"]) != seen  # the owner also sees the person-level rows
+    assert key_as(pg_url, orgs["ocha"]) == seen  # a 3W sheet has no person-level rows: the owner shares the copy
+    with pg.connect(pg_url) as con:  # a person-level row in the import (as DDR would store it)
+        con.execute(
+            "INSERT INTO ddr_persons (programme_id, person, sex, cohort, area, import_id) VALUES (1, 'p1', 'f', 'c', 'x', %s)",
+            [iid],
+        )
+        con.commit()
+    assert key_as(pg_url, orgs["ocha"]) != seen  # only the owner reads it: a copy of its own
+    assert key_as(pg_url, orgs["jica"]) == seen == key_as(pg_url, orgs["usaid"])
+    with pg.connect(pg_url) as con:
+        con.execute("DELETE FROM ddr_persons WHERE import_id = %s", [iid])
+        con.commit()
     with pg.connect(pg_url, as_app=True) as con, pg.acting(con, orgs["ocha"], "editor") as a:
         con.execute("UPDATE imports SET visibility = 'private' WHERE import_id = %s", [iid])
     assert key_as(pg_url, orgs["jica"]) == empty  # another organisation's private import: jica's view as before

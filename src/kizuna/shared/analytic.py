@@ -54,7 +54,20 @@ _IMPORT_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 # Bumped when the copy is built differently, so that cached copies are not reused.
-COPY_FORMAT = 2  # 2: only finished imports (a pending import has no rows yet; the imports page lists it)
+# 2: only finished imports (a pending import has no rows yet; the imports page lists it);
+# 3: 'own' marks imports with the organisation's person-level rows only
+COPY_FORMAT = 3
+
+
+# Whether the acting organisation owns person-level rows in an import: the one thing besides the set
+# of visible imports that makes its copy differ from another's (RLS shows person rows to the owner only).
+_OWN_PERSONS = " OR ".join(
+    f"EXISTS (SELECT 1 FROM {t} p WHERE p.import_id = i.import_id)" for t in records.PERSONAL_TABLES
+)
+_STATE_SQL = (
+    f"SELECT i.import_id, i.org_id = kizuna_org() AND ({_OWN_PERSONS}) AS own FROM imports i"
+    " WHERE i.status = 'done' ORDER BY i.import_id"
+)
 
 
 def copy_state(con: psycopg.Connection[Any]) -> tuple[str, frozenset[tuple[int, bool]]]:
@@ -62,8 +75,11 @@ def copy_state(con: psycopg.Connection[Any]) -> tuple[str, frozenset[tuple[int, 
     sees (finished imports only: a pending one has no rows yet, a failed one never will).
 
     The key is a sha256 (hex) over the DuckDB schema version, the copy format and, for each visible
-    finished import in id order, its id and whether this organisation owns it (an owner also sees the
-    import's person-level rows). Imports are never edited once done (a new file is a new import), so
+    finished import in id order, its id and whether this organisation owns person-level rows in it
+    (only the owner reads those: :data:`kizuna.shared.records.PERSONAL_TABLES`). Organisations that
+    see the same imports and no person-level rows of their own among them — the usual case: IATI files
+    and 3W sheets have none — share one key, so one copy serves them all. Imports are never edited
+    once done (a new file is a new import), so
     equal keys mean equal analytical copies; another organisation's private write, or anyone's upload
     still waiting for its job, leaves this key as it was.
     """
@@ -72,9 +88,7 @@ def copy_state(con: psycopg.Connection[Any]) -> tuple[str, frozenset[tuple[int, 
     h = hashlib.sha256()
     h.update(f"copy{COPY_FORMAT}|schema{max(m.version for m in migrations())}".encode())
     seen: set[tuple[int, bool]] = set()
-    for row in con.execute(
-        "SELECT import_id, org_id = kizuna_org() AS own FROM imports WHERE status = 'done' ORDER BY import_id"
-    ).fetchall():
+    for row in con.execute(_STATE_SQL).fetchall():
         iid, own = (row["import_id"], row["own"]) if isinstance(row, dict) else row
         h.update(f"|{iid}:{'own' if own else 'seen'}".encode())
         seen.add((int(iid), bool(own)))

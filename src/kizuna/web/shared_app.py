@@ -393,11 +393,15 @@ class Copies:
         return create_app(self.directory / f"{key}.duckdb", cache_size=self.cache_size, cache_vary=account_key)
 
     def _register(self, key: str, app: FastAPI) -> FastAPI:
+        """Serve ``key`` from ``app``; beyond ``kept`` copies the least recently used go, but never an
+        organisation's newest (its stale reads answer from it while the next one builds; evicting it
+        would make every reader wait for a build)."""
         with self._lock:
             self._apps[key] = app
             self._apps.move_to_end(key)
-            while len(self._apps) > self.kept:
-                old, _ = self._apps.popitem(last=False)
+            newest = {k for k, _seen in self._latest.values()} | {key}
+            for old in [k for k in self._apps if k not in newest][: max(0, len(self._apps) - self.kept)]:
+                del self._apps[old]
                 self._key_locks.pop(old, None)
                 # a request still reading it keeps its open file; the name goes now
                 (self.directory / f"{old}.duckdb").unlink(missing_ok=True)
