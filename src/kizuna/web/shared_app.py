@@ -82,6 +82,7 @@ OWN_PREFIXES = ("/logout", "/upload", "/imports", "/admin/", "/api/v1/imports", 
                 "/api/v1/me")
 LOGIN_PER_MINUTE = 10
 COPIES_KEPT = 4
+REFRESH_S = 5.0  # stale reads: an organisation's next copy starts at most this often (s)
 CHECK_AFTER_S = 1.0  # a pooled connection idle longer than this is pinged before it is handed out
 ROLE_LABELS = {"viewer": N_("viewer"), "editor": N_("editor"), "admin": N_("admin")}
 
@@ -279,7 +280,9 @@ class Copies:
     With ``stale_reads`` a read does not wait for a new copy when the organisation's newest copy shows
     a subset of what it may see now (imports were only added or finished since: nothing it could read
     then has been withdrawn): that copy answers at once, marked stale, while the new one builds in
-    the background (and is warmed with the pages read lately before it takes over). When anything was
+    the background (and is warmed with the pages read lately before it takes over; one build at a time
+    per organisation, started at most every ``refresh_s`` seconds, so new data shows within that and
+    one build's time). When anything was
     withdrawn (an import deleted, made private, no longer shared) the read waits for the new copy, so
     a withdrawn record is never shown again.
 
@@ -296,6 +299,7 @@ class Copies:
         stale_reads: bool = False,
         builder: Any = None,
         cache_size: int = 0,
+        refresh_s: float = REFRESH_S,
     ):
         self.db = db
         self.directory = directory
@@ -308,7 +312,9 @@ class Copies:
         self._key_locks: dict[str, threading.Lock] = {}
         self._latest: dict[int, tuple[str, frozenset[tuple[int, bool]]]] = {}  # org -> its newest copy
         self._states: dict[tuple[int, str], tuple[int, str, frozenset[tuple[int, bool]]]] = {}
-        self._building: set[str] = set()
+        self._building_for: set[int] = set()  # organisations whose next copy builds in the background
+        self._started: dict[int, float] = {}  # when each organisation's last background build started
+        self.refresh_s = refresh_s
         self._recent: OrderedDict[tuple[str, bytes, str], None] = OrderedDict()  # what to warm a copy with
 
     def app_for(self, who: Principal) -> FastAPI:
@@ -352,8 +358,13 @@ class Copies:
                 return app, False, key
             last = self._latest.get(who.org_id)
             if self.stale_reads and last is not None and last[0] in self._apps and last[1] <= seen:
-                if key not in self._building:
-                    self._building.add(key)
+                # one build at a time per organisation, and at most one started every refresh_s: under a
+                # stream of uploads each new copy (and its warming here) would otherwise cost more than
+                # the reads it serves; the next read after the pause starts the newest one
+                now = time.monotonic()
+                if who.org_id not in self._building_for and now - self._started.get(who.org_id, -1e9) >= self.refresh_s:
+                    self._building_for.add(who.org_id)
+                    self._started[who.org_id] = now
                     threading.Thread(target=self._refresh, args=(who, key), daemon=True).start()
                 return self._apps[last[0]], True, last[0]
         return None
@@ -426,7 +437,7 @@ class Copies:
             log.exception("building an analytical copy in the background failed")
         finally:
             with self._lock:
-                self._building.discard(key)
+                self._building_for.discard(who.org_id)
 
     def _build(self, who: Principal) -> tuple[str, frozenset[tuple[int, bool]]]:
         """Build the copy ``who`` sees (in the builder's child process when there is one); returns its
