@@ -312,6 +312,7 @@ class Copies:
         self._key_locks: dict[str, threading.Lock] = {}
         self._latest: dict[int, tuple[str, frozenset[tuple[int, bool]]]] = {}  # org -> its newest copy
         self._states: dict[tuple[int, str], tuple[int, str, frozenset[tuple[int, bool]]]] = {}
+        self._building: set[str] = set()  # copy keys building in the background
         self._building_for: set[int] = set()  # organisations whose next copy builds in the background
         self._started: dict[int, float] = {}  # when each organisation's last background build started
         self.refresh_s = refresh_s
@@ -362,7 +363,12 @@ class Copies:
                 # stream of uploads each new copy (and its warming here) would otherwise cost more than
                 # the reads it serves; the next read after the pause starts the newest one
                 now = time.monotonic()
-                if who.org_id not in self._building_for and now - self._started.get(who.org_id, -1e9) >= self.refresh_s:
+                if (
+                    key not in self._building  # organisations that see the same imports share the build
+                    and who.org_id not in self._building_for
+                    and now - self._started.get(who.org_id, -1e9) >= self.refresh_s
+                ):
+                    self._building.add(key)
                     self._building_for.add(who.org_id)
                     self._started[who.org_id] = now
                     threading.Thread(target=self._refresh, args=(who, key), daemon=True).start()
@@ -437,6 +443,7 @@ class Copies:
             log.exception("building an analytical copy in the background failed")
         finally:
             with self._lock:
+                self._building.discard(key)
                 self._building_for.discard(who.org_id)
 
     def _build(self, who: Principal) -> tuple[str, frozenset[tuple[int, bool]]]:
