@@ -135,8 +135,9 @@ def wait_job(client: httpx.Client, token: str, job_id: int, timeout: float = 300
 async def readers(base: str, urls: list[str], tokens: list[str | None], n: int, seconds: float, think: float):
     host_port = base.split("//", 1)[1]
     host, port = host_port.split(":")
-    out: dict[str, list[Any]] = {"latency": [], "errors": []}
-    deadline = time.perf_counter() + seconds
+    out: dict[str, list[Any]] = {"latency": [], "errors": [], "at": []}
+    start = time.perf_counter()
+    deadline = start + seconds
 
     async def one(k: int) -> None:
         reader, writer = await asyncio.open_connection(host, int(port))
@@ -157,6 +158,7 @@ async def readers(base: str, urls: list[str], tokens: list[str | None], n: int, 
                     writer.close()
                     reader, writer = await asyncio.open_connection(host, int(port))
                 out["latency"].append((time.perf_counter() - t0) * 1000)
+                out["at"].append(t0 - start)
                 if think:
                     await asyncio.sleep(think)
         finally:
@@ -232,6 +234,14 @@ def line(name: str, res: dict[str, Any], seconds: float) -> None:
     )
 
 
+def timeline(res: dict[str, Any], step: float) -> None:
+    """p95 of the reads that started in each ``step`` seconds (where the slow ones cluster)."""
+    slots: dict[int, list[float]] = {}
+    for at, ms in zip(res["at"], res["latency"], strict=True):
+        slots.setdefault(int(at // step), []).append(ms)
+    print("    p95 by " + f"{step:.0f} s: " + " ".join(f"{pct(v, 95):.0f}" for _k, v in sorted(slots.items())))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--readers", type=int, default=200)
@@ -239,6 +249,7 @@ def main() -> int:
     ap.add_argument("--orgs", type=int, default=10)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--think-ms", type=float, default=0.0, help="pause of each reader between requests")
+    ap.add_argument("--timeline", type=float, default=0.0, help="also print the read p95 of every N seconds")
     ap.add_argument("--strict-reads", action="store_true",
                     help="serve without --stale-reads: every read after a write waits for a fresh copy")
     args = ap.parse_args()
@@ -294,6 +305,8 @@ def main() -> int:
                 k1 = child_cpu(proc.pid, seen)
                 kids = sum(v - k0.get(p, 0.0) for p, v in k1.items())
                 line("PostgreSQL mode: reads", rres, args.seconds)
+                if args.timeline:
+                    timeline(rres, args.timeline)
                 line("PostgreSQL mode: writes (upload + job)", wres, args.seconds)
                 lost = lost_writes(url, wres["accepted"])
                 per_read = cpu * 1000 / max(1, len(rres["latency"]))

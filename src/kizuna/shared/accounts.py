@@ -365,17 +365,49 @@ def token_principal(con: Any, secret: str) -> Principal | None:
     return token_row_principal(row)
 
 
-async def token_principal_async(con: Any, secret: str) -> Principal | None:
-    """:func:`token_principal` over an async connection (the server's event-loop pool)."""
-    digest = token_lookup(secret)
-    if digest is None:
-        return None
-    row = await (await con.execute(TOKEN_SQL, [digest])).fetchone()
-    if row is None:
-        return None
-    if row["touch"]:
-        await con.execute(TOKEN_TOUCH_SQL, [row["token_id"]])
-    return token_row_principal(row)
+# Many credentials in one statement (the server's batched authentication, see
+# :class:`kizuna.web.shared_app.Credentials`): the same conditions as TOKEN_SQL and SESSION_SQL, one
+# row per live credential, tagged with its kind and hash. One statement sees one snapshot, so every
+# row carries the same data version.
+BATCH_SQL = (
+    "SELECT 'token' AS kind, t.token_hash AS hash, t.token_id, t.user_id, u.email, t.org_id, o.slug, t.role,"
+    " m.role AS member_role, t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS touch,"
+    " NULL::text AS csrf_token, (SELECT version FROM data_version) AS data_version"
+    " FROM api_tokens t JOIN users u USING (user_id) JOIN orgs o ON o.org_id = t.org_id"
+    " JOIN memberships m ON m.user_id = t.user_id AND m.org_id = t.org_id"
+    " WHERE t.token_hash = ANY(%(tokens)s) AND t.revoked_at IS NULL"
+    " AND (t.expires_at IS NULL OR t.expires_at > now()) AND NOT u.disabled"
+    " UNION ALL"
+    " SELECT 'session', s.session_hash, NULL, s.user_id, u.email, s.org_id, o.slug, m.role, m.role, false,"
+    " s.csrf_token, (SELECT version FROM data_version) FROM sessions s"
+    " JOIN users u USING (user_id) JOIN orgs o ON o.org_id = s.org_id"
+    " JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id"
+    " WHERE s.session_hash = ANY(%(sessions)s) AND s.revoked_at IS NULL AND s.expires_at > now()"
+    " AND NOT u.disabled"
+)
+BATCH_TOUCH_SQL = "UPDATE api_tokens SET last_used_at = now() WHERE token_id = ANY(%s)"
+
+
+async def principals_async(
+    con: Any, tokens: list[bytes], sessions: list[bytes]
+) -> dict[tuple[str, bytes], tuple[Principal, str | None]]:
+    """Who each credential hash (:func:`token_lookup`, :func:`session_lookup`) acts as, in one statement:
+    ``{("token"|"session", hash): (principal, csrf token or None)}``; unknown, revoked, expired or
+    disabled ones are absent. The tokens' ``last_used_at`` is kept to the minute (one more statement,
+    only when one is due)."""
+    cur = await con.execute(BATCH_SQL, {"tokens": tokens, "sessions": sessions})
+    found: dict[tuple[str, bytes], tuple[Principal, str | None]] = {}
+    touch = []
+    for row in await cur.fetchall():
+        if row["kind"] == "token":
+            found[("token", bytes(row["hash"]))] = (token_row_principal(row), None)
+            if row["touch"]:
+                touch.append(row["token_id"])
+        else:
+            found[("session", bytes(row["hash"]))] = session_row_principal(row)
+    if touch:
+        await con.execute(BATCH_TOUCH_SQL, [touch])
+    return found
 
 
 def create_session(con: Any, principal: Principal, hours: float = SESSION_HOURS) -> tuple[str, str]:
@@ -395,15 +427,6 @@ def session_principal(con: Any, session_id: str) -> tuple[Principal, str] | None
     if digest is None:
         return None
     row = con.execute(SESSION_SQL, [digest]).fetchone()
-    return None if row is None else session_row_principal(row)
-
-
-async def session_principal_async(con: Any, session_id: str) -> tuple[Principal, str] | None:
-    """:func:`session_principal` over an async connection (the server's event-loop pool)."""
-    digest = session_lookup(session_id)
-    if digest is None:
-        return None
-    row = await (await con.execute(SESSION_SQL, [digest])).fetchone()
     return None if row is None else session_row_principal(row)
 
 

@@ -13,6 +13,7 @@ the organisation sees, and whether each is done) and builds a new one when it ch
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -70,6 +71,14 @@ _STATE_SQL = (
 )
 
 
+@functools.lru_cache(maxsize=1)
+def _duck_schema() -> int:
+    """The newest DuckDB migration shipped (read once: the files do not change while a server runs)."""
+    from kizuna.workspace import migrations
+
+    return max(m.version for m in migrations())
+
+
 def copy_state(con: psycopg.Connection[Any]) -> tuple[str, frozenset[tuple[int, bool]]]:
     """Inside an acting transaction: the copy key and the set of ``(import_id, owned)`` this organisation
     sees (finished imports only: a pending one has no rows yet, a failed one never will).
@@ -83,10 +92,8 @@ def copy_state(con: psycopg.Connection[Any]) -> tuple[str, frozenset[tuple[int, 
     equal keys mean equal analytical copies; another organisation's private write, or anyone's upload
     still waiting for its job, leaves this key as it was.
     """
-    from kizuna.workspace import migrations
-
     h = hashlib.sha256()
-    h.update(f"copy{COPY_FORMAT}|schema{max(m.version for m in migrations())}".encode())
+    h.update(f"copy{COPY_FORMAT}|schema{_duck_schema()}".encode())
     seen: set[tuple[int, bool]] = set()
     for row in con.execute(_STATE_SQL).fetchall():
         iid, own = (row["import_id"], row["own"]) if isinstance(row, dict) else row

@@ -23,7 +23,7 @@ from kizuna import i18n
 from kizuna.i18n import _, translate
 from kizuna.output import to_csv_text, xlsx_bytes
 from kizuna.web.datasets import DATASETS, FILTERS, Dataset, fetch, ready, synthetic
-from kizuna.web.store import ReadOnlyStore
+from kizuna.web.store import ReadOnlyStore, store_of
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 
@@ -83,10 +83,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "invalid parameters"},
     500: {"model": ErrorResponse, "description": "server error (no details are sent to clients)"},
 }
-
-
-def store_of(request: Request) -> ReadOnlyStore:
-    return request.app.state.store
 
 
 @router.get("", response_model=Index, responses=ERRORS, summary="What this API serves")

@@ -22,7 +22,6 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,11 +156,9 @@ class Guard:
         cache_entries: int = 0,
         store: ReadOnlyStore | None = None,
         watch: bool = False,
-        cache_vary: Callable[[], bytes] | None = None,
     ):
         self.app = app
         self.allowed_hosts = allowed_hosts
-        self.cache_vary = cache_vary
         self.cache = ResponseCache(cache_entries) if cache_entries else None
         # the store drops its precomputations when the data version changes; the responses go with them
         self.store = store if watch else None
@@ -201,8 +198,6 @@ class Guard:
                 (b"set-cookie", f"{LANG_COOKIE}={lang}; Path=/; Max-Age={LANG_COOKIE_AGE}; SameSite=Lax".encode())
             )
         key = (path, scope.get("query_string", b"") + b"#" + lang.encode())
-        if self.cache_vary is not None:  # what else the response depends on (the shared server's account bar)
-            key = (path, key[1] + b"#" + self.cache_vary())
         cacheable = self.cache is not None and scope.get("method") == "GET" and not path.startswith("/static/")
         if cacheable:
             hit = self.cache.get(key)  # type: ignore[union-attr]
@@ -340,7 +335,6 @@ def create_app(
     cache_size: int = 512,
     needs: Path | str | None = None,
     watch: bool = False,
-    cache_vary: Callable[[], bytes] | None = None,
 ) -> FastAPI:
     """The app over the workspace at ``workspace_path``, opened read-only.
 
@@ -351,14 +345,38 @@ def create_app(
     version before each request and drop everything derived from older data (for data that can change
     while served; a DuckDB file served read-only cannot, so ``kizuna serve`` leaves it off).
     ``needs``: a needs table (CSV/XLSX, see :func:`kizuna.coordinate.load.read_needs`) for the gaps page.
-    ``cache_vary``: called per request, the bytes of what else a response depends on, added to the
-    response cache's key (the shared server's account bar: one cached page per account shown).
     """
-    from kizuna.web import api, pages
-
     store = ReadOnlyStore(workspace_path, cache_size=cache_size, needs=needs)
     if needs is not None:
         store.needs_table()  # a bad needs file is an error at start, not on the gaps page
+    return _build_app(store, allowed_hosts=allowed_hosts, cache_size=cache_size, watch=watch)
+
+
+def create_copies_app(allowed_hosts: tuple[str, ...] | None = None) -> FastAPI:
+    """One app for many workspaces: each request names the store it reads in ``scope["state"]["store"]``
+    (:func:`kizuna.web.store.store_of`). The shared server answers every organisation's analytical copy
+    through it, so a new copy costs a :class:`ReadOnlyStore`, not a new app whose routes compile on
+    first use. No response cache here: the caller keeps whole answers per copy
+    (:class:`kizuna.web.shared_app.SharedServer`); each store keeps its own query results and pages."""
+    return _build_app(None, allowed_hosts=allowed_hosts, cache_size=0, watch=False)
+
+
+def openapi_for(app: FastAPI, store: ReadOnlyStore) -> dict[str, Any]:
+    """The OpenAPI document of ``app`` with each filter's values as ``store`` holds them (kept with the
+    store's data version)."""
+    import copy as copying
+
+    from kizuna.web import api
+
+    base = FastAPI.openapi(app)  # (the routes' document, built once per app)
+    return store.remember(("openapi",), lambda: api.declare_filters(copying.deepcopy(base), store), keep=True)
+
+
+def _build_app(
+    store: ReadOnlyStore | None, *, allowed_hosts: tuple[str, ...] | None, cache_size: int, watch: bool
+) -> FastAPI:
+    from kizuna.web import api, pages
+
     app = FastAPI(
         title="Kizuna API",
         version=__version__,
@@ -391,12 +409,11 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         # the filters' values (enums, patterns) are this workspace's: kept until the data version changes
-        if app.openapi_schema is None:
-            app.openapi_schema = api.declare_filters(FastAPI.openapi(app), store)
-        return app.openapi_schema
+        if store is None:
+            return FastAPI.openapi(app)
+        return openapi_for(app, store)
 
     app.openapi = openapi  # type: ignore[method-assign]
-    store.on_change(lambda: setattr(app, "openapi_schema", None))  # new data, new filter values
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega_bundle(request: Request) -> Response:
@@ -429,7 +446,6 @@ def create_app(
         cache_entries=cache_size,
         store=store,
         watch=watch,
-        cache_vary=cache_vary,
     )
     return app
 

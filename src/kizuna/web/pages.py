@@ -46,7 +46,7 @@ from kizuna.web.datasets import (
 )
 from kizuna.web.render import render_page, spec_json, table_body
 from kizuna.web.shared_context import account_key
-from kizuna.web.store import ReadOnlyStore
+from kizuna.web.store import ReadOnlyStore, store_of
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -87,10 +87,6 @@ def read_filters(request: Request, names: tuple[str, ...], dataset: str | None =
         out[name] = (value.strip() or None) if value is not None else None
     # the API's rule (kizuna.validate through datasets.check_filters): same status, code and hint
     return check_filters(store_of(request), names, out, dataset)
-
-
-def store_of(request: Request) -> ReadOnlyStore:
-    return request.app.state.store
 
 
 def api_url(name: str, filters: Mapping[str, str | None], **extra: Any) -> str:

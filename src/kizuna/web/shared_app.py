@@ -26,9 +26,12 @@
   DuckDB workspace holding exactly what that organisation may see, read through RLS
   (:func:`kizuna.shared.records.build_analytical_copy`), kept on disk under ``data_dir/copies`` by
   :func:`kizuna.shared.records.copy_key` (a write bumps the data version: a new key, a fresh copy; two
-  organisations that see the same rows share one). Each copy is served by the unchanged
-  :func:`kizuna.web.app.create_app` (a few kept, least recently used first out), with its response
-  caches off: pages carry the account bar, which differs per person.
+  organisations that see the same rows share one). A few copies are kept open (least recently used
+  first out), each a :class:`kizuna.web.store.ReadOnlyStore`, all answered by one app
+  (:func:`kizuna.web.app.create_copies_app`); whole answers are kept per copy, language and account
+  bar (pages carry the account bar, which differs per person).
+- **Who asks, in bulk.** Requests that arrive together are authenticated by one statement
+  (:class:`AuthBatch`), still started after each request arrived.
 - **Health.** ``/healthz``: 200 ``{"status": "ok", "database": "ok", "schema": N}``, or 503 in the
   one error shape when PostgreSQL cannot be reached.
 """
@@ -62,9 +65,10 @@ from kizuna.i18n import N_, gettext
 from kizuna.shared import accounts, pg
 from kizuna.shared import audit as audit_log
 from kizuna.shared.accounts import Principal
-from kizuna.web.app import ResponseCache, create_app, error_response
+from kizuna.web.app import ResponseCache, create_copies_app, error_response
 from kizuna.web.render import render_page
 from kizuna.web.shared_context import account_key, set_account
+from kizuna.web.store import ReadOnlyStore
 
 log = logging.getLogger("kizuna.web.shared")
 
@@ -266,7 +270,9 @@ class RateLimit:
 
 
 class Copies:
-    """One read-only app per analytical copy, by copy key; a few kept, least recently used first out.
+    """One read-only store per analytical copy, by copy key; a few kept, least recently used first out.
+    All of them are answered by one app (:func:`kizuna.web.app.create_copies_app`: a request names its
+    store), so a new copy compiles no routes.
 
     Building a copy takes a while: one build per key at a time (a lock per key), the others wait and
     then share it. A copy is built into a temporary file and renamed, so a crash leaves no half copy.
@@ -286,9 +292,9 @@ class Copies:
     withdrawn (an import deleted, made private, no longer shared) the read waits for the new copy, so
     a withdrawn record is never shown again.
 
-    ``cache_size``: responses and query results each copy's app keeps (see
-    :func:`kizuna.web.app.create_app`); a copy never changes, and the cache key includes the account
-    bar shown (:func:`account_key`), so one person's page is never served to another.
+    ``cache_size``: query results and pages each copy's store keeps (see :mod:`kizuna.web.store`); a
+    copy never changes, and a page's key includes the account bar shown (:func:`account_key`), so one
+    person's page is never served to another.
     """
 
     def __init__(
@@ -307,7 +313,8 @@ class Copies:
         self.stale_reads = stale_reads
         self.builder = builder
         self.cache_size = cache_size
-        self._apps: OrderedDict[str, FastAPI] = OrderedDict()
+        self.app = create_copies_app()
+        self._apps: OrderedDict[str, ReadOnlyStore] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self._latest: dict[int, tuple[str, frozenset[tuple[int, bool]]]] = {}  # org -> its newest copy
@@ -317,14 +324,11 @@ class Copies:
         self._started: dict[int, float] = {}  # when each organisation's last background build started
         self.refresh_s = refresh_s
         self._recent: OrderedDict[tuple[str, bytes, str], None] = OrderedDict()  # what to warm a copy with
+        self._learning: dict[tuple[int, str, int], asyncio.Future[Any]] = {}  # state_for queries under way
 
-    def app_for(self, who: Principal) -> FastAPI:
-        return self.view_for(who)[0]
-
-    def view_for(self, who: Principal) -> tuple[FastAPI, bool]:
-        """The app answering for ``who`` and whether it is a stale copy (a newer one is being built)."""
-        app, stale, _key = self.serving(who)
-        return app, stale
+    def store_for(self, who: Principal) -> ReadOnlyStore:
+        """The store of the copy answering for ``who`` (a stale one while a newer one builds)."""
+        return self.serving(who)[0]
 
     def state_for(self, who: Principal) -> tuple[str, frozenset[tuple[int, bool]]]:
         """The copy key ``who``'s organisation sees and the imports it holds (at most one query per data version)."""
@@ -349,6 +353,23 @@ class Copies:
         if who.data_version is None or known is None or known[0] != who.data_version:
             return None
         return self._pick(who, known[1], known[2])
+
+    async def aserving_known(self, who: Principal) -> View | None:
+        """:meth:`serving_known` on the event loop, after learning (once per organisation, role and data
+        version, however many requests ask at once) what the organisation sees: after each write, the
+        first read of every organisation needs that query, and hundreds of readers asking it together
+        would each hold a worker thread and a connection."""
+        view = self.serving_known(who)
+        if view is not None or who.data_version is None:
+            return view
+        slot = (who.org_id, who.role, who.data_version)
+        pending = self._learning.get(slot)
+        if pending is None:
+            pending = asyncio.ensure_future(anyio.to_thread.run_sync(self.state_for, who))
+            self._learning[slot] = pending
+            pending.add_done_callback(lambda _f: self._learning.pop(slot, None))
+        await asyncio.shield(pending)  # (one client going away does not cancel the others' query)
+        return self.serving_known(who)
 
     def _pick(self, who: Principal, key: str, seen: frozenset[tuple[int, bool]]) -> View | None:
         with self._lock:
@@ -406,10 +427,10 @@ class Copies:
             while len(self._recent) > WARM_READS:
                 self._recent.popitem(last=False)
 
-    def _open(self, key: str) -> FastAPI:
-        return create_app(self.directory / f"{key}.duckdb", cache_size=self.cache_size, cache_vary=account_key)
+    def _open(self, key: str) -> ReadOnlyStore:
+        return ReadOnlyStore(self.directory / f"{key}.duckdb", cache_size=self.cache_size)
 
-    def _register(self, key: str, app: FastAPI) -> FastAPI:
+    def _register(self, key: str, app: ReadOnlyStore) -> ReadOnlyStore:
         """Serve ``key`` from ``app``; beyond ``kept`` copies the least recently used go, but never an
         organisation's newest (its stale reads answer from it while the next one builds; evicting it
         would make every reader wait for a build)."""
@@ -435,7 +456,7 @@ class Copies:
                     app = self._open(built)
                     with self._lock:
                         recent = list(self._recent)
-                    warm(app, recent)
+                    warm(self.app, app, recent)
                     self._register(built, app)
                 with self._lock:
                     self._latest[who.org_id] = (built, seen)
@@ -462,20 +483,21 @@ class Copies:
         return key, frozenset(seen)
 
 
-View = tuple[FastAPI, bool, str]  # the app of a copy, whether it is stale, the copy's key
+View = tuple[ReadOnlyStore, bool, str]  # the store of a copy, whether it is stale, the copy's key
 WARM_READS = 12  # the distinct reads a new copy is warmed with
 
 
-def warm(app: FastAPI, reads: list[tuple[str, bytes, str]]) -> None:
-    """Answer ``reads`` (path, query string, language) once through ``app``, with no account, so that its
-    data-version precomputations and cached answers are ready before it serves anyone."""
+def warm(app: FastAPI, store: ReadOnlyStore, reads: list[tuple[str, bytes, str]]) -> None:
+    """Answer ``reads`` (path, query string, language) once through ``app`` from ``store``, with no
+    account, so that the store's data-version precomputations and cached results are ready before it
+    serves anyone."""
     import asyncio
 
     async def one(path: str, query: bytes, lang: str) -> None:
         scope: dict[str, Any] = {
             "type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "root_path": "",
             "query_string": query, "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
-            "client": ("127.0.0.1", 0), "state": {},
+            "client": ("127.0.0.1", 0), "state": {"store": store},
             "headers": [(b"host", b"127.0.0.1"), (b"accept-language", lang.encode())],
         }
 
@@ -565,6 +587,75 @@ def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
     return sending
 
 
+def credentials(scope: Scope) -> tuple[str, bytes, str] | None:
+    """What a request presents: ``("token", hash, secret)`` for ``Authorization: Bearer``, ``("session",
+    hash, id)`` for the session cookie, or None (nothing, another scheme, or a value that cannot be ours)."""
+    auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+    if auth:
+        scheme, _, secret = auth.partition(" ")
+        secret = secret.strip()
+        digest = accounts.token_lookup(secret) if scheme.lower() == "bearer" else None
+        return None if digest is None else ("token", digest, secret)
+    sid = cookie_of(scope, SESSION_COOKIE)
+    digest = accounts.session_lookup(sid) if sid else None
+    return None if digest is None or sid is None else ("session", digest, sid)
+
+
+class AuthBatch:
+    """Authentication of many concurrent requests in one statement (group commit, applied to reads).
+
+    A request's credential waits in ``pending``; up to ``in_flight`` lookups run at once, each taking
+    *everything* pending when it starts (:func:`kizuna.shared.accounts.principals_async`). Every
+    credential is still looked up by a statement that starts after its request arrived, so a revoked
+    token or ended session is refused at once, exactly as with one statement per request; only the
+    round trips and the driver's work are shared. Under 200 clients a statement serves dozens.
+    """
+
+    def __init__(self, db: Database, in_flight: int = 2):
+        self.db = db
+        self.in_flight = in_flight
+        self.pending: dict[tuple[str, bytes], list[asyncio.Future[Any]]] = {}
+        self.running = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # (the loop keeps only weak references to tasks)
+
+    async def lookup(self, kind: str, digest: bytes) -> tuple[Principal, str | None] | None:
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.pending.setdefault((kind, digest), []).append(fut)
+        if self.running < self.in_flight:
+            self.running += 1
+            task = asyncio.ensure_future(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        result: tuple[Principal, str | None] | None = await fut
+        return result
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, {}
+                try:
+                    async with self.db.aconnection() as con:
+                        found = await accounts.principals_async(
+                            con,
+                            [d for k, d in batch if k == "token"],
+                            [d for k, d in batch if k == "session"],
+                        )
+                except BaseException as exc:  # noqa: BLE001 — every waiting request gets the error (db.unavailable)
+                    for futs in batch.values():
+                        for fut in futs:
+                            if not fut.done():
+                                fut.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for key, futs in batch.items():
+                    for fut in futs:
+                        if not fut.done():  # (a request whose client went away)
+                            fut.set_result(found.get(key))
+        finally:
+            self.running -= 1
+
+
 class SharedServer:
     """The ASGI app: authenticate, check CSRF, then answer from the shared routes or the organisation's copy.
 
@@ -579,23 +670,19 @@ class SharedServer:
         self.own = own
         self.copies = copies
         self.answers = ResponseCache(answers) if answers else None
+        self.batch = AuthBatch(db)
 
     def authenticate(self, scope: Scope) -> tuple[Principal, str | None] | None:
         """The principal of a request and its session's CSRF token (None for a token), or None."""
-        headers = dict(scope.get("headers") or [])
-        auth = headers.get(b"authorization", b"").decode("latin-1")
-        if auth:
-            scheme, _, secret = auth.partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
-                return None
-            with self.db.connection(autocommit=True) as con:  # one statement: one round trip
-                who = accounts.token_principal(con, secret.strip())
-            return (who, None) if who else None
-        sid = cookie_of(scope, SESSION_COOKIE)
-        if not sid:
+        found = credentials(scope)
+        if found is None:
             return None
-        with self.db.connection(autocommit=True) as con:
-            return accounts.session_principal(con, sid)
+        kind, _digest, secret = found
+        with self.db.connection(autocommit=True) as con:  # one statement: one round trip
+            if kind == "token":
+                who = accounts.token_principal(con, secret)
+                return (who, None) if who else None
+            return accounts.session_principal(con, secret)
 
     def resolve(self, scope: Scope, reads_copy: bool) -> tuple[Principal, str | None, View | None] | None:
         """Authenticate (one query, which also reads the data version) and, for a read answered from the
@@ -607,21 +694,13 @@ class SharedServer:
         return who, csrf, (self.copies.serving(who) if reads_copy else None)
 
     async def authenticate_async(self, scope: Scope) -> tuple[Principal, str | None] | None:
-        """:meth:`authenticate` on the event loop's own pool (the same statements, awaited)."""
-        headers = dict(scope.get("headers") or [])
-        auth = headers.get(b"authorization", b"").decode("latin-1")
-        if auth:
-            scheme, _, secret = auth.partition(" ")
-            if scheme.lower() != "bearer" or accounts.token_lookup(secret.strip()) is None:
-                return None
-            async with self.db.aconnection() as con:
-                who = await accounts.token_principal_async(con, secret.strip())
-            return (who, None) if who else None
-        sid = cookie_of(scope, SESSION_COOKIE)
-        if not sid or accounts.session_lookup(sid) is None:
+        """:meth:`authenticate` on the event loop's own pool, batched with the requests that arrive
+        meanwhile (:class:`AuthBatch`)."""
+        found = credentials(scope)
+        if found is None:
             return None
-        async with self.db.aconnection() as con:
-            return await accounts.session_principal_async(con, sid)
+        kind, digest, _secret = found
+        return await self.batch.lookup(kind, digest)
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
         """Open the event loop's pool at start, close it at the end (the ASGI lifespan protocol)."""
@@ -656,7 +735,10 @@ class SharedServer:
         try:
             if self.db.async_ready():
                 known = await self.authenticate_async(scope)
-                found = None if known is None else (*known, self.copies.serving_known(known[0]) if reads_copy else None)
+                if known is None:
+                    found = None
+                else:
+                    found = (*known, await self.copies.aserving_known(known[0]) if reads_copy else None)
             else:
                 found = await anyio.to_thread.run_sync(self.resolve, scope, reads_copy)
         except KizunaError as err:
@@ -682,7 +764,9 @@ class SharedServer:
             except KizunaError as err:
                 await error_response(path, err)(scope, receive, send)
                 return
-        app, stale, served = view
+        store, stale, served = view
+        app = self.copies.app
+        scope["state"]["store"] = store
         if stale and csrf is not None:  # a stale copy (stale reads): the page's account bar says so
             set_account({**account_view(who, csrf), "stale": True})
         extra = [(b"x-kizuna-stale", b"1")] if stale else []  # and a header says so to the API

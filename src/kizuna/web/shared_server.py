@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kizuna import __version__
 from kizuna.errors import KizunaError
 from kizuna.shared import pg
-from kizuna.web.app import STATIC_DIR, Guard, VegaBundle, _http_error, _validation_error, error_response
+from kizuna.web.app import STATIC_DIR, Guard, VegaBundle, _http_error, _validation_error, error_response, openapi_for
 from kizuna.web.shared_app import (
     LOGIN_PER_MINUTE,
     Copies,
@@ -134,7 +134,7 @@ def create_shared_app(
         from fastapi.openapi.utils import get_openapi
 
         who = principal(request)
-        doc = copying.deepcopy(copies.app_for(who).openapi())
+        doc = copying.deepcopy(openapi_for(copies.app, copies.store_for(who)))
         mine = get_openapi(title=own.title, version=own.version, routes=own.routes)
         doc["paths"].update(mine.get("paths", {}))
         components = doc.setdefault("components", {})

@@ -41,6 +41,13 @@ def pending_migrations(ws: Workspace) -> list[int]:
     return [m.version for m in migrations() if m.version not in done]
 
 
+def store_of(request: Any) -> ReadOnlyStore:
+    """The store a request reads: the one the shared server chose for it (its organisation's analytical
+    copy, in ``scope["state"]["store"]``, see :func:`kizuna.web.app.create_copies_app`), else the app's own."""
+    chosen = request.scope.get("state", {}).get("store")
+    return chosen if chosen is not None else request.app.state.store  # type: ignore[no-any-return]
+
+
 class ReadOnlyStore:
     """One workspace opened read-only, shared by all requests of one app."""
 
