@@ -203,9 +203,13 @@ async def _get(
     return status, headers
 
 
-async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict[str, list]:
+async def load(
+    base: str, urls: list[str], clients: int, seconds: float, headers: list[str] | None = None, think: float = 0.0
+) -> dict[str, list]:
     """``clients`` tasks, each on its own kept-alive connection, requesting the URLs in turn until the
-    time is up; latencies in ms.
+    time is up; latencies in ms, and when each request started (``at``, s from the start).
+    ``headers``: extra header lines per client (client k sends ``headers[k % len(headers)]``, e.g. an
+    organisation's ``Authorization: Bearer …\r\n``); ``think``: seconds each client pauses between requests.
 
     The client is a few lines of asyncio streams rather than httpx: on 2 shared cores httpx spent about
     7x the server's CPU per request, so it measured itself more than the server.
@@ -215,13 +219,16 @@ async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict
         "server": [],
         "errors": [],
         "by_url": {u.split("?")[0]: [] for u in urls},
+        "at": [],
     }
-    deadline = time.perf_counter() + seconds
+    start = time.perf_counter()
+    deadline = start + seconds
     host_port = base.split("//", 1)[1]
     host, port = host_port.split(":")
 
     async def worker(k: int) -> None:
         reader, writer = await asyncio.open_connection(host, int(port))
+        extra = headers[k % len(headers)] if headers else ""
         i = k
         status: int | str = 0
         try:
@@ -230,9 +237,9 @@ async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict
                 i += 1
                 t0 = time.perf_counter()
                 try:
-                    status, headers = await asyncio.wait_for(_get(reader, writer, host_port, url), 30)
+                    status, got = await asyncio.wait_for(_get(reader, writer, host_port, url, extra), 30)
                     ok = status == 200
-                    timing = headers.get("server-timing", "")
+                    timing = got.get("server-timing", "")
                     if "dur=" in timing:
                         results["server"].append(float(timing.split("dur=")[1].split(";")[0]))
                 except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
@@ -241,9 +248,12 @@ async def load(base: str, urls: list[str], clients: int, seconds: float) -> dict
                     reader, writer = await asyncio.open_connection(host, int(port))
                 ms = (time.perf_counter() - t0) * 1000
                 results["latency"].append(ms)
+                results["at"].append(t0 - start)
                 results["by_url"][url.split("?")[0]].append(ms)
                 if not ok:
                     results["errors"].append(str(status))
+                if think:
+                    await asyncio.sleep(think)
         finally:
             writer.close()
 

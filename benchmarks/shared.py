@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from serve import _get, cpu_seconds, free_port, pct, peak_rss_mib  # noqa: E402  (one home for the load helpers)
+from serve import cpu_seconds, free_port, load, pct, peak_rss_mib  # noqa: E402  (one home for the load helpers)
 
 PW = "benchmark password one"
 
@@ -130,42 +130,6 @@ def wait_job(client: httpx.Client, token: str, job_id: int, timeout: float = 300
             return job
         time.sleep(0.2)
     raise SystemExit(f"job {job_id} did not end in {timeout} s")
-
-
-async def readers(base: str, urls: list[str], tokens: list[str | None], n: int, seconds: float, think: float):
-    host_port = base.split("//", 1)[1]
-    host, port = host_port.split(":")
-    out: dict[str, list[Any]] = {"latency": [], "errors": [], "at": []}
-    start = time.perf_counter()
-    deadline = start + seconds
-
-    async def one(k: int) -> None:
-        reader, writer = await asyncio.open_connection(host, int(port))
-        token = tokens[k % len(tokens)]
-        i = k
-        try:
-            while time.perf_counter() < deadline:
-                url = urls[i % len(urls)]
-                i += 1
-                t0 = time.perf_counter()
-                try:
-                    auth = f"Authorization: Bearer {token}\r\n" if token else ""
-                    status, _headers = await asyncio.wait_for(_get(reader, writer, host_port, url, auth), 60)
-                    if status != 200:
-                        out["errors"].append(status)
-                except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                    out["errors"].append(type(exc).__name__)
-                    writer.close()
-                    reader, writer = await asyncio.open_connection(host, int(port))
-                out["latency"].append((time.perf_counter() - t0) * 1000)
-                out["at"].append(t0 - start)
-                if think:
-                    await asyncio.sleep(think)
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(one(k) for k in range(n)))
-    return out
 
 
 def writers(base: str, tokens: list[str], sheet: Path, n: int, seconds: float, folder: Path) -> dict[str, Any]:
@@ -298,8 +262,8 @@ def main() -> int:
 
                 with concurrent.futures.ThreadPoolExecutor(1) as pool:
                     wfut = pool.submit(writers, base, tokens, sheet, args.writers, args.seconds, folder)
-                    rres = asyncio.run(readers(base, urls, list(tokens), args.readers, args.seconds,
-                                               args.think_ms / 1000))
+                    auth = [f"Authorization: Bearer {token}\r\n" for token in tokens]
+                    rres = asyncio.run(load(base, urls, args.readers, args.seconds, auth, args.think_ms / 1000))
                     wres = wfut.result()
                 cpu = cpu_seconds(proc.pid) - c0
                 k1 = child_cpu(proc.pid, seen)
@@ -325,8 +289,8 @@ def main() -> int:
         try:
             wait_up(base, proc, "/api/v1")
             c0 = cpu_seconds(proc.pid)
-            dres = asyncio.run(readers(base, ["/", "/api/v1/activities?limit=50"], [None], args.readers,
-                                       args.seconds, args.think_ms / 1000))
+            dres = asyncio.run(load(base, ["/", "/api/v1/activities?limit=50"], args.readers, args.seconds,
+                                    None, args.think_ms / 1000))
             line("DuckDB mode (one analyst): reads", dres, args.seconds)
             print(f"    server CPU {(cpu_seconds(proc.pid) - c0) * 1000 / max(1, len(dres['latency'])):.2f} ms"
                   f" per read; peak RSS {peak_rss_mib(proc.pid):.0f} MiB")

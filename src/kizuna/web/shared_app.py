@@ -39,6 +39,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 import threading
@@ -587,6 +588,22 @@ def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
     return sending
 
 
+GC_YOUNG = 7000  # net new container objects before a young collection (CPython's default: 700)
+
+
+def tune_gc() -> None:
+    """Tune Python's cyclic garbage collector for a long-running server, once it is set up (Python
+    documentation, ``gc.freeze``; the same is done by large Python web services): everything alive now
+    — modules, the app, its templates — moves to the permanent generation, so a full collection no
+    longer walks it, and young collections run ten times less often (:data:`GC_YOUNG`), so full ones
+    do too. Each full collection stops every request in flight: under ``benchmarks/shared.py`` they
+    took ~150 ms every second or two, and read p95 fell from 194 ms to 97 ms without them
+    (docs/benchmarks.md). Garbage is still collected, only in fewer, smaller passes."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, 10, 10)
+
+
 def credentials(scope: Scope) -> tuple[str, bytes, str] | None:
     """What a request presents: ``("token", hash, secret)`` for ``Authorization: Bearer``, ``("session",
     hash, id)`` for the session cookie, or None (nothing, another scheme, or a value that cannot be ours)."""
@@ -664,7 +681,10 @@ class SharedServer:
     stays right; a hit skips the copy app's whole stack. Authentication still runs on every request.
     """
 
-    def __init__(self, settings: Settings, db: Database, own: FastAPI, copies: Copies, answers: int = 0):
+    def __init__(
+        self, settings: Settings, db: Database, own: FastAPI, copies: Copies, answers: int = 0, gc_tuned: bool = False
+    ):
+        self.gc_tuned = gc_tuned
         self.settings = settings
         self.db = db
         self.own = own
@@ -712,6 +732,8 @@ class SharedServer:
                 except Exception as exc:  # noqa: BLE001 — the server says why it cannot start
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                if self.gc_tuned:
+                    tune_gc()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.db.aclose()

@@ -47,6 +47,7 @@ def create_shared_app(
     stale_reads: bool = False,
     child_processes: bool = False,
     cache_size: int = 256,
+    tune_gc: bool = False,
 ) -> Any:
     """The shared server's ASGI app over the PostgreSQL database at ``database_url``.
 
@@ -58,7 +59,9 @@ def create_shared_app(
     additions happened since (see :class:`Copies`); off by default: every read waits for a fresh copy.
     ``child_processes``: run import jobs and copy builds in two child processes at a lower priority
     (:mod:`kizuna.shared.worker`; ``kizuna serve`` does), not in threads of this one. ``pool_max``:
-    PostgreSQL connections at most. ``cache_size``: answers each analytical copy's app keeps (0: none).
+    PostgreSQL connections at most. ``cache_size``: whole answers kept, over all copies (0: none).
+    ``tune_gc``: tune the garbage collector at start (:func:`kizuna.web.shared_app.tune_gc`; ``kizuna
+    serve`` does; it changes the whole process, so tests leave it off).
     The returned app has ``.state`` with ``db``, ``settings`` and ``close()``.
     """
     data = Path(data_dir)
@@ -155,7 +158,7 @@ def create_shared_app(
     own.include_router(shared_writes.router)
     shared_writes.install(own, settings, db, start_worker=start_worker, in_child=child_processes)
 
-    server = SharedServer(settings, db, own, copies, answers=cache_size)
+    server = SharedServer(settings, db, own, copies, answers=cache_size, gc_tuned=tune_gc)
     top = Guard(server, allowed_hosts=allowed_hosts, cache_entries=0)  # type: ignore[arg-type]
 
     def close() -> None:
@@ -208,7 +211,7 @@ def serve_shared(
         )
     app = create_shared_app(
         database_url, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,
-        stale_reads=stale_reads, child_processes=True, pool_max=pool_size,
+        stale_reads=stale_reads, child_processes=True, pool_max=pool_size, tune_gc=True,
         allowed_hosts=None if (not loopback or behind_tls) else (*LOOPBACK_HOSTS, host.strip().lower()),
     )
     shown = f"[{host}]" if ":" in host else host
