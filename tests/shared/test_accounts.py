@@ -119,3 +119,44 @@ def test_the_server_role_cannot_change_or_delete_audit_rows(pg_url):
     # even the owner is refused by the trigger
     with pg.connect(pg_url) as con, pytest.raises(psycopg.errors.InsufficientPrivilege):
         con.execute("DELETE FROM audit_log")
+
+
+def test_the_batched_lookup_answers_as_the_one_at_a_time_lookups_do(owner, pg_url):
+    """The server authenticates concurrent requests in one statement (accounts.principals_async, as the
+    server's role): live, demoted, revoked, unknown, ended and expired credentials, side by side."""
+    import asyncio
+
+    from psycopg.rows import dict_row
+
+    accounts.add_org(owner, "jica", "JICA")
+    accounts.add_user(owner, "e@example.org", "jica", "editor", PW)
+    accounts.add_user(owner, "v@example.org", "jica", "viewer", PW)
+    _tid, live = accounts.create_token(owner, "e@example.org", "jica", "editor")
+    gone_id, gone = accounts.create_token(owner, "e@example.org", "jica", "viewer")
+    accounts.revoke_token(owner, gone_id)
+    _tid, viewer_token = accounts.create_token(owner, "v@example.org", "jica", "viewer")
+    sid, csrf = accounts.create_session(owner, accounts.login(owner, "v@example.org", PW))
+    ended, _ = accounts.create_session(owner, accounts.login(owner, "e@example.org", PW))
+    accounts.end_session(owner, ended)
+    accounts.add_user(owner, "e@example.org", "jica", "viewer")  # demoted: its live token acts as viewer
+    owner.commit()
+    tokens = [live, gone, viewer_token, accounts.TOKEN_PREFIX + "unknown"]
+    sessions = [sid, ended, "no-such-session"]
+
+    async def batched():
+        async with await psycopg.AsyncConnection.connect(pg_url, row_factory=dict_row, autocommit=True) as con:
+            await pg.set_app_role_async(con)
+            return await accounts.principals_async(
+                con, [accounts.sha256(t) for t in tokens], [accounts.sha256(s) for s in sessions]
+            )
+
+    found = asyncio.run(batched())
+    for secret in tokens:
+        one = accounts.token_principal(owner, secret)
+        got = found.get(("token", accounts.sha256(secret)))
+        assert (got[0] if got else None) == one
+    for session in sessions:
+        assert found.get(("session", accounts.sha256(session))) == accounts.session_principal(owner, session)
+    assert len(found) == 3
+    assert found[("token", accounts.sha256(live))][0].role == "viewer"
+    assert found[("session", accounts.sha256(sid))][1] == csrf
