@@ -4,10 +4,7 @@ organisation and see it only as its visibility allows."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.shared.web_support import PW, SHEET, make_alliance
+from tests.shared.web_support import PW, SHEET, make_alliance, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PRIVATE_SHEET = SHEET.replace("Alpha Relief", "Kestrel Relief Fictional").replace("Beta Aid", "Osprey Aid Fictional")
@@ -26,8 +23,6 @@ ALLIANCE_SHEET = SHEET.replace("Alpha Relief", "Heron Care Fictional").replace("
 @pytest.fixture(scope="module")
 def shared_server(pg_cluster, tmp_path_factory) -> Iterator[tuple[str, object]]:
     """`kizuna serve --database` on 127.0.0.1 and a free port over a new database; (base URL, alliance)."""
-    import socket
-
     from kizuna.shared import pg
 
     name = "srv_" + uuid.uuid4().hex[:10]
@@ -36,35 +31,9 @@ def shared_server(pg_cluster, tmp_path_factory) -> Iterator[tuple[str, object]]:
     url = pg_cluster.url(name)
     alliance = make_alliance(url, orgs=("aa", "bb"), roles=("viewer", "editor"))
     folder = tmp_path_factory.mktemp("shared-server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
-    log = (folder / "server.log").open("wb")  # a file, not a pipe: a full pipe stalls the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kizuna", "serve", "--database", url, "--port", str(port),
-         "--data-dir", str(folder / "data"), "--max-upload-mb", "1"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the shared server did not start: " + (folder / "server.log").read_text(errors="replace")[-2000:])
-        time.sleep(0.2)
+    proc, base = start_server(url, folder / "data", folder / "server.log", "--max-upload-mb", "1")
     yield base, alliance
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_server(proc)
     with pg.connect(pg_cluster.url(), autocommit=True) as con:
         con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

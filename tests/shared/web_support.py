@@ -6,10 +6,12 @@ import functools
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kizuna.shared import accounts, pg
 
+ROOT = Path(__file__).resolve().parents[2]
 PW = "correct horse battery staple"
 ORGS = {"aa": "Fictional Agency A", "bb": "Fictional Agency B", "cc": "Fictional Agency C"}
 
@@ -87,3 +89,49 @@ def wait_job(client, headers, url: str) -> dict:
             return job
         time.sleep(0.1)
     raise AssertionError(f"the job did not finish: {job}")
+
+
+def start_server(url: str, data_dir: Path, log_path: Path, *extra: str) -> tuple[Any, str]:
+    """``kizuna serve --database url`` in its own process on a free loopback port, up and healthy;
+    returns (the process, its base URL). Its output goes to ``log_path`` (a file: a full pipe stalls it)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+    import pytest
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kizuna", "serve", "--database", url, "--port", str(port),
+             "--data-dir", str(data_dir), *extra],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the shared server did not start: " + log_path.read_text(errors="replace")[-2000:])
+        time.sleep(0.2)
+
+
+def stop_server(proc: Any) -> None:
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
