@@ -167,6 +167,27 @@ def test_login_rate_limit_per_address_is_429(pg_url, tmp_path, alliance):
         app.state.close()
 
 
+def test_the_login_rate_limit_is_shared_by_every_server_process_on_the_database(pg_url, tmp_path, alliance):
+    """Two servers on one database (two processes behind one proxy) count the same attempts: the limit is
+    kept in PostgreSQL, not in each process's memory."""
+    from kizuna.shared import pg
+    from kizuna.web.shared_server import create_shared_app
+
+    apps = [create_shared_app(pg_url, data_dir=tmp_path / name, start_worker=False, login_per_minute=3)
+            for name in ("one", "two")]
+    try:
+        with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+            codes = [login(c, "nobody@example.org", password="x" * 12).status_code for c in (one, two, one, two)]
+            assert codes == [401, 401, 401, 429]
+            with pg.connect(pg_url) as con:  # a minute later the address may try again
+                con.execute("UPDATE login_attempts SET at = at - interval '61 seconds'")
+                con.commit()
+            assert login(two, alliance.email("aa", "viewer")).status_code == 303
+    finally:
+        for app in apps:
+            app.state.close()
+
+
 def test_audit_is_for_admins_lists_only_its_own_organisation_and_filters(client, alliance):
     login(client, alliance.email("bb", "admin"))  # another organisation's login: never in aa's log
     login(client, alliance.email("aa", "viewer"))

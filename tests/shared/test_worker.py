@@ -67,3 +67,26 @@ def test_the_child_ends_when_its_server_is_killed():
     while not gone(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert gone(pid), "the child outlived its killed server"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the processes")
+def test_a_worker_that_exited_unreaped_counts_as_gone_for_the_stale_job_sweep():
+    """Where nothing reaps orphans (PID 1 of many containers) a killed server's worker stays a zombie;
+    it still answers signal 0, but it is dead and its job must be failed at the next start."""
+    import socket
+
+    from kizuna.shared.imports import _pid_gone
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while "\nState:\tZ" not in Path(f"/proc/{child.pid}/status").read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(child.pid, 0)  # a zombie still answers signal 0
+        assert _pid_gone(f"{socket.gethostname()}:{child.pid}")
+    finally:
+        child.wait()
+    assert _pid_gone(f"{socket.gethostname()}:{child.pid}")  # reaped: no such process
+    assert not _pid_gone(f"{socket.gethostname()}:{os.getpid()}")  # alive
+    assert not _pid_gone(f"another-host:{child.pid}")  # another host's pid says nothing here

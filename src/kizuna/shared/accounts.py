@@ -410,6 +410,26 @@ async def principals_async(
     return found
 
 
+def login_allowed(con: Any, address: str, per_minute: int) -> bool:
+    """Whether one more login attempt from ``address`` is allowed: fewer than ``per_minute`` in the last 60
+    seconds (a sliding window; OWASP Authentication Cheat Sheet, "Login Throttling"). An allowed attempt
+    is counted. Kept in the database, so every server process on it shares the count; attempts from one
+    address are serialised by an advisory lock, so two at once cannot both take the last place. Call it
+    inside a transaction (it commits with the caller's)."""
+    con.execute("SELECT pg_advisory_xact_lock(hashtext('kizuna.login:' || %s))", [address])
+    con.execute("DELETE FROM login_attempts WHERE at < clock_timestamp() - interval '60 seconds'")
+    row = con.execute(
+        "SELECT count(*) AS n FROM login_attempts"
+        " WHERE address = %s AND at >= clock_timestamp() - interval '60 seconds'",
+        [address],
+    ).fetchone()
+    n = int(row["n"] if isinstance(row, dict) else row[0])
+    if n >= per_minute:
+        return False
+    con.execute("INSERT INTO login_attempts (address) VALUES (%s)", [address])
+    return True
+
+
 def create_session(con: Any, principal: Principal, hours: float = SESSION_HOURS) -> tuple[str, str]:
     """A new session for ``principal``: ``(session_id, csrf_token)``; the id goes in the cookie."""
     sid = secrets.token_urlsafe(32)

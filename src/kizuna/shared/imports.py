@@ -488,7 +488,13 @@ def _pid_gone(worker: str | None) -> bool:
         return True
     except PermissionError:  # it exists, under another user
         return False
-    return False
+    # A process that has exited but was not reaped (a zombie) still answers signal 0. A worker whose
+    # server was killed is reparented, and where nothing reaps orphans (PID 1 of many containers) it
+    # stays a zombie: it is dead all the same, and its transaction was rolled back.
+    try:
+        return "\nState:\tZ" in Path(f"/proc/{int(pid_text)}/status").read_text()
+    except OSError:  # it ended just now (True), or there is no /proc to tell (not Linux: alive)
+        return Path("/proc/self").exists()
 
 
 def fail_stale_jobs(con: Any, *, older_than_s: float = STALE_S) -> int:

@@ -44,7 +44,7 @@ import logging
 import secrets
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -239,32 +239,6 @@ class Database:
 
     def close(self) -> None:
         self.pool.close()
-
-
-# --- login rate limit ----------------------------------------------------------------------------
-
-
-class RateLimit:
-    """At most ``per_minute`` attempts per client address in any 60 s window (a sliding window)."""
-
-    def __init__(self, per_minute: int = LOGIN_PER_MINUTE):
-        self.per_minute = per_minute
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, address: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(address, deque())
-            while hits and now - hits[0] > 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                return False
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle addresses
-                for addr in [a for a, h in self._hits.items() if not h or now - h[-1] > 60]:
-                    del self._hits[addr]
-            return True
 
 
 # --- analytical copies ---------------------------------------------------------------------------

@@ -6,9 +6,10 @@
 - A successful login always makes a *new* session id (:func:`kizuna.shared.accounts.create_session`)
   and ends any session the browser came with: a cookie planted before login is never promoted
   (session fixation, OWASP Session Management Cheat Sheet).
-- Attempts are limited per client address (:class:`kizuna.web.shared_app.RateLimit`, 429) on top of
-  the account lockout (:func:`kizuna.shared.accounts.login`, 429 ``auth.locked``). Wrong passwords are
-  counted even though the request fails (the counter is committed before the error is answered).
+- Attempts are limited per client address (:func:`kizuna.shared.accounts.login_allowed`, counted in
+  the database so every server process shares them, 429) on top of the account lockout
+  (:func:`kizuna.shared.accounts.login`, 429 ``auth.locked``). Wrong passwords are counted even though
+  the request fails (the counter is committed before the error is answered).
 """
 
 from __future__ import annotations
@@ -68,7 +69,13 @@ async def login(request: Request) -> Response:
     cookie = sa.cookie_of(request.scope, sa.LOGIN_COOKIE) or ""
     if not sent or not cookie or not secrets.compare_digest(sent, cookie):
         return _login_page(request, error=sa.CSRF_FAILED, email=email, org=org)
-    if not request.app.state.logins.allow(sa.client_address(request.scope, settings.behind_tls)):
+    address = sa.client_address(request.scope, settings.behind_tls)
+
+    def allowed() -> bool:
+        with db.connection() as con:  # in the database: every server process counts the same attempts
+            return accounts.login_allowed(con, address, settings.login_per_minute)
+
+    if not await anyio.to_thread.run_sync(allowed):
         return _login_page(request, error=sa.RATE_LIMITED, email=email, org=org)
     old = sa.cookie_of(request.scope, sa.SESSION_COOKIE)
 

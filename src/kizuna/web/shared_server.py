@@ -25,7 +25,6 @@ from kizuna.web.shared_app import (
     LOGIN_PER_MINUTE,
     Copies,
     Database,
-    RateLimit,
     Settings,
     SharedServer,
     principal,
@@ -82,7 +81,6 @@ def create_shared_app(
     own.state.settings = settings
     own.state.db = db
     own.state.vega = VegaBundle()
-    own.state.logins = RateLimit(login_per_minute)
     builder = None
     if child_processes:
         from kizuna.shared.worker import ChildProcess
