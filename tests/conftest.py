@@ -25,6 +25,16 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
+def run_async(coro):
+    """``asyncio.run(coro)`` in a thread of its own: in a test process where Playwright's sync API (the
+    browser tests) keeps an event loop running in the main thread, ``asyncio.run`` there is refused."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.fixture(autouse=True)
 def _english_unless_a_test_says_otherwise() -> Iterator[None]:
     """Every test starts and ends in English: an in-process CLI run with ``--lang ja`` sets the language

@@ -8,6 +8,7 @@ import pytest
 
 from kizuna.errors import KizunaError
 from kizuna.shared import accounts, audit, pg
+from tests.conftest import run_async
 
 PW = "correct horse battery staple"
 
@@ -124,7 +125,6 @@ def test_the_server_role_cannot_change_or_delete_audit_rows(pg_url):
 def test_the_batched_lookup_answers_as_the_one_at_a_time_lookups_do(owner, pg_url):
     """The server authenticates concurrent requests in one statement (accounts.principals_async, as the
     server's role): live, demoted, revoked, unknown, ended and expired credentials, side by side."""
-    import asyncio
 
     from psycopg.rows import dict_row
 
@@ -150,7 +150,7 @@ def test_the_batched_lookup_answers_as_the_one_at_a_time_lookups_do(owner, pg_ur
                 con, [accounts.sha256(t) for t in tokens], [accounts.sha256(s) for s in sessions]
             )
 
-    found = asyncio.run(batched())
+    found = run_async(batched())
     for secret in tokens:
         one = accounts.token_principal(owner, secret)
         got = found.get(("token", accounts.sha256(secret)))

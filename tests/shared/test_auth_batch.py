@@ -13,6 +13,7 @@ import pytest
 from kizuna.errors import KizunaError, Where
 from kizuna.shared import accounts
 from kizuna.web.shared_app import AuthBatch
+from tests.conftest import run_async
 
 
 class FakeDB:
@@ -55,7 +56,7 @@ def test_requests_arriving_together_share_one_statement_and_each_gets_its_own_an
         asks = [("token", b"a"), ("session", b"s"), ("token", b"unknown")] * 20
         return await asyncio.gather(*(batch.lookup(kind, digest) for kind, digest in asks))
 
-    answers = asyncio.run(run())
+    answers = run_async(run())
     assert len(db.statements) == 1
     tokens, sessions = db.statements[0]
     assert sorted(tokens) == [b"a", b"unknown"] and sessions == [b"s"]  # each credential once
@@ -76,7 +77,7 @@ def test_a_request_arriving_during_a_statement_waits_for_the_next_one_and_sees_a
         db.gate.set()
         return await first, await second
 
-    before, after = asyncio.run(run())
+    before, after = run_async(run())
     assert before == ("alice", None)  # its statement started before the revocation
     assert after is None  # refused: read by a statement that started after its request
     assert len(db.statements) == 2
@@ -93,6 +94,6 @@ def test_a_database_failure_reaches_every_waiting_request_and_the_next_ones_try_
         db.fail = None
         return failed, await batch.lookup("token", b"a"), batch.running
 
-    failed, later, running = asyncio.run(run())
+    failed, later, running = run_async(run())
     assert all(isinstance(f, KizunaError) and f.code == "db.unavailable" for f in failed)
     assert later == ("alice", None) and running == 0

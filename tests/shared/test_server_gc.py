@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 from kizuna.web import shared_server
+from tests.conftest import run_async
 
 
 def test_tune_gc_freezes_what_is_alive_and_collects_young_objects_less_often():
@@ -50,7 +51,6 @@ def test_kizuna_serve_database_runs_with_the_collector_tuned(monkeypatch, tmp_pa
 
 
 def test_the_tuning_happens_at_the_servers_start_and_only_when_asked(monkeypatch):
-    import asyncio
 
     from kizuna.web import shared_app
 
@@ -78,8 +78,8 @@ def test_the_tuning_happens_at_the_servers_start_and_only_when_asked(monkeypatch
         await server.lifespan(receive, send)
         return sent
 
-    assert asyncio.run(start_and_stop(False)) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert run_async(start_and_stop(False)) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert calls == ["pool", "closed"]
     calls.clear()
-    asyncio.run(start_and_stop(True))
+    run_async(start_and_stop(True))
     assert calls == ["pool", "tuned", "closed"]
