@@ -51,7 +51,8 @@ def test_the_child_ends_when_its_server_is_killed():
     code = (
         "import os, time\n"
         "from kizuna.shared.worker import ChildProcess\n"
-        "print(ChildProcess('t').call(os.getpid), flush=True)\n"
+        "child = ChildProcess('t')  # kept: an executor nobody holds shuts its worker down\n"
+        "print(child.call(os.getpid), flush=True)\n"
         "time.sleep(120)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}

@@ -289,7 +289,7 @@ class Copies:
         self.builder = builder
         self.cache_size = cache_size
         self.app = create_copies_app()
-        self._apps: OrderedDict[str, ReadOnlyStore] = OrderedDict()
+        self._apps: OrderedDict[str, ReadOnlyStore] = OrderedDict()  # copy key -> its open store
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self._latest: dict[int, tuple[str, frozenset[tuple[int, bool]]]] = {}  # org -> its newest copy
@@ -348,11 +348,11 @@ class Copies:
 
     def _pick(self, who: Principal, key: str, seen: frozenset[tuple[int, bool]]) -> View | None:
         with self._lock:
-            app = self._apps.get(key)
-            if app is not None:
+            store = self._apps.get(key)
+            if store is not None:
                 self._apps.move_to_end(key)
                 self._latest[who.org_id] = (key, seen)
-                return app, False, key
+                return store, False, key
             last = self._latest.get(who.org_id)
             if self.stale_reads and last is not None and last[0] in self._apps and last[1] <= seen:
                 # one build at a time per organisation, and at most one started every refresh_s: under a
@@ -372,7 +372,7 @@ class Copies:
         return None
 
     def serving(self, who: Principal) -> View:
-        """The app answering for ``who``, whether it is a stale copy, and the key of the copy it serves."""
+        """The store answering for ``who``, whether it is a stale copy, and the key of the copy it serves."""
         key, seen = self.state_for(who)
         picked = self._pick(who, key, seen)
         if picked is not None:
@@ -381,17 +381,17 @@ class Copies:
             lock = self._key_locks.setdefault(key, threading.Lock())
         with lock:
             with self._lock:
-                app = self._apps.get(key)
+                store = self._apps.get(key)
             built = key
-            if app is None:
+            if store is None:
                 built, seen = self._build(who)
                 with self._lock:
-                    app = self._apps.get(built)
-                if app is None:
-                    app = self._register(built, self._open(built))
+                    store = self._apps.get(built)
+                if store is None:
+                    store = self._register(built, self._open(built))
             with self._lock:
                 self._latest[who.org_id] = (built, seen)
-        return app, False, built
+        return store, False, built
 
     def note_read(self, path: str, query: bytes, lang: str) -> None:
         """Remember a page or API read (the last few), to warm new copies with."""
@@ -405,12 +405,12 @@ class Copies:
     def _open(self, key: str) -> ReadOnlyStore:
         return ReadOnlyStore(self.directory / f"{key}.duckdb", cache_size=self.cache_size)
 
-    def _register(self, key: str, app: ReadOnlyStore) -> ReadOnlyStore:
-        """Serve ``key`` from ``app``; beyond ``kept`` copies the least recently used go, but never an
+    def _register(self, key: str, store: ReadOnlyStore) -> ReadOnlyStore:
+        """Serve ``key`` from ``store``; beyond ``kept`` copies the least recently used go, but never an
         organisation's newest (its stale reads answer from it while the next one builds; evicting it
         would make every reader wait for a build)."""
         with self._lock:
-            self._apps[key] = app
+            self._apps[key] = store
             self._apps.move_to_end(key)
             newest = {k for k, _seen in self._latest.values()} | {key}
             for old in [k for k in self._apps if k not in newest][: max(0, len(self._apps) - self.kept)]:
@@ -418,7 +418,7 @@ class Copies:
                 self._key_locks.pop(old, None)
                 # a request still reading it keeps its open file; the name goes now
                 (self.directory / f"{old}.duckdb").unlink(missing_ok=True)
-        return app
+        return store
 
     def _refresh(self, who: Principal, key: str) -> None:
         """Build the copy of ``key`` in the background (stale reads), warm it with the reads seen lately,
@@ -428,11 +428,11 @@ class Copies:
             with lock:
                 built, seen = self._build(who)
                 if built not in self._apps:
-                    app = self._open(built)
+                    store = self._open(built)
                     with self._lock:
                         recent = list(self._recent)
-                    warm(self.app, app, recent)
-                    self._register(built, app)
+                    warm(self.app, store, recent)
+                    self._register(built, store)
                 with self._lock:
                     self._latest[who.org_id] = (built, seen)
         except Exception:  # the next read tries again (or waits for a build of its own)
