@@ -92,9 +92,16 @@ class ChildProcess:
             return next(iter(procs), None)
 
     def close(self, wait: bool = False) -> None:
-        """Stop the child: queued calls are dropped; a running one ends with the server (the child
-        watches it) unless ``wait``, which waits for it."""
+        """Stop the child: queued calls are dropped; a running one is stopped (its transaction is rolled
+        back by PostgreSQL and the next start's sweep fails its job) unless ``wait``, which waits for it.
+        Either way the pool is shut down completely, so its queues' semaphores are released before the
+        server exits (else Python's resource tracker reports them as leaked)."""
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=True)
+        if pool is None:
+            return
+        if not wait:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):  # (it ended meanwhile)
+                    proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -656,9 +656,20 @@ class SharedServer:
     """
 
     def __init__(
-        self, settings: Settings, db: Database, own: FastAPI, copies: Copies, answers: int = 0, gc_tuned: bool = False
+        self,
+        settings: Settings,
+        db: Database,
+        own: FastAPI,
+        copies: Copies,
+        answers: int = 0,
+        gc_tuned: bool = False,
+        on_shutdown: Any = None,
     ):
         self.gc_tuned = gc_tuned
+        # what to stop when the server shuts down (its job and copy children, its pool): run in the
+        # lifespan, because uvicorn ends the process by re-raising SIGTERM/SIGINT once it has shut down,
+        # and no code after uvicorn.run() would run
+        self.on_shutdown = on_shutdown
         self.settings = settings
         self.db = db
         self.own = own
@@ -711,6 +722,8 @@ class SharedServer:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.db.aclose()
+                if self.on_shutdown is not None:
+                    await anyio.to_thread.run_sync(self.on_shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -8,6 +8,7 @@ them together, so none of them imports another back.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ def create_shared_app(
     child_processes: bool = False,
     cache_size: int = 256,
     tune_gc: bool = False,
+    close_at_shutdown: bool = False,
 ) -> Any:
     """The shared server's ASGI app over the PostgreSQL database at ``database_url``.
 
@@ -60,7 +62,9 @@ def create_shared_app(
     (:mod:`kizuna.shared.worker`; ``kizuna serve`` does), not in threads of this one. ``pool_max``:
     PostgreSQL connections at most. ``cache_size``: whole answers kept, over all copies (0: none).
     ``tune_gc``: tune the garbage collector at start (:func:`kizuna.web.shared_app.tune_gc`; ``kizuna
-    serve`` does; it changes the whole process, so tests leave it off).
+    serve`` does; it changes the whole process, so tests leave it off). ``close_at_shutdown``: stop the
+    job worker, the children and the pool when the server shuts down (the ASGI lifespan; ``kizuna serve``
+    does); else the caller calls ``app.state.close()``.
     The returned app has ``.state`` with ``db``, ``settings`` and ``close()``.
     """
     data = Path(data_dir)
@@ -156,14 +160,23 @@ def create_shared_app(
     own.include_router(shared_writes.router)
     shared_writes.install(own, settings, db, start_worker=start_worker, in_child=child_processes)
 
-    server = SharedServer(settings, db, own, copies, answers=cache_size, gc_tuned=tune_gc)
-    top = Guard(server, allowed_hosts=allowed_hosts, cache_entries=0)  # type: ignore[arg-type]
+    closed = threading.Event()
 
     def close() -> None:
+        """Stop the job worker and its child, the copy builder, the pool (once; safe to call again)."""
+        if closed.is_set():
+            return
+        closed.set()
         shared_writes.stop(own)
         if builder is not None:
             builder.close()
         db.close()
+
+    server = SharedServer(
+        settings, db, own, copies, answers=cache_size, gc_tuned=tune_gc,
+        on_shutdown=close if close_at_shutdown else None,
+    )
+    top = Guard(server, allowed_hosts=allowed_hosts, cache_entries=0)  # type: ignore[arg-type]
 
     own.state.answers = server.answers
     top.state = own.state  # type: ignore[attr-defined]
@@ -209,7 +222,7 @@ def serve_shared(
         )
     app = create_shared_app(
         database_url, data_dir=data_dir, max_upload_mb=max_upload_mb, behind_tls=behind_tls,
-        stale_reads=stale_reads, child_processes=True, pool_max=pool_size, tune_gc=True,
+        stale_reads=stale_reads, child_processes=True, pool_max=pool_size, tune_gc=True, close_at_shutdown=True,
         allowed_hosts=None if (not loopback or behind_tls) else (*LOOPBACK_HOSTS, host.strip().lower()),
     )
     shown = f"[{host}]" if ":" in host else host

@@ -308,7 +308,7 @@ class Worker:
 
     def stop(self) -> None:
         self.queue.put(None)
-        self.thread.join(timeout=30)
+        self.thread.join(timeout=10)  # a running import may finish; then its child is stopped
         if self.child is not None:
             self.child.close()
 
