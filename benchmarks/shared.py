@@ -2,7 +2,7 @@
 then the same read load against single-analyst DuckDB mode (`kizuna serve` over a workspace) in the same run.
 
     python3 benchmarks/shared.py [--readers 200] [--writers 10] [--seconds 60] [--orgs 10] [--think-ms 0]
-                                 [--strict-reads]
+                                 [--strict-reads] [--timeline 10]
 
 Set-up (not timed): a throwaway PostgreSQL cluster (``kizuna.shared.devcluster``, Debian's package),
 ``kizuna db init``, ``--orgs`` fictional organisations with one editor and one API token each, and each
@@ -19,7 +19,8 @@ answers from the previous view while the new one builds) unless ``--strict-reads
 
 After the run every accepted upload must be an import in state ``done`` holding its rows (0 lost
 writes). Printed: throughput, p50/p95/p99 latency and errors of reads and writes, the server's CPU
-per read (its children's, which run the jobs and build the copies, apart) and peak RSS (VmHWM);
+per read (its children's, which run the jobs and build the copies, apart) and peak RSS (VmHWM), with
+``--timeline N`` the read p95 of every N seconds (where slow reads cluster);
 then the DuckDB-mode run of the same readers. Targets (issue 15): read
 p95 < 200 ms, 0 errors, 0 lost writes. Not part of pytest.
 """
