@@ -1,7 +1,8 @@
 """Shared mode at alliance scale, at the PostgreSQL level: 50 agencies x 10 countries x 10 years.
 
     python3 benchmarks/shared_scale.py [--agencies 50 --countries 10 --years 10]
-        [--activities 20 --transactions 10] [--repeat 5] [--orgs 3] [--analytic] [--database URL]
+        [--activities 20 --transactions 10] [--repeat 5] [--orgs 3] [--analytic [--flows-baseline]]
+        [--database URL]
         [--policies 0011,0040] [--forced-seqscan]
 
 Without ``--database`` it starts Kizuna's throwaway cluster (Debian's PostgreSQL in a temporary
@@ -33,7 +34,9 @@ With ``--database URL`` (a superuser or the owner of an EMPTY database) it uses 
 3. Analytical copy, per shape too: the agency's visible transactions, activities and countries exported under RLS
    with ``COPY ... TO STDOUT`` into a DuckDB file (the transfer alone), the same aggregate over that
    file in DuckDB, and with ``--analytic`` one run of the real copy,
-   ``kizuna.shared.analytic.build_analytical_copy`` (every record table, reference data, flows rebuilt).
+   ``kizuna.shared.analytic.build_analytical_copy`` (every record table, reference data, flows rebuilt);
+   with ``--flows-baseline`` too, the copy's flows derived again by ``rebuild_flows`` (one statement)
+   and by the baseline, ``build_flows`` import by import (the code before), checked equal.
 
 Prints every figure, the ratios (0040 / 0011 below 1 means the new policies are faster), and this
 process's peak RSS. Not part of pytest.
@@ -258,9 +261,10 @@ def copy_out(app: Any, org: int, folder: Path, keep: bool = False) -> tuple[int,
     return n, path
 
 
-def build_copy(app: Any, org: int, folder: Path) -> tuple[float, int]:
+def build_copy(app: Any, org: int, folder: Path, flows_baseline: bool = False) -> tuple[float, int, str]:
     """One run of the real analytical copy (kizuna.shared.analytic: every visible record table, reference
-    data, flows and location areas rebuilt as the CLI does): (seconds, transactions in the copy)."""
+    data, flows and location areas rebuilt as the CLI does): (seconds, transactions in the copy, and
+    with ``flows_baseline`` the line of :func:`flows_rebuild`)."""
     import duckdb
 
     from kizuna.shared import pg
@@ -274,8 +278,45 @@ def build_copy(app: Any, org: int, folder: Path) -> tuple[float, int]:
     built = duckdb.connect(str(target), read_only=True)
     got = built.execute("SELECT count(*) FROM transactions").fetchone()
     built.close()
+    flows = flows_rebuild(target) if flows_baseline else ""
     target.unlink()
-    return seconds, int(got[0]) if got else 0
+    return seconds, int(got[0]) if got else 0, flows
+
+
+def flows_rebuild(path: Path) -> str:
+    """In a built copy: ``kizuna.ledger.money.rebuild_flows`` (every activity's flows in one statement)
+    against the baseline, the code before it: ``build_flows`` import by import, then the marks. Each
+    runs once, in a transaction rolled back; their flows are checked equal. Returns the line to print."""
+    import duckdb
+
+    from kizuna.ledger.money import build_flows, mark_double_counting, rebuild_flows
+
+    con = duckdb.connect(str(path))
+    snapshot = "SELECT count(*), sum(hash(activity_uid, seq, country, region, sector, usd, counted)) FROM flows"
+    try:
+        con.begin()
+        t0 = time.perf_counter()
+        con.execute("DELETE FROM flows")
+        ids = [r[0] for r in con.execute("SELECT DISTINCT import_id FROM activities ORDER BY 1").fetchall()]
+        for import_id in ids:
+            build_flows(con, import_id)
+        mark_double_counting(con)
+        t_base = time.perf_counter() - t0
+        base = con.execute(snapshot).fetchone()
+        con.rollback()
+        con.begin()
+        t0 = time.perf_counter()
+        rebuild_flows(con)
+        t_new = time.perf_counter() - t0
+        new = con.execute(snapshot).fetchone()
+        con.rollback()
+    finally:
+        con.close()
+    assert new == base, "rebuild_flows and the import-by-import baseline disagree"
+    return (
+        f"flows of the copy ({base[0]:,} rows, {len(ids):,} imports): rebuild_flows in one statement {t_new:.2f} s;"
+        f" baseline build_flows import by import {t_base:.2f} s; ratio {t_base / t_new:.1f}x (one run each)"
+    )
 
 
 def forced_seqscan(app: Any, org: int) -> tuple[float, int]:
@@ -303,6 +344,12 @@ def main() -> int:
         "--analytic",
         action="store_true",
         help="also time one run of kizuna.shared.analytic.build_analytical_copy per policy shape",
+    )
+    ap.add_argument(
+        "--flows-baseline",
+        action="store_true",
+        help="with --analytic: also time the copy's flows rebuilt import by import (the code before; slow at"
+        " full size: one ledger scan per import)",
     )
     ap.add_argument("--database", help="an empty database (owner or superuser URL); default: a throwaway cluster")
     ap.add_argument(
@@ -370,7 +417,7 @@ def main() -> int:
 
         reads: dict[str, dict[int, dict[str, Any]]] = {}
         copies_t: dict[str, float] = {}
-        builds: dict[str, tuple[float, int]] = {}
+        builds: dict[str, tuple[float, int, str]] = {}
         seqscans: dict[str, tuple[float, int]] = {}
         n_copy, t_duck = 0, 0.0
         copies = max(1, args.repeat // 2)
@@ -396,7 +443,7 @@ def main() -> int:
                     kept_copy.close()
                     assert len(r_duck) == len(reads[shape][org]["rls"][1]), "DuckDB's copy and PostgreSQL disagree"
                 if args.analytic:
-                    builds[shape] = build_copy(app, org, folder)
+                    builds[shape] = build_copy(app, org, folder, args.flows_baseline and shape == shapes[-1])
                 if args.forced_seqscan:
                     seqscans[shape] = forced_seqscan(app, org)
                 app.close()
@@ -459,6 +506,8 @@ def main() -> int:
                     f"policies {s}: kizuna.shared.analytic.build_analytical_copy for agency {org}:"
                     f" {builds[s][0]:.2f} s (one run; {builds[s][1]:,} transactions in the copy)"
                 )
+                if builds[s][2]:
+                    print(f"policies {s}: {builds[s][2]}")
         if shapes:
             last = shapes[-1]
             print(

@@ -197,3 +197,46 @@ def test_marks_after_each_import_equal_a_recomputation_over_the_whole_ledger(tmp
             assert _marks(ws) == _marks_recomputed_for_the_whole_ledger(ws), f"after import {n}"
     finally:
         ws.close()
+
+
+def test_rebuilding_every_flow_at_once_equals_deriving_them_import_by_import(ws, tmp_path):
+    """rebuild_flows derives the whole ledger in one statement (a shared server's analytical copy holds
+    thousands of imports); it must give the flows, marks and FX warnings, in order, that build_flows
+    gives import by import."""
+    from kizuna.ledger.money import build_flows, mark_double_counting, rebuild_flows
+
+    geo = '<recipient-country code="SS" percentage="40"/><recipient-region code="289" percentage="60"/>'
+    files = [
+        activity_xml(
+            "XZ-SYN-F-1",
+            publisher="XZ-SYN-F",
+            transactions=tx("3", "1000", extra='<receiver-org receiver-activity-id="XZ-SYN-I-1"/>')
+            + tx("3", "5", currency="XXX"),
+        )
+        + activity_xml("XZ-SYN-F-2", publisher="XZ-SYN-F", countries=geo, transactions=tx(value="70", currency="JPY")),
+        activity_xml(
+            "XZ-SYN-I-1",
+            publisher="XZ-SYN-I",
+            transactions=tx("1", "1000", extra='<provider-org provider-activity-id="XZ-SYN-F-1"/>')
+            + tx("4", "900", currency="XXX"),
+        ),
+        # a newer file of the first publisher: replaces XZ-SYN-F-2, so import 1 keeps one activity
+        activity_xml("XZ-SYN-F-2", publisher="XZ-SYN-F", transactions=tx(value="9", currency="XXX") + tx(value="4")),
+    ]
+    for i, body in enumerate(files):
+        ingest_file(ws, write(tmp_path / f"f{i}.xml", body))
+    ingested = ws.query("SELECT * FROM flows ORDER BY ALL")
+
+    with ws.transaction() as con:  # the reference: import by import, as before
+        con.execute("DELETE FROM flows")
+        ids = [r[0] for r in con.execute("SELECT DISTINCT import_id FROM activities ORDER BY 1").fetchall()]
+        one_by_one = [w for i in ids for w in build_flows(con, i)]
+        mark_double_counting(con)
+    reference = ws.query("SELECT * FROM flows ORDER BY ALL")
+    with ws.transaction() as con:
+        at_once = rebuild_flows(con)
+    assert ws.query("SELECT * FROM flows ORDER BY ALL") == reference == ingested
+    assert at_once == one_by_one
+    assert len(at_once) == 3 and {w[2] for w in at_once} == {"fx.no_rate"}
+    assert [w[0] for w in at_once] == ["XZ-SYN-F|XZ-SYN-F-1", "XZ-SYN-I|XZ-SYN-I-1", "XZ-SYN-F|XZ-SYN-F-2"]
+    assert not all(r["counted"] for r in reference)  # the marks were exercised
