@@ -114,26 +114,38 @@ def _first(row: Any) -> Any:
     return next(iter(row.values())) if isinstance(row, dict) else row[0]
 
 
+# Every copy starts from the same migrated template, so a table's columns and key are the same in all of
+# them: read once per process and DuckDB schema (the catalogue queries cost ~40 % of a small copy's build).
+_SHAPES: dict[tuple[int, str, str], Any] = {}
+
+
 def _duck_columns(duck: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
-    return [
-        (str(c), str(t))
-        for c, t in duck.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?"
-            " ORDER BY ordinal_position",
-            [table],
-        ).fetchall()
-    ]
+    """The table's (column, DuckDB type) in order."""
+    key = (_duck_schema(), "columns", table)
+    if key not in _SHAPES:
+        _SHAPES[key] = [
+            (str(c), str(t))
+            for c, t in duck.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?"
+                " ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+        ]
+    return list(_SHAPES[key])
 
 
 def _duck_key(duck: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """The columns of the table's UNIQUE constraint, else of its primary key (empty when none)."""
-    rows = duck.execute(
-        "SELECT constraint_type, constraint_column_names FROM duckdb_constraints()"
-        " WHERE table_name = ? AND constraint_type IN ('UNIQUE', 'PRIMARY KEY')",
-        [table],
-    ).fetchall()
-    by = {str(t): [str(c) for c in cols] for t, cols in rows}
-    return by.get("UNIQUE") or by.get("PRIMARY KEY") or []
+    key = (_duck_schema(), "key", table)
+    if key not in _SHAPES:
+        rows = duck.execute(
+            "SELECT constraint_type, constraint_column_names FROM duckdb_constraints()"
+            " WHERE table_name = ? AND constraint_type IN ('UNIQUE', 'PRIMARY KEY')",
+            [table],
+        ).fetchall()
+        by = {str(t): [str(c) for c in cols] for t, cols in rows}
+        _SHAPES[key] = by.get("UNIQUE") or by.get("PRIMARY KEY") or []
+    return list(_SHAPES[key])
 
 
 def _pg_expr(col: str, typ: str) -> str:
