@@ -260,10 +260,12 @@ class Copies:
 
     With ``stale_reads`` a read does not wait for a new copy when the organisation's newest copy shows
     a subset of what it may see now (imports were only added or finished since: nothing it could read
-    then has been withdrawn): that copy answers at once, marked stale, while the new one builds in
+    then has been withdrawn): that copy — or a newer one another organisation's read brought in that
+    holds only imports this one may read, as it reads them (:meth:`_stale_copy`) — answers at once,
+    marked stale, while the new one builds in
     the background (and is warmed with the pages read lately before it takes over; one build at a time
-    per organisation, started at most every ``refresh_s`` seconds, so new data shows within that and
-    one build's time). When anything was
+    per organisation, and from each copy at most one started every ``refresh_s`` seconds, whichever of
+    the organisations reading it asks: new data shows within that and one build's time). When anything was
     withdrawn (an import deleted, made private, no longer shared) the read waits for the new copy, so
     a withdrawn record is never shown again.
 
@@ -293,10 +295,11 @@ class Copies:
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
         self._latest: dict[int, tuple[str, frozenset[tuple[int, bool]]]] = {}  # org -> its newest copy
+        self._seen: dict[str, frozenset[tuple[int, bool]]] = {}  # open copy's key -> the imports it holds
         self._states: dict[tuple[int, str], tuple[int, str, frozenset[tuple[int, bool]]]] = {}
         self._building: set[str] = set()  # copy keys building in the background
         self._building_for: set[int] = set()  # organisations whose next copy builds in the background
-        self._started: dict[int, float] = {}  # when each organisation's last background build started
+        self._started: dict[str, float] = {}  # copy key -> when the build of it, or from it, last started
         self.refresh_s = refresh_s
         self._recent: OrderedDict[tuple[str, bytes, str], None] = OrderedDict()  # what to warm a copy with
         self._learning: dict[tuple[int, str, int], asyncio.Future[Any]] = {}  # state_for queries under way
@@ -353,23 +356,44 @@ class Copies:
                 self._apps.move_to_end(key)
                 self._latest[who.org_id] = (key, seen)
                 return store, False, key
-            last = self._latest.get(who.org_id)
-            if self.stale_reads and last is not None and last[0] in self._apps and last[1] <= seen:
-                # one build at a time per organisation, and at most one started every refresh_s: under a
-                # stream of uploads each new copy (and its warming here) would otherwise cost more than
-                # the reads it serves; the next read after the pause starts the newest one
+            stale = self._stale_copy(who, seen) if self.stale_reads else None
+            if stale is not None:
+                # one build at a time per organisation, and at most one started every refresh_s from the
+                # copy it reads now: under a stream of uploads each new copy (and its warming here) would
+                # otherwise cost more than the reads it serves; the next read after the pause starts the
+                # newest one. The pause belongs to the copy, not the organisation: organisations that
+                # read the same copy share it (each on its own, they started builds back to back)
                 now = time.monotonic()
                 if (
                     key not in self._building  # organisations that see the same imports share the build
                     and who.org_id not in self._building_for
-                    and now - self._started.get(who.org_id, -1e9) >= self.refresh_s
+                    and now - self._started.get(stale, -1e9) >= self.refresh_s
                 ):
                     self._building.add(key)
                     self._building_for.add(who.org_id)
-                    self._started[who.org_id] = now
+                    self._started[stale] = self._started[key] = now  # the new copy's pause starts now
                     threading.Thread(target=self._refresh, args=(who, key), daemon=True).start()
-                return self._apps[last[0]], True, last[0]
+                self._latest[who.org_id] = (stale, self._seen[stale])
+                return self._apps[stale], True, stale
         return None
+
+    def _stale_copy(self, who: Principal, seen: frozenset[tuple[int, bool]]) -> str | None:
+        """Under the lock: the open copy a stale read of ``who`` may answer from, or None (then it waits).
+
+        A copy qualifies when it holds nothing but imports the organisation may read now, each as it
+        reads it (``(import_id, owned)`` pairs: a copy with another organisation's person-level rows
+        never qualifies), and everything the organisation's last copy showed (so nothing it saw
+        disappears; after a withdrawal no copy qualifies and the read waits for a fresh one). Of those
+        the newest (the most imports), its own last copy on a tie: a copy another organisation's read
+        brought in is as good as one of its own, so organisations that see the same imports converge
+        on the same copies instead of each building its own."""
+        last = self._latest.get(who.org_id)
+        if last is None or not last[1] <= seen:
+            return None
+        usable = [
+            (len(s), k == last[0], k) for k, s in self._seen.items() if k in self._apps and last[1] <= s <= seen
+        ]
+        return max(usable)[2] if usable else None
 
     def serving(self, who: Principal) -> View:
         """The store answering for ``who``, whether it is a stale copy, and the key of the copy it serves."""
@@ -388,7 +412,7 @@ class Copies:
                 with self._lock:
                     store = self._apps.get(built)
                 if store is None:
-                    store = self._register(built, self._open(built))
+                    store = self._register(built, self._open(built), seen)
             with self._lock:
                 self._latest[who.org_id] = (built, seen)
         return store, False, built
@@ -405,17 +429,20 @@ class Copies:
     def _open(self, key: str) -> ReadOnlyStore:
         return ReadOnlyStore(self.directory / f"{key}.duckdb", cache_size=self.cache_size)
 
-    def _register(self, key: str, store: ReadOnlyStore) -> ReadOnlyStore:
+    def _register(self, key: str, store: ReadOnlyStore, seen: frozenset[tuple[int, bool]]) -> ReadOnlyStore:
         """Serve ``key`` from ``store``; beyond ``kept`` copies the least recently used go, but never an
         organisation's newest (its stale reads answer from it while the next one builds; evicting it
         would make every reader wait for a build)."""
         with self._lock:
             self._apps[key] = store
+            self._seen[key] = seen
             self._apps.move_to_end(key)
             newest = {k for k, _seen in self._latest.values()} | {key}
             for old in [k for k in self._apps if k not in newest][: max(0, len(self._apps) - self.kept)]:
                 del self._apps[old]
                 self._key_locks.pop(old, None)
+                self._started.pop(old, None)
+                self._seen.pop(old, None)
                 # a request still reading it keeps its open file; the name goes now
                 (self.directory / f"{old}.duckdb").unlink(missing_ok=True)
         return store
@@ -432,7 +459,7 @@ class Copies:
                     with self._lock:
                         recent = list(self._recent)
                     warm(self.app, store, recent)
-                    self._register(built, store)
+                    self._register(built, store, seen)
                 with self._lock:
                     self._latest[who.org_id] = (built, seen)
         except Exception:  # the next read tries again (or waits for a build of its own)
