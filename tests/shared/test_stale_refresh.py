@@ -115,3 +115,25 @@ def test_after_a_withdrawal_no_copy_answers_stale_not_even_an_older_one(copies):
     finish(c, "K1", ids(1, 2), [2])
     assert c._pick(who(2), "K2", ids(1)) is None  # import 2 withdrawn: the read waits for a fresh copy
     assert started == []
+
+
+@pytest.mark.parametrize("ended", ["cancelled", "broken"])
+def test_a_build_whose_child_process_ends_is_one_quiet_line_and_the_next_read_tries_again(tmp_path, caplog, ended):
+    """A server stopping ends its copy child under a background build: not an error with a traceback."""
+    import concurrent.futures
+    import logging
+    from concurrent.futures.process import BrokenProcessPool
+
+    c = Copies(db=None, directory=tmp_path, stale_reads=True)  # type: ignore[arg-type]
+    exc = concurrent.futures.CancelledError() if ended == "cancelled" else BrokenProcessPool("terminated")
+
+    def build(_who: Principal) -> Any:
+        raise exc
+
+    c._build = build  # type: ignore[method-assign]
+    c._building.add("K1")
+    c._building_for.add(1)
+    with caplog.at_level(logging.INFO, logger="kizuna.web.shared"):
+        c._refresh(who(1), "K1")
+    assert [(r.levelno, r.exc_info) for r in caplog.records] == [(logging.INFO, None)]
+    assert not c._building and not c._building_for  # the next read may start a build

@@ -39,6 +39,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gc
 import logging
 import secrets
@@ -462,6 +463,10 @@ class Copies:
                     self._register(built, store, seen)
                 with self._lock:
                     self._latest[who.org_id] = (built, seen)
+        except (concurrent.futures.CancelledError, concurrent.futures.BrokenExecutor):
+            # the child process ended under it: the server is stopping, or the child died (the worker
+            # logs that); no traceback for an expected stop. The next read tries again
+            log.info("a background copy build ended with its child process")
         except Exception:  # the next read tries again (or waits for a build of its own)
             log.exception("building an analytical copy in the background failed")
         finally:
