@@ -15,12 +15,15 @@ answers from the previous view while the new one builds) unless ``--strict-reads
   (``/api/v1/activities?limit=50``), ``--think-ms`` between requests (0: back to back, the harshest);
 - ``--writers`` clients, each uploading a new SYNTHETIC 3W sheet (the demo's sheet with one more row,
   so every upload has new bytes) to ``POST /api/v1/imports`` for its organisation, then polling its job
-  until it ends, then the next.
+  until it ends, then the next;
+- one observer, as the last organisation, listing the sources its pages show (``/api/v1/sources``)
+  every 0.5 s, until 30 s after the run: when each upload first appears there.
 
 After the run every accepted upload must be an import in state ``done`` holding its rows (0 lost
 writes). Printed: throughput, p50/p95/p99 latency and errors of reads and writes, the server's CPU
 per read (its children's, which run the jobs and build the copies, apart) and peak RSS (VmHWM), with
-``--timeline N`` the read p95 of every N seconds (where slow reads cluster);
+``--timeline N`` the read p95 of every N seconds (where slow reads cluster), how long after its job
+ended each upload was shown to the observing organisation (freshness, p50/p95/max);
 then the DuckDB-mode run of the same readers. Targets (issue 15): read
 p95 < 200 ms, 0 errors, 0 lost writes. Not part of pytest.
 """
@@ -137,7 +140,7 @@ def writers(base: str, tokens: list[str], sheet: Path, n: int, seconds: float, f
     """``n`` threads uploading new 3W sheets and waiting for their jobs until the time is up."""
     import threading
 
-    out: dict[str, Any] = {"latency": [], "errors": [], "accepted": []}
+    out: dict[str, Any] = {"latency": [], "errors": [], "accepted": [], "done_at": {}}
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
     base_text = sheet.read_text(encoding="utf-8")
@@ -160,6 +163,8 @@ def writers(base: str, tokens: list[str], sheet: Path, n: int, seconds: float, f
                         out["accepted"].append((token, int(ticket["import_id"])))
                         if job["status"] != "done":
                             out["errors"].append(job.get("error"))
+                        else:
+                            out["done_at"][path.name] = time.monotonic()
                 except httpx.HTTPError as exc:
                     with lock:
                         out["errors"].append(str(exc))
@@ -172,6 +177,38 @@ def writers(base: str, tokens: list[str], sheet: Path, n: int, seconds: float, f
     for t in threads:
         t.join()
     return out
+
+
+def observe(base: str, token: str, seconds: float, grace: float, every: float = 0.5) -> dict[str, float]:
+    """As one organisation, list the sources its pages show (its analytical copy) every ``every`` seconds
+    for ``seconds`` plus ``grace``; returns when each uploaded sheet (``w*.csv``) was first listed."""
+    first: dict[str, float] = {}
+    deadline = time.monotonic() + seconds + grace
+    with httpx.Client(base_url=base, timeout=60) as client:
+        while time.monotonic() < deadline:
+            t0 = time.monotonic()
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                r = client.get("/api/v1/sources?limit=1000", headers={"Authorization": f"Bearer {token}"})
+                now = time.monotonic()
+                for row in r.json().get("items", []):
+                    name = str(row.get("file_name") or "")
+                    if name.startswith("w") and name not in first:
+                        first[name] = now
+            time.sleep(max(0.0, every - (time.monotonic() - t0)))
+    return first
+
+
+def freshness(done_at: dict[str, float], seen_at: dict[str, float]) -> str:
+    """How long after its job ended an upload appeared on another organisation's pages."""
+    delays = [(seen_at[f] - t) * 1000 for f, t in done_at.items() if f in seen_at]
+    unseen = len(done_at) - len(delays)
+    if not delays:
+        return f"    shown to another organisation: none of {len(done_at)} uploads seen"
+    return (
+        f"    shown to another organisation after its job ended (stale reads; polled every 0.5 s):"
+        f" p50 {pct(delays, 50) / 1000:.1f} s, p95 {pct(delays, 95) / 1000:.1f} s, max {max(delays) / 1000:.1f} s"
+        f" ({len(delays)} uploads; {unseen} not seen within the grace period)"
+    )
 
 
 def lost_writes(url: str, accepted: list[tuple[str, int]]) -> int:
@@ -261,13 +298,16 @@ def main() -> int:
                 folder.mkdir()
                 import concurrent.futures
 
-                with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                with concurrent.futures.ThreadPoolExecutor(2) as pool:
                     wfut = pool.submit(writers, base, tokens, sheet, args.writers, args.seconds, folder)
+                    # the last organisation's view: every writer but one uploads for another organisation
+                    ofut = pool.submit(observe, base, tokens[-1], args.seconds, 30.0)
                     auth = [f"Authorization: Bearer {token}\r\n" for token in tokens]
                     rres = asyncio.run(load(base, urls, args.readers, args.seconds, auth, args.think_ms / 1000))
                     wres = wfut.result()
-                cpu = cpu_seconds(proc.pid) - c0
-                k1 = child_cpu(proc.pid, seen)
+                    cpu = cpu_seconds(proc.pid) - c0  # before the observer's grace period
+                    k1 = child_cpu(proc.pid, seen)
+                    seen_at = ofut.result()
                 kids = sum(v - k0.get(p, 0.0) for p, v in k1.items())
                 line("PostgreSQL mode: reads", rres, args.seconds)
                 if args.timeline:
@@ -278,6 +318,7 @@ def main() -> int:
                 print(f"    accepted uploads {len(wres['accepted'])}, lost writes {lost};"
                       f" server process CPU {per_read:.2f} ms per read; its children (jobs, copy builds)"
                       f" {kids:.1f} s CPU in all; peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+                print(freshness(wres["done_at"], seen_at))
             finally:
                 proc.terminate()
                 proc.wait(30)
