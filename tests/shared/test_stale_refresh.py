@@ -137,3 +137,11 @@ def test_a_build_whose_child_process_ends_is_one_quiet_line_and_the_next_read_tr
         c._refresh(who(1), "K1")
     assert [(r.levelno, r.exc_info) for r in caplog.records] == [(logging.INFO, None)]
     assert not c._building and not c._building_for  # the next read may start a build
+
+
+def test_a_copy_brought_in_later_is_found_by_an_organisation_already_reading_stale(copies):
+    c, _started, _clock = copies
+    finish(c, "K0", ids(1), [1, 2])
+    assert c._pick(who(2), "NEW", ids(1, 2, 3))[2] == "K0"
+    finish(c, "K1", ids(1, 2), [1])  # organisation 1's newer copy opens
+    assert c._pick(who(2), "NEW", ids(1, 2, 3))[2] == "K1"

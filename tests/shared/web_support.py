@@ -95,16 +95,12 @@ def start_server(url: str, data_dir: Path, log_path: Path, *extra: str) -> tuple
     """``kizuna serve --database url`` in its own process on a free loopback port, up and healthy;
     returns (the process, its base URL). Its output goes to ``log_path`` (a file: a full pipe stalls it)."""
     import os
-    import socket
     import subprocess
     import sys
 
-    import httpx
-    import pytest
+    from tests.server_support import free_port, wait_until_up
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
@@ -113,25 +109,11 @@ def start_server(url: str, data_dir: Path, log_path: Path, *extra: str) -> tuple
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the shared server did not start: " + log_path.read_text(errors="replace")[-2000:])
-        time.sleep(0.2)
+    wait_until_up(proc, base + "/healthz", log_path, "the shared server")
+    return proc, base
 
 
 def stop_server(proc: Any) -> None:
-    import subprocess
+    from tests.server_support import stop_process
 
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
+    stop_process(proc)

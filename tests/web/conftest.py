@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from tests.server_support import free_port, stop_process, wait_until_up
 from web_fixture import build_fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,12 +58,6 @@ def client(mini_ws: Path) -> Iterator[object]:
     app.state.store.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(demo_ws: Path, own_tmp: Path) -> Iterator[str]:
     """A real `kizuna serve` (uvicorn) on 127.0.0.1 and a free port, over the demo workspace with the
@@ -79,25 +71,10 @@ def server(demo_ws: Path, own_tmp: Path) -> Iterator[str]:
         [sys.executable, "-c", code, str(demo_ws), str(port), str(needs)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(base + "/api/v1", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            out = (own_tmp / "server.log").read_text(errors="replace")
-            pytest.fail(f"the server did not start: {out[-2000:]}")
-        time.sleep(0.2)
+    wait_until_up(proc, base + "/api/v1", own_tmp / "server.log")
     yield base
     log.close()
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process(proc)
 
 
 def serve_workspace(path: Path, log_path: Path, needs: Path | None = None) -> tuple[subprocess.Popen, str]:
@@ -113,25 +90,8 @@ def serve_workspace(path: Path, log_path: Path, needs: Path | None = None) -> tu
     log = log_path.open("wb")  # noqa: SIM115 — a file, not a pipe: a full pipe stalls the server
     proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/api/v1", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the server did not start: {log_path.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.2)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    wait_until_up(proc, base + "/api/v1", log_path)
+    return proc, base
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +116,7 @@ def real_pages_server(real_needs_ws: Path, own_tmp: Path) -> Iterator[str]:
     """The dashboard over the real-file workspace (with its stored needs table); yields its base URL."""
     proc, base = serve_workspace(real_needs_ws, own_tmp / "real-pages-server.log")
     yield base
-    stop(proc)
+    stop_process(proc)
 
 
 @pytest.fixture(scope="session")
@@ -164,7 +124,7 @@ def demo_stored_server(demo_ws: Path, own_tmp: Path) -> Iterator[str]:
     """`kizuna serve` over the demo as `kizuna demo --no-serve` leaves it: no --needs, the stored table."""
     proc, base = serve_workspace(demo_ws, own_tmp / "demo-stored-server.log")
     yield base
-    stop(proc)
+    stop_process(proc)
 
 
 @pytest.fixture(scope="session")

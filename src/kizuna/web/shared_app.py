@@ -297,6 +297,7 @@ class Copies:
         self._key_locks: dict[str, threading.Lock] = {}
         self._latest: dict[int, tuple[str, frozenset[tuple[int, bool]]]] = {}  # org -> its newest copy
         self._seen: dict[str, frozenset[tuple[int, bool]]] = {}  # open copy's key -> the imports it holds
+        self._stale_memo: dict[tuple[int, str, frozenset[tuple[int, bool]]], str | None] = {}  # see _stale_copy
         self._states: dict[tuple[int, str], tuple[int, str, frozenset[tuple[int, bool]]]] = {}
         self._building: set[str] = set()  # copy keys building in the background
         self._building_for: set[int] = set()  # organisations whose next copy builds in the background
@@ -389,12 +390,18 @@ class Copies:
         brought in is as good as one of its own, so organisations that see the same imports converge
         on the same copies instead of each building its own."""
         last = self._latest.get(who.org_id)
-        if last is None or not last[1] <= seen:
+        if last is None:
             return None
-        usable = [
-            (len(s), k == last[0], k) for k, s in self._seen.items() if k in self._apps and last[1] <= s <= seen
-        ]
-        return max(usable)[2] if usable else None
+        # remembered until the open copies change: each subset test walks thousands of imports at scale
+        memo = (who.org_id, last[0], seen)
+        if memo not in self._stale_memo:
+            usable = (
+                [(len(s), k == last[0], k) for k, s in self._seen.items() if k in self._apps and last[1] <= s <= seen]
+                if last[1] <= seen
+                else []
+            )
+            self._stale_memo[memo] = max(usable)[2] if usable else None
+        return self._stale_memo[memo]
 
     def serving(self, who: Principal) -> View:
         """The store answering for ``who``, whether it is a stale copy, and the key of the copy it serves."""
@@ -437,6 +444,7 @@ class Copies:
         with self._lock:
             self._apps[key] = store
             self._seen[key] = seen
+            self._stale_memo.clear()
             self._apps.move_to_end(key)
             newest = {k for k, _seen in self._latest.values()} | {key}
             for old in [k for k in self._apps if k not in newest][: max(0, len(self._apps) - self.kept)]:
